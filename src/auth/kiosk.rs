@@ -1,0 +1,281 @@
+//! Kiosk devices: a director registers one for a site and gets a one-time pairing code; the
+//! kiosk page trades the code for a device token; the director can revoke the device.
+
+use super::{KioskDevice, Principal, password, store};
+use crate::AppState;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult, Json, Path, Text, Validator};
+use crate::sites::{self, DayView, Site};
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use std::net::SocketAddr;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// How long a pairing code stays valid.
+const PAIRING_SECS: i64 = 15 * 60;
+/// Wrong pairing codes allowed per client address within that time.
+const MAX_PAIRING_FAILURES: i64 = 10;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register, list))
+        .routes(routes!(revoke))
+        .routes(routes!(pair))
+        .routes(routes!(kiosk_me))
+}
+
+/// The answer to a request without a valid device token.
+pub fn unpaired() -> ApiError {
+    ApiError::client(
+        StatusCode::UNAUTHORIZED,
+        "kiosk.unpaired",
+        Text::new(
+            "この端末は登録されていないか、登録が取り消されています。",
+            "This device is not paired, or its pairing was revoked.",
+        ),
+    )
+}
+
+/// The device a token belongs to, if it is paired and not revoked.
+pub async fn device_for_token(db: &Db, token: &str, now: i64) -> sqlx::Result<Option<KioskDevice>> {
+    let row = sqlx::query(
+        "UPDATE kiosk_devices SET last_seen_at = $1
+         WHERE token_hash = $2 AND revoked_at IS NULL RETURNING id, site_id, name",
+    )
+    .bind(now)
+    .bind(password::token_hash(token))
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|r| KioskDevice {
+        id: r.get("id"),
+        site_id: r.get("site_id"),
+        name: r.get("name"),
+    }))
+}
+
+/// A kiosk device as directors see it.
+#[derive(Serialize, ToSchema)]
+pub struct Device {
+    id: i64,
+    site_id: i64,
+    name: String,
+    paired: bool,
+    revoked: bool,
+    created_at: i64,
+    last_seen_at: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewDevice {
+    name: String,
+}
+
+/// A new device and the code to type on it.
+#[derive(Serialize, ToSchema)]
+pub struct Registered {
+    id: i64,
+    name: String,
+    pairing_code: String,
+    pairing_expires_at: i64,
+}
+
+/// Registers a kiosk device for the site; answers its one-time pairing code.
+#[utoipa::path(post, path = "/api/v1/sites/{id}/kiosks", tag = "kiosk devices", request_body = NewDevice,
+    params(("id" = i64, Path, description = "site")),
+    responses((status = 201, body = Registered), (status = 403, description = "not a director of the site")))]
+async fn register(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(site_id): Path<i64>,
+    Json(req): Json<NewDevice>,
+) -> ApiResult<(StatusCode, Json<Registered>)> {
+    who.require_director(site_id)?;
+    sites::store::get(&st.db, site_id).await?;
+    let mut v = Validator::new();
+    v.text("name", &req.name, 1, 100);
+    v.finish()?;
+    let now = st.clock.epoch();
+    let code = format!("{:08}", rand::thread_rng().gen_range(0..100_000_000u32));
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO kiosk_devices (site_id, name, pairing_code_hash, pairing_expires_at, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(site_id)
+    .bind(req.name.trim())
+    .bind(password::token_hash(&code))
+    .bind(now + PAIRING_SECS)
+    .bind(now)
+    .fetch_one(&st.db.pool)
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Registered {
+            id,
+            name: req.name.trim().to_string(),
+            pairing_code: code,
+            pairing_expires_at: now + PAIRING_SECS,
+        }),
+    ))
+}
+
+/// The site's kiosk devices.
+#[utoipa::path(get, path = "/api/v1/sites/{id}/kiosks", tag = "kiosk devices",
+    params(("id" = i64, Path, description = "site")), responses((status = 200, body = [Device])))]
+async fn list(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(site_id): Path<i64>,
+) -> ApiResult<Json<Vec<Device>>> {
+    who.require_director(site_id)?;
+    let rows = sqlx::query(
+        "SELECT id, site_id, name, paired_at, revoked_at, created_at, last_seen_at
+         FROM kiosk_devices WHERE site_id = $1 ORDER BY id",
+    )
+    .bind(site_id)
+    .fetch_all(&st.db.pool)
+    .await?;
+    Ok(Json(
+        rows.iter()
+            .map(|r| Device {
+                id: r.get("id"),
+                site_id: r.get("site_id"),
+                name: r.get("name"),
+                paired: r.get::<Option<i64>, _>("paired_at").is_some(),
+                revoked: r.get::<Option<i64>, _>("revoked_at").is_some(),
+                created_at: r.get("created_at"),
+                last_seen_at: r.get("last_seen_at"),
+            })
+            .collect(),
+    ))
+}
+
+/// Revokes a kiosk device: its token stops working at once.
+#[utoipa::path(post, path = "/api/v1/kiosks/{id}/revoke", tag = "kiosk devices",
+    params(("id" = i64, Path, description = "device")),
+    responses((status = 204, description = "revoked"), (status = 404, description = "no such device")))]
+async fn revoke(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let site_id: i64 = sqlx::query_scalar("SELECT site_id FROM kiosk_devices WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("端末", "Device"))?;
+    who.require_director(site_id)?;
+    sqlx::query(
+        "UPDATE kiosk_devices SET revoked_at = $1, pairing_code_hash = NULL
+         WHERE id = $2 AND revoked_at IS NULL",
+    )
+    .bind(st.clock.epoch())
+    .bind(id)
+    .execute(&st.db.pool)
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PairRequest {
+    code: String,
+}
+
+/// The device token, shown once.
+#[derive(Serialize, ToSchema)]
+pub struct Paired {
+    token: String,
+    site: Site,
+}
+
+/// Trades a pairing code for the device token.
+#[utoipa::path(post, path = "/api/v1/kiosk/pair", tag = "kiosk", request_body = PairRequest,
+    responses((status = 200, body = Paired), (status = 401, description = "unknown or expired code"),
+              (status = 429, description = "too many wrong codes")))]
+async fn pair(
+    State(st): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(req): Json<PairRequest>,
+) -> ApiResult<Json<Paired>> {
+    let now = st.clock.epoch();
+    let key = format!("pairing:{}", addr.ip());
+    if store::failures_since(&st.db, &key, now - PAIRING_SECS).await? >= MAX_PAIRING_FAILURES {
+        return Err(ApiError::client(
+            StatusCode::TOO_MANY_REQUESTS,
+            "kiosk.rate_limited",
+            Text::new(
+                "間違ったコードが続きました。15分ほど待ってからお試しください。",
+                "Too many wrong codes. Please wait about 15 minutes and try again.",
+            ),
+        )
+        .retry_after(PAIRING_SECS as u64));
+    }
+    let token = password::new_token();
+    let site_id: Option<i64> = sqlx::query_scalar(
+        "UPDATE kiosk_devices SET token_hash = $1, paired_at = $2, pairing_code_hash = NULL
+         WHERE pairing_code_hash = $3 AND pairing_expires_at > $2 AND revoked_at IS NULL
+         RETURNING site_id",
+    )
+    .bind(password::token_hash(&token))
+    .bind(now)
+    .bind(password::token_hash(req.code.trim()))
+    .fetch_optional(&st.db.pool)
+    .await?;
+    let Some(site_id) = site_id else {
+        store::record_failure(&st.db, &[&key], now).await?;
+        return Err(ApiError::client(
+            StatusCode::UNAUTHORIZED,
+            "kiosk.invalid_code",
+            Text::new(
+                "コードが違うか、有効期限が切れています。",
+                "The code is wrong or has expired.",
+            ),
+        ));
+    };
+    Ok(Json(Paired {
+        token,
+        site: sites::store::get(&st.db, site_id).await?,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeviceRef {
+    id: i64,
+    name: String,
+}
+
+/// What the kiosk shows when idle.
+#[derive(Serialize, ToSchema)]
+pub struct KioskStatus {
+    device: DeviceRef,
+    site: Site,
+    /// Now, in the site's time zone (RFC 3339 with offset).
+    local_time: String,
+    open_now: bool,
+    today: DayView,
+}
+
+/// The kiosk's own device, its site, and whether the site is open now.
+#[utoipa::path(get, path = "/api/v1/kiosk/me", tag = "kiosk",
+    responses((status = 200, body = KioskStatus), (status = 401, description = "not paired or revoked")),
+    security(("kiosk_token" = [])))]
+async fn kiosk_me(State(st): State<AppState>, device: KioskDevice) -> ApiResult<Json<KioskStatus>> {
+    let site = sites::store::get(&st.db, device.site_id).await?;
+    let schedule = sites::store::schedule(&st.db, &site).await?;
+    let now = st.clock.now();
+    let local = now.with_timezone(&schedule.tz);
+    let today = schedule.day(local.date_naive());
+    Ok(Json(KioskStatus {
+        device: DeviceRef {
+            id: device.id,
+            name: device.name,
+        },
+        open_now: schedule.is_open_at(now),
+        local_time: local.to_rfc3339(),
+        today: today.into(),
+        site,
+    }))
+}

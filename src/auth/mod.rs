@@ -1,0 +1,214 @@
+//! Accounts, passwords, sessions, roles per site, and kiosk devices: who is asking, and what
+//! they may do. Every handler authorises through [`Principal`] or [`KioskDevice`].
+
+pub mod http;
+pub mod kiosk;
+pub mod password;
+pub mod store;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, Lang};
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "kado_session";
+
+/// A role a person holds on one site.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Worker,
+    Reception,
+    Caregiver,
+    Trainer,
+    Director,
+}
+
+impl Role {
+    /// Every role, in the order people are usually listed.
+    pub const ALL: [Role; 5] = [
+        Role::Worker,
+        Role::Reception,
+        Role::Caregiver,
+        Role::Trainer,
+        Role::Director,
+    ];
+
+    /// The name stored in the database and used in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Worker => "worker",
+            Role::Reception => "reception",
+            Role::Caregiver => "caregiver",
+            Role::Trainer => "trainer",
+            Role::Director => "director",
+        }
+    }
+
+    /// Parses a stored role name.
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A role on a site.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Grant {
+    pub site_id: i64,
+    pub role: Role,
+}
+
+/// The person a request comes from, with every role they hold.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub id: i64,
+    pub is_admin: bool,
+    pub language: Lang,
+    pub grants: Vec<Grant>,
+}
+
+impl Principal {
+    /// Whether this person holds one of `roles` on the site (a global admin holds all).
+    pub fn has(&self, site_id: i64, roles: &[Role]) -> bool {
+        self.is_admin
+            || self
+                .grants
+                .iter()
+                .any(|g| g.site_id == site_id && roles.contains(&g.role))
+    }
+
+    /// Refuses unless this person holds one of `roles` on the site.
+    pub fn require(&self, site_id: i64, roles: &[Role]) -> ApiResult<()> {
+        if self.has(site_id, roles) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
+    /// Refuses unless this person directs the site.
+    pub fn require_director(&self, site_id: i64) -> ApiResult<()> {
+        self.require(site_id, &[Role::Director])
+    }
+
+    /// Refuses unless this person is a global administrator.
+    pub fn require_admin(&self) -> ApiResult<()> {
+        if self.is_admin {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
+    /// The sites this person holds one of `roles` on (not meaningful for an admin, who holds
+    /// every role everywhere).
+    pub fn sites_with(&self, roles: &[Role]) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .grants
+            .iter()
+            .filter(|g| roles.contains(&g.role))
+            .map(|g| g.site_id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
+/// The value of one cookie in the request.
+pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        let token = cookie(parts, SESSION_COOKIE).ok_or_else(ApiError::unauthenticated)?;
+        store::session_principal(&st.db, token, st.clock.epoch())
+            .await?
+            .ok_or_else(ApiError::unauthenticated)
+    }
+}
+
+/// A paired, unrevoked kiosk device; good only for its own site's kiosk API.
+#[derive(Clone, Debug)]
+pub struct KioskDevice {
+    pub id: i64,
+    pub site_id: i64,
+    pub name: String,
+}
+
+impl FromRequestParts<AppState> for KioskDevice {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(kiosk::unpaired)?;
+        kiosk::device_for_token(&st.db, token, st.clock.epoch())
+            .await?
+            .ok_or_else(kiosk::unpaired)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(is_admin: bool, grants: &[(i64, Role)]) -> Principal {
+        Principal {
+            id: 1,
+            is_admin,
+            language: Lang::Ja,
+            grants: grants
+                .iter()
+                .map(|&(site_id, role)| Grant { site_id, role })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn roles_are_per_site() {
+        let director_of_1 = p(false, &[(1, Role::Director), (2, Role::Worker)]);
+        assert!(director_of_1.has(1, &[Role::Director]));
+        assert!(!director_of_1.has(2, &[Role::Director]));
+        assert!(director_of_1.has(2, &[Role::Worker, Role::Reception]));
+        assert!(director_of_1.require_admin().is_err());
+        assert_eq!(director_of_1.sites_with(&[Role::Director]), vec![1]);
+        assert_eq!(director_of_1.sites_with(&Role::ALL), vec![1, 2]);
+    }
+
+    #[test]
+    fn admin_holds_every_role() {
+        let admin = p(true, &[]);
+        assert!(admin.has(99, &[Role::Director]));
+        assert!(admin.require_admin().is_ok());
+    }
+
+    #[test]
+    fn role_names_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("admin"), None);
+    }
+}

@@ -1,0 +1,154 @@
+//! SQL for sessions, login throttling and the secret.
+
+use super::{Grant, Principal, Role, password};
+use crate::db::Db;
+use crate::error::Lang;
+use sqlx::Row;
+
+/// How long a session lasts after login.
+pub const SESSION_SECS: i64 = 14 * 24 * 3600;
+
+/// The person behind a live session token, with their roles.
+pub async fn session_principal(db: &Db, token: &str, now: i64) -> sqlx::Result<Option<Principal>> {
+    let row = sqlx::query(
+        "SELECT p.id, p.is_admin, p.language FROM sessions s JOIN persons p ON p.id = s.person_id
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.active = 1",
+    )
+    .bind(password::token_hash(token))
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let id: i64 = row.get("id");
+    Ok(Some(Principal {
+        id,
+        is_admin: row.get::<i64, _>("is_admin") == 1,
+        language: if row.get::<String, _>("language") == "en" {
+            Lang::En
+        } else {
+            Lang::Ja
+        },
+        grants: grants_of(db, id).await?,
+    }))
+}
+
+/// Every role a person holds.
+pub async fn grants_of(db: &Db, person_id: i64) -> sqlx::Result<Vec<Grant>> {
+    let rows = sqlx::query(
+        "SELECT site_id, role FROM role_grants WHERE person_id = $1 ORDER BY site_id, role",
+    )
+    .bind(person_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some(Grant {
+                site_id: r.get("site_id"),
+                role: Role::parse(r.get("role"))?,
+            })
+        })
+        .collect())
+}
+
+/// An account as login sees it.
+pub struct LoginAccount {
+    pub id: i64,
+    pub password_hash: String,
+    pub active: bool,
+}
+
+/// Finds an account by e-mail (stored lower-case).
+pub async fn account_by_email(db: &Db, email: &str) -> sqlx::Result<Option<LoginAccount>> {
+    let row = sqlx::query("SELECT id, password_hash, active FROM persons WHERE email = $1")
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(|r| LoginAccount {
+        id: r.get("id"),
+        password_hash: r.get("password_hash"),
+        active: r.get::<i64, _>("active") == 1,
+    }))
+}
+
+/// Starts a session; returns the token for the cookie (only its hash is stored).
+pub async fn create_session(db: &Db, person_id: i64, now: i64) -> sqlx::Result<String> {
+    let token = password::new_token();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(password::token_hash(&token))
+    .bind(person_id)
+    .bind(now)
+    .bind(now + SESSION_SECS)
+    .execute(&db.pool)
+    .await?;
+    // Expired sessions are of no use to anyone; sweep the person's old ones while here.
+    sqlx::query("DELETE FROM sessions WHERE person_id = $1 AND expires_at <= $2")
+        .bind(person_id)
+        .bind(now)
+        .execute(&db.pool)
+        .await?;
+    Ok(token)
+}
+
+/// Ends one session.
+pub async fn delete_session(db: &Db, token: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(password::token_hash(token))
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Failed attempts recorded under a key since an instant.
+pub async fn failures_since(db: &Db, key: &str, since: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2")
+        .bind(key)
+        .bind(since)
+        .fetch_one(&db.pool)
+        .await
+}
+
+/// Records a failed attempt under each key, and forgets attempts older than a day.
+pub async fn record_failure(db: &Db, keys: &[&str], now: i64) -> sqlx::Result<()> {
+    for key in keys {
+        sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+            .bind(*key)
+            .bind(now)
+            .execute(&db.pool)
+            .await?;
+    }
+    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(now - 24 * 3600)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Forgets the failed attempts under a key (after a successful login).
+pub async fn clear_failures(db: &Db, key: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE key = $1")
+        .bind(key)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The token-signing secret: the configured one, else the one stored on first start.
+pub async fn load_or_create_secret(db: &Db, configured: Option<&str>) -> anyhow::Result<Vec<u8>> {
+    if let Some(s) = configured.filter(|s| !s.is_empty()) {
+        return Ok(s.as_bytes().to_vec());
+    }
+    // Two instances starting together must end up with the same secret: insert if absent,
+    // then read whichever won.
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('token_secret', $1) ON CONFLICT (key) DO NOTHING")
+        .bind(password::new_token())
+        .execute(&db.pool)
+        .await?;
+    let secret: String =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'token_secret'")
+            .fetch_one(&db.pool)
+            .await?;
+    Ok(secret.into_bytes())
+}

@@ -1,0 +1,51 @@
+//! Every setting, read from environment variables (or flags), with defaults.
+
+use clap::Parser;
+use std::net::SocketAddr;
+
+/// The service's settings.
+#[derive(Clone, Debug, Parser)]
+pub struct Config {
+    /// Database: `sqlite://path?mode=rwc` or `postgres://user:pass@host/db`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/kado.db?mode=rwc"
+    )]
+    pub database_url: String,
+    /// Address and port the HTTP server listens on.
+    #[arg(long, env = "KADO_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Secret for signing tokens; generated and kept in the database when not given.
+    #[arg(long, env = "KADO_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
+    /// The address people use to reach the service (links in e-mails, Secure cookies on https).
+    #[arg(long, env = "KADO_BASE_URL", default_value = "http://127.0.0.1:8080")]
+    pub base_url: String,
+    /// Log filter, e.g. `info` or `kado=debug,tower_http=debug`.
+    #[arg(long, env = "RUST_LOG", default_value = "info")]
+    pub log: String,
+    /// Load the demo data into an empty database on start.
+    #[arg(long, env = "KADO_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    pub demo: bool,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "KADO_MAX_BODY", default_value_t = 64 * 1024)]
+    pub max_body: usize,
+    /// Database connections per instance.
+    #[arg(long, env = "KADO_DB_POOL", default_value_t = 8)]
+    pub db_pool: u32,
+}
+
+impl Config {
+    /// Defaults for a given database, as used by tests and tools.
+    pub fn for_database(url: &str) -> Self {
+        let mut c = Config::parse_from(["kado"]);
+        c.database_url = url.to_string();
+        c
+    }
+
+    /// Whether cookies must carry the Secure flag.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}

@@ -1,0 +1,392 @@
+//! Demo data: the Shiojiri telework center and a small Omachi site, staff for every role,
+//! about thirty workers in teams, two client companies, and a demo kiosk. Loaded once into
+//! an empty database (and by `kado demo`).
+
+use crate::auth::{Role, password};
+use crate::clock::Clock;
+use crate::db::{Db, Tx};
+use crate::error::Lang;
+use crate::people::{self, Person, Team};
+use crate::sites::{self, Closure, Municipality, OpeningHours, Site, Space, SpaceKind};
+
+/// The password of every demo account.
+pub const PASSWORD: &str = "kado-demo";
+/// The pairing code of the demo kiosk (valid for a year after loading).
+pub const KIOSK_CODE: &str = "20262026";
+
+/// The demo logins, as (role, e-mail), for the README and the start-up banner.
+pub const LOGINS: [(&str, &str); 7] = [
+    ("global admin", "admin@kado.example"),
+    ("director, Shiojiri", "director@shiojiri.kado.example"),
+    ("reception, Shiojiri", "reception@shiojiri.kado.example"),
+    ("caregiver, Shiojiri", "caregiver@shiojiri.kado.example"),
+    ("trainer, Shiojiri", "trainer@shiojiri.kado.example"),
+    ("director, Omachi", "director@omachi.kado.example"),
+    ("worker, Shiojiri (K-0001)", "worker01@kado.example"),
+];
+
+const MUNICIPALITIES: [(&str, &str, &str); 5] = [
+    ("202151", "塩尻市", "Shiojiri"),
+    ("202029", "松本市", "Matsumoto"),
+    ("202207", "安曇野市", "Azumino"),
+    ("202118", "大町市", "Omachi"),
+    ("152161", "糸魚川市", "Itoigawa"),
+];
+
+/// (name, kana) of the demo workers.
+const WORKERS: [(&str, &str); 30] = [
+    ("佐藤 花子", "サトウ ハナコ"),
+    ("鈴木 美咲", "スズキ ミサキ"),
+    ("高橋 健一", "タカハシ ケンイチ"),
+    ("田中 由美", "タナカ ユミ"),
+    ("伊藤 直子", "イトウ ナオコ"),
+    ("渡辺 陽子", "ワタナベ ヨウコ"),
+    ("山本 恵", "ヤマモト メグミ"),
+    ("中村 翔太", "ナカムラ ショウタ"),
+    ("小林 真理", "コバヤシ マリ"),
+    ("加藤 綾", "カトウ アヤ"),
+    ("吉田 誠", "ヨシダ マコト"),
+    ("山田 千尋", "ヤマダ チヒロ"),
+    ("佐々木 香織", "ササキ カオリ"),
+    ("山口 舞", "ヤマグチ マイ"),
+    ("松本 彩", "マツモト アヤ"),
+    ("井上 聡", "イノウエ サトシ"),
+    ("木村 裕子", "キムラ ユウコ"),
+    ("林 智子", "ハヤシ トモコ"),
+    ("斎藤 亮", "サイトウ リョウ"),
+    ("清水 早苗", "シミズ サナエ"),
+    ("山崎 瞳", "ヤマザキ ヒトミ"),
+    ("森 和也", "モリ カズヤ"),
+    ("池田 麻衣", "イケダ マイ"),
+    ("橋本 奈々", "ハシモト ナナ"),
+    ("阿部 久美子", "アベ クミコ"),
+    ("石川 拓也", "イシカワ タクヤ"),
+    ("山下 愛", "ヤマシタ アイ"),
+    ("中島 幸子", "ナカジマ サチコ"),
+    ("前田 明美", "マエダ アケミ"),
+    ("藤田 純", "フジタ ジュン"),
+];
+
+/// Loads the demo data when the database has no site yet; whether it did.
+pub async fn load_if_empty(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
+    let sites: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sites")
+        .fetch_one(&db.pool)
+        .await?;
+    if sites > 0 {
+        return Ok(false);
+    }
+    load(db, clock).await
+}
+
+/// Loads the demo data unless it was loaded before; whether it did. Safe when several
+/// instances start at once: the first to claim the marker loads, the others wait and skip.
+pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
+    let now = clock.epoch();
+    let hash = password::hash(PASSWORD)?;
+    let mut tx = db.begin().await?;
+    let claimed = sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ('demo_loaded', $1) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(now.to_string())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        return Ok(false);
+    }
+    let mut towns = Vec::new();
+    for (code, ja, en) in MUNICIPALITIES {
+        let m = Municipality {
+            id: 0,
+            code: code.into(),
+            name_ja: ja.into(),
+            name_en: en.into(),
+            active: true,
+        };
+        towns.push(sites::store::save_municipality(&mut tx, &m, now).await?);
+    }
+    let hours = |days: &[&str], open: &str, close: &str| -> Vec<OpeningHours> {
+        days.iter()
+            .map(|d| OpeningHours {
+                weekday: d.to_string(),
+                open: open.into(),
+                close: close.into(),
+            })
+            .collect()
+    };
+    let year_end = vec![Closure {
+        from: "12-29".into(),
+        to: "01-03".into(),
+        note: "年末年始 / Year-end break".into(),
+    }];
+    let weekdays = ["mon", "tue", "wed", "thu", "fri"];
+    let shiojiri = sites::store::save_site(
+        &mut tx,
+        &Site {
+            id: 0,
+            municipality_id: towns[0],
+            name_ja: "塩尻市テレワークセンター".into(),
+            name_en: "Shiojiri Telework Center".into(),
+            time_zone: "Asia/Tokyo".into(),
+            opening_hours: [
+                hours(&weekdays, "08:30", "18:00"),
+                hours(&["sat"], "09:00", "13:00"),
+            ]
+            .concat(),
+            annual_closures: year_end.clone(),
+            open_on_holidays: false,
+            active: true,
+        },
+        now,
+    )
+    .await?;
+    let omachi = sites::store::save_site(
+        &mut tx,
+        &Site {
+            id: 0,
+            municipality_id: towns[3],
+            name_ja: "大町サテライトオフィス".into(),
+            name_en: "Omachi Satellite Office".into(),
+            time_zone: "Asia/Tokyo".into(),
+            opening_hours: hours(&weekdays, "09:00", "17:00"),
+            annual_closures: year_end,
+            open_on_holidays: false,
+            active: true,
+        },
+        now,
+    )
+    .await?;
+
+    let mut secure_rooms = Vec::new();
+    for i in 1..=40 {
+        let mut attributes = Vec::new();
+        if i % 2 == 1 {
+            attributes.push("monitor".to_string());
+        }
+        if i > 30 {
+            attributes.push("quiet_zone".to_string());
+        }
+        if i <= 4 {
+            attributes.push("wheelchair_accessible".to_string());
+        }
+        space(
+            &mut tx,
+            shiojiri,
+            SpaceKind::Desk,
+            &format!("D-{i:02}"),
+            1,
+            attributes,
+        )
+        .await?;
+    }
+    for i in 1..=10 {
+        let kind = if i <= 3 {
+            SpaceKind::SecureRoom
+        } else {
+            SpaceKind::Room
+        };
+        let id = space(
+            &mut tx,
+            shiojiri,
+            kind,
+            &format!("R-{i:02}"),
+            4,
+            vec!["monitor".into()],
+        )
+        .await?;
+        if i <= 3 {
+            secure_rooms.push(id);
+        }
+    }
+    space(
+        &mut tx,
+        shiojiri,
+        SpaceKind::MeetingRoom,
+        "TV会議室",
+        8,
+        vec!["monitor".into()],
+    )
+    .await?;
+    space(
+        &mut tx,
+        shiojiri,
+        SpaceKind::ChildcareRoom,
+        "託児室",
+        12,
+        vec![],
+    )
+    .await?;
+    for i in 1..=12 {
+        space(
+            &mut tx,
+            omachi,
+            SpaceKind::Desk,
+            &format!("D-{i:02}"),
+            1,
+            vec![],
+        )
+        .await?;
+    }
+
+    let staff: [(&str, &str, &str, Option<(i64, Role)>); 6] = [
+        (
+            "admin@kado.example",
+            "本部 管理者",
+            "ホンブ カンリシャ",
+            None,
+        ),
+        (
+            "director@shiojiri.kado.example",
+            "上條 ディレクター",
+            "カミジョウ",
+            Some((shiojiri, Role::Director)),
+        ),
+        (
+            "reception@shiojiri.kado.example",
+            "百瀬 受付",
+            "モモセ",
+            Some((shiojiri, Role::Reception)),
+        ),
+        (
+            "caregiver@shiojiri.kado.example",
+            "赤羽 保育士",
+            "アカハネ",
+            Some((shiojiri, Role::Caregiver)),
+        ),
+        (
+            "trainer@shiojiri.kado.example",
+            "古畑 講師",
+            "フルハタ",
+            Some((shiojiri, Role::Trainer)),
+        ),
+        (
+            "director@omachi.kado.example",
+            "丸山 ディレクター",
+            "マルヤマ",
+            Some((omachi, Role::Director)),
+        ),
+    ];
+    for (email, name, kana, grant) in staff {
+        let mut p = blank_person(email, name, kana);
+        p.is_admin = grant.is_none();
+        let id = people::store::save(&mut tx, &p, Some(&hash), now).await?;
+        if let Some((site, role)) = grant {
+            people::store::grant(&mut tx, id, site, role).await?;
+        }
+    }
+
+    let mut teams = Vec::new();
+    for (site_id, name) in [
+        (shiojiri, "AIアノテーション"),
+        (shiojiri, "3D地図データ"),
+        (shiojiri, "バックオフィス"),
+        (omachi, "大町チーム"),
+    ] {
+        let mut t = Team {
+            id: 0,
+            site_id,
+            name: name.into(),
+            leader_id: None,
+            active: true,
+            member_ids: vec![],
+        };
+        t.id = people::store::save_team(&mut tx, &t).await?;
+        teams.push(t);
+    }
+    for (i, (name, kana)) in WORKERS.iter().enumerate() {
+        let n = i + 1;
+        // Workers 1-24 at Shiojiri in three teams; 25-30 at Omachi. A team's first member
+        // leads it.
+        let team = &mut teams[if n <= 24 { (n - 1) % 3 } else { 3 }];
+        let mut p = blank_person(&format!("worker{n:02}@kado.example"), name, kana);
+        p.member_number = Some(format!("K-{n:04}"));
+        p.home_municipality_id = Some(towns[if n <= 24 { n % 3 } else { 3 + n % 2 }]);
+        p.team_id = Some(team.id);
+        p.phone = format!("090-0000-{n:04}");
+        if n % 10 == 0 {
+            p.language = Lang::En;
+        }
+        let id = people::store::save(&mut tx, &p, Some(&hash), now).await?;
+        people::store::grant(&mut tx, id, team.site_id, Role::Worker).await?;
+        team.leader_id = team.leader_id.or(Some(id));
+    }
+    for t in &teams {
+        people::store::save_team(&mut tx, t).await?;
+    }
+
+    for (company, project, room) in [
+        (
+            "信州データラボ株式会社",
+            "自動運転向け3D地図",
+            secure_rooms[0],
+        ),
+        ("アルプスAI株式会社", "画像アノテーション", secure_rooms[1]),
+    ] {
+        let client: i64 = sqlx::query_scalar(
+            "INSERT INTO client_companies (site_id, name, active) VALUES ($1, $2, 1) RETURNING id",
+        )
+        .bind(shiojiri)
+        .bind(company)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO client_projects (client_id, name, secure_room_id, active) VALUES ($1, $2, $3, 1)",
+        )
+        .bind(client)
+        .bind(project)
+        .bind(room)
+        .execute(&mut *tx)
+        .await?;
+    }
+
+    sqlx::query(
+        "INSERT INTO kiosk_devices (site_id, name, pairing_code_hash, pairing_expires_at, created_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(shiojiri)
+    .bind("入口キオスク / Entrance kiosk")
+    .bind(password::token_hash(KIOSK_CODE))
+    .bind(now + 365 * 24 * 3600)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn space(
+    tx: &mut Tx,
+    site_id: i64,
+    kind: SpaceKind,
+    name: &str,
+    capacity: i64,
+    attributes: Vec<String>,
+) -> sqlx::Result<i64> {
+    let s = Space {
+        id: 0,
+        site_id,
+        kind,
+        name: name.into(),
+        capacity,
+        attributes,
+        active: true,
+    };
+    sites::store::save_space(tx, &s).await
+}
+
+fn blank_person(email: &str, name: &str, kana: &str) -> Person {
+    Person {
+        id: 0,
+        member_number: None,
+        email: email.into(),
+        name: name.into(),
+        name_kana: kana.into(),
+        phone: String::new(),
+        home_municipality_id: None,
+        language: Lang::Ja,
+        team_id: None,
+        is_admin: false,
+        active: true,
+        roles: vec![],
+    }
+}

@@ -1,0 +1,479 @@
+//! One error type for the API, rendered as `application/problem+json` (RFC 9457) in the
+//! request's language, and the extractors that turn malformed requests into such errors.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The languages people read this service in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Ja,
+    En,
+}
+
+tokio::task_local! {
+    /// The language of the request being handled.
+    pub static LANG: Lang;
+}
+
+impl Lang {
+    /// The first of ja/en an `Accept-Language` header asks for, by its q-values; Japanese
+    /// when it asks for neither.
+    pub fn from_accept_language(header: Option<&str>) -> Lang {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.unwrap_or_default().split(',') {
+            let mut it = part.trim().split(';');
+            let tag = it.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let q = it
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            let lang = match tag.split('-').next() {
+                Some("ja") => Lang::Ja,
+                Some("en") => Lang::En,
+                _ => continue,
+            };
+            if best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Lang::Ja, |(_, l)| l)
+    }
+
+    /// The language of the current request (Japanese outside one).
+    pub fn current() -> Lang {
+        LANG.try_with(|l| *l).unwrap_or(Lang::Ja)
+    }
+
+    /// Picks the text in this language.
+    pub fn pick<'a>(self, ja: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Ja => ja,
+            Lang::En => en,
+        }
+    }
+}
+
+/// A message in both languages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text {
+    pub ja: String,
+    pub en: String,
+}
+
+impl Text {
+    /// A message given in Japanese and English.
+    pub fn new(ja: impl Into<String>, en: impl Into<String>) -> Text {
+        Text {
+            ja: ja.into(),
+            en: en.into(),
+        }
+    }
+
+    fn get(&self, lang: Lang) -> &str {
+        lang.pick(&self.ja, &self.en)
+    }
+}
+
+/// One field's problem, for forms that show each message next to its field.
+#[derive(Clone, Debug)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    pub message: Text,
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The client's mistake, or a refusal: a 4xx with a stable code.
+    #[error("{code}: {}", detail.en)]
+    Client {
+        status: StatusCode,
+        code: &'static str,
+        detail: Text,
+        errors: Vec<FieldError>,
+        retry_after: Option<u64>,
+    },
+    /// Our mistake: logged, and a 500 without details for the client.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Result of a handler or a store call.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// A client error with a code and a message in both languages.
+    pub fn client(status: StatusCode, code: &'static str, detail: Text) -> ApiError {
+        ApiError::Client {
+            status,
+            code,
+            detail,
+            errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    pub fn unauthenticated() -> ApiError {
+        Self::client(
+            StatusCode::UNAUTHORIZED,
+            "auth.required",
+            Text::new("ログインしてください。", "Please log in."),
+        )
+    }
+
+    pub fn forbidden() -> ApiError {
+        Self::client(
+            StatusCode::FORBIDDEN,
+            "auth.forbidden",
+            Text::new(
+                "この操作を行う権限がありません。",
+                "You are not allowed to do this.",
+            ),
+        )
+    }
+
+    pub fn not_found(what_ja: &str, what_en: &str) -> ApiError {
+        Self::client(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            Text::new(
+                format!("{what_ja}が見つかりません。"),
+                format!("{what_en} not found."),
+            ),
+        )
+    }
+
+    pub fn conflict(code: &'static str, detail: Text) -> ApiError {
+        Self::client(StatusCode::CONFLICT, code, detail)
+    }
+
+    /// Adds a `Retry-After` header to a client error.
+    pub fn retry_after(mut self, secs: u64) -> ApiError {
+        if let ApiError::Client { retry_after, .. } = &mut self {
+            *retry_after = Some(secs);
+        }
+        self
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Client { status, .. } => *status,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        if matches!(err, sqlx::Error::PoolTimedOut) {
+            return ApiError::client(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service.busy",
+                Text::new(
+                    "混み合っています。少し待ってからもう一度お試しください。",
+                    "The service is busy. Please try again in a moment.",
+                ),
+            );
+        }
+        ApiError::Internal(err.into())
+    }
+}
+
+fn title(status: StatusCode, lang: Lang) -> &'static str {
+    match status.as_u16() {
+        400 => lang.pick("リクエストが正しくありません", "Bad request"),
+        401 => lang.pick("ログインが必要です", "Login required"),
+        403 => lang.pick("許可されていません", "Forbidden"),
+        404 => lang.pick("見つかりません", "Not found"),
+        405 => lang.pick("この方法は使えません", "Method not allowed"),
+        409 => lang.pick("競合があります", "Conflict"),
+        413 => lang.pick("リクエストが大きすぎます", "Request too large"),
+        415 => lang.pick("形式が正しくありません", "Unsupported media type"),
+        422 => lang.pick("入力内容に誤りがあります", "Invalid input"),
+        429 => lang.pick("試行回数が多すぎます", "Too many attempts"),
+        503 => lang.pick("ただいま利用できません", "Service unavailable"),
+        _ => lang.pick("エラー", "Error"),
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let lang = Lang::current();
+        let (status, code, detail, errors, retry_after) = match self {
+            ApiError::Client {
+                status,
+                code,
+                detail,
+                errors,
+                retry_after,
+            } => (status, code, detail, errors, retry_after),
+            ApiError::Internal(err) => {
+                tracing::error!(error = ?err, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    Text::new(
+                        "サーバーで問題が起きました。時間をおいてもう一度お試しください。",
+                        "Something went wrong on the server. Please try again later.",
+                    ),
+                    Vec::new(),
+                    None,
+                )
+            }
+        };
+        let mut body = serde_json::json!({
+            "type": "about:blank",
+            "status": status.as_u16(),
+            "title": title(status, lang),
+            "code": code,
+            "detail": detail.get(lang),
+        });
+        if !errors.is_empty() {
+            body["errors"] = errors
+                .iter()
+                .map(|e| serde_json::json!({"field": e.field, "code": e.code, "message": e.message.get(lang)}))
+                .collect();
+        }
+        let mut res = (status, body.to_string()).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(secs) = retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        }
+        res
+    }
+}
+
+/// Collects the problems of a request's fields; `finish` turns them into one 422.
+#[derive(Default)]
+pub struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a problem with a field.
+    pub fn add(&mut self, field: impl Into<String>, code: &'static str, message: Text) {
+        self.errors.push(FieldError {
+            field: field.into(),
+            code,
+            message,
+        });
+    }
+
+    /// Records a problem when `ok` is false.
+    pub fn check(&mut self, ok: bool, field: &str, code: &'static str, message: Text) {
+        if !ok {
+            self.add(field, code, message);
+        }
+    }
+
+    /// Checks a required text's length in characters.
+    pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) {
+        let n = value.trim().chars().count();
+        if n < min {
+            self.add(
+                field,
+                "validation.required",
+                Text::new("入力してください。", "This field is required."),
+            );
+        } else if n > max {
+            self.add(
+                field,
+                "validation.too_long",
+                Text::new(
+                    format!("{max}文字以内で入力してください。"),
+                    format!("Use at most {max} characters."),
+                ),
+            );
+        }
+    }
+
+    /// Ok when nothing was recorded, else a 422 listing every problem.
+    pub fn finish(self) -> ApiResult<()> {
+        let Some(first) = self.errors.first() else {
+            return Ok(());
+        };
+        Err(ApiError::Client {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "validation",
+            detail: first.message.clone(),
+            errors: self.errors,
+            retry_after: None,
+        })
+    }
+}
+
+/// A single-field validation error.
+pub fn invalid(field: &str, code: &'static str, message: Text) -> ApiError {
+    let mut v = Validator::new();
+    v.add(field, code, message);
+    v.finish().expect_err("one error was added")
+}
+
+/// JSON body extractor whose rejections are problem+json.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Json(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> ApiError {
+    let status = r.status();
+    let (code, detail) = match &r {
+        JsonRejection::MissingJsonContentType(_) => (
+            "request.content_type",
+            Text::new(
+                "Content-Type: application/json で送ってください。",
+                "Send the body as Content-Type: application/json.",
+            ),
+        ),
+        JsonRejection::JsonSyntaxError(_) => (
+            "request.malformed_json",
+            Text::new(
+                "JSONの形式が正しくありません。",
+                "The body is not well-formed JSON.",
+            ),
+        ),
+        JsonRejection::JsonDataError(e) => (
+            "request.invalid_json",
+            Text::new(
+                format!("JSONの項目が正しくありません: {}", e.body_text()),
+                format!("The JSON fields are not right: {}", e.body_text()),
+            ),
+        ),
+        _ if status == StatusCode::PAYLOAD_TOO_LARGE => (
+            "request.too_large",
+            Text::new(
+                "リクエストが大きすぎます。",
+                "The request body is too large.",
+            ),
+        ),
+        _ => (
+            "request.unreadable",
+            Text::new(
+                "リクエストを読み取れませんでした。",
+                "The request body could not be read.",
+            ),
+        ),
+    };
+    ApiError::client(status, code, detail)
+}
+
+/// Path extractor whose rejections are problem+json.
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|r: PathRejection| {
+                ApiError::client(
+                    StatusCode::BAD_REQUEST,
+                    "request.invalid_path",
+                    Text::new(
+                        format!("URLが正しくありません: {}", r.body_text()),
+                        format!("The URL is not right: {}", r.body_text()),
+                    ),
+                )
+            })
+    }
+}
+
+/// Query-string extractor whose rejections are problem+json.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|r: QueryRejection| {
+                ApiError::client(
+                    StatusCode::BAD_REQUEST,
+                    "request.invalid_query",
+                    Text::new(
+                        format!("URLのパラメータが正しくありません: {}", r.body_text()),
+                        format!("The query parameters are not right: {}", r.body_text()),
+                    ),
+                )
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_by_quality() {
+        assert_eq!(Lang::from_accept_language(None), Lang::Ja);
+        assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(
+            Lang::from_accept_language(Some("fr, en;q=0.5, ja;q=0.8")),
+            Lang::Ja
+        );
+        assert_eq!(
+            Lang::from_accept_language(Some("ja;q=0.1, en-GB")),
+            Lang::En
+        );
+        assert_eq!(Lang::from_accept_language(Some("de")), Lang::Ja);
+        assert_eq!(Lang::from_accept_language(Some(";;q=x,,")), Lang::Ja);
+    }
+}
+
+/// Turns a broken database constraint into the client error it means (see
+/// [`crate::db::violated_constraint`] for the names); any other failure stays internal.
+pub fn on_constraint(err: sqlx::Error, meaning: impl Fn(&str) -> Option<ApiError>) -> ApiError {
+    match crate::db::violated_constraint(&err).and_then(|name| meaning(&name)) {
+        Some(client) => client,
+        None => err.into(),
+    }
+}
+
+/// The 422 for a value that another record already uses.
+pub fn taken(field: &str, ja: &str, en: &str) -> ApiError {
+    invalid(
+        field,
+        "validation.taken",
+        Text::new(
+            format!("この{ja}はすでに使われています。"),
+            format!("This {en} is already in use."),
+        ),
+    )
+}

@@ -1,0 +1,93 @@
+//! The KADO telework center service: builds the app from its configuration
+//! (config -> database -> router), ready to serve.
+
+pub mod auth;
+pub mod clients;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod metrics;
+pub mod people;
+pub mod sites;
+mod web;
+
+use anyhow::Context;
+use axum::Router;
+use clock::Clock;
+use config::Config;
+use db::Db;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub clock: Clock,
+    /// Signs tokens (QR codes, calendar links); from `KADO_SECRET` or kept in the database.
+    pub secret: Arc<Vec<u8>>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+/// The built service: its state and its routes.
+pub struct App {
+    pub state: AppState,
+    pub router: Router,
+}
+
+impl App {
+    /// Connects to the database, migrates it, loads the demo data into an empty one (when
+    /// configured), and builds the routes.
+    pub async fn build(config: Config, clock: Clock) -> anyhow::Result<App> {
+        let db = Db::connect(&config.database_url, config.db_pool).await?;
+        db.migrate().await?;
+        if config.demo {
+            demo::load_if_empty(&db, &clock)
+                .await
+                .context("loading the demo data")?;
+        }
+        let secret = auth::store::load_or_create_secret(&db, config.secret.as_deref()).await?;
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+            clock,
+            secret: Arc::new(secret),
+            metrics: Arc::default(),
+        };
+        let router = web::router(state.clone());
+        Ok(App { state, router })
+    }
+
+    /// Serves on the listener until Ctrl-C or SIGTERM.
+    pub async fn serve(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+        axum::serve(
+            listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,75 @@
+//! `kado`: serve (the default), `kado migrate`, `kado demo`.
+
+use clap::{Parser, Subcommand};
+use kado::config::Config;
+use kado::{App, clock::Clock, db::Db, demo};
+
+#[derive(Parser)]
+#[command(name = "kado", version, about = "The KADO telework center service")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API, the pages and the background jobs (the default).
+    Serve,
+    /// Bring the database schema up to date, then exit.
+    Migrate,
+    /// Load the demo data (once), then exit.
+    Demo,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = cli.config;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Migrate => {
+            let db = Db::connect(&config.database_url, 1).await?;
+            db.migrate().await?;
+            println!(
+                "Database schema is up to date ({}).",
+                kado::db::redact(&config.database_url)
+            );
+        }
+        Command::Demo => {
+            let db = Db::connect(&config.database_url, 1).await?;
+            db.migrate().await?;
+            if demo::load(&db, &Clock::default()).await? {
+                println!("Demo data loaded.");
+            } else {
+                println!("Demo data was already loaded; nothing changed.");
+            }
+        }
+        Command::Serve => {
+            let bind = config.bind;
+            let base = config.base_url.clone();
+            let demo_on = config.demo;
+            let app = App::build(config, Clock::default()).await?;
+            let listener = tokio::net::TcpListener::bind(bind).await?;
+            println!("KADO is running at {base}/ (listening on {bind})");
+            println!("  login page   {base}/");
+            println!("  admin        {base}/admin/");
+            println!("  kiosk        {base}/kiosk/");
+            println!("  API docs     {base}/api/docs  (OpenAPI: {base}/api/openapi.json)");
+            if demo_on {
+                println!("Demo accounts (password \"{}\"):", demo::PASSWORD);
+                for (role, email) in demo::LOGINS {
+                    println!("  {email:<36} {role}");
+                }
+                println!("Demo kiosk pairing code: {}", demo::KIOSK_CODE);
+            }
+            app.serve(listener).await?;
+        }
+    }
+    Ok(())
+}

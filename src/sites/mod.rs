@@ -1,0 +1,283 @@
+//! Municipalities, sites, spaces, opening hours, closed days and holidays, local time.
+
+pub mod http;
+pub mod rules;
+pub mod store;
+
+use crate::error::{Text, Validator};
+use rules::{AnnualClosure, Hours, Reason};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A municipality of the federation.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Municipality {
+    pub id: i64,
+    /// The national local-government code (全国地方公共団体コード), six digits.
+    pub code: String,
+    pub name_ja: String,
+    pub name_en: String,
+    pub active: bool,
+}
+
+/// Usual hours of one weekday, local time ("mon".."sun", "HH:MM" on the quarter hour).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningHours {
+    pub weekday: String,
+    pub open: String,
+    pub close: String,
+}
+
+/// A yearly closed period, "MM-DD" to "MM-DD" inclusive (may wrap the new year).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Closure {
+    pub from: String,
+    pub to: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A telework site.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Site {
+    pub id: i64,
+    pub municipality_id: i64,
+    pub name_ja: String,
+    pub name_en: String,
+    /// IANA time zone, e.g. Asia/Tokyo.
+    pub time_zone: String,
+    /// Weekdays not listed are closed.
+    pub opening_hours: Vec<OpeningHours>,
+    pub annual_closures: Vec<Closure>,
+    pub open_on_holidays: bool,
+    pub active: bool,
+}
+
+/// Hours in the API's form.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct HoursView {
+    pub open: String,
+    pub close: String,
+}
+
+impl From<Hours> for HoursView {
+    fn from(h: Hours) -> Self {
+        HoursView {
+            open: h.open.format("%H:%M").to_string(),
+            close: h.close.format("%H:%M").to_string(),
+        }
+    }
+}
+
+/// One local date of a site's calendar.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DayView {
+    /// YYYY-MM-DD, local.
+    pub date: String,
+    pub open: bool,
+    pub hours: Option<HoursView>,
+    /// weekly, holiday, annual_closure, exception_closed or exception_open.
+    pub reason: String,
+    pub holiday_name: Option<String>,
+    pub note: Option<String>,
+}
+
+impl From<rules::Day> for DayView {
+    fn from(d: rules::Day) -> Self {
+        DayView {
+            date: d.date.to_string(),
+            open: d.open(),
+            hours: d.hours.map(Into::into),
+            reason: match d.reason {
+                Reason::Weekly => "weekly",
+                Reason::Holiday => "holiday",
+                Reason::AnnualClosure => "annual_closure",
+                Reason::ExceptionClosed => "exception_closed",
+                Reason::ExceptionOpen => "exception_open",
+            }
+            .to_string(),
+            holiday_name: d.holiday_name,
+            note: d.note,
+        }
+    }
+}
+
+/// What kind of place a space is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SpaceKind {
+    Desk,
+    Room,
+    SecureRoom,
+    MeetingRoom,
+    ChildcareRoom,
+}
+
+impl SpaceKind {
+    const ALL: [SpaceKind; 5] = [
+        SpaceKind::Desk,
+        SpaceKind::Room,
+        SpaceKind::SecureRoom,
+        SpaceKind::MeetingRoom,
+        SpaceKind::ChildcareRoom,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpaceKind::Desk => "desk",
+            SpaceKind::Room => "room",
+            SpaceKind::SecureRoom => "secure_room",
+            SpaceKind::MeetingRoom => "meeting_room",
+            SpaceKind::ChildcareRoom => "childcare_room",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<SpaceKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// The attributes a space may have (workers filter desks by them).
+pub const SPACE_ATTRIBUTES: [&str; 5] = [
+    "monitor",
+    "quiet_zone",
+    "wheelchair_accessible",
+    "standing_desk",
+    "window",
+];
+
+/// A desk, room or other bookable place of a site.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Space {
+    pub id: i64,
+    pub site_id: i64,
+    pub kind: SpaceKind,
+    pub name: String,
+    /// Seats in a room; children in the childcare room; 1 for a desk.
+    pub capacity: i64,
+    pub attributes: Vec<String>,
+    pub active: bool,
+}
+
+/// Checks a site's fields; on success the schedule parts they describe.
+pub fn validate_site(
+    v: &mut Validator,
+    s: &Site,
+) -> Option<(chrono_tz::Tz, [Option<Hours>; 7], Vec<AnnualClosure>)> {
+    v.text("name_ja", &s.name_ja, 1, 100);
+    v.text("name_en", &s.name_en, 1, 100);
+    let tz = s.time_zone.parse::<chrono_tz::Tz>().ok();
+    v.check(
+        tz.is_some(),
+        "time_zone",
+        "site.unknown_time_zone",
+        Text::new(
+            format!(
+                "タイムゾーン「{}」は存在しません(例: Asia/Tokyo)。",
+                s.time_zone
+            ),
+            format!(
+                "Unknown time zone {:?} (for example Asia/Tokyo).",
+                s.time_zone
+            ),
+        ),
+    );
+    let mut weekly = [None; 7];
+    for (i, h) in s.opening_hours.iter().enumerate() {
+        let field = format!("opening_hours[{i}]");
+        let Some(day) = rules::weekday_index(&h.weekday) else {
+            v.add(
+                format!("{field}.weekday"),
+                "site.bad_weekday",
+                Text::new(
+                    "曜日は mon, tue, wed, thu, fri, sat, sun のいずれかです。",
+                    "The weekday must be one of mon, tue, wed, thu, fri, sat, sun.",
+                ),
+            );
+            continue;
+        };
+        let (Some(open), Some(close)) = (rules::parse_time(&h.open), rules::parse_time(&h.close))
+        else {
+            v.add(
+                field,
+                "site.bad_time",
+                Text::new(
+                    "時刻は 15分単位の HH:MM で入力してください(例: 09:00)。",
+                    "Times are HH:MM on the quarter hour, e.g. 09:00.",
+                ),
+            );
+            continue;
+        };
+        if close <= open {
+            v.add(
+                field,
+                "site.close_before_open",
+                Text::new(
+                    "閉館時刻は開館時刻より後にしてください。",
+                    "The closing time must be after the opening time.",
+                ),
+            );
+        } else if weekly[day].is_some() {
+            v.add(
+                field,
+                "site.duplicate_weekday",
+                Text::new("同じ曜日が二度あります。", "This weekday is listed twice."),
+            );
+        } else {
+            weekly[day] = Some(Hours { open, close });
+        }
+    }
+    let mut closures = Vec::new();
+    for (i, c) in s.annual_closures.iter().enumerate() {
+        v.text(&format!("annual_closures[{i}].note"), &c.note, 0, 200);
+        match (
+            rules::parse_month_day(&c.from),
+            rules::parse_month_day(&c.to),
+        ) {
+            (Some(from), Some(to)) => closures.push(AnnualClosure {
+                from,
+                to,
+                note: c.note.clone(),
+            }),
+            _ => v.add(
+                format!("annual_closures[{i}]"),
+                "site.bad_month_day",
+                Text::new(
+                    "日付は MM-DD で入力してください(例: 12-29)。",
+                    "Dates are MM-DD, e.g. 12-29.",
+                ),
+            ),
+        }
+    }
+    tz.map(|tz| (tz, weekly, closures))
+}
+
+/// Checks a space's fields.
+pub fn validate_space(v: &mut Validator, s: &Space) {
+    v.text("name", &s.name, 1, 50);
+    let max = if s.kind == SpaceKind::Desk { 1 } else { 200 };
+    v.check(
+        (1..=max).contains(&s.capacity),
+        "capacity",
+        "space.bad_capacity",
+        Text::new(
+            format!("定員は 1 から {max} の間で入力してください。"),
+            format!("The capacity must be between 1 and {max}."),
+        ),
+    );
+    for a in &s.attributes {
+        v.check(
+            SPACE_ATTRIBUTES.contains(&a.as_str()),
+            "attributes",
+            "space.unknown_attribute",
+            Text::new(
+                format!("「{a}」という設備はありません。"),
+                format!("Unknown attribute {a:?}."),
+            ),
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! The router: the API areas, health and metrics, the OpenAPI document, the embedded pages,
+//! and the middleware every request passes (language, metrics, body limit, tracing).
+
+use crate::AppState;
+use crate::error::{ApiError, LANG, Lang, Text};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use rust_embed::RustEmbed;
+use std::time::Instant;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "KADO telework center API",
+        description = "Sites, spaces, accounts and roles, kiosk devices. Errors are application/problem+json with a stable `code`; human text follows Accept-Language (ja, en). Log in with POST /api/v1/auth/login; the session is an HttpOnly cookie. Kiosk endpoints take `Authorization: Bearer <device token>`."
+    ),
+    tags(
+        (name = "auth", description = "Log in and out"),
+        (name = "sites", description = "Municipalities, sites, opening calendars"),
+        (name = "spaces", description = "Desks and rooms"),
+        (name = "people", description = "Accounts, roles, teams"),
+        (name = "clients", description = "Client companies and projects"),
+        (name = "kiosk devices", description = "Registering and revoking entrance kiosks"),
+        (name = "kiosk", description = "The kiosk's own API (device token)")
+    )
+)]
+struct ApiDoc;
+
+#[derive(RustEmbed)]
+#[folder = "kiosk-ui/"]
+struct Ui;
+
+/// Every route of the service.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(crate::auth::http::router())
+        .merge(crate::auth::kiosk::router())
+        .merge(crate::sites::http::router())
+        .merge(crate::people::http::router())
+        .merge(crate::clients::router())
+        .split_for_parts();
+    let max_body = state.config.max_body;
+    api.route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route(
+            "/api/openapi.json",
+            get(move || async move { Json(openapi.clone()) }),
+        )
+        .route("/api/docs", get(|| async { page("docs/index.html") }))
+        .fallback(fallback)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Runs the request in its language and counts it.
+async fn observe(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let lang = Lang::from_accept_language(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_string();
+    let method = req.method().to_string();
+    let started = Instant::now();
+    let res = LANG.scope(lang, next.run(req)).await;
+    st.metrics.observe(
+        &method,
+        &route,
+        res.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    res
+}
+
+async fn readyz(State(st): State<AppState>) -> Response {
+    match sqlx::query("SELECT 1").execute(&st.db.pool).await {
+        Ok(_) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not reachable");
+            ApiError::client(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service.database_unreachable",
+                Text::new(
+                    "データベースに接続できません。",
+                    "The database cannot be reached.",
+                ),
+            )
+            .into_response()
+        }
+    }
+}
+
+async fn metrics(State(st): State<AppState>) -> Response {
+    let body = st.metrics.render(st.db.pool.size(), st.db.pool.num_idle());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+fn page(path: &str) -> Response {
+    match Ui::get(path) {
+        Some(file) => {
+            let mime = mime_guess::from_path(path).first_or_octet_stream();
+            let mut res = file.data.into_owned().into_response();
+            let headers = res.headers_mut();
+            if let Ok(v) = HeaderValue::from_str(mime.as_ref()) {
+                headers.insert(header::CONTENT_TYPE, v);
+            }
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            res
+        }
+        None => ApiError::not_found("ページ", "Page").into_response(),
+    }
+}
+
+/// Pages from `kiosk-ui/` (a folder answers with its index.html); a problem for anything else.
+async fn fallback(uri: Uri) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    if path.starts_with("api/") {
+        return ApiError::client(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            Text::new(
+                "そのAPIはありません。/api/docs を参照してください。",
+                "There is no such API endpoint; see /api/docs.",
+            ),
+        )
+        .into_response();
+    }
+    if path.is_empty() || path.ends_with('/') {
+        return page(&format!("{path}index.html"));
+    }
+    if Ui::get(path).is_none() && Ui::get(&format!("{path}/index.html")).is_some() {
+        return Redirect::permanent(&format!("/{path}/")).into_response();
+    }
+    page(path)
+}
