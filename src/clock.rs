@@ -7,13 +7,13 @@ use std::sync::atomic::{AtomicI64, Ordering};
 /// Wall-clock time in UTC, with an offset tests can advance.
 #[derive(Clone, Default)]
 pub struct Clock {
-    offset_secs: Arc<AtomicI64>,
+    offset_ms: Arc<AtomicI64>,
 }
 
 impl Clock {
     /// Now, in UTC.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + Duration::seconds(self.offset_secs.load(Ordering::Relaxed))
+        Utc::now() + Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
     }
 
     /// Now, as epoch seconds (the form instants are stored in).
@@ -21,9 +21,15 @@ impl Clock {
         self.now().timestamp()
     }
 
+    /// Sets this clock (and every copy of it) to an instant; it runs on from there.
+    pub fn set(&self, to: DateTime<Utc>) {
+        let offset = (to - Utc::now()).num_milliseconds();
+        self.offset_ms.store(offset, Ordering::Relaxed);
+    }
+
     /// Moves this clock (and every copy of it) forward.
     pub fn advance(&self, by: Duration) {
-        self.offset_secs
-            .fetch_add(by.num_seconds(), Ordering::Relaxed);
+        self.offset_ms
+            .fetch_add(by.num_milliseconds(), Ordering::Relaxed);
     }
 }

@@ -19,9 +19,10 @@ pub struct Config {
     /// Secret for signing tokens; generated and kept in the database when not given.
     #[arg(long, env = "KADO_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
-    /// The address people use to reach the service (links in e-mails, Secure cookies on https).
-    #[arg(long, env = "KADO_BASE_URL", default_value = "http://127.0.0.1:8080")]
-    pub base_url: String,
+    /// The address people use to reach the service (links in e-mails, Secure cookies on
+    /// https); `http://` + the bind address when not given.
+    #[arg(long, env = "KADO_BASE_URL")]
+    pub base_url: Option<String>,
     /// Log filter, e.g. `info` or `kado=debug,tower_http=debug`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,
@@ -44,8 +45,16 @@ impl Config {
         c
     }
 
+    /// The public address, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        match &self.base_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
     /// Whether cookies must carry the Secure flag.
     pub fn secure_cookies(&self) -> bool {
-        self.base_url.starts_with("https://")
+        self.base_url().starts_with("https://")
     }
 }

@@ -228,7 +228,9 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
         .await?;
     }
 
-    let staff: [(&str, &str, &str, Option<(i64, Role)>); 6] = [
+    // (e-mail, name, kana, role on a site; none for the global admin)
+    type Staff<'a> = (&'a str, &'a str, &'a str, Option<(i64, Role)>);
+    let staff: [Staff; 6] = [
         (
             "admin@kado.example",
             "本部 管理者",

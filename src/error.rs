@@ -436,27 +436,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn accept_language_picks_by_quality() {
-        assert_eq!(Lang::from_accept_language(None), Lang::Ja);
-        assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
-        assert_eq!(
-            Lang::from_accept_language(Some("fr, en;q=0.5, ja;q=0.8")),
-            Lang::Ja
-        );
-        assert_eq!(
-            Lang::from_accept_language(Some("ja;q=0.1, en-GB")),
-            Lang::En
-        );
-        assert_eq!(Lang::from_accept_language(Some("de")), Lang::Ja);
-        assert_eq!(Lang::from_accept_language(Some(";;q=x,,")), Lang::Ja);
-    }
-}
-
 /// Turns a broken database constraint into the client error it means (see
 /// [`crate::db::violated_constraint`] for the names); any other failure stays internal.
 pub fn on_constraint(err: sqlx::Error, meaning: impl Fn(&str) -> Option<ApiError>) -> ApiError {
@@ -476,4 +455,25 @@ pub fn taken(field: &str, ja: &str, en: &str) -> ApiError {
             format!("This {en} is already in use."),
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_by_quality() {
+        assert_eq!(Lang::from_accept_language(None), Lang::Ja);
+        assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(
+            Lang::from_accept_language(Some("fr, en;q=0.5, ja;q=0.8")),
+            Lang::Ja
+        );
+        assert_eq!(
+            Lang::from_accept_language(Some("ja;q=0.1, en-GB")),
+            Lang::En
+        );
+        assert_eq!(Lang::from_accept_language(Some("de")), Lang::Ja);
+        assert_eq!(Lang::from_accept_language(Some(";;q=x,,")), Lang::Ja);
+    }
 }

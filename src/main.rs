@@ -52,7 +52,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve => {
             let bind = config.bind;
-            let base = config.base_url.clone();
+            let base = config.base_url();
             let demo_on = config.demo;
             let app = App::build(config, Clock::default()).await?;
             let listener = tokio::net::TcpListener::bind(bind).await?;

@@ -274,7 +274,7 @@ async fn kiosk_me(State(st): State<AppState>, device: KioskDevice) -> ApiResult<
             name: device.name,
         },
         open_now: schedule.is_open_at(now),
-        local_time: local.to_rfc3339(),
+        local_time: local.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         today: today.into(),
         site,
     }))

@@ -1,0 +1,164 @@
+// Login page: POST /api/v1/auth/login, GET /api/v1/auth/me, POST /api/v1/auth/logout.
+
+import { initI18n, onLangChange, t } from '/shared/i18n.js';
+import { api, ApiError, errorText } from '/shared/api.js';
+
+initI18n({
+  ja: {
+    'app.title': 'KADO 塩尻',
+    'common.skip': '本文へ移動',
+    'login.pageTitle': 'ログイン | KADO',
+    'login.heading': 'ログイン',
+    'login.email': 'メールアドレス',
+    'login.password': 'パスワード',
+    'login.submit': 'ログイン',
+    'login.submitting': 'ログイン中…',
+    'login.missing': 'メールアドレスとパスワードを入力してください。',
+    'login.loggedInAs': '{name} さんとしてログイン中',
+    'login.links': 'メニュー',
+    'login.linkDocs': 'API ドキュメント',
+    'login.linkKiosk': '入口キオスク',
+    'login.linkAdmin': '管理画面',
+    'login.logout': 'ログアウト',
+    'login.loggedOut': 'ログアウトしました。',
+  },
+  en: {
+    'app.title': 'KADO Shiojiri',
+    'common.skip': 'Skip to content',
+    'login.pageTitle': 'Log in | KADO',
+    'login.heading': 'Log in',
+    'login.email': 'Email address',
+    'login.password': 'Password',
+    'login.submit': 'Log in',
+    'login.submitting': 'Logging in…',
+    'login.missing': 'Please enter your email address and password.',
+    'login.loggedInAs': 'Logged in as {name}',
+    'login.links': 'Menu',
+    'login.linkDocs': 'API docs',
+    'login.linkKiosk': 'Entrance kiosk',
+    'login.linkAdmin': 'Admin',
+    'login.logout': 'Log out',
+    'login.loggedOut': 'You have logged out.',
+  },
+});
+
+const $ = (id) => document.getElementById(id);
+const loading = $('loading');
+const loginSection = $('login-section');
+const sessionSection = $('session-section');
+const form = $('login-form');
+const email = $('email');
+const password = $('password');
+const loginButton = $('login-button');
+const loginMessage = $('login-message');
+const sessionHeading = $('session-heading');
+const sessionMessage = $('session-message');
+const logoutButton = $('logout-button');
+
+let person = null;
+
+function showMessage(el, text, kind) {
+  el.className = 'message' + (kind ? ' ' + kind : '');
+  el.textContent = text || '';
+}
+
+function clearFieldErrors() {
+  for (const input of [email, password]) {
+    input.removeAttribute('aria-invalid');
+    const err = $(input.id + '-error');
+    err.textContent = '';
+    err.hidden = true;
+  }
+}
+
+function showFieldErrors(errors) {
+  let first = null;
+  for (const e of errors || []) {
+    const input = e && (e.field === 'email' ? email : e.field === 'password' ? password : null);
+    if (!input) continue;
+    input.setAttribute('aria-invalid', 'true');
+    const err = $(input.id + '-error');
+    err.textContent = e.message || '';
+    err.hidden = !e.message;
+    if (!first) first = input;
+  }
+  return first;
+}
+
+function renderLoggedIn() {
+  loading.hidden = true;
+  loginSection.hidden = true;
+  sessionSection.hidden = false;
+  sessionHeading.textContent = t('login.loggedInAs', { name: person && person.name ? person.name : '' });
+}
+
+function renderLoginForm() {
+  loading.hidden = true;
+  sessionSection.hidden = true;
+  loginSection.hidden = false;
+}
+
+onLangChange(() => {
+  if (person) renderLoggedIn();
+  loginButton.textContent = loginButton.disabled ? t('login.submitting') : t('login.submit');
+});
+
+form.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  if (loginButton.disabled) return;
+  clearFieldErrors();
+  const body = { email: email.value.trim(), password: password.value };
+  if (!body.email || !body.password) {
+    showMessage(loginMessage, t('login.missing'), 'error');
+    (body.email ? password : email).focus();
+    return;
+  }
+  loginButton.disabled = true;
+  loginButton.textContent = t('login.submitting');
+  showMessage(loginMessage, '', null);
+  try {
+    person = await api('POST', '/api/v1/auth/login', body);
+    password.value = '';
+    showMessage(loginMessage, '', null);
+    renderLoggedIn();
+    sessionHeading.focus();
+  } catch (err) {
+    // Keep what the user typed; show the server's (already localized) detail.
+    showMessage(loginMessage, errorText(err), 'error');
+    const first = err instanceof ApiError ? showFieldErrors(err.errors) : null;
+    if (first) first.focus();
+  } finally {
+    loginButton.disabled = false;
+    loginButton.textContent = t('login.submit');
+  }
+});
+
+logoutButton.addEventListener('click', async () => {
+  logoutButton.disabled = true;
+  showMessage(sessionMessage, '', null);
+  try {
+    await api('POST', '/api/v1/auth/logout');
+    person = null;
+    renderLoginForm();
+    showMessage(loginMessage, t('login.loggedOut'), 'ok');
+    email.focus();
+  } catch (err) {
+    showMessage(sessionMessage, errorText(err), 'error');
+  } finally {
+    logoutButton.disabled = false;
+  }
+});
+
+async function init() {
+  try {
+    person = await api('GET', '/api/v1/auth/me');
+    renderLoggedIn();
+  } catch (err) {
+    person = null;
+    renderLoginForm();
+    // 401 simply means "not logged in"; anything else is worth telling the user.
+    if (!(err instanceof ApiError && err.status === 401)) showMessage(loginMessage, errorText(err), 'error');
+  }
+}
+
+init();

@@ -1,0 +1,77 @@
+//! Kiosk devices: register, pair once, revoke.
+
+use crate::harness::*;
+use crate::on_both_backends;
+use chrono::Duration;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+on_both_backends!(pairing_code_is_single_use_and_expires);
+
+async fn pairing_code_is_single_use_and_expires(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let director = app.login(DIRECTOR).await;
+    let registered: Value = director
+        .post(app.url("/api/v1/sites/1/kiosks"))
+        .json(&json!({"name": "2F 入口"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = registered["pairing_code"].as_str().unwrap().to_string();
+    assert_eq!(code.len(), 8);
+    assert!(code.bytes().all(|b| b.is_ascii_digit()));
+    let k = app.anonymous();
+    let first = k
+        .post(app.url("/api/v1/kiosk/pair"))
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = k
+        .post(app.url("/api/v1/kiosk/pair"))
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    problem(second, StatusCode::UNAUTHORIZED, "kiosk.invalid_code").await;
+    let list: Value = director
+        .get(app.url("/api/v1/sites/1/kiosks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mine = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == registered["id"])
+        .unwrap();
+    assert_eq!(
+        (mine["paired"].clone(), mine["revoked"].clone()),
+        (json!(true), json!(false))
+    );
+    // A code not used within 15 minutes expires.
+    let late: Value = director
+        .post(app.url("/api/v1/sites/1/kiosks"))
+        .json(&json!({"name": "裏口"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    app.clock.advance(Duration::minutes(16));
+    let res = k
+        .post(app.url("/api/v1/kiosk/pair"))
+        .json(&json!({"code": late["pairing_code"]}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::UNAUTHORIZED, "kiosk.invalid_code").await;
+}

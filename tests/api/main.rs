@@ -1,0 +1,10 @@
+//! Integration tests: the real app over HTTP, every case on SQLite and on PostgreSQL.
+
+mod harness;
+
+mod auth;
+mod authorization;
+mod kiosk;
+mod sites;
+mod system;
+mod validation;

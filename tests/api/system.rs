@@ -1,0 +1,142 @@
+//! Start-up, migrations, demo data, health, metrics, API description, pages.
+
+use crate::harness::*;
+use crate::on_both_backends;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+on_both_backends!(
+    starts_on_an_empty_database_with_demo_data,
+    demo_data_loads_once_and_secret_survives_restart,
+    health_metrics_and_docs,
+    unknown_api_path_is_a_problem
+);
+
+async fn starts_on_an_empty_database_with_demo_data(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM sites").await, 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM spaces WHERE site_id = 1 AND kind = 'desk'")
+            .await,
+        40
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM spaces WHERE site_id = 1 AND kind = 'secure_room' AND capacity = 4").await, 3);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM spaces WHERE kind = 'childcare_room' AND capacity = 12")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM spaces WHERE site_id = 2 AND kind = 'desk'")
+            .await,
+        12
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM persons WHERE member_number IS NOT NULL")
+            .await,
+        30
+    );
+    for role in ["worker", "reception", "caregiver", "trainer", "director"] {
+        let n = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM role_grants WHERE role = '{role}'"
+            ))
+            .await;
+        assert!(n >= 1, "no {role}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM client_companies").await, 2);
+    assert_eq!(app.count("SELECT COUNT(*) FROM kiosk_devices").await, 1);
+    // Every demo login works.
+    for (_, email) in kado::demo::LOGINS {
+        app.login(email).await;
+    }
+}
+
+async fn demo_data_loads_once_and_secret_survives_restart(b: Backend) {
+    let first = TestApp::spawn(b).await;
+    let persons = first.count("SELECT COUNT(*) FROM persons").await;
+    let secret: String =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'token_secret'")
+            .fetch_one(&first.db.pool)
+            .await
+            .unwrap();
+    // A second start on the same database: nothing duplicated, the same secret.
+    let second = TestApp::spawn_on(&first.database_url).await;
+    assert_eq!(second.count("SELECT COUNT(*) FROM persons").await, persons);
+    assert_eq!(second.count("SELECT COUNT(*) FROM sites").await, 2);
+    let again: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'token_secret'")
+        .fetch_one(&second.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(secret, again);
+    assert!(secret.len() >= 40);
+    // `kado demo` on a loaded database changes nothing either.
+    assert!(!kado::demo::load(&second.db, &second.clock).await.unwrap());
+    assert_eq!(second.count("SELECT COUNT(*) FROM persons").await, persons);
+}
+
+async fn health_metrics_and_docs(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let c = app.anonymous();
+    let health = c.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let ready = c.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    let metrics = c
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "kado_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(metrics.contains("kado_http_request_duration_seconds_count"));
+    let spec: Value = c
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/sites/{id}/calendar",
+        "/api/v1/persons",
+        "/api/v1/kiosk/pair",
+    ] {
+        assert!(
+            spec["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    for page in ["/api/docs", "/", "/kiosk/", "/admin/"] {
+        let res = c.get(app.url(page)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{page}");
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{page}"
+        );
+    }
+}
+
+async fn unknown_api_path_is_a_problem(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let res = app
+        .anonymous()
+        .get(app.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::NOT_FOUND, "not_found").await;
+}
