@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -54,33 +55,41 @@ pub struct ProjectInput {
     active: Option<bool>,
 }
 
-async fn client_by_id(st: &AppState, id: i64) -> ApiResult<Client> {
-    let r = sqlx::query("SELECT * FROM client_companies WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&st.db.pool)
-        .await?
-        .ok_or_else(|| ApiError::not_found("取引先", "Client"))?;
-    Ok(Client {
+fn client(r: &AnyRow) -> Client {
+    Client {
         id: r.get("id"),
         site_id: r.get("site_id"),
         name: r.get("name"),
         active: r.get::<i64, _>("active") != 0,
-    })
+    }
 }
 
-async fn project_by_id(st: &AppState, id: i64) -> ApiResult<Project> {
-    let r = sqlx::query("SELECT * FROM client_projects WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&st.db.pool)
-        .await?
-        .ok_or_else(|| ApiError::not_found("案件", "Project"))?;
-    Ok(Project {
+fn project(r: &AnyRow) -> Project {
+    Project {
         id: r.get("id"),
         client_id: r.get("client_id"),
         name: r.get("name"),
         secure_room_id: r.get("secure_room_id"),
         active: r.get::<i64, _>("active") != 0,
-    })
+    }
+}
+
+async fn client_by_id(st: &AppState, id: i64) -> ApiResult<Client> {
+    sqlx::query("SELECT * FROM client_companies WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .map(|r| client(&r))
+        .ok_or_else(|| ApiError::not_found("取引先", "Client"))
+}
+
+async fn project_by_id(st: &AppState, id: i64) -> ApiResult<Project> {
+    sqlx::query("SELECT * FROM client_projects WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .map(|r| project(&r))
+        .ok_or_else(|| ApiError::not_found("案件", "Project"))
 }
 
 /// The site's client companies (its directors).
@@ -92,16 +101,11 @@ async fn list_clients(
     Path(site_id): Path<i64>,
 ) -> ApiResult<Json<Vec<Client>>> {
     who.require_director(site_id)?;
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM client_companies WHERE site_id = $1 ORDER BY name")
-            .bind(site_id)
-            .fetch_all(&st.db.pool)
-            .await?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        out.push(client_by_id(&st, id).await?);
-    }
-    Ok(Json(out))
+    let rows = sqlx::query("SELECT * FROM client_companies WHERE site_id = $1 ORDER BY name")
+        .bind(site_id)
+        .fetch_all(&st.db.pool)
+        .await?;
+    Ok(Json(rows.iter().map(client).collect()))
 }
 
 async fn save_client(st: &AppState, mut c: Client, input: ClientInput) -> ApiResult<Client> {
@@ -187,16 +191,11 @@ async fn list_projects(
 ) -> ApiResult<Json<Vec<Project>>> {
     let c = client_by_id(&st, id).await?;
     who.require_director(c.site_id)?;
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM client_projects WHERE client_id = $1 ORDER BY name")
-            .bind(id)
-            .fetch_all(&st.db.pool)
-            .await?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        out.push(project_by_id(&st, id).await?);
-    }
-    Ok(Json(out))
+    let rows = sqlx::query("SELECT * FROM client_projects WHERE client_id = $1 ORDER BY name")
+        .bind(id)
+        .fetch_all(&st.db.pool)
+        .await?;
+    Ok(Json(rows.iter().map(project).collect()))
 }
 
 async fn save_project(

@@ -245,26 +245,32 @@ pub async fn space_by_id(db: &Db, id: i64) -> ApiResult<Space> {
 /// Inserts or updates a space (id 0 inserts); answers its id.
 pub async fn save_space(tx: &mut Tx, s: &Space) -> sqlx::Result<i64> {
     let attrs = serde_json::to_string(&s.attributes).unwrap_or_else(|_| "[]".into());
-    let q = if s.id == 0 {
-        // $7 is always 0 here; it keeps one list of parameters for both statements.
-        sqlx::query(
+    if s.id == 0 {
+        sqlx::query_scalar(
             "INSERT INTO spaces (site_id, kind, name, capacity, attributes, active)
-             SELECT $1, $2, $3, $4, $5, $6 WHERE $7 = 0 RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
+        .bind(s.site_id)
+        .bind(s.kind.as_str())
+        .bind(&s.name)
+        .bind(s.capacity)
+        .bind(attrs)
+        .bind(i64::from(s.active))
+        .fetch_one(&mut **tx)
+        .await
     } else {
         sqlx::query(
-            "UPDATE spaces SET site_id = $1, kind = $2, name = $3, capacity = $4, attributes = $5,
-                 active = $6 WHERE id = $7 RETURNING id",
+            "UPDATE spaces SET kind = $1, name = $2, capacity = $3, attributes = $4, active = $5
+             WHERE id = $6",
         )
-    };
-    q.bind(s.site_id)
         .bind(s.kind.as_str())
         .bind(&s.name)
         .bind(s.capacity)
         .bind(attrs)
         .bind(i64::from(s.active))
         .bind(s.id)
-        .fetch_one(&mut **tx)
+        .execute(&mut **tx)
         .await
-        .map(|r| r.get("id"))
+        .map(|_| s.id)
+    }
 }

@@ -35,14 +35,7 @@ async fn login_me_logout(b: Backend) {
         !cookie.contains("Secure"),
         "plain http base URL: no Secure flag"
     );
-    let me: Value = c
-        .get(app.url("/api/v1/auth/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = c.get(app.url("/api/v1/auth/me")).send_json().await;
     assert_eq!(me["email"], DIRECTOR);
     assert_eq!(
         me["roles"],

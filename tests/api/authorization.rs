@@ -234,12 +234,8 @@ async fn kiosk_token_is_only_good_for_the_kiosk_api(b: Backend) {
     let paired: Value = c
         .post(app.url("/api/v1/kiosk/pair"))
         .json(&json!({"code": kado::demo::KIOSK_CODE}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     let token = paired["token"].as_str().unwrap().to_string();
     assert_eq!(paired["site"]["id"], SHIOJIRI);
     let me = c

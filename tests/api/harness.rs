@@ -183,3 +183,18 @@ pub async fn problem(res: Response, status: StatusCode, code: &str) -> Value {
     );
     body
 }
+
+/// Sends a request that must succeed and answers its JSON body.
+pub trait SendJson {
+    async fn send_json(self) -> Value;
+}
+
+impl SendJson for reqwest::RequestBuilder {
+    async fn send_json(self) -> Value {
+        let res = self.send().await.expect("request");
+        let status = res.status();
+        let body: Value = res.json().await.expect("JSON body");
+        assert!(status.is_success(), "{status}: {body}");
+        body
+    }
+}

@@ -14,12 +14,8 @@ async fn pairing_code_is_single_use_and_expires(b: Backend) {
     let registered: Value = director
         .post(app.url("/api/v1/sites/1/kiosks"))
         .json(&json!({"name": "2F 入口"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     let code = registered["pairing_code"].as_str().unwrap().to_string();
     assert_eq!(code.len(), 8);
     assert!(code.bytes().all(|b| b.is_ascii_digit()));
@@ -40,12 +36,8 @@ async fn pairing_code_is_single_use_and_expires(b: Backend) {
     problem(second, StatusCode::UNAUTHORIZED, "kiosk.invalid_code").await;
     let list: Value = director
         .get(app.url("/api/v1/sites/1/kiosks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     let mine = list
         .as_array()
         .unwrap()
@@ -60,12 +52,8 @@ async fn pairing_code_is_single_use_and_expires(b: Backend) {
     let late: Value = director
         .post(app.url("/api/v1/sites/1/kiosks"))
         .json(&json!({"name": "裏口"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     app.clock.advance(Duration::minutes(16));
     let res = k
         .post(app.url("/api/v1/kiosk/pair"))

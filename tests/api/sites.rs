@@ -19,12 +19,8 @@ async fn day(c: &reqwest::Client, app: &TestApp, site: i64, date: &str) -> Value
         .get(app.url(&format!(
             "/api/v1/sites/{site}/calendar?from={date}&to={date}"
         )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     days[0].clone()
 }
 
@@ -50,12 +46,8 @@ async fn calendar_shows_holidays_and_closures_in_local_time(b: Backend) {
     );
     let new_year: Value = c
         .get(app.url("/api/v1/sites/1/calendar?from=2026-12-28&to=2027-01-04"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     let open: Vec<bool> = new_year
         .as_array()
         .unwrap()
@@ -105,12 +97,8 @@ async fn exceptions_open_a_holiday_and_close_a_normal_day(b: Backend) {
     problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
     let list: Value = c
         .get(app.url("/api/v1/sites/1/exceptions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     assert_eq!(list.as_array().unwrap().len(), 2);
     let res = c
         .delete(app.url("/api/v1/sites/1/exceptions/2026-11-25"))
@@ -144,22 +132,14 @@ async fn site_in_another_time_zone(b: Backend) {
         .await
         .post(app.url("/api/v1/sites/2/kiosks"))
         .json(&json!({"name": "入口"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     let k = app.anonymous();
     let paired: Value = k
         .post(app.url("/api/v1/kiosk/pair"))
         .json(&json!({"code": registered["pairing_code"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     let token = paired["token"].as_str().unwrap();
     // Tuesday 2026-11-24 20:00 UTC is 10:00 in Honolulu (open 9-17) and 05:00 Wednesday in Tokyo.
     app.clock
@@ -167,12 +147,8 @@ async fn site_in_another_time_zone(b: Backend) {
     let me: Value = k
         .get(app.url("/api/v1/kiosk/me"))
         .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     assert_eq!(me["open_now"], true, "{me}");
     assert_eq!(me["today"]["date"], "2026-11-24");
     assert!(
@@ -192,12 +168,8 @@ async fn site_in_another_time_zone(b: Backend) {
     let me: Value = k
         .get(app.url("/api/v1/kiosk/me"))
         .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     assert_eq!(me["open_now"], false);
     assert_eq!(me["today"]["reason"], "holiday");
 }
@@ -208,24 +180,15 @@ async fn director_manages_spaces_teams_and_clients(b: Backend) {
     let space: Value = c
         .post(app.url("/api/v1/sites/1/spaces"))
         .json(&json!({"kind": "desk", "name": "D-41", "attributes": ["monitor", "window", "monitor"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json().await;
     assert_eq!(space["attributes"], json!(["monitor", "window"]));
     assert_eq!(space["capacity"], 1);
     let id = space["id"].as_i64().unwrap();
     let patched: Value = c
         .patch(app.url(&format!("/api/v1/spaces/{id}")))
         .json(&json!({"name": "D-41A", "attributes": ["quiet_zone"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     assert_eq!(
         (patched["name"].clone(), patched["attributes"].clone()),
         (json!("D-41A"), json!(["quiet_zone"]))
@@ -235,12 +198,8 @@ async fn director_manages_spaces_teams_and_clients(b: Backend) {
     let team: Value = c
         .post(app.url("/api/v1/sites/1/teams"))
         .json(&json!({"name": "自治体業務", "leader_id": worker}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     assert_eq!(team["leader_id"], worker);
     let omachi_worker = app.person_id(OMACHI_WORKER).await;
     let res = c
@@ -257,14 +216,7 @@ async fn director_manages_spaces_teams_and_clients(b: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let teams: Value = c
-        .get(app.url("/api/v1/sites/1/teams"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let teams: Value = c.get(app.url("/api/v1/sites/1/teams")).send_json().await;
     let mine = teams
         .as_array()
         .unwrap()
@@ -276,12 +228,8 @@ async fn director_manages_spaces_teams_and_clients(b: Backend) {
     let client: Value = c
         .post(app.url("/api/v1/sites/1/clients"))
         .json(&json!({"name": "松本ソフト合同会社"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     let cid = client["id"].as_i64().unwrap();
     let desk_id: i64 =
         sqlx::query_scalar("SELECT id FROM spaces WHERE site_id = 1 AND name = 'D-01'")
@@ -304,21 +252,13 @@ async fn director_manages_spaces_teams_and_clients(b: Backend) {
     let project: Value = c
         .post(app.url(&format!("/api/v1/clients/{cid}/projects")))
         .json(&json!({"name": "検証", "secure_room_id": room_id}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     assert_eq!(project["secure_room_id"], room_id);
     let projects: Value = c
         .get(app.url(&format!("/api/v1/clients/{cid}/projects")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     assert_eq!(projects.as_array().unwrap().len(), 1);
 }
 
@@ -336,25 +276,14 @@ async fn deactivate_instead_of_delete(b: Backend) {
         .login(WORKER)
         .await
         .get(app.url("/api/v1/sites"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_json()
+        .await;
     assert_eq!(
         worker_view.as_array().unwrap().len(),
         1,
         "inactive sites are hidden from non-admins"
     );
-    let admin_view: Value = admin
-        .get(app.url("/api/v1/sites"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let admin_view: Value = admin.get(app.url("/api/v1/sites")).send_json().await;
     assert_eq!(admin_view.as_array().unwrap().len(), 2);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM sites WHERE active = 0")

@@ -97,14 +97,7 @@ async fn health_metrics_and_docs(b: Backend) {
         "{metrics}"
     );
     assert!(metrics.contains("kado_http_request_duration_seconds_count"));
-    let spec: Value = c
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec: Value = c.get(app.url("/api/openapi.json")).send_json().await;
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
         "/api/v1/auth/login",

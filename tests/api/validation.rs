@@ -17,14 +17,7 @@ on_both_backends!(
 async fn unknown_time_zone_and_bad_hours(b: Backend) {
     let app = TestApp::spawn(b).await;
     let c = app.login(DIRECTOR).await;
-    let before: Value = c
-        .get(app.url("/api/v1/sites/1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let before: Value = c.get(app.url("/api/v1/sites/1")).send_json().await;
     let res = c
         .patch(app.url("/api/v1/sites/1"))
         .header("Accept-Language", "en")
@@ -62,14 +55,7 @@ async fn unknown_time_zone_and_bad_hours(b: Backend) {
             .contains("Unknown time zone"),
         "{body}"
     );
-    let after: Value = c
-        .get(app.url("/api/v1/sites/1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after: Value = c.get(app.url("/api/v1/sites/1")).send_json().await;
     assert_eq!(before, after, "a refused change changes nothing");
     // Duplicate weekday.
     let res = c
