@@ -32,6 +32,10 @@ pub struct Config {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "KADO_MAX_BODY", default_value_t = 64 * 1024)]
     pub max_body: usize,
+    /// Behind a load balancer: take the client's address from the last `X-Forwarded-For`
+    /// entry (the one the balancer added) for login throttling.
+    #[arg(long, env = "KADO_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_proxy: bool,
     /// Database connections per instance.
     #[arg(long, env = "KADO_DB_POOL", default_value_t = 8)]
     pub db_pool: u32,
@@ -56,5 +60,21 @@ impl Config {
     /// Whether cookies must carry the Secure flag.
     pub fn secure_cookies(&self) -> bool {
         self.base_url().starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_follows_bind_unless_given() {
+        let mut c = Config::for_database("sqlite::memory:");
+        c.bind = "0.0.0.0:9000".parse().unwrap();
+        assert_eq!(c.base_url(), "http://0.0.0.0:9000");
+        assert!(!c.secure_cookies());
+        c.base_url = Some("https://kado.example.jp/".into());
+        assert_eq!(c.base_url(), "https://kado.example.jp");
+        assert!(c.secure_cookies());
     }
 }

@@ -1,14 +1,13 @@
 //! Log in, log out, who am I, change my password.
 
-use super::{Principal, SESSION_COOKIE, password, store};
+use super::{ClientIp, Principal, SESSION_COOKIE, password, store};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Json, Text, invalid};
 use crate::people::{self, Person};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -73,7 +72,7 @@ fn session_cookie(st: &AppState, token: &str, max_age: i64) -> HeaderValue {
               (status = 429, description = "too many failed attempts")))]
 async fn login(
     State(st): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(addr): ClientIp,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
     let now = st.clock.epoch();
@@ -82,7 +81,7 @@ async fn login(
         return Err(wrong_credentials());
     }
     let account_key = format!("account:{email}");
-    let address_key = format!("address:{}", addr.ip());
+    let address_key = format!("address:{}", addr);
     let since = now - WINDOW_SECS;
     if store::failures_since(&st.db, &account_key, since).await? >= MAX_PER_ACCOUNT
         || store::failures_since(&st.db, &address_key, since).await? >= MAX_PER_ADDRESS

@@ -1,17 +1,16 @@
 //! Kiosk devices: a director registers one for a site and gets a one-time pairing code; the
 //! kiosk page trades the code for a device token; the director can revoke the device.
 
-use super::{KioskDevice, Principal, password, store};
+use super::{ClientIp, KioskDevice, Principal, password, store};
 use crate::AppState;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, Json, Path, Text, Validator};
 use crate::sites::{self, DayView, Site};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
-use std::net::SocketAddr;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -197,11 +196,11 @@ pub struct Paired {
               (status = 429, description = "too many wrong codes")))]
 async fn pair(
     State(st): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(addr): ClientIp,
     Json(req): Json<PairRequest>,
 ) -> ApiResult<Json<Paired>> {
     let now = st.clock.epoch();
-    let key = format!("pairing:{}", addr.ip());
+    let key = format!("pairing:{}", addr);
     if store::failures_since(&st.db, &key, now - PAIRING_SECS).await? >= MAX_PAIRING_FAILURES {
         return Err(ApiError::client(
             StatusCode::TOO_MANY_REQUESTS,

@@ -151,6 +151,35 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
+/// The address a request comes from: the peer, or behind a trusted load balancer the last
+/// `X-Forwarded-For` entry (earlier entries are the client's own claim).
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        if st.config.trust_proxy
+            && let Some(ip) = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|a| a.trim().parse().ok())
+                .next_back()
+        {
+            return Ok(ClientIp(ip));
+        }
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+            .ok_or_else(|| anyhow::anyhow!("served without connect info"))?;
+        Ok(ClientIp(peer))
+    }
+}
+
 /// A paired, unrevoked kiosk device; good only for its own site's kiosk API.
 #[derive(Clone, Debug)]
 pub struct KioskDevice {

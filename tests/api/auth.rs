@@ -10,6 +10,7 @@ on_both_backends!(
     login_me_logout,
     wrong_password_gives_no_hint,
     failed_logins_are_throttled_per_account,
+    failed_logins_are_throttled_per_address,
     forged_and_expired_sessions_are_refused,
     password_change_ends_other_sessions,
     deactivated_account_is_logged_out
@@ -218,4 +219,30 @@ async fn deactivated_account_is_logged_out(b: Backend) {
         .await
         .unwrap();
     problem(again, StatusCode::UNAUTHORIZED, "auth.invalid_credentials").await;
+}
+
+async fn failed_logins_are_throttled_per_address(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let c = app.anonymous();
+    // Twenty misses spread over many accounts, each with a made-up forwarded address: the
+    // service is not behind a trusted proxy, so the header changes nothing.
+    for i in 0..20 {
+        let res = c
+            .post(app.url("/api/v1/auth/login"))
+            .header("X-Forwarded-For", format!("10.0.0.{i}"))
+            .json(
+                &json!({"email": format!("worker{:02}@kado.example", i + 1), "password": "guess"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = c
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "worker30@kado.example", "password": kado::demo::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited").await;
 }
