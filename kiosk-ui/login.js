@@ -126,7 +126,8 @@ form.addEventListener('submit', async (ev) => {
     // Keep what the user typed; show the server's (already localized) detail.
     showMessage(loginMessage, errorText(err), 'error');
     const first = err instanceof ApiError ? showFieldErrors(err.errors) : null;
-    if (first) first.focus();
+    // The clicked button was disabled meanwhile, which drops focus: put it back in the form.
+    (first || password).focus();
   } finally {
     loginButton.disabled = false;
     loginButton.textContent = t('login.submit');

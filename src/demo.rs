@@ -134,8 +134,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
             ]
             .concat(),
             annual_closures: year_end.clone(),
-            open_on_holidays: false,
-            active: true,
+            ..Site::default()
         },
         now,
     )
@@ -150,8 +149,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
             time_zone: "Asia/Tokyo".into(),
             opening_hours: hours(&weekdays, "09:00", "17:00"),
             annual_closures: year_end,
-            open_on_holidays: false,
-            active: true,
+            ..Site::default()
         },
         now,
     )

@@ -2,12 +2,14 @@
 //! (config -> database -> router), ready to serve.
 
 pub mod auth;
+pub mod booking;
 pub mod clients;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod jobs;
 pub mod metrics;
 pub mod people;
 pub mod sites;
@@ -60,16 +62,18 @@ impl App {
         Ok(App { state, router })
     }
 
-    /// Serves on the listener until Ctrl-C or SIGTERM.
+    /// Serves on the listener, with the background jobs, until Ctrl-C or SIGTERM.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
-        axum::serve(
+        let jobs = tokio::spawn(jobs::run(self.state.clone()));
+        let served = axum::serve(
             listener,
             self.router
                 .into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
-        .await?;
-        Ok(())
+        .await;
+        jobs.abort();
+        Ok(served?)
     }
 }
 

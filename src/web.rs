@@ -26,6 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "spaces", description = "Desks and rooms"),
         (name = "people", description = "Accounts, roles, teams"),
         (name = "clients", description = "Client companies and projects"),
+        (name = "bookings", description = "Desk and room bookings, recurring series, calendar feed"),
         (name = "kiosk devices", description = "Registering and revoking entrance kiosks"),
         (name = "kiosk", description = "The kiosk's own API (device token)")
     )
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::sites::http::router())
         .merge(crate::people::http::router())
         .merge(crate::clients::router())
+        .merge(crate::booking::http::router())
         .split_for_parts();
     let max_body = state.config.max_body;
     api.route("/healthz", get(|| async { "ok" }))

@@ -21,7 +21,7 @@ initI18n({
     'admin.goLogin': 'ログインページへ',
     'admin.whoami': '{name} さんとしてログイン中',
     'admin.sites': '施設',
-    'admin.noSites': '施設がありません。',
+    'admin.noSites': '管理できる施設がありません。',
     'admin.col.name': '名称',
     'admin.col.timeZone': 'タイムゾーン',
     'admin.col.status': '状態',
@@ -36,10 +36,15 @@ initI18n({
     'admin.col.capacity': '定員',
     'admin.col.attributes': '設備・属性',
     'admin.kind.desk': 'デスク',
-    'admin.kind.booth': 'ブース',
-    'admin.kind.meeting_room': '会議室',
     'admin.kind.room': '個室',
-    'admin.kind.childcare': '託児スペース',
+    'admin.kind.secure_room': 'セキュアルーム',
+    'admin.kind.meeting_room': '会議室',
+    'admin.kind.childcare_room': '託児室',
+    'admin.attr.monitor': 'モニター',
+    'admin.attr.quiet_zone': '静音エリア',
+    'admin.attr.wheelchair_accessible': '車いす対応',
+    'admin.attr.standing_desk': 'スタンディングデスク',
+    'admin.attr.window': '窓側',
     'admin.kiosks': '入口キオスク端末',
     'admin.noKiosks': '登録された端末はありません。',
     'admin.col.created': '登録日時',
@@ -82,7 +87,7 @@ initI18n({
     'admin.goLogin': 'Go to the login page',
     'admin.whoami': 'Logged in as {name}',
     'admin.sites': 'Sites',
-    'admin.noSites': 'There are no sites.',
+    'admin.noSites': 'There are no sites you manage.',
     'admin.col.name': 'Name',
     'admin.col.timeZone': 'Time zone',
     'admin.col.status': 'Status',
@@ -97,10 +102,15 @@ initI18n({
     'admin.col.capacity': 'Capacity',
     'admin.col.attributes': 'Attributes',
     'admin.kind.desk': 'Desk',
-    'admin.kind.booth': 'Booth',
-    'admin.kind.meeting_room': 'Meeting room',
     'admin.kind.room': 'Private room',
-    'admin.kind.childcare': 'Childcare space',
+    'admin.kind.secure_room': 'Secure room',
+    'admin.kind.meeting_room': 'Meeting room',
+    'admin.kind.childcare_room': 'Childcare room',
+    'admin.attr.monitor': 'Monitor',
+    'admin.attr.quiet_zone': 'Quiet zone',
+    'admin.attr.wheelchair_accessible': 'Wheelchair accessible',
+    'admin.attr.standing_desk': 'Standing desk',
+    'admin.attr.window': 'Window seat',
     'admin.kiosks': 'Entrance kiosks',
     'admin.noKiosks': 'No kiosk devices are registered.',
     'admin.col.created': 'Registered',
@@ -181,6 +191,13 @@ function asArray(v) {
   return Array.isArray(v) ? v : [];
 }
 
+/** Admins manage every site; anyone else only the sites they direct (the API refuses the rest). */
+function canManage(site) {
+  const me = state.me;
+  if (!me || me.is_admin) return true;
+  return asArray(me.roles).some((r) => r && r.role === 'director' && String(r.site_id) === String(site.id));
+}
+
 function currentSite() {
   return state.sites.find((s) => String(s.id) === state.siteId) || null;
 }
@@ -231,10 +248,17 @@ function formatYmd(ymd) {
   }).format(new Date(ms));
 }
 
+/** Milliseconds for a server timestamp: Unix seconds (what the API sends) or an ISO string. */
+function timestampMs(value) {
+  if (typeof value === 'number') return value * 1000;
+  if (/^\d+$/.test(String(value))) return Number(value) * 1000;
+  return Date.parse(value);
+}
+
 /** A server timestamp shown in the site's time zone. */
 function formatTimestamp(value) {
   if (value === null || value === undefined || value === '') return t('admin.never');
-  const ms = Date.parse(value);
+  const ms = timestampMs(value);
   if (!Number.isFinite(ms)) return String(value);
   const options = { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
   try {
@@ -255,7 +279,9 @@ function activeBadge(active) {
 function attributeText(a) {
   if (a === null || a === undefined) return '';
   if (typeof a === 'object') return a.name || a.key || a.label || JSON.stringify(a);
-  return String(a);
+  const key = `admin.attr.${a}`;
+  const text = t(key);
+  return text === key ? String(a) : text;
 }
 
 function kindText(kind) {
@@ -294,7 +320,7 @@ function renderSites() {
 async function loadSites() {
   showMessage(el.sitesStatus, t('common.loading'), 'info');
   try {
-    state.sites = asArray(await api('GET', '/api/v1/sites'));
+    state.sites = asArray(await api('GET', '/api/v1/sites')).filter(canManage);
     showMessage(el.sitesStatus, '', null);
   } catch (err) {
     state.sites = [];
@@ -326,6 +352,7 @@ function selectSite(id, moveFocus) {
   setChildren(el.newKiosk);
   showMessage(el.kioskFormMessage, '', null);
   showMessage(el.kiosksStatus, '', null);
+  el.kioskName.removeAttribute('aria-invalid');
   if (moveFocus) el.siteHeading.focus();
   loadSpaces();
   loadKiosks();
@@ -484,10 +511,17 @@ el.kioskForm.addEventListener('submit', async (ev) => {
 // ---------- calendar ----------
 
 function reasonText(day) {
+  const text = reasonLabel(day);
+  return [text, day.note].filter(Boolean).join(getLang() === 'ja' ? '：' : ': ');
+}
+
+function reasonLabel(day) {
   switch (day.reason) {
     case 'holiday':
       return day.holiday_name ? t('admin.reason.holidayNamed', { name: day.holiday_name }) : t('admin.reason.holiday');
     case 'weekly':
+      // "weekly" means the usual weekly hours apply: only a closed day is worth a note.
+      return day.open ? '' : t('admin.reason.weekly');
     case 'annual_closure':
     case 'exception_closed':
     case 'exception_open':

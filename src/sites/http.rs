@@ -129,6 +129,10 @@ pub struct SiteInput {
     opening_hours: Option<Vec<OpeningHours>>,
     annual_closures: Option<Vec<Closure>>,
     open_on_holidays: Option<bool>,
+    booking_window_days: Option<i64>,
+    no_show_grace_minutes: Option<i64>,
+    max_hours_per_day: Option<i64>,
+    max_active_bookings: Option<i64>,
     active: Option<bool>,
 }
 
@@ -148,6 +152,10 @@ async fn save_site(st: &AppState, mut s: Site, input: SiteInput) -> ApiResult<Si
     s.opening_hours = input.opening_hours.unwrap_or(s.opening_hours);
     s.annual_closures = input.annual_closures.unwrap_or(s.annual_closures);
     s.open_on_holidays = input.open_on_holidays.unwrap_or(s.open_on_holidays);
+    s.booking_window_days = input.booking_window_days.unwrap_or(s.booking_window_days);
+    s.no_show_grace_minutes = input.no_show_grace_minutes.unwrap_or(s.no_show_grace_minutes);
+    s.max_hours_per_day = input.max_hours_per_day.unwrap_or(s.max_hours_per_day);
+    s.max_active_bookings = input.max_active_bookings.unwrap_or(s.max_active_bookings);
     s.active = input.active.unwrap_or(s.active);
     let mut v = Validator::new();
     super::validate_site(&mut v, &s);
@@ -168,8 +176,8 @@ async fn save_site(st: &AppState, mut s: Site, input: SiteInput) -> ApiResult<Si
     store::get(&st.db, id).await
 }
 
-/// Opens a new site (administrators). Hours default to weekdays 9:00-17:00, with the year-end
-/// break 12/29-1/3 closed.
+/// Opens a new site (administrators); unset fields take the defaults of a new site
+/// (weekdays 9:00-17:00, closed 12/29-1/3 and on national holidays).
 #[utoipa::path(post, path = "/api/v1/sites", tag = "sites", request_body = SiteInput,
     responses((status = 201, body = Site), (status = 422, description = "invalid fields")))]
 async fn create_site(
@@ -178,27 +186,7 @@ async fn create_site(
     Json(input): Json<SiteInput>,
 ) -> ApiResult<(StatusCode, Json<Site>)> {
     who.require_admin()?;
-    let blank = Site {
-        id: 0,
-        municipality_id: 0,
-        name_ja: String::new(),
-        name_en: String::new(),
-        time_zone: "Asia/Tokyo".into(),
-        opening_hours: ["mon", "tue", "wed", "thu", "fri"]
-            .map(|d| OpeningHours {
-                weekday: d.into(),
-                open: "09:00".into(),
-                close: "17:00".into(),
-            })
-            .into(),
-        annual_closures: vec![Closure {
-            from: "12-29".into(),
-            to: "01-03".into(),
-            note: "年末年始 / Year-end break".into(),
-        }],
-        open_on_holidays: false,
-        active: true,
-    };
+    let blank = Site::default();
     Ok((
         StatusCode::CREATED,
         Json(save_site(&st, blank, input).await?),

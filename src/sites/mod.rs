@@ -52,6 +52,14 @@ pub struct Site {
     pub opening_hours: Vec<OpeningHours>,
     pub annual_closures: Vec<Closure>,
     pub open_on_holidays: bool,
+    /// How many days ahead workers may book.
+    pub booking_window_days: i64,
+    /// Minutes after a booking's start before it is released as a no-show.
+    pub no_show_grace_minutes: i64,
+    /// Most desk hours one worker may book on one day.
+    pub max_hours_per_day: i64,
+    /// Most bookings one worker may hold that have not ended yet.
+    pub max_active_bookings: i64,
     pub active: bool,
 }
 
@@ -170,6 +178,22 @@ pub fn validate_site(
 ) -> Option<(chrono_tz::Tz, [Option<Hours>; 7], Vec<AnnualClosure>)> {
     v.text("name_ja", &s.name_ja, 1, 100);
     v.text("name_en", &s.name_en, 1, 100);
+    for (field, value, min, max) in [
+        ("booking_window_days", s.booking_window_days, 1, 366),
+        ("no_show_grace_minutes", s.no_show_grace_minutes, 5, 240),
+        ("max_hours_per_day", s.max_hours_per_day, 1, 24),
+        ("max_active_bookings", s.max_active_bookings, 1, 1000),
+    ] {
+        v.check(
+            (min..=max).contains(&value),
+            field,
+            "validation.out_of_range",
+            Text::new(
+                format!("{min} から {max} の間で入力してください。"),
+                format!("Use a number from {min} to {max}."),
+            ),
+        );
+    }
     let tz = s.time_zone.parse::<chrono_tz::Tz>().ok();
     v.check(
         tz.is_some(),
@@ -279,5 +303,37 @@ pub fn validate_space(v: &mut Validator, s: &Space) {
                 format!("Unknown attribute {a:?}."),
             ),
         );
+    }
+}
+
+impl Default for Site {
+    /// A new site's defaults: Asia/Tokyo, weekdays 9:00-17:00, closed 12/29-1/3 and on
+    /// national holidays, bookable 28 days ahead.
+    fn default() -> Self {
+        Site {
+            id: 0,
+            municipality_id: 0,
+            name_ja: String::new(),
+            name_en: String::new(),
+            time_zone: "Asia/Tokyo".into(),
+            opening_hours: ["mon", "tue", "wed", "thu", "fri"]
+                .map(|d| OpeningHours {
+                    weekday: d.into(),
+                    open: "09:00".into(),
+                    close: "17:00".into(),
+                })
+                .into(),
+            annual_closures: vec![Closure {
+                from: "12-29".into(),
+                to: "01-03".into(),
+                note: "年末年始 / Year-end break".into(),
+            }],
+            open_on_holidays: false,
+            booking_window_days: 28,
+            no_show_grace_minutes: 30,
+            max_hours_per_day: 8,
+            max_active_bookings: 40,
+            active: true,
+        }
     }
 }

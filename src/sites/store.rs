@@ -77,6 +77,10 @@ fn site(r: &AnyRow) -> Site {
         opening_hours: serde_json::from_str(r.get("opening_hours")).unwrap_or_default(),
         annual_closures: serde_json::from_str(r.get("annual_closures")).unwrap_or_default(),
         open_on_holidays: flag(r, "open_on_holidays"),
+        booking_window_days: r.get("booking_window_days"),
+        no_show_grace_minutes: r.get("no_show_grace_minutes"),
+        max_hours_per_day: r.get("max_hours_per_day"),
+        max_active_bookings: r.get("max_active_bookings"),
         active: flag(r, "active"),
     }
 }
@@ -106,14 +110,17 @@ pub async fn save_site(tx: &mut Tx, s: &Site, now: i64) -> sqlx::Result<i64> {
     let q = if s.id == 0 {
         sqlx::query(
             "INSERT INTO sites (municipality_id, name_ja, name_en, time_zone, opening_hours,
-                 annual_closures, open_on_holidays, active, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                 annual_closures, open_on_holidays, active, booking_window_days,
+                 no_show_grace_minutes, max_hours_per_day, max_active_bookings, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
     } else {
         sqlx::query(
             "UPDATE sites SET municipality_id = $1, name_ja = $2, name_en = $3, time_zone = $4,
-                 opening_hours = $5, annual_closures = $6, open_on_holidays = $7, active = $8
-             WHERE id = $9 RETURNING id",
+                 opening_hours = $5, annual_closures = $6, open_on_holidays = $7, active = $8,
+                 booking_window_days = $9, no_show_grace_minutes = $10, max_hours_per_day = $11,
+                 max_active_bookings = $12
+             WHERE id = $13 RETURNING id",
         )
     };
     q.bind(s.municipality_id)
@@ -124,7 +131,11 @@ pub async fn save_site(tx: &mut Tx, s: &Site, now: i64) -> sqlx::Result<i64> {
         .bind(closures)
         .bind(i64::from(s.open_on_holidays))
         .bind(i64::from(s.active))
-        // $9 is the creation time of a new site, the id of an existing one.
+        .bind(s.booking_window_days)
+        .bind(s.no_show_grace_minutes)
+        .bind(s.max_hours_per_day)
+        .bind(s.max_active_bookings)
+        // $13 is the creation time of a new site, the id of an existing one.
         .bind(if s.id == 0 { now } else { s.id })
         .fetch_one(&mut **tx)
         .await

@@ -1,0 +1,43 @@
+//! Bookings as iCalendar (RFC 5545): one VEVENT a booking, times in UTC, a stable UID so that
+//! calendars update an event instead of duplicating it.
+
+use super::Booking;
+use chrono::{DateTime, Utc};
+use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
+
+/// The UID of a booking's event.
+pub fn uid(b: &Booking, base_url: &str) -> String {
+    let host = base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or(base_url)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("kado");
+    format!("booking-{}@{host}", b.id)
+}
+
+/// A calendar of bookings; cancelled and released ones are marked CANCELLED.
+pub fn calendar(bookings: &[Booking], base_url: &str) -> String {
+    let mut cal = Calendar::new();
+    cal.name("KADO");
+    for b in bookings {
+        let parse = |s: &str| DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc));
+        let (Ok(from), Ok(to)) = (parse(&b.starts_at), parse(&b.ends_at)) else {
+            continue;
+        };
+        let mut e = Event::new();
+        e.uid(&uid(b, base_url))
+            .summary(&format!("KADO {}", b.space_name))
+            .location(&b.space_name)
+            .starts(from)
+            .ends(to)
+            .status(if matches!(b.status.as_str(), "cancelled" | "no_show") {
+                EventStatus::Cancelled
+            } else {
+                EventStatus::Confirmed
+            });
+        cal.push(e.done());
+    }
+    cal.done().to_string()
+}

@@ -1,0 +1,308 @@
+//! Desk and room-seat bookings: single and recurring, changes, cancellations, check-in,
+//! no-show release, availability, and a private calendar feed.
+
+pub mod http;
+mod ics;
+pub mod rules;
+pub mod store;
+
+use crate::AppState;
+use crate::auth::{Principal, Role};
+use crate::error::{ApiError, ApiResult, Text, on_constraint};
+use crate::sites::{self, Site, Space, SpaceKind, rules::Schedule};
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use rules::{Policy, Refusal};
+use serde::Serialize;
+use store::NewBooking;
+use utoipa::ToSchema;
+
+/// A booking, with its times in the site's local time and in UTC.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Booking {
+    pub id: i64,
+    pub site_id: i64,
+    pub space_id: i64,
+    pub space_name: String,
+    pub space_kind: String,
+    /// The seat in a room (1 for a desk).
+    pub seat: i64,
+    pub person_id: i64,
+    pub series_id: Option<i64>,
+    /// Local date, YYYY-MM-DD.
+    pub date: String,
+    /// Local start, HH:MM.
+    pub start: String,
+    /// Local end, HH:MM.
+    pub end: String,
+    /// RFC 3339, UTC.
+    pub starts_at: String,
+    pub ends_at: String,
+    /// active, checked_in, cancelled or no_show.
+    pub status: String,
+    pub checked_in_at: Option<String>,
+}
+
+/// Everything a booking request at one site is checked against.
+pub struct SiteContext {
+    pub site: Site,
+    pub schedule: Schedule,
+    pub policy: Policy,
+}
+
+impl SiteContext {
+    /// Loads a site's rules.
+    pub async fn load(st: &AppState, site_id: i64) -> ApiResult<SiteContext> {
+        let site = sites::store::get(&st.db, site_id).await?;
+        if !site.active {
+            return Err(ApiError::not_found("拠点", "Site"));
+        }
+        let schedule = sites::store::schedule(&st.db, &site).await?;
+        let policy = Policy {
+            window_days: site.booking_window_days,
+            max_minutes_per_day: site.max_hours_per_day * 60,
+            max_active: site.max_active_bookings,
+        };
+        Ok(SiteContext {
+            site,
+            schedule,
+            policy,
+        })
+    }
+
+    /// The UTC range of the local day holding an instant.
+    fn local_day(&self, at: DateTime<Utc>) -> (i64, i64) {
+        let date = at.with_timezone(&self.schedule.tz).date_naive();
+        day_bounds(&self.schedule, date)
+    }
+
+    /// Refusal as an API error.
+    pub fn refuse(&self, r: Refusal) -> ApiError {
+        let status = match r {
+            Refusal::EndNotAfterStart | Refusal::OffGrid | Refusal::TooShort => StatusCode::UNPROCESSABLE_ENTITY,
+            Refusal::NonexistentLocalTime | Refusal::AmbiguousLocalTime => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::CONFLICT,
+        };
+        ApiError::client(status, r.code(), r.text(self.policy.window_days))
+    }
+}
+
+/// The UTC bounds of a local date (first instant of the day to first of the next).
+pub fn day_bounds(schedule: &Schedule, date: NaiveDate) -> (i64, i64) {
+    let start_of = |d: NaiveDate| {
+        // Midnight can fall in a DST gap in a few zones: take the first instant that exists.
+        (0..24 * 4)
+            .find_map(|q| rules::instant(schedule.tz, d, NaiveTime::MIN + Duration::minutes(15 * q)).ok())
+            .map_or(0, |t| t.timestamp())
+    };
+    (start_of(date), start_of(date + Duration::days(1)))
+}
+
+/// Who a booking is for, checked against the caller's roles: workers book for themselves;
+/// reception and directors book on a worker's behalf.
+pub fn authorise_for(who: &Principal, site_id: i64, person_id: Option<i64>) -> ApiResult<i64> {
+    match person_id {
+        Some(p) if p != who.id => {
+            who.require(site_id, &[Role::Reception, Role::Director])?;
+            Ok(p)
+        }
+        _ => {
+            who.require(site_id, &Role::ALL)?;
+            Ok(who.id)
+        }
+    }
+}
+
+/// The answer when the space has no free seat for the time.
+pub fn taken() -> ApiError {
+    ApiError::conflict(
+        "booking.overlap",
+        Text::new(
+            "その時間はすでに予約されています。",
+            "That space is already booked for that time.",
+        ),
+    )
+}
+
+/// Refuses a desk booking of `secs` that would take the person over the site's daily hours
+/// (the booking `except` left out of the count, when it is being moved).
+pub async fn check_daily_limit(
+    tx: &mut crate::db::Tx,
+    ctx: &SiteContext,
+    person_id: i64,
+    at: DateTime<Utc>,
+    secs: i64,
+    except: i64,
+) -> ApiResult<()> {
+    let (day_from, day_to) = ctx.local_day(at);
+    let used = store::desk_minutes(tx, person_id, day_from, day_to, except).await?;
+    if used + secs / 60 > ctx.policy.max_minutes_per_day {
+        return Err(ApiError::conflict(
+            "booking.daily_limit",
+            Text::new(
+                format!("1日に予約できるのは{}時間までです。", ctx.site.max_hours_per_day),
+                format!("You can book at most {} hours a day.", ctx.site.max_hours_per_day),
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The API errors of the database's booking constraints.
+pub fn overlap_error(err: sqlx::Error) -> ApiError {
+    on_constraint(err, |c| match c {
+        "bookings_no_overlap" => Some(taken()),
+        "bookings_one_desk_per_person" => Some(ApiError::conflict(
+            "booking.person_overlap",
+            Text::new(
+                "その時間にはすでに別の席を予約しています。",
+                "You already have a desk booked at that time.",
+            ),
+        )),
+        _ => None,
+    })
+}
+
+/// Checks that a space can be booked by seat.
+pub fn bookable(space: &Space, site_id: i64) -> ApiResult<()> {
+    if space.site_id != site_id || !space.active {
+        return Err(ApiError::not_found("スペース", "Space"));
+    }
+    match space.kind {
+        SpaceKind::Desk | SpaceKind::Room | SpaceKind::MeetingRoom => Ok(()),
+        SpaceKind::ChildcareRoom => Err(ApiError::client(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "booking.not_bookable",
+            Text::new(
+                "託児室は託児予約から申し込んでください。",
+                "The childcare room is booked through childcare, not as a seat.",
+            ),
+        )),
+        // Secure client rooms admit only a project's roster with an NDA and current security
+        // training; until those rules are in place (access/), nobody books them here.
+        SpaceKind::SecureRoom => Err(ApiError::client(
+            StatusCode::FORBIDDEN,
+            "booking.secure_room_access",
+            Text::new(
+                "セキュアルームは入室が許可された人だけが予約できます。",
+                "Only people cleared for this secure room may book it.",
+            ),
+        )),
+    }
+}
+
+/// What to book: a given space, or any free desk with these attributes.
+pub enum Target {
+    Space(i64),
+    AnyDesk(Vec<String>),
+}
+
+/// A booking made, and whether the worker's usual desk was given.
+pub struct Made {
+    pub id: i64,
+    pub usual_desk: bool,
+}
+
+/// Books one range for a person inside the caller's transaction, after the rules passed:
+/// checks the person's limits, finds a seat, writes. Errors change nothing (the caller rolls
+/// back).
+#[allow(clippy::too_many_arguments)]
+pub async fn book(
+    tx: &mut crate::db::Tx,
+    ctx: &SiteContext,
+    target: &Target,
+    person_id: i64,
+    by: i64,
+    series_id: Option<i64>,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    now: DateTime<Utc>,
+    spaces: &[Space],
+) -> ApiResult<Made> {
+    let (f, t) = (from.timestamp(), to.timestamp());
+    let desk = match target {
+        Target::Space(id) => spaces.iter().find(|s| s.id == *id).is_some_and(|s| s.kind == SpaceKind::Desk),
+        Target::AnyDesk(_) => true,
+    };
+    if desk {
+        check_daily_limit(tx, ctx, person_id, from, t - f, 0).await?;
+    }
+    if store::active_count(tx, person_id, now.timestamp()).await? >= ctx.policy.max_active {
+        return Err(ApiError::conflict(
+            "booking.too_many",
+            Text::new(
+                format!("同時に持てる予約は{}件までです。", ctx.policy.max_active),
+                format!("You can hold at most {} upcoming bookings.", ctx.policy.max_active),
+            ),
+        ));
+    }
+    let (candidates, usual) = match target {
+        Target::Space(id) => {
+            let space = spaces
+                .iter()
+                .find(|s| s.id == *id)
+                .ok_or_else(|| ApiError::not_found("スペース", "Space"))?;
+            bookable(space, ctx.site.id)?;
+            (vec![space], None)
+        }
+        Target::AnyDesk(attrs) => {
+            let free: Vec<&Space> = spaces
+                .iter()
+                .filter(|s| s.kind == SpaceKind::Desk && s.active && attrs.iter().all(|a| s.attributes.contains(a)))
+                .collect();
+            let usual = store::usual_desk(tx, person_id, ctx.site.id, now.timestamp()).await?;
+            (free, usual)
+        }
+    };
+    // Candidate spaces with a free seat, the usual desk first.
+    let mut ordered: Vec<(&Space, i64)> = Vec::new();
+    for space in candidates {
+        let taken = store::taken_seats(tx, space.id, f, t, 0).await?;
+        if let Some(seat) = (1..=space.capacity).find(|s| !taken.contains(s)) {
+            ordered.push((space, seat));
+        }
+    }
+    let ids: Vec<i64> = ordered.iter().map(|(s, _)| s.id).collect();
+    let Some((chosen, is_usual)) = rules::pick_desk(&ids, usual) else {
+        return Err(match target {
+            Target::Space(_) => taken(),
+            Target::AnyDesk(_) => ApiError::conflict(
+                "booking.no_free_desk",
+                Text::new(
+                    "その時間に条件に合う空席はありません。",
+                    "No desk matching those wishes is free at that time.",
+                ),
+            ),
+        });
+    };
+    ordered.sort_by_key(|(s, _)| s.id != chosen);
+    let mut last = None;
+    // Another request may take a seat between the look and the write; the database refuses
+    // that write, and the next candidate is tried.
+    for (space, seat) in ordered.into_iter().take(5) {
+        let new = NewBooking {
+            site_id: ctx.site.id,
+            space_id: space.id,
+            space_kind: space.kind.as_str().to_string(),
+            seat,
+            person_id,
+            series_id,
+            starts_at: f,
+            ends_at: t,
+            created_by: by,
+            now: now.timestamp(),
+        };
+        match store::insert(tx, &new).await {
+            Ok(id) => {
+                return Ok(Made {
+                    id,
+                    usual_desk: is_usual && space.id == chosen,
+                });
+            }
+            Err(e) => last = Some(overlap_error(e)),
+        }
+        if matches!(&last, Some(ApiError::Client { code, .. }) if *code == "booking.person_overlap") {
+            break;
+        }
+    }
+    Err(last.unwrap_or_else(|| ApiError::Internal(anyhow::anyhow!("no candidate tried"))))
+}

@@ -1,0 +1,291 @@
+//! Booking rules: when a request for a local date and times is acceptable, recurring dates,
+//! and which desk to pick. Pure functions, no I/O, no clock.
+
+use crate::error::Text;
+use crate::sites::rules::Schedule;
+use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Timelike, Utc, Weekday};
+use chrono_tz::Tz;
+
+/// Bookings start and end on this grid, in minutes.
+pub const GRID_MINUTES: u32 = 15;
+/// The shortest booking, in minutes.
+pub const MIN_MINUTES: i64 = 30;
+/// The most dates one recurring request may expand to.
+pub const MAX_SERIES_DATES: usize = 120;
+
+/// A site's booking limits.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    pub window_days: i64,
+    pub max_minutes_per_day: i64,
+    pub max_active: i64,
+}
+
+/// Why a request for a date and times is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    EndNotAfterStart,
+    OffGrid,
+    TooShort,
+    InPast,
+    TooFarAhead,
+    ClosedDay,
+    OutsideOpeningHours,
+    NonexistentLocalTime,
+    AmbiguousLocalTime,
+}
+
+impl Refusal {
+    /// The stable machine code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::EndNotAfterStart => "booking.end_before_start",
+            Refusal::OffGrid => "booking.off_grid",
+            Refusal::TooShort => "booking.too_short",
+            Refusal::InPast => "booking.in_past",
+            Refusal::TooFarAhead => "booking.too_far_ahead",
+            Refusal::ClosedDay => "booking.closed_day",
+            Refusal::OutsideOpeningHours => "booking.outside_opening_hours",
+            Refusal::NonexistentLocalTime => "booking.nonexistent_local_time",
+            Refusal::AmbiguousLocalTime => "booking.ambiguous_local_time",
+        }
+    }
+
+    /// The message for a person.
+    pub fn text(self, window_days: i64) -> Text {
+        match self {
+            Refusal::EndNotAfterStart => Text::new(
+                "終了時刻は開始時刻より後にしてください。",
+                "The end time must be after the start time.",
+            ),
+            Refusal::OffGrid => Text::new(
+                "時刻は15分単位(00, 15, 30, 45分)で指定してください。",
+                "Times are on the quarter hour (:00, :15, :30, :45).",
+            ),
+            Refusal::TooShort => Text::new(
+                "予約は30分以上にしてください。",
+                "A booking lasts at least 30 minutes.",
+            ),
+            Refusal::InPast => Text::new(
+                "過去の時間は予約できません。",
+                "That time has already passed.",
+            ),
+            Refusal::TooFarAhead => Text::new(
+                format!("予約できるのは{window_days}日先までです。"),
+                format!("You can book at most {window_days} days ahead."),
+            ),
+            Refusal::ClosedDay => Text::new(
+                "その日は休館日です。",
+                "The site is closed on that day.",
+            ),
+            Refusal::OutsideOpeningHours => Text::new(
+                "開館時間内で予約してください。",
+                "Book within the opening hours.",
+            ),
+            Refusal::NonexistentLocalTime => Text::new(
+                "夏時間の切り替えのため、その時刻は存在しません。",
+                "That local time does not exist on that day (daylight saving time starts).",
+            ),
+            Refusal::AmbiguousLocalTime => Text::new(
+                "夏時間の切り替えのため、その時刻は2回あり特定できません。別の時刻を選んでください。",
+                "That local time occurs twice on that day (daylight saving time ends); choose another time.",
+            ),
+        }
+    }
+}
+
+/// The UTC instant of a local date and time; refuses times a DST change skips or repeats
+/// rather than guessing.
+pub fn instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> Result<DateTime<Utc>, Refusal> {
+    match tz.from_local_datetime(&date.and_time(time)) {
+        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(..) => Err(Refusal::AmbiguousLocalTime),
+        LocalResult::None => Err(Refusal::NonexistentLocalTime),
+    }
+}
+
+fn on_grid(t: NaiveTime) -> bool {
+    t.second() == 0 && t.nanosecond() == 0 && t.minute().is_multiple_of(GRID_MINUTES)
+}
+
+/// Checks a request for `start`-`end` on a local date; answers the UTC range. A booking may
+/// start in the current quarter hour, not before it.
+pub fn check(
+    schedule: &Schedule,
+    policy: &Policy,
+    now: DateTime<Utc>,
+    date: NaiveDate,
+    start: NaiveTime,
+    end: NaiveTime,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), Refusal> {
+    if end <= start {
+        return Err(Refusal::EndNotAfterStart);
+    }
+    if !on_grid(start) || !on_grid(end) {
+        return Err(Refusal::OffGrid);
+    }
+    let today = now.with_timezone(&schedule.tz).date_naive();
+    if date > today + Duration::days(policy.window_days) {
+        return Err(Refusal::TooFarAhead);
+    }
+    let hours = schedule.day(date).hours.ok_or(Refusal::ClosedDay)?;
+    if start < hours.open || end > hours.close {
+        return Err(Refusal::OutsideOpeningHours);
+    }
+    let (from, to) = (instant(schedule.tz, date, start)?, instant(schedule.tz, date, end)?);
+    if to - from < Duration::minutes(MIN_MINUTES) {
+        return Err(Refusal::TooShort);
+    }
+    if from + Duration::minutes(GRID_MINUTES as i64) <= now {
+        return Err(Refusal::InPast);
+    }
+    Ok((from, to))
+}
+
+/// The dates of a weekly pattern from `from`: up to `until` (inclusive) or `count` dates,
+/// whichever ends first, and never more than [`MAX_SERIES_DATES`].
+pub fn series_dates(
+    from: NaiveDate,
+    weekdays: &[Weekday],
+    until: Option<NaiveDate>,
+    count: Option<usize>,
+) -> Vec<NaiveDate> {
+    let limit = count.unwrap_or(MAX_SERIES_DATES).min(MAX_SERIES_DATES);
+    from.iter_days()
+        .take_while(|d| until.is_none_or(|u| *d <= u))
+        .take(7 * MAX_SERIES_DATES)
+        .filter(|d| weekdays.contains(&d.weekday()))
+        .take(limit)
+        .collect()
+}
+
+/// The desk to give: the worker's usual one when it is free, else the first free one.
+pub fn pick_desk(free: &[i64], usual: Option<i64>) -> Option<(i64, bool)> {
+    match usual.filter(|u| free.contains(u)) {
+        Some(u) => Some((u, true)),
+        None => free.first().map(|&id| (id, false)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sites::rules::Hours;
+    use std::collections::HashMap;
+
+    fn t(s: &str) -> NaiveTime {
+        NaiveTime::parse_from_str(s, "%H:%M").unwrap()
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn schedule(tz: Tz, open: &str, close: &str) -> Schedule {
+        let h = Some(Hours {
+            open: t(open),
+            close: t(close),
+        });
+        Schedule {
+            tz,
+            weekly: [h; 7],
+            annual_closures: vec![],
+            open_on_holidays: true,
+            exceptions: HashMap::new(),
+        }
+    }
+
+    const POLICY: Policy = Policy {
+        window_days: 28,
+        max_minutes_per_day: 480,
+        max_active: 40,
+    };
+
+    fn utc(y: i32, m: u32, day: u32, h: u32, min: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, day, h, min, 0).unwrap()
+    }
+
+    #[test]
+    fn a_good_request_becomes_a_utc_range() {
+        let s = schedule(chrono_tz::Asia::Tokyo, "08:30", "18:00");
+        let now = utc(2026, 11, 24, 0, 0); // 09:00 Tokyo
+        let (from, to) = check(&s, &POLICY, now, d(2026, 11, 25), t("09:00"), t("13:00")).unwrap();
+        assert_eq!(from, utc(2026, 11, 25, 0, 0));
+        assert_eq!(to, utc(2026, 11, 25, 4, 0));
+    }
+
+    #[test]
+    fn each_refusal() {
+        let s = schedule(chrono_tz::Asia::Tokyo, "08:30", "18:00");
+        let now = utc(2026, 11, 24, 0, 20); // 09:20 Tokyo
+        let cases = [
+            (d(2026, 11, 25), "10:00", "10:00", Refusal::EndNotAfterStart),
+            (d(2026, 11, 25), "10:10", "11:00", Refusal::OffGrid),
+            (d(2026, 11, 25), "10:00", "10:15", Refusal::TooShort),
+            (d(2026, 11, 24), "08:45", "10:00", Refusal::InPast),
+            (d(2026, 12, 23), "10:00", "11:00", Refusal::TooFarAhead),
+            (d(2026, 11, 25), "08:00", "10:00", Refusal::OutsideOpeningHours),
+            (d(2026, 11, 25), "17:00", "18:15", Refusal::OutsideOpeningHours),
+        ];
+        for (date, a, b, want) in cases {
+            assert_eq!(check(&s, &POLICY, now, date, t(a), t(b)), Err(want), "{date} {a}-{b}");
+        }
+        // The current quarter hour may still be booked; 28 days ahead is inside the window.
+        assert!(check(&s, &POLICY, now, d(2026, 11, 24), t("09:15"), t("10:00")).is_ok());
+        assert!(check(&s, &POLICY, now, d(2026, 12, 22), t("09:00"), t("10:00")).is_ok());
+        // Back-to-back ranges are fine; a closed day is refused.
+        let mut closed = s.clone();
+        closed.weekly[2] = None; // Wednesday
+        assert_eq!(
+            check(&closed, &POLICY, now, d(2026, 11, 25), t("10:00"), t("11:00")),
+            Err(Refusal::ClosedDay)
+        );
+    }
+
+    #[test]
+    fn daylight_saving_gap_and_overlap() {
+        let berlin = schedule(chrono_tz::Europe::Berlin, "00:00", "23:45");
+        let now = utc(2027, 3, 20, 0, 0);
+        // Spring forward, 2027-03-28: 02:00-03:00 does not exist.
+        assert_eq!(
+            check(&berlin, &POLICY, now, d(2027, 3, 28), t("02:15"), t("04:00")),
+            Err(Refusal::NonexistentLocalTime)
+        );
+        // 01:00-04:00 local is two real hours.
+        let (from, to) = check(&berlin, &POLICY, now, d(2027, 3, 28), t("01:00"), t("04:00")).unwrap();
+        assert_eq!(to - from, Duration::hours(2));
+        // 01:45-03:00 local is only 15 real minutes: too short.
+        assert_eq!(
+            check(&berlin, &POLICY, now, d(2027, 3, 28), t("01:45"), t("03:00")),
+            Err(Refusal::TooShort)
+        );
+        // Fall back, 2026-10-25: 02:00-03:00 happens twice.
+        let now = utc(2026, 10, 20, 0, 0);
+        assert_eq!(
+            check(&berlin, &POLICY, now, d(2026, 10, 25), t("02:30"), t("04:00")),
+            Err(Refusal::AmbiguousLocalTime)
+        );
+        let (from, to) = check(&berlin, &POLICY, now, d(2026, 10, 25), t("01:00"), t("04:00")).unwrap();
+        assert_eq!(to - from, Duration::hours(4));
+    }
+
+    #[test]
+    fn weekly_series() {
+        use Weekday::*;
+        let dates = series_dates(d(2026, 11, 23), &[Mon, Wed, Fri], Some(d(2026, 12, 4)), None);
+        assert_eq!(
+            dates,
+            [d(2026, 11, 23), d(2026, 11, 25), d(2026, 11, 27), d(2026, 11, 30), d(2026, 12, 2), d(2026, 12, 4)]
+        );
+        assert_eq!(series_dates(d(2026, 11, 23), &[Tue], None, Some(3)).len(), 3);
+        assert_eq!(series_dates(d(2026, 11, 23), &[Tue], None, Some(10_000)).len(), MAX_SERIES_DATES);
+        assert!(series_dates(d(2026, 11, 23), &[], None, Some(3)).is_empty());
+    }
+
+    #[test]
+    fn usual_desk_first() {
+        assert_eq!(pick_desk(&[3, 5, 7], Some(5)), Some((5, true)));
+        assert_eq!(pick_desk(&[3, 7], Some(5)), Some((3, false)));
+        assert_eq!(pick_desk(&[], Some(5)), None);
+    }
+}

@@ -1,0 +1,330 @@
+//! SQL for bookings, series and calendar feeds.
+
+use super::Booking;
+use crate::db::{Db, Tx};
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{Acquire, Row};
+
+/// Statuses that hold a seat.
+pub const LIVE: &str = "('active', 'checked_in')";
+
+const SELECT: &str = "SELECT b.*, sp.name AS space_name, s.time_zone
+     FROM bookings b JOIN spaces sp ON sp.id = b.space_id JOIN sites s ON s.id = b.site_id";
+
+fn booking(r: &AnyRow) -> Booking {
+    let tz: chrono_tz::Tz = r.get::<String, _>("time_zone").parse().unwrap_or(chrono_tz::Asia::Tokyo);
+    let at = |secs: i64| Utc.timestamp_opt(secs, 0).single().unwrap_or_default();
+    let (from, to) = (at(r.get("starts_at")), at(r.get("ends_at")));
+    let (lf, lt) = (from.with_timezone(&tz), to.with_timezone(&tz));
+    Booking {
+        id: r.get("id"),
+        site_id: r.get("site_id"),
+        space_id: r.get("space_id"),
+        space_name: r.get("space_name"),
+        space_kind: r.get("space_kind"),
+        seat: r.get("seat"),
+        person_id: r.get("person_id"),
+        series_id: r.get("series_id"),
+        date: lf.date_naive().to_string(),
+        start: lf.format("%H:%M").to_string(),
+        end: lt.format("%H:%M").to_string(),
+        starts_at: from.to_rfc3339(),
+        ends_at: to.to_rfc3339(),
+        status: r.get("status"),
+        checked_in_at: r.get::<Option<i64>, _>("checked_in_at").map(|s| at(s).to_rfc3339()),
+    }
+}
+
+/// One booking.
+pub async fn get(db: &Db, id: i64) -> sqlx::Result<Option<Booking>> {
+    let row = sqlx::query(&format!("{SELECT} WHERE b.id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.as_ref().map(booking))
+}
+
+/// A person's bookings starting in [from, to), by start.
+pub async fn of_person(db: &Db, person_id: i64, from: i64, to: i64) -> sqlx::Result<Vec<Booking>> {
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE b.person_id = $1 AND b.starts_at >= $2 AND b.starts_at < $3 ORDER BY b.starts_at, b.id"
+    ))
+    .bind(person_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.iter().map(booking).collect())
+}
+
+/// A site's bookings starting in [from, to), by start.
+pub async fn of_site(db: &Db, site_id: i64, from: i64, to: i64) -> sqlx::Result<Vec<Booking>> {
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE b.site_id = $1 AND b.starts_at >= $2 AND b.starts_at < $3 ORDER BY b.starts_at, b.id"
+    ))
+    .bind(site_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.iter().map(booking).collect())
+}
+
+/// The bookings of a series that have not started yet and still hold a seat.
+pub async fn of_series(db: &Db, series_id: i64) -> sqlx::Result<Vec<Booking>> {
+    let rows = sqlx::query(&format!("{SELECT} WHERE b.series_id = $1 ORDER BY b.starts_at"))
+        .bind(series_id)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.iter().map(booking).collect())
+}
+
+/// A seat held at some time: (space, seat, start, end).
+pub type Held = (i64, i64, i64, i64);
+
+/// Live bookings of a site that start in [from, to). Bookings never span two local days, so
+/// the (site_id, starts_at) index bounds this to one day's rows however long the history.
+pub async fn held(db: &Db, site_id: i64, from: i64, to: i64) -> sqlx::Result<Vec<Held>> {
+    let rows = sqlx::query(&format!(
+        "SELECT space_id, seat, starts_at, ends_at FROM bookings
+         WHERE site_id = $1 AND starts_at >= $2 AND starts_at < $3 AND status IN {LIVE}"
+    ))
+    .bind(site_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get("space_id"), r.get("seat"), r.get("starts_at"), r.get("ends_at")))
+        .collect())
+}
+
+/// Serialises one person's booking writes: later transactions for the same person wait here
+/// (a row lock on PostgreSQL; SQLite's writers are serialised already).
+pub async fn lock_person(tx: &mut Tx, person_id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE persons SET active = active WHERE id = $1")
+        .bind(person_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Minutes of live desk bookings a person holds in [from, to), leaving one booking out.
+pub async fn desk_minutes(tx: &mut Tx, person_id: i64, from: i64, to: i64, except: i64) -> sqlx::Result<i64> {
+    let secs: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT CAST(SUM(ends_at - starts_at) AS BIGINT) FROM bookings
+         WHERE person_id = $1 AND space_kind = 'desk' AND starts_at >= $2 AND starts_at < $3
+           AND id <> $4 AND status IN {LIVE}"
+    ))
+    .bind(person_id)
+    .bind(from)
+    .bind(to)
+    .bind(except)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(secs.unwrap_or(0) / 60)
+}
+
+/// How many live bookings a person holds that have not ended.
+pub async fn active_count(tx: &mut Tx, person_id: i64, now: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM bookings WHERE person_id = $1 AND ends_at > $2 AND status IN {LIVE}"
+    ))
+    .bind(person_id)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// The seats of a space held at any moment of [from, to).
+pub async fn taken_seats(tx: &mut Tx, space_id: i64, from: i64, to: i64, except: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(&format!(
+        "SELECT DISTINCT seat FROM bookings
+         WHERE space_id = $1 AND starts_at < $3 AND ends_at > $2 AND starts_at >= $2 - 86400
+           AND id <> $4 AND status IN {LIVE}"
+    ))
+    .bind(space_id)
+    .bind(from)
+    .bind(to)
+    .bind(except)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// The desk a person booked most in the last 90 days at the site.
+pub async fn usual_desk(tx: &mut Tx, person_id: i64, site_id: i64, now: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT space_id FROM bookings
+         WHERE person_id = $1 AND site_id = $2 AND space_kind = 'desk' AND starts_at >= $3
+           AND status <> 'cancelled'
+         GROUP BY space_id ORDER BY COUNT(*) DESC, space_id LIMIT 1",
+    )
+    .bind(person_id)
+    .bind(site_id)
+    .bind(now - 90 * 86400)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// A booking to write.
+pub struct NewBooking {
+    pub site_id: i64,
+    pub space_id: i64,
+    pub space_kind: String,
+    pub seat: i64,
+    pub person_id: i64,
+    pub series_id: Option<i64>,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub created_by: i64,
+    pub now: i64,
+}
+
+/// Inserts a booking inside a savepoint, so that a broken constraint leaves the transaction
+/// usable (PostgreSQL aborts a transaction on any error otherwise).
+pub async fn insert(tx: &mut Tx, b: &NewBooking) -> sqlx::Result<i64> {
+    let mut sp = tx.begin().await?;
+    let id = sqlx::query_scalar(
+        "INSERT INTO bookings (site_id, space_id, space_kind, seat, person_id, series_id, starts_at,
+             ends_at, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(b.site_id)
+    .bind(b.space_id)
+    .bind(&b.space_kind)
+    .bind(b.seat)
+    .bind(b.person_id)
+    .bind(b.series_id)
+    .bind(b.starts_at)
+    .bind(b.ends_at)
+    .bind(b.created_by)
+    .bind(b.now)
+    .fetch_one(&mut *sp)
+    .await?;
+    sp.commit().await?;
+    Ok(id)
+}
+
+/// Moves a booking to another time or space.
+pub async fn update(tx: &mut Tx, id: i64, space_id: i64, space_kind: &str, seat: i64, from: i64, to: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE bookings SET space_id = $1, space_kind = $2, seat = $3, starts_at = $4, ends_at = $5
+         WHERE id = $6",
+    )
+    .bind(space_id)
+    .bind(space_kind)
+    .bind(seat)
+    .bind(from)
+    .bind(to)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Cancels the live bookings among `ids`; answers the ids it cancelled.
+pub async fn cancel(db: &Db, ids: &[i64], by: i64, now: i64) -> sqlx::Result<Vec<i64>> {
+    let mut tx = db.begin().await?;
+    let mut done = Vec::new();
+    for id in ids {
+        let hit = sqlx::query(&format!(
+            "UPDATE bookings SET status = 'cancelled', cancelled_at = $1, cancelled_by = $2
+             WHERE id = $3 AND status IN {LIVE}"
+        ))
+        .bind(now)
+        .bind(by)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if hit.rows_affected() > 0 {
+            done.push(*id);
+        }
+    }
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// Marks a booking checked in, if it is still waiting; whether it was.
+pub async fn check_in(db: &Db, id: i64, now: i64) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE bookings SET status = 'checked_in', checked_in_at = $1 WHERE id = $2 AND status = 'active'",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// Releases every booking nobody checked into by its start plus the site's grace period;
+/// answers their ids. One statement: idempotent, and two instances running it at once each
+/// release a booking at most once between them.
+pub async fn release_no_shows(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "UPDATE bookings SET status = 'no_show'
+         WHERE status = 'active' AND starts_at <= $1
+           AND starts_at + 60 * (SELECT no_show_grace_minutes FROM sites WHERE sites.id = bookings.site_id) <= $1
+         RETURNING id",
+    )
+    .bind(now.timestamp())
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Starts a recurring series; answers its id.
+pub async fn insert_series(tx: &mut Tx, person_id: i64, site_id: i64, weekdays: &str, start: &str, end: &str, now: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO booking_series (person_id, site_id, weekdays, start_time, end_time, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(person_id)
+    .bind(site_id)
+    .bind(weekdays)
+    .bind(start)
+    .bind(end)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// The person and site a series belongs to.
+pub async fn series_owner(db: &Db, id: i64) -> sqlx::Result<Option<(i64, i64)>> {
+    let row = sqlx::query("SELECT person_id, site_id FROM booking_series WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(|r| (r.get("person_id"), r.get("site_id"))))
+}
+
+/// Replaces a person's calendar-feed token (only its hash is kept).
+pub async fn set_feed(db: &Db, person_id: i64, token_hash: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO calendar_feeds (person_id, token_hash, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (person_id) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at",
+    )
+    .bind(person_id)
+    .bind(token_hash)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Revokes a person's calendar feed; whether there was one.
+pub async fn delete_feed(db: &Db, person_id: i64) -> sqlx::Result<bool> {
+    let r = sqlx::query("DELETE FROM calendar_feeds WHERE person_id = $1")
+        .bind(person_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// The person a calendar-feed token belongs to.
+pub async fn feed_owner(db: &Db, token_hash: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT person_id FROM calendar_feeds WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(&db.pool)
+        .await
+}
