@@ -13,7 +13,9 @@ pub async fn run(st: AppState) {
     loop {
         tick.tick().await;
         match crate::booking::store::release_no_shows(&st.db, st.clock.now()).await {
-            Ok(ids) if !ids.is_empty() => tracing::info!(count = ids.len(), "released no-show bookings"),
+            Ok(ids) if !ids.is_empty() => {
+                tracing::info!(count = ids.len(), "released no-show bookings")
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "no-show release failed"),
         }

@@ -30,13 +30,24 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 fn parse_date(field: &str, s: &str) -> ApiResult<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        invalid(field, "validation.bad_date", Text::new("日付は YYYY-MM-DD で入力してください。", "Dates are YYYY-MM-DD."))
+        invalid(
+            field,
+            "validation.bad_date",
+            Text::new(
+                "日付は YYYY-MM-DD で入力してください。",
+                "Dates are YYYY-MM-DD.",
+            ),
+        )
     })
 }
 
 fn parse_time(field: &str, s: &str) -> ApiResult<NaiveTime> {
     NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| {
-        invalid(field, "validation.bad_time", Text::new("時刻は HH:MM で入力してください。", "Times are HH:MM."))
+        invalid(
+            field,
+            "validation.bad_time",
+            Text::new("時刻は HH:MM で入力してください。", "Times are HH:MM."),
+        )
     })
 }
 
@@ -111,7 +122,13 @@ async fn availability(
     let spaces = sites::store::spaces(&st.db, site_id)
         .await?
         .into_iter()
-        .filter(|s| s.active && matches!(s.kind, SpaceKind::Desk | SpaceKind::Room | SpaceKind::MeetingRoom))
+        .filter(|s| {
+            s.active
+                && matches!(
+                    s.kind,
+                    SpaceKind::Desk | SpaceKind::Room | SpaceKind::MeetingRoom
+                )
+        })
         .filter(|s| q.kind.is_none_or(|k| k == s.kind))
         .filter(|s| wanted.iter().all(|a| s.attributes.contains(a)))
         .map(|s| {
@@ -119,7 +136,10 @@ async fn availability(
                 .iter()
                 .map(|(_, at)| {
                     let end = at + 60 * rules::GRID_MINUTES as i64;
-                    let busy = held.iter().filter(|(sp, _, a, b)| *sp == s.id && *a < end && *b > *at).count();
+                    let busy = held
+                        .iter()
+                        .filter(|(sp, _, a, b)| *sp == s.id && *a < end && *b > *at)
+                        .count();
                     (s.capacity - busy as i64).max(0)
                 })
                 .collect();
@@ -185,17 +205,38 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<Created>)> {
     let person = authorise_for(&who, req.site_id, req.person_id)?;
     let date = parse_date("date", &req.date)?;
-    let (start, end) = (parse_time("start", &req.start)?, parse_time("end", &req.end)?);
+    let (start, end) = (
+        parse_time("start", &req.start)?,
+        parse_time("end", &req.end)?,
+    );
     let ctx = SiteContext::load(&st, req.site_id).await?;
     let now = st.clock.now();
-    let range = rules::check(&ctx.schedule, &ctx.policy, now, date, start, end).map_err(|r| ctx.refuse(r))?;
+    let range = rules::check(&ctx.schedule, &ctx.policy, now, date, start, end)
+        .map_err(|r| ctx.refuse(r))?;
     let spaces = sites::store::spaces(&st.db, req.site_id).await?;
     let mut tx = st.db.begin().await?;
     store::lock_person(&mut tx, person).await?;
-    let made = book(&mut tx, &ctx, &target(req.space_id, req.attributes), person, who.id, None, range, now, &spaces).await?;
+    let made = book(
+        &mut tx,
+        &ctx,
+        &target(req.space_id, req.attributes),
+        person,
+        who.id,
+        None,
+        range,
+        now,
+        &spaces,
+    )
+    .await?;
     tx.commit().await?;
     let booking = store::get(&st.db, made.id).await?.ok_or_else(not_found)?;
-    Ok((StatusCode::CREATED, Json(Created { booking, usual_desk: made.usual_desk })))
+    Ok((
+        StatusCode::CREATED,
+        Json(Created {
+            booking,
+            usual_desk: made.usual_desk,
+        }),
+    ))
 }
 
 // ---- recurring
@@ -275,23 +316,42 @@ async fn create_series(
 ) -> ApiResult<(StatusCode, Json<SeriesResult>)> {
     let person = authorise_for(&who, req.site_id, req.person_id)?;
     let mut v = Validator::new();
-    let weekdays: Vec<Weekday> = req.weekdays.iter().filter_map(|w| sites::rules::weekday_index(w).and_then(|i| Weekday::try_from(i as u8).ok())).collect();
+    let weekdays: Vec<Weekday> = req
+        .weekdays
+        .iter()
+        .filter_map(|w| {
+            sites::rules::weekday_index(w).and_then(|i| Weekday::try_from(i as u8).ok())
+        })
+        .collect();
     v.check(
         !weekdays.is_empty() && weekdays.len() == req.weekdays.len(),
         "weekdays",
         "booking.bad_weekdays",
-        Text::new("曜日を mon〜sun で一つ以上選んでください。", "Choose one or more weekdays, mon to sun."),
+        Text::new(
+            "曜日を mon〜sun で一つ以上選んでください。",
+            "Choose one or more weekdays, mon to sun.",
+        ),
     );
     v.check(
         req.until.is_some() || req.count.is_some(),
         "until",
         "booking.series_end_required",
-        Text::new("終了日か回数を指定してください。", "Give an end date or a count."),
+        Text::new(
+            "終了日か回数を指定してください。",
+            "Give an end date or a count.",
+        ),
     );
     v.finish()?;
     let from = parse_date("from", &req.from)?;
-    let until = req.until.as_deref().map(|u| parse_date("until", u)).transpose()?;
-    let (start, end) = (parse_time("start", &req.start)?, parse_time("end", &req.end)?);
+    let until = req
+        .until
+        .as_deref()
+        .map(|u| parse_date("until", u))
+        .transpose()?;
+    let (start, end) = (
+        parse_time("start", &req.start)?,
+        parse_time("end", &req.end)?,
+    );
     let ctx = SiteContext::load(&st, req.site_id).await?;
     let now = st.clock.now();
     let spaces = sites::store::spaces(&st.db, req.site_id).await?;
@@ -313,7 +373,19 @@ async fn create_series(
         match rules::check(&ctx.schedule, &ctx.policy, now, date, start, end) {
             Err(Refusal::ClosedDay) => skipped.push(note(date, &ctx.refuse(Refusal::ClosedDay))),
             Err(r) => conflicts.push((date, ctx.refuse(r))),
-            Ok(range) => match book(&mut tx, &ctx, &target, person, who.id, Some(series_id), range, now, &spaces).await {
+            Ok(range) => match book(
+                &mut tx,
+                &ctx,
+                &target,
+                person,
+                who.id,
+                Some(series_id),
+                range,
+                now,
+                &spaces,
+            )
+            .await
+            {
                 Ok(m) => made.push(m.id),
                 Err(e @ ApiError::Client { .. }) => conflicts.push((date, e)),
                 Err(e) => return Err(e),
@@ -341,8 +413,14 @@ async fn create_series(
             status: StatusCode::CONFLICT,
             code: "booking.series_conflict",
             detail: Text::new(
-                format!("{}日分が予約できないため、何も予約していません。", errors.len()),
-                format!("{} of the dates cannot be booked, so nothing was booked.", errors.len()),
+                format!(
+                    "{}日分が予約できないため、何も予約していません。",
+                    errors.len()
+                ),
+                format!(
+                    "{} of the dates cannot be booked, so nothing was booked.",
+                    errors.len()
+                ),
             ),
             errors,
             retry_after: None,
@@ -382,20 +460,40 @@ fn utc_range(q: &RangeQuery, now: chrono::DateTime<Utc>) -> ApiResult<(i64, i64)
         None => from + Duration::days(60),
     };
     if to < from || (to - from).num_days() > 400 {
-        return Err(invalid("to", "validation.bad_range", Text::new("期間は400日以内にしてください。", "Ask for at most 400 days.")));
+        return Err(invalid(
+            "to",
+            "validation.bad_range",
+            Text::new(
+                "期間は400日以内にしてください。",
+                "Ask for at most 400 days.",
+            ),
+        ));
     }
     // Sites span a few time zones at most; a day of margin on each side covers them all.
-    let start = tz.from_utc_datetime(&from.and_time(NaiveTime::MIN)).timestamp() - 86400;
-    let end = tz.from_utc_datetime(&(to + Duration::days(1)).and_time(NaiveTime::MIN)).timestamp() + 86400;
+    let start = tz
+        .from_utc_datetime(&from.and_time(NaiveTime::MIN))
+        .timestamp()
+        - 86400;
+    let end = tz
+        .from_utc_datetime(&(to + Duration::days(1)).and_time(NaiveTime::MIN))
+        .timestamp()
+        + 86400;
     Ok((start, end))
 }
 
 /// My bookings.
 #[utoipa::path(get, path = "/api/v1/bookings", tag = "bookings", params(RangeQuery), responses((status = 200, body = [Booking])))]
-async fn list_mine(State(st): State<AppState>, who: Principal, Query(q): Query<RangeQuery>) -> ApiResult<Json<Vec<Booking>>> {
+async fn list_mine(
+    State(st): State<AppState>,
+    who: Principal,
+    Query(q): Query<RangeQuery>,
+) -> ApiResult<Json<Vec<Booking>>> {
     let (from, to) = utc_range(&q, st.clock.now())?;
     let mut list = store::of_person(&st.db, who.id, from, to).await?;
-    let (lo, hi) = (q.from.clone().unwrap_or_default(), q.to.clone().unwrap_or_else(|| "9999".into()));
+    let (lo, hi) = (
+        q.from.clone().unwrap_or_default(),
+        q.to.clone().unwrap_or_else(|| "9999".into()),
+    );
     list.retain(|b| b.date >= lo && b.date <= hi);
     Ok(Json(list))
 }
@@ -409,8 +507,21 @@ pub struct DayQuery {
 /// A site's bookings on a day (reception, caregivers, trainers, directors).
 #[utoipa::path(get, path = "/api/v1/sites/{id}/bookings", tag = "bookings", params(("id" = i64, Path), DayQuery),
     responses((status = 200, body = [Booking])))]
-async fn list_site(State(st): State<AppState>, who: Principal, Path(site_id): Path<i64>, Query(q): Query<DayQuery>) -> ApiResult<Json<Vec<Booking>>> {
-    who.require(site_id, &[Role::Reception, Role::Caregiver, Role::Trainer, Role::Director])?;
+async fn list_site(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(site_id): Path<i64>,
+    Query(q): Query<DayQuery>,
+) -> ApiResult<Json<Vec<Booking>>> {
+    who.require(
+        site_id,
+        &[
+            Role::Reception,
+            Role::Caregiver,
+            Role::Trainer,
+            Role::Director,
+        ],
+    )?;
     let date = parse_date("date", &q.date)?;
     let ctx = SiteContext::load(&st, site_id).await?;
     let (from, to) = day_bounds(&ctx.schedule, date);
@@ -431,7 +542,11 @@ async fn visible(st: &AppState, who: &Principal, id: i64) -> ApiResult<(Booking,
 /// One booking.
 #[utoipa::path(get, path = "/api/v1/bookings/{id}", tag = "bookings", params(("id" = i64, Path)),
     responses((status = 200, body = Booking), (status = 404)))]
-async fn get_booking(State(st): State<AppState>, who: Principal, Path(id): Path<i64>) -> ApiResult<Json<Booking>> {
+async fn get_booking(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Booking>> {
     Ok(Json(visible(&st, &who, id).await?.0))
 }
 
@@ -461,7 +576,12 @@ pub struct ChangeRequest {
 /// Moves a booking to another time or space (before it starts).
 #[utoipa::path(patch, path = "/api/v1/bookings/{id}", tag = "bookings", params(("id" = i64, Path)), request_body = ChangeRequest,
     responses((status = 200, body = Booking), (status = 409)))]
-async fn change(State(st): State<AppState>, who: Principal, Path(id): Path<i64>, Json(req): Json<ChangeRequest>) -> ApiResult<Json<Booking>> {
+async fn change(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+    Json(req): Json<ChangeRequest>,
+) -> ApiResult<Json<Booking>> {
     let (b, _) = visible(&st, &who, id).await?;
     let now = st.clock.now();
     if b.status != "active" || started(&b, now) {
@@ -471,7 +591,8 @@ async fn change(State(st): State<AppState>, who: Principal, Path(id): Path<i64>,
     let start = parse_time("start", req.start.as_deref().unwrap_or(&b.start))?;
     let end = parse_time("end", req.end.as_deref().unwrap_or(&b.end))?;
     let ctx = SiteContext::load(&st, b.site_id).await?;
-    let (from, to) = rules::check(&ctx.schedule, &ctx.policy, now, date, start, end).map_err(|r| ctx.refuse(r))?;
+    let (from, to) = rules::check(&ctx.schedule, &ctx.policy, now, date, start, end)
+        .map_err(|r| ctx.refuse(r))?;
     let space = sites::store::space_by_id(&st.db, req.space_id.unwrap_or(b.space_id)).await?;
     super::bookable(&space, b.site_id)?;
     let (f, t) = (from.timestamp(), to.timestamp());
@@ -489,7 +610,9 @@ async fn change(State(st): State<AppState>, who: Principal, Path(id): Path<i64>,
     let Some(seat) = seat else {
         return Err(super::taken());
     };
-    store::update(&mut tx, id, space.id, space.kind.as_str(), seat, f, t).await.map_err(overlap_error)?;
+    store::update(&mut tx, id, space.id, space.kind.as_str(), seat, f, t)
+        .await
+        .map_err(overlap_error)?;
     tx.commit().await?;
     Ok(Json(store::get(&st.db, id).await?.ok_or_else(not_found)?))
 }
@@ -498,7 +621,11 @@ async fn change(State(st): State<AppState>, who: Principal, Path(id): Path<i64>,
 /// free again at once.
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", tag = "bookings", params(("id" = i64, Path)),
     responses((status = 200, body = Booking), (status = 409)))]
-async fn cancel(State(st): State<AppState>, who: Principal, Path(id): Path<i64>) -> ApiResult<Json<Booking>> {
+async fn cancel(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Booking>> {
     let (b, staff) = visible(&st, &who, id).await?;
     let now = st.clock.now();
     if !matches!(b.status.as_str(), "active" | "checked_in") || (!staff && started(&b, now)) {
@@ -523,13 +650,24 @@ pub struct Cancelled {
 /// Cancels a whole series, or its occurrences from a date on.
 #[utoipa::path(post, path = "/api/v1/booking-series/{id}/cancel", tag = "bookings", params(("id" = i64, Path)), request_body = SeriesCancel,
     responses((status = 200, body = Cancelled), (status = 404)))]
-async fn cancel_series(State(st): State<AppState>, who: Principal, Path(id): Path<i64>, Json(req): Json<SeriesCancel>) -> ApiResult<Json<Cancelled>> {
-    let (person, site) = store::series_owner(&st.db, id).await?.ok_or_else(not_found)?;
+async fn cancel_series(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+    Json(req): Json<SeriesCancel>,
+) -> ApiResult<Json<Cancelled>> {
+    let (person, site) = store::series_owner(&st.db, id)
+        .await?
+        .ok_or_else(not_found)?;
     let staff = who.has(site, &[Role::Reception, Role::Director]);
     if person != who.id && !staff {
         return Err(not_found());
     }
-    let from = req.from.as_deref().map(|f| parse_date("from", f)).transpose()?;
+    let from = req
+        .from
+        .as_deref()
+        .map(|f| parse_date("from", f))
+        .transpose()?;
     let now = st.clock.now();
     let ids: Vec<i64> = store::of_series(&st.db, id)
         .await?
@@ -548,7 +686,11 @@ pub const EARLY_CHECK_IN_MINUTES: i64 = 15;
 /// Checks a booking in (its worker, or the site's staff); the kiosk does this on a scan.
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/check-in", tag = "bookings", params(("id" = i64, Path)),
     responses((status = 200, body = Booking), (status = 409, description = "booking.released, booking.too_early, ...")))]
-async fn check_in(State(st): State<AppState>, who: Principal, Path(id): Path<i64>) -> ApiResult<Json<Booking>> {
+async fn check_in(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Booking>> {
     let (b, _) = visible(&st, &who, id).await?;
     let now = st.clock.now();
     let starts = chrono::DateTime::parse_from_rfc3339(&b.starts_at).map_err(anyhow::Error::from)?;
@@ -589,9 +731,18 @@ pub struct FeedUrl {
 
 /// Makes my private calendar-feed address (a new one replaces the old, which stops working).
 #[utoipa::path(post, path = "/api/v1/me/calendar-feed", tag = "bookings", responses((status = 201, body = FeedUrl)))]
-async fn new_feed(State(st): State<AppState>, who: Principal) -> ApiResult<(StatusCode, Json<FeedUrl>)> {
+async fn new_feed(
+    State(st): State<AppState>,
+    who: Principal,
+) -> ApiResult<(StatusCode, Json<FeedUrl>)> {
     let token = password::new_token();
-    store::set_feed(&st.db, who.id, &password::token_hash(&token), st.clock.epoch()).await?;
+    store::set_feed(
+        &st.db,
+        who.id,
+        &password::token_hash(&token),
+        st.clock.epoch(),
+    )
+    .await?;
     let url = format!("{}/api/v1/calendar/{token}.ics", st.config.base_url());
     Ok((StatusCode::CREATED, Json(FeedUrl { url })))
 }
@@ -617,5 +768,9 @@ async fn feed(State(st): State<AppState>, Path(file): Path<String>) -> ApiResult
     let now = st.clock.epoch();
     let bookings = store::of_person(&st.db, person, now - 30 * 86400, now + 400 * 86400).await?;
     let body = super::ics::calendar(&bookings, &st.config.base_url());
-    Ok(([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], body).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        body,
+    )
+        .into_response())
 }

@@ -79,8 +79,12 @@ impl SiteContext {
     /// Refusal as an API error.
     pub fn refuse(&self, r: Refusal) -> ApiError {
         let status = match r {
-            Refusal::EndNotAfterStart | Refusal::OffGrid | Refusal::TooShort => StatusCode::UNPROCESSABLE_ENTITY,
-            Refusal::NonexistentLocalTime | Refusal::AmbiguousLocalTime => StatusCode::UNPROCESSABLE_ENTITY,
+            Refusal::EndNotAfterStart | Refusal::OffGrid | Refusal::TooShort => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Refusal::NonexistentLocalTime | Refusal::AmbiguousLocalTime => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             _ => StatusCode::CONFLICT,
         };
         ApiError::client(status, r.code(), r.text(self.policy.window_days))
@@ -92,7 +96,9 @@ pub fn day_bounds(schedule: &Schedule, date: NaiveDate) -> (i64, i64) {
     let start_of = |d: NaiveDate| {
         // Midnight can fall in a DST gap in a few zones: take the first instant that exists.
         (0..24 * 4)
-            .find_map(|q| rules::instant(schedule.tz, d, NaiveTime::MIN + Duration::minutes(15 * q)).ok())
+            .find_map(|q| {
+                rules::instant(schedule.tz, d, NaiveTime::MIN + Duration::minutes(15 * q)).ok()
+            })
             .map_or(0, |t| t.timestamp())
     };
     (start_of(date), start_of(date + Duration::days(1)))
@@ -140,8 +146,14 @@ pub async fn check_daily_limit(
         return Err(ApiError::conflict(
             "booking.daily_limit",
             Text::new(
-                format!("1日に予約できるのは{}時間までです。", ctx.site.max_hours_per_day),
-                format!("You can book at most {} hours a day.", ctx.site.max_hours_per_day),
+                format!(
+                    "1日に予約できるのは{}時間までです。",
+                    ctx.site.max_hours_per_day
+                ),
+                format!(
+                    "You can book at most {} hours a day.",
+                    ctx.site.max_hours_per_day
+                ),
             ),
         ));
     }
@@ -220,7 +232,10 @@ pub async fn book(
 ) -> ApiResult<Made> {
     let (f, t) = (from.timestamp(), to.timestamp());
     let desk = match target {
-        Target::Space(id) => spaces.iter().find(|s| s.id == *id).is_some_and(|s| s.kind == SpaceKind::Desk),
+        Target::Space(id) => spaces
+            .iter()
+            .find(|s| s.id == *id)
+            .is_some_and(|s| s.kind == SpaceKind::Desk),
         Target::AnyDesk(_) => true,
     };
     if desk {
@@ -231,7 +246,10 @@ pub async fn book(
             "booking.too_many",
             Text::new(
                 format!("同時に持てる予約は{}件までです。", ctx.policy.max_active),
-                format!("You can hold at most {} upcoming bookings.", ctx.policy.max_active),
+                format!(
+                    "You can hold at most {} upcoming bookings.",
+                    ctx.policy.max_active
+                ),
             ),
         ));
     }
@@ -247,7 +265,11 @@ pub async fn book(
         Target::AnyDesk(attrs) => {
             let free: Vec<&Space> = spaces
                 .iter()
-                .filter(|s| s.kind == SpaceKind::Desk && s.active && attrs.iter().all(|a| s.attributes.contains(a)))
+                .filter(|s| {
+                    s.kind == SpaceKind::Desk
+                        && s.active
+                        && attrs.iter().all(|a| s.attributes.contains(a))
+                })
                 .collect();
             let usual = store::usual_desk(tx, person_id, ctx.site.id, now.timestamp()).await?;
             (free, usual)
@@ -300,7 +322,8 @@ pub async fn book(
             }
             Err(e) => last = Some(overlap_error(e)),
         }
-        if matches!(&last, Some(ApiError::Client { code, .. }) if *code == "booking.person_overlap") {
+        if matches!(&last, Some(ApiError::Client { code, .. }) if *code == "booking.person_overlap")
+        {
             break;
         }
     }

@@ -3,7 +3,10 @@
 
 use crate::error::Text;
 use crate::sites::rules::Schedule;
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Timelike, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Timelike, Utc,
+    Weekday,
+};
 use chrono_tz::Tz;
 
 /// Bookings start and end on this grid, in minutes.
@@ -74,10 +77,9 @@ impl Refusal {
                 format!("予約できるのは{window_days}日先までです。"),
                 format!("You can book at most {window_days} days ahead."),
             ),
-            Refusal::ClosedDay => Text::new(
-                "その日は休館日です。",
-                "The site is closed on that day.",
-            ),
+            Refusal::ClosedDay => {
+                Text::new("その日は休館日です。", "The site is closed on that day.")
+            }
             Refusal::OutsideOpeningHours => Text::new(
                 "開館時間内で予約してください。",
                 "Book within the opening hours.",
@@ -132,7 +134,10 @@ pub fn check(
     if start < hours.open || end > hours.close {
         return Err(Refusal::OutsideOpeningHours);
     }
-    let (from, to) = (instant(schedule.tz, date, start)?, instant(schedule.tz, date, end)?);
+    let (from, to) = (
+        instant(schedule.tz, date, start)?,
+        instant(schedule.tz, date, end)?,
+    );
     if to - from < Duration::minutes(MIN_MINUTES) {
         return Err(Refusal::TooShort);
     }
@@ -224,11 +229,25 @@ mod tests {
             (d(2026, 11, 25), "10:00", "10:15", Refusal::TooShort),
             (d(2026, 11, 24), "08:45", "10:00", Refusal::InPast),
             (d(2026, 12, 23), "10:00", "11:00", Refusal::TooFarAhead),
-            (d(2026, 11, 25), "08:00", "10:00", Refusal::OutsideOpeningHours),
-            (d(2026, 11, 25), "17:00", "18:15", Refusal::OutsideOpeningHours),
+            (
+                d(2026, 11, 25),
+                "08:00",
+                "10:00",
+                Refusal::OutsideOpeningHours,
+            ),
+            (
+                d(2026, 11, 25),
+                "17:00",
+                "18:15",
+                Refusal::OutsideOpeningHours,
+            ),
         ];
         for (date, a, b, want) in cases {
-            assert_eq!(check(&s, &POLICY, now, date, t(a), t(b)), Err(want), "{date} {a}-{b}");
+            assert_eq!(
+                check(&s, &POLICY, now, date, t(a), t(b)),
+                Err(want),
+                "{date} {a}-{b}"
+            );
         }
         // The current quarter hour may still be booked; 28 days ahead is inside the window.
         assert!(check(&s, &POLICY, now, d(2026, 11, 24), t("09:15"), t("10:00")).is_ok());
@@ -237,7 +256,14 @@ mod tests {
         let mut closed = s.clone();
         closed.weekly[2] = None; // Wednesday
         assert_eq!(
-            check(&closed, &POLICY, now, d(2026, 11, 25), t("10:00"), t("11:00")),
+            check(
+                &closed,
+                &POLICY,
+                now,
+                d(2026, 11, 25),
+                t("10:00"),
+                t("11:00")
+            ),
             Err(Refusal::ClosedDay)
         );
     }
@@ -248,37 +274,92 @@ mod tests {
         let now = utc(2027, 3, 20, 0, 0);
         // Spring forward, 2027-03-28: 02:00-03:00 does not exist.
         assert_eq!(
-            check(&berlin, &POLICY, now, d(2027, 3, 28), t("02:15"), t("04:00")),
+            check(
+                &berlin,
+                &POLICY,
+                now,
+                d(2027, 3, 28),
+                t("02:15"),
+                t("04:00")
+            ),
             Err(Refusal::NonexistentLocalTime)
         );
         // 01:00-04:00 local is two real hours.
-        let (from, to) = check(&berlin, &POLICY, now, d(2027, 3, 28), t("01:00"), t("04:00")).unwrap();
+        let (from, to) = check(
+            &berlin,
+            &POLICY,
+            now,
+            d(2027, 3, 28),
+            t("01:00"),
+            t("04:00"),
+        )
+        .unwrap();
         assert_eq!(to - from, Duration::hours(2));
         // 01:45-03:00 local is only 15 real minutes: too short.
         assert_eq!(
-            check(&berlin, &POLICY, now, d(2027, 3, 28), t("01:45"), t("03:00")),
+            check(
+                &berlin,
+                &POLICY,
+                now,
+                d(2027, 3, 28),
+                t("01:45"),
+                t("03:00")
+            ),
             Err(Refusal::TooShort)
         );
         // Fall back, 2026-10-25: 02:00-03:00 happens twice.
         let now = utc(2026, 10, 20, 0, 0);
         assert_eq!(
-            check(&berlin, &POLICY, now, d(2026, 10, 25), t("02:30"), t("04:00")),
+            check(
+                &berlin,
+                &POLICY,
+                now,
+                d(2026, 10, 25),
+                t("02:30"),
+                t("04:00")
+            ),
             Err(Refusal::AmbiguousLocalTime)
         );
-        let (from, to) = check(&berlin, &POLICY, now, d(2026, 10, 25), t("01:00"), t("04:00")).unwrap();
+        let (from, to) = check(
+            &berlin,
+            &POLICY,
+            now,
+            d(2026, 10, 25),
+            t("01:00"),
+            t("04:00"),
+        )
+        .unwrap();
         assert_eq!(to - from, Duration::hours(4));
     }
 
     #[test]
     fn weekly_series() {
         use Weekday::*;
-        let dates = series_dates(d(2026, 11, 23), &[Mon, Wed, Fri], Some(d(2026, 12, 4)), None);
+        let dates = series_dates(
+            d(2026, 11, 23),
+            &[Mon, Wed, Fri],
+            Some(d(2026, 12, 4)),
+            None,
+        );
         assert_eq!(
             dates,
-            [d(2026, 11, 23), d(2026, 11, 25), d(2026, 11, 27), d(2026, 11, 30), d(2026, 12, 2), d(2026, 12, 4)]
+            [
+                d(2026, 11, 23),
+                d(2026, 11, 25),
+                d(2026, 11, 27),
+                d(2026, 11, 30),
+                d(2026, 12, 2),
+                d(2026, 12, 4)
+            ]
         );
-        assert_eq!(series_dates(d(2026, 11, 23), &[Tue], None, Some(3)).len(), 3);
-        assert_eq!(series_dates(d(2026, 11, 23), &[Tue], None, Some(10_000)).len(), MAX_SERIES_DATES);
+        assert_eq!(
+            series_dates(d(2026, 11, 23), &[Tue], None, Some(3)).len(),
+            3
+        );
+        assert_eq!(
+            series_dates(d(2026, 11, 23), &[Tue], None, Some(10_000)).len(),
+            MAX_SERIES_DATES
+        );
         assert!(series_dates(d(2026, 11, 23), &[], None, Some(3)).is_empty());
     }
 

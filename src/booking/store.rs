@@ -13,7 +13,10 @@ const SELECT: &str = "SELECT b.*, sp.name AS space_name, s.time_zone
      FROM bookings b JOIN spaces sp ON sp.id = b.space_id JOIN sites s ON s.id = b.site_id";
 
 fn booking(r: &AnyRow) -> Booking {
-    let tz: chrono_tz::Tz = r.get::<String, _>("time_zone").parse().unwrap_or(chrono_tz::Asia::Tokyo);
+    let tz: chrono_tz::Tz = r
+        .get::<String, _>("time_zone")
+        .parse()
+        .unwrap_or(chrono_tz::Asia::Tokyo);
     let at = |secs: i64| Utc.timestamp_opt(secs, 0).single().unwrap_or_default();
     let (from, to) = (at(r.get("starts_at")), at(r.get("ends_at")));
     let (lf, lt) = (from.with_timezone(&tz), to.with_timezone(&tz));
@@ -32,7 +35,9 @@ fn booking(r: &AnyRow) -> Booking {
         starts_at: from.to_rfc3339(),
         ends_at: to.to_rfc3339(),
         status: r.get("status"),
-        checked_in_at: r.get::<Option<i64>, _>("checked_in_at").map(|s| at(s).to_rfc3339()),
+        checked_in_at: r
+            .get::<Option<i64>, _>("checked_in_at")
+            .map(|s| at(s).to_rfc3339()),
     }
 }
 
@@ -73,10 +78,12 @@ pub async fn of_site(db: &Db, site_id: i64, from: i64, to: i64) -> sqlx::Result<
 
 /// The bookings of a series that have not started yet and still hold a seat.
 pub async fn of_series(db: &Db, series_id: i64) -> sqlx::Result<Vec<Booking>> {
-    let rows = sqlx::query(&format!("{SELECT} WHERE b.series_id = $1 ORDER BY b.starts_at"))
-        .bind(series_id)
-        .fetch_all(&db.pool)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE b.series_id = $1 ORDER BY b.starts_at"
+    ))
+    .bind(series_id)
+    .fetch_all(&db.pool)
+    .await?;
     Ok(rows.iter().map(booking).collect())
 }
 
@@ -97,7 +104,14 @@ pub async fn held(db: &Db, site_id: i64, from: i64, to: i64) -> sqlx::Result<Vec
     .await?;
     Ok(rows
         .iter()
-        .map(|r| (r.get("space_id"), r.get("seat"), r.get("starts_at"), r.get("ends_at")))
+        .map(|r| {
+            (
+                r.get("space_id"),
+                r.get("seat"),
+                r.get("starts_at"),
+                r.get("ends_at"),
+            )
+        })
         .collect())
 }
 
@@ -112,7 +126,13 @@ pub async fn lock_person(tx: &mut Tx, person_id: i64) -> sqlx::Result<()> {
 }
 
 /// Minutes of live desk bookings a person holds in [from, to), leaving one booking out.
-pub async fn desk_minutes(tx: &mut Tx, person_id: i64, from: i64, to: i64, except: i64) -> sqlx::Result<i64> {
+pub async fn desk_minutes(
+    tx: &mut Tx,
+    person_id: i64,
+    from: i64,
+    to: i64,
+    except: i64,
+) -> sqlx::Result<i64> {
     let secs: Option<i64> = sqlx::query_scalar(&format!(
         "SELECT CAST(SUM(ends_at - starts_at) AS BIGINT) FROM bookings
          WHERE person_id = $1 AND space_kind = 'desk' AND starts_at >= $2 AND starts_at < $3
@@ -139,7 +159,13 @@ pub async fn active_count(tx: &mut Tx, person_id: i64, now: i64) -> sqlx::Result
 }
 
 /// The seats of a space held at any moment of [from, to).
-pub async fn taken_seats(tx: &mut Tx, space_id: i64, from: i64, to: i64, except: i64) -> sqlx::Result<Vec<i64>> {
+pub async fn taken_seats(
+    tx: &mut Tx,
+    space_id: i64,
+    from: i64,
+    to: i64,
+    except: i64,
+) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar(&format!(
         "SELECT DISTINCT seat FROM bookings
          WHERE space_id = $1 AND starts_at < $3 AND ends_at > $2 AND starts_at >= $2 - 86400
@@ -154,7 +180,12 @@ pub async fn taken_seats(tx: &mut Tx, space_id: i64, from: i64, to: i64, except:
 }
 
 /// The desk a person booked most in the last 90 days at the site.
-pub async fn usual_desk(tx: &mut Tx, person_id: i64, site_id: i64, now: i64) -> sqlx::Result<Option<i64>> {
+pub async fn usual_desk(
+    tx: &mut Tx,
+    person_id: i64,
+    site_id: i64,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
         "SELECT space_id FROM bookings
          WHERE person_id = $1 AND site_id = $2 AND space_kind = 'desk' AND starts_at >= $3
@@ -208,7 +239,15 @@ pub async fn insert(tx: &mut Tx, b: &NewBooking) -> sqlx::Result<i64> {
 }
 
 /// Moves a booking to another time or space.
-pub async fn update(tx: &mut Tx, id: i64, space_id: i64, space_kind: &str, seat: i64, from: i64, to: i64) -> sqlx::Result<()> {
+pub async fn update(
+    tx: &mut Tx,
+    id: i64,
+    space_id: i64,
+    space_kind: &str,
+    seat: i64,
+    from: i64,
+    to: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE bookings SET space_id = $1, space_kind = $2, seat = $3, starts_at = $4, ends_at = $5
          WHERE id = $6",
@@ -274,7 +313,15 @@ pub async fn release_no_shows(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Vec<i
 }
 
 /// Starts a recurring series; answers its id.
-pub async fn insert_series(tx: &mut Tx, person_id: i64, site_id: i64, weekdays: &str, start: &str, end: &str, now: i64) -> sqlx::Result<i64> {
+pub async fn insert_series(
+    tx: &mut Tx,
+    person_id: i64,
+    site_id: i64,
+    weekdays: &str,
+    start: &str,
+    end: &str,
+    now: i64,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO booking_series (person_id, site_id, weekdays, start_time, end_time, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

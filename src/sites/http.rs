@@ -153,7 +153,9 @@ async fn save_site(st: &AppState, mut s: Site, input: SiteInput) -> ApiResult<Si
     s.annual_closures = input.annual_closures.unwrap_or(s.annual_closures);
     s.open_on_holidays = input.open_on_holidays.unwrap_or(s.open_on_holidays);
     s.booking_window_days = input.booking_window_days.unwrap_or(s.booking_window_days);
-    s.no_show_grace_minutes = input.no_show_grace_minutes.unwrap_or(s.no_show_grace_minutes);
+    s.no_show_grace_minutes = input
+        .no_show_grace_minutes
+        .unwrap_or(s.no_show_grace_minutes);
     s.max_hours_per_day = input.max_hours_per_day.unwrap_or(s.max_hours_per_day);
     s.max_active_bookings = input.max_active_bookings.unwrap_or(s.max_active_bookings);
     s.active = input.active.unwrap_or(s.active);

@@ -4,6 +4,8 @@ mod harness;
 
 mod auth;
 mod authorization;
+mod booking;
+mod booking_props;
 mod kiosk;
 mod sites;
 mod system;

@@ -1,0 +1,849 @@
+//! The booking engine over HTTP: each rule with its code, seats, series, cancellation,
+//! no-shows, the calendar feed, daylight saving, and concurrency.
+
+use crate::harness::*;
+use crate::on_both_backends;
+use chrono::{Duration, TimeZone, Utc};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    book_a_desk_see_it_and_back_to_back,
+    each_rule_has_its_code_and_changes_nothing,
+    one_desk_per_person_and_room_seats,
+    daily_limit,
+    any_desk_prefers_the_usual_one,
+    recurring_all_or_nothing_and_skip_conflicts,
+    cancel_and_change,
+    staff_book_on_behalf,
+    no_show_release,
+    calendar_feed,
+    daylight_saving_site,
+    fifty_at_once_on_one_desk
+);
+
+/// Friday 2026-11-20, 09:00 in Tokyo.
+fn friday_morning() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap()
+}
+
+async fn space_id(app: &TestApp, site: i64, name: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM spaces WHERE site_id = $1 AND name = $2")
+        .bind(site)
+        .bind(name)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+async fn book(app: &TestApp, c: &Client, body: Value) -> reqwest::Response {
+    c.post(app.url("/api/v1/bookings"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn desk(space: i64, date: &str, start: &str, end: &str) -> Value {
+    json!({"site_id": SHIOJIRI, "space_id": space, "date": date, "start": start, "end": end})
+}
+
+async fn book_a_desk_see_it_and_back_to_back(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_morning());
+    let worker = app.login(WORKER).await;
+    let d05 = space_id(&app, SHIOJIRI, "D-05").await;
+    let res = book(&app, &worker, desk(d05, "2026-11-24", "09:00", "13:00")).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let made: Value = res.json().await.unwrap();
+    let booking = &made["booking"];
+    assert_eq!(
+        (
+            booking["date"].clone(),
+            booking["start"].clone(),
+            booking["end"].clone()
+        ),
+        (json!("2026-11-24"), json!("09:00"), json!("13:00"))
+    );
+    assert_eq!(
+        booking["starts_at"], "2026-11-24T00:00:00+00:00",
+        "stored in UTC"
+    );
+    assert_eq!(booking["status"], "active");
+    let avail = worker
+        .get(app.url("/api/v1/sites/1/availability?date=2026-11-24&kind=desk&attributes=monitor"))
+        .send_json()
+        .await;
+    let slots: Vec<&str> = avail["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(slots.first(), Some(&"08:30"));
+    assert_eq!(slots.last(), Some(&"17:45"));
+    let spaces = avail["spaces"].as_array().unwrap();
+    assert_eq!(spaces.len(), 20, "odd-numbered desks have a monitor");
+    let d05_free: Vec<i64> = spaces.iter().find(|s| s["id"] == d05).unwrap()["free"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_i64().unwrap())
+        .collect();
+    let busy: Vec<&str> = slots
+        .iter()
+        .zip(&d05_free)
+        .filter(|(_, f)| **f == 0)
+        .map(|(s, _)| *s)
+        .collect();
+    assert_eq!(busy.first(), Some(&"09:00"));
+    assert_eq!(busy.last(), Some(&"12:45"));
+    assert_eq!(busy.len(), 16);
+    // Another worker: overlapping is refused, back-to-back is fine.
+    let other = app.login("worker02@kado.example").await;
+    let res = book(&app, &other, desk(d05, "2026-11-24", "12:00", "14:00")).await;
+    problem(res, StatusCode::CONFLICT, "booking.overlap").await;
+    let res = book(&app, &other, desk(d05, "2026-11-24", "13:00", "15:00")).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let mine = worker
+        .get(app.url("/api/v1/bookings?from=2026-11-20&to=2026-11-30"))
+        .send_json()
+        .await;
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    let id = booking["id"].as_i64().unwrap();
+    let got = worker
+        .get(app.url(&format!("/api/v1/bookings/{id}")))
+        .send_json()
+        .await;
+    assert_eq!(got["space_name"], "D-05");
+    // Someone else's booking is not even visible.
+    let res = other
+        .get(app.url(&format!("/api/v1/bookings/{id}")))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+async fn each_rule_has_its_code_and_changes_nothing(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_morning());
+    let worker = app.login(WORKER).await;
+    let d01 = space_id(&app, SHIOJIRI, "D-01").await;
+    let cases = [
+        (
+            desk(d01, "2026-11-23", "09:00", "12:00"),
+            409,
+            "booking.closed_day",
+        ), // national holiday
+        (
+            desk(d01, "2026-11-22", "09:00", "12:00"),
+            409,
+            "booking.closed_day",
+        ), // Sunday
+        (
+            desk(d01, "2026-12-29", "09:00", "12:00"),
+            409,
+            "booking.too_far_ahead",
+        ),
+        (
+            desk(d01, "2026-11-24", "07:00", "09:00"),
+            409,
+            "booking.outside_opening_hours",
+        ),
+        (
+            desk(d01, "2026-11-28", "12:00", "14:00"),
+            409,
+            "booking.outside_opening_hours",
+        ), // Saturday closes 13:00
+        (
+            desk(d01, "2026-11-24", "09:10", "12:00"),
+            422,
+            "booking.off_grid",
+        ),
+        (
+            desk(d01, "2026-11-24", "09:00", "09:15"),
+            422,
+            "booking.too_short",
+        ),
+        (
+            desk(d01, "2026-11-24", "12:00", "09:00"),
+            422,
+            "booking.end_before_start",
+        ),
+        (
+            desk(d01, "2026-11-19", "09:00", "12:00"),
+            409,
+            "booking.in_past",
+        ),
+        (
+            desk(d01, "2026-11-24", "9 o'clock", "12:00"),
+            422,
+            "validation",
+        ),
+        (desk(d01, "24/11/2026", "09:00", "12:00"), 422, "validation"),
+    ];
+    for (body, status, code) in cases {
+        let res = book(&app, &worker, body.clone()).await;
+        let p = problem(res, StatusCode::from_u16(status).unwrap(), code).await;
+        assert!(!p["detail"].as_str().unwrap().is_empty(), "{body}");
+    }
+    let childcare = space_id(&app, SHIOJIRI, "託児室").await;
+    let res = book(
+        &app,
+        &worker,
+        desk(childcare, "2026-11-24", "09:00", "12:00"),
+    )
+    .await;
+    problem(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "booking.not_bookable",
+    )
+    .await;
+    let secure = space_id(&app, SHIOJIRI, "R-01").await;
+    let res = book(&app, &worker, desk(secure, "2026-11-24", "09:00", "12:00")).await;
+    problem(res, StatusCode::FORBIDDEN, "booking.secure_room_access").await;
+    let omachi_desk = space_id(&app, 2, "D-01").await;
+    let res = book(
+        &app,
+        &worker,
+        desk(omachi_desk, "2026-11-24", "09:00", "12:00"),
+    )
+    .await;
+    problem(res, StatusCode::NOT_FOUND, "not_found").await;
+    // A worker of another site cannot book here at all.
+    let omachi_worker = app.login(OMACHI_WORKER).await;
+    let res = book(
+        &app,
+        &omachi_worker,
+        desk(d01, "2026-11-24", "09:00", "12:00"),
+    )
+    .await;
+    problem(res, StatusCode::FORBIDDEN, "auth.forbidden").await;
+    // English on request.
+    let res = worker
+        .post(app.url("/api/v1/bookings"))
+        .header("Accept-Language", "en")
+        .json(&desk(d01, "2026-11-23", "09:00", "12:00"))
+        .send()
+        .await
+        .unwrap();
+    let p = problem(res, StatusCode::CONFLICT, "booking.closed_day").await;
+    assert_eq!(p["detail"], "The site is closed on that day.");
+    assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 0);
+}
+
+async fn one_desk_per_person_and_room_seats(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_morning());
+    let worker = app.login(WORKER).await;
+    let (d01, d02) = (
+        space_id(&app, SHIOJIRI, "D-01").await,
+        space_id(&app, SHIOJIRI, "D-02").await,
+    );
+    assert_eq!(
+        book(&app, &worker, desk(d01, "2026-11-24", "09:00", "12:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let res = book(&app, &worker, desk(d02, "2026-11-24", "10:00", "11:00")).await;
+    problem(res, StatusCode::CONFLICT, "booking.person_overlap").await;
+    // A room seat is not a desk: a meeting during the desk booking is fine.
+    let room = space_id(&app, SHIOJIRI, "R-04").await;
+    assert_eq!(
+        book(&app, &worker, desk(room, "2026-11-24", "10:00", "11:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    // Capacity 4: three more people fit, the fifth does not.
+    let mut seats = vec![1];
+    for n in 2..=4 {
+        let c = app.login(&format!("worker{n:02}@kado.example")).await;
+        let made = book(&app, &c, desk(room, "2026-11-24", "10:00", "12:00"))
+            .await
+            .json::<Value>()
+            .await
+            .unwrap();
+        seats.push(made["booking"]["seat"].as_i64().unwrap());
+    }
+    seats.sort();
+    assert_eq!(seats, [1, 2, 3, 4]);
+    let fifth = app.login("worker05@kado.example").await;
+    let res = book(&app, &fifth, desk(room, "2026-11-24", "10:30", "11:30")).await;
+    problem(res, StatusCode::CONFLICT, "booking.overlap").await;
+    // After the first meeting ends at 11:00 one seat is free again.
+    assert_eq!(
+        book(&app, &fifth, desk(room, "2026-11-24", "11:00", "12:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+}
+
+async fn daily_limit(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_morning());
+    let director = app.login(DIRECTOR).await;
+    let res = director
+        .patch(app.url("/api/v1/sites/1"))
+        .json(&json!({"max_hours_per_day": 4}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let worker = app.login(WORKER).await;
+    let d01 = space_id(&app, SHIOJIRI, "D-01").await;
+    assert_eq!(
+        book(&app, &worker, desk(d01, "2026-11-24", "09:00", "12:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let res = book(&app, &worker, desk(d01, "2026-11-24", "13:00", "15:00")).await;
+    problem(res, StatusCode::CONFLICT, "booking.daily_limit").await;
+    assert_eq!(
+        book(&app, &worker, desk(d01, "2026-11-24", "13:00", "14:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    // The next day has its own four hours.
+    assert_eq!(
+        book(&app, &worker, desk(d01, "2026-11-25", "13:00", "17:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+}
+
+async fn any_desk_prefers_the_usual_one(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_morning());
+    let worker = app.login(WORKER).await;
+    let any = |date: &str| json!({"site_id": SHIOJIRI, "date": date, "start": "09:00", "end": "12:00", "attributes": ["monitor", "quiet_zone"]});
+    let first = book(&app, &worker, any("2026-11-24"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let name = first["booking"]["space_name"].as_str().unwrap().to_string();
+    let n: u32 = name.trim_start_matches("D-").parse().unwrap();
+    assert!(
+        n > 30 && n % 2 == 1,
+        "{name} has a monitor and is in the quiet zone"
+    );
+    assert_eq!(first["usual_desk"], false, "no history yet");
+    let second = book(&app, &worker, any("2026-11-25"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(second["booking"]["space_name"], name.as_str());
+    assert_eq!(second["usual_desk"], true);
+    // When the usual desk is taken, another matching one is given, and the answer says so.
+    let other = app.login("worker02@kado.example").await;
+    let usual = first["booking"]["space_id"].as_i64().unwrap();
+    assert_eq!(
+        book(&app, &other, desk(usual, "2026-11-26", "09:00", "17:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let third = book(&app, &worker, any("2026-11-26"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_ne!(third["booking"]["space_id"], usual);
+    assert_eq!(third["usual_desk"], false);
+    // No desk has a standing desk and a wheelchair place: a clear refusal.
+    let res = book(&app, &worker, json!({"site_id": SHIOJIRI, "date": "2026-11-27", "start": "09:00", "end": "12:00", "attributes": ["standing_desk"]})).await;
+    problem(res, StatusCode::CONFLICT, "booking.no_free_desk").await;
+}
+
+async fn recurring_all_or_nothing_and_skip_conflicts(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_morning());
+    let worker = app.login(WORKER).await;
+    let other = app.login("worker02@kado.example").await;
+    let d10 = space_id(&app, SHIOJIRI, "D-10").await;
+    assert_eq!(
+        book(&app, &other, desk(d10, "2026-11-27", "10:00", "11:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let series = |mode: &str| {
+        json!({"site_id": SHIOJIRI, "space_id": d10, "weekdays": ["mon", "wed", "fri"], "start": "09:00", "end": "13:00",
+               "from": "2026-11-23", "until": "2026-12-04", "mode": mode})
+    };
+    let res = worker
+        .post(app.url("/api/v1/booking-series"))
+        .json(&series("all_or_nothing"))
+        .send()
+        .await
+        .unwrap();
+    let p = problem(res, StatusCode::CONFLICT, "booking.series_conflict").await;
+    assert_eq!(
+        p["errors"],
+        json!([{"field": "2026-11-27", "code": "booking.overlap", "message": "その時間はすでに予約されています。"}])
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM bookings WHERE series_id IS NOT NULL")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM booking_series").await,
+        0,
+        "nothing at all was written"
+    );
+    let res = worker
+        .post(app.url("/api/v1/booking-series"))
+        .json(&series("skip_conflicts"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let made: Value = res.json().await.unwrap();
+    let dates: Vec<&str> = made["booked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["date"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dates,
+        ["2026-11-25", "2026-11-30", "2026-12-02", "2026-12-04"]
+    );
+    assert_eq!(made["skipped"][0]["date"], "2026-11-23");
+    assert_eq!(made["skipped"][0]["code"], "booking.closed_day");
+    assert_eq!(made["conflicts"][0]["date"], "2026-11-27");
+    // Cancel one occurrence, then the rest from a date on.
+    let series_id = made["series_id"].as_i64().unwrap();
+    let first = made["booked"][0]["id"].as_i64().unwrap();
+    worker
+        .post(app.url(&format!("/api/v1/bookings/{first}/cancel")))
+        .send_json()
+        .await;
+    let cancelled = worker
+        .post(app.url(&format!("/api/v1/booking-series/{series_id}/cancel")))
+        .json(&json!({"from": "2026-12-02"}))
+        .send_json()
+        .await;
+    assert_eq!(cancelled["cancelled"].as_array().unwrap().len(), 2);
+    let live = app
+        .count("SELECT COUNT(*) FROM bookings WHERE series_id IS NOT NULL AND status = 'active'")
+        .await;
+    assert_eq!(live, 1, "only 11-30 is left");
+    // Someone else's series is not theirs to cancel.
+    let res = other
+        .post(app.url(&format!("/api/v1/booking-series/{series_id}/cancel")))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::NOT_FOUND, "not_found").await;
+    // A series needs an end.
+    let mut open_ended = series("skip_conflicts");
+    open_ended.as_object_mut().unwrap().remove("until");
+    let res = worker
+        .post(app.url("/api/v1/booking-series"))
+        .json(&open_ended)
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+}
+
+async fn cancel_and_change(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_morning());
+    let worker = app.login(WORKER).await;
+    let (d01, d02) = (
+        space_id(&app, SHIOJIRI, "D-01").await,
+        space_id(&app, SHIOJIRI, "D-02").await,
+    );
+    let made = book(&app, &worker, desk(d01, "2026-11-24", "09:00", "12:00"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let id = made["booking"]["id"].as_i64().unwrap();
+    let other = app.login("worker02@kado.example").await;
+    assert_eq!(
+        book(&app, &other, desk(d02, "2026-11-24", "13:00", "15:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    // Moving onto a taken desk and time is refused and changes nothing.
+    let res = worker
+        .patch(app.url(&format!("/api/v1/bookings/{id}")))
+        .json(&json!({"space_id": d02, "start": "13:00", "end": "14:00"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::CONFLICT, "booking.overlap").await;
+    let unchanged = worker
+        .get(app.url(&format!("/api/v1/bookings/{id}")))
+        .send_json()
+        .await;
+    assert_eq!(
+        (unchanged["space_id"].as_i64(), unchanged["start"].clone()),
+        (Some(d01), json!("09:00"))
+    );
+    let moved = worker
+        .patch(app.url(&format!("/api/v1/bookings/{id}")))
+        .json(&json!({"start": "10:00", "end": "14:00"}))
+        .send_json()
+        .await;
+    assert_eq!(
+        (moved["start"].clone(), moved["end"].clone()),
+        (json!("10:00"), json!("14:00"))
+    );
+    // Once it has started the worker can no longer cancel it; reception can.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 24, 1, 30, 0).unwrap());
+    let res = worker
+        .post(app.url(&format!("/api/v1/bookings/{id}/cancel")))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::CONFLICT, "booking.not_changeable").await;
+    let omachi = app.login(OMACHI_DIRECTOR).await;
+    let res = omachi
+        .post(app.url(&format!("/api/v1/bookings/{id}/cancel")))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::NOT_FOUND, "not_found").await;
+    let reception = app.login(RECEPTION).await;
+    let cancelled = reception
+        .post(app.url(&format!("/api/v1/bookings/{id}/cancel")))
+        .send_json()
+        .await;
+    assert_eq!(cancelled["status"], "cancelled");
+    // The desk is free again at once.
+    assert_eq!(
+        book(&app, &other, desk(d01, "2026-11-24", "11:00", "12:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+}
+
+async fn staff_book_on_behalf(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_morning());
+    let worker_id = app.person_id(WORKER).await;
+    let d01 = space_id(&app, SHIOJIRI, "D-01").await;
+    let mut body = desk(d01, "2026-11-24", "09:00", "12:00");
+    body["person_id"] = json!(worker_id);
+    let reception = app.login(RECEPTION).await;
+    let made = book(&app, &reception, body.clone())
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(made["booking"]["person_id"], worker_id);
+    let listed = reception
+        .get(app.url("/api/v1/sites/1/bookings?date=2026-11-24"))
+        .send_json()
+        .await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    // A worker cannot book for someone else, nor read the site's list.
+    let other = app.login("worker02@kado.example").await;
+    body["date"] = json!("2026-11-25");
+    problem(
+        book(&app, &other, body).await,
+        StatusCode::FORBIDDEN,
+        "auth.forbidden",
+    )
+    .await;
+    let res = other
+        .get(app.url("/api/v1/sites/1/bookings?date=2026-11-24"))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::FORBIDDEN, "auth.forbidden").await;
+}
+
+async fn no_show_release(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_morning());
+    let worker = app.login(WORKER).await;
+    let other = app.login("worker02@kado.example").await;
+    let (d01, d02) = (
+        space_id(&app, SHIOJIRI, "D-01").await,
+        space_id(&app, SHIOJIRI, "D-02").await,
+    );
+    let late = book(&app, &worker, desk(d01, "2026-11-20", "09:15", "12:00"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let punctual = book(&app, &other, desk(d02, "2026-11-20", "09:15", "12:00"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let (late_id, punctual_id) = (
+        late["booking"]["id"].as_i64().unwrap(),
+        punctual["booking"]["id"].as_i64().unwrap(),
+    );
+    // 09:30: the punctual one checks in; nothing is released before 09:45 (grace 30 min).
+    app.clock.advance(Duration::minutes(30));
+    other
+        .post(app.url(&format!("/api/v1/bookings/{punctual_id}/check-in")))
+        .send_json()
+        .await;
+    assert!(
+        kado::booking::store::release_no_shows(&app.db, app.clock.now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.clock.advance(Duration::minutes(16));
+    let released = kado::booking::store::release_no_shows(&app.db, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(released, [late_id]);
+    assert!(
+        kado::booking::store::release_no_shows(&app.db, app.clock.now())
+            .await
+            .unwrap()
+            .is_empty(),
+        "idempotent"
+    );
+    let res = worker
+        .post(app.url(&format!("/api/v1/bookings/{late_id}/check-in")))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::CONFLICT, "booking.released").await;
+    let third = app.login("worker03@kado.example").await;
+    assert_eq!(
+        book(&app, &third, desk(d01, "2026-11-20", "10:00", "12:00"))
+            .await
+            .status(),
+        StatusCode::CREATED,
+        "the released desk is free"
+    );
+    let kept = other
+        .get(app.url(&format!("/api/v1/bookings/{punctual_id}")))
+        .send_json()
+        .await;
+    assert_eq!(kept["status"], "checked_in");
+}
+
+async fn calendar_feed(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_morning());
+    let worker = app.login(WORKER).await;
+    let d01 = space_id(&app, SHIOJIRI, "D-01").await;
+    for date in ["2026-11-24", "2026-11-25"] {
+        assert_eq!(
+            book(&app, &worker, desk(d01, date, "09:00", "12:00"))
+                .await
+                .status(),
+            StatusCode::CREATED
+        );
+    }
+    let feed = worker
+        .post(app.url("/api/v1/me/calendar-feed"))
+        .send_json()
+        .await;
+    let url = feed["url"]
+        .as_str()
+        .unwrap()
+        .replace("http://127.0.0.1:8080", &app.base);
+    let path = url
+        .split_once("/api/")
+        .map(|(_, p)| format!("/api/{p}"))
+        .unwrap();
+    let anonymous = app.anonymous();
+    let res = anonymous.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let text = res.text().await.unwrap();
+    let cal: icalendar::Calendar = text.parse().expect("the feed parses as iCalendar");
+    let events: Vec<_> = cal.components.iter().filter_map(|c| c.as_event()).collect();
+    assert_eq!(events.len(), 2);
+    use icalendar::Component;
+    assert!(text.contains("DTSTART:20261124T000000Z"), "{text}");
+    assert!(
+        events
+            .iter()
+            .all(|e| e.get_uid().is_some_and(|u| u.starts_with("booking-")))
+    );
+    // A new address replaces the old one; revoking ends it.
+    let again = worker
+        .post(app.url("/api/v1/me/calendar-feed"))
+        .send_json()
+        .await;
+    assert_ne!(again["url"], feed["url"]);
+    problem(
+        anonymous.get(app.url(&path)).send().await.unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert_eq!(
+        worker
+            .delete(app.url("/api/v1/me/calendar-feed"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    let new_path = again["url"]
+        .as_str()
+        .unwrap()
+        .split_once("/api/")
+        .map(|(_, p)| format!("/api/{p}"))
+        .unwrap();
+    problem(
+        anonymous.get(app.url(&new_path)).send().await.unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+}
+
+async fn daylight_saving_site(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let admin = app.login(ADMIN).await;
+    let all_day: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .map(|d| json!({"weekday": d, "open": "00:00", "close": "23:45"}))
+        .collect();
+    let site = admin
+        .post(app.url("/api/v1/sites"))
+        .json(&json!({"municipality_id": 1, "name_ja": "ベルリン", "name_en": "Berlin", "time_zone": "Europe/Berlin",
+                      "opening_hours": all_day, "annual_closures": [], "open_on_holidays": true}))
+        .send_json()
+        .await;
+    let site_id = site["id"].as_i64().unwrap();
+    let space = admin
+        .post(app.url(&format!("/api/v1/sites/{site_id}/spaces")))
+        .json(&json!({"kind": "desk", "name": "B-1"}))
+        .send_json()
+        .await;
+    let body = |date: &str, start: &str, end: &str| json!({"site_id": site_id, "space_id": space["id"], "date": date, "start": start, "end": end});
+    // Spring forward: 2027-03-28 02:00-03:00 does not exist in Berlin. (Moving the clock
+    // months ahead outlives the session: log in again.)
+    app.clock
+        .set(Utc.with_ymd_and_hms(2027, 3, 20, 12, 0, 0).unwrap());
+    let admin = app.login(ADMIN).await;
+    let res = book(&app, &admin, body("2027-03-28", "02:15", "04:00")).await;
+    problem(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "booking.nonexistent_local_time",
+    )
+    .await;
+    let made = book(&app, &admin, body("2027-03-28", "01:00", "04:00"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(made["booking"]["starts_at"], "2027-03-28T00:00:00+00:00");
+    assert_eq!(
+        made["booking"]["ends_at"], "2027-03-28T02:00:00+00:00",
+        "two real hours"
+    );
+    assert_eq!(
+        (
+            made["booking"]["start"].clone(),
+            made["booking"]["end"].clone()
+        ),
+        (json!("01:00"), json!("04:00"))
+    );
+    // Fall back: 2026-10-25 02:00-03:00 happens twice.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 10, 20, 12, 0, 0).unwrap());
+    let admin = app.login(ADMIN).await;
+    let res = book(&app, &admin, body("2026-10-25", "02:30", "05:00")).await;
+    problem(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "booking.ambiguous_local_time",
+    )
+    .await;
+    let made = book(&app, &admin, body("2026-10-25", "01:00", "04:00"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(made["booking"]["starts_at"], "2026-10-24T23:00:00+00:00");
+    assert_eq!(
+        made["booking"]["ends_at"], "2026-10-25T03:00:00+00:00",
+        "four real hours"
+    );
+}
+
+async fn fifty_at_once_on_one_desk(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_morning());
+    // On PostgreSQL a second instance of the service shares the database.
+    let second = match b {
+        Backend::Postgres => Some(TestApp::spawn_on(&app.database_url).await),
+        Backend::Sqlite => None,
+    };
+    second.iter().for_each(|s| s.clock.set(friday_morning()));
+    let reception = app.login(RECEPTION).await;
+    let d07 = space_id(&app, SHIOJIRI, "D-07").await;
+    let mut workers = Vec::new();
+    for n in 1..=24 {
+        workers.push(app.person_id(&format!("worker{n:02}@kado.example")).await);
+    }
+    let starts = ["09:00", "09:15", "09:30", "09:45", "10:00"];
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let base = match (&second, i % 2) {
+            (Some(s), 1) => s.base.clone(),
+            _ => app.base.clone(),
+        };
+        let body = json!({"site_id": SHIOJIRI, "space_id": d07, "date": "2026-11-24",
+                          "start": starts[i % starts.len()], "end": "11:00", "person_id": workers[i % workers.len()]});
+        let c = reception.clone();
+        tasks.push(tokio::spawn(async move {
+            let res = c
+                .post(format!("{base}/api/v1/bookings"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            let body: Value = res.json().await.unwrap();
+            (
+                status,
+                body["code"].as_str().unwrap_or_default().to_string(),
+            )
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        let (status, code) = t.await.unwrap();
+        if status == StatusCode::CREATED {
+            created += 1;
+        } else {
+            assert_eq!(
+                (status, code.as_str()),
+                (StatusCode::CONFLICT, "booking.overlap")
+            );
+        }
+    }
+    assert_eq!(created, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 1);
+}
