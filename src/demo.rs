@@ -120,25 +120,21 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
         note: "年末年始 / Year-end break".into(),
     }];
     let weekdays = ["mon", "tue", "wed", "thu", "fri"];
-    let shiojiri = sites::store::save_site(
-        &mut tx,
-        &Site {
-            id: 0,
-            municipality_id: towns[0],
-            name_ja: "塩尻市テレワークセンター".into(),
-            name_en: "Shiojiri Telework Center".into(),
-            time_zone: "Asia/Tokyo".into(),
-            opening_hours: [
-                hours(&weekdays, "08:30", "18:00"),
-                hours(&["sat"], "09:00", "13:00"),
-            ]
-            .concat(),
-            annual_closures: year_end.clone(),
-            ..Site::default()
-        },
-        now,
-    )
-    .await?;
+    let shiojiri_site = Site {
+        id: 0,
+        municipality_id: towns[0],
+        name_ja: "塩尻市テレワークセンター".into(),
+        name_en: "Shiojiri Telework Center".into(),
+        time_zone: "Asia/Tokyo".into(),
+        opening_hours: [
+            hours(&weekdays, "08:30", "18:00"),
+            hours(&["sat"], "09:00", "13:00"),
+        ]
+        .concat(),
+        annual_closures: year_end.clone(),
+        ..Site::default()
+    };
+    let shiojiri = sites::store::save_site(&mut tx, &shiojiri_site, now).await?;
     let omachi = sites::store::save_site(
         &mut tx,
         &Site {
@@ -228,7 +224,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
 
     // (e-mail, name, kana, role on a site; none for the global admin)
     type Staff<'a> = (&'a str, &'a str, &'a str, Option<(i64, Role)>);
-    let staff: [Staff; 6] = [
+    let staff: [Staff; 7] = [
         (
             "admin@kado.example",
             "本部 管理者",
@@ -265,13 +261,23 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
             "マルヤマ",
             Some((omachi, Role::Director)),
         ),
+        (
+            "caregiver2@shiojiri.kado.example",
+            "中沢 保育士",
+            "ナカザワ",
+            Some((shiojiri, Role::Caregiver)),
+        ),
     ];
+    let mut caregivers = Vec::new();
     for (email, name, kana, grant) in staff {
         let mut p = blank_person(email, name, kana);
         p.is_admin = grant.is_none();
         let id = people::store::save(&mut tx, &p, Some(&hash), now).await?;
         if let Some((site, role)) = grant {
             people::store::grant(&mut tx, id, site, role).await?;
+            if role == Role::Caregiver {
+                caregivers.push(id);
+            }
         }
     }
 
@@ -312,6 +318,80 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
     }
     for t in &teams {
         people::store::save_team(&mut tx, t).await?;
+    }
+
+    // Children of a few workers (member numbers 1, 2, 4, 7), with an allergy to show.
+    let mut guardians = std::collections::HashMap::new();
+    for (name, kana, birth, allergies, worker) in [
+        ("佐藤 春翔", "サトウ ハルト", "2023-05-10", "卵", 1),
+        ("鈴木 結衣", "スズキ ユイ", "2025-08-01", "", 2),
+        ("田中 蓮", "タナカ レン", "2026-02-14", "", 4),
+        ("田中 陽菜", "タナカ ヒナ", "2021-09-09", "小麦", 4),
+        ("山本 湊", "ヤマモト ミナト", "2022-12-01", "", 7),
+    ] {
+        let guardian = match guardians.get(&worker) {
+            Some(id) => *id,
+            None => {
+                let id: i64 = sqlx::query_scalar("SELECT id FROM persons WHERE member_number = $1")
+                    .bind(format!("K-{worker:04}"))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                guardians.insert(worker, id);
+                id
+            }
+        };
+        let child: i64 = sqlx::query_scalar(
+            "INSERT INTO children (name, name_kana, birth_date, allergies, medical_notes, active, created_at)
+             VALUES ($1, $2, $3, $4, '', 1, $5) RETURNING id",
+        )
+        .bind(name)
+        .bind(kana)
+        .bind(birth)
+        .bind(allergies)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO child_guardians (child_id, person_id) VALUES ($1, $2)")
+            .bind(child)
+            .bind(guardian)
+            .execute(&mut *tx)
+            .await?;
+    }
+
+    // Both caregivers on duty whenever Shiojiri is open in the next four weeks.
+    let (tz, weekly, annual_closures) =
+        sites::validate_site(&mut crate::error::Validator::new(), &shiojiri_site)
+            .ok_or_else(|| anyhow::anyhow!("demo site has a bad time zone"))?;
+    let schedule = sites::rules::Schedule {
+        tz,
+        weekly,
+        annual_closures,
+        open_on_holidays: false,
+        exceptions: Default::default(),
+    };
+    let today = clock.now().with_timezone(&schedule.tz).date_naive();
+    for date in today.iter_days().take(29) {
+        let Some(h) = schedule.day(date).hours else {
+            continue;
+        };
+        let (Ok(from), Ok(to)) = (
+            crate::booking::rules::instant(schedule.tz, date, h.open),
+            crate::booking::rules::instant(schedule.tz, date, h.close),
+        ) else {
+            continue;
+        };
+        for caregiver in &caregivers {
+            sqlx::query(
+                "INSERT INTO caregiver_shifts (site_id, person_id, starts_at, ends_at, created_by)
+                 VALUES ($1, $2, $3, $4, $2)",
+            )
+            .bind(shiojiri)
+            .bind(caregiver)
+            .bind(from.timestamp())
+            .bind(to.timestamp())
+            .execute(&mut *tx)
+            .await?;
+        }
     }
 
     for (company, project, room) in [

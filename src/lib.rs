@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod booking;
+pub mod childcare;
 pub mod clients;
 pub mod clock;
 pub mod config;

@@ -617,21 +617,62 @@ async fn change(
     Ok(Json(store::get(&st.db, id).await?.ok_or_else(not_found)?))
 }
 
+#[derive(Deserialize, IntoParams)]
+pub struct CancelQuery {
+    /// When childcare places are tied to the booking: `cancel` them too, or `keep` them
+    /// (where the site allows).
+    childcare: Option<String>,
+}
+
 /// Cancels a booking: its worker until it starts, the site's staff at any time. The space is
-/// free again at once.
-#[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", tag = "bookings", params(("id" = i64, Path)),
-    responses((status = 200, body = Booking), (status = 409)))]
+/// free again at once. Childcare places tied to it are cancelled or kept as asked.
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", tag = "bookings", params(("id" = i64, Path), CancelQuery),
+    responses((status = 200, body = Booking), (status = 409, description = "booking.not_changeable, booking.childcare_linked")))]
 async fn cancel(
     State(st): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
+    Query(q): Query<CancelQuery>,
 ) -> ApiResult<Json<Booking>> {
     let (b, staff) = visible(&st, &who, id).await?;
     let now = st.clock.now();
     if !matches!(b.status.as_str(), "active" | "checked_in") || (!staff && started(&b, now)) {
         return Err(not_changeable());
     }
+    let linked = !crate::childcare::store::places_of_booking(&st.db, id)
+        .await?
+        .is_empty();
+    match (linked, q.childcare.as_deref()) {
+        (false, _) => {}
+        (true, Some("cancel")) => {}
+        (true, Some("keep")) => {
+            let keep = crate::childcare::store::settings(&st.db, b.site_id)
+                .await?
+                .is_some_and(|s| s.keep_on_desk_cancel);
+            if !keep {
+                return Err(ApiError::conflict(
+                    "childcare.keep_not_allowed",
+                    Text::new(
+                        "この拠点では、席の予約を取り消すと託児の予約も取り消されます。",
+                        "At this site a childcare place cannot stay without its desk booking.",
+                    ),
+                ));
+            }
+        }
+        (true, _) => {
+            return Err(ApiError::conflict(
+                "booking.childcare_linked",
+                Text::new(
+                    "この予約には託児の予約があります。託児も取り消すか(childcare=cancel)、残すか(childcare=keep)を選んでください。",
+                    "Childcare places are tied to this booking: choose childcare=cancel or childcare=keep.",
+                ),
+            ));
+        }
+    }
     store::cancel(&st.db, &[id], who.id, now.timestamp()).await?;
+    if linked && q.childcare.as_deref() == Some("cancel") {
+        crate::childcare::http::cancel_places_of_booking(&st, id, b.site_id).await?;
+    }
     Ok(Json(store::get(&st.db, id).await?.ok_or_else(not_found)?))
 }
 
@@ -677,6 +718,10 @@ async fn cancel_series(
         .map(|b| b.id)
         .collect();
     let cancelled = store::cancel(&st.db, &ids, who.id, now.timestamp()).await?;
+    // A series' childcare places go with it.
+    for id in &cancelled {
+        crate::childcare::http::cancel_places_of_booking(&st, *id, site).await?;
+    }
     Ok(Json(Cancelled { cancelled }))
 }
 

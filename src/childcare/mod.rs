@@ -1,0 +1,250 @@
+//! Childcare: children and the adults who may collect them, caregiver shifts, places that
+//! follow the staffing ratios by age, desk + childcare in one request, the waitlist, and
+//! the hand-over at drop-off and pick-up.
+
+pub mod http;
+pub mod rules;
+pub mod store;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, FieldError, Text};
+use axum::http::StatusCode;
+use chrono::{NaiveDate, TimeZone, Utc};
+use rules::{Place, Standard};
+use serde::Serialize;
+use store::{PlaceRow, Settings, ShiftRow};
+use utoipa::ToSchema;
+
+/// A child as a person may see them: guardians and the site's caregivers get everything;
+/// reception and trainers get the name and presence only (the other fields are absent).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Child {
+    pub id: i64,
+    pub name: String,
+    pub name_kana: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allergies: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medical_notes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guardian_ids: Option<Vec<i64>>,
+    pub active: bool,
+}
+
+/// How much of a child's record a viewer gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Full,
+    NameOnly,
+}
+
+impl Child {
+    /// The record cut to what the viewer may see.
+    pub fn from_row(c: store::ChildRow, view: View) -> Child {
+        let full = view == View::Full;
+        Child {
+            id: c.id,
+            name: c.name,
+            name_kana: c.name_kana,
+            birth_date: full.then_some(c.birth_date),
+            allergies: full.then_some(c.allergies),
+            medical_notes: full.then_some(c.medical_notes),
+            guardian_ids: full.then_some(c.guardian_ids),
+            active: c.active,
+        }
+    }
+}
+
+/// A child's place in the childcare room.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ChildcarePlace {
+    pub id: i64,
+    pub site_id: i64,
+    pub child_id: i64,
+    pub child_name: String,
+    pub guardian_id: i64,
+    pub desk_booking_id: Option<i64>,
+    /// Local date and times at the site.
+    pub date: String,
+    pub start: String,
+    pub end: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    /// 0: under 1, 1: ages 1-2, 2: age 3, 3: 4 and older (on the day, by the site's basis).
+    pub age_group: i64,
+    /// booked, waitlisted, dropped_off, picked_up or cancelled.
+    pub status: String,
+    pub dropped_off_at: Option<String>,
+    pub picked_up_at: Option<String>,
+}
+
+fn rfc3339(secs: i64) -> String {
+    Utc.timestamp_opt(secs, 0)
+        .single()
+        .unwrap_or_default()
+        .to_rfc3339()
+}
+
+impl ChildcarePlace {
+    /// The place in the API's form, in the site's time zone.
+    pub fn from_row(p: PlaceRow, tz: chrono_tz::Tz) -> ChildcarePlace {
+        let local = |s: i64| {
+            Utc.timestamp_opt(s, 0)
+                .single()
+                .unwrap_or_default()
+                .with_timezone(&tz)
+        };
+        ChildcarePlace {
+            id: p.id,
+            site_id: p.site_id,
+            child_id: p.child_id,
+            child_name: p.child_name,
+            guardian_id: p.guardian_id,
+            desk_booking_id: p.desk_booking_id,
+            date: local(p.starts_at).date_naive().to_string(),
+            start: local(p.starts_at).format("%H:%M").to_string(),
+            end: local(p.ends_at).format("%H:%M").to_string(),
+            starts_at: rfc3339(p.starts_at),
+            ends_at: rfc3339(p.ends_at),
+            age_group: p.age_group,
+            status: p.status,
+            dropped_off_at: p.dropped_off_at.map(rfc3339),
+            picked_up_at: p.picked_up_at.map(rfc3339),
+        }
+    }
+}
+
+/// The site's settings, or a refusal when it has no childcare room.
+pub async fn settings(st: &AppState, site_id: i64) -> ApiResult<Settings> {
+    store::settings(&st.db, site_id).await?.ok_or_else(|| {
+        ApiError::client(
+            StatusCode::NOT_FOUND,
+            "childcare.unavailable",
+            Text::new(
+                "この拠点には託児室がありません。",
+                "This site has no childcare room.",
+            ),
+        )
+    })
+}
+
+/// The places holding capacity and the shifts around [from, to), as the rules want them.
+pub async fn load_day(
+    tx: &mut crate::db::Tx,
+    site_id: i64,
+    from: i64,
+    to: i64,
+) -> sqlx::Result<(Vec<PlaceRow>, Vec<ShiftRow>)> {
+    // A day's margin either side: segments near the edges see every overlapping record.
+    let places = store::holding(tx, site_id, from - 86400, to + 86400).await?;
+    let shifts = store::shifts(tx, site_id, from - 86400, to + 86400).await?;
+    Ok((places, shifts))
+}
+
+/// Places in the rules' form.
+pub fn as_places(rows: &[PlaceRow]) -> Vec<Place> {
+    rows.iter()
+        .map(|p| (p.age_group as usize, p.starts_at, p.ends_at))
+        .collect()
+}
+
+/// Shifts in the rules' form.
+pub fn as_shifts(rows: &[ShiftRow]) -> Vec<(i64, i64)> {
+    rows.iter().map(|s| (s.starts_at, s.ends_at)).collect()
+}
+
+/// The "room is full" refusal, naming the first full segment and the earliest time a place
+/// frees there, if any.
+pub fn full(at: i64, places: &[PlaceRow], tz: chrono_tz::Tz) -> ApiError {
+    let local = |s: i64| {
+        Utc.timestamp_opt(s, 0)
+            .single()
+            .unwrap_or_default()
+            .with_timezone(&tz)
+            .format("%H:%M")
+            .to_string()
+    };
+    let frees = places
+        .iter()
+        .filter(|p| p.starts_at <= at && p.ends_at > at)
+        .map(|p| p.ends_at)
+        .min();
+    let (ja_free, en_free) = match frees {
+        Some(t) => (
+            format!("{}に空きが出る予定です。", local(t)),
+            format!(" A place frees at {}.", local(t)),
+        ),
+        None => (String::new(), String::new()),
+    };
+    ApiError::Client {
+        status: StatusCode::CONFLICT,
+        code: "childcare.full",
+        detail: Text::new(
+            format!(
+                "{}からの時間帯は託児室が満員です(保育士の人数または部屋の定員)。{ja_free}",
+                local(at)
+            ),
+            format!(
+                "The childcare room is full from {} (caregivers on duty or room size).{en_free}",
+                local(at)
+            ),
+        ),
+        errors: vec![FieldError {
+            field: "segment".into(),
+            code: "childcare.full",
+            message: Text::new(local(at), local(at)),
+        }],
+        retry_after: None,
+    }
+}
+
+/// Promotes waitlisted places that now fit, first come first served; answers their ids.
+pub async fn run_waitlist(
+    tx: &mut crate::db::Tx,
+    site_id: i64,
+    standard: &Standard,
+    now: i64,
+) -> sqlx::Result<Vec<i64>> {
+    let mut promoted = Vec::new();
+    for w in store::waitlist(tx, site_id).await? {
+        if w.ends_at <= now {
+            continue;
+        }
+        let (held, shifts) = load_day(tx, site_id, w.starts_at, w.ends_at).await?;
+        let mut places = as_places(&held);
+        places.push((w.age_group as usize, w.starts_at, w.ends_at));
+        if rules::first_short_segment(
+            w.starts_at,
+            w.ends_at,
+            &places,
+            &as_shifts(&shifts),
+            standard,
+        )
+        .is_none()
+            && store::transition(tx, w.id, "waitlisted", "booked", Some("promoted_at"), now).await?
+        {
+            promoted.push(w.id);
+        }
+    }
+    Ok(promoted)
+}
+
+/// The age group of a child on a local date, or a refusal for a child not yet born.
+pub fn age_group(birth: &str, day: NaiveDate, standard: &Standard) -> ApiResult<usize> {
+    birth
+        .parse::<NaiveDate>()
+        .ok()
+        .and_then(|b| rules::age_group(b, day, standard.basis))
+        .ok_or_else(|| {
+            ApiError::client(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "childcare.not_born",
+                Text::new(
+                    "生年月日がその日より後です。",
+                    "The child's birth date is after that day.",
+                ),
+            )
+        })
+}

@@ -1,0 +1,270 @@
+//! The childcare capacity rule: how many caregivers a set of children needs, by age group,
+//! exactly, in integers. Pure functions, no I/O, no clock.
+
+use chrono::{Datelike, NaiveDate};
+
+/// Age groups of the staffing standard: under 1, 1-2, 3, and 4 or older.
+pub const GROUPS: usize = 4;
+
+/// How ages are counted on a day of care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgeBasis {
+    /// Completed years on the day of care.
+    Age,
+    /// Completed years on the April 1 that starts the fiscal year (Japanese nursery classes).
+    Class,
+}
+
+/// A site's staffing standard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standard {
+    /// Children per caregiver, by age group.
+    pub ratios: [u32; GROUPS],
+    /// Caregivers required whenever any child is present.
+    pub min_staff: u32,
+    /// The room's physical maximum of children.
+    pub room_max: u32,
+    pub basis: AgeBasis,
+}
+
+impl Standard {
+    /// The default of 児童福祉施設の設備及び運営に関する基準 as revised in April 2024.
+    pub const JAPAN_2024: Standard = Standard {
+        ratios: [3, 6, 15, 25],
+        min_staff: 2,
+        room_max: u32::MAX,
+        basis: AgeBasis::Age,
+    };
+}
+
+/// Completed years between a birth date and a day (0 before the first birthday).
+pub fn completed_years(birth: NaiveDate, on: NaiveDate) -> i32 {
+    let mut years = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        years -= 1;
+    }
+    years
+}
+
+/// The age group of a child on a day of care, by the site's basis; None before birth.
+pub fn age_group(birth: NaiveDate, day: NaiveDate, basis: AgeBasis) -> Option<usize> {
+    let on = match basis {
+        AgeBasis::Age => day,
+        AgeBasis::Class => {
+            let fy = if day.month() >= 4 {
+                day.year()
+            } else {
+                day.year() - 1
+            };
+            NaiveDate::from_ymd_opt(fy, 4, 1)?
+        }
+    };
+    if day < birth {
+        return None;
+    }
+    Some(match completed_years(birth, on) {
+        ..=0 => 0,
+        1 | 2 => 1,
+        3 => 2,
+        _ => 3,
+    })
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// Caregivers needed for these children: max(minimum staff, ceil(sum of count/ratio)),
+/// computed over a common denominator so that no rounding happens before the last step.
+pub fn required(counts: &[u32; GROUPS], s: &Standard) -> u32 {
+    if counts.iter().all(|&c| c == 0) {
+        return 0;
+    }
+    let lcm = s.ratios.iter().fold(1u64, |acc, &r| {
+        acc / gcd(acc, r.max(1) as u64) * r.max(1) as u64
+    });
+    let numerator: u64 = counts
+        .iter()
+        .zip(s.ratios)
+        .map(|(&c, r)| c as u64 * (lcm / r.max(1) as u64))
+        .sum();
+    let needed = numerator.div_ceil(lcm);
+    (needed as u32).max(s.min_staff)
+}
+
+/// Whether a segment with these children and caregivers on duty is within the standard.
+pub fn fits(counts: &[u32; GROUPS], on_duty: u32, s: &Standard) -> bool {
+    counts.iter().sum::<u32>() <= s.room_max && required(counts, s) <= on_duty
+}
+
+/// How many more children of each age group a segment can take.
+pub fn headroom(counts: &[u32; GROUPS], on_duty: u32, s: &Standard) -> [u32; GROUPS] {
+    std::array::from_fn(|g| {
+        let mut more = 0;
+        let mut c = *counts;
+        // At most the room's maximum: the loop ends.
+        while more < s.room_max.min(1000) {
+            c[g] += 1;
+            if !fits(&c, on_duty, s) {
+                break;
+            }
+            more += 1;
+        }
+        more
+    })
+}
+
+/// A child's place over time: (age group, start, end), epoch seconds.
+pub type Place = (usize, i64, i64);
+
+/// The length of a capacity segment, in seconds.
+pub const SEGMENT_SECS: i64 = 15 * 60;
+
+/// Children by age group and caregivers on duty in the segment starting at `at`. A caregiver
+/// counts only when their shift covers the whole segment.
+pub fn segment(at: i64, places: &[Place], shifts: &[(i64, i64)]) -> ([u32; GROUPS], u32) {
+    let end = at + SEGMENT_SECS;
+    let mut counts = [0u32; GROUPS];
+    for &(g, a, b) in places {
+        if a < end && b > at {
+            counts[g.min(GROUPS - 1)] += 1;
+        }
+    }
+    let on_duty = shifts.iter().filter(|&&(a, b)| a <= at && b >= end).count() as u32;
+    (counts, on_duty)
+}
+
+/// The first segment of [from, to) (aligned to 15 minutes) that breaks the standard.
+pub fn first_short_segment(
+    from: i64,
+    to: i64,
+    places: &[Place],
+    shifts: &[(i64, i64)],
+    s: &Standard,
+) -> Option<i64> {
+    let start = from - from.rem_euclid(SEGMENT_SECS);
+    (start..to).step_by(SEGMENT_SECS as usize).find(|&at| {
+        let (counts, on_duty) = segment(at, places, shifts);
+        !fits(&counts, on_duty, s)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    const S: Standard = Standard::JAPAN_2024;
+
+    #[test]
+    fn required_caregivers_table() {
+        // [under 1, 1-2, 3, 4+] -> caregivers
+        let cases: [([u32; 4], u32); 16] = [
+            ([0, 0, 0, 0], 0),
+            ([1, 0, 0, 0], 2), // minimum staff
+            ([3, 0, 0, 0], 2),
+            ([6, 0, 0, 0], 2), // exactly 2 x 3
+            ([7, 0, 0, 0], 3), // one more tips it
+            ([0, 12, 0, 0], 2),
+            ([0, 13, 0, 0], 3),
+            ([0, 0, 30, 0], 2),
+            ([0, 0, 31, 0], 3),
+            ([0, 0, 0, 50], 2),
+            ([0, 0, 0, 51], 3),
+            ([3, 6, 0, 0], 2),   // 1 + 1
+            ([4, 6, 0, 0], 3),   // 4/3 + 1 = 2.33
+            ([3, 6, 15, 25], 4), // 1 + 1 + 1 + 1 exactly
+            ([3, 6, 15, 26], 5), // a twenty-fifth more
+            ([2, 4, 10, 0], 2),  // 2/3 + 4/6 + 10/15 = 2 exactly
+        ];
+        for (counts, want) in cases {
+            assert_eq!(required(&counts, &S), want, "{counts:?}");
+        }
+    }
+
+    #[test]
+    fn minimum_staff_and_room_max() {
+        let mut s = S;
+        s.min_staff = 1;
+        assert_eq!(required(&[1, 0, 0, 0], &s), 1);
+        s.room_max = 4;
+        assert!(fits(&[0, 0, 0, 4], 1, &s));
+        assert!(
+            !fits(&[0, 0, 0, 5], 5, &s),
+            "the room is full whatever the staff"
+        );
+        assert!(!fits(&[1, 0, 0, 0], 0, &S), "no caregiver, no child");
+    }
+
+    #[test]
+    fn headroom_by_group() {
+        // Two caregivers, two babies: four more babies, or 11-ish toddlers... exactly:
+        // 2/3 used of 2: 4/3 left -> 4 babies (4/3), 8 toddlers (8/6), 20 three-year-olds.
+        assert_eq!(headroom(&[2, 0, 0, 0], 2, &S), [4, 8, 20, 33]);
+        assert_eq!(headroom(&[0, 0, 0, 0], 0, &S), [0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn segments_count_whole_shifts_only() {
+        let places = [(0, 0, 3600), (1, 1800, 3600)];
+        let shifts = [(0, 3600), (900, 3600)];
+        assert_eq!(segment(0, &places, &shifts), ([1, 0, 0, 0], 1));
+        assert_eq!(segment(1800, &places, &shifts), ([1, 1, 0, 0], 2));
+        assert_eq!(
+            first_short_segment(0, 3600, &places, &shifts, &S),
+            Some(0),
+            "one caregiver at first"
+        );
+        let two = [(0, 3600), (0, 3600)];
+        assert_eq!(first_short_segment(0, 3600, &places, &two, &S), None);
+        // A shift ending mid-segment does not cover it.
+        let short = [(0, 3600), (0, 3000)];
+        assert_eq!(
+            first_short_segment(0, 3600, &places, &short, &S),
+            Some(2700)
+        );
+    }
+
+    #[test]
+    fn age_on_the_day_and_class_age() {
+        let birth = d(2025, 11, 24);
+        assert_eq!(age_group(birth, d(2026, 11, 23), AgeBasis::Age), Some(0));
+        assert_eq!(
+            age_group(birth, d(2026, 11, 24), AgeBasis::Age),
+            Some(1),
+            "turns 1 on the day"
+        );
+        let three = d(2023, 6, 10);
+        assert_eq!(age_group(three, d(2026, 6, 9), AgeBasis::Age), Some(1));
+        assert_eq!(
+            age_group(three, d(2026, 6, 10), AgeBasis::Age),
+            Some(2),
+            "turns 3 on the day"
+        );
+        // Class age: completed years on April 1 of the fiscal year.
+        assert_eq!(
+            age_group(three, d(2026, 6, 10), AgeBasis::Class),
+            Some(1),
+            "2 on 2026-04-01"
+        );
+        assert_eq!(age_group(three, d(2027, 3, 31), AgeBasis::Class), Some(1));
+        assert_eq!(age_group(three, d(2027, 4, 1), AgeBasis::Class), Some(2));
+        assert_eq!(
+            age_group(d(2020, 1, 1), d(2026, 1, 1), AgeBasis::Age),
+            Some(3)
+        );
+        assert_eq!(
+            age_group(d(2027, 1, 1), d(2026, 1, 1), AgeBasis::Age),
+            None,
+            "not born yet"
+        );
+        // Born in the fiscal year: class age 0 until the next April.
+        assert_eq!(
+            age_group(d(2026, 5, 1), d(2027, 3, 1), AgeBasis::Class),
+            Some(0)
+        );
+    }
+}
