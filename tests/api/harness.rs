@@ -198,3 +198,37 @@ impl SendJson for reqwest::RequestBuilder {
         body
     }
 }
+
+/// Everything the service logs in this test process, from the first call on (one global
+/// subscriber at DEBUG, writing into memory).
+pub fn captured_logs() -> std::sync::Arc<std::sync::Mutex<String>> {
+    use std::sync::{Arc, Mutex, OnceLock};
+    static LOGS: OnceLock<Arc<Mutex<String>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(String::new()));
+        let writer = buf.clone();
+        let make = move || LogWriter(writer.clone());
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(make)
+            .with_ansi(false)
+            .try_init();
+        buf
+    })
+    .clone()
+}
+
+struct LogWriter(std::sync::Arc<std::sync::Mutex<String>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut s) = self.0.lock() {
+            s.push_str(&String::from_utf8_lossy(bytes));
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

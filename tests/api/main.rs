@@ -6,6 +6,7 @@ mod auth;
 mod authorization;
 mod booking;
 mod booking_props;
+mod childcare;
 mod kiosk;
 mod sites;
 mod system;

@@ -1,0 +1,680 @@
+//! Childcare over HTTP: ratios at their boundaries, desk + childcare together, waitlist,
+//! shift changes, hand-over, privacy, concurrency.
+
+use crate::harness::*;
+use crate::on_both_backends;
+use chrono::{TimeZone, Utc};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    desk_and_childcare_together_or_not_at_all,
+    ratio_boundaries_by_age,
+    waitlist_gets_the_freed_place,
+    shift_changes_that_leave_children_short_are_refused,
+    place_must_lie_within_own_booking,
+    cancelling_the_desk_asks_about_childcare,
+    hand_over_only_to_authorised_adults,
+    childrens_data_reaches_only_guardians_and_caregivers,
+    simultaneous_requests_never_overfill
+);
+
+const DAY: &str = "2026-11-24";
+
+/// Friday 2026-11-20, 09:00 in Tokyo: 2026-11-24 is the coming Tuesday.
+async fn app_with_clock(b: Backend) -> TestApp {
+    let app = TestApp::spawn(b).await;
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap());
+    // The demo's shifts follow the real calendar; each test plans its own.
+    sqlx::query("DELETE FROM caregiver_shifts")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    app
+}
+
+/// Puts caregivers on duty on DAY (caregiver 1 and/or 2) for the given local times.
+async fn shifts(app: &TestApp, plan: &[(u8, &str, &str)]) -> Vec<i64> {
+    let director = app.login(DIRECTOR).await;
+    let mut ids = Vec::new();
+    for (n, start, end) in plan {
+        let email = if *n == 1 {
+            "caregiver@shiojiri.kado.example"
+        } else {
+            "caregiver2@shiojiri.kado.example"
+        };
+        let person = app.person_id(email).await;
+        let s = director
+            .post(app.url("/api/v1/sites/1/caregiver-shifts"))
+            .json(&json!({"person_id": person, "date": DAY, "start": start, "end": end}))
+            .send_json()
+            .await;
+        ids.push(s["id"].as_i64().unwrap());
+    }
+    ids
+}
+
+/// Registers a child of the logged-in worker.
+async fn child(app: &TestApp, c: &Client, name: &str, birth: &str) -> i64 {
+    c.post(app.url("/api/v1/children"))
+        .json(&json!({"name": name, "birth_date": birth, "allergies": ""}))
+        .send_json()
+        .await["id"]
+        .as_i64()
+        .unwrap()
+}
+
+fn with_desk(children: &[i64], start: &str, end: &str) -> Value {
+    json!({"site_id": SHIOJIRI, "date": DAY, "start": start, "end": end, "child_ids": children, "desk": {"attributes": []}})
+}
+
+async fn places(app: &TestApp, c: &Client, body: Value) -> reqwest::Response {
+    c.post(app.url("/api/v1/childcare/bookings"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn worker(app: &TestApp, n: u32) -> Client {
+    app.login(&format!("worker{n:02}@kado.example")).await
+}
+
+async fn desk_and_childcare_together_or_not_at_all(b: Backend) {
+    let app = app_with_clock(b).await;
+    shifts(&app, &[(1, "08:30", "18:00")]).await;
+    let parent = worker(&app, 4).await; // guardian of Ren (0) and Hina (5)
+    let kids: Vec<i64> = parent
+        .get(app.url("/api/v1/children"))
+        .send_json()
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(kids.len(), 2);
+    // One caregiver is below the minimum of two: full, and the desk is not booked either.
+    let res = places(&app, &parent, with_desk(&kids, "09:00", "12:00")).await;
+    let p = problem(res, StatusCode::CONFLICT, "childcare.full").await;
+    assert_eq!(p["errors"][0]["message"], "09:00");
+    assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM childcare_bookings").await,
+        0
+    );
+    // Joining the waitlist and keeping the desk.
+    let mut body = with_desk(&kids, "09:00", "12:00");
+    body["waitlist"] = json!(true);
+    body["keep_desk"] = json!(true);
+    let made: Value = places(&app, &parent, body).await.json().await.unwrap();
+    assert_eq!(made["waitlisted"], true);
+    assert_eq!(made["desk"]["status"], "active");
+    assert!(
+        made["places"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["status"] == "waitlisted")
+    );
+    // A second caregiver arrives: the waitlist is served at once.
+    shifts(&app, &[(2, "08:30", "18:00")]).await;
+    let mine = parent
+        .get(app.url("/api/v1/childcare/bookings"))
+        .send_json()
+        .await;
+    assert!(
+        mine.as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["status"] == "booked"),
+        "{mine}"
+    );
+    let segs = parent
+        .get(app.url(&format!("/api/v1/sites/1/childcare/segments?date={DAY}")))
+        .send()
+        .await
+        .unwrap();
+    problem(segs, StatusCode::FORBIDDEN, "auth.forbidden").await;
+    let reception = app.login(RECEPTION).await;
+    let segs = reception
+        .get(app.url(&format!("/api/v1/sites/1/childcare/segments?date={DAY}")))
+        .send_json()
+        .await;
+    let nine = segs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["start"] == "09:00")
+        .unwrap();
+    assert_eq!(nine["children"], json!([1, 0, 0, 1]));
+    assert_eq!(
+        (
+            nine["caregivers_on_duty"].clone(),
+            nine["caregivers_required"].clone()
+        ),
+        (json!(2), json!(2))
+    );
+    // Two caregivers give 300 units, 50 + 6 are used: four more babies, or 244/25 = 9
+    // toddlers; older children are capped by the room's 12 places (10 more).
+    assert_eq!(nine["headroom"], json!([4, 9, 10, 10]));
+}
+
+async fn ratio_boundaries_by_age(b: Backend) {
+    let app = app_with_clock(b).await;
+    shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
+    // Five babies take 250 of the 300 units two caregivers give.
+    for n in 10..15 {
+        let c = worker(&app, n).await;
+        let kid = child(&app, &c, &format!("赤ちゃん{n}"), "2026-06-01").await;
+        assert_eq!(
+            places(&app, &c, with_desk(&[kid], "09:00", "12:00"))
+                .await
+                .status(),
+            StatusCode::CREATED
+        );
+    }
+    // Twins who turn 1 today count as 1-2-year-olds (25 units each): exactly full.
+    let c = worker(&app, 15).await;
+    let a = child(&app, &c, "双子A", "2025-11-24").await;
+    let b2 = child(&app, &c, "双子B", "2025-11-24").await;
+    let made: Value = places(&app, &c, with_desk(&[a, b2], "09:00", "12:00"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(made["places"][0]["age_group"], 1, "{made}");
+    assert_eq!(made["places"].as_array().unwrap().len(), 2);
+    // One more child of any age tips it: even a five-year-old (6 units).
+    let c = worker(&app, 16).await;
+    let big = child(&app, &c, "年長", "2021-04-10").await;
+    let res = places(&app, &c, with_desk(&[big], "10:00", "11:00")).await;
+    problem(res, StatusCode::CONFLICT, "childcare.full").await;
+    // After 12:00 the room is empty again.
+    assert_eq!(
+        places(&app, &c, with_desk(&[big], "12:00", "13:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    // A site with class age counts the twins by their age on April 1 (0): they would not fit.
+    let director = app.login(DIRECTOR).await;
+    let s = director
+        .put(app.url("/api/v1/sites/1/childcare-settings"))
+        .json(&json!({"ratios": [3, 6, 15, 25], "min_staff": 2, "age_basis": "class", "within_booking": true, "keep_on_desk_cancel": false}))
+        .send_json()
+        .await;
+    assert_eq!(s["room_max"], 12);
+    let c = worker(&app, 17).await;
+    let twin = child(&app, &c, "三つ子", "2025-11-24").await;
+    let made: Value = places(&app, &c, with_desk(&[twin], "14:00", "15:00"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(made["places"][0]["age_group"], 0);
+}
+
+async fn waitlist_gets_the_freed_place(b: Backend) {
+    let app = app_with_clock(b).await;
+    shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
+    let mut first_place = 0;
+    for n in 10..16 {
+        let c = worker(&app, n).await;
+        let kid = child(&app, &c, "赤ちゃん", "2026-06-01").await;
+        let made: Value = places(&app, &c, with_desk(&[kid], "09:00", "12:00"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        if n == 10 {
+            first_place = made["places"][0]["id"].as_i64().unwrap();
+        }
+    }
+    let late = worker(&app, 16).await;
+    let kid = child(&app, &late, "遅れて", "2026-06-01").await;
+    let mut body = with_desk(&[kid], "10:00", "11:00");
+    body["waitlist"] = json!(true);
+    let made: Value = places(&app, &late, body).await.json().await.unwrap();
+    assert_eq!(made["waitlisted"], true);
+    assert!(made["desk"].is_null(), "the desk was not kept");
+    let waiting = made["places"][0]["id"].as_i64().unwrap();
+    let first = worker(&app, 10).await;
+    let cancelled = first
+        .post(app.url(&format!("/api/v1/childcare/bookings/{first_place}/cancel")))
+        .send_json()
+        .await;
+    assert_eq!(cancelled["status"], "cancelled");
+    let promoted = late
+        .get(app.url("/api/v1/childcare/bookings"))
+        .send_json()
+        .await;
+    let p = promoted
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == waiting)
+        .unwrap();
+    assert_eq!(p["status"], "booked");
+}
+
+async fn shift_changes_that_leave_children_short_are_refused(b: Backend) {
+    let app = app_with_clock(b).await;
+    let ids = shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
+    let parent = worker(&app, 1).await; // Haruto
+    let kids: Vec<i64> = parent
+        .get(app.url("/api/v1/children"))
+        .send_json()
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        places(&app, &parent, with_desk(&kids, "09:00", "12:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let director = app.login(DIRECTOR).await;
+    let res = director
+        .delete(app.url(&format!("/api/v1/caregiver-shifts/{}", ids[1])))
+        .send()
+        .await
+        .unwrap();
+    let p = problem(
+        res,
+        StatusCode::CONFLICT,
+        "childcare.shift_change_leaves_segment_short",
+    )
+    .await;
+    let segments: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(segments.first(), Some(&"09:00"));
+    assert_eq!(segments.last(), Some(&"11:45"));
+    assert_eq!(segments.len(), 12);
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("佐藤 春翔"),
+        "{p}"
+    );
+    // Shortening to 10:00 leaves 10:00-11:45 short.
+    let res = director
+        .patch(app.url(&format!("/api/v1/caregiver-shifts/{}", ids[1])))
+        .json(&json!({"end": "10:00"}))
+        .send()
+        .await
+        .unwrap();
+    let p = problem(
+        res,
+        StatusCode::CONFLICT,
+        "childcare.shift_change_leaves_segment_short",
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "10:00");
+    assert_eq!(app.count("SELECT COUNT(*) FROM caregiver_shifts").await, 2);
+    // Ending at 12:00 still covers every booked segment.
+    let ok = director
+        .patch(app.url(&format!("/api/v1/caregiver-shifts/{}", ids[1])))
+        .json(&json!({"end": "12:00"}))
+        .send_json()
+        .await;
+    assert_eq!(ok["end"], "12:00");
+    // A shift for someone who is not a caregiver is refused.
+    let res = director
+        .post(app.url("/api/v1/sites/1/caregiver-shifts"))
+        .json(&json!({"person_id": app.person_id(RECEPTION).await, "date": DAY, "start": "09:00", "end": "12:00"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+}
+
+async fn place_must_lie_within_own_booking(b: Backend) {
+    let app = app_with_clock(b).await;
+    shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
+    let parent = worker(&app, 2).await; // Yui
+    let kids: Vec<i64> = parent
+        .get(app.url("/api/v1/children"))
+        .send_json()
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    let only = json!({"site_id": SHIOJIRI, "date": DAY, "start": "09:00", "end": "12:00", "child_ids": kids});
+    problem(
+        places(&app, &parent, only.clone()).await,
+        StatusCode::CONFLICT,
+        "childcare.not_within_booking",
+    )
+    .await;
+    let d = parent
+        .post(app.url("/api/v1/bookings"))
+        .json(&json!({"site_id": SHIOJIRI, "date": DAY, "start": "08:30", "end": "13:00"}))
+        .send_json()
+        .await;
+    let made: Value = places(&app, &parent, only.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(made["places"][0]["desk_booking_id"], d["booking"]["id"]);
+    // The same child cannot hold two places at once; someone else's child cannot be booked.
+    problem(
+        places(&app, &parent, only.clone()).await,
+        StatusCode::CONFLICT,
+        "childcare.child_overlap",
+    )
+    .await;
+    let stranger = worker(&app, 3).await;
+    problem(
+        places(&app, &stranger, with_desk(&kids, "13:00", "14:00")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+}
+
+async fn cancelling_the_desk_asks_about_childcare(b: Backend) {
+    let app = app_with_clock(b).await;
+    shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
+    let parent = worker(&app, 1).await;
+    let kids: Vec<i64> = parent
+        .get(app.url("/api/v1/children"))
+        .send_json()
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    let made: Value = places(&app, &parent, with_desk(&kids, "09:00", "12:00"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let desk = made["desk"]["id"].as_i64().unwrap();
+    let cancel = |q: &str| {
+        parent
+            .post(app.url(&format!("/api/v1/bookings/{desk}/cancel{q}")))
+            .send()
+    };
+    problem(
+        cancel("").await.unwrap(),
+        StatusCode::CONFLICT,
+        "booking.childcare_linked",
+    )
+    .await;
+    problem(
+        cancel("?childcare=keep").await.unwrap(),
+        StatusCode::CONFLICT,
+        "childcare.keep_not_allowed",
+    )
+    .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM bookings WHERE status = 'active'")
+            .await,
+        1
+    );
+    assert_eq!(
+        cancel("?childcare=cancel").await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM childcare_bookings WHERE status = 'cancelled'")
+            .await,
+        1
+    );
+}
+
+async fn hand_over_only_to_authorised_adults(b: Backend) {
+    let app = app_with_clock(b).await;
+    shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
+    let parent = worker(&app, 1).await;
+    let kid = parent.get(app.url("/api/v1/children")).send_json().await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let grandma = parent
+        .post(app.url(&format!("/api/v1/children/{kid}/authorised")))
+        .json(&json!({"name": "佐藤 ふみ", "relation": "祖母", "phone": "0263-00-1111"}))
+        .send_json()
+        .await;
+    let (grandma_id, code) = (
+        grandma["authorised"]["id"].as_i64().unwrap(),
+        grandma["pickup_code"].as_str().unwrap().to_string(),
+    );
+    assert_eq!(code.len(), 6);
+    let made: Value = places(&app, &parent, with_desk(&[kid], "09:00", "12:00"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let place = made["places"][0]["id"].as_i64().unwrap();
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap()); // 09:00 on the day
+    let caregiver = app.login("caregiver@shiojiri.kado.example").await;
+    let reception = app.login(RECEPTION).await;
+    problem(
+        reception
+            .post(app.url(&format!("/api/v1/childcare/bookings/{place}/drop-off")))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let dropped = caregiver
+        .post(app.url(&format!("/api/v1/childcare/bookings/{place}/drop-off")))
+        .send_json()
+        .await;
+    assert_eq!(dropped["status"], "dropped_off");
+    let in_room =
+        kado::childcare::store::children_in_room(&app.db, app.person_id(WORKER).await, SHIOJIRI)
+            .await
+            .unwrap();
+    assert_eq!(
+        in_room.len(),
+        1,
+        "the kiosk can see the child is still in the room"
+    );
+    let url = app.url(&format!("/api/v1/childcare/bookings/{place}/pick-up"));
+    for body in [
+        json!({"authorised_person_id": grandma_id, "code": "000000"}),
+        json!({"guardian_id": app.person_id("worker02@kado.example").await}),
+        json!({}),
+    ] {
+        let res = caregiver.post(&url).json(&body).send().await.unwrap();
+        problem(
+            res,
+            StatusCode::FORBIDDEN,
+            "childcare.pickup_not_authorised",
+        )
+        .await;
+    }
+    let day = caregiver
+        .get(app.url(&format!("/api/v1/sites/1/childcare/day?date={DAY}")))
+        .send_json()
+        .await;
+    assert_eq!(day[0]["refused_pickups"].as_array().unwrap().len(), 3);
+    assert_eq!(day[0]["allergy_flag"], true, "Haruto is allergic to egg");
+    // After closing time with the child still here: an alert.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 24, 9, 5, 0).unwrap()); // 18:05
+    let caregiver = app.login("caregiver@shiojiri.kado.example").await;
+    let day = caregiver
+        .get(app.url(&format!("/api/v1/sites/1/childcare/day?date={DAY}")))
+        .send_json()
+        .await;
+    assert_eq!(day[0]["alert"], "not_picked_up");
+    let done = caregiver
+        .post(&url)
+        .json(&json!({"authorised_person_id": grandma_id, "code": code}))
+        .send_json()
+        .await;
+    assert_eq!(done["status"], "picked_up");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM pickup_attempts WHERE allowed = 1")
+            .await,
+        1
+    );
+    // A withdrawn permission no longer works.
+    parent
+        .patch(app.url(&format!("/api/v1/authorised-persons/{grandma_id}")))
+        .json(&json!({"active": false}))
+        .send_json()
+        .await;
+    let ap = kado::childcare::store::authorised(&app.db, grandma_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!ap.active);
+}
+
+async fn childrens_data_reaches_only_guardians_and_caregivers(b: Backend) {
+    let logs = crate::harness::captured_logs();
+    let app = app_with_clock(b).await;
+    shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
+    let parent = worker(&app, 3).await;
+    let secret = format!(
+        "peanut-{}",
+        app.person_id("worker03@kado.example").await * 7919 + b as i64
+    );
+    let kid = parent
+        .post(app.url("/api/v1/children"))
+        .json(&json!({"name": "伊藤 蒼", "birth_date": "2023-01-15", "allergies": secret, "medical_notes": "喘息 / asthma"}))
+        .send_json()
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let url = app.url(&format!("/api/v1/children/{kid}"));
+    // Before the child has a place at the site, its staff know nothing of it.
+    let caregiver = app.login("caregiver@shiojiri.kado.example").await;
+    problem(
+        caregiver.get(&url).send().await.unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert_eq!(
+        places(&app, &parent, with_desk(&[kid], "09:00", "12:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let full = caregiver.get(&url).send_json().await;
+    assert_eq!(full["allergies"], secret.as_str());
+    assert_eq!(full["medical_notes"], "喘息 / asthma");
+    assert_eq!(
+        parent.get(&url).send_json().await["allergies"],
+        secret.as_str()
+    );
+    for staff in [RECEPTION, "trainer@shiojiri.kado.example"] {
+        let c = app.login(staff).await;
+        let seen = c.get(&url).send_json().await;
+        let keys: Vec<&String> = seen.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["active", "id", "name", "name_kana"],
+            "{staff} sees name only: {seen}"
+        );
+        let day = c
+            .get(app.url(&format!("/api/v1/sites/1/childcare/day?date={DAY}")))
+            .send_json()
+            .await;
+        let text = day.to_string();
+        assert!(
+            !text.contains(&secret) && !text.contains("allergy_flag") && !text.contains("asthma"),
+            "{text}"
+        );
+    }
+    for outsider in ["worker05@kado.example", OMACHI_DIRECTOR] {
+        let c = app.login(outsider).await;
+        problem(
+            c.get(&url).send().await.unwrap(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+        problem(
+            c.get(app.url(&format!("/api/v1/children/{kid}/authorised")))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+    }
+    let log = logs.lock().unwrap().clone();
+    assert!(log.contains("/api/v1/children"), "the log capture works");
+    assert!(!log.contains(&secret), "allergies never reach the log");
+}
+
+async fn simultaneous_requests_never_overfill(b: Backend) {
+    let app = app_with_clock(b).await;
+    let second = match b {
+        Backend::Postgres => Some(TestApp::spawn_on(&app.database_url).await),
+        Backend::Sqlite => None,
+    };
+    second.iter().for_each(|s| {
+        s.clock
+            .set(Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap())
+    });
+    shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
+    // Ten parents, one baby each; two caregivers hold six babies.
+    let mut tasks = Vec::new();
+    for n in 10..20 {
+        let c = worker(&app, n).await;
+        let kid = child(&app, &c, "赤ちゃん", "2026-06-01").await;
+        let base = match (&second, n % 2) {
+            (Some(s), 1) => s.base.clone(),
+            _ => app.base.clone(),
+        };
+        let body = with_desk(&[kid], "09:00", "11:00");
+        tasks.push(tokio::spawn(async move {
+            let res = c
+                .post(format!("{base}/api/v1/childcare/bookings"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            let v: Value = res.json().await.unwrap();
+            (status, v["code"].as_str().unwrap_or_default().to_string())
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        let (status, code) = t.await.unwrap();
+        if status == StatusCode::CREATED {
+            created += 1;
+        } else {
+            assert_eq!(
+                (status, code.as_str()),
+                (StatusCode::CONFLICT, "childcare.full")
+            );
+        }
+    }
+    assert_eq!(created, 6);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM childcare_bookings WHERE status = 'booked'")
+            .await,
+        6
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM bookings").await,
+        6,
+        "no desk without its childcare place"
+    );
+}
