@@ -7,6 +7,7 @@ mod authorization;
 mod booking;
 mod booking_props;
 mod childcare;
+mod childcare_props;
 mod kiosk;
 mod sites;
 mod system;
