@@ -36,6 +36,9 @@ pub struct Config {
     /// entry (the one the balancer added) for login throttling.
     #[arg(long, env = "KADO_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_proxy: bool,
+    /// Seconds between runs of the background jobs (no-show release, ...).
+    #[arg(long, env = "KADO_JOB_INTERVAL", default_value_t = 30)]
+    pub job_interval: u64,
     /// Database connections per instance.
     #[arg(long, env = "KADO_DB_POOL", default_value_t = 8)]
     pub db_pool: u32,

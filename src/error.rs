@@ -436,6 +436,35 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     }
 }
 
+/// Parses a date given as YYYY-MM-DD, within 2000-2100 (so that date arithmetic and the
+/// holiday calendar never see a year they cannot handle).
+pub fn parse_date(field: &str, s: &str) -> ApiResult<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)))
+        .ok_or_else(|| {
+            invalid(
+                field,
+                "validation.bad_date",
+                Text::new(
+                    "日付は YYYY-MM-DD で入力してください(2000〜2100年)。",
+                    "Dates are YYYY-MM-DD, in the years 2000 to 2100.",
+                ),
+            )
+        })
+}
+
+/// Parses a local time given as HH:MM.
+pub fn parse_time(field: &str, s: &str) -> ApiResult<chrono::NaiveTime> {
+    chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| {
+        invalid(
+            field,
+            "validation.bad_time",
+            Text::new("時刻は HH:MM で入力してください。", "Times are HH:MM."),
+        )
+    })
+}
+
 /// Turns a broken database constraint into the client error it means (see
 /// [`crate::db::violated_constraint`] for the names); any other failure stays internal.
 pub fn on_constraint(err: sqlx::Error, meaning: impl Fn(&str) -> Option<ApiError>) -> ApiError {

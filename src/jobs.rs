@@ -4,12 +4,9 @@
 use crate::AppState;
 use std::time::Duration;
 
-/// How often the jobs run.
-const EVERY: Duration = Duration::from_secs(30);
-
 /// Runs the jobs until the process ends.
 pub async fn run(st: AppState) {
-    let mut tick = tokio::time::interval(EVERY);
+    let mut tick = tokio::time::interval(Duration::from_secs(st.config.job_interval.max(1)));
     loop {
         tick.tick().await;
         match crate::booking::store::release_no_shows(&st.db, st.clock.now()).await {

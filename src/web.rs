@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -87,6 +88,12 @@ async fn observe(State(st): State<AppState>, req: Request, next: Next) -> Respon
         started.elapsed().as_secs_f64(),
     );
     res
+}
+
+/// A panic is our bug: answer a plain 500 problem instead of dropping the connection.
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
 }
 
 async fn readyz(State(st): State<AppState>) -> Response {

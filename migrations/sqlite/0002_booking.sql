@@ -45,6 +45,9 @@ CREATE INDEX bookings_pending ON bookings (starts_at) WHERE status = 'active';
 -- SQLite serialises writers, so a trigger that looks before each write is enough to keep
 -- live bookings of a seat from overlapping (PostgreSQL uses exclusion constraints). The
 -- messages are the PostgreSQL constraint names, so both backends report the same name.
+-- A booking lies within one day, so only the day before a start can hold an overlapping
+-- booking: that lower bound lets the (space_id, starts_at) and (person_id, starts_at)
+-- indexes keep each check small however long the history grows.
 CREATE TRIGGER bookings_no_overlap_insert BEFORE INSERT ON bookings
 WHEN NEW.status IN ('active', 'checked_in')
 BEGIN
@@ -52,12 +55,14 @@ BEGIN
         SELECT 1 FROM bookings b
         WHERE b.space_id = NEW.space_id AND b.seat = NEW.seat
           AND b.status IN ('active', 'checked_in')
-          AND b.starts_at < NEW.ends_at AND NEW.starts_at < b.ends_at);
+          AND b.starts_at < NEW.ends_at AND NEW.starts_at < b.ends_at
+          AND b.starts_at > NEW.starts_at - 86400);
     SELECT RAISE(ABORT, 'bookings_one_desk_per_person') WHERE NEW.space_kind = 'desk' AND EXISTS (
         SELECT 1 FROM bookings b
         WHERE b.person_id = NEW.person_id AND b.space_kind = 'desk'
           AND b.status IN ('active', 'checked_in')
-          AND b.starts_at < NEW.ends_at AND NEW.starts_at < b.ends_at);
+          AND b.starts_at < NEW.ends_at AND NEW.starts_at < b.ends_at
+          AND b.starts_at > NEW.starts_at - 86400);
 END;
 
 CREATE TRIGGER bookings_no_overlap_update BEFORE UPDATE OF space_id, seat, starts_at, ends_at, status, person_id ON bookings
@@ -67,12 +72,14 @@ BEGIN
         SELECT 1 FROM bookings b
         WHERE b.id <> NEW.id AND b.space_id = NEW.space_id AND b.seat = NEW.seat
           AND b.status IN ('active', 'checked_in')
-          AND b.starts_at < NEW.ends_at AND NEW.starts_at < b.ends_at);
+          AND b.starts_at < NEW.ends_at AND NEW.starts_at < b.ends_at
+          AND b.starts_at > NEW.starts_at - 86400);
     SELECT RAISE(ABORT, 'bookings_one_desk_per_person') WHERE NEW.space_kind = 'desk' AND EXISTS (
         SELECT 1 FROM bookings b
         WHERE b.id <> NEW.id AND b.person_id = NEW.person_id AND b.space_kind = 'desk'
           AND b.status IN ('active', 'checked_in')
-          AND b.starts_at < NEW.ends_at AND NEW.starts_at < b.ends_at);
+          AND b.starts_at < NEW.ends_at AND NEW.starts_at < b.ends_at
+          AND b.starts_at > NEW.starts_at - 86400);
 END;
 
 CREATE TABLE calendar_feeds (

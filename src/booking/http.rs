@@ -4,12 +4,15 @@ use super::rules::{self, Refusal};
 use super::{Booking, SiteContext, Target, authorise_for, book, day_bounds, overlap_error, store};
 use crate::AppState;
 use crate::auth::{Principal, Role, password};
-use crate::error::{ApiError, ApiResult, FieldError, Json, Path, Query, Text, Validator, invalid};
+use crate::error::{
+    ApiError, ApiResult, FieldError, Json, Path, Query, Text, Validator, invalid, parse_date,
+    parse_time,
+};
 use crate::sites::{self, DayView, SpaceKind};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -26,29 +29,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(check_in))
         .routes(routes!(new_feed, revoke_feed))
         .routes(routes!(feed))
-}
-
-fn parse_date(field: &str, s: &str) -> ApiResult<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        invalid(
-            field,
-            "validation.bad_date",
-            Text::new(
-                "日付は YYYY-MM-DD で入力してください。",
-                "Dates are YYYY-MM-DD.",
-            ),
-        )
-    })
-}
-
-fn parse_time(field: &str, s: &str) -> ApiResult<NaiveTime> {
-    NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| {
-        invalid(
-            field,
-            "validation.bad_time",
-            Text::new("時刻は HH:MM で入力してください。", "Times are HH:MM."),
-        )
-    })
 }
 
 fn not_found() -> ApiError {
@@ -203,7 +183,7 @@ async fn create(
     who: Principal,
     Json(req): Json<NewBookingRequest>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
-    let person = authorise_for(&who, req.site_id, req.person_id)?;
+    let person = authorise_for(&st, &who, req.site_id, req.person_id).await?;
     let date = parse_date("date", &req.date)?;
     let (start, end) = (
         parse_time("start", &req.start)?,
@@ -314,7 +294,7 @@ async fn create_series(
     who: Principal,
     Json(req): Json<NewSeriesRequest>,
 ) -> ApiResult<(StatusCode, Json<SeriesResult>)> {
-    let person = authorise_for(&who, req.site_id, req.person_id)?;
+    let person = authorise_for(&st, &who, req.site_id, req.person_id).await?;
     let mut v = Validator::new();
     let weekdays: Vec<Weekday> = req
         .weekdays
@@ -356,6 +336,10 @@ async fn create_series(
     let now = st.clock.now();
     let spaces = sites::store::spaces(&st.db, req.site_id).await?;
     let target = target(req.space_id, req.attributes);
+    let dates = rules::series_dates(from, &weekdays, until, req.count);
+    if dates.is_empty() {
+        return Err(series_empty());
+    }
     let mut tx = st.db.begin().await?;
     store::lock_person(&mut tx, person).await?;
     let series_id = store::insert_series(
@@ -369,7 +353,7 @@ async fn create_series(
     )
     .await?;
     let (mut made, mut skipped, mut conflicts) = (Vec::new(), Vec::new(), Vec::new());
-    for date in rules::series_dates(from, &weekdays, until, req.count) {
+    for date in dates {
         match rules::check(&ctx.schedule, &ctx.policy, now, date, start, end) {
             Err(Refusal::ClosedDay) => skipped.push(note(date, &ctx.refuse(Refusal::ClosedDay))),
             Err(r) => conflicts.push((date, ctx.refuse(r))),
@@ -392,7 +376,11 @@ async fn create_series(
             },
         }
     }
-    if req.mode == SeriesMode::AllOrNothing && !conflicts.is_empty() {
+    if made.is_empty() && conflicts.is_empty() {
+        return Err(series_empty());
+    }
+    // Nothing is written when all-or-nothing meets a conflict, or when nothing could be booked.
+    if !conflicts.is_empty() && (req.mode == SeriesMode::AllOrNothing || made.is_empty()) {
         drop(tx);
         let errors: Vec<FieldError> = conflicts
             .into_iter()
@@ -439,6 +427,17 @@ async fn create_series(
     ))
 }
 
+fn series_empty() -> ApiError {
+    ApiError::client(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "booking.series_empty",
+        Text::new(
+            "その曜日と期間には予約できる日がありません。",
+            "No open date matches those weekdays and dates.",
+        ),
+    )
+}
+
 // ---- reading
 
 #[derive(Deserialize, IntoParams)]
@@ -449,11 +448,11 @@ pub struct RangeQuery {
     to: Option<String>,
 }
 
-fn utc_range(q: &RangeQuery, now: chrono::DateTime<Utc>) -> ApiResult<(i64, i64)> {
-    let tz = chrono_tz::Asia::Tokyo;
+/// The local dates asked for (default: today in Japan and the 60 days after).
+fn date_range(q: &RangeQuery, now: chrono::DateTime<Utc>) -> ApiResult<(NaiveDate, NaiveDate)> {
     let from = match &q.from {
         Some(f) => parse_date("from", f)?,
-        None => now.with_timezone(&tz).date_naive(),
+        None => now.with_timezone(&chrono_tz::Asia::Tokyo).date_naive(),
     };
     let to = match &q.to {
         Some(t) => parse_date("to", t)?,
@@ -469,32 +468,29 @@ fn utc_range(q: &RangeQuery, now: chrono::DateTime<Utc>) -> ApiResult<(i64, i64)
             ),
         ));
     }
-    // Sites span a few time zones at most; a day of margin on each side covers them all.
-    let start = tz
-        .from_utc_datetime(&from.and_time(NaiveTime::MIN))
-        .timestamp()
-        - 86400;
-    let end = tz
-        .from_utc_datetime(&(to + Duration::days(1)).and_time(NaiveTime::MIN))
-        .timestamp()
-        + 86400;
-    Ok((start, end))
+    Ok((from, to))
 }
 
-/// My bookings.
+/// My bookings whose local date lies in the range.
 #[utoipa::path(get, path = "/api/v1/bookings", tag = "bookings", params(RangeQuery), responses((status = 200, body = [Booking])))]
 async fn list_mine(
     State(st): State<AppState>,
     who: Principal,
     Query(q): Query<RangeQuery>,
 ) -> ApiResult<Json<Vec<Booking>>> {
-    let (from, to) = utc_range(&q, st.clock.now())?;
-    let mut list = store::of_person(&st.db, who.id, from, to).await?;
-    let (lo, hi) = (
-        q.from.clone().unwrap_or_default(),
-        q.to.clone().unwrap_or_else(|| "9999".into()),
-    );
-    list.retain(|b| b.date >= lo && b.date <= hi);
+    let (from, to) = date_range(&q, st.clock.now())?;
+    // Sites' zones lie within a day of UTC: fetch with a day's margin, then keep the bookings
+    // whose local date (in their own site's zone) is in range.
+    let utc = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc().timestamp();
+    let rows = store::of_person(&st.db, who.id, utc(from) - 86400, utc(to) + 2 * 86400).await?;
+    let list = rows
+        .into_iter()
+        .filter(|b| {
+            b.date
+                .parse::<NaiveDate>()
+                .is_ok_and(|d| from <= d && d <= to)
+        })
+        .collect();
     Ok(Json(list))
 }
 
@@ -728,7 +724,8 @@ async fn cancel_series(
 /// How early before its start a booking may be checked into, in minutes.
 pub const EARLY_CHECK_IN_MINUTES: i64 = 15;
 
-/// Checks a booking in (its worker, or the site's staff); the kiosk does this on a scan.
+/// Checks a booking in (the site's reception and directors; the entrance kiosk does it on a
+/// scan). Workers cannot check themselves in from elsewhere.
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/check-in", tag = "bookings", params(("id" = i64, Path)),
     responses((status = 200, body = Booking), (status = 409, description = "booking.released, booking.too_early, ...")))]
 async fn check_in(
@@ -736,7 +733,10 @@ async fn check_in(
     who: Principal,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Booking>> {
-    let (b, _) = visible(&st, &who, id).await?;
+    let (b, staff) = visible(&st, &who, id).await?;
+    if !staff {
+        return Err(ApiError::forbidden());
+    }
     let now = st.clock.now();
     let starts = chrono::DateTime::parse_from_rfc3339(&b.starts_at).map_err(anyhow::Error::from)?;
     let ends = chrono::DateTime::parse_from_rfc3339(&b.ends_at).map_err(anyhow::Error::from)?;

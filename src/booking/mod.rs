@@ -104,12 +104,32 @@ pub fn day_bounds(schedule: &Schedule, date: NaiveDate) -> (i64, i64) {
     (start_of(date), start_of(date + Duration::days(1)))
 }
 
-/// Who a booking is for, checked against the caller's roles: workers book for themselves;
-/// reception and directors book on a worker's behalf.
-pub fn authorise_for(who: &Principal, site_id: i64, person_id: Option<i64>) -> ApiResult<i64> {
+/// Who a booking is for, checked against the caller's roles: people book for themselves
+/// where they hold a role; reception and directors book on behalf of an active worker of the
+/// site.
+pub async fn authorise_for(
+    st: &AppState,
+    who: &Principal,
+    site_id: i64,
+    person_id: Option<i64>,
+) -> ApiResult<i64> {
     match person_id {
         Some(p) if p != who.id => {
             who.require(site_id, &[Role::Reception, Role::Director])?;
+            let worker: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM role_grants g JOIN persons p ON p.id = g.person_id
+                 WHERE g.person_id = $1 AND g.site_id = $2 AND g.role = 'worker' AND p.active = 1",
+            )
+            .bind(p)
+            .bind(site_id)
+            .fetch_one(&st.db.pool)
+            .await?;
+            if worker == 0 {
+                return Err(ApiError::not_found(
+                    "この拠点のワーカー",
+                    "Worker of this site",
+                ));
+            }
             Ok(p)
         }
         _ => {
@@ -263,7 +283,7 @@ pub async fn book(
             (vec![space], None)
         }
         Target::AnyDesk(attrs) => {
-            let free: Vec<&Space> = spaces
+            let desks: Vec<&Space> = spaces
                 .iter()
                 .filter(|s| {
                     s.kind == SpaceKind::Desk
@@ -272,35 +292,37 @@ pub async fn book(
                 })
                 .collect();
             let usual = store::usual_desk(tx, person_id, ctx.site.id, now.timestamp()).await?;
-            (free, usual)
+            (desks, usual)
         }
     };
-    // Candidate spaces with a free seat, the usual desk first.
-    let mut ordered: Vec<(&Space, i64)> = Vec::new();
-    for space in candidates {
-        let taken = store::taken_seats(tx, space.id, f, t, 0).await?;
-        if let Some(seat) = (1..=space.capacity).find(|s| !taken.contains(s)) {
-            ordered.push((space, seat));
+    // Look for a free seat, then write it. Another request may take that seat between the
+    // look and the write (PostgreSQL runs them side by side): the database refuses the write,
+    // and we look again. Each retry sees at least one more taken seat, so this ends.
+    let mut last = taken();
+    for _ in 0..8 {
+        let mut free: Vec<(&Space, i64)> = Vec::new();
+        for space in &candidates {
+            let held = store::taken_seats(tx, space.id, f, t, 0).await?;
+            if let Some(seat) = (1..=space.capacity).find(|s| !held.contains(s)) {
+                free.push((space, seat));
+            }
         }
-    }
-    let ids: Vec<i64> = ordered.iter().map(|(s, _)| s.id).collect();
-    let Some((chosen, is_usual)) = rules::pick_desk(&ids, usual) else {
-        return Err(match target {
-            Target::Space(_) => taken(),
-            Target::AnyDesk(_) => ApiError::conflict(
-                "booking.no_free_desk",
-                Text::new(
-                    "その時間に条件に合う空席はありません。",
-                    "No desk matching those wishes is free at that time.",
+        let ids: Vec<i64> = free.iter().map(|(s, _)| s.id).collect();
+        let Some((chosen, is_usual)) = rules::pick_desk(&ids, usual) else {
+            return Err(match target {
+                Target::Space(_) => taken(),
+                Target::AnyDesk(_) => ApiError::conflict(
+                    "booking.no_free_desk",
+                    Text::new(
+                        "その時間に条件に合う空席はありません。",
+                        "No desk matching those wishes is free at that time.",
+                    ),
                 ),
-            ),
-        });
-    };
-    ordered.sort_by_key(|(s, _)| s.id != chosen);
-    let mut last = None;
-    // Another request may take a seat between the look and the write; the database refuses
-    // that write, and the next candidate is tried.
-    for (space, seat) in ordered.into_iter().take(5) {
+            });
+        };
+        let Some(&(space, seat)) = free.iter().find(|(s, _)| s.id == chosen) else {
+            break;
+        };
         let new = NewBooking {
             site_id: ctx.site.id,
             space_id: space.id,
@@ -317,15 +339,14 @@ pub async fn book(
             Ok(id) => {
                 return Ok(Made {
                     id,
-                    usual_desk: is_usual && space.id == chosen,
+                    usual_desk: is_usual,
                 });
             }
-            Err(e) => last = Some(overlap_error(e)),
+            Err(e) => last = overlap_error(e),
         }
-        if matches!(&last, Some(ApiError::Client { code, .. }) if *code == "booking.person_overlap")
-        {
+        if !matches!(&last, ApiError::Client { code, .. } if *code == "booking.overlap") {
             break;
         }
     }
-    Err(last.unwrap_or_else(|| ApiError::Internal(anyhow::anyhow!("no candidate tried"))))
+    Err(last)
 }

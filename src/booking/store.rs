@@ -150,7 +150,8 @@ pub async fn desk_minutes(
 /// How many live bookings a person holds that have not ended.
 pub async fn active_count(tx: &mut Tx, person_id: i64, now: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM bookings WHERE person_id = $1 AND ends_at > $2 AND status IN {LIVE}"
+        "SELECT COUNT(*) FROM bookings
+         WHERE person_id = $1 AND starts_at > $2 - 86400 AND ends_at > $2 AND status IN {LIVE}"
     ))
     .bind(person_id)
     .bind(now)
@@ -297,14 +298,15 @@ pub async fn check_in(db: &Db, id: i64, now: i64) -> sqlx::Result<bool> {
     Ok(r.rows_affected() > 0)
 }
 
-/// Releases every booking nobody checked into by its start plus the site's grace period;
-/// answers their ids. One statement: idempotent, and two instances running it at once each
+/// Releases every booking nobody checked into by its start (or its creation, when it was
+/// made after it started) plus the site's grace period; answers their ids. One statement: idempotent, and two instances running it at once each
 /// release a booking at most once between them.
 pub async fn release_no_shows(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar(
         "UPDATE bookings SET status = 'no_show'
          WHERE status = 'active' AND starts_at <= $1
-           AND starts_at + 60 * (SELECT no_show_grace_minutes FROM sites WHERE sites.id = bookings.site_id) <= $1
+           AND CASE WHEN created_at > starts_at THEN created_at ELSE starts_at END
+               + 60 * (SELECT no_show_grace_minutes FROM sites WHERE sites.id = bookings.site_id) <= $1
          RETURNING id",
     )
     .bind(now.timestamp())

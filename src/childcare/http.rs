@@ -8,11 +8,14 @@ use super::{
 use crate::AppState;
 use crate::auth::{Principal, Role, password};
 use crate::booking::{self, SiteContext, Target, day_bounds, rules as booking_rules};
-use crate::error::{ApiError, ApiResult, FieldError, Json, Path, Query, Text, Validator, invalid};
+use crate::error::{
+    ApiError, ApiResult, FieldError, Json, Path, Query, Text, Validator, invalid, parse_date,
+    parse_time,
+};
 use crate::sites;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{NaiveDate, TimeZone, Utc};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -49,29 +52,6 @@ fn child_not_found() -> ApiError {
 
 fn place_not_found() -> ApiError {
     ApiError::not_found("託児予約", "Childcare booking")
-}
-
-fn parse_date(field: &str, s: &str) -> ApiResult<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        invalid(
-            field,
-            "validation.bad_date",
-            Text::new(
-                "日付は YYYY-MM-DD で入力してください。",
-                "Dates are YYYY-MM-DD.",
-            ),
-        )
-    })
-}
-
-fn parse_time(field: &str, s: &str) -> ApiResult<NaiveTime> {
-    NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| {
-        invalid(
-            field,
-            "validation.bad_time",
-            Text::new("時刻は HH:MM で入力してください。", "Times are HH:MM."),
-        )
-    })
 }
 
 /// How much of a child `who` may see: guardians and caregivers (or directors) of a site where

@@ -23,13 +23,26 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_team))
 }
 
-/// Whether `who` may see and manage this person: an administrator, or a director of a site
-/// where the person holds a role.
-fn manages(who: &Principal, p: &Person) -> bool {
+/// Whether `who` may see this person: an administrator, or a director of a site where the
+/// person holds a role.
+fn sees(who: &Principal, p: &Person) -> bool {
     who.is_admin
         || p.roles
             .iter()
             .any(|g| who.has(g.site_id, &[Role::Director]))
+}
+
+/// Whether `who` may change this person (details, password, roles): an administrator, or a
+/// director of every site the person holds a role on, when the person is neither an
+/// administrator nor a director. Anyone who also works elsewhere is changed by an
+/// administrator, so that no director reaches into another site through a shared person.
+fn manages(who: &Principal, p: &Person) -> bool {
+    who.is_admin
+        || (!p.is_admin
+            && !p.roles.is_empty()
+            && p.roles
+                .iter()
+                .all(|g| g.role != Role::Director && who.has(g.site_id, &[Role::Director])))
 }
 
 /// Refuses a grant that `who` may not give: directors give any role but director on their
@@ -229,7 +242,7 @@ async fn create_person(
 
 async fn managed(st: &AppState, who: &Principal, id: i64) -> ApiResult<Person> {
     let p = store::get(&st.db, id).await?;
-    if manages(who, &p) || who.id == id {
+    if sees(who, &p) || who.id == id {
         Ok(p)
     } else {
         Err(ApiError::forbidden())
@@ -284,7 +297,10 @@ async fn grant_role(
 ) -> ApiResult<Json<Person>> {
     may_grant(&who, g)?;
     sites::store::get(&st.db, g.site_id).await?;
-    store::get(&st.db, id).await?;
+    let p = store::get(&st.db, id).await?;
+    if !manages(&who, &p) {
+        return Err(ApiError::forbidden());
+    }
     let mut tx = st.db.begin().await?;
     store::grant(&mut tx, id, g.site_id, g.role).await?;
     tx.commit().await?;
@@ -301,6 +317,9 @@ async fn revoke_role(
     Path((id, site_id, role)): Path<(i64, i64, Role)>,
 ) -> ApiResult<StatusCode> {
     may_grant(&who, Grant { site_id, role })?;
+    if !manages(&who, &store::get(&st.db, id).await?) {
+        return Err(ApiError::forbidden());
+    }
     if store::revoke(&st.db, id, site_id, role).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -126,8 +126,9 @@ pub async fn save(
         .bind(p.id)
         .execute(&mut **tx)
         .await?;
-        if !p.active {
-            // A deactivated account is logged out everywhere at once.
+        if !p.active || password_hash.is_some() {
+            // A deactivated account, or one whose password was reset, is logged out
+            // everywhere at once.
             sqlx::query("DELETE FROM sessions WHERE person_id = $1")
                 .bind(p.id)
                 .execute(&mut **tx)

@@ -5,11 +5,11 @@ use super::{Closure, DayView, Municipality, OpeningHours, Site, Space, SpaceKind
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::{
-    ApiError, ApiResult, Json, Path, Query, Text, Validator, invalid, on_constraint, taken,
+    ApiError, ApiResult, Json, Path, Query, Text, Validator, invalid, on_constraint, parse_date,
+    taken,
 };
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -231,19 +231,6 @@ pub struct Range {
     to: String,
 }
 
-fn parse_date(field: &str, s: &str) -> ApiResult<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        invalid(
-            field,
-            "validation.bad_date",
-            Text::new(
-                "日付は YYYY-MM-DD で入力してください。",
-                "Dates are YYYY-MM-DD.",
-            ),
-        )
-    })
-}
-
 /// The site's opening, date by date, in its local time.
 #[utoipa::path(get, path = "/api/v1/sites/{id}/calendar", tag = "sites",
     params(("id" = i64, Path), Range), responses((status = 200, body = [DayView])))]
@@ -422,6 +409,7 @@ async fn list_spaces(
 }
 
 async fn save_space(st: &AppState, mut s: Space, input: SpaceInput) -> ApiResult<Space> {
+    let before = s.clone();
     s.kind = input.kind.unwrap_or(s.kind);
     s.name = input.name.unwrap_or(s.name).trim().to_string();
     s.capacity = input.capacity.unwrap_or(s.capacity);
@@ -433,6 +421,37 @@ async fn save_space(st: &AppState, mut s: Space, input: SpaceInput) -> ApiResult
     super::validate_space(&mut v, &s);
     v.finish()?;
     let mut tx = st.db.begin().await?;
+    if s.id != 0 && (s.kind != before.kind || s.capacity < before.capacity || !s.active) {
+        // Upcoming bookings hold this space as it is: its kind decides the one-desk rule and
+        // its seats the capacity. They must be moved or cancelled first.
+        let seat_floor = if s.kind != before.kind || !s.active {
+            0
+        } else {
+            s.capacity
+        };
+        let held: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM bookings WHERE space_id = $1 AND ends_at > $2 AND seat > $3
+               AND status IN ('active', 'checked_in')",
+        )
+        .bind(s.id)
+        .bind(st.clock.epoch())
+        .bind(seat_floor)
+        .fetch_one(&mut *tx)
+        .await?;
+        if held > 0 {
+            return Err(ApiError::conflict(
+                "space.has_bookings",
+                Text::new(
+                    format!(
+                        "このスペースには今後の予約が{held}件あります。先に移動か取り消しをしてください。"
+                    ),
+                    format!(
+                        "This space has {held} upcoming booking(s); move or cancel them first."
+                    ),
+                ),
+            ));
+        }
+    }
     let id = store::save_space(&mut tx, &s).await.map_err(|e| {
         on_constraint(e, |c| {
             (c == "spaces_site_id_name_key").then(|| taken("name", "名前", "name"))

@@ -13,7 +13,8 @@ on_both_backends!(
     failed_logins_are_throttled_per_address,
     forged_and_expired_sessions_are_refused,
     password_change_ends_other_sessions,
-    deactivated_account_is_logged_out
+    deactivated_account_is_logged_out,
+    password_reset_by_director_ends_sessions
 );
 
 async fn login_me_logout(b: Backend) {
@@ -245,4 +246,28 @@ async fn failed_logins_are_throttled_per_address(b: Backend) {
         .await
         .unwrap();
     problem(res, StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited").await;
+}
+
+async fn password_reset_by_director_ends_sessions(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let worker = app.login(WORKER).await;
+    let director = app.login(DIRECTOR).await;
+    let id = app.person_id(WORKER).await;
+    director
+        .patch(app.url(&format!("/api/v1/persons/{id}")))
+        .json(&json!({"password": "reset-by-director"}))
+        .send_json()
+        .await;
+    let res = worker.get(app.url("/api/v1/auth/me")).send().await.unwrap();
+    problem(res, StatusCode::UNAUTHORIZED, "auth.required").await;
+    // The director's own session is untouched.
+    assert_eq!(
+        director
+            .get(app.url("/api/v1/auth/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
 }

@@ -39,6 +39,10 @@ async fn role_by_site_by_endpoint(b: Backend) {
     let omachi_worker = app.person_id(OMACHI_WORKER).await;
     let worker = app.person_id(WORKER).await;
     let other_worker = app.person_id("worker02@kado.example").await;
+    let third_worker = app.person_id("worker03@kado.example").await;
+    let admin = app.person_id(ADMIN).await;
+    let omachi_director = app.person_id(OMACHI_DIRECTOR).await;
+    let omachi_worker2 = app.person_id("worker26@kado.example").await;
     let s = SHIOJIRI;
     let cases: Vec<Case> = vec![
         (
@@ -145,7 +149,7 @@ async fn role_by_site_by_endpoint(b: Backend) {
         ),
         (
             Method::POST,
-            format!("/api/v1/persons/{other_worker}/roles"),
+            format!("/api/v1/persons/{third_worker}/roles"),
             json!({"site_id": s, "role": "director"}),
             vec![(Director, 403), (Admin, 200)],
         ),
@@ -154,6 +158,38 @@ async fn role_by_site_by_endpoint(b: Backend) {
             format!("/api/v1/persons/{other_worker}/roles"),
             json!({"site_id": s, "role": "trainer"}),
             vec![(OmachiDirector, 403), (Director, 200)],
+        ),
+        // No director reaches an administrator, another director, or someone who also works
+        // at another site (the Omachi worker, once the admin gives them a Shiojiri role).
+        (
+            Method::POST,
+            format!("/api/v1/persons/{admin}/roles"),
+            json!({"site_id": s, "role": "worker"}),
+            vec![(Director, 403), (OmachiDirector, 403)],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/persons/{admin}"),
+            json!({"password": "taken-over-1"}),
+            vec![(Director, 403)],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/persons/{omachi_director}"),
+            json!({"password": "taken-over-2"}),
+            vec![(Director, 403)],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/persons/{omachi_worker2}/roles"),
+            json!({"site_id": s, "role": "worker"}),
+            vec![(Director, 403), (Admin, 200)],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/persons/{omachi_worker2}"),
+            json!({"password": "taken-over-3"}),
+            vec![(Director, 403), (OmachiDirector, 403), (Admin, 200)],
         ),
         (
             Method::GET,
@@ -213,6 +249,17 @@ async fn role_by_site_by_endpoint(b: Backend) {
                 problem(res, StatusCode::from_u16(status).unwrap(), code).await;
             }
         }
+    }
+    // The refused password changes did not happen.
+    for (email, pw) in [(ADMIN, "taken-over-1"), (OMACHI_DIRECTOR, "taken-over-2")] {
+        let res = app
+            .anonymous()
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": pw}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{email}");
     }
     // The refused writes changed nothing: one new space, one new person, one new site.
     assert_eq!(

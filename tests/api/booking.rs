@@ -16,6 +16,9 @@ on_both_backends!(
     recurring_all_or_nothing_and_skip_conflicts,
     cancel_and_change,
     staff_book_on_behalf,
+    room_seats_at_once,
+    space_with_bookings_keeps_its_kind,
+    series_that_books_nothing_writes_nothing,
     no_show_release,
     calendar_feed,
     daylight_saving_site,
@@ -570,6 +573,171 @@ async fn staff_book_on_behalf(b: Backend) {
         .await
         .unwrap();
     problem(res, StatusCode::FORBIDDEN, "auth.forbidden").await;
+    // Staff book only for workers of their site: not for another site's staff, an
+    // administrator, or someone who does not exist.
+    for outsider in [
+        app.person_id(OMACHI_DIRECTOR).await,
+        app.person_id(ADMIN).await,
+        999_999,
+        i64::MAX,
+    ] {
+        let mut body = desk(d01, "2026-11-26", "09:00", "12:00");
+        body["person_id"] = json!(outsider);
+        problem(
+            book(&app, &reception, body).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 1);
+}
+
+async fn room_seats_at_once(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_morning());
+    let second = match b {
+        Backend::Postgres => Some(TestApp::spawn_on(&app.database_url).await),
+        Backend::Sqlite => None,
+    };
+    second.iter().for_each(|s| s.clock.set(friday_morning()));
+    let room = space_id(&app, SHIOJIRI, "R-04").await;
+    // Five rounds of four people taking the four seats of a room at the same moment: every
+    // one of them gets a seat.
+    for round in 0..5 {
+        let mut tasks = Vec::new();
+        for n in 1..=4 {
+            let c = app
+                .login(&format!("worker{:02}@kado.example", n + 4 * round))
+                .await;
+            let base = match (&second, n % 2) {
+                (Some(s), 1) => s.base.clone(),
+                _ => app.base.clone(),
+            };
+            let body = json!({"site_id": SHIOJIRI, "space_id": room, "date": "2026-11-24",
+                              "start": format!("{:02}:00", 9 + round), "end": format!("{:02}:00", 10 + round)});
+            tasks.push(tokio::spawn(async move {
+                c.post(format!("{base}/api/v1/bookings"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), StatusCode::CREATED, "round {round}");
+        }
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 20);
+    assert_eq!(
+        app.count("SELECT COUNT(DISTINCT seat) FROM bookings").await,
+        4
+    );
+}
+
+async fn space_with_bookings_keeps_its_kind(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_morning());
+    let worker = app.login(WORKER).await;
+    let room = space_id(&app, SHIOJIRI, "R-05").await;
+    let c2 = app.login("worker02@kado.example").await;
+    assert_eq!(
+        book(&app, &worker, desk(room, "2026-11-24", "09:00", "10:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        book(&app, &c2, desk(room, "2026-11-24", "09:00", "10:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let director = app.login(DIRECTOR).await;
+    let url = app.url(&format!("/api/v1/spaces/{room}"));
+    for change in [
+        json!({"kind": "meeting_room"}),
+        json!({"capacity": 1}),
+        json!({"active": false}),
+    ] {
+        let res = director.patch(&url).json(&change).send().await.unwrap();
+        problem(res, StatusCode::CONFLICT, "space.has_bookings").await;
+    }
+    // Two seats are taken: shrinking to two is fine, and so is growing.
+    assert_eq!(
+        director
+            .patch(&url)
+            .json(&json!({"capacity": 2}))
+            .send_json()
+            .await["capacity"],
+        2
+    );
+    assert_eq!(
+        director
+            .patch(&url)
+            .json(&json!({"capacity": 6}))
+            .send_json()
+            .await["capacity"],
+        6
+    );
+}
+
+async fn series_that_books_nothing_writes_nothing(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_morning());
+    let worker = app.login(WORKER).await;
+    let d10 = space_id(&app, SHIOJIRI, "D-10").await;
+    let series = |from: &str, until: &str, weekdays: Value| {
+        json!({"site_id": SHIOJIRI, "space_id": d10, "weekdays": weekdays, "start": "09:00", "end": "12:00",
+               "from": from, "until": until, "mode": "skip_conflicts"})
+    };
+    // Until before from; only Sundays (always closed).
+    for body in [
+        series("2026-11-30", "2026-11-23", json!(["mon"])),
+        series("2026-11-23", "2026-12-06", json!(["sun"])),
+    ] {
+        let res = worker
+            .post(app.url("/api/v1/booking-series"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        problem(
+            res,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "booking.series_empty",
+        )
+        .await;
+    }
+    // Every date beyond the booking window: nothing booked, nothing written.
+    let res = worker
+        .post(app.url("/api/v1/booking-series"))
+        .json(&series("2027-01-04", "2027-01-29", json!(["mon"])))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::CONFLICT, "booking.series_conflict").await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM booking_series").await, 0);
+    // Unpadded dates are dates too; absurd years are refused, not a crash.
+    let res = worker
+        .get(app.url("/api/v1/bookings?from=2026-11-3&to=2026-12-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    for url in [
+        "/api/v1/sites/1/availability?date=%2B262142-12-31",
+        "/api/v1/bookings?from=%2B262142-12-31",
+        "/api/v1/sites/1/calendar?from=1999-12-31&to=2000-01-02",
+    ] {
+        problem(
+            worker.get(app.url(url)).send().await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        )
+        .await;
+    }
 }
 
 async fn no_show_release(b: Backend) {
@@ -595,9 +763,17 @@ async fn no_show_release(b: Backend) {
         late["booking"]["id"].as_i64().unwrap(),
         punctual["booking"]["id"].as_i64().unwrap(),
     );
-    // 09:30: the punctual one checks in; nothing is released before 09:45 (grace 30 min).
+    // 09:30: the punctual one checks in at reception (not from a phone); nothing is released
+    // before 09:45 (grace 30 min).
     app.clock.advance(Duration::minutes(30));
-    other
+    let res = other
+        .post(app.url(&format!("/api/v1/bookings/{punctual_id}/check-in")))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::FORBIDDEN, "auth.forbidden").await;
+    let reception = app.login(RECEPTION).await;
+    reception
         .post(app.url(&format!("/api/v1/bookings/{punctual_id}/check-in")))
         .send_json()
         .await;
@@ -619,7 +795,7 @@ async fn no_show_release(b: Backend) {
             .is_empty(),
         "idempotent"
     );
-    let res = worker
+    let res = reception
         .post(app.url(&format!("/api/v1/bookings/{late_id}/check-in")))
         .send()
         .await
@@ -638,6 +814,28 @@ async fn no_show_release(b: Backend) {
         .send_json()
         .await;
     assert_eq!(kept["status"], "checked_in");
+    // A booking made after its start gets its grace from when it was made.
+    let d03 = space_id(&app, SHIOJIRI, "D-03").await;
+    let walk_in = book(&app, &worker, desk(d03, "2026-11-20", "09:45", "12:00"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let walk_in_id = walk_in["booking"]["id"].as_i64().unwrap();
+    app.clock.advance(Duration::minutes(20)); // 20 minutes after it was made
+    assert!(
+        kado::booking::store::release_no_shows(&app.db, app.clock.now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.clock.advance(Duration::minutes(11));
+    assert_eq!(
+        kado::booking::store::release_no_shows(&app.db, app.clock.now())
+            .await
+            .unwrap(),
+        [walk_in_id]
+    );
 }
 
 async fn calendar_feed(b: Backend) {

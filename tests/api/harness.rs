@@ -90,6 +90,8 @@ impl TestApp {
     pub async fn spawn_on(url: &str) -> TestApp {
         let mut config = Config::for_database(url);
         config.db_pool = 4;
+        // Tests run the jobs themselves, at the moments they choose.
+        config.job_interval = 24 * 3600;
         let clock = Clock::default();
         let app = App::build(config, clock.clone()).await.expect("app builds");
         let db = app.state.db.clone();
