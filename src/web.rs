@@ -16,6 +16,8 @@ use utoipa_axum::router::OpenApiRouter;
 
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&SecuritySchemes),
+    security(("session" = [])),
     info(
         title = "KADO telework center API",
         description = "Sites, spaces, accounts and roles, kiosk devices. Errors are application/problem+json with a stable `code`; human text follows Accept-Language (ja, en). Log in with POST /api/v1/auth/login; the session is an HttpOnly cookie. Kiosk endpoints take `Authorization: Bearer <device token>`."
@@ -33,6 +35,37 @@ use utoipa_axum::router::OpenApiRouter;
     )
 )]
 struct ApiDoc;
+
+/// The two ways to authenticate: a person's session cookie (the default for every
+/// operation) and a kiosk's bearer token (the kiosk operations).
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::SESSION_COOKIE,
+                "Set by POST /api/v1/auth/login (HttpOnly).",
+            ))),
+        );
+        components.add_security_scheme(
+            "kiosk_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The device token a kiosk gets from POST /api/v1/kiosk/pair.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 #[derive(RustEmbed)]
 #[folder = "kiosk-ui/"]

@@ -67,7 +67,7 @@ fn session_cookie(st: &AppState, token: &str, max_age: i64) -> HeaderValue {
 }
 
 /// Logs in with e-mail and password; sets the session cookie.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, security(()),
     responses((status = 200, body = Person), (status = 401, description = "wrong e-mail or password"),
               (status = 429, description = "too many failed attempts")))]
 async fn login(

@@ -191,7 +191,7 @@ pub struct Paired {
 }
 
 /// Trades a pairing code for the device token.
-#[utoipa::path(post, path = "/api/v1/kiosk/pair", tag = "kiosk", request_body = PairRequest,
+#[utoipa::path(post, path = "/api/v1/kiosk/pair", tag = "kiosk", request_body = PairRequest, security(()),
     responses((status = 200, body = Paired), (status = 401, description = "unknown or expired code"),
               (status = 429, description = "too many wrong codes")))]
 async fn pair(

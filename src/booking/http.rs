@@ -803,7 +803,7 @@ async fn revoke_feed(State(st): State<AppState>, who: Principal) -> ApiResult<St
 }
 
 /// A worker's bookings as an iCalendar feed (the token in the address is the credential).
-#[utoipa::path(get, path = "/api/v1/calendar/{file}", tag = "bookings", params(("file" = String, Path, description = "TOKEN.ics")),
+#[utoipa::path(get, path = "/api/v1/calendar/{file}", tag = "bookings", security(()), params(("file" = String, Path, description = "TOKEN.ics")),
     responses((status = 200, description = "text/calendar"), (status = 404)))]
 async fn feed(State(st): State<AppState>, Path(file): Path<String>) -> ApiResult<Response> {
     let token = file.strip_suffix(".ics").unwrap_or(&file);

@@ -99,6 +99,13 @@ async fn health_metrics_and_docs(b: Backend) {
     assert!(metrics.contains("kado_http_request_duration_seconds_count"));
     let spec: Value = c.get(app.url("/api/openapi.json")).send_json().await;
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    let schemes = &spec["components"]["securitySchemes"];
+    assert_eq!(schemes["session"]["in"], "cookie");
+    assert_eq!(schemes["kiosk_token"]["scheme"], "bearer");
+    assert_eq!(
+        spec["paths"]["/api/v1/auth/login"]["post"]["security"],
+        serde_json::json!([{}])
+    );
     for path in [
         "/api/v1/auth/login",
         "/api/v1/sites/{id}/calendar",
