@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod jobs;
+pub mod kiosk;
 pub mod metrics;
 pub mod people;
 pub mod sites;

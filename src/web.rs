@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::clients::router())
         .merge(crate::booking::http::router())
         .merge(crate::childcare::http::router())
+        .merge(crate::kiosk::http::router())
         .split_for_parts();
     let max_body = state.config.max_body;
     api.route("/healthz", get(|| async { "ok" }))

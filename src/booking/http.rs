@@ -762,7 +762,7 @@ async fn check_in(
             ),
         ));
     }
-    store::check_in(&st.db, id, now.timestamp()).await?;
+    store::check_in(&st.db.pool, id, now.timestamp()).await?;
     Ok(Json(store::get(&st.db, id).await?.ok_or_else(not_found)?))
 }
 

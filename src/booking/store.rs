@@ -287,15 +287,36 @@ pub async fn cancel(db: &Db, ids: &[i64], by: i64, now: i64) -> sqlx::Result<Vec
 }
 
 /// Marks a booking checked in, if it is still waiting; whether it was.
-pub async fn check_in(db: &Db, id: i64, now: i64) -> sqlx::Result<bool> {
+pub async fn check_in<'e>(ex: impl sqlx::Executor<'e, Database = sqlx::Any>, id: i64, now: i64) -> sqlx::Result<bool> {
     let r = sqlx::query(
         "UPDATE bookings SET status = 'checked_in', checked_in_at = $1 WHERE id = $2 AND status = 'active'",
     )
     .bind(now)
     .bind(id)
-    .execute(&db.pool)
+    .execute(ex)
     .await?;
     Ok(r.rows_affected() > 0)
+}
+
+/// Frees the rest of a booking from `at` (rounded up to the quarter hour); a booking that
+/// had not started by then is cancelled instead.
+pub async fn trim(tx: &mut Tx, id: i64, at: i64, by: i64) -> sqlx::Result<()> {
+    let quarter = 15 * 60;
+    let end = at + (quarter - at.rem_euclid(quarter)) % quarter;
+    sqlx::query(&format!(
+        "UPDATE bookings SET status = CASE WHEN starts_at >= $1 THEN 'cancelled' ELSE status END,
+             cancelled_at = CASE WHEN starts_at >= $1 THEN $2 ELSE cancelled_at END,
+             cancelled_by = CASE WHEN starts_at >= $1 THEN $3 ELSE cancelled_by END,
+             ends_at = CASE WHEN starts_at >= $1 THEN ends_at ELSE $1 END
+         WHERE id = $4 AND ends_at > $1 AND status IN {LIVE}"
+    ))
+    .bind(end)
+    .bind(at)
+    .bind(by)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Releases every booking nobody checked into by its start (or its creation, when it was

@@ -133,6 +133,8 @@ pub struct SiteInput {
     no_show_grace_minutes: Option<i64>,
     max_hours_per_day: Option<i64>,
     max_active_bookings: Option<i64>,
+    allow_walk_in: Option<bool>,
+    check_in_early_minutes: Option<i64>,
     active: Option<bool>,
 }
 
@@ -158,6 +160,8 @@ async fn save_site(st: &AppState, mut s: Site, input: SiteInput) -> ApiResult<Si
         .unwrap_or(s.no_show_grace_minutes);
     s.max_hours_per_day = input.max_hours_per_day.unwrap_or(s.max_hours_per_day);
     s.max_active_bookings = input.max_active_bookings.unwrap_or(s.max_active_bookings);
+    s.allow_walk_in = input.allow_walk_in.unwrap_or(s.allow_walk_in);
+    s.check_in_early_minutes = input.check_in_early_minutes.unwrap_or(s.check_in_early_minutes);
     s.active = input.active.unwrap_or(s.active);
     let mut v = Validator::new();
     super::validate_site(&mut v, &s);

@@ -60,6 +60,10 @@ pub struct Site {
     pub max_hours_per_day: i64,
     /// Most bookings one worker may hold that have not ended yet.
     pub max_active_bookings: i64,
+    /// The kiosk gives a free desk to a worker of the site who arrives without a booking.
+    pub allow_walk_in: bool,
+    /// Minutes before a booking's start that the kiosk checks in.
+    pub check_in_early_minutes: i64,
     pub active: bool,
 }
 
@@ -183,6 +187,7 @@ pub fn validate_site(
         ("no_show_grace_minutes", s.no_show_grace_minutes, 5, 240),
         ("max_hours_per_day", s.max_hours_per_day, 1, 24),
         ("max_active_bookings", s.max_active_bookings, 1, 1000),
+        ("check_in_early_minutes", s.check_in_early_minutes, 0, 120),
     ] {
         v.check(
             (min..=max).contains(&value),
@@ -333,6 +338,8 @@ impl Default for Site {
             no_show_grace_minutes: 30,
             max_hours_per_day: 8,
             max_active_bookings: 40,
+            allow_walk_in: true,
+            check_in_early_minutes: 15,
             active: true,
         }
     }

@@ -1,0 +1,304 @@
+//! The kiosk's scan API (device token), a worker's own QR code and PIN, and staff handling of
+//! IC cards, printed QR cards and PIN resets.
+
+use super::{ScanResult, credential, store};
+use crate::AppState;
+use crate::auth::{KioskDevice, Principal, Role, password};
+use crate::error::{ApiError, ApiResult, Json, Path, Text, Validator, invalid, on_constraint};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use utoipa::ToSchema;
+use utoipa_axum::router::UtoipaMethodRouterExt;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(scan))
+        // A camera frame is larger than any JSON request.
+        .routes(routes!(decode).layer(DefaultBodyLimit::max(2 * 1024 * 1024)))
+        .routes(routes!(my_qr))
+        .routes(routes!(revoke_my_qr))
+        .routes(routes!(set_my_pin))
+        .routes(routes!(list_cards, add_card))
+        .routes(routes!(revoke_card))
+        .routes(routes!(qr_card))
+        .routes(routes!(revoke_qr_card))
+        .routes(routes!(reset_pin))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScanRequest {
+    /// What the reader typed, the QR payload, or `PIN:<member number>:<pin>`.
+    credential: String,
+    /// When an offline kiosk read it (RFC 3339); the scan then counts at that time.
+    scanned_at: Option<String>,
+}
+
+/// A scan at the entrance: check in, check out, or a clear refusal. Every scan is logged.
+#[utoipa::path(post, path = "/api/v1/kiosk/scan", tag = "kiosk", request_body = ScanRequest,
+    responses((status = 200, body = ScanResult), (status = 404, description = "kiosk.unknown_credential, kiosk.unknown_card"),
+              (status = 409, description = "kiosk.child_in_room, kiosk.site_closed, kiosk.no_booking"),
+              (status = 403, description = "kiosk.expired_code, kiosk.revoked_code, kiosk.not_this_site")),
+    security(("kiosk_token" = [])))]
+async fn scan(State(st): State<AppState>, device: KioskDevice, Json(req): Json<ScanRequest>) -> ApiResult<Json<ScanResult>> {
+    if req.credential.len() > 200 {
+        return Err(invalid("credential", "validation.too_long", Text::new("長すぎます。", "Too long.")));
+    }
+    let at = match &req.scanned_at {
+        Some(t) => Some(
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map_err(|_| invalid("scanned_at", "validation.bad_time", Text::new("時刻の形式が正しくありません。", "Not an RFC 3339 time.")))?
+                .with_timezone(&chrono::Utc),
+        ),
+        None => None,
+    };
+    Ok(Json(super::scan(&st, &device, &req.credential, at).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Decoded {
+    payload: String,
+}
+
+/// Reads a QR code from a camera frame (PNG or JPEG), for kiosks whose browser cannot.
+#[utoipa::path(post, path = "/api/v1/kiosk/decode", tag = "kiosk", request_body(content = Vec<u8>, content_type = "image/png"),
+    responses((status = 200, body = Decoded), (status = 422, description = "kiosk.no_code")),
+    security(("kiosk_token" = [])))]
+async fn decode(_device: KioskDevice, body: Bytes) -> ApiResult<Json<Decoded>> {
+    let no_code = || {
+        ApiError::client(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "kiosk.no_code",
+            Text::new("QRコードが読み取れませんでした。", "No QR code could be read."),
+        )
+    };
+    let payload = tokio::task::spawn_blocking(move || -> Option<String> {
+        let img = image::load_from_memory(&body).ok()?.to_luma8();
+        let mut prepared = rqrr::PreparedImage::prepare(img);
+        prepared.detect_grids().iter().find_map(|g| g.decode().ok().map(|(_, text)| text))
+    })
+    .await
+    .map_err(anyhow::Error::from)?
+    .ok_or_else(no_code)?;
+    Ok(Json(Decoded { payload }))
+}
+
+/// My QR code for the kiosk.
+#[derive(Serialize, ToSchema)]
+pub struct MyQr {
+    payload: String,
+    /// The code as an SVG image, to show large.
+    svg: String,
+    /// The code changes every this many seconds.
+    window_secs: i64,
+    /// When this code stops working (RFC 3339).
+    expires_at: String,
+}
+
+/// My rotating QR code (changes every 30 seconds, so a screenshot cannot be passed on).
+#[utoipa::path(get, path = "/api/v1/me/qr", tag = "kiosk", responses((status = 200, body = MyQr)))]
+async fn my_qr(State(st): State<AppState>, who: Principal) -> ApiResult<Json<MyQr>> {
+    let now = st.clock.epoch();
+    let creds = store::credentials(&st.db, who.id).await?;
+    let w = credential::window(now);
+    let payload = credential::sign(&st.secret, who.id, creds.qr_version, false, w);
+    let code = qrcode::QrCode::new(payload.as_bytes()).map_err(anyhow::Error::from)?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(256, 256)
+        .quiet_zone(true)
+        .build();
+    let expires = (w + 2) * credential::WINDOW_SECS;
+    Ok(Json(MyQr {
+        payload,
+        svg,
+        window_secs: credential::WINDOW_SECS,
+        expires_at: chrono::DateTime::from_timestamp(expires, 0).unwrap_or_default().to_rfc3339(),
+    }))
+}
+
+/// Revokes all my QR codes (phone and printed card), e.g. after a phone is lost.
+#[utoipa::path(post, path = "/api/v1/me/qr/revoke", tag = "kiosk", responses((status = 204)))]
+async fn revoke_my_qr(State(st): State<AppState>, who: Principal) -> ApiResult<StatusCode> {
+    store::bump_qr_version(&st.db, who.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PinRequest {
+    /// 4 to 6 digits.
+    pin: String,
+}
+
+/// Sets my kiosk PIN (typed with my member number).
+#[utoipa::path(put, path = "/api/v1/me/pin", tag = "kiosk", request_body = PinRequest, responses((status = 204), (status = 422)))]
+async fn set_my_pin(State(st): State<AppState>, who: Principal, Json(req): Json<PinRequest>) -> ApiResult<StatusCode> {
+    let mut v = Validator::new();
+    v.check(
+        (4..=6).contains(&req.pin.len()) && req.pin.bytes().all(|b| b.is_ascii_digit()),
+        "pin",
+        "kiosk.bad_pin",
+        Text::new("PINは4〜6桁の数字です。", "A PIN is 4 to 6 digits."),
+    );
+    let has_member: Option<String> = sqlx::query_scalar("SELECT member_number FROM persons WHERE id = $1")
+        .bind(who.id)
+        .fetch_one(&st.db.pool)
+        .await?;
+    v.check(
+        has_member.is_some(),
+        "pin",
+        "kiosk.no_member_number",
+        Text::new("会員番号がないためPINは使えません。", "Without a member number a PIN cannot be used."),
+    );
+    v.finish()?;
+    let pin = req.pin;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&pin)).await.map_err(anyhow::Error::from)??;
+    store::set_pin(&st.db, who.id, Some(hash)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Refuses unless `who` is reception or a director at a site where the person works.
+async fn staff_for(st: &AppState, who: &Principal, person: i64) -> ApiResult<()> {
+    let grants = crate::auth::store::grants_of(&st.db, person).await?;
+    if grants.is_empty() && store::person(&st.db, person).await?.is_none() {
+        return Err(ApiError::not_found("利用者", "Person"));
+    }
+    if who.is_admin || grants.iter().any(|g| g.role == Role::Worker && who.has(g.site_id, &[Role::Reception, Role::Director])) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+/// A registered IC card (its id is kept only as a keyed hash).
+#[derive(Serialize, ToSchema)]
+pub struct Card {
+    id: i64,
+    person_id: i64,
+    label: String,
+    created_at: i64,
+    revoked: bool,
+}
+
+/// A person's IC cards (reception and directors).
+#[utoipa::path(get, path = "/api/v1/persons/{id}/ic-cards", tag = "kiosk", params(("id" = i64, Path)),
+    responses((status = 200, body = [Card])))]
+async fn list_cards(State(st): State<AppState>, who: Principal, Path(person): Path<i64>) -> ApiResult<Json<Vec<Card>>> {
+    staff_for(&st, &who, person).await?;
+    let rows = sqlx::query("SELECT * FROM ic_cards WHERE person_id = $1 ORDER BY id")
+        .bind(person)
+        .fetch_all(&st.db.pool)
+        .await?;
+    Ok(Json(
+        rows.iter()
+            .map(|r| Card {
+                id: r.get("id"),
+                person_id: r.get("person_id"),
+                label: r.get("label"),
+                created_at: r.get("created_at"),
+                revoked: r.get::<Option<i64>, _>("revoked_at").is_some(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCard {
+    /// The card id as a reader types it (FeliCa IDm or MIFARE UID, hex).
+    uid: String,
+    #[serde(default)]
+    label: String,
+}
+
+/// Registers an IC card to a person (reception and directors).
+#[utoipa::path(post, path = "/api/v1/persons/{id}/ic-cards", tag = "kiosk", params(("id" = i64, Path)), request_body = NewCard,
+    responses((status = 201, body = Card), (status = 422)))]
+async fn add_card(State(st): State<AppState>, who: Principal, Path(person): Path<i64>, Json(req): Json<NewCard>) -> ApiResult<(StatusCode, Json<Card>)> {
+    staff_for(&st, &who, person).await?;
+    let Some(credential::Credential::Card(uid)) = credential::parse(&req.uid) else {
+        return Err(invalid("uid", "kiosk.bad_card_id", Text::new("カードIDは8〜32桁の16進数です。", "A card id is 8 to 32 hex digits.")));
+    };
+    let mut v = Validator::new();
+    v.text("label", &req.label, 0, 50);
+    v.finish()?;
+    let now = st.clock.epoch();
+    let id: i64 = sqlx::query_scalar("INSERT INTO ic_cards (person_id, card_hash, label, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(person)
+        .bind(credential::card_hash(&st.secret, &uid))
+        .bind(req.label.trim())
+        .bind(now)
+        .fetch_one(&st.db.pool)
+        .await
+        .map_err(|e| {
+            on_constraint(e, |c| {
+                (c == "ic_cards_card_hash_key").then(|| {
+                    invalid("uid", "validation.taken", Text::new("このカードはすでに登録されています。", "This card is already registered."))
+                })
+            })
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Card { id, person_id: person, label: req.label.trim().into(), created_at: now, revoked: false }),
+    ))
+}
+
+/// Revokes an IC card (reception and directors).
+#[utoipa::path(post, path = "/api/v1/ic-cards/{id}/revoke", tag = "kiosk", params(("id" = i64, Path)), responses((status = 204), (status = 404)))]
+async fn revoke_card(State(st): State<AppState>, who: Principal, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    let person: i64 = sqlx::query_scalar("SELECT person_id FROM ic_cards WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("カード", "Card"))?;
+    staff_for(&st, &who, person).await?;
+    sqlx::query("UPDATE ic_cards SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(st.clock.epoch())
+        .bind(id)
+        .execute(&st.db.pool)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The QR code to print on a member's card (PNG; reception and directors). Static until a
+/// new card is printed after a revoke.
+#[utoipa::path(get, path = "/api/v1/persons/{id}/qr-card", tag = "kiosk", params(("id" = i64, Path)),
+    responses((status = 200, description = "image/png")))]
+async fn qr_card(State(st): State<AppState>, who: Principal, Path(person): Path<i64>) -> ApiResult<Response> {
+    staff_for(&st, &who, person).await?;
+    let creds = store::credentials(&st.db, person).await?;
+    let payload = credential::sign(&st.secret, person, creds.qr_version, true, creds.card_serial);
+    let png = png_of(&payload)?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
+}
+
+/// A QR code as a PNG image.
+pub fn png_of(payload: &str) -> ApiResult<Vec<u8>> {
+    let code = qrcode::QrCode::new(payload.as_bytes()).map_err(anyhow::Error::from)?;
+    let img = code.render::<image::Luma<u8>>().min_dimensions(300, 300).build();
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).map_err(anyhow::Error::from)?;
+    Ok(out.into_inner())
+}
+
+/// Revokes a member's printed card; the next one printed gets a new code.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/qr-card/revoke", tag = "kiosk", params(("id" = i64, Path)), responses((status = 204)))]
+async fn revoke_qr_card(State(st): State<AppState>, who: Principal, Path(person): Path<i64>) -> ApiResult<StatusCode> {
+    staff_for(&st, &who, person).await?;
+    store::bump_card_serial(&st.db, person).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Clears a member's PIN and lockout, so they can choose a new one (reception and directors).
+#[utoipa::path(post, path = "/api/v1/persons/{id}/pin/reset", tag = "kiosk", params(("id" = i64, Path)), responses((status = 204)))]
+async fn reset_pin(State(st): State<AppState>, who: Principal, Path(person): Path<i64>) -> ApiResult<StatusCode> {
+    staff_for(&st, &who, person).await?;
+    store::set_pin(&st.db, person, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

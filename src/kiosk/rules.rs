@@ -1,0 +1,135 @@
+//! The scan decision: given who scanned and their situation at this site, what the kiosk
+//! does. A pure function, tested case by case.
+
+/// A live booking of the person at this site today.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slot {
+    pub id: i64,
+    pub starts: i64,
+    pub ends: i64,
+    pub checked_in: bool,
+}
+
+/// Everything the decision looks at.
+#[derive(Clone, Debug, Default)]
+pub struct Situation {
+    pub now: i64,
+    pub site_open: bool,
+    /// The person holds a role at this site.
+    pub works_here: bool,
+    /// The open presence session, if the person is in the building.
+    pub inside: Option<i64>,
+    /// Seconds since the person's last scan at this site that did something.
+    pub last_scan_ago: Option<i64>,
+    pub bookings: Vec<Slot>,
+    /// How long before a booking's start check-in opens.
+    pub early_secs: i64,
+    pub allow_walk_in: bool,
+    /// Names of the person's children in the childcare room now.
+    pub children_in_room: Vec<String>,
+}
+
+/// What the kiosk does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Check in, against a booking (its no-show release stops), or as a walk-in.
+    CheckIn { booking: Option<i64> },
+    /// Close the presence session; trim the booking it used.
+    CheckOut { session: i64 },
+    /// A second scan within a minute: show where the person is, change nothing.
+    Repeat { inside: bool },
+    Refuse(Refusal),
+}
+
+/// Why a scan is refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    SiteClosed,
+    /// Not a person of this site and no booking here.
+    NotThisSite,
+    /// No booking now and the site takes no walk-ins.
+    NoBooking,
+    /// Children still in the childcare room: pick them up first.
+    ChildrenInRoom(Vec<String>),
+}
+
+/// Seconds within which a second scan only shows the state.
+pub const REPEAT_SECS: i64 = 60;
+
+/// Decides what a scan does.
+pub fn decide(s: &Situation) -> Decision {
+    if s.last_scan_ago.is_some_and(|ago| (0..REPEAT_SECS).contains(&ago)) {
+        return Decision::Repeat { inside: s.inside.is_some() };
+    }
+    if let Some(session) = s.inside {
+        if !s.children_in_room.is_empty() {
+            return Decision::Refuse(Refusal::ChildrenInRoom(s.children_in_room.clone()));
+        }
+        return Decision::CheckOut { session };
+    }
+    if !s.site_open {
+        return Decision::Refuse(Refusal::SiteClosed);
+    }
+    let covering = s
+        .bookings
+        .iter()
+        .find(|b| !b.checked_in && b.starts - s.early_secs <= s.now && s.now < b.ends);
+    if let Some(b) = covering {
+        return Decision::CheckIn { booking: Some(b.id) };
+    }
+    if !s.works_here {
+        return Decision::Refuse(Refusal::NotThisSite);
+    }
+    if s.allow_walk_in {
+        Decision::CheckIn { booking: None }
+    } else {
+        Decision::Refuse(Refusal::NoBooking)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NINE: i64 = 1_800_000_000;
+
+    fn base() -> Situation {
+        Situation {
+            now: NINE,
+            site_open: true,
+            works_here: true,
+            early_secs: 900,
+            allow_walk_in: true,
+            ..Situation::default()
+        }
+    }
+
+    fn slot(id: i64, starts: i64, ends: i64) -> Slot {
+        Slot { id, starts, ends, checked_in: false }
+    }
+
+    #[test]
+    fn decision_table() {
+        let cases: Vec<(&str, Situation, Decision)> = vec![
+            ("booking covering now", Situation { bookings: vec![slot(1, NINE - 600, NINE + 3600)], ..base() }, Decision::CheckIn { booking: Some(1) }),
+            ("within the early margin", Situation { bookings: vec![slot(2, NINE + 900, NINE + 3600)], ..base() }, Decision::CheckIn { booking: Some(2) }),
+            ("too early: walk-in instead", Situation { bookings: vec![slot(3, NINE + 901, NINE + 3600)], ..base() }, Decision::CheckIn { booking: None }),
+            ("booking already ended", Situation { bookings: vec![slot(4, NINE - 7200, NINE)], allow_walk_in: false, ..base() }, Decision::Refuse(Refusal::NoBooking)),
+            ("no booking, walk-ins allowed", base(), Decision::CheckIn { booking: None }),
+            ("no booking, no walk-ins", Situation { allow_walk_in: false, ..base() }, Decision::Refuse(Refusal::NoBooking)),
+            ("closed site", Situation { site_open: false, bookings: vec![slot(1, NINE, NINE + 60)], ..base() }, Decision::Refuse(Refusal::SiteClosed)),
+            ("another site's worker, no booking", Situation { works_here: false, ..base() }, Decision::Refuse(Refusal::NotThisSite)),
+            ("another site's worker with a booking here", Situation { works_here: false, bookings: vec![slot(5, NINE, NINE + 60)], ..base() }, Decision::CheckIn { booking: Some(5) }),
+            ("inside: check out", Situation { inside: Some(9), ..base() }, Decision::CheckOut { session: 9 }),
+            ("inside after closing: still check out", Situation { inside: Some(9), site_open: false, ..base() }, Decision::CheckOut { session: 9 }),
+            ("child still in the room", Situation { inside: Some(9), children_in_room: vec!["春翔".into()], ..base() }, Decision::Refuse(Refusal::ChildrenInRoom(vec!["春翔".into()]))),
+            ("second scan within a minute, inside", Situation { inside: Some(9), last_scan_ago: Some(59), ..base() }, Decision::Repeat { inside: true }),
+            ("second scan within a minute, outside", Situation { last_scan_ago: Some(0), ..base() }, Decision::Repeat { inside: false }),
+            ("a minute later it toggles", Situation { inside: Some(9), last_scan_ago: Some(60), ..base() }, Decision::CheckOut { session: 9 }),
+            ("a checked-in booking is not used twice", Situation { bookings: vec![Slot { checked_in: true, ..slot(6, NINE - 60, NINE + 60) }], allow_walk_in: false, ..base() }, Decision::Refuse(Refusal::NoBooking)),
+        ];
+        for (name, situation, want) in cases {
+            assert_eq!(decide(&situation), want, "{name}");
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! SQL for kiosk credentials, presence sessions and the scan log.
+
+use crate::db::{Db, Tx};
+use sqlx::Row;
+
+/// A person's QR version, card serial, PIN hash and lockout.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub qr_version: i64,
+    pub card_serial: i64,
+    pub pin_hash: Option<String>,
+    pub pin_failures: i64,
+    pub pin_locked_until: Option<i64>,
+}
+
+/// A person's credentials (the defaults when none were ever changed).
+pub async fn credentials(db: &Db, person_id: i64) -> sqlx::Result<Credentials> {
+    let row = sqlx::query("SELECT * FROM kiosk_credentials WHERE person_id = $1")
+        .bind(person_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(match row {
+        Some(r) => Credentials {
+            qr_version: r.get("qr_version"),
+            card_serial: r.get("card_serial"),
+            pin_hash: r.get("pin_hash"),
+            pin_failures: r.get("pin_failures"),
+            pin_locked_until: r.get("pin_locked_until"),
+        },
+        None => Credentials {
+            qr_version: 1,
+            card_serial: 1,
+            pin_hash: None,
+            pin_failures: 0,
+            pin_locked_until: None,
+        },
+    })
+}
+
+/// Writes a person's credentials row: `insert` holds the values of a first row,
+/// `update` what to change in an existing one.
+async fn upsert(db: &Db, person_id: i64, insert: (&str, &str), update: &str, value: Option<String>) -> sqlx::Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO kiosk_credentials (person_id, {}) VALUES ($1, {})
+         ON CONFLICT (person_id) DO UPDATE SET {update}",
+        insert.0, insert.1
+    ))
+    .bind(person_id)
+    .bind(value)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Revokes every QR code of the person (phone and card alike).
+pub async fn bump_qr_version(db: &Db, person_id: i64) -> sqlx::Result<()> {
+    upsert(db, person_id, ("qr_version, pin_hash", "2, $2"), "qr_version = kiosk_credentials.qr_version + 1", None).await
+}
+
+/// Revokes the printed card: the next card gets a new serial.
+pub async fn bump_card_serial(db: &Db, person_id: i64) -> sqlx::Result<()> {
+    upsert(db, person_id, ("card_serial, pin_hash", "2, $2"), "card_serial = kiosk_credentials.card_serial + 1", None).await
+}
+
+/// Sets (or with None clears) the PIN, and lifts any lockout.
+pub async fn set_pin(db: &Db, person_id: i64, hash: Option<String>) -> sqlx::Result<()> {
+    upsert(
+        db,
+        person_id,
+        ("pin_hash", "$2"),
+        "pin_hash = excluded.pin_hash, pin_failures = 0, pin_locked_until = NULL",
+        hash,
+    )
+    .await
+}
+
+/// Records a wrong PIN; locks PIN entry until `lock_until` once `max` failures are reached.
+pub async fn pin_failed(db: &Db, person_id: i64, max: i64, lock_until: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE kiosk_credentials SET pin_failures = pin_failures + 1,
+             pin_locked_until = CASE WHEN pin_failures + 1 >= $2 THEN $3 ELSE pin_locked_until END
+         WHERE person_id = $1",
+    )
+    .bind(person_id)
+    .bind(max)
+    .bind(lock_until)
+    .execute(&db.pool)
+    .await?;
+    sqlx::query("UPDATE kiosk_credentials SET pin_failures = 0 WHERE person_id = $1 AND pin_failures >= $2")
+        .bind(person_id)
+        .bind(max)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Forgets wrong PINs after a right one.
+pub async fn pin_ok(db: &Db, person_id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE kiosk_credentials SET pin_failures = 0, pin_locked_until = NULL WHERE person_id = $1")
+        .bind(person_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The person with this member number.
+pub async fn person_by_member(db: &Db, member: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM persons WHERE member_number = $1")
+        .bind(member)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// The person an active IC card belongs to.
+pub async fn person_by_card(db: &Db, card_hash: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT person_id FROM ic_cards WHERE card_hash = $1 AND revoked_at IS NULL")
+        .bind(card_hash)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// A person's name, and whether the account is active.
+pub async fn person(db: &Db, id: i64) -> sqlx::Result<Option<(String, bool)>> {
+    let row = sqlx::query("SELECT name, active FROM persons WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(|r| (r.get("name"), r.get::<i64, _>("active") != 0)))
+}
+
+/// The open presence session of a person at a site: (id, booking).
+pub async fn open_session(db: &Db, person_id: i64, site_id: i64) -> sqlx::Result<Option<(i64, Option<i64>)>> {
+    let row = sqlx::query(
+        "SELECT id, booking_id FROM presence_sessions WHERE person_id = $1 AND site_id = $2 AND checked_out_at IS NULL",
+    )
+    .bind(person_id)
+    .bind(site_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|r| (r.get("id"), r.get("booking_id"))))
+}
+
+/// When the person's last scan at the site that did something happened.
+pub async fn last_effective_scan(db: &Db, person_id: i64, site_id: i64, since: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT MAX(scanned_at) FROM scans WHERE person_id = $1 AND site_id = $2 AND scanned_at >= $3
+           AND result IN ('checked_in', 'checked_out')",
+    )
+    .bind(person_id)
+    .bind(site_id)
+    .bind(since)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// Opens a presence session; answers its id.
+pub async fn open(tx: &mut Tx, site_id: i64, person_id: i64, booking_id: Option<i64>, at: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO presence_sessions (site_id, person_id, booking_id, checked_in_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(site_id)
+    .bind(person_id)
+    .bind(booking_id)
+    .bind(at)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Closes a presence session; whether it was open.
+pub async fn close(tx: &mut Tx, session: i64, at: i64) -> sqlx::Result<bool> {
+    let r = sqlx::query("UPDATE presence_sessions SET checked_out_at = $1 WHERE id = $2 AND checked_out_at IS NULL")
+        .bind(at)
+        .bind(session)
+        .execute(&mut **tx)
+        .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// Seconds a person spent at a site in sessions that began in [from, to), counting an open
+/// one up to `now`.
+pub async fn seconds_present(db: &Db, person_id: i64, site_id: i64, from: i64, to: i64, now: i64) -> sqlx::Result<i64> {
+    let rows = sqlx::query(
+        "SELECT checked_in_at, checked_out_at FROM presence_sessions
+         WHERE person_id = $1 AND site_id = $2 AND checked_in_at >= $3 AND checked_in_at < $4",
+    )
+    .bind(person_id)
+    .bind(site_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.get::<Option<i64>, _>("checked_out_at").unwrap_or(now) - r.get::<i64, _>("checked_in_at"))
+        .sum())
+}
+
+/// Asks the caregivers to receive the person's children booked at the site now; answers
+/// their names.
+pub async fn request_dropoffs(tx: &mut Tx, person_id: i64, site_id: i64, now: i64) -> sqlx::Result<Vec<String>> {
+    let rows = sqlx::query(
+        "UPDATE childcare_bookings SET dropoff_requested_at = $1
+         WHERE site_id = $2 AND status = 'booked' AND starts_at - 1800 <= $1 AND ends_at > $1
+           AND child_id IN (SELECT child_id FROM child_guardians WHERE person_id = $3)
+         RETURNING child_id",
+    )
+    .bind(now)
+    .bind(site_id)
+    .bind(person_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut names = Vec::new();
+    for r in rows {
+        let name: String = sqlx::query_scalar("SELECT name FROM children WHERE id = $1")
+            .bind(r.get::<i64, _>("child_id"))
+            .fetch_one(&mut **tx)
+            .await?;
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Logs a scan.
+#[allow(clippy::too_many_arguments)]
+pub async fn log(db: &Db, device: i64, site: i64, person: Option<i64>, method: &str, result: &str, scanned_at: i64, received_at: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO scans (device_id, site_id, person_id, method, result, scanned_at, received_at, delayed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(device)
+    .bind(site)
+    .bind(person)
+    .bind(method)
+    .bind(result)
+    .bind(scanned_at)
+    .bind(received_at)
+    .bind(i64::from(received_at - scanned_at > 60))
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
