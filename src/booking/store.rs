@@ -287,7 +287,11 @@ pub async fn cancel(db: &Db, ids: &[i64], by: i64, now: i64) -> sqlx::Result<Vec
 }
 
 /// Marks a booking checked in, if it is still waiting; whether it was.
-pub async fn check_in<'e>(ex: impl sqlx::Executor<'e, Database = sqlx::Any>, id: i64, now: i64) -> sqlx::Result<bool> {
+pub async fn check_in<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    id: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
     let r = sqlx::query(
         "UPDATE bookings SET status = 'checked_in', checked_in_at = $1 WHERE id = $2 AND status = 'active'",
     )

@@ -45,7 +45,9 @@ pub fn parse(payload: &str) -> Option<Credential> {
             mac: mac.to_ascii_lowercase(),
         });
     }
-    if p.get(..4).is_some_and(|head| head.eq_ignore_ascii_case("pin:")) {
+    if p.get(..4)
+        .is_some_and(|head| head.eq_ignore_ascii_case("pin:"))
+    {
         let (member, pin) = p[4..].split_once(':')?;
         return Some(Credential::Pin {
             member: member.trim().to_string(),
@@ -92,14 +94,35 @@ pub enum QrRefusal {
 }
 
 /// Checks a QR credential against the person's current version and card serial.
-pub fn verify(secret: &[u8], c: &Credential, now: i64, version: i64, card_serial: i64) -> Result<i64, QrRefusal> {
-    let Credential::Qr { person, version: v, card, n, mac: m } = c else {
+pub fn verify(
+    secret: &[u8],
+    c: &Credential,
+    now: i64,
+    version: i64,
+    card_serial: i64,
+) -> Result<i64, QrRefusal> {
+    let Credential::Qr {
+        person,
+        version: v,
+        card,
+        n,
+        mac: m,
+    } = c
+    else {
         return Err(QrRefusal::Forged);
     };
     let expected = sign(secret, *person, *v, *card, *n);
-    let given = format!("KADO1.{person}.{v}.{}{n}.{m}", if *card { 'c' } else { 'r' });
+    let given = format!(
+        "KADO1.{person}.{v}.{}{n}.{m}",
+        if *card { 'c' } else { 'r' }
+    );
     // Compare in constant time: the MAC is a secret until it matches.
-    let same = expected.len() == given.len() && expected.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+    let same = expected.len() == given.len()
+        && expected
+            .bytes()
+            .zip(given.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
     if !same {
         return Err(QrRefusal::Forged);
     }
@@ -130,8 +153,15 @@ mod tests {
         let code = sign(SECRET, 42, 3, false, window(now));
         let c = parse(&code).unwrap();
         assert_eq!(verify(SECRET, &c, now, 3, 1), Ok(42));
-        assert_eq!(verify(SECRET, &c, now + WINDOW_SECS, 3, 1), Ok(42), "previous window");
-        assert_eq!(verify(SECRET, &c, now + 2 * WINDOW_SECS, 3, 1), Err(QrRefusal::Expired));
+        assert_eq!(
+            verify(SECRET, &c, now + WINDOW_SECS, 3, 1),
+            Ok(42),
+            "previous window"
+        );
+        assert_eq!(
+            verify(SECRET, &c, now + 2 * WINDOW_SECS, 3, 1),
+            Err(QrRefusal::Expired)
+        );
         assert_eq!(verify(SECRET, &c, now, 4, 1), Err(QrRefusal::Revoked));
     }
 
@@ -139,13 +169,22 @@ mod tests {
     fn forged_and_tampered_codes() {
         let now = 1_800_000_000;
         let code = sign(SECRET, 42, 3, false, window(now));
-        assert_eq!(verify(b"other secret", &parse(&code).unwrap(), now, 3, 1), Err(QrRefusal::Forged));
+        assert_eq!(
+            verify(b"other secret", &parse(&code).unwrap(), now, 3, 1),
+            Err(QrRefusal::Forged)
+        );
         let tampered = code.replacen("KADO1.42.", "KADO1.43.", 1);
-        assert_eq!(verify(SECRET, &parse(&tampered).unwrap(), now, 3, 1), Err(QrRefusal::Forged));
+        assert_eq!(
+            verify(SECRET, &parse(&tampered).unwrap(), now, 3, 1),
+            Err(QrRefusal::Forged)
+        );
         let mut flipped = code.clone();
         let last = flipped.pop().unwrap();
         flipped.push(if last == '0' { '1' } else { '0' });
-        assert_eq!(verify(SECRET, &parse(&flipped).unwrap(), now, 3, 1), Err(QrRefusal::Forged));
+        assert_eq!(
+            verify(SECRET, &parse(&flipped).unwrap(), now, 3, 1),
+            Err(QrRefusal::Forged)
+        );
     }
 
     #[test]
@@ -154,16 +193,41 @@ mod tests {
         let c = parse(&card).unwrap();
         assert_eq!(verify(SECRET, &c, 0, 1, 2), Ok(7));
         assert_eq!(verify(SECRET, &c, 9_999_999_999, 1, 2), Ok(7), "no expiry");
-        assert_eq!(verify(SECRET, &c, 0, 1, 3), Err(QrRefusal::Revoked), "a new card was printed");
+        assert_eq!(
+            verify(SECRET, &c, 0, 1, 3),
+            Err(QrRefusal::Revoked),
+            "a new card was printed"
+        );
     }
 
     #[test]
     fn payloads() {
-        assert_eq!(parse("PIN:K-0001:1234"), Some(Credential::Pin { member: "K-0001".into(), pin: "1234".into() }));
+        assert_eq!(
+            parse("PIN:K-0001:1234"),
+            Some(Credential::Pin {
+                member: "K-0001".into(),
+                pin: "1234".into()
+            })
+        );
         assert_eq!(parse("pin:K-0001:1234"), parse("PIN:K-0001:1234"));
-        assert_eq!(parse("0123456789abcdef"), Some(Credential::Card("0123456789ABCDEF".into())));
-        assert_eq!(parse("04:A2:3B:7C"), Some(Credential::Card("04A23B7C".into())));
-        for junk in ["", "hello", "KADO1.x.1.r1.ab", "KADO1.1.1.z1.ab", "KADO1.1.1", "PIN:", "12345", "ｐｉｎ"] {
+        assert_eq!(
+            parse("0123456789abcdef"),
+            Some(Credential::Card("0123456789ABCDEF".into()))
+        );
+        assert_eq!(
+            parse("04:A2:3B:7C"),
+            Some(Credential::Card("04A23B7C".into()))
+        );
+        for junk in [
+            "",
+            "hello",
+            "KADO1.x.1.r1.ab",
+            "KADO1.1.1.z1.ab",
+            "KADO1.1.1",
+            "PIN:",
+            "12345",
+            "ｐｉｎ",
+        ] {
             assert_eq!(parse(junk), None, "{junk:?}");
         }
         assert_ne!(card_hash(SECRET, "04a23b7c"), card_hash(b"x", "04A23B7C"));

@@ -45,14 +45,28 @@ pub struct ScanRequest {
               (status = 409, description = "kiosk.child_in_room, kiosk.site_closed, kiosk.no_booking"),
               (status = 403, description = "kiosk.expired_code, kiosk.revoked_code, kiosk.not_this_site")),
     security(("kiosk_token" = [])))]
-async fn scan(State(st): State<AppState>, device: KioskDevice, Json(req): Json<ScanRequest>) -> ApiResult<Json<ScanResult>> {
+async fn scan(
+    State(st): State<AppState>,
+    device: KioskDevice,
+    Json(req): Json<ScanRequest>,
+) -> ApiResult<Json<ScanResult>> {
     if req.credential.len() > 200 {
-        return Err(invalid("credential", "validation.too_long", Text::new("長すぎます。", "Too long.")));
+        return Err(invalid(
+            "credential",
+            "validation.too_long",
+            Text::new("長すぎます。", "Too long."),
+        ));
     }
     let at = match &req.scanned_at {
         Some(t) => Some(
             chrono::DateTime::parse_from_rfc3339(t)
-                .map_err(|_| invalid("scanned_at", "validation.bad_time", Text::new("時刻の形式が正しくありません。", "Not an RFC 3339 time.")))?
+                .map_err(|_| {
+                    invalid(
+                        "scanned_at",
+                        "validation.bad_time",
+                        Text::new("時刻の形式が正しくありません。", "Not an RFC 3339 time."),
+                    )
+                })?
                 .with_timezone(&chrono::Utc),
         ),
         None => None,
@@ -74,13 +88,19 @@ async fn decode(_device: KioskDevice, body: Bytes) -> ApiResult<Json<Decoded>> {
         ApiError::client(
             StatusCode::UNPROCESSABLE_ENTITY,
             "kiosk.no_code",
-            Text::new("QRコードが読み取れませんでした。", "No QR code could be read."),
+            Text::new(
+                "QRコードが読み取れませんでした。",
+                "No QR code could be read.",
+            ),
         )
     };
     let payload = tokio::task::spawn_blocking(move || -> Option<String> {
         let img = image::load_from_memory(&body).ok()?.to_luma8();
         let mut prepared = rqrr::PreparedImage::prepare(img);
-        prepared.detect_grids().iter().find_map(|g| g.decode().ok().map(|(_, text)| text))
+        prepared
+            .detect_grids()
+            .iter()
+            .find_map(|g| g.decode().ok().map(|(_, text)| text))
     })
     .await
     .map_err(anyhow::Error::from)?
@@ -118,7 +138,9 @@ async fn my_qr(State(st): State<AppState>, who: Principal) -> ApiResult<Json<MyQ
         payload,
         svg,
         window_secs: credential::WINDOW_SECS,
-        expires_at: chrono::DateTime::from_timestamp(expires, 0).unwrap_or_default().to_rfc3339(),
+        expires_at: chrono::DateTime::from_timestamp(expires, 0)
+            .unwrap_or_default()
+            .to_rfc3339(),
     }))
 }
 
@@ -138,7 +160,11 @@ pub struct PinRequest {
 
 /// Sets my kiosk PIN (typed with my member number).
 #[utoipa::path(put, path = "/api/v1/me/pin", tag = "kiosk", request_body = PinRequest, responses((status = 204), (status = 422)))]
-async fn set_my_pin(State(st): State<AppState>, who: Principal, Json(req): Json<PinRequest>) -> ApiResult<StatusCode> {
+async fn set_my_pin(
+    State(st): State<AppState>,
+    who: Principal,
+    Json(req): Json<PinRequest>,
+) -> ApiResult<StatusCode> {
     let mut v = Validator::new();
     v.check(
         (4..=6).contains(&req.pin.len()) && req.pin.bytes().all(|b| b.is_ascii_digit()),
@@ -146,19 +172,25 @@ async fn set_my_pin(State(st): State<AppState>, who: Principal, Json(req): Json<
         "kiosk.bad_pin",
         Text::new("PINは4〜6桁の数字です。", "A PIN is 4 to 6 digits."),
     );
-    let has_member: Option<String> = sqlx::query_scalar("SELECT member_number FROM persons WHERE id = $1")
-        .bind(who.id)
-        .fetch_one(&st.db.pool)
-        .await?;
+    let has_member: Option<String> =
+        sqlx::query_scalar("SELECT member_number FROM persons WHERE id = $1")
+            .bind(who.id)
+            .fetch_one(&st.db.pool)
+            .await?;
     v.check(
         has_member.is_some(),
         "pin",
         "kiosk.no_member_number",
-        Text::new("会員番号がないためPINは使えません。", "Without a member number a PIN cannot be used."),
+        Text::new(
+            "会員番号がないためPINは使えません。",
+            "Without a member number a PIN cannot be used.",
+        ),
     );
     v.finish()?;
     let pin = req.pin;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pin)).await.map_err(anyhow::Error::from)??;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&pin))
+        .await
+        .map_err(anyhow::Error::from)??;
     store::set_pin(&st.db, who.id, Some(hash)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -169,7 +201,11 @@ async fn staff_for(st: &AppState, who: &Principal, person: i64) -> ApiResult<()>
     if grants.is_empty() && store::person(&st.db, person).await?.is_none() {
         return Err(ApiError::not_found("利用者", "Person"));
     }
-    if who.is_admin || grants.iter().any(|g| g.role == Role::Worker && who.has(g.site_id, &[Role::Reception, Role::Director])) {
+    if who.is_admin
+        || grants.iter().any(|g| {
+            g.role == Role::Worker && who.has(g.site_id, &[Role::Reception, Role::Director])
+        })
+    {
         Ok(())
     } else {
         Err(ApiError::forbidden())
@@ -189,7 +225,11 @@ pub struct Card {
 /// A person's IC cards (reception and directors).
 #[utoipa::path(get, path = "/api/v1/persons/{id}/ic-cards", tag = "kiosk", params(("id" = i64, Path)),
     responses((status = 200, body = [Card])))]
-async fn list_cards(State(st): State<AppState>, who: Principal, Path(person): Path<i64>) -> ApiResult<Json<Vec<Card>>> {
+async fn list_cards(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(person): Path<i64>,
+) -> ApiResult<Json<Vec<Card>>> {
     staff_for(&st, &who, person).await?;
     let rows = sqlx::query("SELECT * FROM ic_cards WHERE person_id = $1 ORDER BY id")
         .bind(person)
@@ -220,10 +260,22 @@ pub struct NewCard {
 /// Registers an IC card to a person (reception and directors).
 #[utoipa::path(post, path = "/api/v1/persons/{id}/ic-cards", tag = "kiosk", params(("id" = i64, Path)), request_body = NewCard,
     responses((status = 201, body = Card), (status = 422)))]
-async fn add_card(State(st): State<AppState>, who: Principal, Path(person): Path<i64>, Json(req): Json<NewCard>) -> ApiResult<(StatusCode, Json<Card>)> {
+async fn add_card(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(person): Path<i64>,
+    Json(req): Json<NewCard>,
+) -> ApiResult<(StatusCode, Json<Card>)> {
     staff_for(&st, &who, person).await?;
     let Some(credential::Credential::Card(uid)) = credential::parse(&req.uid) else {
-        return Err(invalid("uid", "kiosk.bad_card_id", Text::new("カードIDは8〜32桁の16進数です。", "A card id is 8 to 32 hex digits.")));
+        return Err(invalid(
+            "uid",
+            "kiosk.bad_card_id",
+            Text::new(
+                "カードIDは8〜32桁の16進数です。",
+                "A card id is 8 to 32 hex digits.",
+            ),
+        ));
     };
     let mut v = Validator::new();
     v.text("label", &req.label, 0, 50);
@@ -245,13 +297,23 @@ async fn add_card(State(st): State<AppState>, who: Principal, Path(person): Path
         })?;
     Ok((
         StatusCode::CREATED,
-        Json(Card { id, person_id: person, label: req.label.trim().into(), created_at: now, revoked: false }),
+        Json(Card {
+            id,
+            person_id: person,
+            label: req.label.trim().into(),
+            created_at: now,
+            revoked: false,
+        }),
     ))
 }
 
 /// Revokes an IC card (reception and directors).
 #[utoipa::path(post, path = "/api/v1/ic-cards/{id}/revoke", tag = "kiosk", params(("id" = i64, Path)), responses((status = 204), (status = 404)))]
-async fn revoke_card(State(st): State<AppState>, who: Principal, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn revoke_card(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     let person: i64 = sqlx::query_scalar("SELECT person_id FROM ic_cards WHERE id = $1")
         .bind(id)
         .fetch_optional(&st.db.pool)
@@ -270,10 +332,20 @@ async fn revoke_card(State(st): State<AppState>, who: Principal, Path(id): Path<
 /// new card is printed after a revoke.
 #[utoipa::path(get, path = "/api/v1/persons/{id}/qr-card", tag = "kiosk", params(("id" = i64, Path)),
     responses((status = 200, description = "image/png")))]
-async fn qr_card(State(st): State<AppState>, who: Principal, Path(person): Path<i64>) -> ApiResult<Response> {
+async fn qr_card(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(person): Path<i64>,
+) -> ApiResult<Response> {
     staff_for(&st, &who, person).await?;
     let creds = store::credentials(&st.db, person).await?;
-    let payload = credential::sign(&st.secret, person, creds.qr_version, true, creds.card_serial);
+    let payload = credential::sign(
+        &st.secret,
+        person,
+        creds.qr_version,
+        true,
+        creds.card_serial,
+    );
     let png = png_of(&payload)?;
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }
@@ -281,15 +353,23 @@ async fn qr_card(State(st): State<AppState>, who: Principal, Path(person): Path<
 /// A QR code as a PNG image.
 pub fn png_of(payload: &str) -> ApiResult<Vec<u8>> {
     let code = qrcode::QrCode::new(payload.as_bytes()).map_err(anyhow::Error::from)?;
-    let img = code.render::<image::Luma<u8>>().min_dimensions(300, 300).build();
+    let img = code
+        .render::<image::Luma<u8>>()
+        .min_dimensions(300, 300)
+        .build();
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).map_err(anyhow::Error::from)?;
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .map_err(anyhow::Error::from)?;
     Ok(out.into_inner())
 }
 
 /// Revokes a member's printed card; the next one printed gets a new code.
 #[utoipa::path(post, path = "/api/v1/persons/{id}/qr-card/revoke", tag = "kiosk", params(("id" = i64, Path)), responses((status = 204)))]
-async fn revoke_qr_card(State(st): State<AppState>, who: Principal, Path(person): Path<i64>) -> ApiResult<StatusCode> {
+async fn revoke_qr_card(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(person): Path<i64>,
+) -> ApiResult<StatusCode> {
     staff_for(&st, &who, person).await?;
     store::bump_card_serial(&st.db, person).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -297,7 +377,11 @@ async fn revoke_qr_card(State(st): State<AppState>, who: Principal, Path(person)
 
 /// Clears a member's PIN and lockout, so they can choose a new one (reception and directors).
 #[utoipa::path(post, path = "/api/v1/persons/{id}/pin/reset", tag = "kiosk", params(("id" = i64, Path)), responses((status = 204)))]
-async fn reset_pin(State(st): State<AppState>, who: Principal, Path(person): Path<i64>) -> ApiResult<StatusCode> {
+async fn reset_pin(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(person): Path<i64>,
+) -> ApiResult<StatusCode> {
     staff_for(&st, &who, person).await?;
     store::set_pin(&st.db, person, None).await?;
     Ok(StatusCode::NO_CONTENT)

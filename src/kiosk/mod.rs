@@ -85,16 +85,18 @@ async fn identify(st: &AppState, c: &Credential, now: i64) -> ApiResult<i64> {
                 ),
             })
         }
-        Credential::Card(uid) => store::person_by_card(&st.db, &credential::card_hash(&st.secret, uid))
-            .await?
-            .ok_or_else(|| {
-                refuse(
-                    StatusCode::NOT_FOUND,
-                    "kiosk.unknown_card",
-                    "このカードは登録されていません。受付にお声がけください。".into(),
-                    "This card is not registered. Please ask at reception.".into(),
-                )
-            }),
+        Credential::Card(uid) => {
+            store::person_by_card(&st.db, &credential::card_hash(&st.secret, uid))
+                .await?
+                .ok_or_else(|| {
+                    refuse(
+                        StatusCode::NOT_FOUND,
+                        "kiosk.unknown_card",
+                        "このカードは登録されていません。受付にお声がけください。".into(),
+                        "This card is not registered. Please ask at reception.".into(),
+                    )
+                })
+        }
         Credential::Pin { member, pin } => {
             let wrong = || {
                 refuse(
@@ -140,10 +142,20 @@ fn hm(secs: i64) -> (i64, i64) {
 
 /// Handles one scan at a kiosk: identifies the person, decides, acts, logs. `scanned_at` is
 /// the time an offline kiosk kept with the scan.
-pub async fn scan(st: &AppState, device: &KioskDevice, payload: &str, scanned_at: Option<DateTime<Utc>>) -> ApiResult<ScanResult> {
+pub async fn scan(
+    st: &AppState,
+    device: &KioskDevice,
+    payload: &str,
+    scanned_at: Option<DateTime<Utc>>,
+) -> ApiResult<ScanResult> {
     let received = st.clock.now();
     let at = match scanned_at {
-        Some(t) if t <= received + Duration::seconds(60) && t >= received - Duration::seconds(MAX_DELAY_SECS) => t,
+        Some(t)
+            if t <= received + Duration::seconds(60)
+                && t >= received - Duration::seconds(MAX_DELAY_SECS) =>
+        {
+            t
+        }
         Some(_) => {
             return Err(refuse(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -168,13 +180,28 @@ pub async fn scan(st: &AppState, device: &KioskDevice, payload: &str, scanned_at
         Err(ApiError::Client { code, .. }) => (None, code.to_string()),
         Err(ApiError::Internal(_)) => (None, "internal".into()),
     };
-    store::log(&st.db, device.id, device.site_id, person_id, method(&cred), &code, at.timestamp(), received.timestamp()).await?;
+    store::log(
+        &st.db,
+        device.id,
+        device.site_id,
+        person_id,
+        method(&cred),
+        &code,
+        at.timestamp(),
+        received.timestamp(),
+    )
+    .await?;
     let (_, mut r) = result?;
     r.delayed = received - at > Duration::seconds(60);
     Ok(r)
 }
 
-async fn act(st: &AppState, device: &KioskDevice, person: i64, at: DateTime<Utc>) -> ApiResult<ScanResult> {
+async fn act(
+    st: &AppState,
+    device: &KioskDevice,
+    person: i64,
+    at: DateTime<Utc>,
+) -> ApiResult<ScanResult> {
     let lang = Lang::current();
     let (name, active) = store::person(&st.db, person).await?.ok_or_else(unknown)?;
     if !active {
@@ -183,7 +210,10 @@ async fn act(st: &AppState, device: &KioskDevice, person: i64, at: DateTime<Utc>
     let site = device.site_id;
     let ctx = SiteContext::load(st, site).await?;
     let now = at.timestamp();
-    let (day_from, day_to) = day_bounds(&ctx.schedule, at.with_timezone(&ctx.schedule.tz).date_naive());
+    let (day_from, day_to) = day_bounds(
+        &ctx.schedule,
+        at.with_timezone(&ctx.schedule.tz).date_naive(),
+    );
     let bookings = booking::store::of_person(&st.db, person, day_from, day_to).await?;
     let session = store::open_session(&st.db, person, site).await?;
     let last = store::last_effective_scan(&st.db, person, site, now - rules::REPEAT_SECS).await?;
@@ -201,7 +231,12 @@ async fn act(st: &AppState, device: &KioskDevice, person: i64, at: DateTime<Utc>
             .filter_map(|b| {
                 let s = DateTime::parse_from_rfc3339(&b.starts_at).ok()?.timestamp();
                 let e = DateTime::parse_from_rfc3339(&b.ends_at).ok()?.timestamp();
-                Some(Slot { id: b.id, starts: s, ends: e, checked_in: b.status == "checked_in" })
+                Some(Slot {
+                    id: b.id,
+                    starts: s,
+                    ends: e,
+                    checked_in: b.status == "checked_in",
+                })
             })
             .collect(),
         early_secs: ctx.site.check_in_early_minutes * 60,
@@ -219,9 +254,23 @@ async fn act(st: &AppState, device: &KioskDevice, person: i64, at: DateTime<Utc>
     };
     match rules::decide(&situation) {
         Decision::Repeat { inside } => Ok(if inside {
-            result("already_in", lang.pick(&format!("{name}さん、チェックイン済みです。"), &format!("{name}, you are checked in.")).into())
+            result(
+                "already_in",
+                lang.pick(
+                    &format!("{name}さん、チェックイン済みです。"),
+                    &format!("{name}, you are checked in."),
+                )
+                .into(),
+            )
         } else {
-            result("already_out", lang.pick(&format!("{name}さん、チェックアウト済みです。"), &format!("{name}, you are checked out.")).into())
+            result(
+                "already_out",
+                lang.pick(
+                    &format!("{name}さん、チェックアウト済みです。"),
+                    &format!("{name}, you are checked out."),
+                )
+                .into(),
+            )
         }),
         Decision::Refuse(r) => Err(match r {
             Refusal::SiteClosed => refuse(
@@ -245,8 +294,14 @@ async fn act(st: &AppState, device: &KioskDevice, person: i64, at: DateTime<Utc>
             Refusal::ChildrenInRoom(names) => refuse(
                 StatusCode::CONFLICT,
                 "kiosk.child_in_room",
-                format!("お子さま({})がまだ託児室にいます。先にお迎えをお願いします。", names.join("、")),
-                format!("Your child ({}) is still in the childcare room: please pick them up first.", names.join(", ")),
+                format!(
+                    "お子さま({})がまだ託児室にいます。先にお迎えをお願いします。",
+                    names.join("、")
+                ),
+                format!(
+                    "Your child ({}) is still in the childcare room: please pick them up first.",
+                    names.join(", ")
+                ),
             ),
         }),
         Decision::CheckIn { booking } => {
@@ -256,24 +311,37 @@ async fn act(st: &AppState, device: &KioskDevice, person: i64, at: DateTime<Utc>
                 None => walk_in(st, &ctx, &mut tx, person, at).await?,
             };
             booking::store::check_in(&mut *tx, booking_id, now).await?;
-            store::open(&mut tx, site, person, Some(booking_id), now).await.map_err(|e| {
-                // Two kiosks reading the same person at once: the second finds them inside.
-                match crate::db::violated_constraint(&e).as_deref() {
-                    Some("presence_sessions_person_id_key" | "presence_open") => {
-                        ApiError::conflict("kiosk.already_in", Text::new("チェックイン済みです。", "Already checked in."))
+            store::open(&mut tx, site, person, Some(booking_id), now)
+                .await
+                .map_err(|e| {
+                    // Two kiosks reading the same person at once: the second finds them inside.
+                    match crate::db::violated_constraint(&e).as_deref() {
+                        Some("presence_sessions_person_id_key" | "presence_open") => {
+                            ApiError::conflict(
+                                "kiosk.already_in",
+                                Text::new("チェックイン済みです。", "Already checked in."),
+                            )
+                        }
+                        _ => e.into(),
                     }
-                    _ => e.into(),
-                }
-            })?;
+                })?;
             let children = store::request_dropoffs(&mut tx, person, site, now).await?;
             tx.commit().await?;
-            let space = booking::store::get(&st.db, booking_id).await?.map(|b| b.space_name);
+            let space = booking::store::get(&st.db, booking_id)
+                .await?
+                .map(|b| b.space_name);
             let desk = space.clone().unwrap_or_default();
             let mut ja = format!("{name}さん、チェックインしました。席: {desk}");
             let mut en = format!("Checked in, {name}. Your place: {desk}");
             if !children.is_empty() {
-                ja.push_str(&format!("。{}を保育士にお預けください。", children.join("、")));
-                en.push_str(&format!(". Please hand {} to the caregiver.", children.join(", ")));
+                ja.push_str(&format!(
+                    "。{}を保育士にお預けください。",
+                    children.join("、")
+                ));
+                en.push_str(&format!(
+                    ". Please hand {} to the caregiver.",
+                    children.join(", ")
+                ));
             }
             Ok(ScanResult {
                 space,
@@ -306,10 +374,21 @@ async fn act(st: &AppState, device: &KioskDevice, person: i64, at: DateTime<Utc>
 }
 
 /// A walk-in: any free desk from this quarter hour to closing (within the daily limit).
-async fn walk_in(st: &AppState, ctx: &SiteContext, tx: &mut crate::db::Tx, person: i64, at: DateTime<Utc>) -> ApiResult<i64> {
+async fn walk_in(
+    st: &AppState,
+    ctx: &SiteContext,
+    tx: &mut crate::db::Tx,
+    person: i64,
+    at: DateTime<Utc>,
+) -> ApiResult<i64> {
     let local = at.with_timezone(&ctx.schedule.tz);
     let hours = ctx.schedule.day(local.date_naive()).hours.ok_or_else(|| {
-        refuse(StatusCode::CONFLICT, "kiosk.site_closed", "ただいま閉館中です。".into(), "The site is closed now.".into())
+        refuse(
+            StatusCode::CONFLICT,
+            "kiosk.site_closed",
+            "ただいま閉館中です。".into(),
+            "The site is closed now.".into(),
+        )
     })?;
     let quarter = 15 * 60;
     let start = at.timestamp() - at.timestamp().rem_euclid(quarter);
@@ -318,12 +397,28 @@ async fn walk_in(st: &AppState, ctx: &SiteContext, tx: &mut crate::db::Tx, perso
         .timestamp();
     let end = close.min(start + ctx.policy.max_minutes_per_day * 60);
     if end <= start {
-        return Err(refuse(StatusCode::CONFLICT, "kiosk.site_closed", "ただいま閉館中です。".into(), "The site is closed now.".into()));
+        return Err(refuse(
+            StatusCode::CONFLICT,
+            "kiosk.site_closed",
+            "ただいま閉館中です。".into(),
+            "The site is closed now.".into(),
+        ));
     }
     let from = DateTime::from_timestamp(start, 0).unwrap_or(at);
     let to = DateTime::from_timestamp(end, 0).unwrap_or(at);
     let spaces = crate::sites::store::spaces(&st.db, ctx.site.id).await?;
     booking::store::lock_person(tx, person).await?;
-    let made = booking::book(tx, ctx, &Target::AnyDesk(vec![]), person, person, None, (from, to), at, &spaces).await?;
+    let made = booking::book(
+        tx,
+        ctx,
+        &Target::AnyDesk(vec![]),
+        person,
+        person,
+        None,
+        (from, to),
+        at,
+        &spaces,
+    )
+    .await?;
     Ok(made.id)
 }

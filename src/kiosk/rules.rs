@@ -33,11 +33,17 @@ pub struct Situation {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
     /// Check in, against a booking (its no-show release stops), or as a walk-in.
-    CheckIn { booking: Option<i64> },
+    CheckIn {
+        booking: Option<i64>,
+    },
     /// Close the presence session; trim the booking it used.
-    CheckOut { session: i64 },
+    CheckOut {
+        session: i64,
+    },
     /// A second scan within a minute: show where the person is, change nothing.
-    Repeat { inside: bool },
+    Repeat {
+        inside: bool,
+    },
     Refuse(Refusal),
 }
 
@@ -58,8 +64,12 @@ pub const REPEAT_SECS: i64 = 60;
 
 /// Decides what a scan does.
 pub fn decide(s: &Situation) -> Decision {
-    if s.last_scan_ago.is_some_and(|ago| (0..REPEAT_SECS).contains(&ago)) {
-        return Decision::Repeat { inside: s.inside.is_some() };
+    if s.last_scan_ago
+        .is_some_and(|ago| (0..REPEAT_SECS).contains(&ago))
+    {
+        return Decision::Repeat {
+            inside: s.inside.is_some(),
+        };
     }
     if let Some(session) = s.inside {
         if !s.children_in_room.is_empty() {
@@ -75,7 +85,9 @@ pub fn decide(s: &Situation) -> Decision {
         .iter()
         .find(|b| !b.checked_in && b.starts - s.early_secs <= s.now && s.now < b.ends);
     if let Some(b) = covering {
-        return Decision::CheckIn { booking: Some(b.id) };
+        return Decision::CheckIn {
+            booking: Some(b.id),
+        };
     }
     if !s.works_here {
         return Decision::Refuse(Refusal::NotThisSite);
@@ -105,28 +117,153 @@ mod tests {
     }
 
     fn slot(id: i64, starts: i64, ends: i64) -> Slot {
-        Slot { id, starts, ends, checked_in: false }
+        Slot {
+            id,
+            starts,
+            ends,
+            checked_in: false,
+        }
     }
 
     #[test]
     fn decision_table() {
         let cases: Vec<(&str, Situation, Decision)> = vec![
-            ("booking covering now", Situation { bookings: vec![slot(1, NINE - 600, NINE + 3600)], ..base() }, Decision::CheckIn { booking: Some(1) }),
-            ("within the early margin", Situation { bookings: vec![slot(2, NINE + 900, NINE + 3600)], ..base() }, Decision::CheckIn { booking: Some(2) }),
-            ("too early: walk-in instead", Situation { bookings: vec![slot(3, NINE + 901, NINE + 3600)], ..base() }, Decision::CheckIn { booking: None }),
-            ("booking already ended", Situation { bookings: vec![slot(4, NINE - 7200, NINE)], allow_walk_in: false, ..base() }, Decision::Refuse(Refusal::NoBooking)),
-            ("no booking, walk-ins allowed", base(), Decision::CheckIn { booking: None }),
-            ("no booking, no walk-ins", Situation { allow_walk_in: false, ..base() }, Decision::Refuse(Refusal::NoBooking)),
-            ("closed site", Situation { site_open: false, bookings: vec![slot(1, NINE, NINE + 60)], ..base() }, Decision::Refuse(Refusal::SiteClosed)),
-            ("another site's worker, no booking", Situation { works_here: false, ..base() }, Decision::Refuse(Refusal::NotThisSite)),
-            ("another site's worker with a booking here", Situation { works_here: false, bookings: vec![slot(5, NINE, NINE + 60)], ..base() }, Decision::CheckIn { booking: Some(5) }),
-            ("inside: check out", Situation { inside: Some(9), ..base() }, Decision::CheckOut { session: 9 }),
-            ("inside after closing: still check out", Situation { inside: Some(9), site_open: false, ..base() }, Decision::CheckOut { session: 9 }),
-            ("child still in the room", Situation { inside: Some(9), children_in_room: vec!["春翔".into()], ..base() }, Decision::Refuse(Refusal::ChildrenInRoom(vec!["春翔".into()]))),
-            ("second scan within a minute, inside", Situation { inside: Some(9), last_scan_ago: Some(59), ..base() }, Decision::Repeat { inside: true }),
-            ("second scan within a minute, outside", Situation { last_scan_ago: Some(0), ..base() }, Decision::Repeat { inside: false }),
-            ("a minute later it toggles", Situation { inside: Some(9), last_scan_ago: Some(60), ..base() }, Decision::CheckOut { session: 9 }),
-            ("a checked-in booking is not used twice", Situation { bookings: vec![Slot { checked_in: true, ..slot(6, NINE - 60, NINE + 60) }], allow_walk_in: false, ..base() }, Decision::Refuse(Refusal::NoBooking)),
+            (
+                "booking covering now",
+                Situation {
+                    bookings: vec![slot(1, NINE - 600, NINE + 3600)],
+                    ..base()
+                },
+                Decision::CheckIn { booking: Some(1) },
+            ),
+            (
+                "within the early margin",
+                Situation {
+                    bookings: vec![slot(2, NINE + 900, NINE + 3600)],
+                    ..base()
+                },
+                Decision::CheckIn { booking: Some(2) },
+            ),
+            (
+                "too early: walk-in instead",
+                Situation {
+                    bookings: vec![slot(3, NINE + 901, NINE + 3600)],
+                    ..base()
+                },
+                Decision::CheckIn { booking: None },
+            ),
+            (
+                "booking already ended",
+                Situation {
+                    bookings: vec![slot(4, NINE - 7200, NINE)],
+                    allow_walk_in: false,
+                    ..base()
+                },
+                Decision::Refuse(Refusal::NoBooking),
+            ),
+            (
+                "no booking, walk-ins allowed",
+                base(),
+                Decision::CheckIn { booking: None },
+            ),
+            (
+                "no booking, no walk-ins",
+                Situation {
+                    allow_walk_in: false,
+                    ..base()
+                },
+                Decision::Refuse(Refusal::NoBooking),
+            ),
+            (
+                "closed site",
+                Situation {
+                    site_open: false,
+                    bookings: vec![slot(1, NINE, NINE + 60)],
+                    ..base()
+                },
+                Decision::Refuse(Refusal::SiteClosed),
+            ),
+            (
+                "another site's worker, no booking",
+                Situation {
+                    works_here: false,
+                    ..base()
+                },
+                Decision::Refuse(Refusal::NotThisSite),
+            ),
+            (
+                "another site's worker with a booking here",
+                Situation {
+                    works_here: false,
+                    bookings: vec![slot(5, NINE, NINE + 60)],
+                    ..base()
+                },
+                Decision::CheckIn { booking: Some(5) },
+            ),
+            (
+                "inside: check out",
+                Situation {
+                    inside: Some(9),
+                    ..base()
+                },
+                Decision::CheckOut { session: 9 },
+            ),
+            (
+                "inside after closing: still check out",
+                Situation {
+                    inside: Some(9),
+                    site_open: false,
+                    ..base()
+                },
+                Decision::CheckOut { session: 9 },
+            ),
+            (
+                "child still in the room",
+                Situation {
+                    inside: Some(9),
+                    children_in_room: vec!["春翔".into()],
+                    ..base()
+                },
+                Decision::Refuse(Refusal::ChildrenInRoom(vec!["春翔".into()])),
+            ),
+            (
+                "second scan within a minute, inside",
+                Situation {
+                    inside: Some(9),
+                    last_scan_ago: Some(59),
+                    ..base()
+                },
+                Decision::Repeat { inside: true },
+            ),
+            (
+                "second scan within a minute, outside",
+                Situation {
+                    last_scan_ago: Some(0),
+                    ..base()
+                },
+                Decision::Repeat { inside: false },
+            ),
+            (
+                "a minute later it toggles",
+                Situation {
+                    inside: Some(9),
+                    last_scan_ago: Some(60),
+                    ..base()
+                },
+                Decision::CheckOut { session: 9 },
+            ),
+            (
+                "a checked-in booking is not used twice",
+                Situation {
+                    bookings: vec![Slot {
+                        checked_in: true,
+                        ..slot(6, NINE - 60, NINE + 60)
+                    }],
+                    allow_walk_in: false,
+                    ..base()
+                },
+                Decision::Refuse(Refusal::NoBooking),
+            ),
         ];
         for (name, situation, want) in cases {
             assert_eq!(decide(&situation), want, "{name}");

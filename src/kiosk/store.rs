@@ -39,7 +39,13 @@ pub async fn credentials(db: &Db, person_id: i64) -> sqlx::Result<Credentials> {
 
 /// Writes a person's credentials row: `insert` holds the values of a first row,
 /// `update` what to change in an existing one.
-async fn upsert(db: &Db, person_id: i64, insert: (&str, &str), update: &str, value: Option<String>) -> sqlx::Result<()> {
+async fn upsert(
+    db: &Db,
+    person_id: i64,
+    insert: (&str, &str),
+    update: &str,
+    value: Option<String>,
+) -> sqlx::Result<()> {
     sqlx::query(&format!(
         "INSERT INTO kiosk_credentials (person_id, {}) VALUES ($1, {})
          ON CONFLICT (person_id) DO UPDATE SET {update}",
@@ -54,12 +60,26 @@ async fn upsert(db: &Db, person_id: i64, insert: (&str, &str), update: &str, val
 
 /// Revokes every QR code of the person (phone and card alike).
 pub async fn bump_qr_version(db: &Db, person_id: i64) -> sqlx::Result<()> {
-    upsert(db, person_id, ("qr_version, pin_hash", "2, $2"), "qr_version = kiosk_credentials.qr_version + 1", None).await
+    upsert(
+        db,
+        person_id,
+        ("qr_version, pin_hash", "2, $2"),
+        "qr_version = kiosk_credentials.qr_version + 1",
+        None,
+    )
+    .await
 }
 
 /// Revokes the printed card: the next card gets a new serial.
 pub async fn bump_card_serial(db: &Db, person_id: i64) -> sqlx::Result<()> {
-    upsert(db, person_id, ("card_serial, pin_hash", "2, $2"), "card_serial = kiosk_credentials.card_serial + 1", None).await
+    upsert(
+        db,
+        person_id,
+        ("card_serial, pin_hash", "2, $2"),
+        "card_serial = kiosk_credentials.card_serial + 1",
+        None,
+    )
+    .await
 }
 
 /// Sets (or with None clears) the PIN, and lifts any lockout.
@@ -86,11 +106,13 @@ pub async fn pin_failed(db: &Db, person_id: i64, max: i64, lock_until: i64) -> s
     .bind(lock_until)
     .execute(&db.pool)
     .await?;
-    sqlx::query("UPDATE kiosk_credentials SET pin_failures = 0 WHERE person_id = $1 AND pin_failures >= $2")
-        .bind(person_id)
-        .bind(max)
-        .execute(&db.pool)
-        .await?;
+    sqlx::query(
+        "UPDATE kiosk_credentials SET pin_failures = 0 WHERE person_id = $1 AND pin_failures >= $2",
+    )
+    .bind(person_id)
+    .bind(max)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
@@ -129,7 +151,11 @@ pub async fn person(db: &Db, id: i64) -> sqlx::Result<Option<(String, bool)>> {
 }
 
 /// The open presence session of a person at a site: (id, booking).
-pub async fn open_session(db: &Db, person_id: i64, site_id: i64) -> sqlx::Result<Option<(i64, Option<i64>)>> {
+pub async fn open_session(
+    db: &Db,
+    person_id: i64,
+    site_id: i64,
+) -> sqlx::Result<Option<(i64, Option<i64>)>> {
     let row = sqlx::query(
         "SELECT id, booking_id FROM presence_sessions WHERE person_id = $1 AND site_id = $2 AND checked_out_at IS NULL",
     )
@@ -141,7 +167,12 @@ pub async fn open_session(db: &Db, person_id: i64, site_id: i64) -> sqlx::Result
 }
 
 /// When the person's last scan at the site that did something happened.
-pub async fn last_effective_scan(db: &Db, person_id: i64, site_id: i64, since: i64) -> sqlx::Result<Option<i64>> {
+pub async fn last_effective_scan(
+    db: &Db,
+    person_id: i64,
+    site_id: i64,
+    since: i64,
+) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
         "SELECT MAX(scanned_at) FROM scans WHERE person_id = $1 AND site_id = $2 AND scanned_at >= $3
            AND result IN ('checked_in', 'checked_out')",
@@ -154,7 +185,13 @@ pub async fn last_effective_scan(db: &Db, person_id: i64, site_id: i64, since: i
 }
 
 /// Opens a presence session; answers its id.
-pub async fn open(tx: &mut Tx, site_id: i64, person_id: i64, booking_id: Option<i64>, at: i64) -> sqlx::Result<i64> {
+pub async fn open(
+    tx: &mut Tx,
+    site_id: i64,
+    person_id: i64,
+    booking_id: Option<i64>,
+    at: i64,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO presence_sessions (site_id, person_id, booking_id, checked_in_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -168,17 +205,26 @@ pub async fn open(tx: &mut Tx, site_id: i64, person_id: i64, booking_id: Option<
 
 /// Closes a presence session; whether it was open.
 pub async fn close(tx: &mut Tx, session: i64, at: i64) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE presence_sessions SET checked_out_at = $1 WHERE id = $2 AND checked_out_at IS NULL")
-        .bind(at)
-        .bind(session)
-        .execute(&mut **tx)
-        .await?;
+    let r = sqlx::query(
+        "UPDATE presence_sessions SET checked_out_at = $1 WHERE id = $2 AND checked_out_at IS NULL",
+    )
+    .bind(at)
+    .bind(session)
+    .execute(&mut **tx)
+    .await?;
     Ok(r.rows_affected() > 0)
 }
 
 /// Seconds a person spent at a site in sessions that began in [from, to), counting an open
 /// one up to `now`.
-pub async fn seconds_present(db: &Db, person_id: i64, site_id: i64, from: i64, to: i64, now: i64) -> sqlx::Result<i64> {
+pub async fn seconds_present(
+    db: &Db,
+    person_id: i64,
+    site_id: i64,
+    from: i64,
+    to: i64,
+    now: i64,
+) -> sqlx::Result<i64> {
     let rows = sqlx::query(
         "SELECT checked_in_at, checked_out_at FROM presence_sessions
          WHERE person_id = $1 AND site_id = $2 AND checked_in_at >= $3 AND checked_in_at < $4",
@@ -191,13 +237,21 @@ pub async fn seconds_present(db: &Db, person_id: i64, site_id: i64, from: i64, t
     .await?;
     Ok(rows
         .iter()
-        .map(|r| r.get::<Option<i64>, _>("checked_out_at").unwrap_or(now) - r.get::<i64, _>("checked_in_at"))
+        .map(|r| {
+            r.get::<Option<i64>, _>("checked_out_at").unwrap_or(now)
+                - r.get::<i64, _>("checked_in_at")
+        })
         .sum())
 }
 
 /// Asks the caregivers to receive the person's children booked at the site now; answers
 /// their names.
-pub async fn request_dropoffs(tx: &mut Tx, person_id: i64, site_id: i64, now: i64) -> sqlx::Result<Vec<String>> {
+pub async fn request_dropoffs(
+    tx: &mut Tx,
+    person_id: i64,
+    site_id: i64,
+    now: i64,
+) -> sqlx::Result<Vec<String>> {
     let rows = sqlx::query(
         "UPDATE childcare_bookings SET dropoff_requested_at = $1
          WHERE site_id = $2 AND status = 'booked' AND starts_at - 1800 <= $1 AND ends_at > $1
@@ -222,7 +276,16 @@ pub async fn request_dropoffs(tx: &mut Tx, person_id: i64, site_id: i64, now: i6
 
 /// Logs a scan.
 #[allow(clippy::too_many_arguments)]
-pub async fn log(db: &Db, device: i64, site: i64, person: Option<i64>, method: &str, result: &str, scanned_at: i64, received_at: i64) -> sqlx::Result<()> {
+pub async fn log(
+    db: &Db,
+    device: i64,
+    site: i64,
+    person: Option<i64>,
+    method: &str,
+    result: &str,
+    scanned_at: i64,
+    received_at: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO scans (device_id, site_id, person_id, method, result, scanned_at, received_at, delayed)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

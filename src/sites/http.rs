@@ -161,7 +161,9 @@ async fn save_site(st: &AppState, mut s: Site, input: SiteInput) -> ApiResult<Si
     s.max_hours_per_day = input.max_hours_per_day.unwrap_or(s.max_hours_per_day);
     s.max_active_bookings = input.max_active_bookings.unwrap_or(s.max_active_bookings);
     s.allow_walk_in = input.allow_walk_in.unwrap_or(s.allow_walk_in);
-    s.check_in_early_minutes = input.check_in_early_minutes.unwrap_or(s.check_in_early_minutes);
+    s.check_in_early_minutes = input
+        .check_in_early_minutes
+        .unwrap_or(s.check_in_early_minutes);
     s.active = input.active.unwrap_or(s.active);
     let mut v = Validator::new();
     super::validate_site(&mut v, &s);

@@ -9,6 +9,7 @@ mod booking_props;
 mod childcare;
 mod childcare_props;
 mod kiosk;
+mod kiosk_scan;
 mod sites;
 mod system;
 mod validation;

@@ -1,0 +1,596 @@
+//! The entrance kiosk over HTTP: QR round trip through a real image, repeats, check-out,
+//! forged/expired/revoked codes, PIN lockout, IC cards, the child still in the room, walk-ins,
+//! closed days, another site's kiosk, delayed offline scans.
+
+use crate::harness::*;
+use crate::on_both_backends;
+use chrono::{Duration, TimeZone, Utc};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    qr_round_trip_check_in_repeat_check_out,
+    forged_expired_and_revoked_codes,
+    printed_card_and_ic_card,
+    pin_lockout,
+    child_still_in_the_room,
+    walk_in_closed_day_and_other_site,
+    delayed_offline_scan,
+    staff_only_manage_credentials
+);
+
+/// Tuesday 2026-11-24, 09:00 in Tokyo.
+fn tuesday_nine() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap()
+}
+
+/// The demo kiosk of Shiojiri, paired: (client, token).
+async fn kiosk(app: &TestApp) -> (Client, String) {
+    let c = app.anonymous();
+    let paired = c
+        .post(app.url("/api/v1/kiosk/pair"))
+        .json(&json!({"code": kado::demo::KIOSK_CODE}))
+        .send_json()
+        .await;
+    (c, paired["token"].as_str().unwrap().to_string())
+}
+
+async fn scan(app: &TestApp, k: &(Client, String), credential: &str) -> reqwest::Response {
+    k.0.post(app.url("/api/v1/kiosk/scan"))
+        .bearer_auth(&k.1)
+        .json(&json!({"credential": credential}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn book_desk(app: &TestApp, c: &Client, start: &str, end: &str) -> Value {
+    c.post(app.url("/api/v1/bookings"))
+        .json(&json!({"site_id": SHIOJIRI, "date": "2026-11-24", "start": start, "end": end, "attributes": []}))
+        .send_json()
+        .await
+}
+
+/// Decodes a PNG with rqrr, as a camera would see it.
+fn read_qr(png: &[u8]) -> String {
+    let img = image::load_from_memory(png).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(img);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1);
+    grids[0].decode().unwrap().1
+}
+
+async fn qr_round_trip_check_in_repeat_check_out(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(tuesday_nine());
+    let worker = app.login(WORKER).await;
+    let booked = book_desk(&app, &worker, "09:00", "17:00").await;
+    let desk = booked["booking"]["space_name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let qr = worker.get(app.url("/api/v1/me/qr")).send_json().await;
+    assert!(qr["svg"].as_str().unwrap().starts_with("<?xml"));
+    let payload = qr["payload"].as_str().unwrap();
+    // The phone's code as an image, read back by a camera.
+    let png = kado::kiosk::http::png_of(payload).unwrap();
+    assert_eq!(read_qr(&png), payload);
+    let k = kiosk(&app).await;
+    // The server-side decoder reads the same image.
+    let decoded =
+        k.0.post(app.url("/api/v1/kiosk/decode"))
+            .bearer_auth(&k.1)
+            .body(png.clone())
+            .send_json()
+            .await;
+    assert_eq!(decoded["payload"], payload);
+    let res = scan(&app, &k, &read_qr(&png)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let done: Value = res.json().await.unwrap();
+    assert_eq!(done["outcome"], "checked_in");
+    assert_eq!(done["space"], desk.as_str());
+    assert!(done["message"].as_str().unwrap().contains(&desk), "{done}");
+    let b1 = worker
+        .get(app.url(&format!("/api/v1/bookings/{}", booked["booking"]["id"])))
+        .send_json()
+        .await;
+    assert_eq!(
+        b1["status"], "checked_in",
+        "the no-show release no longer applies"
+    );
+    // The same code again within a minute changes nothing.
+    app.clock.advance(Duration::seconds(20));
+    let again: Value = scan(&app, &k, payload).await.json().await.unwrap();
+    assert_eq!(again["outcome"], "already_in");
+    assert_eq!(app.count("SELECT COUNT(*) FROM presence_sessions").await, 1);
+    // Four hours and ten minutes later: check out, in English, and the desk is freed.
+    app.clock.set(tuesday_nine() + Duration::minutes(250));
+    let qr = worker.get(app.url("/api/v1/me/qr")).send_json().await;
+    let out: Value =
+        k.0.post(app.url("/api/v1/kiosk/scan"))
+            .bearer_auth(&k.1)
+            .header("Accept-Language", "en")
+            .json(&json!({"credential": qr["payload"]}))
+            .send_json()
+            .await;
+    assert_eq!(out["outcome"], "checked_out");
+    assert_eq!(out["minutes_today"], 250);
+    assert!(
+        out["message"]
+            .as_str()
+            .unwrap()
+            .contains("4 h 10 min today"),
+        "{out}"
+    );
+    let b1 = worker
+        .get(app.url(&format!("/api/v1/bookings/{}", booked["booking"]["id"])))
+        .send_json()
+        .await;
+    assert_eq!(
+        b1["end"], "13:15",
+        "the rest of the booking is free (from the next quarter hour)"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM scans").await, 3);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM scans WHERE result = 'already_in'")
+            .await,
+        1
+    );
+}
+
+async fn forged_expired_and_revoked_codes(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(tuesday_nine());
+    let worker = app.login(WORKER).await;
+    book_desk(&app, &worker, "09:00", "13:00").await;
+    let k = kiosk(&app).await;
+    let payload = worker.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let someone_else = app.person_id("worker02@kado.example").await;
+    let tampered = payload.replacen(
+        &format!("KADO1.{}.", app.person_id(WORKER).await),
+        &format!("KADO1.{someone_else}."),
+        1,
+    );
+    problem(
+        scan(&app, &k, &tampered).await,
+        StatusCode::NOT_FOUND,
+        "kiosk.unknown_credential",
+    )
+    .await;
+    problem(
+        scan(&app, &k, "KADO1.8.1.r99.00000000000000000000").await,
+        StatusCode::NOT_FOUND,
+        "kiosk.unknown_credential",
+    )
+    .await;
+    problem(
+        scan(&app, &k, "hello world").await,
+        StatusCode::NOT_FOUND,
+        "kiosk.unknown_credential",
+    )
+    .await;
+    // A screenshot shown 90 seconds later has expired.
+    app.clock.advance(Duration::seconds(90));
+    problem(
+        scan(&app, &k, &payload).await,
+        StatusCode::FORBIDDEN,
+        "kiosk.expired_code",
+    )
+    .await;
+    // After "lost my phone" every code signed before is refused.
+    let fresh = worker.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        worker
+            .post(app.url("/api/v1/me/qr/revoke"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    problem(
+        scan(&app, &k, &fresh).await,
+        StatusCode::FORBIDDEN,
+        "kiosk.revoked_code",
+    )
+    .await;
+    let newest = worker.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(scan(&app, &k, &newest).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM presence_sessions").await,
+        1,
+        "only the valid code did anything"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM scans").await,
+        6,
+        "every scan is logged"
+    );
+}
+
+async fn printed_card_and_ic_card(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(tuesday_nine());
+    let worker = app.login(WORKER).await;
+    let id = app.person_id(WORKER).await;
+    book_desk(&app, &worker, "09:00", "13:00").await;
+    let reception = app.login(RECEPTION).await;
+    let png = reception
+        .get(app.url(&format!("/api/v1/persons/{id}/qr-card")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let card = read_qr(&png);
+    assert!(card.contains(".c1."), "{card}");
+    let k = kiosk(&app).await;
+    assert_eq!(scan(&app, &k, &card).await.status(), StatusCode::OK);
+    // The card never expires, but a reprint revokes the old one.
+    app.clock.advance(Duration::minutes(5));
+    reception
+        .post(app.url(&format!("/api/v1/persons/{id}/qr-card/revoke")))
+        .send()
+        .await
+        .unwrap();
+    problem(
+        scan(&app, &k, &card).await,
+        StatusCode::FORBIDDEN,
+        "kiosk.revoked_code",
+    )
+    .await;
+    // An IC card, typed by a reader with separators.
+    let registered = reception
+        .post(app.url(&format!("/api/v1/persons/{id}/ic-cards")))
+        .json(&json!({"uid": "01:23:45:67:89:AB:CD:EF", "label": "FeliCa"}))
+        .send_json()
+        .await;
+    let res = reception
+        .post(app.url(&format!("/api/v1/persons/{id}/ic-cards")))
+        .json(&json!({"uid": "0123456789abcdef"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let out: Value = scan(&app, &k, "0123456789abcdef")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(out["outcome"], "checked_out");
+    reception
+        .post(app.url(&format!("/api/v1/ic-cards/{}/revoke", registered["id"])))
+        .send()
+        .await
+        .unwrap();
+    app.clock.advance(Duration::minutes(5));
+    problem(
+        scan(&app, &k, "0123456789ABCDEF").await,
+        StatusCode::NOT_FOUND,
+        "kiosk.unknown_card",
+    )
+    .await;
+    problem(
+        scan(&app, &k, "DEADBEEF").await,
+        StatusCode::NOT_FOUND,
+        "kiosk.unknown_card",
+    )
+    .await;
+    let stored: String = sqlx::query_scalar("SELECT card_hash FROM ic_cards")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        !stored.to_uppercase().contains("0123456789ABCDEF"),
+        "the card id is not stored as is"
+    );
+}
+
+async fn pin_lockout(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(tuesday_nine());
+    let worker = app.login(WORKER).await;
+    book_desk(&app, &worker, "09:00", "13:00").await;
+    let res = worker
+        .put(app.url("/api/v1/me/pin"))
+        .json(&json!({"pin": "12a4"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    assert_eq!(
+        worker
+            .put(app.url("/api/v1/me/pin"))
+            .json(&json!({"pin": "2468"}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    let k = kiosk(&app).await;
+    for _ in 0..5 {
+        problem(
+            scan(&app, &k, "PIN:K-0001:1111").await,
+            StatusCode::UNAUTHORIZED,
+            "kiosk.wrong_pin",
+        )
+        .await;
+    }
+    problem(
+        scan(&app, &k, "PIN:K-0001:2468").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "kiosk.pin_locked",
+    )
+    .await;
+    problem(
+        scan(&app, &k, "PIN:K-9999:2468").await,
+        StatusCode::UNAUTHORIZED,
+        "kiosk.wrong_pin",
+    )
+    .await;
+    app.clock.advance(Duration::minutes(16));
+    let ok: Value = scan(&app, &k, "PIN:K-0001:2468")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ok["outcome"], "checked_in");
+    // Reception resets a forgotten PIN: the old one no longer works.
+    let reception = app.login(RECEPTION).await;
+    let id = app.person_id(WORKER).await;
+    reception
+        .post(app.url(&format!("/api/v1/persons/{id}/pin/reset")))
+        .send()
+        .await
+        .unwrap();
+    app.clock.advance(Duration::minutes(2));
+    problem(
+        scan(&app, &k, "PIN:K-0001:2468").await,
+        StatusCode::UNAUTHORIZED,
+        "kiosk.wrong_pin",
+    )
+    .await;
+}
+
+async fn child_still_in_the_room(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(tuesday_nine());
+    sqlx::query("DELETE FROM caregiver_shifts")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let director = app.login(DIRECTOR).await;
+    for email in [
+        "caregiver@shiojiri.kado.example",
+        "caregiver2@shiojiri.kado.example",
+    ] {
+        director
+            .post(app.url("/api/v1/sites/1/caregiver-shifts"))
+            .json(&json!({"person_id": app.person_id(email).await, "date": "2026-11-24", "start": "08:30", "end": "18:00"}))
+            .send_json()
+            .await;
+    }
+    let parent = app.login(WORKER).await;
+    let kid = parent.get(app.url("/api/v1/children")).send_json().await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let made = parent
+        .post(app.url("/api/v1/childcare/bookings"))
+        .json(&json!({"site_id": SHIOJIRI, "date": "2026-11-24", "start": "09:00", "end": "12:00", "child_ids": [kid], "desk": {"attributes": []}}))
+        .send_json()
+        .await;
+    let k = kiosk(&app).await;
+    let qr = parent.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let inn: Value = scan(&app, &k, &qr).await.json().await.unwrap();
+    assert_eq!(inn["children"], json!(["佐藤 春翔"]));
+    assert!(
+        inn["message"]
+            .as_str()
+            .unwrap()
+            .contains("保育士にお預けください"),
+        "{inn}"
+    );
+    let caregiver = app.login("caregiver@shiojiri.kado.example").await;
+    let place = made["places"][0]["id"].as_i64().unwrap();
+    caregiver
+        .post(app.url(&format!("/api/v1/childcare/bookings/{place}/drop-off")))
+        .send_json()
+        .await;
+    app.clock.advance(Duration::hours(2));
+    let qr = parent.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let p = problem(
+        scan(&app, &k, &qr).await,
+        StatusCode::CONFLICT,
+        "kiosk.child_in_room",
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("佐藤 春翔"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM presence_sessions WHERE checked_out_at IS NULL")
+            .await,
+        1,
+        "still inside"
+    );
+    caregiver
+        .post(app.url(&format!("/api/v1/childcare/bookings/{place}/pick-up")))
+        .json(&json!({"guardian_id": app.person_id(WORKER).await}))
+        .send_json()
+        .await;
+    let out: Value = scan(&app, &k, &qr).await.json().await.unwrap();
+    assert_eq!(out["outcome"], "checked_out");
+}
+
+async fn walk_in_closed_day_and_other_site(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(tuesday_nine());
+    let k = kiosk(&app).await;
+    let worker = app.login("worker05@kado.example").await;
+    let qr = worker.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let walk_in: Value = scan(&app, &k, &qr).await.json().await.unwrap();
+    assert_eq!(walk_in["outcome"], "checked_in");
+    let mine = worker
+        .get(app.url("/api/v1/bookings?from=2026-11-24&to=2026-11-24"))
+        .send_json()
+        .await;
+    assert_eq!(
+        (
+            mine[0]["start"].clone(),
+            mine[0]["end"].clone(),
+            mine[0]["status"].clone()
+        ),
+        (json!("09:00"), json!("17:00"), json!("checked_in"))
+    );
+    // An Omachi worker without a booking here is turned away; so is everyone when the site
+    // does not take walk-ins.
+    let omachi = app.login(OMACHI_WORKER).await;
+    let qr = omachi.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    problem(
+        scan(&app, &k, &qr).await,
+        StatusCode::FORBIDDEN,
+        "kiosk.not_this_site",
+    )
+    .await;
+    app.login(DIRECTOR)
+        .await
+        .patch(app.url("/api/v1/sites/1"))
+        .json(&json!({"allow_walk_in": false}))
+        .send_json()
+        .await;
+    let other = app.login("worker06@kado.example").await;
+    let qr = other.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    problem(
+        scan(&app, &k, &qr).await,
+        StatusCode::CONFLICT,
+        "kiosk.no_booking",
+    )
+    .await;
+    // Sunday: closed.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 29, 1, 0, 0).unwrap());
+    let other = app.login("worker06@kado.example").await;
+    let qr = other.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    problem(
+        scan(&app, &k, &qr).await,
+        StatusCode::CONFLICT,
+        "kiosk.site_closed",
+    )
+    .await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM presence_sessions").await, 1);
+}
+
+async fn delayed_offline_scan(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(tuesday_nine());
+    let worker = app.login(WORKER).await;
+    book_desk(&app, &worker, "09:00", "13:00").await;
+    let qr = worker.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let k = kiosk(&app).await;
+    // The network comes back ten minutes later; the kiosk sends what it kept.
+    app.clock.advance(Duration::minutes(10));
+    let res: Value =
+        k.0.post(app.url("/api/v1/kiosk/scan"))
+            .bearer_auth(&k.1)
+            .json(&json!({"credential": qr, "scanned_at": "2026-11-24T09:00:05+09:00"}))
+            .send_json()
+            .await;
+    assert_eq!(
+        (res["outcome"].clone(), res["delayed"].clone()),
+        (json!("checked_in"), json!(true))
+    );
+    let at: i64 = sqlx::query_scalar("SELECT checked_in_at FROM presence_sessions")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        at,
+        tuesday_nine().timestamp() + 5,
+        "counted at the time of the scan"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM scans WHERE delayed = 1")
+            .await,
+        1
+    );
+    let res =
+        k.0.post(app.url("/api/v1/kiosk/scan"))
+            .bearer_auth(&k.1)
+            .json(&json!({"credential": qr, "scanned_at": "2026-11-20T09:00:00+09:00"}))
+            .send()
+            .await
+            .unwrap();
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "kiosk.bad_scan_time").await;
+}
+
+async fn staff_only_manage_credentials(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let id = app.person_id(WORKER).await;
+    for who in [
+        "worker02@kado.example",
+        OMACHI_DIRECTOR,
+        "caregiver@shiojiri.kado.example",
+    ] {
+        let c = app.login(who).await;
+        for (method, path) in [
+            (
+                reqwest::Method::GET,
+                format!("/api/v1/persons/{id}/qr-card"),
+            ),
+            (
+                reqwest::Method::POST,
+                format!("/api/v1/persons/{id}/pin/reset"),
+            ),
+            (
+                reqwest::Method::GET,
+                format!("/api/v1/persons/{id}/ic-cards"),
+            ),
+        ] {
+            let res = c
+                .request(method.clone(), app.url(&path))
+                .send()
+                .await
+                .unwrap();
+            problem(res, StatusCode::FORBIDDEN, "auth.forbidden").await;
+        }
+    }
+    // A session cookie is no kiosk token.
+    let worker = app.login(WORKER).await;
+    let res = worker
+        .post(app.url("/api/v1/kiosk/scan"))
+        .json(&json!({"credential": "x"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::UNAUTHORIZED, "kiosk.unpaired").await;
+}
