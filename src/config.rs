@@ -36,6 +36,10 @@ pub struct Config {
     /// entry (the one the balancer added) for login throttling.
     #[arg(long, env = "KADO_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_proxy: bool,
+    /// Start the service's clock at this instant (RFC 3339) instead of now; it runs on from
+    /// there. For demonstrations and browser tests only.
+    #[arg(long, env = "KADO_CLOCK_START")]
+    pub clock_start: Option<String>,
     /// Seconds between runs of the background jobs (no-show release, ...).
     #[arg(long, env = "KADO_JOB_INTERVAL", default_value_t = 30)]
     pub job_interval: u64,

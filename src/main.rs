@@ -54,7 +54,14 @@ async fn main() -> anyhow::Result<()> {
             let bind = config.bind;
             let base = config.base_url();
             let demo_on = config.demo;
-            let app = App::build(config, Clock::default()).await?;
+            let clock = Clock::default();
+            if let Some(start) = &config.clock_start {
+                let at = chrono::DateTime::parse_from_rfc3339(start)
+                    .map_err(|e| anyhow::anyhow!("KADO_CLOCK_START {start:?}: {e}"))?;
+                clock.set(at.with_timezone(&chrono::Utc));
+                println!("The clock starts at {start} (KADO_CLOCK_START).");
+            }
+            let app = App::build(config, clock).await?;
             let listener = tokio::net::TcpListener::bind(bind).await?;
             println!("KADO is running at {base}/ (listening on {bind})");
             println!("  login page   {base}/");
