@@ -36,6 +36,16 @@ pub struct Config {
     /// entry (the one the balancer added) for login throttling.
     #[arg(long, env = "KADO_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_proxy: bool,
+    /// The SMTP server for outgoing mail, e.g. `smtp://user:pass@mail.example.jp:587?tls=required`
+    /// or `smtps://...:465`; without it, messages are written as .eml files to `mail_dir`.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of outgoing mail.
+    #[arg(long, env = "MAIL_FROM", default_value = "KADO <noreply@kado.example>")]
+    pub mail_from: String,
+    /// The mail-drop folder used when no SMTP server is configured.
+    #[arg(long, env = "MAIL_DIR", default_value = "data/mail")]
+    pub mail_dir: std::path::PathBuf,
     /// Start the service's clock at this instant (RFC 3339) instead of now; it runs on from
     /// there. For demonstrations and browser tests only.
     #[arg(long, env = "KADO_CLOCK_START")]

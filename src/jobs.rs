@@ -6,15 +6,28 @@ use std::time::Duration;
 
 /// Runs the jobs until the process ends.
 pub async fn run(st: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(st.config.job_interval.max(1)));
+    let every = Duration::from_secs(st.config.job_interval.max(1));
+    // The first run comes one interval after start, not at once: a starting instance joins
+    // the others' rhythm instead of racing them.
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         tick.tick().await;
-        match crate::booking::store::release_no_shows(&st.db, st.clock.now()).await {
+        match crate::booking::release_no_shows(&st).await {
             Ok(ids) if !ids.is_empty() => {
                 tracing::info!(count = ids.len(), "released no-show bookings")
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "no-show release failed"),
+        }
+        match crate::mail::notify::reminders(&st).await {
+            Ok(n) if n > 0 => tracing::info!(count = n, "queued reminders"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "reminders failed"),
+        }
+        match crate::mail::send_due(&st).await {
+            Ok(r) if r != crate::mail::Report::default() => tracing::info!(?r, "mail run"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "mail run failed"),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod jobs;
 pub mod kiosk;
+pub mod mail;
 pub mod metrics;
 pub mod people;
 pub mod sites;
@@ -33,6 +34,7 @@ pub struct AppState {
     /// Signs tokens (QR codes, calendar links); from `KADO_SECRET` or kept in the database.
     pub secret: Arc<Vec<u8>>,
     pub metrics: Arc<metrics::Metrics>,
+    pub mailer: Arc<mail::Mailer>,
 }
 
 /// The built service: its state and its routes.
@@ -53,12 +55,14 @@ impl App {
                 .context("loading the demo data")?;
         }
         let secret = auth::store::load_or_create_secret(&db, config.secret.as_deref()).await?;
+        let mailer = Arc::new(mail::Mailer::from_config(&config)?);
         let state = AppState {
             db,
             config: Arc::new(config),
             clock,
             secret: Arc::new(secret),
             metrics: Arc::default(),
+            mailer,
         };
         let router = web::router(state.clone());
         Ok(App { state, router })

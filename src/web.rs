@@ -29,6 +29,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "people", description = "Accounts, roles, teams"),
         (name = "clients", description = "Client companies and projects"),
         (name = "bookings", description = "Desk and room bookings, recurring series, calendar feed"),
+        (name = "mail", description = "The outbox of e-mail"),
         (name = "childcare", description = "Children, caregiver shifts, ratio-based places, hand-over"),
         (name = "kiosk devices", description = "Registering and revoking entrance kiosks"),
         (name = "kiosk", description = "The kiosk's own API (device token)")
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::booking::http::router())
         .merge(crate::childcare::http::router())
         .merge(crate::kiosk::http::router())
+        .merge(crate::mail::http::router())
         .split_for_parts();
     let max_body = state.config.max_body;
     api.route("/healthz", get(|| async { "ok" }))

@@ -8,6 +8,7 @@ use crate::error::{
     ApiError, ApiResult, FieldError, Json, Path, Query, Text, Validator, invalid, parse_date,
     parse_time,
 };
+use crate::mail::notify;
 use crate::sites::{self, DayView, SpaceKind};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -208,6 +209,7 @@ async fn create(
         &spaces,
     )
     .await?;
+    notify::booking_confirmed(&st, &mut tx, &[made.id], &[]).await?;
     tx.commit().await?;
     let booking = store::get(&st.db, made.id).await?.ok_or_else(not_found)?;
     Ok((
@@ -414,6 +416,11 @@ async fn create_series(
             retry_after: None,
         });
     }
+    let skipped_dates: Vec<(String, String)> = skipped
+        .iter()
+        .map(|n| (n.date.clone(), n.message.clone()))
+        .collect();
+    notify::booking_confirmed(&st, &mut tx, &made, &skipped_dates).await?;
     tx.commit().await?;
     let booked = store::of_series(&st.db, series_id).await?;
     Ok((
@@ -609,6 +616,7 @@ async fn change(
     store::update(&mut tx, id, space.id, space.kind.as_str(), seat, f, t)
         .await
         .map_err(overlap_error)?;
+    notify::booking_changed(&st, &mut tx, id).await?;
     tx.commit().await?;
     Ok(Json(store::get(&st.db, id).await?.ok_or_else(not_found)?))
 }
@@ -665,7 +673,11 @@ async fn cancel(
             ));
         }
     }
-    store::cancel(&st.db, &[id], who.id, now.timestamp()).await?;
+    let mut tx = st.db.begin().await?;
+    for done in store::cancel(&mut tx, &[id], who.id, now.timestamp()).await? {
+        notify::booking_cancelled(&st, &mut tx, done, false).await?;
+    }
+    tx.commit().await?;
     if linked && q.childcare.as_deref() == Some("cancel") {
         crate::childcare::http::cancel_places_of_booking(&st, id, b.site_id).await?;
     }
@@ -713,7 +725,12 @@ async fn cancel_series(
         .filter(|b| from.is_none_or(|f| b.date >= f.to_string()))
         .map(|b| b.id)
         .collect();
-    let cancelled = store::cancel(&st.db, &ids, who.id, now.timestamp()).await?;
+    let mut tx = st.db.begin().await?;
+    let cancelled = store::cancel(&mut tx, &ids, who.id, now.timestamp()).await?;
+    for done in &cancelled {
+        notify::booking_cancelled(&st, &mut tx, *done, false).await?;
+    }
+    tx.commit().await?;
     // A series' childcare places go with it.
     for id in &cancelled {
         crate::childcare::http::cancel_places_of_booking(&st, *id, site).await?;
@@ -812,7 +829,7 @@ async fn feed(State(st): State<AppState>, Path(file): Path<String>) -> ApiResult
         .ok_or_else(|| ApiError::not_found("カレンダー", "Calendar feed"))?;
     let now = st.clock.epoch();
     let bookings = store::of_person(&st.db, person, now - 30 * 86400, now + 400 * 86400).await?;
-    let body = super::ics::calendar(&bookings, &st.config.base_url());
+    let body = super::ics::calendar(&bookings, &st.config.base_url(), None, None);
     Ok((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
         body,

@@ -17,10 +17,20 @@ pub fn uid(b: &Booking, base_url: &str) -> String {
     format!("booking-{}@{host}", b.id)
 }
 
-/// A calendar of bookings; cancelled and released ones are marked CANCELLED.
-pub fn calendar(bookings: &[Booking], base_url: &str) -> String {
+/// A calendar of bookings; cancelled and released ones are marked CANCELLED. `method` is the
+/// iTIP method of a calendar sent by e-mail (PUBLISH, CANCEL); `sequence` orders updates of
+/// the same event.
+pub fn calendar(
+    bookings: &[Booking],
+    base_url: &str,
+    method: Option<&str>,
+    sequence: Option<i64>,
+) -> String {
     let mut cal = Calendar::new();
     cal.name("KADO");
+    if let Some(m) = method {
+        cal.append_property(("METHOD", m));
+    }
     for b in bookings {
         let parse = |s: &str| DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc));
         let (Ok(from), Ok(to)) = (parse(&b.starts_at), parse(&b.ends_at)) else {
@@ -37,6 +47,9 @@ pub fn calendar(bookings: &[Booking], base_url: &str) -> String {
             } else {
                 EventStatus::Confirmed
             });
+        if let Some(seq) = sequence {
+            e.add_property("SEQUENCE", seq.to_string());
+        }
         cal.push(e.done());
     }
     cal.done().to_string()

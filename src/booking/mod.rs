@@ -2,7 +2,7 @@
 //! no-show release, availability, and a private calendar feed.
 
 pub mod http;
-mod ics;
+pub mod ics;
 pub mod rules;
 pub mod store;
 
@@ -137,6 +137,18 @@ pub async fn authorise_for(
             Ok(who.id)
         }
     }
+}
+
+/// Releases the bookings nobody checked into in time and tells their workers, in one
+/// transaction; answers the released ids.
+pub async fn release_no_shows(st: &AppState) -> anyhow::Result<Vec<i64>> {
+    let mut tx = st.db.begin().await?;
+    let ids = store::release_no_shows(&mut tx, st.clock.now()).await?;
+    for id in &ids {
+        crate::mail::notify::booking_cancelled(st, &mut tx, *id, true).await?;
+    }
+    tx.commit().await?;
+    Ok(ids)
 }
 
 /// The answer when the space has no free seat for the time.

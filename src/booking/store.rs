@@ -43,9 +43,17 @@ fn booking(r: &AnyRow) -> Booking {
 
 /// One booking.
 pub async fn get(db: &Db, id: i64) -> sqlx::Result<Option<Booking>> {
+    get_in(&db.pool, id).await
+}
+
+/// One booking, read through a given connection or transaction (which sees its own writes).
+pub async fn get_in<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    id: i64,
+) -> sqlx::Result<Option<Booking>> {
     let row = sqlx::query(&format!("{SELECT} WHERE b.id = $1"))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(ex)
         .await?;
     Ok(row.as_ref().map(booking))
 }
@@ -265,8 +273,7 @@ pub async fn update(
 }
 
 /// Cancels the live bookings among `ids`; answers the ids it cancelled.
-pub async fn cancel(db: &Db, ids: &[i64], by: i64, now: i64) -> sqlx::Result<Vec<i64>> {
-    let mut tx = db.begin().await?;
+pub async fn cancel(tx: &mut Tx, ids: &[i64], by: i64, now: i64) -> sqlx::Result<Vec<i64>> {
     let mut done = Vec::new();
     for id in ids {
         let hit = sqlx::query(&format!(
@@ -276,13 +283,12 @@ pub async fn cancel(db: &Db, ids: &[i64], by: i64, now: i64) -> sqlx::Result<Vec
         .bind(now)
         .bind(by)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if hit.rows_affected() > 0 {
             done.push(*id);
         }
     }
-    tx.commit().await?;
     Ok(done)
 }
 
@@ -326,7 +332,7 @@ pub async fn trim(tx: &mut Tx, id: i64, at: i64, by: i64) -> sqlx::Result<()> {
 /// Releases every booking nobody checked into by its start (or its creation, when it was
 /// made after it started) plus the site's grace period; answers their ids. One statement: idempotent, and two instances running it at once each
 /// release a booking at most once between them.
-pub async fn release_no_shows(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Vec<i64>> {
+pub async fn release_no_shows(tx: &mut Tx, now: DateTime<Utc>) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar(
         "UPDATE bookings SET status = 'no_show'
          WHERE status = 'active' AND starts_at <= $1
@@ -335,7 +341,7 @@ pub async fn release_no_shows(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Vec<i
          RETURNING id",
     )
     .bind(now.timestamp())
-    .fetch_all(&db.pool)
+    .fetch_all(&mut **tx)
     .await
 }
 

@@ -12,6 +12,7 @@ use crate::error::{
     ApiError, ApiResult, FieldError, Json, Path, Query, Text, Validator, invalid, parse_date,
     parse_time,
 };
+use crate::mail::templates::ChildcareNews;
 use crate::sites;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -644,7 +645,7 @@ async fn save_shift(
         check_shift_change(&mut tx, &ctx, &cc.standard, &s, delete, span).await?;
     }
     let id = store::save_shift(&mut tx, &s, who.id, delete).await?;
-    run_waitlist(&mut tx, site, &cc.standard, st.clock.epoch()).await?;
+    run_waitlist(st, &mut tx, site, &cc.standard, st.clock.epoch()).await?;
     tx.commit().await?;
     if delete {
         return Ok(None);
@@ -896,6 +897,15 @@ pub async fn book_places(
         };
         ids.push(store::insert_place(&mut tx, &p).await?);
     }
+    let news = if waitlisted {
+        ChildcareNews::Waitlisted
+    } else {
+        ChildcareNews::Booked
+    };
+    crate::mail::notify::childcare(&st, &mut tx, &ids, news).await?;
+    if let Some(id) = desk_id {
+        crate::mail::notify::booking_confirmed(&st, &mut tx, &[id], &[]).await?;
+    }
     tx.commit().await?;
     let mut out = Vec::new();
     for id in ids {
@@ -998,7 +1008,7 @@ async fn cancel_place(
         now,
     )
     .await?;
-    run_waitlist(&mut tx, p.site_id, &cc.standard, now).await?;
+    run_waitlist(&st, &mut tx, p.site_id, &cc.standard, now).await?;
     tx.commit().await?;
     let tz = SiteContext::load(&st, p.site_id).await?.schedule.tz;
     Ok(Json(ChildcarePlace::from_row(
@@ -1029,7 +1039,7 @@ pub async fn cancel_places_of_booking(
             store::transition(&mut tx, id, from, "cancelled", Some("cancelled_at"), now).await?;
         }
     }
-    run_waitlist(&mut tx, site_id, &cc.standard, now).await?;
+    run_waitlist(st, &mut tx, site_id, &cc.standard, now).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -200,13 +200,15 @@ pub fn full(at: i64, places: &[PlaceRow], tz: chrono_tz::Tz) -> ApiError {
     }
 }
 
-/// Promotes waitlisted places that now fit, first come first served; answers their ids.
+/// Promotes waitlisted places that now fit, first come first served, and tells their
+/// guardians; answers their ids.
 pub async fn run_waitlist(
+    st: &AppState,
     tx: &mut crate::db::Tx,
     site_id: i64,
     standard: &Standard,
     now: i64,
-) -> sqlx::Result<Vec<i64>> {
+) -> anyhow::Result<Vec<i64>> {
     let mut promoted = Vec::new();
     for w in store::waitlist(tx, site_id).await? {
         if w.ends_at <= now {
@@ -227,6 +229,15 @@ pub async fn run_waitlist(
         {
             promoted.push(w.id);
         }
+    }
+    if !promoted.is_empty() {
+        crate::mail::notify::childcare(
+            st,
+            tx,
+            &promoted,
+            crate::mail::templates::ChildcareNews::Promoted,
+        )
+        .await?;
     }
     Ok(promoted)
 }

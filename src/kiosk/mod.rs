@@ -305,10 +305,15 @@ async fn act(
             ),
         }),
         Decision::CheckIn { booking } => {
+            // Read before the transaction: no second connection while it holds the lock.
+            let spaces = match booking {
+                Some(_) => Vec::new(),
+                None => crate::sites::store::spaces(&st.db, site).await?,
+            };
             let mut tx = st.db.begin().await?;
             let booking_id = match booking {
                 Some(id) => id,
-                None => walk_in(st, &ctx, &mut tx, person, at).await?,
+                None => walk_in(&spaces, &ctx, &mut tx, person, at).await?,
             };
             booking::store::check_in(&mut *tx, booking_id, now).await?;
             store::open(&mut tx, site, person, Some(booking_id), now)
@@ -375,7 +380,7 @@ async fn act(
 
 /// A walk-in: any free desk from this quarter hour to closing (within the daily limit).
 async fn walk_in(
-    st: &AppState,
+    spaces: &[crate::sites::Space],
     ctx: &SiteContext,
     tx: &mut crate::db::Tx,
     person: i64,
@@ -406,7 +411,6 @@ async fn walk_in(
     }
     let from = DateTime::from_timestamp(start, 0).unwrap_or(at);
     let to = DateTime::from_timestamp(end, 0).unwrap_or(at);
-    let spaces = crate::sites::store::spaces(&st.db, ctx.site.id).await?;
     booking::store::lock_person(tx, person).await?;
     let made = booking::book(
         tx,
@@ -417,7 +421,7 @@ async fn walk_in(
         None,
         (from, to),
         at,
-        &spaces,
+        spaces,
     )
     .await?;
     Ok(made.id)

@@ -15,9 +15,17 @@ pub struct Credentials {
 
 /// A person's credentials (the defaults when none were ever changed).
 pub async fn credentials(db: &Db, person_id: i64) -> sqlx::Result<Credentials> {
+    credentials_in(&db.pool, person_id).await
+}
+
+/// A person's credentials, read through a given connection or transaction.
+pub async fn credentials_in<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    person_id: i64,
+) -> sqlx::Result<Credentials> {
     let row = sqlx::query("SELECT * FROM kiosk_credentials WHERE person_id = $1")
         .bind(person_id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(ex)
         .await?;
     Ok(match row {
         Some(r) => Credentials {

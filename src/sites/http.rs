@@ -135,6 +135,7 @@ pub struct SiteInput {
     max_active_bookings: Option<i64>,
     allow_walk_in: Option<bool>,
     check_in_early_minutes: Option<i64>,
+    reminder_hour: Option<i64>,
     active: Option<bool>,
 }
 
@@ -164,6 +165,7 @@ async fn save_site(st: &AppState, mut s: Site, input: SiteInput) -> ApiResult<Si
     s.check_in_early_minutes = input
         .check_in_early_minutes
         .unwrap_or(s.check_in_early_minutes);
+    s.reminder_hour = input.reminder_hour.unwrap_or(s.reminder_hour);
     s.active = input.active.unwrap_or(s.active);
     let mut v = Validator::new();
     super::validate_site(&mut v, &s);

@@ -64,6 +64,8 @@ pub struct Site {
     pub allow_walk_in: bool,
     /// Minutes before a booking's start that the kiosk checks in.
     pub check_in_early_minutes: i64,
+    /// Local hour when reminders for the next day's bookings go out; -1: none.
+    pub reminder_hour: i64,
     pub active: bool,
 }
 
@@ -188,6 +190,7 @@ pub fn validate_site(
         ("max_hours_per_day", s.max_hours_per_day, 1, 24),
         ("max_active_bookings", s.max_active_bookings, 1, 1000),
         ("check_in_early_minutes", s.check_in_early_minutes, 0, 120),
+        ("reminder_hour", s.reminder_hour, -1, 23),
     ] {
         v.check(
             (min..=max).contains(&value),
@@ -340,6 +343,7 @@ impl Default for Site {
             max_active_bookings: 40,
             allow_walk_in: true,
             check_in_early_minutes: 15,
+            reminder_hour: 18,
             active: true,
         }
     }

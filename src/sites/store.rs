@@ -83,6 +83,7 @@ fn site(r: &AnyRow) -> Site {
         max_active_bookings: r.get("max_active_bookings"),
         allow_walk_in: flag(r, "allow_walk_in"),
         check_in_early_minutes: r.get("check_in_early_minutes"),
+        reminder_hour: r.get("reminder_hour"),
         active: flag(r, "active"),
     }
 }
@@ -114,16 +115,17 @@ pub async fn save_site(tx: &mut Tx, s: &Site, now: i64) -> sqlx::Result<i64> {
             "INSERT INTO sites (municipality_id, name_ja, name_en, time_zone, opening_hours,
                  annual_closures, open_on_holidays, active, booking_window_days,
                  no_show_grace_minutes, max_hours_per_day, max_active_bookings, allow_walk_in,
-                 check_in_early_minutes, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+                 check_in_early_minutes, reminder_hour, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
         )
     } else {
         sqlx::query(
             "UPDATE sites SET municipality_id = $1, name_ja = $2, name_en = $3, time_zone = $4,
                  opening_hours = $5, annual_closures = $6, open_on_holidays = $7, active = $8,
                  booking_window_days = $9, no_show_grace_minutes = $10, max_hours_per_day = $11,
-                 max_active_bookings = $12, allow_walk_in = $13, check_in_early_minutes = $14
-             WHERE id = $15 RETURNING id",
+                 max_active_bookings = $12, allow_walk_in = $13, check_in_early_minutes = $14,
+                 reminder_hour = $15
+             WHERE id = $16 RETURNING id",
         )
     };
     q.bind(s.municipality_id)
@@ -140,7 +142,8 @@ pub async fn save_site(tx: &mut Tx, s: &Site, now: i64) -> sqlx::Result<i64> {
         .bind(s.max_active_bookings)
         .bind(i64::from(s.allow_walk_in))
         .bind(s.check_in_early_minutes)
-        // $15 is the creation time of a new site, the id of an existing one.
+        .bind(s.reminder_hour)
+        // $16 is the creation time of a new site, the id of an existing one.
         .bind(if s.id == 0 { now } else { s.id })
         .fetch_one(&mut **tx)
         .await

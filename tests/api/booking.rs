@@ -778,18 +778,16 @@ async fn no_show_release(b: Backend) {
         .send_json()
         .await;
     assert!(
-        kado::booking::store::release_no_shows(&app.db, app.clock.now())
+        kado::booking::release_no_shows(&app.state)
             .await
             .unwrap()
             .is_empty()
     );
     app.clock.advance(Duration::minutes(16));
-    let released = kado::booking::store::release_no_shows(&app.db, app.clock.now())
-        .await
-        .unwrap();
+    let released = kado::booking::release_no_shows(&app.state).await.unwrap();
     assert_eq!(released, [late_id]);
     assert!(
-        kado::booking::store::release_no_shows(&app.db, app.clock.now())
+        kado::booking::release_no_shows(&app.state)
             .await
             .unwrap()
             .is_empty(),
@@ -824,16 +822,14 @@ async fn no_show_release(b: Backend) {
     let walk_in_id = walk_in["booking"]["id"].as_i64().unwrap();
     app.clock.advance(Duration::minutes(20)); // 20 minutes after it was made
     assert!(
-        kado::booking::store::release_no_shows(&app.db, app.clock.now())
+        kado::booking::release_no_shows(&app.state)
             .await
             .unwrap()
             .is_empty()
     );
     app.clock.advance(Duration::minutes(11));
     assert_eq!(
-        kado::booking::store::release_no_shows(&app.db, app.clock.now())
-            .await
-            .unwrap(),
+        kado::booking::release_no_shows(&app.state).await.unwrap(),
         [walk_in_id]
     );
 }

@@ -136,9 +136,11 @@ async fn run(w: &World, ops: &[Op]) {
             }
             Op::Cancel { nth } if !ids.is_empty() => {
                 drop(tx);
-                store::cancel(&w.db, &[ids[nth % ids.len()]], w.persons[0], BASE)
+                let mut tx = w.db.begin().await.unwrap();
+                store::cancel(&mut tx, &[ids[nth % ids.len()]], w.persons[0], BASE)
                     .await
                     .unwrap();
+                tx.commit().await.unwrap();
                 continue;
             }
             _ => Ok(()),

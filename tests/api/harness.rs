@@ -70,10 +70,13 @@ fn hex(n: usize) -> String {
 
 /// A running app.
 pub struct TestApp {
+    pub state: kado::AppState,
     pub base: String,
     pub clock: Clock,
     pub db: Db,
     pub database_url: String,
+    /// Where mail lands when no SMTP server is configured.
+    pub mail_dir: tempfile::TempDir,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -88,23 +91,34 @@ impl TestApp {
 
     /// The app on an existing database (a restart, for instance).
     pub async fn spawn_on(url: &str) -> TestApp {
+        Self::spawn_configured(url, |_| {}).await
+    }
+
+    /// The app on an existing database, with some settings changed.
+    pub async fn spawn_configured(url: &str, change: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = Config::for_database(url);
         config.db_pool = 4;
+        let mail_dir = tempfile::tempdir().expect("mail dir");
+        config.mail_dir = mail_dir.path().to_path_buf();
+        change(&mut config);
         // Tests run the jobs themselves, at the moments they choose.
         config.job_interval = 24 * 3600;
         let clock = Clock::default();
         let app = App::build(config, clock.clone()).await.expect("app builds");
         let db = app.state.db.clone();
+        let state = app.state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(app.serve(listener));
         TestApp {
+            state,
             base,
             clock,
             db,
             database_url: url.to_string(),
+            mail_dir,
             _dir: None,
         }
     }

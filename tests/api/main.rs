@@ -10,6 +10,7 @@ mod childcare;
 mod childcare_props;
 mod kiosk;
 mod kiosk_scan;
+mod mail;
 mod sites;
 mod system;
 mod validation;

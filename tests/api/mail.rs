@@ -1,0 +1,448 @@
+//! E-mail: the outbox, the mail-drop folder, a real SMTP server on loopback (Python's
+//! aiosmtpd) that goes down and comes back, reminders, cancellation calendars, two senders.
+
+use crate::harness::*;
+use crate::on_both_backends;
+use chrono::{Duration, TimeZone, Utc};
+use reqwest::{Client, StatusCode};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+on_both_backends!(
+    confirmation_lands_in_the_mail_drop,
+    cancellation_removes_the_calendar_event,
+    smtp_down_nothing_lost_nothing_twice,
+    reminders_the_evening_before,
+    two_senders_send_each_message_once,
+    directors_see_and_retry_the_outbox
+);
+
+/// Friday 2026-11-20, 09:00 in Tokyo.
+fn friday_nine() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap()
+}
+
+async fn book(app: &TestApp, c: &Client, date: &str) -> serde_json::Value {
+    c.post(app.url("/api/v1/bookings"))
+        .json(&json!({"site_id": SHIOJIRI, "date": date, "start": "09:00", "end": "12:00", "attributes": []}))
+        .send_json()
+        .await
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    out.retain(|p| p.is_file());
+    out.sort();
+    out
+}
+
+/// The parts of a message: (content type, content id, body).
+fn split(
+    raw: &[u8],
+) -> (
+    mailparse::ParsedMail<'_>,
+    Vec<(String, Option<String>, Vec<u8>)>,
+) {
+    let mail = mailparse::parse_mail(raw).unwrap();
+    fn walk(m: &mailparse::ParsedMail, out: &mut Vec<(String, Option<String>, Vec<u8>)>) {
+        if m.subparts.is_empty() {
+            let cid = m
+                .headers
+                .iter()
+                .find(|h| h.get_key().eq_ignore_ascii_case("Content-ID"))
+                .map(|h| h.get_value());
+            out.push((m.ctype.mimetype.clone(), cid, m.get_body_raw().unwrap()));
+        }
+        for p in &m.subparts {
+            walk(p, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&mail, &mut out);
+    (mail, out)
+}
+
+fn header(m: &mailparse::ParsedMail, key: &str) -> String {
+    use mailparse::MailHeaderMap;
+    m.headers.get_first_value(key).unwrap_or_default()
+}
+
+async fn confirmation_lands_in_the_mail_drop(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_nine());
+    let worker = app.login(WORKER).await;
+    book(&app, &worker, "2026-11-24").await;
+    // A refused booking (the same worker, same time) rolls back and sends nothing.
+    let res = worker
+        .post(app.url("/api/v1/bookings"))
+        .json(&json!({"site_id": SHIOJIRI, "date": "2026-11-24", "start": "10:00", "end": "11:00"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 1);
+    assert!(
+        files(app.mail_dir.path()).is_empty(),
+        "written to the outbox first, sent by the job"
+    );
+    let report = kado::mail::send_due(&app.state).await.unwrap();
+    assert_eq!(report.sent, 1);
+    let eml = files(app.mail_dir.path());
+    assert_eq!(eml.len(), 1);
+    assert!(eml[0].extension().is_some_and(|e| e == "eml"));
+    let raw = std::fs::read(&eml[0]).unwrap();
+    let (mail, parts) = split(&raw);
+    assert!(
+        header(&mail, "Subject").contains("ご予約を承りました"),
+        "{}",
+        header(&mail, "Subject")
+    );
+    assert_eq!(header(&mail, "To"), "佐藤 花子 <worker01@kado.example>");
+    let text = parts.iter().find(|p| p.0 == "text/plain").unwrap();
+    assert!(String::from_utf8_lossy(&text.2).contains("11/24(火) 09:00-12:00"));
+    let html = parts.iter().find(|p| p.0 == "text/html").unwrap();
+    assert!(String::from_utf8_lossy(&html.2).contains("cid:qr"));
+    // The QR image is inline and decodes to a code the kiosk accepts.
+    let png = parts.iter().find(|p| p.0 == "image/png").unwrap();
+    assert_eq!(png.1.as_deref(), Some("<qr>"));
+    let img = image::load_from_memory(&png.2).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(img);
+    let payload = prepared.detect_grids()[0].decode().unwrap().1;
+    assert!(payload.starts_with(&format!("KADO1.{}.", app.person_id(WORKER).await)));
+    // The calendar file parses, one event at the booking's instants.
+    let ics = parts.iter().find(|p| p.0 == "text/calendar").unwrap();
+    let ics = String::from_utf8(ics.2.clone()).unwrap();
+    let cal: icalendar::Calendar = ics.parse().unwrap();
+    let events: Vec<_> = cal.components.iter().filter_map(|c| c.as_event()).collect();
+    assert_eq!(events.len(), 1);
+    assert!(
+        ics.contains("DTSTART:20261124T000000Z") && ics.contains("METHOD:PUBLISH"),
+        "{ics}"
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM outbox")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "sent");
+    // A worker who reads English gets English.
+    let en = app.login("worker10@kado.example").await;
+    book(&app, &en, "2026-11-24").await;
+    kado::mail::send_due(&app.state).await.unwrap();
+    let raw = std::fs::read(
+        files(app.mail_dir.path())
+            .into_iter()
+            .find(|p| *p != eml[0])
+            .unwrap(),
+    )
+    .unwrap();
+    let (mail, _) = split(&raw);
+    assert!(
+        header(&mail, "Subject").starts_with("[KADO] Booking confirmed: Tue 24 Nov 09:00-12:00"),
+        "{}",
+        header(&mail, "Subject")
+    );
+}
+
+async fn cancellation_removes_the_calendar_event(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_nine());
+    let worker = app.login(WORKER).await;
+    let made = book(&app, &worker, "2026-11-24").await;
+    let id = made["booking"]["id"].as_i64().unwrap();
+    app.login(RECEPTION)
+        .await
+        .post(app.url(&format!("/api/v1/bookings/{id}/cancel")))
+        .send_json()
+        .await;
+    kado::mail::send_due(&app.state).await.unwrap();
+    let mut uids = Vec::new();
+    let mut methods = Vec::new();
+    for f in files(app.mail_dir.path()) {
+        let raw = std::fs::read(f).unwrap();
+        let (_, parts) = split(&raw);
+        let ics = String::from_utf8(
+            parts
+                .iter()
+                .find(|p| p.0 == "text/calendar")
+                .unwrap()
+                .2
+                .clone(),
+        )
+        .unwrap();
+        let cal: icalendar::Calendar = ics.parse().unwrap();
+        use icalendar::Component;
+        let event = cal.components.iter().find_map(|c| c.as_event()).unwrap();
+        uids.push(event.get_uid().unwrap().to_string());
+        methods.push(if ics.contains("METHOD:CANCEL") {
+            "CANCEL"
+        } else {
+            "PUBLISH"
+        });
+    }
+    methods.sort();
+    assert_eq!(methods, ["CANCEL", "PUBLISH"]);
+    assert_eq!(uids[0], uids[1], "the cancellation names the same event");
+}
+
+/// A real SMTP server on loopback: Python's aiosmtpd, writing a Maildir.
+struct Smtp {
+    port: u16,
+    maildir: PathBuf,
+    child: Option<Child>,
+}
+
+impl Smtp {
+    fn new(dir: &Path) -> Smtp {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Smtp {
+            port,
+            maildir: dir.join("Maildir"),
+            child: None,
+        }
+    }
+
+    async fn start(&mut self) {
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{}", self.port),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&self.maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 -m aiosmtpd (pip install aiosmtpd; see README)");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("aiosmtpd did not start (is it installed? pip install aiosmtpd)");
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    fn received(&self) -> Vec<Vec<u8>> {
+        files(&self.maildir.join("new"))
+            .into_iter()
+            .map(|f| std::fs::read(f).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn smtp_down_nothing_lost_nothing_twice(b: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut smtp = Smtp::new(dir.path());
+    smtp.start().await;
+    let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    let (db_url, _db_dir) = fresh_database(b).await;
+    let app = TestApp::spawn_configured(&db_url, |c| c.smtp_url = Some(url.clone())).await;
+    app.clock.set(friday_nine());
+    // While the server is up, a booking's mail arrives at once.
+    let first = app.login(WORKER).await;
+    book(&app, &first, "2026-11-24").await;
+    assert_eq!(kado::mail::send_due(&app.state).await.unwrap().sent, 1);
+    assert_eq!(smtp.received().len(), 1);
+    // The mail server goes down; twenty workers book.
+    smtp.stop();
+    for n in 2..=21 {
+        let c = app.login(&format!("worker{n:02}@kado.example")).await;
+        book(&app, &c, "2026-11-25").await;
+    }
+    let report = kado::mail::send_due(&app.state).await.unwrap();
+    assert_eq!((report.sent, report.failed), (0, 0));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+            .await,
+        20
+    );
+    // The service restarts in the middle; the mail server comes back.
+    drop(app);
+    let app = TestApp::spawn_configured(&db_url, |c| c.smtp_url = Some(url.clone())).await;
+    app.clock.set(friday_nine() + Duration::minutes(5));
+    smtp.start().await;
+    let report = kado::mail::send_due(&app.state).await.unwrap();
+    assert_eq!(report.sent, 20, "{report:?}");
+    assert_eq!(
+        kado::mail::send_due(&app.state).await.unwrap().sent,
+        0,
+        "nothing is sent twice"
+    );
+    let got = smtp.received();
+    assert_eq!(got.len(), 21);
+    let mut ids: Vec<String> = got
+        .iter()
+        .map(|raw| header(&mailparse::parse_mail(raw).unwrap(), "Message-ID"))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 21, "each message exactly once");
+    let mut to: Vec<String> = got
+        .iter()
+        .map(|raw| header(&mailparse::parse_mail(raw).unwrap(), "To"))
+        .collect();
+    to.sort();
+    to.dedup();
+    assert_eq!(to.len(), 21, "one message per worker");
+    // Every message carries the QR image and the calendar file.
+    for raw in &got {
+        let (_, parts) = split(raw);
+        assert!(
+            parts.iter().any(|p| p.0 == "image/png")
+                && parts.iter().any(|p| p.0 == "text/calendar")
+        );
+    }
+}
+
+async fn reminders_the_evening_before(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_nine());
+    let worker = app.login(WORKER).await;
+    book(&app, &worker, "2026-11-24").await;
+    kado::mail::send_due(&app.state).await.unwrap();
+    // Monday 17:55: not yet. 18:05: one reminder, once.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 23, 8, 55, 0).unwrap());
+    assert_eq!(kado::mail::notify::reminders(&app.state).await.unwrap(), 0);
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 23, 9, 5, 0).unwrap());
+    assert_eq!(kado::mail::notify::reminders(&app.state).await.unwrap(), 1);
+    assert_eq!(
+        kado::mail::notify::reminders(&app.state).await.unwrap(),
+        0,
+        "idempotent"
+    );
+    kado::mail::send_due(&app.state).await.unwrap();
+    let subjects: Vec<String> = files(app.mail_dir.path())
+        .iter()
+        .map(|f| {
+            header(
+                &mailparse::parse_mail(&std::fs::read(f).unwrap()).unwrap(),
+                "Subject",
+            )
+        })
+        .collect();
+    assert!(
+        subjects.iter().any(|s| s.contains("明日のご予約")),
+        "{subjects:?}"
+    );
+    // A site can turn reminders off.
+    app.login(DIRECTOR)
+        .await
+        .patch(app.url("/api/v1/sites/1"))
+        .json(&json!({"reminder_hour": -1}))
+        .send_json()
+        .await;
+    sqlx::query("UPDATE bookings SET reminded_at = NULL")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(kado::mail::notify::reminders(&app.state).await.unwrap(), 0);
+}
+
+async fn two_senders_send_each_message_once(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_nine());
+    for n in 1..=24 {
+        let c = app.login(&format!("worker{n:02}@kado.example")).await;
+        book(&app, &c, "2026-11-24").await;
+    }
+    let other = TestApp::spawn_on(&app.database_url).await;
+    other.clock.set(friday_nine());
+    let (a, b2) = tokio::join!(
+        kado::mail::send_due(&app.state),
+        kado::mail::send_due(&other.state)
+    );
+    let (a, b2) = (a.unwrap(), b2.unwrap());
+    assert_eq!(a.sent + b2.sent, 24, "{a:?} {b2:?}");
+    let total = files(app.mail_dir.path()).len() + files(other.mail_dir.path()).len();
+    assert_eq!(total, 24);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            .await,
+        24
+    );
+}
+
+async fn directors_see_and_retry_the_outbox(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(friday_nine());
+    let worker = app.login(WORKER).await;
+    book(&app, &worker, "2026-11-24").await;
+    sqlx::query(
+        "UPDATE outbox SET status = 'failed', attempts = 8, last_error = 'mailbox unavailable'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let director = app.login(DIRECTOR).await;
+    let failed = director
+        .get(app.url("/api/v1/outbox?site_id=1&status=failed"))
+        .send_json()
+        .await;
+    assert_eq!(failed.as_array().unwrap().len(), 1);
+    assert_eq!(failed[0]["last_error"], "mailbox unavailable");
+    for (who, path) in [
+        (OMACHI_DIRECTOR, "/api/v1/outbox?site_id=1"),
+        (DIRECTOR, "/api/v1/outbox"),
+        (WORKER, "/api/v1/outbox?site_id=1"),
+    ] {
+        let res = app
+            .login(who)
+            .await
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap();
+        problem(res, StatusCode::FORBIDDEN, "auth.forbidden").await;
+    }
+    let id = failed[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        director
+            .post(app.url(&format!("/api/v1/outbox/{id}/retry")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    problem(
+        director
+            .post(app.url(&format!("/api/v1/outbox/{id}/retry")))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CONFLICT,
+        "mail.not_failed",
+    )
+    .await;
+    assert_eq!(kado::mail::send_due(&app.state).await.unwrap().sent, 1);
+}
