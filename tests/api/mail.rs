@@ -39,15 +39,13 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The parts of a message: (content type, content id, body).
-fn split(
-    raw: &[u8],
-) -> (
-    mailparse::ParsedMail<'_>,
-    Vec<(String, Option<String>, Vec<u8>)>,
-) {
+/// One leaf of a message: (content type, content id, body).
+type Leaf = (String, Option<String>, Vec<u8>);
+
+/// A message and its leaf parts.
+fn split(raw: &[u8]) -> (mailparse::ParsedMail<'_>, Vec<Leaf>) {
     let mail = mailparse::parse_mail(raw).unwrap();
-    fn walk(m: &mailparse::ParsedMail, out: &mut Vec<(String, Option<String>, Vec<u8>)>) {
+    fn walk(m: &mailparse::ParsedMail, out: &mut Vec<Leaf>) {
         if m.subparts.is_empty() {
             let cid = m
                 .headers
