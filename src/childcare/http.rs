@@ -955,6 +955,15 @@ async fn my_places(
     Ok(Json(out))
 }
 
+/// A place as the API shows it, in its site's time zone.
+async fn place_view(st: &AppState, id: i64, site_id: i64) -> ApiResult<Json<ChildcarePlace>> {
+    let tz = SiteContext::load(st, site_id).await?.schedule.tz;
+    let p = store::place(&st.db, id)
+        .await?
+        .ok_or_else(place_not_found)?;
+    Ok(Json(ChildcarePlace::from_row(p, tz)))
+}
+
 /// A place the caller may act on: their child's, or any of a site where they are staff.
 async fn place_for(
     st: &AppState,
@@ -1010,13 +1019,7 @@ async fn cancel_place(
     .await?;
     run_waitlist(&st, &mut tx, p.site_id, &cc.standard, now).await?;
     tx.commit().await?;
-    let tz = SiteContext::load(&st, p.site_id).await?.schedule.tz;
-    Ok(Json(ChildcarePlace::from_row(
-        store::place(&st.db, id)
-            .await?
-            .ok_or_else(place_not_found)?,
-        tz,
-    )))
+    place_view(&st, id, p.site_id).await
 }
 
 /// Cancels the childcare places tied to a desk booking and runs the waitlist (used when the
@@ -1080,13 +1083,7 @@ async fn drop_off(
     .await?;
     store::record_handover(&mut tx, id, "dropoff_caregiver_id", who.id, None).await?;
     tx.commit().await?;
-    let tz = SiteContext::load(&st, p.site_id).await?.schedule.tz;
-    Ok(Json(ChildcarePlace::from_row(
-        store::place(&st.db, id)
-            .await?
-            .ok_or_else(place_not_found)?,
-        tz,
-    )))
+    place_view(&st, id, p.site_id).await
 }
 
 /// Who is collecting the child: a guardian (by account), or an authorised person with their
@@ -1168,13 +1165,7 @@ async fn pick_up(
     .await?;
     store::record_handover(&mut tx, id, "pickup_caregiver_id", who.id, Some(&presented)).await?;
     tx.commit().await?;
-    let tz = SiteContext::load(&st, p.site_id).await?.schedule.tz;
-    Ok(Json(ChildcarePlace::from_row(
-        store::place(&st.db, id)
-            .await?
-            .ok_or_else(place_not_found)?,
-        tz,
-    )))
+    place_view(&st, id, p.site_id).await
 }
 
 /// One child on the day's list.
