@@ -1,7 +1,14 @@
-// Entrance kiosk.
+// Entrance kiosk (unattended).
 //   not paired: POST /api/v1/kiosk/pair {code}            -> {token, site}
 //   paired:     GET  /api/v1/kiosk/me   (Bearer token)     -> {device, site, local_time, open_now, today}
-//               POST /api/v1/kiosk/scan (Bearer token) {credential} -> {message, ...}
+//               POST /api/v1/kiosk/scan (Bearer token) {credential, scanned_at?}
+//                    -> {outcome, message, person_name, space, children, minutes_today, delayed}
+//               POST /api/v1/kiosk/decode (Bearer token, image/jpeg camera frame) -> {payload}
+// Readers: a keyboard-wedge reader types into the focused scan field and presses Enter; the
+// PIN pad sends "PIN:<member number>:<pin>"; the camera reads QR codes with BarcodeDetector
+// where the browser has it, else by sending frames to /kiosk/decode.
+// Offline: a scan that cannot reach the server is kept in localStorage ("kado.kiosk.kept")
+// with its time and sent later, in order, with scanned_at. PINs are never kept.
 // The device token lives in localStorage under "kado.kiosk.token".
 
 import { initI18n, onLangChange, getLang, getLocale, t } from '/shared/i18n.js';
@@ -44,6 +51,19 @@ initI18n({
     'kiosk.pinMissing': '会員番号と PIN を入力してください。',
     'kiosk.checking': '確認中…',
     'kiosk.scanOk': '受け付けました',
+    'kiosk.children': '保育士にお預けください',
+    'kiosk.kept': 'サーバーに接続できません。このスキャンは端末に保存しました。',
+    'kiosk.keptNote': '接続が戻りしだい、スキャンした時刻で記録します。',
+    'kiosk.pinOffline': 'サーバーに接続できないため、PIN は受け付けられません。QR コードかカードをお使いいただくか、しばらくしてからもう一度入力してください。',
+    'kiosk.pending': '送信待ちのスキャン: {count} 件',
+    'kiosk.cameraOn': 'カメラで読み取る',
+    'kiosk.cameraOff': 'カメラを止める',
+    'kiosk.cameraHelp': 'QR コードをカメラに向けてください',
+    'kiosk.cameraVideoLabel': 'カメラの映像',
+    'kiosk.cameraStarting': 'カメラを起動しています…',
+    'kiosk.cameraDenied': 'カメラの使用が許可されていません。',
+    'kiosk.cameraMissing': 'カメラが見つかりません。',
+    'kiosk.cameraFailed': 'カメラを起動できませんでした。',
   },
   en: {
     'app.title': 'KADO Shiojiri',
@@ -80,19 +100,45 @@ initI18n({
     'kiosk.pinMissing': 'Please enter your member number and PIN.',
     'kiosk.checking': 'Checking…',
     'kiosk.scanOk': 'Accepted',
+    'kiosk.children': 'Please hand over to the caregiver',
+    'kiosk.kept': 'Cannot reach the server. Your scan was kept on this kiosk.',
+    'kiosk.keptNote': 'It will be recorded with the time you scanned as soon as the connection is back.',
+    'kiosk.pinOffline': 'Cannot reach the server, so a PIN cannot be accepted now. Please use your QR code or card, or try again in a moment.',
+    'kiosk.pending': 'Scans waiting to be sent: {count}',
+    'kiosk.cameraOn': 'Scan with camera',
+    'kiosk.cameraOff': 'Stop camera',
+    'kiosk.cameraHelp': 'Hold your QR code up to the camera',
+    'kiosk.cameraVideoLabel': 'Camera picture',
+    'kiosk.cameraStarting': 'Starting the camera…',
+    'kiosk.cameraDenied': 'The camera may not be used (permission refused).',
+    'kiosk.cameraMissing': 'No camera was found.',
+    'kiosk.cameraFailed': 'The camera could not be started.',
   },
 });
 
 const TOKEN_KEY = 'kado.kiosk.token';
+const KEPT_KEY = 'kado.kiosk.kept';
+const CAMERA_KEY = 'kado.kiosk.camera';
 const REFRESH_MS = 60_000;
 const RETRY_MS = 15_000;
+const KEPT_RETRY_MS = 10_000;
+const KEPT_MAX = 1000; // the server refuses scans older than 24 hours anyway
 const RESULT_MS = 5_000;
 const DUPLICATE_MS = 3_000; // readers sometimes send the same code twice
+const CAMERA_REPEAT_MS = 5_000; // the same code seen again by the camera within this is ignored
+const CAMERA_UPLOAD_MS = 700; // a frame to /kiosk/decode at most this often
+const CAMERA_DETECT_MS = 250; // BarcodeDetector runs on the device: look more often
+const CAMERA_FORCE_MS = 3_000; // send an unchanged frame again after this long
 const PIN_IDLE_MS = 60_000;
+const SCAN_TIMEOUT_MS = 10_000;
 
-/** How a member number + PIN is sent as a scan credential (server side not final yet). */
+/** How a member number + PIN is sent as a scan credential. */
 function pinCredential(member, pin) {
-  return `pin:${member}:${pin}`;
+  return `PIN:${member}:${pin}`;
+}
+
+function isPinCredential(credential) {
+  return /^pin:/i.test(credential);
 }
 
 const $ = (id) => document.getElementById(id);
@@ -113,6 +159,11 @@ const el = {
   scanForm: $('scan-form'),
   scanInput: $('scan-input'),
   pinButton: $('pin-button'),
+  cameraButton: $('camera-button'),
+  cameraPanel: $('camera-panel'),
+  cameraVideo: $('camera-video'),
+  cameraStatus: $('camera-status'),
+  pending: $('pending-count'),
   result: $('scan-result'),
   pinDialog: $('pin-dialog'),
   pinForm: $('pin-form'),
@@ -162,6 +213,9 @@ const state = {
   resultTimer: null,
   scanSeq: 0,
   lastScan: { credential: '', at: 0 },
+  kept: [], // [{credential, scanned_at}] oldest first, mirrored in localStorage
+  flushing: null, // the running flushKept() promise
+  lastFlush: 'done', // how the last flushKept() ended: 'done' | 'network' | 'server' | 'revoked'
   pinIdleTimer: null,
   activePinField: null,
 };
@@ -171,7 +225,11 @@ function showMode(mode) {
   el.loading.hidden = mode !== 'loading';
   el.pairScreen.hidden = mode !== 'pair';
   el.kioskScreen.hidden = mode !== 'kiosk';
-  if (mode === 'kiosk') focusScan();
+  if (mode === 'kiosk') {
+    focusScan();
+    renderPending();
+    if (cameraWanted() && !camera.stream) startCamera();
+  }
 }
 
 // ---------- time formatting in the site's time zone ----------
@@ -295,6 +353,7 @@ function goToPairing(noticeText) {
   state.offsetMinutes = null;
   state.skewMs = 0;
   clearResult();
+  stopCamera();
   if (el.pinDialog.open) el.pinDialog.close();
   el.pairNotice.textContent = noticeText || '';
   el.pairMessage.textContent = '';
@@ -374,6 +433,7 @@ async function refreshMe() {
     if (state.mode !== 'kiosk') showMode('kiosk');
     renderKiosk();
     scheduleRefresh(REFRESH_MS);
+    flushKept();
   } catch (err) {
     if (getToken() !== token) return;
     if (err instanceof ApiError && err.status === 401) {
@@ -388,19 +448,212 @@ async function refreshMe() {
   }
 }
 
-// ---------- scanning ----------
+// ---------- sound ----------
+
+// Browsers start audio only after a gesture: the first tap or key press (a wedge reader's
+// keystrokes count) creates the context.
+let audio = null;
+
+function unlockAudio() {
+  const Ctx = window.AudioContext || window.webkitAudioContext;
+  if (!Ctx) return;
+  try {
+    if (!audio) audio = new Ctx();
+    if (audio.state === 'suspended') audio.resume().catch(() => {});
+  } catch {
+    audio = null; // no audio device: stay silent
+  }
+}
+
+document.addEventListener('pointerdown', unlockAudio, true);
+document.addEventListener('keydown', unlockAudio, true);
+
+/** A short beep: 'ok' is one higher tone, 'refused' a lower double tone. */
+function beep(kind) {
+  if (!audio || audio.state !== 'running') return;
+  const tones = kind === 'ok'
+    ? [{ freq: 1320, at: 0, dur: 0.16 }]
+    : [{ freq: 330, at: 0, dur: 0.16 }, { freq: 330, at: 0.24, dur: 0.16 }];
+  try {
+    for (const tone of tones) {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      const t0 = audio.currentTime + tone.at;
+      osc.type = kind === 'ok' ? 'sine' : 'square';
+      osc.frequency.value = tone.freq;
+      gain.gain.setValueAtTime(0.0001, t0);
+      gain.gain.exponentialRampToValueAtTime(kind === 'ok' ? 0.35 : 0.18, t0 + 0.01);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t0 + tone.dur);
+      osc.connect(gain);
+      gain.connect(audio.destination);
+      osc.start(t0);
+      osc.stop(t0 + tone.dur + 0.02);
+    }
+    el.result.dataset.sound = kind; // what was played last (for tests and staff checks)
+  } catch {
+    // a sound is a nicety
+  }
+}
+
+// ---------- the result screen ----------
+
+const OUTCOMES = ['checked_in', 'checked_out', 'already_in', 'already_out'];
+// Plain text symbols (U+FE0E: not as emoji), found in the usual Japanese fonts.
+const ICONS = { checked_in: '✓', checked_out: '✓', already_in: 'ℹ\uFE0E', already_out: 'ℹ\uFE0E', error: '✕', kept: '⚠\uFE0E' };
 
 function clearResult() {
   clearTimeout(state.resultTimer);
   el.result.className = 'scan-result';
-  el.result.textContent = '';
+  delete el.result.dataset.outcome;
+  el.result.replaceChildren();
 }
 
-function showResult(text, kind) {
+/**
+ * Shows a result over the kiosk screen: kind is an outcome, 'error', 'kept' or 'pending'.
+ * Back to the idle screen after RESULT_MS (a pending one stays until its answer).
+ */
+function showResult(kind, message, { children = [], note = '' } = {}) {
   clearTimeout(state.resultTimer);
   el.result.className = `scan-result ${kind}`;
-  el.result.textContent = text;
+  el.result.dataset.outcome = kind;
+  const names = Array.isArray(children) ? children.filter((c) => typeof c === 'string' && c) : [];
+  setChildren(el.result,
+    ICONS[kind] ? h('span', { class: 'result-icon', 'aria-hidden': 'true' }, ICONS[kind]) : null,
+    h('p', { class: 'result-message' }, message),
+    names.length
+      ? h('div', { class: 'result-children' },
+        t('kiosk.children'),
+        h('ul', null, names.map((n) => h('li', null, n))))
+      : null,
+    note ? h('p', { class: 'result-note' }, note) : null);
   if (kind !== 'pending') state.resultTimer = setTimeout(clearResult, RESULT_MS);
+}
+
+// A tap on the result screen goes back to the idle screen at once.
+el.result.addEventListener('click', () => {
+  if (!el.result.classList.contains('pending')) clearResult();
+  focusScan();
+});
+
+// ---------- scans kept while the server cannot be reached ----------
+
+function loadKept() {
+  try {
+    const list = JSON.parse(window.localStorage.getItem(KEPT_KEY) || '[]');
+    state.kept = Array.isArray(list)
+      ? list.filter((k) => k && typeof k.credential === 'string' && typeof k.scanned_at === 'string')
+      : [];
+  } catch {
+    state.kept = [];
+  }
+}
+
+function saveKept() {
+  try {
+    if (state.kept.length) window.localStorage.setItem(KEPT_KEY, JSON.stringify(state.kept));
+    else window.localStorage.removeItem(KEPT_KEY);
+  } catch {
+    // kept in memory only
+  }
+}
+
+function renderPending() {
+  const n = state.kept.length;
+  el.pending.dataset.count = String(n);
+  el.pending.hidden = n === 0;
+  el.pending.textContent = n ? t('kiosk.pending', { count: n }) : '';
+}
+
+/** The time of a scan as the server's clock would say it (RFC 3339, UTC). */
+function scanTime() {
+  return new Date(Date.now() + state.skewMs).toISOString();
+}
+
+function keep(credential, scannedAt) {
+  state.kept.push({ credential, scanned_at: scannedAt });
+  if (state.kept.length > KEPT_MAX) state.kept.splice(0, state.kept.length - KEPT_MAX);
+  saveKept();
+  renderPending();
+}
+
+function isNetworkError(err) {
+  return err instanceof ApiError && err.status === 0;
+}
+
+function isUnpaired(err) {
+  return err instanceof ApiError && err.status === 401 && (err.code === 'kiosk.unpaired' || err.code === 'auth.required');
+}
+
+/**
+ * Sends the kept scans, oldest first, each with its scanned_at. Stops at the first one the
+ * server could not take (network or server error) and leaves it for the next try; a scan
+ * the server refused (an expired code, too old...) has had its answer and is dropped.
+ * Answers how it ended: 'done' | 'network' | 'server' | 'revoked'.
+ */
+function flushKept() {
+  if (state.flushing) return state.flushing;
+  state.flushing = (async () => {
+    let how = 'done';
+    while (state.kept.length) {
+      const token = getToken();
+      if (!token) {
+        how = 'revoked';
+        break;
+      }
+      const item = state.kept[0];
+      try {
+        await api('POST', '/api/v1/kiosk/scan', { credential: item.credential, scanned_at: item.scanned_at },
+          { headers: authHeaders(token), timeoutMs: SCAN_TIMEOUT_MS });
+      } catch (err) {
+        if (isNetworkError(err)) {
+          how = 'network';
+          break;
+        }
+        if (isUnpaired(err)) {
+          how = 'revoked';
+          revoked();
+          break;
+        }
+        if (!(err instanceof ApiError) || err.status >= 500) {
+          how = 'server';
+          break;
+        }
+        // 4xx: the server answered this scan (refused it); nothing more to do with it.
+      }
+      if (state.kept[0] === item) state.kept.shift();
+      saveKept();
+      renderPending();
+    }
+    state.lastFlush = how;
+    return how;
+  })().finally(() => {
+    state.flushing = null;
+  });
+  return state.flushing;
+}
+
+setInterval(() => {
+  if (state.kept.length && state.mode === 'kiosk' && getToken()) flushKept();
+}, KEPT_RETRY_MS);
+
+window.addEventListener('online', () => {
+  if (state.kept.length && getToken()) flushKept();
+});
+
+// ---------- scanning ----------
+
+function showAnswer(res) {
+  const outcome = res && OUTCOMES.includes(res.outcome) ? res.outcome : 'checked_in';
+  const message = res && typeof res.message === 'string' && res.message ? res.message : t('kiosk.scanOk');
+  showResult(outcome, message, { children: res && res.children });
+  beep('ok');
+}
+
+function showKept() {
+  showResult('kept', t('kiosk.kept'), { note: t('kiosk.keptNote') });
+  setOffline(t('kiosk.offline'));
+  beep('ok');
+  scheduleRefresh(RETRY_MS);
 }
 
 async function submitCredential(credential) {
@@ -413,21 +666,58 @@ async function submitCredential(credential) {
   const now = Date.now();
   if (credential === state.lastScan.credential && now - state.lastScan.at < DUPLICATE_MS) return;
   state.lastScan = { credential, at: now };
+  const scannedAt = scanTime();
+  const pin = isPinCredential(credential);
 
+  // A later scan may start while this one waits: every scan is sent (or kept), but only the
+  // latest one is shown.
   const seq = ++state.scanSeq;
-  showResult(t('kiosk.checking'), 'pending');
+  const shown = () => seq === state.scanSeq;
+  showResult('pending', t('kiosk.checking'));
+
+  const offline = () => {
+    setOffline(t('kiosk.offline'));
+    scheduleRefresh(RETRY_MS);
+    if (pin) {
+      // A PIN is never written to the device's storage.
+      if (shown()) {
+        showResult('error', t('kiosk.pinOffline'));
+        beep('refused');
+      }
+    } else {
+      keep(credential, scannedAt);
+      if (shown()) showKept();
+    }
+  };
+
+  // Kept scans go first, so that the server sees every person's scans in order.
+  if (state.kept.length) await flushKept();
+  if (state.kept.length && state.lastFlush === 'network') {
+    offline();
+    return;
+  }
+
   try {
-    const res = await api('POST', '/api/v1/kiosk/scan', { credential }, { headers: authHeaders(token) });
-    if (seq !== state.scanSeq) return;
-    const message = res && typeof res.message === 'string' && res.message ? res.message : t('kiosk.scanOk');
-    showResult(message, 'ok');
+    const res = await api('POST', '/api/v1/kiosk/scan', { credential },
+      { headers: authHeaders(token), timeoutMs: SCAN_TIMEOUT_MS });
+    setOffline('');
+    if (shown()) showAnswer(res);
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) {
+    if (isUnpaired(err)) {
       revoked();
       return;
     }
-    if (seq !== state.scanSeq) return;
-    showResult(errorText(err), 'error');
+    if (isNetworkError(err) && err.code !== 'timeout') {
+      offline();
+      return;
+    }
+    // A time-out is not kept: the server may have taken the scan after all, and a copy sent
+    // later would count again. Scanning again now is safe (a repeat only shows the state).
+    if (isNetworkError(err)) setOffline(t('kiosk.offline'));
+    if (shown()) {
+      showResult('error', errorText(err));
+      beep('refused');
+    }
   }
 }
 
@@ -494,6 +784,10 @@ window.addEventListener('focus', () => setTimeout(focusScan, 0));
 
 // ---------- PIN keypad ----------
 
+function cleanMember(value) {
+  return value.normalize('NFKC').toUpperCase().replace(/[^A-Z0-9-]/g, '');
+}
+
 function setActivePinField(input) {
   state.activePinField = input;
   el.pinMember.classList.toggle('active', input === el.pinMember);
@@ -524,9 +818,11 @@ if (typeof el.pinDialog.showModal !== 'function') el.pinButton.hidden = true;
 for (const input of [el.pinMember, el.pinPin]) {
   input.addEventListener('focus', () => setActivePinField(input));
   input.addEventListener('input', () => {
-    // Typing on a physical keyboard is allowed too; keep digits only.
-    const digits = input.value.normalize('NFKC').replace(/\D/g, '').slice(0, input.maxLength > 0 ? input.maxLength : 12);
-    if (digits !== input.value) input.value = digits;
+    // Typing on a physical keyboard is allowed too: a member number may hold letters and
+    // hyphens (K-0001), a PIN only digits.
+    const clean = input === el.pinMember ? cleanMember(input.value) : input.value.normalize('NFKC').replace(/\D/g, '');
+    const value = clean.slice(0, input.maxLength > 0 ? input.maxLength : 12);
+    if (value !== input.value) input.value = value;
     resetPinIdle();
   });
 }
@@ -555,7 +851,7 @@ el.pinCancel.addEventListener('click', () => el.pinDialog.close());
 
 el.pinForm.addEventListener('submit', (ev) => {
   ev.preventDefault();
-  const member = el.pinMember.value.replace(/\D/g, '');
+  const member = cleanMember(el.pinMember.value);
   const pin = el.pinPin.value.replace(/\D/g, '');
   if (!member || !pin) {
     el.pinMessage.textContent = t('kiosk.pinMissing');
@@ -574,6 +870,259 @@ el.pinDialog.addEventListener('close', () => {
   el.pinMessage.textContent = '';
   setTimeout(focusScan, 0);
 });
+
+// ---------- camera ----------
+
+const camera = {
+  stream: null,
+  timer: null,
+  detector: null, // BarcodeDetector, where the browser has one for QR codes
+  busy: false, // a frame is being read
+  canvas: null,
+  thumb: null, // a tiny copy of the last frame sent, to skip unchanged frames
+  thumbCanvas: null,
+  lastSentAt: 0,
+  lastSeen: { payload: '', at: 0 },
+  starting: false,
+};
+
+function cameraAvailable() {
+  return !!(navigator.mediaDevices && typeof navigator.mediaDevices.getUserMedia === 'function');
+}
+
+function renderCameraButton() {
+  const on = !!camera.stream;
+  el.cameraButton.textContent = on ? t('kiosk.cameraOff') : t('kiosk.cameraOn');
+  el.cameraButton.setAttribute('aria-expanded', on ? 'true' : 'false');
+}
+
+/** Shows the camera button when the device has a camera (or cannot tell before asking). */
+async function updateCameraButton() {
+  let show = cameraAvailable();
+  if (show && typeof navigator.mediaDevices.enumerateDevices === 'function') {
+    try {
+      const devices = await navigator.mediaDevices.enumerateDevices();
+      show = devices.some((d) => d.kind === 'videoinput');
+    } catch {
+      // cannot tell: offer it
+    }
+  }
+  el.cameraButton.hidden = !show && !camera.stream;
+  renderCameraButton();
+}
+
+function wantCamera(on) {
+  try {
+    if (on) window.localStorage.setItem(CAMERA_KEY, '1');
+    else window.localStorage.removeItem(CAMERA_KEY);
+  } catch {
+    // not remembered
+  }
+}
+
+function cameraWanted() {
+  try {
+    return window.localStorage.getItem(CAMERA_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+async function makeDetector() {
+  if (typeof window.BarcodeDetector !== 'function') return null;
+  try {
+    if (typeof window.BarcodeDetector.getSupportedFormats === 'function') {
+      const formats = await window.BarcodeDetector.getSupportedFormats();
+      if (!formats.includes('qr_code')) return null;
+    }
+    return new window.BarcodeDetector({ formats: ['qr_code'] });
+  } catch {
+    return null;
+  }
+}
+
+async function startCamera() {
+  if (camera.stream || camera.starting || !cameraAvailable()) return;
+  camera.starting = true;
+  el.cameraStatus.textContent = t('kiosk.cameraStarting');
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: false,
+      video: { facingMode: 'user', width: { ideal: 1280 }, height: { ideal: 720 } },
+    });
+    if (state.mode !== 'kiosk') {
+      for (const track of stream.getTracks()) track.stop();
+      return;
+    }
+    camera.stream = stream;
+    el.cameraVideo.srcObject = stream;
+    el.cameraPanel.hidden = false;
+    el.cameraStatus.textContent = '';
+    renderCameraButton();
+    camera.detector = await makeDetector();
+    try {
+      await el.cameraVideo.play();
+    } catch {
+      // autoplay of a muted video is allowed; a refusal here shows as a still picture
+    }
+    if (camera.stream !== stream) return; // stopped meanwhile
+    wantCamera(true);
+    scheduleFrame(0);
+  } catch (err) {
+    const name = err && err.name;
+    el.cameraStatus.textContent = name === 'NotAllowedError' || name === 'SecurityError'
+      ? t('kiosk.cameraDenied')
+      : name === 'NotFoundError' || name === 'OverconstrainedError'
+        ? t('kiosk.cameraMissing')
+        : t('kiosk.cameraFailed');
+    beep('refused');
+  } finally {
+    camera.starting = false;
+    renderCameraButton();
+    focusScan();
+  }
+}
+
+function stopCamera() {
+  clearTimeout(camera.timer);
+  camera.timer = null;
+  if (camera.stream) {
+    for (const track of camera.stream.getTracks()) track.stop();
+  }
+  camera.stream = null;
+  camera.thumb = null;
+  el.cameraVideo.srcObject = null;
+  el.cameraPanel.hidden = true;
+  renderCameraButton();
+}
+
+function scheduleFrame(ms) {
+  clearTimeout(camera.timer);
+  camera.timer = setTimeout(readFrame, ms);
+}
+
+/** A code read by the camera: scanned unless the same code was seen within CAMERA_REPEAT_MS. */
+function cameraRead(raw) {
+  const payload = normalizeScan(raw || '');
+  if (!payload || el.pinDialog.open) return; // someone is typing a PIN
+  const now = Date.now();
+  const again = payload === camera.lastSeen.payload && now - camera.lastSeen.at < CAMERA_REPEAT_MS;
+  // A code held in front of the camera keeps being seen: it is read once, not every 5 s.
+  camera.lastSeen = { payload, at: now };
+  if (!again) submitCredential(payload);
+}
+
+/** A 32x24 copy of the frame, to tell whether anything moved since the last frame sent. */
+function frameThumb(video) {
+  if (!camera.thumbCanvas) camera.thumbCanvas = document.createElement('canvas');
+  const c = camera.thumbCanvas;
+  c.width = 32;
+  c.height = 24;
+  const ctx = c.getContext('2d', { willReadFrequently: true });
+  if (!ctx) return null;
+  ctx.drawImage(video, 0, 0, c.width, c.height);
+  return ctx.getImageData(0, 0, c.width, c.height).data;
+}
+
+function sameAsSent(thumb) {
+  const prev = camera.thumb;
+  if (!thumb || !prev || prev.length !== thumb.length) return false;
+  let diff = 0;
+  for (let i = 0; i < thumb.length; i += 4) diff += Math.abs(thumb[i + 1] - prev[i + 1]);
+  return diff / (thumb.length / 4) < 2; // mean change of the green channel under 2 of 255
+}
+
+function frameBlob(video) {
+  if (!camera.canvas) camera.canvas = document.createElement('canvas');
+  const c = camera.canvas;
+  const scale = Math.min(1, 960 / video.videoWidth);
+  c.width = Math.max(1, Math.round(video.videoWidth * scale));
+  c.height = Math.max(1, Math.round(video.videoHeight * scale));
+  const ctx = c.getContext('2d');
+  if (!ctx) return Promise.resolve(null);
+  ctx.drawImage(video, 0, 0, c.width, c.height);
+  return new Promise((resolve) => c.toBlob(resolve, 'image/jpeg', 0.85));
+}
+
+async function decodeOnServer(blob) {
+  const token = getToken();
+  if (!token || !blob) return null;
+  let res;
+  try {
+    res = await fetch('/api/v1/kiosk/decode', {
+      method: 'POST',
+      headers: { ...authHeaders(token), 'Content-Type': 'image/jpeg', Accept: 'application/json, application/problem+json', 'Accept-Language': getLang() },
+      body: blob,
+      cache: 'no-store',
+      credentials: 'same-origin',
+    });
+  } catch {
+    return null; // offline: the scan path says so when a code is read
+  }
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  if (res.status === 401 && data && data.code === 'kiosk.unpaired') {
+    revoked();
+    return null;
+  }
+  return res.ok && data && typeof data.payload === 'string' ? data.payload : null;
+}
+
+async function readFrame() {
+  camera.timer = null;
+  const video = el.cameraVideo;
+  if (!camera.stream) return;
+  let next = camera.detector ? CAMERA_DETECT_MS : CAMERA_UPLOAD_MS;
+  if (!camera.busy && video.readyState >= 2 && video.videoWidth > 0 && !document.hidden) {
+    camera.busy = true;
+    try {
+      if (camera.detector) {
+        try {
+          const codes = await camera.detector.detect(video);
+          const code = codes.find((c) => c && c.rawValue);
+          if (code) cameraRead(code.rawValue);
+        } catch {
+          camera.detector = null; // the device cannot read after all: use the server
+          next = 0;
+        }
+      } else {
+        // A still scene with nothing to read is not sent again and again.
+        const now = Date.now();
+        const thumb = frameThumb(video);
+        if (!sameAsSent(thumb) || now - camera.lastSentAt >= CAMERA_FORCE_MS) {
+          camera.lastSentAt = now;
+          camera.thumb = thumb;
+          const payload = await decodeOnServer(await frameBlob(video));
+          if (payload) cameraRead(payload);
+        }
+      }
+    } finally {
+      camera.busy = false;
+    }
+  }
+  if (camera.stream) scheduleFrame(next);
+}
+
+el.cameraButton.addEventListener('click', () => {
+  if (camera.stream) {
+    stopCamera();
+    wantCamera(false);
+    focusScan();
+  } else {
+    startCamera();
+  }
+});
+
+if (cameraAvailable()) {
+  updateCameraButton();
+  if (typeof navigator.mediaDevices.addEventListener === 'function') {
+    navigator.mediaDevices.addEventListener('devicechange', updateCameraButton);
+  }
+}
 
 // ---------- full screen ----------
 
@@ -602,6 +1151,8 @@ onLangChange(() => {
   updateFullscreenLabel();
   if (el.pairButton.disabled) el.pairButton.textContent = t('kiosk.pairing');
   renderHeader();
+  renderCameraButton();
+  renderPending();
   if (state.mode === 'kiosk') {
     renderKiosk();
     focusScan();
@@ -610,6 +1161,8 @@ onLangChange(() => {
 
 // ---------- start ----------
 
+loadKept();
+renderPending();
 if (getToken()) {
   showMode('loading');
   refreshMe();

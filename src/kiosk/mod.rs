@@ -100,7 +100,7 @@ async fn identify(st: &AppState, c: &Credential, now: i64) -> ApiResult<i64> {
         Credential::Pin { member, pin } => {
             let wrong = || {
                 refuse(
-                    StatusCode::UNAUTHORIZED,
+                    StatusCode::FORBIDDEN,
                     "kiosk.wrong_pin",
                     "会員番号またはPINが違います。".into(),
                     "The member number or PIN is not right.".into(),

@@ -19,7 +19,8 @@ pub struct Situation {
     pub works_here: bool,
     /// The open presence session, if the person is in the building.
     pub inside: Option<i64>,
-    /// Seconds since the person's last scan at this site that did something.
+    /// Seconds since the person's last scan at this site that did something; negative when
+    /// that scan came after this one (an offline kiosk sending a kept scan late).
     pub last_scan_ago: Option<i64>,
     pub bookings: Vec<Slot>,
     /// How long before a booking's start check-in opens.
@@ -64,9 +65,9 @@ pub const REPEAT_SECS: i64 = 60;
 
 /// Decides what a scan does.
 pub fn decide(s: &Situation) -> Decision {
-    if s.last_scan_ago
-        .is_some_and(|ago| (0..REPEAT_SECS).contains(&ago))
-    {
+    // A repeat within a minute, or a kept scan that a later one has overtaken, only shows
+    // where the person is: acting on it would undo what came after it.
+    if s.last_scan_ago.is_some_and(|ago| ago < REPEAT_SECS) {
         return Decision::Repeat {
             inside: s.inside.is_some(),
         };
@@ -242,6 +243,15 @@ mod tests {
                     ..base()
                 },
                 Decision::Repeat { inside: false },
+            ),
+            (
+                "a kept scan older than the last one",
+                Situation {
+                    inside: Some(9),
+                    last_scan_ago: Some(-600),
+                    ..base()
+                },
+                Decision::Repeat { inside: true },
             ),
             (
                 "a minute later it toggles",

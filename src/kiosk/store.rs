@@ -133,12 +133,37 @@ pub async fn pin_ok(db: &Db, person_id: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// The person with this member number.
+/// The person with this member number. A kiosk's PIN pad has only digits, so "1" or
+/// "0001" also finds "K-0001" when exactly one member number has those digits.
 pub async fn person_by_member(db: &Db, member: &str) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("SELECT id FROM persons WHERE member_number = $1")
+    let exact: Option<i64> = sqlx::query_scalar("SELECT id FROM persons WHERE member_number = $1")
         .bind(member)
         .fetch_optional(&db.pool)
-        .await
+        .await?;
+    if exact.is_some() || member.is_empty() || !member.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(exact);
+    }
+    let digits = |s: &str| {
+        s.chars()
+            .filter(char::is_ascii_digit)
+            .collect::<String>()
+            .trim_start_matches('0')
+            .to_string()
+    };
+    let wanted = digits(member);
+    let rows = sqlx::query("SELECT id, member_number FROM persons WHERE member_number LIKE $1")
+        .bind(format!("%{wanted}"))
+        .fetch_all(&db.pool)
+        .await?;
+    let found: Vec<i64> = rows
+        .iter()
+        .filter(|r| digits(&r.get::<String, _>("member_number")) == wanted)
+        .map(|r| r.get("id"))
+        .collect();
+    Ok(match found[..] {
+        [one] => Some(one),
+        _ => None,
+    })
 }
 
 /// The person an active IC card belongs to.
@@ -174,7 +199,8 @@ pub async fn open_session(
     Ok(row.map(|r| (r.get("id"), r.get("booking_id"))))
 }
 
-/// When the person's last scan at the site that did something happened.
+/// When the person's latest scan at the site that did something happened, from `since` on
+/// (it may be later than the scan being decided, when that one was kept offline).
 pub async fn last_effective_scan(
     db: &Db,
     person_id: i64,

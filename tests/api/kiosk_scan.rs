@@ -322,7 +322,7 @@ async fn pin_lockout(b: Backend) {
     for _ in 0..5 {
         problem(
             scan(&app, &k, "PIN:K-0001:1111").await,
-            StatusCode::UNAUTHORIZED,
+            StatusCode::FORBIDDEN,
             "kiosk.wrong_pin",
         )
         .await;
@@ -335,16 +335,13 @@ async fn pin_lockout(b: Backend) {
     .await;
     problem(
         scan(&app, &k, "PIN:K-9999:2468").await,
-        StatusCode::UNAUTHORIZED,
+        StatusCode::FORBIDDEN,
         "kiosk.wrong_pin",
     )
     .await;
     app.clock.advance(Duration::minutes(16));
-    let ok: Value = scan(&app, &k, "PIN:K-0001:2468")
-        .await
-        .json()
-        .await
-        .unwrap();
+    // The keypad has only digits: "0001" is K-0001.
+    let ok: Value = scan(&app, &k, "PIN:0001:2468").await.json().await.unwrap();
     assert_eq!(ok["outcome"], "checked_in");
     // Reception resets a forgotten PIN: the old one no longer works.
     let reception = app.login(RECEPTION).await;
@@ -357,7 +354,7 @@ async fn pin_lockout(b: Backend) {
     app.clock.advance(Duration::minutes(2));
     problem(
         scan(&app, &k, "PIN:K-0001:2468").await,
-        StatusCode::UNAUTHORIZED,
+        StatusCode::FORBIDDEN,
         "kiosk.wrong_pin",
     )
     .await;
@@ -551,6 +548,27 @@ async fn delayed_offline_scan(b: Backend) {
             .await
             .unwrap();
     problem(res, StatusCode::UNPROCESSABLE_ENTITY, "kiosk.bad_scan_time").await;
+    // A scan kept offline from before the live one arrives late: it must not check the
+    // worker out again, nor count negative time. (A PIN: a phone's code cannot predate itself.)
+    worker
+        .put(app.url("/api/v1/me/pin"))
+        .json(&json!({"pin": "1357"}))
+        .send()
+        .await
+        .unwrap();
+    let late: Value = k
+        .0
+        .post(app.url("/api/v1/kiosk/scan"))
+        .bearer_auth(&k.1)
+        .json(&json!({"credential": "PIN:K-0001:1357", "scanned_at": "2026-11-24T08:55:00+09:00"}))
+        .send_json()
+        .await;
+    assert_eq!(late["outcome"], "already_in");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM presence_sessions WHERE checked_out_at IS NULL")
+            .await,
+        1
+    );
 }
 
 async fn staff_only_manage_credentials(b: Backend) {
