@@ -20,7 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(login))
         .routes(routes!(logout))
-        .routes(routes!(me))
+        .routes(routes!(me, update_me))
         .routes(routes!(change_password))
 }
 
@@ -190,4 +190,35 @@ async fn change_password(
         .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeUpdate {
+    language: Option<crate::error::Lang>,
+    phone: Option<String>,
+}
+
+/// Changes my own language or phone number.
+#[utoipa::path(patch, path = "/api/v1/auth/me", tag = "auth", request_body = MeUpdate,
+    responses((status = 200, body = Person), (status = 422)))]
+async fn update_me(
+    State(st): State<AppState>,
+    who: Principal,
+    Json(req): Json<MeUpdate>,
+) -> ApiResult<Json<Person>> {
+    let mut p = people::store::get(&st.db, who.id).await?;
+    if let Some(l) = req.language {
+        p.language = l;
+    }
+    if let Some(phone) = req.phone {
+        p.phone = phone.trim().to_string();
+    }
+    let mut v = crate::error::Validator::new();
+    people::validate_person(&mut v, &p);
+    v.finish()?;
+    let mut tx = st.db.begin().await?;
+    people::store::save(&mut tx, &p, None, st.clock.epoch()).await?;
+    tx.commit().await?;
+    Ok(Json(people::store::get(&st.db, who.id).await?))
 }

@@ -949,7 +949,15 @@ async fn my_places(
     for id in rows {
         if let Some(p) = store::place(&st.db, id).await? {
             let tz = SiteContext::load(&st, p.site_id).await?.schedule.tz;
-            out.push(ChildcarePlace::from_row(p, tz));
+            let position = if p.status == "waitlisted" {
+                Some(store::waitlist_position(&st.db, &p).await?)
+            } else {
+                None
+            };
+            out.push(ChildcarePlace {
+                waitlist_position: position,
+                ..ChildcarePlace::from_row(p, tz)
+            });
         }
     }
     Ok(Json(out))

@@ -78,6 +78,9 @@ pub struct ChildcarePlace {
     pub status: String,
     pub dropped_off_at: Option<String>,
     pub picked_up_at: Option<String>,
+    /// For a waitlisted place: 1 when it is next in line at its site.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waitlist_position: Option<i64>,
 }
 
 fn rfc3339(secs: i64) -> String {
@@ -112,6 +115,7 @@ impl ChildcarePlace {
             status: p.status,
             dropped_off_at: p.dropped_off_at.map(rfc3339),
             picked_up_at: p.picked_up_at.map(rfc3339),
+            waitlist_position: None,
         }
     }
 }

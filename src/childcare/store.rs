@@ -468,6 +468,20 @@ pub async fn waitlist(tx: &mut Tx, site_id: i64) -> sqlx::Result<Vec<PlaceRow>> 
     Ok(rows.iter().map(place_row).collect())
 }
 
+/// Where a waitlisted place stands in its site's line (1: next).
+pub async fn waitlist_position(db: &Db, p: &PlaceRow) -> sqlx::Result<i64> {
+    let ahead: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM childcare_bookings WHERE site_id = $1 AND status = 'waitlisted'
+           AND (created_at < $2 OR (created_at = $2 AND id < $3))",
+    )
+    .bind(p.site_id)
+    .bind(p.created_at)
+    .bind(p.id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(ahead + 1)
+}
+
 /// A place to write.
 pub struct NewPlace {
     pub site_id: i64,

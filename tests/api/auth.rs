@@ -14,7 +14,8 @@ on_both_backends!(
     forged_and_expired_sessions_are_refused,
     password_change_ends_other_sessions,
     deactivated_account_is_logged_out,
-    password_reset_by_director_ends_sessions
+    password_reset_by_director_ends_sessions,
+    i_change_my_language
 );
 
 async fn login_me_logout(b: Backend) {
@@ -269,5 +270,51 @@ async fn password_reset_by_director_ends_sessions(b: Backend) {
             .unwrap()
             .status(),
         StatusCode::OK
+    );
+}
+
+async fn i_change_my_language(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let worker = app.login(WORKER).await;
+    let me = worker
+        .patch(app.url("/api/v1/auth/me"))
+        .json(&json!({"language": "en"}))
+        .send_json()
+        .await;
+    assert_eq!(me["language"], "en");
+    let res = worker
+        .patch(app.url("/api/v1/auth/me"))
+        .json(&json!({"language": "fr"}))
+        .send()
+        .await
+        .unwrap();
+    problem(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "request.invalid_json",
+    )
+    .await;
+    let res = worker
+        .patch(app.url("/api/v1/auth/me"))
+        .json(&json!({"phone": "call me maybe"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let res = worker
+        .patch(app.url("/api/v1/auth/me"))
+        .json(&json!({"is_admin": true}))
+        .send()
+        .await
+        .unwrap();
+    problem(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "request.invalid_json",
+    )
+    .await;
+    assert_eq!(
+        worker.get(app.url("/api/v1/auth/me")).send_json().await["is_admin"],
+        false
     );
 }

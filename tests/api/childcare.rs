@@ -240,6 +240,11 @@ async fn waitlist_gets_the_freed_place(b: Backend) {
     assert_eq!(made["waitlisted"], true);
     assert!(made["desk"].is_null(), "the desk was not kept");
     let waiting = made["places"][0]["id"].as_i64().unwrap();
+    let mine = late
+        .get(app.url("/api/v1/childcare/bookings"))
+        .send_json()
+        .await;
+    assert_eq!(mine[0]["waitlist_position"], 1, "{mine}");
     let first = worker(&app, 10).await;
     let cancelled = first
         .post(app.url(&format!("/api/v1/childcare/bookings/{first_place}/cancel")))
