@@ -19,6 +19,7 @@ initI18n({
     'login.linkDocs': 'API ドキュメント',
     'login.linkKiosk': '入口キオスク',
     'login.linkAdmin': '管理画面',
+    'login.linkApp': '予約・マイページ',
     'login.logout': 'ログアウト',
     'login.loggedOut': 'ログアウトしました。',
   },
@@ -37,6 +38,7 @@ initI18n({
     'login.linkDocs': 'API docs',
     'login.linkKiosk': 'Entrance kiosk',
     'login.linkAdmin': 'Admin',
+    'login.linkApp': 'Book & my page',
     'login.logout': 'Log out',
     'login.loggedOut': 'You have logged out.',
   },
@@ -56,6 +58,14 @@ const sessionMessage = $('session-message');
 const logoutButton = $('logout-button');
 
 let person = null;
+
+/** Where to go after logging in: a page of the worker's app asked for, or the app for workers. */
+function destination(p) {
+  const next = new URLSearchParams(location.search).get('next') || '';
+  if (/^\/app\/[^\\]*$/.test(next) && !next.startsWith('//')) return next;
+  const worker = p && Array.isArray(p.roles) && p.roles.some((g) => g.role === 'worker');
+  return worker ? '/app/' : null;
+}
 
 function showMessage(el, text, kind) {
   el.className = 'message' + (kind ? ' ' + kind : '');
@@ -89,6 +99,7 @@ function renderLoggedIn() {
   loading.hidden = true;
   loginSection.hidden = true;
   sessionSection.hidden = false;
+  document.getElementById('app-link-item').hidden = !(person && Array.isArray(person.roles) && person.roles.length);
   sessionHeading.textContent = t('login.loggedInAs', { name: person && person.name ? person.name : '' });
 }
 
@@ -120,6 +131,11 @@ form.addEventListener('submit', async (ev) => {
     person = await api('POST', '/api/v1/auth/login', body);
     password.value = '';
     showMessage(loginMessage, '', null);
+    const to = destination(person);
+    if (to) {
+      location.assign(to);
+      return;
+    }
     renderLoggedIn();
     sessionHeading.focus();
   } catch (err) {
