@@ -645,7 +645,7 @@ async fn save_shift(
         check_shift_change(&mut tx, &ctx, &cc.standard, &s, delete, span).await?;
     }
     let id = store::save_shift(&mut tx, &s, who.id, delete).await?;
-    run_waitlist(st, &mut tx, site, &cc.standard, st.clock.epoch()).await?;
+    run_waitlist(st, &mut tx, site, &cc, st.clock.epoch()).await?;
     tx.commit().await?;
     if delete {
         return Ok(None);
@@ -1025,7 +1025,7 @@ async fn cancel_place(
         now,
     )
     .await?;
-    run_waitlist(&st, &mut tx, p.site_id, &cc.standard, now).await?;
+    run_waitlist(&st, &mut tx, p.site_id, &cc, now).await?;
     tx.commit().await?;
     place_view(&st, id, p.site_id).await
 }
@@ -1050,7 +1050,7 @@ pub async fn cancel_places_of_booking(
             store::transition(&mut tx, id, from, "cancelled", Some("cancelled_at"), now).await?;
         }
     }
-    run_waitlist(st, &mut tx, site_id, &cc.standard, now).await?;
+    run_waitlist(st, &mut tx, site_id, &cc, now).await?;
     tx.commit().await?;
     Ok(())
 }

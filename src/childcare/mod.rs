@@ -210,12 +210,21 @@ pub async fn run_waitlist(
     st: &AppState,
     tx: &mut crate::db::Tx,
     site_id: i64,
-    standard: &Standard,
+    settings: &Settings,
     now: i64,
 ) -> anyhow::Result<Vec<i64>> {
+    let standard = &settings.standard;
     let mut promoted = Vec::new();
     for w in store::waitlist(tx, site_id).await? {
         if w.ends_at <= now {
+            continue;
+        }
+        // A request that gave up its desk waits until its guardian holds a booking covering
+        // it again, where the site wants childcare to lie within one.
+        if w.desk_booking_id.is_none()
+            && settings.within_booking
+            && !store::guardian_booked(tx, w.guardian_id, site_id, w.starts_at, w.ends_at).await?
+        {
             continue;
         }
         let (held, shifts) = load_day(tx, site_id, w.starts_at, w.ends_at).await?;

@@ -468,6 +468,27 @@ pub async fn waitlist(tx: &mut Tx, site_id: i64) -> sqlx::Result<Vec<PlaceRow>> 
     Ok(rows.iter().map(place_row).collect())
 }
 
+/// Whether a guardian holds a live booking at the site covering [from, to).
+pub async fn guardian_booked(
+    tx: &mut Tx,
+    guardian: i64,
+    site_id: i64,
+    from: i64,
+    to: i64,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM bookings WHERE person_id = $1 AND site_id = $2 AND starts_at <= $3
+           AND ends_at >= $4 AND status IN ('active', 'checked_in')",
+    )
+    .bind(guardian)
+    .bind(site_id)
+    .bind(from)
+    .bind(to)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n > 0)
+}
+
 /// Where a waitlisted place stands in its site's line (1: next).
 pub async fn waitlist_position(db: &Db, p: &PlaceRow) -> sqlx::Result<i64> {
     let ahead: i64 = sqlx::query_scalar(

@@ -245,23 +245,35 @@ async fn waitlist_gets_the_freed_place(b: Backend) {
         .send_json()
         .await;
     assert_eq!(mine[0]["waitlist_position"], 1, "{mine}");
+    // A second late parent keeps the desk while waiting.
+    let keeper = worker(&app, 17).await;
+    let kid2 = child(&app, &keeper, "机あり", "2026-06-01").await;
+    let mut body = with_desk(&[kid2], "10:00", "11:00");
+    body["waitlist"] = json!(true);
+    body["keep_desk"] = json!(true);
+    let made: Value = places(&app, &keeper, body).await.json().await.unwrap();
+    let with_desk_place = made["places"][0]["id"].as_i64().unwrap();
+    assert_eq!(made["desk"]["status"], "active");
     let first = worker(&app, 10).await;
     let cancelled = first
         .post(app.url(&format!("/api/v1/childcare/bookings/{first_place}/cancel")))
         .send_json()
         .await;
     assert_eq!(cancelled["status"], "cancelled");
-    let promoted = late
-        .get(app.url("/api/v1/childcare/bookings"))
-        .send_json()
-        .await;
-    let p = promoted
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == waiting)
-        .unwrap();
-    assert_eq!(p["status"], "booked");
+    // The freed place goes to the first request that may take it: the first in line gave up
+    // its desk, and a place must lie within the guardian's own booking at this site.
+    let status = |id: i64| {
+        let db = app.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT status FROM childcare_bookings WHERE id = $1")
+                .bind(id)
+                .fetch_one(&db)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(status(waiting).await, "waitlisted");
+    assert_eq!(status(with_desk_place).await, "booked");
 }
 
 async fn shift_changes_that_leave_children_short_are_refused(b: Backend) {
