@@ -89,6 +89,29 @@ impl Db {
     }
 }
 
+/// Takes a row lock that later writers of the same row wait for, until the transaction ends.
+/// PostgreSQL: `FOR NO KEY UPDATE`, which does not block foreign-key checks of inserts that
+/// reference the row. SQLite: nothing, because `BEGIN IMMEDIATE` serialises writers already.
+pub async fn lock_row(tx: &mut Tx, table: &'static str, id: i64) -> sqlx::Result<()> {
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query(&format!(
+            "SELECT id FROM {table} WHERE id = $1 FOR NO KEY UPDATE"
+        ))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whether the database gave up a transaction to break a deadlock or a serialisation
+/// conflict: nothing was written, and the same request may succeed when sent again.
+pub fn is_retryable(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|c| c == "40P01" || c == "40001")
+}
+
 fn create_sqlite_folder(url: &str) -> anyhow::Result<()> {
     let path = url
         .trim_start_matches("sqlite:")

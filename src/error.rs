@@ -177,7 +177,11 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        if matches!(err, sqlx::Error::PoolTimedOut) {
+        let retryable = crate::db::is_retryable(&err);
+        if retryable {
+            tracing::warn!(error = %err, "the database gave the transaction up; the client may retry");
+        }
+        if retryable || matches!(err, sqlx::Error::PoolTimedOut) {
             return ApiError::client(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "service.busy",
@@ -185,7 +189,8 @@ impl From<sqlx::Error> for ApiError {
                     "混み合っています。少し待ってからもう一度お試しください。",
                     "The service is busy. Please try again in a moment.",
                 ),
-            );
+            )
+            .retry_after(1);
         }
         ApiError::Internal(err.into())
     }

@@ -196,7 +196,7 @@ async fn create(
         .map_err(|r| ctx.refuse(r))?;
     let spaces = sites::store::spaces(&st.db, req.site_id).await?;
     let mut tx = st.db.begin().await?;
-    store::lock_person(&mut tx, person).await?;
+    store::lock_for_booking(&mut tx, req.site_id, person).await?;
     let made = book(
         &mut tx,
         &ctx,
@@ -343,7 +343,7 @@ async fn create_series(
         return Err(series_empty());
     }
     let mut tx = st.db.begin().await?;
-    store::lock_person(&mut tx, person).await?;
+    store::lock_for_booking(&mut tx, req.site_id, person).await?;
     let series_id = store::insert_series(
         &mut tx,
         person,
@@ -600,7 +600,7 @@ async fn change(
     super::bookable(&space, b.site_id)?;
     let (f, t) = (from.timestamp(), to.timestamp());
     let mut tx = st.db.begin().await?;
-    store::lock_person(&mut tx, b.person_id).await?;
+    store::lock_for_booking(&mut tx, b.site_id, b.person_id).await?;
     if space.kind == SpaceKind::Desk {
         super::check_daily_limit(&mut tx, &ctx, b.person_id, from, t - f, b.id).await?;
     }

@@ -807,8 +807,7 @@ pub async fn book_places(
     }
     let spaces = sites::store::spaces(&st.db, req.site_id).await?;
     let mut tx = st.db.begin().await?;
-    store::lock_site(&mut tx, req.site_id).await?;
-    booking::store::lock_person(&mut tx, who.id).await?;
+    booking::store::lock_for_booking(&mut tx, req.site_id, who.id).await?;
     for (child, _) in &children {
         if store::child_places(&mut tx, *child, f, t).await? > 0 {
             return Err(ApiError::conflict(

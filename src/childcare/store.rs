@@ -284,11 +284,7 @@ pub async fn set_authorised_active(db: &Db, id: i64, active: bool) -> sqlx::Resu
 /// Serialises childcare writes of one site (places and shifts): a row lock on PostgreSQL;
 /// SQLite's writers are serialised already.
 pub async fn lock_site(tx: &mut Tx, site_id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE sites SET active = active WHERE id = $1")
-        .bind(site_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    crate::db::lock_row(tx, "sites", site_id).await
 }
 
 /// A caregiver shift.

@@ -411,7 +411,7 @@ async fn walk_in(
     }
     let from = DateTime::from_timestamp(start, 0).unwrap_or(at);
     let to = DateTime::from_timestamp(end, 0).unwrap_or(at);
-    booking::store::lock_person(tx, person).await?;
+    booking::store::lock_for_booking(tx, ctx.site.id, person).await?;
     let made = booking::book(
         tx,
         ctx,

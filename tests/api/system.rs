@@ -140,3 +140,37 @@ async fn unknown_api_path_is_a_problem(b: Backend) {
         .unwrap();
     problem(res, StatusCode::NOT_FOUND, "not_found").await;
 }
+
+/// Two transactions taking the same two row locks in opposite orders: PostgreSQL kills one
+/// to break the deadlock. The service answers that as 503 `service.busy` with Retry-After
+/// (nothing was written, sending again may work), not as a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadlock_is_a_retryable_503() {
+    use axum::response::IntoResponse;
+    use kado::db::lock_row;
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let (mut one, mut two) = (app.db.begin().await.unwrap(), app.db.begin().await.unwrap());
+    lock_row(&mut one, "sites", 1).await.unwrap();
+    lock_row(&mut two, "sites", 2).await.unwrap();
+    let first = tokio::spawn(async move {
+        let r = lock_row(&mut one, "sites", 2).await;
+        (r, one)
+    });
+    // Let the first wait for site 2 before the second asks for site 1.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let second = lock_row(&mut two, "sites", 1).await;
+    drop(two);
+    let (first, one) = first.await.unwrap();
+    drop(one);
+    let err = match (first, second) {
+        (Err(e), Ok(())) | (Ok(()), Err(e)) => e,
+        other => panic!("exactly one should be killed: {other:?}"),
+    };
+    assert!(kado::db::is_retryable(&err), "{err}");
+    let res = kado::error::ApiError::from(err).into_response();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers()["retry-after"], "1");
+    let body = axum::body::to_bytes(res.into_body(), 10_000).await.unwrap();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["code"], "service.busy");
+}
