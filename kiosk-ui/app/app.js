@@ -86,26 +86,16 @@ const ctx = {
   },
 
   /**
-   * Childcare places free on a day for these children, when the service tells workers:
-   * GET /api/v1/sites/{id}/childcare/availability?date=&child_ids= -> {slots, fits[]}.
-   * Answers null while the service has no such endpoint (the staff-only segments are not
-   * for workers); the booking answer still says when the room is full.
+   * Whether these children fit in the childcare room, per 15-minute slot of a day:
+   * {open, slots, headroom, fits}. Null when the site has no room or the answer cannot be
+   * had; the booking answer still says when the room is full.
    */
   async childcareAvailability(siteId, date, childIds) {
-    if (childcareProbe === 'absent') return null;
     const ids = childIds.length ? `&child_ids=${childIds.join(',')}` : '';
     try {
       const r = await api('GET', `/api/v1/sites/${siteId}/childcare/availability?date=${date}${ids}`);
       return r && Array.isArray(r.slots) && Array.isArray(r.fits) ? r : null;
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404 && err.code === 'not_found') {
-        childcareProbe = 'absent';
-        try {
-          window.sessionStorage.setItem('kado.app.noChildcareAvailability', '1');
-        } catch {
-          // not remembered
-        }
-      }
+    } catch {
       return null;
     }
   },
@@ -125,12 +115,6 @@ const ctx = {
 };
 
 const calendars = new Map();
-let childcareProbe = null;
-try {
-  if (window.sessionStorage.getItem('kado.app.noChildcareAvailability') === '1') childcareProbe = 'absent';
-} catch {
-  // no session storage
-}
 
 let current = null;
 let currentView = null;

@@ -2,7 +2,7 @@
 // with a link to book from that hour.
 //
 //   GET /api/v1/sites/{id}/availability?date=&kind=desk&attributes=
-//   GET /api/v1/sites/{id}/childcare/availability?date=&child_ids=   (when there is one)
+//   GET /api/v1/sites/{id}/childcare/availability?date=&child_ids=
 
 import { t } from '/shared/i18n.js';
 import { api, errorText } from '/shared/api.js';

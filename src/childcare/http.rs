@@ -3,7 +3,7 @@
 use super::rules::{self, AgeBasis, SEGMENT_SECS};
 use super::store::{self, AuthorisedRow, ChildRow, NewPlace, ShiftRow};
 use super::{
-    Child, ChildcarePlace, View, as_places, as_shifts, full, load_day, run_waitlist, settings,
+    Child, ChildcarePlace, View, as_places, as_shifts, full, hhmm, load_day, run_waitlist, settings,
 };
 use crate::AppState;
 use crate::auth::{Principal, Role, password};
@@ -37,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pick_up))
         .routes(routes!(day))
         .routes(routes!(segments))
+        .routes(routes!(room_availability))
 }
 
 const STAFF: [Role; 4] = [
@@ -502,14 +503,7 @@ async fn check_shift_change(
         after.push((changed.starts_at, changed.ends_at));
     }
     let places = as_places(&held);
-    let local = |s: i64| {
-        Utc.timestamp_opt(s, 0)
-            .single()
-            .unwrap_or_default()
-            .with_timezone(&ctx.schedule.tz)
-            .format("%H:%M")
-            .to_string()
-    };
+    let local = |s: i64| hhmm(s, ctx.schedule.tz);
     let start = span.0 - span.0.rem_euclid(SEGMENT_SECS);
     let mut errors = Vec::new();
     for at in (start..span.1).step_by(SEGMENT_SECS as usize) {
@@ -1267,36 +1261,15 @@ async fn segments(
 ) -> ApiResult<Json<Vec<Segment>>> {
     who.require(site, &STAFF)?;
     let date = parse_date("date", &q.date)?;
-    let ctx = SiteContext::load(&st, site).await?;
-    let cc = settings(&st, site).await?;
-    let Some(h) = ctx.schedule.day(date).hours else {
-        return Ok(Json(vec![]));
-    };
-    let (Ok(open), Ok(close)) = (
-        booking_rules::instant(ctx.schedule.tz, date, h.open),
-        booking_rules::instant(ctx.schedule.tz, date, h.close),
-    ) else {
-        return Ok(Json(vec![]));
-    };
-    let mut tx = st.db.begin().await?;
-    let (held, shifts) = load_day(&mut tx, site, open.timestamp(), close.timestamp()).await?;
-    tx.commit().await?;
-    let (places, shifts) = (as_places(&held), as_shifts(&shifts));
-    let local = |s: i64| {
-        Utc.timestamp_opt(s, 0)
-            .single()
-            .unwrap_or_default()
-            .with_timezone(&ctx.schedule.tz)
-            .format("%H:%M")
-            .to_string()
-    };
+    let (ctx, cc, room) = room_day(&st, site, date).await?;
+    let (places, shifts) = (as_places(&room.places), as_shifts(&room.shifts));
     Ok(Json(
-        (open.timestamp()..close.timestamp())
-            .step_by(SEGMENT_SECS as usize)
-            .map(|at| {
+        room.starts
+            .iter()
+            .map(|&at| {
                 let (children, on_duty) = rules::segment(at, &places, &shifts);
                 Segment {
-                    start: local(at),
+                    start: hhmm(at, ctx.schedule.tz),
                     children,
                     caregivers_on_duty: on_duty,
                     caregivers_required: rules::required(&children, &cc.standard),
@@ -1305,4 +1278,159 @@ async fn segments(
             })
             .collect(),
     ))
+}
+
+/// The childcare room's day: the start of each 15-minute segment from opening to closing
+/// (none on a closed day), and the places and shifts that touch the day.
+struct RoomDay {
+    starts: Vec<i64>,
+    places: Vec<store::PlaceRow>,
+    shifts: Vec<ShiftRow>,
+}
+
+/// Loads a site's childcare room for a local date; 404 `childcare.unavailable` when the site
+/// has none.
+async fn room_day(
+    st: &AppState,
+    site: i64,
+    date: NaiveDate,
+) -> ApiResult<(SiteContext, super::Settings, RoomDay)> {
+    let ctx = SiteContext::load(st, site).await?;
+    let cc = settings(st, site).await?;
+    let span = ctx.schedule.day(date).hours.and_then(|h| {
+        let open = booking_rules::instant(ctx.schedule.tz, date, h.open).ok()?;
+        let close = booking_rules::instant(ctx.schedule.tz, date, h.close).ok()?;
+        Some((open.timestamp(), close.timestamp()))
+    });
+    let Some((open, close)) = span else {
+        let empty = RoomDay {
+            starts: vec![],
+            places: vec![],
+            shifts: vec![],
+        };
+        return Ok((ctx, cc, empty));
+    };
+    // A read: a plain transaction, which on SQLite does not take the write lock.
+    let mut tx = st.db.pool.begin().await?;
+    let (places, shifts) = load_day(&mut tx, site, open, close).await?;
+    tx.commit().await?;
+    let starts = (open..close).step_by(SEGMENT_SECS as usize).collect();
+    Ok((
+        ctx,
+        cc,
+        RoomDay {
+            starts,
+            places,
+            shifts,
+        },
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RoomQuery {
+    /// Local date, YYYY-MM-DD.
+    date: String,
+    /// My children to check, comma-separated ids (at most 10).
+    child_ids: Option<String>,
+}
+
+/// Room for children on one day, for anyone with a role at the site: no names, no counts of
+/// children, only what still fits.
+#[derive(Serialize, ToSchema)]
+pub struct RoomAvailability {
+    /// Local date, YYYY-MM-DD.
+    date: String,
+    /// Whether the site is open that day.
+    open: bool,
+    /// Start of each 15-minute segment, local HH:MM (empty on a closed day).
+    slots: Vec<String>,
+    /// Per slot: how many more children of each age group [under 1, 1-2, 3, 4+] fit.
+    headroom: Vec<[u32; 4]>,
+    /// Per slot: whether the children asked for fit in together (their own places that day
+    /// count as theirs); empty when no child was asked for.
+    fits: Vec<bool>,
+}
+
+/// Whether the childcare room has places on a day, and whether my children would fit, per
+/// 15-minute segment: for choosing a time before booking.
+#[utoipa::path(get, path = "/api/v1/sites/{id}/childcare/availability", tag = "childcare",
+    params(("id" = i64, Path), RoomQuery),
+    responses((status = 200, body = RoomAvailability), (status = 404, description = "childcare.unavailable, or a child that is not mine")))]
+async fn room_availability(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(site): Path<i64>,
+    Query(q): Query<RoomQuery>,
+) -> ApiResult<Json<RoomAvailability>> {
+    who.require(site, &Role::ALL)?;
+    let date = parse_date("date", &q.date)?;
+    let ids = child_id_list(q.child_ids.as_deref().unwrap_or_default())?;
+    let (ctx, cc, room) = room_day(&st, site, date).await?;
+    let mut groups = [0u32; 4];
+    for id in &ids {
+        let c = guardian_child(&st, &who, *id).await?;
+        if !c.active {
+            return Err(child_not_found());
+        }
+        groups[super::age_group(&c.birth_date, date, &cc.standard)?] += 1;
+    }
+    let others: Vec<store::PlaceRow> = room
+        .places
+        .iter()
+        .filter(|p| !ids.contains(&p.child_id))
+        .cloned()
+        .collect();
+    let (all, others, shifts) = (
+        as_places(&room.places),
+        as_places(&others),
+        as_shifts(&room.shifts),
+    );
+    let mut out = RoomAvailability {
+        date: date.to_string(),
+        open: !room.starts.is_empty(),
+        slots: Vec::new(),
+        headroom: Vec::new(),
+        fits: Vec::new(),
+    };
+    for &at in &room.starts {
+        let (children, on_duty) = rules::segment(at, &all, &shifts);
+        out.slots.push(hhmm(at, ctx.schedule.tz));
+        out.headroom
+            .push(rules::headroom(&children, on_duty, &cc.standard));
+        if !ids.is_empty() {
+            let (mut with, _) = rules::segment(at, &others, &shifts);
+            with.iter_mut().zip(groups).for_each(|(n, g)| *n += g);
+            out.fits.push(rules::fits(&with, on_duty, &cc.standard));
+        }
+    }
+    Ok(Json(out))
+}
+
+/// `1,2,3` as ids: at most 10, each a positive number.
+fn child_id_list(raw: &str) -> ApiResult<Vec<i64>> {
+    let bad = || {
+        invalid(
+            "child_ids",
+            "validation.child_ids",
+            Text::new(
+                "お子さまの指定が正しくありません(番号をカンマで区切って10人まで)。",
+                "child_ids must be up to 10 numbers separated by commas.",
+            ),
+        )
+    };
+    let mut ids = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let id: i64 = part.parse().map_err(|_| bad())?;
+        if id <= 0 {
+            return Err(bad());
+        }
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.len() > 10 {
+        return Err(bad());
+    }
+    Ok(ids)
 }

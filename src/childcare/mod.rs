@@ -159,17 +159,20 @@ pub fn as_shifts(rows: &[ShiftRow]) -> Vec<(i64, i64)> {
     rows.iter().map(|s| (s.starts_at, s.ends_at)).collect()
 }
 
+/// An instant as local HH:MM at the site.
+pub fn hhmm(at: i64, tz: chrono_tz::Tz) -> String {
+    Utc.timestamp_opt(at, 0)
+        .single()
+        .unwrap_or_default()
+        .with_timezone(&tz)
+        .format("%H:%M")
+        .to_string()
+}
+
 /// The "room is full" refusal, naming the first full segment and the earliest time a place
 /// frees there, if any.
 pub fn full(at: i64, places: &[PlaceRow], tz: chrono_tz::Tz) -> ApiError {
-    let local = |s: i64| {
-        Utc.timestamp_opt(s, 0)
-            .single()
-            .unwrap_or_default()
-            .with_timezone(&tz)
-            .format("%H:%M")
-            .to_string()
-    };
+    let local = |s: i64| hhmm(s, tz);
     let frees = places
         .iter()
         .filter(|p| p.starts_at <= at && p.ends_at > at)

@@ -16,7 +16,8 @@ on_both_backends!(
     cancelling_the_desk_asks_about_childcare,
     hand_over_only_to_authorised_adults,
     childrens_data_reaches_only_guardians_and_caregivers,
-    simultaneous_requests_never_overfill
+    simultaneous_requests_never_overfill,
+    workers_see_what_still_fits_before_booking
 );
 
 const DAY: &str = "2026-11-24";
@@ -694,4 +695,165 @@ async fn simultaneous_requests_never_overfill(b: Backend) {
         6,
         "no desk without its childcare place"
     );
+}
+
+/// A worker asks whether their children would fit on a day: headroom per segment for anyone
+/// at the site, and whether the children asked for fit in together, counting their own
+/// places once. No names; only one's own children; a clear error for bad input.
+async fn workers_see_what_still_fits_before_booking(b: Backend) {
+    let app = app_with_clock(b).await;
+    // Two caregivers (the minimum) only from 9 to 12.
+    shifts(&app, &[(1, "08:30", "18:00"), (2, "09:00", "12:00")]).await;
+    for n in 10..15 {
+        let c = worker(&app, n).await;
+        let kid = child(&app, &c, &format!("赤ちゃん{n}"), "2026-06-01").await;
+        assert_eq!(
+            places(&app, &c, with_desk(&[kid], "09:00", "12:00"))
+                .await
+                .status(),
+            StatusCode::CREATED
+        );
+    }
+    let parent = worker(&app, 4).await; // guardian of Ren (0) and Hina (5)
+    let kids = parent.get(app.url("/api/v1/children")).send_json().await;
+    let id = |name: &str| {
+        kids.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"].as_str().unwrap().contains(name))
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (ren, hina) = (id("蓮"), id("陽菜"));
+    let ask = |c: &Client, site: i64, query: String| {
+        c.get(app.url(&format!(
+            "/api/v1/sites/{site}/childcare/availability?{query}"
+        )))
+        .send()
+    };
+    let at = |v: &Value, slot: &str| {
+        v["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|s| s == slot)
+            .unwrap()
+    };
+    // Five babies use 250 of the 300 units two caregivers give: one more baby, two
+    // toddlers, five three-year-olds, or seven older children (the room takes 12).
+    let both: Value = ask(&parent, 1, format!("date={DAY}&child_ids={ren},{hina}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(both["open"], true);
+    assert_eq!(both["slots"][0], "08:30");
+    let nine = at(&both, "09:00");
+    assert_eq!(both["headroom"][nine], json!([1, 2, 5, 7]));
+    // Ren (50 units) and Hina (6) together need 56: they do not fit; at 8:30 one caregiver
+    // is below the minimum, so nobody fits.
+    assert_eq!(both["fits"][nine], false);
+    assert_eq!(both["fits"][0], false);
+    assert_eq!(both["headroom"][0], json!([0, 0, 0, 0]));
+    assert!(!both.to_string().contains("赤ちゃん"), "no names: {both}");
+    let hina_only: Value = ask(&parent, 1, format!("date={DAY}&child_ids={hina}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(hina_only["fits"][nine], true);
+    // Ren takes the last 50 units; asking again for Ren counts his own place once.
+    assert_eq!(
+        places(&app, &parent, with_desk(&[ren], "09:00", "10:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let again: Value = ask(&parent, 1, format!("date={DAY}&child_ids={ren}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["fits"][nine], true);
+    assert_eq!(again["headroom"][nine], json!([0, 0, 0, 0]));
+    // Without children: headroom only. On a closed day (Sunday): nothing.
+    let plain: Value = ask(&parent, 1, format!("date={DAY}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(plain["fits"], json!([]));
+    assert_eq!(plain["headroom"][nine], json!([0, 0, 0, 0]));
+    let sunday: Value = ask(&parent, 1, "date=2026-11-29".into())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (sunday["open"].clone(), sunday["slots"].clone()),
+        (json!(false), json!([]))
+    );
+    // Someone else's child is not found; a site without a room says so; a site where one
+    // has no role is forbidden; malformed input is a 422 naming the field.
+    let other = worker(&app, 10).await;
+    problem(
+        ask(&other, 1, format!("date={DAY}&child_ids={ren}"))
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let omachi = app.login(OMACHI_WORKER).await;
+    problem(
+        ask(&omachi, 2, format!("date={DAY}")).await.unwrap(),
+        StatusCode::NOT_FOUND,
+        "childcare.unavailable",
+    )
+    .await;
+    problem(
+        ask(&omachi, 1, format!("date={DAY}")).await.unwrap(),
+        StatusCode::FORBIDDEN,
+        "auth.forbidden",
+    )
+    .await;
+    for (query, field, code) in [
+        (
+            format!("date={DAY}&child_ids=abc"),
+            "child_ids",
+            "validation.child_ids",
+        ),
+        (
+            format!("date={DAY}&child_ids=-1"),
+            "child_ids",
+            "validation.child_ids",
+        ),
+        (
+            format!("date={DAY}&child_ids=1,2,3,4,5,6,7,8,9,10,11"),
+            "child_ids",
+            "validation.child_ids",
+        ),
+        ("date=2026-13-01".into(), "date", "validation.bad_date"),
+    ] {
+        let p = problem(
+            ask(&parent, 1, query.clone()).await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        )
+        .await;
+        assert_eq!(
+            (
+                p["errors"][0]["field"].clone(),
+                p["errors"][0]["code"].clone()
+            ),
+            (json!(field), json!(code)),
+            "{query}: {p}"
+        );
+    }
 }

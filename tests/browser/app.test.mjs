@@ -392,6 +392,10 @@ test('worker phone pages in a browser', { timeout: 300_000 }, async (t) => {
       const freeAt = (hour) => page.locator('#day-table tbody tr', { hasText: `${hour}:00–` }).locator('td[data-free]').getAttribute('data-free');
       assert.equal(await freeAt(9), '19', 'one of the 20 monitor desks is taken at 9:00');
       assert.equal(await freeAt(14), '20', 'all 20 are free at 14:00');
+      // Childcare per hour, from the room's availability for the worker's own child.
+      const careAt = (hour) => page.locator('#day-table tbody tr', { hasText: `${hour}:00–` }).locator('td').nth(1).innerText();
+      assert.match(await page.locator('#day-table thead').innerText(), /託児/);
+      assert.equal(await careAt(9), '空き', "Haruto's own place counts as his");
       assert.match(await page.locator('#day-status').innerText(), /8:30–18:00/);
       await noOverflow(page, 'day');
       minor.push(...await axeCheck(page, 'day'));
@@ -450,6 +454,9 @@ test('worker phone pages in a browser', { timeout: 300_000 }, async (t) => {
       await page.goto(`${base}/app/`);
       await page.locator('#book-form .chips').waitFor({ state: 'visible' });
       await page.locator('label[for="date-2026-11-27"]').tap();
+      // Before booking, the glance already says the room is full then.
+      await page.locator('#book-glance .glance-line.warn', { hasText: '託児' }).waitFor({ state: 'visible' });
+      assert.match(await page.locator('#book-glance').innerText(), /託児: 9:00から満員です/);
       await page.locator('#book-submit').tap();
       const childError = page.locator('#book-children-error');
       await childError.waitFor({ state: 'visible' });
