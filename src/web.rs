@@ -84,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::childcare::http::router())
         .merge(crate::kiosk::http::router())
         .merge(crate::mail::http::router())
+        .routes(utoipa_axum::routes!(time))
         .split_for_parts();
     let max_body = state.config.max_body;
     api.route("/healthz", get(|| async { "ok" }))
@@ -100,6 +101,27 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The service's clock.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ServiceTime {
+    /// Now, in UTC (RFC 3339, milliseconds).
+    now: String,
+}
+
+/// The service's current time, for clients whose own clock may be wrong (a phone set by
+/// hand, a kiosk offline for days) or when the service runs on a clock of its own
+/// (`KADO_CLOCK_START`). No login needed: the time is no secret.
+#[utoipa::path(get, path = "/api/v1/time", tag = "sites", security(()),
+    responses((status = 200, body = ServiceTime)))]
+async fn time(State(st): State<AppState>) -> Json<ServiceTime> {
+    Json(ServiceTime {
+        now: st
+            .clock
+            .now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    })
 }
 
 /// Runs the request in its language and counts it.

@@ -30,17 +30,9 @@ const state = {
   busy: false,
 };
 
-/** Where each refusal belongs on the form (codes without a field of their own). */
+/** Where a refusal belongs on the form when the service names no field (the rules of a
+ * booking's date and times name theirs). */
 const CODE_FIELD = {
-  'booking.closed_day': 'date',
-  'booking.in_past': 'date',
-  'booking.too_far_ahead': 'date',
-  'booking.end_before_start': 'end',
-  'booking.too_short': 'end',
-  'booking.off_grid': 'start',
-  'booking.outside_opening_hours': 'start',
-  'booking.nonexistent_local_time': 'start',
-  'booking.ambiguous_local_time': 'start',
   'booking.person_overlap': 'start',
   'booking.daily_limit': 'start',
   'booking.no_free_desk': 'desk',
@@ -492,7 +484,7 @@ export function mount(main, ctx, params) {
             // shown without the number
           }
         }
-        result = { ...base, desk: res.desk, usual: false, places, waitlisted: res.waitlisted };
+        result = { ...base, desk: res.desk, usual: res.usual_desk, places, waitlisted: res.waitlisted };
       } else {
         const res = await api('POST', '/api/v1/bookings', { ...base, attributes: d.attributes });
         result = { ...base, desk: res.booking, usual: res.usual_desk, places: [], waitlisted: false };

@@ -6,7 +6,6 @@
 import { t } from '/shared/i18n.js';
 import { api, errorText } from '/shared/api.js';
 import { h, setChildren } from '/shared/dom.js';
-import { setClockFromQr } from '/app/util.js';
 
 export const titleKey = 'qr.title';
 
@@ -60,7 +59,6 @@ export function mount(main, ctx) {
     try {
       const fresh = await api('GET', '/api/v1/me/qr');
       qr = fresh;
-      setClockFromQr(qr);
       error = '';
       next = (Number(qr.window_secs) || 30) * 1000;
       renewAt = Date.now() + next;

@@ -25,10 +25,6 @@ const CODE_FIELD = {
   'booking.series_end_required': 'until',
   'booking.series_empty': 'until',
   'booking.series_conflict': 'mode',
-  'booking.end_before_start': 'end',
-  'booking.too_short': 'end',
-  'booking.off_grid': 'start',
-  'booking.outside_opening_hours': 'start',
 };
 const KNOWN = ['weekdays', 'start', 'end', 'from', 'until', 'count', 'desk', 'mode'];
 

@@ -85,21 +85,18 @@ export function quarterHours(from, to) {
 
 // ---------- the service's clock ----------
 // The service may run on a clock of its own (KADO_CLOCK_START in demos and tests), and a
-// phone's clock may be wrong: "today" comes from the service. No endpoint answers the time,
-// so it is read from the rotating QR code: expires_at is two windows after the start of the
-// current one, so the service's now lies in [expires_at - 2w, expires_at - w).
+// phone's clock may be wrong: "today" comes from the service (GET /api/v1/time), taken as
+// the middle of the request's round trip.
 
 let clockOffsetMs = 0;
 
-export function setClockFromQr(qr) {
-  const exp = Date.parse(qr && qr.expires_at);
-  const w = Number(qr && qr.window_secs) * 1000;
-  if (Number.isFinite(exp) && w > 0) clockOffsetMs = exp - 1.5 * w - Date.now();
-}
-
 export async function syncClock() {
   try {
-    setClockFromQr(await api('GET', '/api/v1/me/qr'));
+    const sent = Date.now();
+    const { now } = await api('GET', '/api/v1/time');
+    const back = Date.now();
+    const server = Date.parse(now);
+    clockOffsetMs = Number.isFinite(server) ? server - (sent + back) / 2 : 0;
   } catch {
     clockOffsetMs = 0; // the phone's own clock, then
   }

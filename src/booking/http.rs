@@ -193,7 +193,7 @@ async fn create(
     let ctx = SiteContext::load(&st, req.site_id).await?;
     let now = st.clock.now();
     let range = rules::check(&ctx.schedule, &ctx.policy, now, date, start, end)
-        .map_err(|r| ctx.refuse(r))?;
+        .map_err(|r| ctx.refuse(r, date, (start, end)))?;
     let spaces = sites::store::spaces(&st.db, req.site_id).await?;
     let mut tx = st.db.begin().await?;
     store::lock_for_booking(&mut tx, req.site_id, person).await?;
@@ -335,6 +335,8 @@ async fn create_series(
         parse_time("end", &req.end)?,
     );
     let ctx = SiteContext::load(&st, req.site_id).await?;
+    // Times that no date could take are one mistake, not a conflict on every date.
+    rules::check_times(start, end).map_err(|r| ctx.refuse(r, from, (start, end)))?;
     let now = st.clock.now();
     let spaces = sites::store::spaces(&st.db, req.site_id).await?;
     let target = target(req.space_id, req.attributes);
@@ -357,8 +359,11 @@ async fn create_series(
     let (mut made, mut skipped, mut conflicts) = (Vec::new(), Vec::new(), Vec::new());
     for date in dates {
         match rules::check(&ctx.schedule, &ctx.policy, now, date, start, end) {
-            Err(Refusal::ClosedDay) => skipped.push(note(date, &ctx.refuse(Refusal::ClosedDay))),
-            Err(r) => conflicts.push((date, ctx.refuse(r))),
+            Err(Refusal::ClosedDay) => skipped.push(note(
+                date,
+                &ctx.refuse(Refusal::ClosedDay, date, (start, end)),
+            )),
+            Err(r) => conflicts.push((date, ctx.refuse(r, date, (start, end)))),
             Ok(range) => match book(
                 &mut tx,
                 &ctx,
@@ -595,7 +600,7 @@ async fn change(
     let end = parse_time("end", req.end.as_deref().unwrap_or(&b.end))?;
     let ctx = SiteContext::load(&st, b.site_id).await?;
     let (from, to) = rules::check(&ctx.schedule, &ctx.policy, now, date, start, end)
-        .map_err(|r| ctx.refuse(r))?;
+        .map_err(|r| ctx.refuse(r, date, (start, end)))?;
     let space = sites::store::space_by_id(&st.db, req.space_id.unwrap_or(b.space_id)).await?;
     super::bookable(&space, b.site_id)?;
     let (f, t) = (from.timestamp(), to.timestamp());

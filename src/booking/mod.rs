@@ -11,7 +11,7 @@ use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult, Text, on_constraint};
 use crate::sites::{self, Site, Space, SpaceKind, rules::Schedule};
 use axum::http::StatusCode;
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use rules::{Policy, Refusal};
 use serde::Serialize;
 use store::NewBooking;
@@ -76,19 +76,79 @@ impl SiteContext {
         day_bounds(&self.schedule, date)
     }
 
-    /// Refusal as an API error.
-    pub fn refuse(&self, r: Refusal) -> ApiError {
+    /// A refusal of the booking rules as an answer for `start`-`end` on `date`: the message
+    /// says why the day is closed or what its hours are, and names the field concerned.
+    pub fn refuse(
+        &self,
+        r: Refusal,
+        date: NaiveDate,
+        (start, _end): (NaiveTime, NaiveTime),
+    ) -> ApiError {
         let status = match r {
-            Refusal::EndNotAfterStart | Refusal::OffGrid | Refusal::TooShort => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            Refusal::NonexistentLocalTime | Refusal::AmbiguousLocalTime => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            Refusal::EndNotAfterStart
+            | Refusal::OffGrid
+            | Refusal::TooShort
+            | Refusal::NonexistentLocalTime
+            | Refusal::AmbiguousLocalTime => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::CONFLICT,
         };
-        ApiError::client(status, r.code(), r.text(self.policy.window_days))
+        let day = self.schedule.day(date);
+        let text = match (r, day.hours) {
+            (Refusal::ClosedDay, _) => closed_text(&day),
+            (Refusal::OutsideOpeningHours, Some(h)) => {
+                let (o, c) = (h.open.format("%-H:%M"), h.close.format("%-H:%M"));
+                Text::new(
+                    format!("開館時間内で予約してください(この日は{o}〜{c})。"),
+                    format!("Book within the opening hours ({o}–{c} that day)."),
+                )
+            }
+            _ => r.text(self.policy.window_days),
+        };
+        let field = match r {
+            Refusal::EndNotAfterStart | Refusal::TooShort => "end",
+            Refusal::TooFarAhead | Refusal::ClosedDay => "date",
+            Refusal::OutsideOpeningHours if day.hours.is_some_and(|h| start >= h.open) => "end",
+            _ => "start",
+        };
+        ApiError::Client {
+            status,
+            code: r.code(),
+            detail: text.clone(),
+            errors: vec![crate::error::FieldError {
+                field: field.into(),
+                code: r.code(),
+                message: text,
+            }],
+            retry_after: None,
+        }
     }
+}
+
+/// "The site is closed on Tuesday 8 December (Maintenance)": the date and why, from the
+/// calendar (the holiday's name, or the director's note, written "日本語 / English").
+fn closed_text(day: &sites::rules::Day) -> Text {
+    use sites::rules::Reason;
+    let note = day.note.as_deref().map(|n| match n.split_once(" / ") {
+        Some((ja, en)) => (ja.to_string(), en.to_string()),
+        None => (n.to_string(), n.to_string()),
+    });
+    let (ja, en) = match (day.reason, &day.holiday_name, note) {
+        (Reason::Holiday, Some(name), _) => {
+            (format!("祝日: {name}"), format!("public holiday: {name}"))
+        }
+        (Reason::Holiday, None, _) => ("祝日".into(), "public holiday".into()),
+        (Reason::AnnualClosure | Reason::ExceptionClosed, _, Some(n)) => n,
+        (Reason::AnnualClosure, _, None) => ("休館期間".into(), "annual closure".into()),
+        (Reason::ExceptionClosed, _, None) => ("臨時休館".into(), "closed that day".into()),
+        _ => ("定休日".into(), "not open on that weekday".into()),
+    };
+    let d = day.date;
+    let wd =
+        ["月", "火", "水", "木", "金", "土", "日"][d.weekday().num_days_from_monday() as usize];
+    Text::new(
+        format!("{}月{}日({wd})は休館日です({ja})。", d.month(), d.day()),
+        format!("The site is closed on {} ({en}).", d.format("%A %-d %B %Y")),
+    )
 }
 
 /// The UTC bounds of a local date (first instant of the day to first of the next).

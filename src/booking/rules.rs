@@ -110,6 +110,17 @@ fn on_grid(t: NaiveTime) -> bool {
     t.second() == 0 && t.nanosecond() == 0 && t.minute().is_multiple_of(GRID_MINUTES)
 }
 
+/// The rules of the times alone, whatever the day: end after start, on the quarter hour.
+pub fn check_times(start: NaiveTime, end: NaiveTime) -> Result<(), Refusal> {
+    if end <= start {
+        return Err(Refusal::EndNotAfterStart);
+    }
+    if !on_grid(start) || !on_grid(end) {
+        return Err(Refusal::OffGrid);
+    }
+    Ok(())
+}
+
 /// Checks a request for `start`-`end` on a local date; answers the UTC range. A booking may
 /// start in the current quarter hour, not before it.
 pub fn check(
@@ -120,17 +131,13 @@ pub fn check(
     start: NaiveTime,
     end: NaiveTime,
 ) -> Result<(DateTime<Utc>, DateTime<Utc>), Refusal> {
-    if end <= start {
-        return Err(Refusal::EndNotAfterStart);
-    }
-    if !on_grid(start) || !on_grid(end) {
-        return Err(Refusal::OffGrid);
-    }
+    check_times(start, end)?;
+    // A closed day is closed however far ahead it is: that is the more useful answer.
+    let hours = schedule.day(date).hours.ok_or(Refusal::ClosedDay)?;
     let today = now.with_timezone(&schedule.tz).date_naive();
     if date > today + Duration::days(policy.window_days) {
         return Err(Refusal::TooFarAhead);
     }
-    let hours = schedule.day(date).hours.ok_or(Refusal::ClosedDay)?;
     if start < hours.open || end > hours.close {
         return Err(Refusal::OutsideOpeningHours);
     }

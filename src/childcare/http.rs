@@ -758,6 +758,8 @@ pub struct PlacesRequest {
 #[derive(Serialize, ToSchema)]
 pub struct PlacesResult {
     desk: Option<booking::Booking>,
+    /// Whether the desk booked with the places is the worker's usual one.
+    usual_desk: bool,
     places: Vec<ChildcarePlace>,
     waitlisted: bool,
 }
@@ -789,7 +791,7 @@ pub async fn book_places(
     let cc = settings(&st, req.site_id).await?;
     let now = st.clock.now();
     let (from, to) = booking_rules::check(&ctx.schedule, &ctx.policy, now, date, start, end)
-        .map_err(|r| ctx.refuse(r))?;
+        .map_err(|r| ctx.refuse(r, date, (start, end)))?;
     let (f, t) = (from.timestamp(), to.timestamp());
     let mut children = Vec::new();
     for id in &req.child_ids {
@@ -824,7 +826,7 @@ pub async fn book_places(
     }
     let waitlisted = short.is_some();
     let want_desk = req.desk.is_some() && (!waitlisted || req.keep_desk);
-    let desk_id = match &req.desk {
+    let made_desk = match &req.desk {
         Some(wish) if want_desk => {
             let target = match wish.space_id {
                 Some(id) => Target::Space(id),
@@ -842,12 +844,13 @@ pub async fn book_places(
                     now,
                     &spaces,
                 )
-                .await?
-                .id,
+                .await?,
             )
         }
         _ => None,
     };
+    let usual_desk = made_desk.as_ref().is_some_and(|m| m.usual_desk);
+    let desk_id = made_desk.map(|m| m.id);
     let link = match desk_id {
         Some(id) => Some(id),
         None if req.desk.is_some() => None,
@@ -917,6 +920,7 @@ pub async fn book_places(
         StatusCode::CREATED,
         Json(PlacesResult {
             desk,
+            usual_desk,
             places: out,
             waitlisted,
         }),

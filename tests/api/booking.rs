@@ -134,63 +134,100 @@ async fn each_rule_has_its_code_and_changes_nothing(b: Backend) {
     app.clock.set(friday_morning());
     let worker = app.login(WORKER).await;
     let d01 = space_id(&app, SHIOJIRI, "D-01").await;
+    // (request, status, code, the field named, words the message must hold)
     let cases = [
         (
             desk(d01, "2026-11-23", "09:00", "12:00"),
             409,
             "booking.closed_day",
-        ), // national holiday
+            "date",
+            "祝日: 勤労感謝の日",
+        ),
         (
             desk(d01, "2026-11-22", "09:00", "12:00"),
             409,
             "booking.closed_day",
-        ), // Sunday
+            "date",
+            "11月22日(日)",
+        ),
+        // Closed, and beyond the booking window too: closed is what helps.
         (
             desk(d01, "2026-12-29", "09:00", "12:00"),
             409,
+            "booking.closed_day",
+            "date",
+            "年末年始",
+        ),
+        (
+            desk(d01, "2026-12-22", "09:00", "12:00"),
+            409,
             "booking.too_far_ahead",
+            "date",
+            "28日先",
         ),
         (
             desk(d01, "2026-11-24", "07:00", "09:00"),
             409,
             "booking.outside_opening_hours",
+            "start",
+            "8:30〜18:00",
         ),
+        // Saturday closes at 13:00.
         (
             desk(d01, "2026-11-28", "12:00", "14:00"),
             409,
             "booking.outside_opening_hours",
-        ), // Saturday closes 13:00
+            "end",
+            "9:00〜13:00",
+        ),
         (
             desk(d01, "2026-11-24", "09:10", "12:00"),
             422,
             "booking.off_grid",
+            "start",
+            "15分",
         ),
         (
             desk(d01, "2026-11-24", "09:00", "09:15"),
             422,
             "booking.too_short",
+            "end",
+            "30分",
         ),
         (
             desk(d01, "2026-11-24", "12:00", "09:00"),
             422,
             "booking.end_before_start",
+            "end",
+            "終了",
         ),
         (
             desk(d01, "2026-11-19", "09:00", "12:00"),
             409,
             "booking.in_past",
+            "start",
+            "過去",
         ),
         (
             desk(d01, "2026-11-24", "9 o'clock", "12:00"),
             422,
             "validation",
+            "start",
+            "時刻",
         ),
-        (desk(d01, "24/11/2026", "09:00", "12:00"), 422, "validation"),
+        (
+            desk(d01, "24/11/2026", "09:00", "12:00"),
+            422,
+            "validation",
+            "date",
+            "日付",
+        ),
     ];
-    for (body, status, code) in cases {
+    for (body, status, code, field, words) in cases {
         let res = book(&app, &worker, body.clone()).await;
         let p = problem(res, StatusCode::from_u16(status).unwrap(), code).await;
-        assert!(!p["detail"].as_str().unwrap().is_empty(), "{body}");
+        assert!(p["detail"].as_str().unwrap().contains(words), "{body}: {p}");
+        assert_eq!(p["errors"][0]["field"], field, "{body}: {p}");
     }
     let childcare = space_id(&app, SHIOJIRI, "託児室").await;
     let res = book(
@@ -234,7 +271,11 @@ async fn each_rule_has_its_code_and_changes_nothing(b: Backend) {
         .await
         .unwrap();
     let p = problem(res, StatusCode::CONFLICT, "booking.closed_day").await;
-    assert_eq!(p["detail"], "The site is closed on that day.");
+    assert_eq!(
+        p["detail"],
+        "The site is closed on Monday 23 November 2026 (public holiday: 勤労感謝の日)."
+    );
+    assert_eq!(p["errors"][0]["message"], p["detail"]);
     assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 0);
 }
 
@@ -720,6 +761,35 @@ async fn series_that_books_nothing_writes_nothing(b: Backend) {
         .unwrap();
     problem(res, StatusCode::CONFLICT, "booking.series_conflict").await;
     assert_eq!(app.count("SELECT COUNT(*) FROM booking_series").await, 0);
+    // Times no date could take: one error on the field, not a conflict on every date.
+    let mut body = series("2026-11-23", "2026-12-14", json!(["mon"]));
+    body["end"] = json!("08:00");
+    let res = worker
+        .post(app.url("/api/v1/booking-series"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let p = problem(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "booking.end_before_start",
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "end");
+    assert_eq!(app.count("SELECT COUNT(*) FROM booking_series").await, 0);
+    // A holiday in the pattern is skipped, and the note says which holiday.
+    let made = worker
+        .post(app.url("/api/v1/booking-series"))
+        .json(&series("2026-11-23", "2026-12-14", json!(["mon"])))
+        .send_json()
+        .await;
+    assert_eq!(made["booked"].as_array().unwrap().len(), 3, "{made}");
+    assert_eq!(made["skipped"][0]["date"], "2026-11-23");
+    assert_eq!(
+        made["skipped"][0]["message"],
+        "11月23日(月)は休館日です(祝日: 勤労感謝の日)。"
+    );
     // Unpadded dates are dates too; absurd years are refused, not a crash.
     let res = worker
         .get(app.url("/api/v1/bookings?from=2026-11-3&to=2026-12-1"))

@@ -160,6 +160,20 @@ async fn desk_and_childcare_together_or_not_at_all(b: Backend) {
     // Two caregivers give 300 units, 50 + 6 are used: four more babies, or 244/25 = 9
     // toddlers; older children are capped by the room's 12 places (10 more).
     assert_eq!(nine["headroom"], json!([4, 9, 10, 10]));
+    // The afternoon, desk and places together: the desk is the one the parent had this
+    // morning, and the answer says it is their usual one.
+    let morning = mine[0]["desk_booking_id"].as_i64().unwrap();
+    let morning = parent
+        .get(app.url(&format!("/api/v1/bookings/{morning}")))
+        .send_json()
+        .await;
+    let made = places(&app, &parent, with_desk(&kids, "13:00", "15:00"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(made["desk"]["space_id"], morning["space_id"], "{made}");
+    assert_eq!(made["usual_desk"], true);
 }
 
 async fn ratio_boundaries_by_age(b: Backend) {

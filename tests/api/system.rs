@@ -2,6 +2,7 @@
 
 use crate::harness::*;
 use crate::on_both_backends;
+use chrono::TimeZone;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -97,6 +98,13 @@ async fn health_metrics_and_docs(b: Backend) {
         "{metrics}"
     );
     assert!(metrics.contains("kado_http_request_duration_seconds_count"));
+    // The service's own clock, for clients whose clock is wrong: no login needed.
+    let start = chrono::Utc.with_ymd_and_hms(2027, 6, 2, 8, 50, 0).unwrap();
+    app.clock.set(start);
+    let time: Value = c.get(app.url("/api/v1/time")).send_json().await;
+    let now = chrono::DateTime::parse_from_rfc3339(time["now"].as_str().unwrap()).unwrap();
+    let drift = (now.with_timezone(&chrono::Utc) - start).num_seconds();
+    assert!((0..5).contains(&drift), "{time}");
     let spec: Value = c.get(app.url("/api/openapi.json")).send_json().await;
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
     let schemes = &spec["components"]["securitySchemes"];
