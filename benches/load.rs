@@ -1338,9 +1338,9 @@ fn hot_queries(f: &Fill, backend: Backend) -> Vec<(&'static str, String)> {
     let h = &f.token_hash0;
     let mut q = vec![
         (
-            "kiosk request: device by token (an UPDATE, every kiosk request)",
+            "kiosk request: device by token (every kiosk request; an UPDATE once a minute)",
             format!(
-                "UPDATE kiosk_devices SET last_seen_at = {now} WHERE token_hash = '{h}' AND revoked_at IS NULL"
+                "SELECT id, site_id, name, last_seen_at FROM kiosk_devices WHERE token_hash = '{h}' AND revoked_at IS NULL"
             ),
         ),
         (
@@ -1437,9 +1437,10 @@ fn hot_queries(f: &Fill, backend: Backend) -> Vec<(&'static str, String)> {
             ),
         ),
         (
-            "booking: taken seats of one space (once per candidate desk)",
+            "booking: taken seats of the site (every candidate desk at once)",
             format!(
-                "SELECT DISTINCT seat FROM bookings WHERE space_id = {desk} AND starts_at < {to} AND ends_at > {from} AND starts_at >= {} AND id <> 0 AND status IN {live}",
+                "SELECT DISTINCT space_id, seat FROM bookings WHERE site_id = {} AND starts_at < {to} AND ends_at > {from} AND starts_at >= {} AND id <> 0 AND status IN {live}",
+                f.sites[0],
                 from - 86400
             ),
         ),

@@ -41,20 +41,36 @@ pub fn unpaired() -> ApiError {
 
 /// The device a token belongs to, if it is paired and not revoked.
 pub async fn device_for_token(db: &Db, token: &str, now: i64) -> sqlx::Result<Option<KioskDevice>> {
-    let row = sqlx::query(
-        "UPDATE kiosk_devices SET last_seen_at = $1
-         WHERE token_hash = $2 AND revoked_at IS NULL RETURNING id, site_id, name",
+    let Some(row) = sqlx::query(
+        "SELECT id, site_id, name, last_seen_at FROM kiosk_devices
+         WHERE token_hash = $1 AND revoked_at IS NULL",
     )
-    .bind(now)
     .bind(password::token_hash(token))
     .fetch_optional(&db.pool)
-    .await?;
-    Ok(row.map(|r| KioskDevice {
-        id: r.get("id"),
-        site_id: r.get("site_id"),
-        name: r.get("name"),
-    }))
+    .await?
+    else {
+        return Ok(None);
+    };
+    let device = KioskDevice {
+        id: row.get("id"),
+        site_id: row.get("site_id"),
+        name: row.get("name"),
+    };
+    // "Last seen" to the minute: writing it on every scan would make all scans at one kiosk
+    // queue for that row's lock (PostgreSQL) or the write lock (SQLite) in the morning rush.
+    let seen: Option<i64> = row.get("last_seen_at");
+    if seen.is_none_or(|s| now - s >= LAST_SEEN_EVERY_SECS) {
+        sqlx::query("UPDATE kiosk_devices SET last_seen_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(device.id)
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(Some(device))
 }
+
+/// How often a kiosk's "last seen" time is written.
+const LAST_SEEN_EVERY_SECS: i64 = 60;
 
 /// A kiosk device as directors see it.
 #[derive(Serialize, ToSchema)]

@@ -609,11 +609,12 @@ async fn change(
     if space.kind == SpaceKind::Desk {
         super::check_daily_limit(&mut tx, &ctx, b.person_id, from, t - f, b.id).await?;
     }
-    let taken = store::taken_seats(&mut tx, space.id, f, t, b.id).await?;
-    let seat = if space.id == b.space_id && !taken.contains(&b.seat) {
+    let taken = store::taken_seats(&mut tx, b.site_id, f, t, b.id).await?;
+    let free = |seat: i64| !taken.contains(&(space.id, seat));
+    let seat = if space.id == b.space_id && free(b.seat) {
         Some(b.seat)
     } else {
-        (1..=space.capacity).find(|s| !taken.contains(s))
+        (1..=space.capacity).find(|&s| free(s))
     };
     let Some(seat) = seat else {
         return Err(super::taken());

@@ -372,13 +372,14 @@ pub async fn book(
     // and we look again. Each retry sees at least one more taken seat, so this ends.
     let mut last = taken();
     for _ in 0..8 {
-        let mut free: Vec<(&Space, i64)> = Vec::new();
-        for space in &candidates {
-            let held = store::taken_seats(tx, space.id, f, t, 0).await?;
-            if let Some(seat) = (1..=space.capacity).find(|s| !held.contains(s)) {
-                free.push((space, seat));
-            }
-        }
+        let held = store::taken_seats(tx, ctx.site.id, f, t, 0).await?;
+        let free: Vec<(&Space, i64)> = candidates
+            .iter()
+            .filter_map(|space| {
+                let seat = (1..=space.capacity).find(|s| !held.contains(&(space.id, *s)))?;
+                Some((*space, seat))
+            })
+            .collect();
         let ids: Vec<i64> = free.iter().map(|(s, _)| s.id).collect();
         let Some((chosen, is_usual)) = rules::pick_desk(&ids, usual) else {
             return Err(match target {

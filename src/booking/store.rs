@@ -167,25 +167,30 @@ pub async fn active_count(tx: &mut Tx, person_id: i64, now: i64) -> sqlx::Result
     .await
 }
 
-/// The seats of a space held at any moment of [from, to).
+/// The seats held at any moment of [from, to) at a site, as (space, seat), leaving one
+/// booking out: one query for every candidate desk (bookings_site_start).
 pub async fn taken_seats(
     tx: &mut Tx,
-    space_id: i64,
+    site_id: i64,
     from: i64,
     to: i64,
     except: i64,
-) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar(&format!(
-        "SELECT DISTINCT seat FROM bookings
-         WHERE space_id = $1 AND starts_at < $3 AND ends_at > $2 AND starts_at >= $2 - 86400
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query(&format!(
+        "SELECT DISTINCT space_id, seat FROM bookings
+         WHERE site_id = $1 AND starts_at < $3 AND ends_at > $2 AND starts_at >= $2 - 86400
            AND id <> $4 AND status IN {LIVE}"
     ))
-    .bind(space_id)
+    .bind(site_id)
     .bind(from)
     .bind(to)
     .bind(except)
     .fetch_all(&mut **tx)
-    .await
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get("space_id"), r.get("seat")))
+        .collect())
 }
 
 /// The desk a person booked most in the last 90 days at the site.

@@ -27,6 +27,10 @@ async fn pairing_code_is_single_use_and_expires(b: Backend) {
         .await
         .unwrap();
     assert_eq!(first.status(), StatusCode::OK);
+    let token = first.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let second = k
         .post(app.url("/api/v1/kiosk/pair"))
         .json(&json!({"code": code}))
@@ -48,6 +52,36 @@ async fn pairing_code_is_single_use_and_expires(b: Backend) {
         (mine["paired"].clone(), mine["revoked"].clone()),
         (json!(true), json!(false))
     );
+    // "Last seen" is written to the minute, not on every request.
+    let seen = || async {
+        let list: Value = director
+            .get(app.url("/api/v1/sites/1/kiosks"))
+            .send_json()
+            .await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == registered["id"])
+            .unwrap()["last_seen_at"]
+            .as_i64()
+    };
+    let visit = || async {
+        let res = k
+            .get(app.url("/api/v1/kiosk/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    };
+    visit().await;
+    let t0 = seen().await.expect("seen once it was used");
+    app.clock.advance(Duration::seconds(30));
+    visit().await;
+    assert_eq!(seen().await, Some(t0), "not rewritten within the minute");
+    app.clock.advance(Duration::seconds(31));
+    visit().await;
+    assert!(seen().await.unwrap() >= t0 + 61);
     // A code not used within 15 minutes expires.
     let late: Value = director
         .post(app.url("/api/v1/sites/1/kiosks"))
