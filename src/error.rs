@@ -106,7 +106,7 @@ pub enum ApiError {
     },
     /// Our mistake: logged, and a 500 without details for the client.
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
 }
 
 /// Result of a handler or a store call.
@@ -177,23 +177,37 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        let retryable = crate::db::is_retryable(&err);
-        if retryable {
-            tracing::warn!(error = %err, "the database gave the transaction up; the client may retry");
-        }
-        if retryable || matches!(err, sqlx::Error::PoolTimedOut) {
-            return ApiError::client(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "service.busy",
-                Text::new(
-                    "混み合っています。少し待ってからもう一度お試しください。",
-                    "The service is busy. Please try again in a moment.",
-                ),
-            )
-            .retry_after(1);
-        }
-        ApiError::Internal(err.into())
+        busy(&err).unwrap_or_else(|| ApiError::Internal(err.into()))
     }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(err: anyhow::Error) -> Self {
+        err.downcast_ref::<sqlx::Error>()
+            .and_then(busy)
+            .unwrap_or(ApiError::Internal(err))
+    }
+}
+
+/// 503 `service.busy` for a database error that sending the request again may cure: the
+/// pool had no connection in time, or the database gave the transaction up (deadlock,
+/// serialisation failure) and nothing of it was written.
+fn busy(err: &sqlx::Error) -> Option<ApiError> {
+    let retryable = crate::db::is_retryable(err);
+    if retryable {
+        tracing::warn!(error = %err, "the database gave the transaction up; the client may retry");
+    }
+    (retryable || matches!(err, sqlx::Error::PoolTimedOut)).then(|| {
+        ApiError::client(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service.busy",
+            Text::new(
+                "混み合っています。少し待ってからもう一度お試しください。",
+                "The service is busy. Please try again in a moment.",
+            ),
+        )
+        .retry_after(1)
+    })
 }
 
 fn title(status: StatusCode, lang: Lang) -> &'static str {
@@ -509,5 +523,19 @@ mod tests {
         );
         assert_eq!(Lang::from_accept_language(Some("de")), Lang::Ja);
         assert_eq!(Lang::from_accept_language(Some(";;q=x,,")), Lang::Ja);
+    }
+
+    #[test]
+    fn a_busy_database_is_a_503_even_behind_context() {
+        let err = anyhow::Error::from(sqlx::Error::PoolTimedOut).context("loading the site");
+        assert_eq!(
+            ApiError::from(err).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let other = anyhow::anyhow!("a bug");
+        assert_eq!(
+            ApiError::from(other).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 }

@@ -378,6 +378,8 @@ async fn create_series(
             .await
             {
                 Ok(m) => made.push(m.id),
+                // A busy database is no conflict of that date: the whole request may retry.
+                Err(e) if e.status() == StatusCode::SERVICE_UNAVAILABLE => return Err(e),
                 Err(e @ ApiError::Client { .. }) => conflicts.push((date, e)),
                 Err(e) => return Err(e),
             },
@@ -619,9 +621,12 @@ async fn change(
     let Some(seat) = seat else {
         return Err(super::taken());
     };
-    store::update(&mut tx, id, space.id, space.kind.as_str(), seat, f, t)
+    let moved = store::update(&mut tx, id, space.id, space.kind.as_str(), seat, f, t)
         .await
         .map_err(overlap_error)?;
+    if !moved {
+        return Err(not_changeable());
+    }
     notify::booking_changed(&st, &mut tx, id).await?;
     tx.commit().await?;
     Ok(Json(store::get(&st.db, id).await?.ok_or_else(not_found)?))
@@ -649,7 +654,7 @@ async fn cancel(
     if !matches!(b.status.as_str(), "active" | "checked_in") || (!staff && started(&b, now)) {
         return Err(not_changeable());
     }
-    let linked = !crate::childcare::store::places_of_booking(&st.db, id)
+    let linked = !crate::childcare::store::places_of_booking(&st.db.pool, id)
         .await?
         .is_empty();
     match (linked, q.childcare.as_deref()) {
@@ -679,14 +684,24 @@ async fn cancel(
             ));
         }
     }
+    // The desk and its places in one transaction: a failure leaves both as they were.
+    let cc = crate::childcare::store::settings(&st.db, b.site_id).await?;
     let mut tx = st.db.begin().await?;
+    crate::childcare::store::lock_site(&mut tx, b.site_id).await?;
     for done in store::cancel(&mut tx, &[id], who.id, now.timestamp()).await? {
         notify::booking_cancelled(&st, &mut tx, done, false).await?;
     }
-    tx.commit().await?;
     if linked && q.childcare.as_deref() == Some("cancel") {
-        crate::childcare::http::cancel_places_of_booking(&st, id, b.site_id).await?;
+        crate::childcare::http::cancel_places_of_bookings(
+            &st,
+            &mut tx,
+            &[id],
+            b.site_id,
+            cc.as_ref(),
+        )
+        .await?;
     }
+    tx.commit().await?;
     Ok(Json(store::get(&st.db, id).await?.ok_or_else(not_found)?))
 }
 
@@ -731,16 +746,17 @@ async fn cancel_series(
         .filter(|b| from.is_none_or(|f| b.date >= f.to_string()))
         .map(|b| b.id)
         .collect();
+    let cc = crate::childcare::store::settings(&st.db, site).await?;
     let mut tx = st.db.begin().await?;
+    crate::childcare::store::lock_site(&mut tx, site).await?;
     let cancelled = store::cancel(&mut tx, &ids, who.id, now.timestamp()).await?;
     for done in &cancelled {
         notify::booking_cancelled(&st, &mut tx, *done, false).await?;
     }
-    tx.commit().await?;
     // A series' childcare places go with it.
-    for id in &cancelled {
-        crate::childcare::http::cancel_places_of_booking(&st, *id, site).await?;
-    }
+    crate::childcare::http::cancel_places_of_bookings(&st, &mut tx, &cancelled, site, cc.as_ref())
+        .await?;
+    tx.commit().await?;
     Ok(Json(Cancelled { cancelled }))
 }
 

@@ -108,6 +108,7 @@ impl SiteContext {
             Refusal::EndNotAfterStart | Refusal::TooShort => "end",
             Refusal::TooFarAhead | Refusal::ClosedDay => "date",
             Refusal::OutsideOpeningHours if day.hours.is_some_and(|h| start >= h.open) => "end",
+            Refusal::OffGrid if rules::on_grid(start) => "end",
             _ => "start",
         };
         ApiError::Client {
@@ -128,7 +129,8 @@ impl SiteContext {
 /// calendar (the holiday's name, or the director's note, written "日本語 / English").
 fn closed_text(day: &sites::rules::Day) -> Text {
     use sites::rules::Reason;
-    let note = day.note.as_deref().map(|n| match n.split_once(" / ") {
+    let note = day.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let note = note.map(|n| match n.split_once(" / ") {
         Some((ja, en)) => (ja.to_string(), en.to_string()),
         None => (n.to_string(), n.to_string()),
     });

@@ -106,7 +106,8 @@ pub fn instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> Result<DateTime<Utc>
     }
 }
 
-fn on_grid(t: NaiveTime) -> bool {
+/// Whether a time is on the quarter hour.
+pub fn on_grid(t: NaiveTime) -> bool {
     t.second() == 0 && t.nanosecond() == 0 && t.minute().is_multiple_of(GRID_MINUTES)
 }
 

@@ -252,7 +252,8 @@ pub async fn insert(tx: &mut Tx, b: &NewBooking) -> sqlx::Result<i64> {
     Ok(id)
 }
 
-/// Moves a booking to another time or space.
+/// Moves a booking that is still active to another time or space; false when it is not
+/// (cancelled, released or checked in meanwhile).
 pub async fn update(
     tx: &mut Tx,
     id: i64,
@@ -261,10 +262,10 @@ pub async fn update(
     seat: i64,
     from: i64,
     to: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
         "UPDATE bookings SET space_id = $1, space_kind = $2, seat = $3, starts_at = $4, ends_at = $5
-         WHERE id = $6",
+         WHERE id = $6 AND status = 'active'",
     )
     .bind(space_id)
     .bind(space_kind)
@@ -274,7 +275,7 @@ pub async fn update(
     .bind(id)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(r.rows_affected() > 0)
 }
 
 /// Cancels the live bookings among `ids`; answers the ids it cancelled.

@@ -463,7 +463,8 @@ async fn list_shifts(
     who.require(site, &STAFF)?;
     let ctx = SiteContext::load(&st, site).await?;
     let (from, to) = day_bounds(&ctx.schedule, parse_date("date", &q.date)?);
-    let mut tx = st.db.begin().await?;
+    // A read: a plain transaction, which on SQLite does not take the write lock.
+    let mut tx = st.db.pool.begin().await?;
     let list = store::shifts(&mut tx, site, from, to).await?;
     tx.commit().await?;
     Ok(Json(
@@ -1027,28 +1028,28 @@ async fn cancel_place(
     place_view(&st, id, p.site_id).await
 }
 
-/// Cancels the childcare places tied to a desk booking and runs the waitlist (used when the
-/// desk booking is cancelled with `childcare=cancel`).
-pub async fn cancel_places_of_booking(
+/// Cancels the live childcare places tied to these desk bookings and serves the waitlist,
+/// inside the caller's transaction, which must hold the site lock (taken before it wrote
+/// anything). `cc` is the site's childcare settings; a site without a room has no places.
+pub async fn cancel_places_of_bookings(
     st: &AppState,
-    booking_id: i64,
+    tx: &mut crate::db::Tx,
+    booking_ids: &[i64],
     site_id: i64,
+    cc: Option<&super::Settings>,
 ) -> ApiResult<()> {
-    let ids = store::places_of_booking(&st.db, booking_id).await?;
-    if ids.is_empty() {
+    let Some(cc) = cc else {
         return Ok(());
-    }
+    };
     let now = st.clock.epoch();
-    let cc = settings(st, site_id).await?;
-    let mut tx = st.db.begin().await?;
-    store::lock_site(&mut tx, site_id).await?;
-    for id in ids {
-        for from in ["booked", "waitlisted"] {
-            store::transition(&mut tx, id, from, "cancelled", Some("cancelled_at"), now).await?;
+    for booking in booking_ids {
+        for id in store::places_of_booking(&mut **tx, *booking).await? {
+            for from in ["booked", "waitlisted"] {
+                store::transition(tx, id, from, "cancelled", Some("cancelled_at"), now).await?;
+            }
         }
     }
-    run_waitlist(st, &mut tx, site_id, &cc, now).await?;
-    tx.commit().await?;
+    run_waitlist(st, tx, site_id, cc, now).await?;
     Ok(())
 }
 
@@ -1339,8 +1340,8 @@ pub struct RoomQuery {
     child_ids: Option<String>,
 }
 
-/// Room for children on one day, for anyone with a role at the site: no names, no counts of
-/// children, only what still fits.
+/// Whether my children fit in the childcare room on one day. Nothing about other children:
+/// no names, no counts, no headroom (with the ratios that would give each age group's count).
 #[derive(Serialize, ToSchema)]
 pub struct RoomAvailability {
     /// Local date, YYYY-MM-DD.
@@ -1349,15 +1350,13 @@ pub struct RoomAvailability {
     open: bool,
     /// Start of each 15-minute segment, local HH:MM (empty on a closed day).
     slots: Vec<String>,
-    /// Per slot: how many more children of each age group [under 1, 1-2, 3, 4+] fit.
-    headroom: Vec<[u32; 4]>,
     /// Per slot: whether the children asked for fit in together (their own places that day
     /// count as theirs); empty when no child was asked for.
     fits: Vec<bool>,
 }
 
-/// Whether the childcare room has places on a day, and whether my children would fit, per
-/// 15-minute segment: for choosing a time before booking.
+/// Whether my children would fit in the childcare room, per 15-minute segment of a day: for
+/// choosing a time before booking.
 #[utoipa::path(get, path = "/api/v1/sites/{id}/childcare/availability", tag = "childcare",
     params(("id" = i64, Path), RoomQuery),
     responses((status = 200, body = RoomAvailability), (status = 404, description = "childcare.unavailable, or a child that is not mine")))]
@@ -1385,25 +1384,17 @@ async fn room_availability(
         .filter(|p| !ids.contains(&p.child_id))
         .cloned()
         .collect();
-    let (all, others, shifts) = (
-        as_places(&room.places),
-        as_places(&others),
-        as_shifts(&room.shifts),
-    );
+    let (others, shifts) = (as_places(&others), as_shifts(&room.shifts));
     let mut out = RoomAvailability {
         date: date.to_string(),
         open: !room.starts.is_empty(),
         slots: Vec::new(),
-        headroom: Vec::new(),
         fits: Vec::new(),
     };
     for &at in &room.starts {
-        let (children, on_duty) = rules::segment(at, &all, &shifts);
         out.slots.push(hhmm(at, ctx.schedule.tz));
-        out.headroom
-            .push(rules::headroom(&children, on_duty, &cc.standard));
         if !ids.is_empty() {
-            let (mut with, _) = rules::segment(at, &others, &shifts);
+            let (mut with, on_duty) = rules::segment(at, &others, &shifts);
             with.iter_mut().zip(groups).for_each(|(n, g)| *n += g);
             out.fits.push(rules::fits(&with, on_duty, &cc.standard));
         }
@@ -1432,9 +1423,9 @@ fn child_id_list(raw: &str) -> ApiResult<Vec<i64>> {
         if !ids.contains(&id) {
             ids.push(id);
         }
-    }
-    if ids.len() > 10 {
-        return Err(bad());
+        if ids.len() > 10 {
+            return Err(bad());
+        }
     }
     Ok(ids)
 }

@@ -576,13 +576,17 @@ pub async fn record_handover(
     Ok(())
 }
 
-/// Live places tied to a desk booking.
-pub async fn places_of_booking(db: &Db, booking_id: i64) -> sqlx::Result<Vec<i64>> {
+/// Live places tied to a desk booking, in id order (the order every writer updates them in).
+pub async fn places_of_booking<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    booking_id: i64,
+) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar(
-        "SELECT id FROM childcare_bookings WHERE desk_booking_id = $1 AND status IN ('booked', 'waitlisted')",
+        "SELECT id FROM childcare_bookings WHERE desk_booking_id = $1 AND status IN ('booked', 'waitlisted')
+         ORDER BY id",
     )
     .bind(booking_id)
-    .fetch_all(&db.pool)
+    .fetch_all(ex)
     .await
 }
 

@@ -188,6 +188,13 @@ async fn each_rule_has_its_code_and_changes_nothing(b: Backend) {
             "15分",
         ),
         (
+            desk(d01, "2026-11-24", "09:00", "12:10"),
+            422,
+            "booking.off_grid",
+            "end",
+            "15分",
+        ),
+        (
             desk(d01, "2026-11-24", "09:00", "09:15"),
             422,
             "booking.too_short",

@@ -133,6 +133,7 @@ async fn run(w: &World, ops: &[Op]) {
                     BASE + (start + len) * QUARTER,
                 )
                 .await
+                .map(|_| ())
             }
             Op::Cancel { nth } if !ids.is_empty() => {
                 drop(tx);
