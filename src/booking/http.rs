@@ -193,7 +193,7 @@ async fn create(
     let ctx = SiteContext::load(&st, req.site_id).await?;
     let now = st.clock.now();
     let range = rules::check(&ctx.schedule, &ctx.policy, now, date, start, end)
-        .map_err(|r| ctx.refuse(r, date, (start, end)))?;
+        .map_err(|r| ctx.refuse(r, date, start))?;
     let spaces = sites::store::spaces(&st.db, req.site_id).await?;
     let mut tx = st.db.begin().await?;
     store::lock_for_booking(&mut tx, req.site_id, person).await?;
@@ -336,7 +336,7 @@ async fn create_series(
     );
     let ctx = SiteContext::load(&st, req.site_id).await?;
     // Times that no date could take are one mistake, not a conflict on every date.
-    rules::check_times(start, end).map_err(|r| ctx.refuse(r, from, (start, end)))?;
+    rules::check_times(start, end).map_err(|r| ctx.refuse(r, from, start))?;
     let now = st.clock.now();
     let spaces = sites::store::spaces(&st.db, req.site_id).await?;
     let target = target(req.space_id, req.attributes);
@@ -359,11 +359,10 @@ async fn create_series(
     let (mut made, mut skipped, mut conflicts) = (Vec::new(), Vec::new(), Vec::new());
     for date in dates {
         match rules::check(&ctx.schedule, &ctx.policy, now, date, start, end) {
-            Err(Refusal::ClosedDay) => skipped.push(note(
-                date,
-                &ctx.refuse(Refusal::ClosedDay, date, (start, end)),
-            )),
-            Err(r) => conflicts.push((date, ctx.refuse(r, date, (start, end)))),
+            Err(Refusal::ClosedDay) => {
+                skipped.push(note(date, &ctx.refuse(Refusal::ClosedDay, date, start)))
+            }
+            Err(r) => conflicts.push((date, ctx.refuse(r, date, start))),
             Ok(range) => match book(
                 &mut tx,
                 &ctx,
@@ -602,7 +601,7 @@ async fn change(
     let end = parse_time("end", req.end.as_deref().unwrap_or(&b.end))?;
     let ctx = SiteContext::load(&st, b.site_id).await?;
     let (from, to) = rules::check(&ctx.schedule, &ctx.policy, now, date, start, end)
-        .map_err(|r| ctx.refuse(r, date, (start, end)))?;
+        .map_err(|r| ctx.refuse(r, date, start))?;
     let space = sites::store::space_by_id(&st.db, req.space_id.unwrap_or(b.space_id)).await?;
     super::bookable(&space, b.site_id)?;
     let (f, t) = (from.timestamp(), to.timestamp());
@@ -685,13 +684,17 @@ async fn cancel(
         }
     }
     // The desk and its places in one transaction: a failure leaves both as they were.
-    let cc = crate::childcare::store::settings(&st.db, b.site_id).await?;
+    let cancel_places = linked && q.childcare.as_deref() == Some("cancel");
+    let cc = match cancel_places {
+        true => crate::childcare::store::settings(&st.db, b.site_id).await?,
+        false => None,
+    };
     let mut tx = st.db.begin().await?;
-    crate::childcare::store::lock_site(&mut tx, b.site_id).await?;
+    sites::store::lock(&mut tx, b.site_id).await?;
     for done in store::cancel(&mut tx, &[id], who.id, now.timestamp()).await? {
         notify::booking_cancelled(&st, &mut tx, done, false).await?;
     }
-    if linked && q.childcare.as_deref() == Some("cancel") {
+    if cancel_places {
         crate::childcare::http::cancel_places_of_bookings(
             &st,
             &mut tx,
@@ -748,7 +751,7 @@ async fn cancel_series(
         .collect();
     let cc = crate::childcare::store::settings(&st.db, site).await?;
     let mut tx = st.db.begin().await?;
-    crate::childcare::store::lock_site(&mut tx, site).await?;
+    sites::store::lock(&mut tx, site).await?;
     let cancelled = store::cancel(&mut tx, &ids, who.id, now.timestamp()).await?;
     for done in &cancelled {
         notify::booking_cancelled(&st, &mut tx, *done, false).await?;

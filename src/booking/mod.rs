@@ -76,14 +76,10 @@ impl SiteContext {
         day_bounds(&self.schedule, date)
     }
 
-    /// A refusal of the booking rules as an answer for `start`-`end` on `date`: the message
-    /// says why the day is closed or what its hours are, and names the field concerned.
-    pub fn refuse(
-        &self,
-        r: Refusal,
-        date: NaiveDate,
-        (start, _end): (NaiveTime, NaiveTime),
-    ) -> ApiError {
+    /// A refusal of the booking rules as an answer for a booking from `start` on `date`: the
+    /// message says why the day is closed or what its hours are, and names the field
+    /// concerned.
+    pub fn refuse(&self, r: Refusal, date: NaiveDate, start: NaiveTime) -> ApiError {
         let status = match r {
             Refusal::EndNotAfterStart
             | Refusal::OffGrid

@@ -129,7 +129,7 @@ pub async fn held(db: &Db, site_id: i64, from: i64, to: i64) -> sqlx::Result<Vec
 /// other's uncommitted row in the exclusion constraint's index and wait for each other until
 /// the deadlock detector kills one (measured in BENCHMARKS.md: 500s and 20 s queues).
 pub async fn lock_for_booking(tx: &mut Tx, site_id: i64, person_id: i64) -> sqlx::Result<()> {
-    crate::db::lock_row(tx, "sites", site_id).await?;
+    crate::sites::store::lock(tx, site_id).await?;
     crate::db::lock_row(tx, "persons", person_id).await
 }
 

@@ -634,7 +634,7 @@ async fn save_shift(
         }
     }
     let mut tx = st.db.begin().await?;
-    store::lock_site(&mut tx, site).await?;
+    sites::store::lock(&mut tx, site).await?;
     if s.id != 0 {
         let span = (old.0.min(s.starts_at), old.1.max(s.ends_at));
         check_shift_change(&mut tx, &ctx, &cc.standard, &s, delete, span).await?;
@@ -792,7 +792,7 @@ pub async fn book_places(
     let cc = settings(&st, req.site_id).await?;
     let now = st.clock.now();
     let (from, to) = booking_rules::check(&ctx.schedule, &ctx.policy, now, date, start, end)
-        .map_err(|r| ctx.refuse(r, date, (start, end)))?;
+        .map_err(|r| ctx.refuse(r, date, start))?;
     let (f, t) = (from.timestamp(), to.timestamp());
     let mut children = Vec::new();
     for id in &req.child_ids {
@@ -1013,7 +1013,7 @@ async fn cancel_place(
     }
     let cc = settings(&st, p.site_id).await?;
     let mut tx = st.db.begin().await?;
-    store::lock_site(&mut tx, p.site_id).await?;
+    sites::store::lock(&mut tx, p.site_id).await?;
     store::transition(
         &mut tx,
         id,
@@ -1287,6 +1287,7 @@ async fn segments(
 
 /// The childcare room's day: the start of each 15-minute segment from opening to closing
 /// (none on a closed day), and the places and shifts that touch the day.
+#[derive(Default)]
 struct RoomDay {
     starts: Vec<i64>,
     places: Vec<store::PlaceRow>,
@@ -1308,12 +1309,7 @@ async fn room_day(
         Some((open.timestamp(), close.timestamp()))
     });
     let Some((open, close)) = span else {
-        let empty = RoomDay {
-            starts: vec![],
-            places: vec![],
-            shifts: vec![],
-        };
-        return Ok((ctx, cc, empty));
+        return Ok((ctx, cc, RoomDay::default()));
     };
     // A read: a plain transaction, which on SQLite does not take the write lock.
     let mut tx = st.db.pool.begin().await?;

@@ -281,12 +281,6 @@ pub async fn set_authorised_active(db: &Db, id: i64, active: bool) -> sqlx::Resu
     Ok(())
 }
 
-/// Serialises childcare writes of one site (places and shifts): a row lock on PostgreSQL;
-/// SQLite's writers are serialised already.
-pub async fn lock_site(tx: &mut Tx, site_id: i64) -> sqlx::Result<()> {
-    crate::db::lock_row(tx, "sites", site_id).await
-}
-
 /// A caregiver shift.
 #[derive(Clone, Debug)]
 pub struct ShiftRow {

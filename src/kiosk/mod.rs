@@ -398,7 +398,7 @@ async fn walk_in(
     let quarter = 15 * 60;
     let start = at.timestamp() - at.timestamp().rem_euclid(quarter);
     let close = booking::rules::instant(ctx.schedule.tz, local.date_naive(), hours.close)
-        .map_err(|r| ctx.refuse(r, local.date_naive(), (hours.close, hours.close)))?
+        .map_err(|r| ctx.refuse(r, local.date_naive(), hours.close))?
         .timestamp();
     let end = close.min(start + ctx.policy.max_minutes_per_day * 60);
     if end <= start {

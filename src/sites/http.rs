@@ -430,7 +430,7 @@ async fn save_space(st: &AppState, mut s: Space, input: SpaceInput) -> ApiResult
     v.finish()?;
     let mut tx = st.db.begin().await?;
     // Bookings of the site wait while the space changes under them (and the other way round).
-    crate::db::lock_row(&mut tx, "sites", s.site_id).await?;
+    store::lock(&mut tx, s.site_id).await?;
     if s.id != 0 && (s.kind != before.kind || s.capacity < before.capacity || !s.active) {
         // Upcoming bookings hold this space as it is: its kind decides the one-desk rule and
         // its seats the capacity. They must be moved or cancelled first.

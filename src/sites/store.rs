@@ -293,3 +293,10 @@ pub async fn save_space(tx: &mut Tx, s: &Space) -> sqlx::Result<i64> {
         .map(|_| s.id)
     }
 }
+
+/// Serialises the writes that depend on a site's seats and places: bookings, childcare
+/// places, caregiver shifts, space changes. A row lock on PostgreSQL, taken before anything
+/// else the transaction locks; SQLite's writers are serialised already.
+pub async fn lock(tx: &mut Tx, site_id: i64) -> sqlx::Result<()> {
+    crate::db::lock_row(tx, "sites", site_id).await
+}
