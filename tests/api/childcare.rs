@@ -78,6 +78,21 @@ async fn places(app: &TestApp, c: &Client, body: Value) -> reqwest::Response {
         .unwrap()
 }
 
+/// Workers 10 to 14 each register a baby and book it a place 9:00-12:00 on DAY, with a
+/// desk: 250 of the 300 units two caregivers give.
+async fn five_babies_from_nine_to_twelve(app: &TestApp) {
+    for n in 10..15 {
+        let c = worker(app, n).await;
+        let kid = child(app, &c, &format!("赤ちゃん{n}"), "2026-06-01").await;
+        assert_eq!(
+            places(app, &c, with_desk(&[kid], "09:00", "12:00"))
+                .await
+                .status(),
+            StatusCode::CREATED
+        );
+    }
+}
+
 async fn worker(app: &TestApp, n: u32) -> Client {
     app.login(&format!("worker{n:02}@kado.example")).await
 }
@@ -180,16 +195,7 @@ async fn ratio_boundaries_by_age(b: Backend) {
     let app = app_with_clock(b).await;
     shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
     // Five babies take 250 of the 300 units two caregivers give.
-    for n in 10..15 {
-        let c = worker(&app, n).await;
-        let kid = child(&app, &c, &format!("赤ちゃん{n}"), "2026-06-01").await;
-        assert_eq!(
-            places(&app, &c, with_desk(&[kid], "09:00", "12:00"))
-                .await
-                .status(),
-            StatusCode::CREATED
-        );
-    }
+    five_babies_from_nine_to_twelve(&app).await;
     // Twins who turn 1 today count as 1-2-year-olds (25 units each): exactly full.
     let c = worker(&app, 15).await;
     let a = child(&app, &c, "双子A", "2025-11-24").await;
@@ -718,16 +724,7 @@ async fn workers_see_what_still_fits_before_booking(b: Backend) {
     let app = app_with_clock(b).await;
     // Two caregivers (the minimum) only from 9 to 12.
     shifts(&app, &[(1, "08:30", "18:00"), (2, "09:00", "12:00")]).await;
-    for n in 10..15 {
-        let c = worker(&app, n).await;
-        let kid = child(&app, &c, &format!("赤ちゃん{n}"), "2026-06-01").await;
-        assert_eq!(
-            places(&app, &c, with_desk(&[kid], "09:00", "12:00"))
-                .await
-                .status(),
-            StatusCode::CREATED
-        );
-    }
+    five_babies_from_nine_to_twelve(&app).await;
     let parent = worker(&app, 4).await; // guardian of Ren (0) and Hina (5)
     let kids = parent.get(app.url("/api/v1/children")).send_json().await;
     let id = |name: &str| {
