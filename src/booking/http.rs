@@ -853,7 +853,11 @@ async fn feed(State(st): State<AppState>, Path(file): Path<String>) -> ApiResult
         .await?
         .ok_or_else(|| ApiError::not_found("カレンダー", "Calendar feed"))?;
     let now = st.clock.epoch();
-    let bookings = store::of_person(&st.db, person, now - 30 * 86400, now + 400 * 86400).await?;
+    let mut bookings =
+        store::of_person(&st.db, person, now - 30 * 86400, now + 400 * 86400).await?;
+    // Several calendar apps keep showing STATUS:CANCELLED events of a subscribed feed: a
+    // cancelled or released booking leaves the feed (its e-mail carries METHOD:CANCEL).
+    bookings.retain(|b| matches!(b.status.as_str(), "active" | "checked_in"));
     let body = super::ics::calendar(&bookings, &st.config.base_url(), None, None);
     Ok((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
