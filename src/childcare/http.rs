@@ -9,8 +9,8 @@ use crate::AppState;
 use crate::auth::{Principal, Role, password};
 use crate::booking::{self, SiteContext, Target, day_bounds, rules as booking_rules};
 use crate::error::{
-    ApiError, ApiResult, FieldError, Json, Path, Query, Text, Validator, invalid, parse_date,
-    parse_time,
+    ApiError, ApiResult, FieldError, Json, Path, Query, Text, Validator, invalid, on_constraint,
+    parse_date, parse_time,
 };
 use crate::mail::templates::ChildcareNews;
 use crate::sites;
@@ -495,13 +495,13 @@ async fn check_shift_change(
     span: (i64, i64),
 ) -> ApiResult<()> {
     let (held, shifts) = load_day(tx, ctx.site.id, span.0, span.1).await?;
-    let mut after: Vec<(i64, i64)> = shifts
+    let mut after: Vec<rules::Duty> = shifts
         .iter()
         .filter(|s| s.id != changed.id)
-        .map(|s| (s.starts_at, s.ends_at))
+        .map(|s| (s.person_id, s.starts_at, s.ends_at))
         .collect();
     if !delete {
-        after.push((changed.starts_at, changed.ends_at));
+        after.push((changed.person_id, changed.starts_at, changed.ends_at));
     }
     let places = as_places(&held);
     let local = |s: i64| hhmm(s, ctx.schedule.tz);
@@ -639,7 +639,13 @@ async fn save_shift(
         let span = (old.0.min(s.starts_at), old.1.max(s.ends_at));
         check_shift_change(&mut tx, &ctx, &cc.standard, &s, delete, span).await?;
     }
-    let id = store::save_shift(&mut tx, &s, who.id, delete).await?;
+    let id = store::save_shift(&mut tx, &s, who.id, delete)
+        .await
+        .map_err(|e| {
+            on_constraint(e, |c| {
+                (c == "caregiver_shifts_no_overlap").then(shift_overlap)
+            })
+        })?;
     run_waitlist(st, &mut tx, site, &cc, st.clock.epoch()).await?;
     tx.commit().await?;
     if delete {
@@ -651,9 +657,29 @@ async fn save_shift(
     Ok(Some(shift_view(&saved, ctx.schedule.tz)))
 }
 
+/// The refusal of a shift that overlaps another of the same caregiver at the site: one
+/// person is on duty once, however many rows say so.
+fn shift_overlap() -> ApiError {
+    let text = Text::new(
+        "この保育士はその時間にすでにシフトがあります。",
+        "This caregiver already has a shift at that time.",
+    );
+    ApiError::Client {
+        status: StatusCode::CONFLICT,
+        code: "childcare.shift_overlap",
+        detail: text.clone(),
+        errors: vec![FieldError {
+            field: "start".into(),
+            code: "childcare.shift_overlap",
+            message: text,
+        }],
+        retry_after: None,
+    }
+}
+
 /// Plans a caregiver's shift (the site's directors).
 #[utoipa::path(post, path = "/api/v1/sites/{id}/caregiver-shifts", tag = "childcare", params(("id" = i64, Path)), request_body = ShiftInput,
-    responses((status = 201, body = Shift), (status = 422)))]
+    responses((status = 201, body = Shift), (status = 409, description = "childcare.shift_overlap"), (status = 422)))]
 async fn create_shift(
     State(st): State<AppState>,
     who: Principal,
@@ -688,7 +714,7 @@ async fn create_shift(
 
 /// Moves or shortens a shift; refused when a booked segment would be short of caregivers.
 #[utoipa::path(patch, path = "/api/v1/caregiver-shifts/{id}", tag = "childcare", params(("id" = i64, Path)), request_body = ShiftInput,
-    responses((status = 200, body = Shift), (status = 409, description = "childcare.shift_change_leaves_segment_short")))]
+    responses((status = 200, body = Shift), (status = 409, description = "childcare.shift_change_leaves_segment_short, childcare.shift_overlap")))]
 async fn update_shift(
     State(st): State<AppState>,
     who: Principal,

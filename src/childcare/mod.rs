@@ -155,8 +155,10 @@ pub fn as_places(rows: &[PlaceRow]) -> Vec<Place> {
 }
 
 /// Shifts in the rules' form.
-pub fn as_shifts(rows: &[ShiftRow]) -> Vec<(i64, i64)> {
-    rows.iter().map(|s| (s.starts_at, s.ends_at)).collect()
+pub fn as_shifts(rows: &[ShiftRow]) -> Vec<rules::Duty> {
+    rows.iter()
+        .map(|s| (s.person_id, s.starts_at, s.ends_at))
+        .collect()
 }
 
 /// An instant as local HH:MM at the site.

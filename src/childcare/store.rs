@@ -345,10 +345,13 @@ pub async fn save_shift(tx: &mut Tx, s: &ShiftRow, by: i64, delete: bool) -> sql
         .fetch_one(&mut **tx)
         .await
     } else {
-        sqlx::query("UPDATE caregiver_shifts SET starts_at = $1, ends_at = $2 WHERE id = $3")
-            .bind(s.starts_at)
-            .bind(s.ends_at)
-            .bind(s.id)
+        sqlx::query(
+            "UPDATE caregiver_shifts SET person_id = $1, starts_at = $2, ends_at = $3 WHERE id = $4",
+        )
+        .bind(s.person_id)
+        .bind(s.starts_at)
+        .bind(s.ends_at)
+        .bind(s.id)
             .execute(&mut **tx)
             .await
             .map(|_| s.id)

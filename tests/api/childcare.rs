@@ -17,7 +17,9 @@ on_both_backends!(
     hand_over_only_to_authorised_adults,
     childrens_data_reaches_only_guardians_and_caregivers,
     simultaneous_requests_never_overfill,
-    workers_see_what_still_fits_before_booking
+    workers_see_what_still_fits_before_booking,
+    one_caregiver_entered_twice_is_one_person_on_duty,
+    overlapping_shifts_in_a_live_database_are_merged
 );
 
 const DAY: &str = "2026-11-24";
@@ -874,4 +876,171 @@ async fn workers_see_what_still_fits_before_booking(b: Backend) {
             "{query}: {p}"
         );
     }
+}
+
+/// The same caregiver entered twice for overlapping hours is still one person: the database
+/// refuses the second shift (back-to-back shifts are fine), and the ratio counts people.
+async fn one_caregiver_entered_twice_is_one_person_on_duty(b: Backend) {
+    let app = app_with_clock(b).await;
+    shifts(&app, &[(1, "08:30", "18:00")]).await;
+    let director = app.login(DIRECTOR).await;
+    let caregiver = app.person_id("caregiver@shiojiri.kado.example").await;
+    let shift = |start: &str, end: &str| {
+        director
+            .post(app.url("/api/v1/sites/1/caregiver-shifts"))
+            .json(&json!({"person_id": caregiver, "date": DAY, "start": start, "end": end}))
+            .send()
+    };
+    let p = problem(
+        shift("09:00", "12:00").await.unwrap(),
+        StatusCode::CONFLICT,
+        "childcare.shift_overlap",
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "start", "{p}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM caregiver_shifts").await, 1);
+    // One real caregiver is below the minimum of two: no place.
+    let parent = worker(&app, 10).await;
+    let kid = child(&app, &parent, "一人", "2022-01-01").await;
+    problem(
+        places(&app, &parent, with_desk(&[kid], "09:00", "10:00")).await,
+        StatusCode::CONFLICT,
+        "childcare.full",
+    )
+    .await;
+    // The second caregiver's day in two back-to-back halves counts as one person on duty.
+    let second = app.person_id("caregiver2@shiojiri.kado.example").await;
+    let mut halves = Vec::new();
+    for (start, end) in [("08:30", "12:00"), ("12:00", "18:00")] {
+        halves.push(
+            director
+                .post(app.url("/api/v1/sites/1/caregiver-shifts"))
+                .json(&json!({"person_id": second, "date": DAY, "start": start, "end": end}))
+                .send_json()
+                .await["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    assert_eq!(
+        places(&app, &parent, with_desk(&[kid], "11:00", "13:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let reception = app.login(RECEPTION).await;
+    let segs = reception
+        .get(app.url(&format!("/api/v1/sites/1/childcare/segments?date={DAY}")))
+        .send_json()
+        .await;
+    let eleven = segs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["start"] == "11:45")
+        .unwrap();
+    assert_eq!(eleven["caregivers_on_duty"], 2, "{segs}");
+    // Moving one half onto the other is refused the same way.
+    let res = director
+        .patch(app.url(&format!("/api/v1/caregiver-shifts/{}", halves[1])))
+        .json(&json!({"start": "11:00"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::CONFLICT, "childcare.shift_overlap").await;
+    // The database itself refuses, whoever writes.
+    let err = sqlx::query(
+        "INSERT INTO caregiver_shifts (site_id, person_id, starts_at, ends_at, created_by)
+         SELECT site_id, person_id, starts_at + 900, ends_at, created_by FROM caregiver_shifts WHERE id = $1",
+    )
+    .bind(halves[0])
+    .execute(&app.db.pool)
+    .await
+    .unwrap_err();
+    assert_eq!(
+        kado::db::violated_constraint(&err).as_deref(),
+        Some("caregiver_shifts_no_overlap")
+    );
+}
+
+/// A database that already holds overlapping shifts of one person migrates: each run of
+/// overlapping shifts becomes one shift over their union; back-to-back shifts and other
+/// people's shifts stay as they were.
+async fn overlapping_shifts_in_a_live_database_are_merged(b: Backend) {
+    let (url, _dir) = fresh_database(b).await;
+    let db = kado::db::Db::connect(&url, 2).await.unwrap();
+    let folder = match b {
+        Backend::Sqlite => "migrations/sqlite",
+        Backend::Postgres => "migrations/postgres",
+    };
+    let mut before = sqlx::migrate::Migrator::new(std::path::Path::new(folder))
+        .await
+        .unwrap();
+    before.migrations = before
+        .migrations
+        .iter()
+        .filter(|m| m.version < 6)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    before.run(&db.pool).await.unwrap();
+    kado::demo::load(&db, &kado::clock::Clock::default())
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM caregiver_shifts")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let person = |email: &'static str| {
+        let pool = db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM persons WHERE email = $1")
+                .bind(email)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let (one, two) = (
+        person("caregiver@shiojiri.kado.example").await,
+        person("caregiver2@shiojiri.kado.example").await,
+    );
+    let h = |hour: i64| 1_900_000_800 + hour * 3600;
+    for (who, from, to) in [
+        (one, 9, 12),
+        (one, 11, 14),
+        (one, 10, 11),
+        (one, 13, 15),
+        (one, 15, 16),
+        (two, 9, 12),
+        (two, 9, 12),
+        (two, 17, 18),
+    ] {
+        sqlx::query(
+            "INSERT INTO caregiver_shifts (site_id, person_id, starts_at, ends_at, created_by)
+             VALUES (1, $1, $2, $3, $1)",
+        )
+        .bind(who)
+        .bind(h(from))
+        .bind(h(to))
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    }
+    db.migrate().await.unwrap();
+    let rows = sqlx::query_as::<_, (i64, i64, i64)>(
+        "SELECT person_id, starts_at, ends_at FROM caregiver_shifts ORDER BY person_id, starts_at",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        [
+            (one, h(9), h(15)),
+            (one, h(15), h(16)),
+            (two, h(9), h(12)),
+            (two, h(17), h(18))
+        ]
+    );
 }
