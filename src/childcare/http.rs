@@ -56,19 +56,26 @@ fn place_not_found() -> ApiError {
     ApiError::not_found("託児予約", "Childcare booking")
 }
 
-/// How much of a child `who` may see: guardians and caregivers (or directors) of a site where
-/// the child has a place see everything; reception and trainers there see the name.
+/// Whether `who` holds the caregiver role itself at the site. Not `Principal::has`, which
+/// counts a global administrator as holding every role: allergies and medical notes go to
+/// the child's guardians and caregivers only, never to directors or administrators as such
+/// (a director who needs them for an incident takes a caregiver role at the site).
+fn cares_at(who: &Principal, site_id: i64) -> bool {
+    who.grants
+        .iter()
+        .any(|g| g.site_id == site_id && g.role == Role::Caregiver)
+}
+
+/// How much of a child `who` may see: guardians and caregivers of a site where the child has
+/// a place see everything; the site's other staff (and administrators) see the name.
 async fn view_of(st: &AppState, who: &Principal, c: &ChildRow) -> ApiResult<View> {
     if c.guardian_ids.contains(&who.id) {
         return Ok(View::Full);
     }
     let sites = store::sites_of_child(&st.db, c.id).await?;
-    if sites.iter().any(|s| who.has(*s, &CARERS)) {
+    if sites.iter().any(|s| cares_at(who, *s)) {
         Ok(View::Full)
-    } else if sites
-        .iter()
-        .any(|s| who.has(*s, &[Role::Reception, Role::Trainer]))
-    {
+    } else if sites.iter().any(|s| who.has(*s, &STAFF)) {
         Ok(View::NameOnly)
     } else {
         Err(child_not_found())
@@ -175,7 +182,8 @@ async fn create_child(
     ))
 }
 
-/// A child: everything for guardians and caregivers; the name for reception and trainers.
+/// A child: everything for guardians and the caregivers of a site where the child has a
+/// place; the name for that site's other staff (directors and administrators included).
 #[utoipa::path(get, path = "/api/v1/children/{id}", tag = "childcare", params(("id" = i64, Path)),
     responses((status = 200, body = Child), (status = 404)))]
 async fn get_child(
@@ -1205,18 +1213,18 @@ async fn pick_up(
 pub struct DayEntry {
     place: ChildcarePlace,
     child: Child,
-    /// The child has an allergy on record (caregivers only).
+    /// The child has an allergy on record (the site's caregivers only).
     #[serde(skip_serializing_if = "Option::is_none")]
     allergy_flag: Option<bool>,
-    /// Refused pick-up attempts (caregivers only).
+    /// Refused pick-up attempts (those who hand children over: caregivers and directors).
     #[serde(skip_serializing_if = "Option::is_none")]
     refused_pickups: Option<Vec<String>>,
     /// "not_picked_up" once the site has closed with the child still in the room.
     alert: Option<String>,
 }
 
-/// The day's children (staff): caregivers see allergies, medical notes and refused pick-ups;
-/// reception and trainers see names and presence.
+/// The day's children (staff): caregivers see allergies and medical notes; caregivers and
+/// directors see refused pick-ups; everyone else of the staff sees names and presence.
 #[utoipa::path(get, path = "/api/v1/sites/{id}/childcare/day", tag = "childcare", params(("id" = i64, Path), DateQuery),
     responses((status = 200, body = [DayEntry])))]
 async fn day(
@@ -1226,11 +1234,12 @@ async fn day(
     Query(q): Query<DateQuery>,
 ) -> ApiResult<Json<Vec<DayEntry>>> {
     who.require(site, &STAFF)?;
-    let view = if who.has(site, &CARERS) {
+    let view = if cares_at(&who, site) {
         View::Full
     } else {
         View::NameOnly
     };
+    let handles = who.has(site, &CARERS);
     let date = parse_date("date", &q.date)?;
     let ctx = SiteContext::load(&st, site).await?;
     let (from, to) = day_bounds(&ctx.schedule, date);
@@ -1254,7 +1263,7 @@ async fn day(
         let full = view == View::Full;
         out.push(DayEntry {
             allergy_flag: full.then_some(!c.allergies.is_empty()),
-            refused_pickups: full.then(|| {
+            refused_pickups: handles.then(|| {
                 refused
                     .iter()
                     .filter(|r| r.0 == p.id)

@@ -16,7 +16,8 @@ use store::{PlaceRow, Settings, ShiftRow};
 use utoipa::ToSchema;
 
 /// A child as a person may see them: guardians and the site's caregivers get everything;
-/// reception and trainers get the name and presence only (the other fields are absent).
+/// the site's other staff (directors and administrators too) get the name and presence only
+/// (the other fields are absent).
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Child {
     pub id: i64,

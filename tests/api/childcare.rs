@@ -19,7 +19,8 @@ on_both_backends!(
     simultaneous_requests_never_overfill,
     workers_see_what_still_fits_before_booking,
     one_caregiver_entered_twice_is_one_person_on_duty,
-    overlapping_shifts_in_a_live_database_are_merged
+    overlapping_shifts_in_a_live_database_are_merged,
+    allergies_reach_guardians_and_caregivers_only_in_every_answer
 );
 
 const DAY: &str = "2026-11-24";
@@ -1042,5 +1043,138 @@ async fn overlapping_shifts_in_a_live_database_are_merged(b: Backend) {
             (two, h(9), h(12)),
             (two, h(17), h(18))
         ]
+    );
+}
+
+/// Allergies and medical notes reach the child's guardians and the caregivers of a site where
+/// the child has a place, and nobody else: not directors, not administrators. Every answer
+/// that carries children is read by every role.
+async fn allergies_reach_guardians_and_caregivers_only_in_every_answer(b: Backend) {
+    let app = app_with_clock(b).await;
+    // Caregivers only in the morning: an afternoon request joins the waitlist.
+    shifts(&app, &[(1, "08:30", "12:00"), (2, "08:30", "12:00")]).await;
+    let parent = worker(&app, 3).await;
+    let (allergy, medical) = ("peanut-allergy-7919", "epipen-in-bag-104729");
+    let kid = parent
+        .post(app.url("/api/v1/children"))
+        .json(&json!({"name": "伊藤 蒼", "birth_date": "2023-01-15", "allergies": allergy, "medical_notes": medical}))
+        .send_json()
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    parent
+        .post(app.url(&format!("/api/v1/children/{kid}/authorised")))
+        .json(&json!({"name": "伊藤 ふみ", "relation": "祖母"}))
+        .send_json()
+        .await;
+    let booked = places(&app, &parent, with_desk(&[kid], "09:00", "11:00"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let place = booked["places"][0]["id"].as_i64().unwrap();
+    let mut wait = with_desk(&[kid], "14:00", "15:00");
+    wait["waitlist"] = json!(true);
+    wait["keep_desk"] = json!(true);
+    let waiting = places(&app, &parent, wait)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(waiting["waitlisted"], true, "{waiting}");
+    let waiting = waiting["places"][0]["id"].as_i64().unwrap();
+    let leaks = |text: &str| text.contains(allergy) || text.contains(medical);
+    let reads = [
+        "/api/v1/children".to_string(),
+        format!("/api/v1/children/{kid}"),
+        format!("/api/v1/children/{kid}/authorised"),
+        format!("/api/v1/sites/1/childcare/day?date={DAY}"),
+        format!("/api/v1/sites/1/childcare/segments?date={DAY}"),
+        format!("/api/v1/sites/1/childcare/availability?date={DAY}"),
+        "/api/v1/childcare/bookings".to_string(),
+        format!("/api/v1/sites/1/bookings?date={DAY}"),
+    ];
+    let who = [
+        ("worker03@kado.example", true),
+        ("caregiver@shiojiri.kado.example", true),
+        ("worker05@kado.example", false),
+        (RECEPTION, false),
+        ("trainer@shiojiri.kado.example", false),
+        (DIRECTOR, false),
+        (ADMIN, false),
+        (OMACHI_DIRECTOR, false),
+    ];
+    for (email, sees) in who {
+        let c = app.login(email).await;
+        let mut all = String::new();
+        for path in &reads {
+            let res = c.get(app.url(path)).send().await.unwrap();
+            assert!(!res.status().is_server_error(), "{email} {path}");
+            let text = res.text().await.unwrap();
+            all.push_str(&text);
+            if path.ends_with(&format!("/children/{kid}")) && sees {
+                let v: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(
+                    (v["allergies"].as_str(), v["medical_notes"].as_str()),
+                    (Some(allergy), Some(medical)),
+                    "{email}"
+                );
+            }
+        }
+        assert_eq!(leaks(&all), sees, "{email}: {all}");
+        let day = c
+            .get(app.url(&format!("/api/v1/sites/1/childcare/day?date={DAY}")))
+            .send()
+            .await
+            .unwrap();
+        if day.status().is_success() {
+            let day: Value = day.json().await.unwrap();
+            assert_eq!(
+                day[0].get("allergy_flag").is_some(),
+                email.starts_with("caregiver"),
+                "{email}: {day}"
+            );
+        }
+    }
+    // The answers of the hand-over and of a cancelled waitlisted place, whoever acts.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap()); // 09:00 on the day
+    let director = app.login(DIRECTOR).await;
+    let dropped = director
+        .post(app.url(&format!("/api/v1/childcare/bookings/{place}/drop-off")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        dropped.contains("dropped_off") && !leaks(&dropped),
+        "{dropped}"
+    );
+    let admin = app.login(ADMIN).await;
+    let guardian = app.person_id("worker03@kado.example").await;
+    let picked = admin
+        .post(app.url(&format!("/api/v1/childcare/bookings/{place}/pick-up")))
+        .json(&json!({"guardian_id": guardian}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(picked.contains("picked_up") && !leaks(&picked), "{picked}");
+    let reception = app.login(RECEPTION).await;
+    let cancelled = reception
+        .post(app.url(&format!("/api/v1/childcare/bookings/{waiting}/cancel")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        cancelled.contains("cancelled") && !leaks(&cancelled),
+        "{cancelled}"
     );
 }
