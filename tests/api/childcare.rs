@@ -20,6 +20,7 @@ on_both_backends!(
     workers_see_what_still_fits_before_booking,
     one_caregiver_entered_twice_is_one_person_on_duty,
     overlapping_shifts_in_a_live_database_are_merged,
+    moving_a_desk_booking_moves_its_childcare_places,
     allergies_reach_guardians_and_caregivers_only_in_every_answer
 );
 
@@ -1044,6 +1045,117 @@ async fn overlapping_shifts_in_a_live_database_are_merged(b: Backend) {
             (two, h(17), h(18))
         ]
     );
+}
+
+/// Desk bookings that carry childcare places move them along (same offset, kept within the
+/// booking), with the ratio checked in the same transaction; a move whose places would not
+/// fit is refused and changes nothing. No place is ever left outside its booking.
+async fn moving_a_desk_booking_moves_its_childcare_places(b: Backend) {
+    let app = app_with_clock(b).await;
+    shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
+    let director = app.login(DIRECTOR).await;
+    for n in [1, 2] {
+        let email = if n == 1 {
+            "caregiver@shiojiri.kado.example"
+        } else {
+            "caregiver2@shiojiri.kado.example"
+        };
+        director
+            .post(app.url("/api/v1/sites/1/caregiver-shifts"))
+            .json(&json!({"person_id": app.person_id(email).await, "date": "2026-11-25", "start": "08:30", "end": "18:00"}))
+            .send_json()
+            .await;
+    }
+    let parent = worker(&app, 4).await; // Ren (a baby) and Hina (5)
+    let kids: Vec<i64> = parent
+        .get(app.url("/api/v1/children"))
+        .send_json()
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    let made: Value = places(&app, &parent, with_desk(&kids, "09:00", "12:00"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let desk = made["desk"]["id"].as_i64().unwrap();
+    let move_to = |body: Value| {
+        parent
+            .patch(app.url(&format!("/api/v1/bookings/{desk}")))
+            .json(&body)
+            .send()
+    };
+    let orphans = || {
+        app.count(
+            "SELECT COUNT(*) FROM childcare_bookings p JOIN bookings b ON b.id = p.desk_booking_id
+             WHERE p.status IN ('booked', 'waitlisted')
+               AND (p.starts_at < b.starts_at OR p.ends_at > b.ends_at)",
+        )
+    };
+    let mine = || async {
+        let list = parent
+            .get(app.url("/api/v1/childcare/bookings"))
+            .send_json()
+            .await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["status"] == "booked")
+            .map(|p| {
+                format!(
+                    "{} {}-{}",
+                    p["date"].as_str().unwrap(),
+                    p["start"].as_str().unwrap(),
+                    p["end"].as_str().unwrap()
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // Later the same day: the places go along.
+    let moved = move_to(json!({"start": "13:00", "end": "16:00"}))
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), StatusCode::OK);
+    assert_eq!(mine().await, ["2026-11-24 13:00-16:00"; 2]);
+    assert_eq!(orphans().await, 0);
+    // Another day: the places go along.
+    let moved = move_to(json!({"date": "2026-11-25"})).await.unwrap();
+    assert_eq!(moved.status(), StatusCode::OK);
+    assert_eq!(mine().await, ["2026-11-25 13:00-16:00"; 2]);
+    // Shorter: the places end with the booking.
+    let moved = move_to(json!({"end": "15:00"})).await.unwrap();
+    assert_eq!(moved.status(), StatusCode::OK);
+    assert_eq!(mine().await, ["2026-11-25 13:00-15:00"; 2]);
+    // Back to a morning that five babies fill (250 of 300 units): Ren (50) and Hina (6)
+    // no longer fit, so nothing moves.
+    five_babies_from_nine_to_twelve(&app).await;
+    let free_desk: i64 =
+        sqlx::query_scalar("SELECT id FROM spaces WHERE site_id = 1 AND name = 'D-40'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let p = problem(
+        move_to(json!({"date": DAY, "start": "09:00", "end": "12:00", "space_id": free_desk}))
+            .await
+            .unwrap(),
+        StatusCode::CONFLICT,
+        "booking.childcare_does_not_fit",
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "start", "{p}");
+    let still = parent
+        .get(app.url(&format!("/api/v1/bookings/{desk}")))
+        .send_json()
+        .await;
+    assert_eq!(
+        (still["date"].clone(), still["start"].clone()),
+        (json!("2026-11-25"), json!("13:00"))
+    );
+    assert_eq!(mine().await, ["2026-11-25 13:00-15:00"; 2]);
+    assert_eq!(orphans().await, 0);
 }
 
 /// Allergies and medical notes reach the child's guardians and the caregivers of a site where
