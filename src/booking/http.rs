@@ -582,9 +582,10 @@ pub struct ChangeRequest {
     space_id: Option<i64>,
 }
 
-/// Moves a booking to another time or space (before it starts).
+/// Moves a booking to another time or space (before it starts). Childcare places tied to it
+/// move with it (kept within it, the ratio checked), or the move is refused.
 #[utoipa::path(patch, path = "/api/v1/bookings/{id}", tag = "bookings", params(("id" = i64, Path)), request_body = ChangeRequest,
-    responses((status = 200, body = Booking), (status = 409)))]
+    responses((status = 200, body = Booking), (status = 409, description = "booking.overlap, booking.not_changeable, booking.childcare_does_not_fit, booking.childcare_in_room, childcare.child_overlap")))]
 async fn change(
     State(st): State<AppState>,
     who: Principal,
@@ -605,6 +606,13 @@ async fn change(
     let space = sites::store::space_by_id(&st.db, req.space_id.unwrap_or(b.space_id)).await?;
     super::bookable(&space, b.site_id)?;
     let (f, t) = (from.timestamp(), to.timestamp());
+    let epoch = |s: &str| chrono::DateTime::parse_from_rfc3339(s).map(|t| t.timestamp());
+    let old = (
+        epoch(&b.starts_at).map_err(anyhow::Error::from)?,
+        epoch(&b.ends_at).map_err(anyhow::Error::from)?,
+    );
+    // Read before the transaction: a pool read while holding one could wait for itself.
+    let cc = crate::childcare::store::settings(&st.db, b.site_id).await?;
     let mut tx = st.db.begin().await?;
     store::lock_for_booking(&mut tx, b.site_id, b.person_id).await?;
     if space.kind == SpaceKind::Desk {
@@ -626,6 +634,17 @@ async fn change(
     if !moved {
         return Err(not_changeable());
     }
+    // Its childcare places go along, under the same site lock, or nothing moves.
+    crate::childcare::move_places_of_booking(
+        &st,
+        &mut tx,
+        id,
+        cc.as_ref(),
+        ctx.schedule.tz,
+        old,
+        (f, t),
+    )
+    .await?;
     notify::booking_changed(&st, &mut tx, id).await?;
     tx.commit().await?;
     Ok(Json(store::get(&st.db, id).await?.ok_or_else(not_found)?))
@@ -853,7 +872,11 @@ async fn feed(State(st): State<AppState>, Path(file): Path<String>) -> ApiResult
         .await?
         .ok_or_else(|| ApiError::not_found("カレンダー", "Calendar feed"))?;
     let now = st.clock.epoch();
-    let bookings = store::of_person(&st.db, person, now - 30 * 86400, now + 400 * 86400).await?;
+    let mut bookings =
+        store::of_person(&st.db, person, now - 30 * 86400, now + 400 * 86400).await?;
+    // Several calendar apps keep showing STATUS:CANCELLED events of a subscribed feed: a
+    // cancelled or released booking leaves the feed (its e-mail carries METHOD:CANCEL).
+    bookings.retain(|b| matches!(b.status.as_str(), "active" | "checked_in"));
     let body = super::ics::calendar(&bookings, &st.config.base_url(), None, None);
     Ok((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],

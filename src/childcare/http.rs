@@ -9,8 +9,8 @@ use crate::AppState;
 use crate::auth::{Principal, Role, password};
 use crate::booking::{self, SiteContext, Target, day_bounds, rules as booking_rules};
 use crate::error::{
-    ApiError, ApiResult, FieldError, Json, Path, Query, Text, Validator, invalid, parse_date,
-    parse_time,
+    ApiError, ApiResult, FieldError, Json, Path, Query, Text, Validator, invalid, on_constraint,
+    parse_date, parse_time,
 };
 use crate::mail::templates::ChildcareNews;
 use crate::sites;
@@ -56,19 +56,26 @@ fn place_not_found() -> ApiError {
     ApiError::not_found("託児予約", "Childcare booking")
 }
 
-/// How much of a child `who` may see: guardians and caregivers (or directors) of a site where
-/// the child has a place see everything; reception and trainers there see the name.
+/// Whether `who` holds the caregiver role itself at the site. Not `Principal::has`, which
+/// counts a global administrator as holding every role: allergies and medical notes go to
+/// the child's guardians and caregivers only, never to directors or administrators as such
+/// (a director who needs them for an incident takes a caregiver role at the site).
+fn cares_at(who: &Principal, site_id: i64) -> bool {
+    who.grants
+        .iter()
+        .any(|g| g.site_id == site_id && g.role == Role::Caregiver)
+}
+
+/// How much of a child `who` may see: guardians and caregivers of a site where the child has
+/// a place see everything; the site's other staff (and administrators) see the name.
 async fn view_of(st: &AppState, who: &Principal, c: &ChildRow) -> ApiResult<View> {
     if c.guardian_ids.contains(&who.id) {
         return Ok(View::Full);
     }
     let sites = store::sites_of_child(&st.db, c.id).await?;
-    if sites.iter().any(|s| who.has(*s, &CARERS)) {
+    if sites.iter().any(|s| cares_at(who, *s)) {
         Ok(View::Full)
-    } else if sites
-        .iter()
-        .any(|s| who.has(*s, &[Role::Reception, Role::Trainer]))
-    {
+    } else if sites.iter().any(|s| who.has(*s, &STAFF)) {
         Ok(View::NameOnly)
     } else {
         Err(child_not_found())
@@ -175,7 +182,8 @@ async fn create_child(
     ))
 }
 
-/// A child: everything for guardians and caregivers; the name for reception and trainers.
+/// A child: everything for guardians and the caregivers of a site where the child has a
+/// place; the name for that site's other staff (directors and administrators included).
 #[utoipa::path(get, path = "/api/v1/children/{id}", tag = "childcare", params(("id" = i64, Path)),
     responses((status = 200, body = Child), (status = 404)))]
 async fn get_child(
@@ -495,13 +503,13 @@ async fn check_shift_change(
     span: (i64, i64),
 ) -> ApiResult<()> {
     let (held, shifts) = load_day(tx, ctx.site.id, span.0, span.1).await?;
-    let mut after: Vec<(i64, i64)> = shifts
+    let mut after: Vec<rules::Duty> = shifts
         .iter()
         .filter(|s| s.id != changed.id)
-        .map(|s| (s.starts_at, s.ends_at))
+        .map(|s| (s.person_id, s.starts_at, s.ends_at))
         .collect();
     if !delete {
-        after.push((changed.starts_at, changed.ends_at));
+        after.push((changed.person_id, changed.starts_at, changed.ends_at));
     }
     let places = as_places(&held);
     let local = |s: i64| hhmm(s, ctx.schedule.tz);
@@ -639,7 +647,13 @@ async fn save_shift(
         let span = (old.0.min(s.starts_at), old.1.max(s.ends_at));
         check_shift_change(&mut tx, &ctx, &cc.standard, &s, delete, span).await?;
     }
-    let id = store::save_shift(&mut tx, &s, who.id, delete).await?;
+    let id = store::save_shift(&mut tx, &s, who.id, delete)
+        .await
+        .map_err(|e| {
+            on_constraint(e, |c| {
+                (c == "caregiver_shifts_no_overlap").then(shift_overlap)
+            })
+        })?;
     run_waitlist(st, &mut tx, site, &cc, st.clock.epoch()).await?;
     tx.commit().await?;
     if delete {
@@ -651,9 +665,29 @@ async fn save_shift(
     Ok(Some(shift_view(&saved, ctx.schedule.tz)))
 }
 
+/// The refusal of a shift that overlaps another of the same caregiver at the site: one
+/// person is on duty once, however many rows say so.
+fn shift_overlap() -> ApiError {
+    let text = Text::new(
+        "この保育士はその時間にすでにシフトがあります。",
+        "This caregiver already has a shift at that time.",
+    );
+    ApiError::Client {
+        status: StatusCode::CONFLICT,
+        code: "childcare.shift_overlap",
+        detail: text.clone(),
+        errors: vec![FieldError {
+            field: "start".into(),
+            code: "childcare.shift_overlap",
+            message: text,
+        }],
+        retry_after: None,
+    }
+}
+
 /// Plans a caregiver's shift (the site's directors).
 #[utoipa::path(post, path = "/api/v1/sites/{id}/caregiver-shifts", tag = "childcare", params(("id" = i64, Path)), request_body = ShiftInput,
-    responses((status = 201, body = Shift), (status = 422)))]
+    responses((status = 201, body = Shift), (status = 409, description = "childcare.shift_overlap"), (status = 422)))]
 async fn create_shift(
     State(st): State<AppState>,
     who: Principal,
@@ -688,7 +722,7 @@ async fn create_shift(
 
 /// Moves or shortens a shift; refused when a booked segment would be short of caregivers.
 #[utoipa::path(patch, path = "/api/v1/caregiver-shifts/{id}", tag = "childcare", params(("id" = i64, Path)), request_body = ShiftInput,
-    responses((status = 200, body = Shift), (status = 409, description = "childcare.shift_change_leaves_segment_short")))]
+    responses((status = 200, body = Shift), (status = 409, description = "childcare.shift_change_leaves_segment_short, childcare.shift_overlap")))]
 async fn update_shift(
     State(st): State<AppState>,
     who: Principal,
@@ -1179,18 +1213,18 @@ async fn pick_up(
 pub struct DayEntry {
     place: ChildcarePlace,
     child: Child,
-    /// The child has an allergy on record (caregivers only).
+    /// The child has an allergy on record (the site's caregivers only).
     #[serde(skip_serializing_if = "Option::is_none")]
     allergy_flag: Option<bool>,
-    /// Refused pick-up attempts (caregivers only).
+    /// Refused pick-up attempts (those who hand children over: caregivers and directors).
     #[serde(skip_serializing_if = "Option::is_none")]
     refused_pickups: Option<Vec<String>>,
     /// "not_picked_up" once the site has closed with the child still in the room.
     alert: Option<String>,
 }
 
-/// The day's children (staff): caregivers see allergies, medical notes and refused pick-ups;
-/// reception and trainers see names and presence.
+/// The day's children (staff): caregivers see allergies and medical notes; caregivers and
+/// directors see refused pick-ups; everyone else of the staff sees names and presence.
 #[utoipa::path(get, path = "/api/v1/sites/{id}/childcare/day", tag = "childcare", params(("id" = i64, Path), DateQuery),
     responses((status = 200, body = [DayEntry])))]
 async fn day(
@@ -1200,11 +1234,12 @@ async fn day(
     Query(q): Query<DateQuery>,
 ) -> ApiResult<Json<Vec<DayEntry>>> {
     who.require(site, &STAFF)?;
-    let view = if who.has(site, &CARERS) {
+    let view = if cares_at(&who, site) {
         View::Full
     } else {
         View::NameOnly
     };
+    let handles = who.has(site, &CARERS);
     let date = parse_date("date", &q.date)?;
     let ctx = SiteContext::load(&st, site).await?;
     let (from, to) = day_bounds(&ctx.schedule, date);
@@ -1228,7 +1263,7 @@ async fn day(
         let full = view == View::Full;
         out.push(DayEntry {
             allergy_flag: full.then_some(!c.allergies.is_empty()),
-            refused_pickups: full.then(|| {
+            refused_pickups: handles.then(|| {
                 refused
                     .iter()
                     .filter(|r| r.0 == p.id)

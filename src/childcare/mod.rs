@@ -16,7 +16,8 @@ use store::{PlaceRow, Settings, ShiftRow};
 use utoipa::ToSchema;
 
 /// A child as a person may see them: guardians and the site's caregivers get everything;
-/// reception and trainers get the name and presence only (the other fields are absent).
+/// the site's other staff (directors and administrators too) get the name and presence only
+/// (the other fields are absent).
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Child {
     pub id: i64,
@@ -155,8 +156,10 @@ pub fn as_places(rows: &[PlaceRow]) -> Vec<Place> {
 }
 
 /// Shifts in the rules' form.
-pub fn as_shifts(rows: &[ShiftRow]) -> Vec<(i64, i64)> {
-    rows.iter().map(|s| (s.starts_at, s.ends_at)).collect()
+pub fn as_shifts(rows: &[ShiftRow]) -> Vec<rules::Duty> {
+    rows.iter()
+        .map(|s| (s.person_id, s.starts_at, s.ends_at))
+        .collect()
 }
 
 /// An instant as local HH:MM at the site.
@@ -256,6 +259,134 @@ pub async fn run_waitlist(
         .await?;
     }
     Ok(promoted)
+}
+
+/// The refusal of a desk-booking move whose childcare places cannot go along, naming the
+/// segment at fault when there is one.
+fn cannot_move(at: Option<i64>, tz: chrono_tz::Tz) -> ApiError {
+    let (ja, en) = match at {
+        Some(t) => (
+            format!(
+                "{}からの時間帯は託児室が満員のため、この予約の託児を一緒に移せません。",
+                hhmm(t, tz)
+            ),
+            format!(
+                "The childcare room is full from {}: the childcare places of this booking cannot move with it.",
+                hhmm(t, tz)
+            ),
+        ),
+        None => (
+            "この予約の託児は新しい時間に収まりません。".to_string(),
+            "The childcare places of this booking do not fit in its new time.".to_string(),
+        ),
+    };
+    let text = Text::new(ja, en);
+    ApiError::Client {
+        status: StatusCode::CONFLICT,
+        code: "booking.childcare_does_not_fit",
+        detail: text.clone(),
+        errors: vec![FieldError {
+            field: "start".into(),
+            code: "booking.childcare_does_not_fit",
+            message: text,
+        }],
+        retry_after: None,
+    }
+}
+
+/// Moves the childcare places tied to a desk booking with it, inside the caller's
+/// transaction, which must hold the site lock and have moved the booking from `old` to `new`
+/// (epoch ranges). Places that still lie within the booking stay; otherwise every place
+/// keeps its offset from the booking's start and is cut to the booking's end. The places must
+/// fit the ratio at their new times, or the move is refused (the caller rolls back): a place
+/// is never left outside its booking. `cc` is the site's childcare settings.
+pub async fn move_places_of_booking(
+    st: &AppState,
+    tx: &mut crate::db::Tx,
+    booking_id: i64,
+    cc: Option<&Settings>,
+    tz: chrono_tz::Tz,
+    old: (i64, i64),
+    new: (i64, i64),
+) -> ApiResult<()> {
+    let linked = store::linked_places(tx, booking_id).await?;
+    if linked.is_empty()
+        || linked
+            .iter()
+            .all(|p| p.starts_at >= new.0 && p.ends_at <= new.1)
+    {
+        return Ok(());
+    }
+    if linked.iter().any(|p| p.status == "dropped_off") {
+        return Err(ApiError::conflict(
+            "booking.childcare_in_room",
+            Text::new(
+                "お子さまが託児室にいるため、この予約は移動できません。",
+                "A child of this booking is in the childcare room, so the booking cannot move.",
+            ),
+        ));
+    }
+    let Some(cc) = cc else {
+        return Err(cannot_move(None, tz));
+    };
+    let site_id = linked[0].site_id;
+    let day = Utc
+        .timestamp_opt(new.0, 0)
+        .single()
+        .unwrap_or_default()
+        .with_timezone(&tz)
+        .date_naive();
+    let shift = new.0 - old.0;
+    let ids: Vec<i64> = linked.iter().map(|p| p.id).collect();
+    let mut moved = Vec::new();
+    for p in &linked {
+        let (from, to) = (
+            (p.starts_at + shift).max(new.0),
+            (p.ends_at + shift).min(new.1),
+        );
+        if from >= to {
+            return Err(cannot_move(None, tz));
+        }
+        let others = store::child_place_ids(tx, p.child_id, from, to).await?;
+        if others.iter().any(|id| !ids.contains(id)) {
+            return Err(ApiError::conflict(
+                "childcare.child_overlap",
+                Text::new(
+                    "このお子さまはその時間にすでに予約があります。",
+                    "This child already has a place at that time.",
+                ),
+            ));
+        }
+        let group = age_group(&store::birth_date(tx, p.child_id).await?, day, &cc.standard)?;
+        moved.push((p, group, from, to));
+    }
+    let (held, shifts) = load_day(tx, site_id, new.0, new.1).await?;
+    let mut places: Vec<Place> = as_places(
+        &held
+            .into_iter()
+            .filter(|h| !ids.contains(&h.id))
+            .collect::<Vec<_>>(),
+    );
+    places.extend(
+        moved
+            .iter()
+            .filter(|(p, ..)| p.status == "booked")
+            .map(|&(_, g, from, to)| (g, from, to)),
+    );
+    let shifts = as_shifts(&shifts);
+    for &(p, _, from, to) in &moved {
+        if p.status == "booked"
+            && let Some(at) = rules::first_short_segment(from, to, &places, &shifts, &cc.standard)
+        {
+            return Err(cannot_move(Some(at), tz));
+        }
+    }
+    for (p, group, from, to) in moved {
+        store::move_place(tx, p.id, from, to, group as i64).await?;
+    }
+    // The old times are free now: someone waiting may fit there.
+    run_waitlist(st, tx, site_id, cc, st.clock.epoch()).await?;
+    Ok(())
 }
 
 /// The age group of a child on a local date, or a refusal for a child not yet born.

@@ -120,9 +120,26 @@ pub type Place = (usize, i64, i64);
 /// The length of a capacity segment, in seconds.
 pub const SEGMENT_SECS: i64 = 15 * 60;
 
-/// Children by age group and caregivers on duty in the segment starting at `at`. A caregiver
-/// counts only when their shift covers the whole segment.
-pub fn segment(at: i64, places: &[Place], shifts: &[(i64, i64)]) -> ([u32; GROUPS], u32) {
+/// A caregiver's shift: (person, start, end), epoch seconds.
+pub type Duty = (i64, i64, i64);
+
+/// Whether a person's shifts, taken together, cover [from, to) without a gap.
+fn covered(from: i64, to: i64, mut spans: Vec<(i64, i64)>) -> bool {
+    spans.sort_unstable();
+    let mut reach = from;
+    for (a, b) in spans {
+        if a > reach {
+            break;
+        }
+        reach = reach.max(b);
+    }
+    reach >= to
+}
+
+/// Children by age group and caregivers on duty in the segment starting at `at`. Caregivers
+/// are people, not shift rows: one counts once, and only when their shifts cover the whole
+/// segment.
+pub fn segment(at: i64, places: &[Place], shifts: &[Duty]) -> ([u32; GROUPS], u32) {
     let end = at + SEGMENT_SECS;
     let mut counts = [0u32; GROUPS];
     for &(g, a, b) in places {
@@ -130,7 +147,24 @@ pub fn segment(at: i64, places: &[Place], shifts: &[(i64, i64)]) -> ([u32; GROUP
             counts[g.min(GROUPS - 1)] += 1;
         }
     }
-    let on_duty = shifts.iter().filter(|&&(a, b)| a <= at && b >= end).count() as u32;
+    let mut people: Vec<i64> = shifts
+        .iter()
+        .filter(|&&(_, a, b)| a < end && b > at)
+        .map(|&(p, _, _)| p)
+        .collect();
+    people.sort_unstable();
+    people.dedup();
+    let on_duty = people
+        .into_iter()
+        .filter(|&p| {
+            let spans = shifts
+                .iter()
+                .filter(|s| s.0 == p)
+                .map(|&(_, a, b)| (a, b))
+                .collect();
+            covered(at, end, spans)
+        })
+        .count() as u32;
     (counts, on_duty)
 }
 
@@ -139,7 +173,7 @@ pub fn first_short_segment(
     from: i64,
     to: i64,
     places: &[Place],
-    shifts: &[(i64, i64)],
+    shifts: &[Duty],
     s: &Standard,
 ) -> Option<i64> {
     let start = from - from.rem_euclid(SEGMENT_SECS);
@@ -210,7 +244,7 @@ mod tests {
     #[test]
     fn segments_count_whole_shifts_only() {
         let places = [(0, 0, 3600), (1, 1800, 3600)];
-        let shifts = [(0, 3600), (900, 3600)];
+        let shifts = [(1, 0, 3600), (2, 900, 3600)];
         assert_eq!(segment(0, &places, &shifts), ([1, 0, 0, 0], 1));
         assert_eq!(segment(1800, &places, &shifts), ([1, 1, 0, 0], 2));
         assert_eq!(
@@ -218,14 +252,30 @@ mod tests {
             Some(0),
             "one caregiver at first"
         );
-        let two = [(0, 3600), (0, 3600)];
+        let two = [(1, 0, 3600), (2, 0, 3600)];
         assert_eq!(first_short_segment(0, 3600, &places, &two, &S), None);
         // A shift ending mid-segment does not cover it.
-        let short = [(0, 3600), (0, 3000)];
+        let short = [(1, 0, 3600), (2, 0, 3000)];
         assert_eq!(
             first_short_segment(0, 3600, &places, &short, &S),
             Some(2700)
         );
+    }
+
+    #[test]
+    fn caregivers_are_people_not_shift_rows() {
+        let places = [(0, 0, 3600)];
+        // One person entered twice is one caregiver: below the minimum of two.
+        let twice = [(1, 0, 3600), (1, 0, 3600)];
+        assert_eq!(segment(0, &places, &twice).1, 1);
+        assert_eq!(first_short_segment(0, 3600, &places, &twice, &S), Some(0));
+        // Overlapping or back-to-back pieces that join up cover a segment; a gap does not.
+        let pieces = [(1, 0, 600), (1, 600, 3600), (2, 0, 2000), (2, 1500, 3600)];
+        assert_eq!(segment(0, &places, &pieces).1, 2);
+        assert_eq!(first_short_segment(0, 3600, &places, &pieces, &S), None);
+        let gap = [(1, 0, 600), (1, 700, 3600), (2, 0, 3600)];
+        assert_eq!(segment(0, &places, &gap).1, 1);
+        assert_eq!(segment(900, &places, &gap).1, 2);
     }
 
     #[test]

@@ -345,10 +345,13 @@ pub async fn save_shift(tx: &mut Tx, s: &ShiftRow, by: i64, delete: bool) -> sql
         .fetch_one(&mut **tx)
         .await
     } else {
-        sqlx::query("UPDATE caregiver_shifts SET starts_at = $1, ends_at = $2 WHERE id = $3")
-            .bind(s.starts_at)
-            .bind(s.ends_at)
-            .bind(s.id)
+        sqlx::query(
+            "UPDATE caregiver_shifts SET person_id = $1, starts_at = $2, ends_at = $3 WHERE id = $4",
+        )
+        .bind(s.person_id)
+        .bind(s.starts_at)
+        .bind(s.ends_at)
+        .bind(s.id)
             .execute(&mut **tx)
             .await
             .map(|_| s.id)
@@ -582,6 +585,65 @@ pub async fn places_of_booking<'e>(
     .bind(booking_id)
     .fetch_all(ex)
     .await
+}
+
+/// Places tied to a desk booking that a move concerns (booked, waitlisted, or with the child
+/// in the room), in id order, inside a transaction.
+pub async fn linked_places(tx: &mut Tx, booking_id: i64) -> sqlx::Result<Vec<PlaceRow>> {
+    let rows = sqlx::query(&format!(
+        "{PLACE} WHERE p.desk_booking_id = $1 AND p.status IN ('booked', 'waitlisted', 'dropped_off')
+         ORDER BY p.id"
+    ))
+    .bind(booking_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.iter().map(place_row).collect())
+}
+
+/// A child's birth date, inside a transaction.
+pub async fn birth_date(tx: &mut Tx, child_id: i64) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT birth_date FROM children WHERE id = $1")
+        .bind(child_id)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// Ids of a child's places (booked, waitlisted or in the room) overlapping [from, to).
+pub async fn child_place_ids(
+    tx: &mut Tx,
+    child_id: i64,
+    from: i64,
+    to: i64,
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT id FROM childcare_bookings WHERE child_id = $1 AND starts_at < $3 AND ends_at > $2
+           AND status IN ('booked', 'dropped_off', 'waitlisted')",
+    )
+    .bind(child_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Gives a place new times and the age group of its new day.
+pub async fn move_place(
+    tx: &mut Tx,
+    id: i64,
+    from: i64,
+    to: i64,
+    age_group: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE childcare_bookings SET starts_at = $1, ends_at = $2, age_group = $3 WHERE id = $4",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(age_group)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Logs a pick-up attempt.

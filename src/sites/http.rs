@@ -3,7 +3,7 @@
 use super::rules::{self, Exception, Hours};
 use super::{Closure, DayView, Municipality, OpeningHours, Site, Space, SpaceKind, store};
 use crate::AppState;
-use crate::auth::Principal;
+use crate::auth::{Principal, Role};
 use crate::error::{
     ApiError, ApiResult, Json, Path, Query, Text, Validator, invalid, on_constraint, parse_date,
     taken,
@@ -404,14 +404,16 @@ pub struct SpaceInput {
     active: Option<bool>,
 }
 
-/// The site's spaces.
+/// The site's spaces (people with a role at the site: its rooms, secure ones included, are
+/// nobody else's business).
 #[utoipa::path(get, path = "/api/v1/sites/{id}/spaces", tag = "spaces", params(("id" = i64, Path)),
-    responses((status = 200, body = [Space])))]
+    responses((status = 200, body = [Space]), (status = 403, description = "no role at the site")))]
 async fn list_spaces(
     State(st): State<AppState>,
-    _who: Principal,
+    who: Principal,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<Space>>> {
+    who.require(id, &Role::ALL)?;
     store::get(&st.db, id).await?;
     Ok(Json(store::spaces(&st.db, id).await?))
 }
@@ -504,15 +506,17 @@ async fn create_space(
     ))
 }
 
-/// One space.
+/// One space (people with a role at its site).
 #[utoipa::path(get, path = "/api/v1/spaces/{id}", tag = "spaces", params(("id" = i64, Path)),
-    responses((status = 200, body = Space), (status = 404)))]
+    responses((status = 200, body = Space), (status = 403, description = "no role at the site"), (status = 404)))]
 async fn get_space(
     State(st): State<AppState>,
-    _who: Principal,
+    who: Principal,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Space>> {
-    Ok(Json(store::space_by_id(&st.db, id).await?))
+    let space = store::space_by_id(&st.db, id).await?;
+    who.require(space.site_id, &Role::ALL)?;
+    Ok(Json(space))
 }
 
 /// Changes or deactivates a space (its site's directors).

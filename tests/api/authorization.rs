@@ -44,7 +44,49 @@ async fn role_by_site_by_endpoint(b: Backend) {
     let omachi_director = app.person_id(OMACHI_DIRECTOR).await;
     let omachi_worker2 = app.person_id("worker26@kado.example").await;
     let s = SHIOJIRI;
+    let secure_room: i64 = sqlx::query_scalar(
+        "SELECT id FROM spaces WHERE site_id = $1 AND kind = 'secure_room' ORDER BY id LIMIT 1",
+    )
+    .bind(s)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
     let cases: Vec<Case> = vec![
+        // Spaces (the secure client rooms among them) are read only by people with a role at
+        // the site; workers still see their own site's spaces and availability (phone pages).
+        (
+            Method::GET,
+            format!("/api/v1/sites/{s}/spaces"),
+            Value::Null,
+            vec![
+                (Anonymous, 401),
+                (OmachiDirector, 403),
+                (OmachiWorker, 403),
+                (Worker, 200),
+                (Reception, 200),
+                (Director, 200),
+                (Admin, 200),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/spaces/{secure_room}"),
+            Value::Null,
+            vec![
+                (Anonymous, 401),
+                (OmachiDirector, 403),
+                (OmachiWorker, 403),
+                (Worker, 200),
+                (Director, 200),
+                (Admin, 200),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/sites/{s}/availability?date=2026-12-01"),
+            Value::Null,
+            vec![(OmachiDirector, 403), (OmachiWorker, 403), (Worker, 200)],
+        ),
         (
             Method::GET,
             "/api/v1/sites".into(),

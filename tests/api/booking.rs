@@ -957,6 +957,42 @@ async fn calendar_feed(b: Backend) {
             .iter()
             .all(|e| e.get_uid().is_some_and(|u| u.starts_with("booking-")))
     );
+    // Cancelled and released bookings leave the feed (subscribed calendars keep showing
+    // STATUS:CANCELLED events); the cancellation e-mail carries METHOD:CANCEL instead.
+    let third = book(&app, &worker, desk(d01, "2026-11-26", "09:00", "12:00"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["booking"]["id"]
+        .as_i64()
+        .unwrap();
+    worker
+        .post(app.url(&format!("/api/v1/bookings/{third}/cancel")))
+        .send_json()
+        .await;
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 24, 0, 31, 0).unwrap()); // 09:31 on the 24th
+    assert_eq!(
+        kado::booking::release_no_shows(&app.state)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let text = anonymous
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let cal: icalendar::Calendar = text.parse().expect("the feed parses as iCalendar");
+    let events: Vec<_> = cal.components.iter().filter_map(|c| c.as_event()).collect();
+    assert_eq!(events.len(), 1, "{text}");
+    assert!(text.contains("DTSTART:20261125T000000Z"), "{text}");
+    assert!(!text.contains("CANCELLED"), "{text}");
+    app.clock.set(friday_morning());
     // A new address replaces the old one; revoking ends it.
     let again = worker
         .post(app.url("/api/v1/me/calendar-feed"))

@@ -17,7 +17,11 @@ on_both_backends!(
     hand_over_only_to_authorised_adults,
     childrens_data_reaches_only_guardians_and_caregivers,
     simultaneous_requests_never_overfill,
-    workers_see_what_still_fits_before_booking
+    workers_see_what_still_fits_before_booking,
+    one_caregiver_entered_twice_is_one_person_on_duty,
+    overlapping_shifts_in_a_live_database_are_merged,
+    moving_a_desk_booking_moves_its_childcare_places,
+    allergies_reach_guardians_and_caregivers_only_in_every_answer
 );
 
 const DAY: &str = "2026-11-24";
@@ -874,4 +878,415 @@ async fn workers_see_what_still_fits_before_booking(b: Backend) {
             "{query}: {p}"
         );
     }
+}
+
+/// The same caregiver entered twice for overlapping hours is still one person: the database
+/// refuses the second shift (back-to-back shifts are fine), and the ratio counts people.
+async fn one_caregiver_entered_twice_is_one_person_on_duty(b: Backend) {
+    let app = app_with_clock(b).await;
+    shifts(&app, &[(1, "08:30", "18:00")]).await;
+    let director = app.login(DIRECTOR).await;
+    let caregiver = app.person_id("caregiver@shiojiri.kado.example").await;
+    let shift = |start: &str, end: &str| {
+        director
+            .post(app.url("/api/v1/sites/1/caregiver-shifts"))
+            .json(&json!({"person_id": caregiver, "date": DAY, "start": start, "end": end}))
+            .send()
+    };
+    let p = problem(
+        shift("09:00", "12:00").await.unwrap(),
+        StatusCode::CONFLICT,
+        "childcare.shift_overlap",
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "start", "{p}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM caregiver_shifts").await, 1);
+    // One real caregiver is below the minimum of two: no place.
+    let parent = worker(&app, 10).await;
+    let kid = child(&app, &parent, "一人", "2022-01-01").await;
+    problem(
+        places(&app, &parent, with_desk(&[kid], "09:00", "10:00")).await,
+        StatusCode::CONFLICT,
+        "childcare.full",
+    )
+    .await;
+    // The second caregiver's day in two back-to-back halves counts as one person on duty.
+    let second = app.person_id("caregiver2@shiojiri.kado.example").await;
+    let mut halves = Vec::new();
+    for (start, end) in [("08:30", "12:00"), ("12:00", "18:00")] {
+        halves.push(
+            director
+                .post(app.url("/api/v1/sites/1/caregiver-shifts"))
+                .json(&json!({"person_id": second, "date": DAY, "start": start, "end": end}))
+                .send_json()
+                .await["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    assert_eq!(
+        places(&app, &parent, with_desk(&[kid], "11:00", "13:00"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let reception = app.login(RECEPTION).await;
+    let segs = reception
+        .get(app.url(&format!("/api/v1/sites/1/childcare/segments?date={DAY}")))
+        .send_json()
+        .await;
+    let eleven = segs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["start"] == "11:45")
+        .unwrap();
+    assert_eq!(eleven["caregivers_on_duty"], 2, "{segs}");
+    // Moving one half onto the other is refused the same way.
+    let res = director
+        .patch(app.url(&format!("/api/v1/caregiver-shifts/{}", halves[1])))
+        .json(&json!({"start": "11:00"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::CONFLICT, "childcare.shift_overlap").await;
+    // The database itself refuses, whoever writes.
+    let err = sqlx::query(
+        "INSERT INTO caregiver_shifts (site_id, person_id, starts_at, ends_at, created_by)
+         SELECT site_id, person_id, starts_at + 900, ends_at, created_by FROM caregiver_shifts WHERE id = $1",
+    )
+    .bind(halves[0])
+    .execute(&app.db.pool)
+    .await
+    .unwrap_err();
+    assert_eq!(
+        kado::db::violated_constraint(&err).as_deref(),
+        Some("caregiver_shifts_no_overlap")
+    );
+}
+
+/// A database that already holds overlapping shifts of one person migrates: each run of
+/// overlapping shifts becomes one shift over their union; back-to-back shifts and other
+/// people's shifts stay as they were.
+async fn overlapping_shifts_in_a_live_database_are_merged(b: Backend) {
+    let (url, _dir) = fresh_database(b).await;
+    let db = kado::db::Db::connect(&url, 2).await.unwrap();
+    let folder = match b {
+        Backend::Sqlite => "migrations/sqlite",
+        Backend::Postgres => "migrations/postgres",
+    };
+    let mut before = sqlx::migrate::Migrator::new(std::path::Path::new(folder))
+        .await
+        .unwrap();
+    before.migrations = before
+        .migrations
+        .iter()
+        .filter(|m| m.version < 6)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    before.run(&db.pool).await.unwrap();
+    kado::demo::load(&db, &kado::clock::Clock::default())
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM caregiver_shifts")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let person = |email: &'static str| {
+        let pool = db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM persons WHERE email = $1")
+                .bind(email)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let (one, two) = (
+        person("caregiver@shiojiri.kado.example").await,
+        person("caregiver2@shiojiri.kado.example").await,
+    );
+    let h = |hour: i64| 1_900_000_800 + hour * 3600;
+    for (who, from, to) in [
+        (one, 9, 12),
+        (one, 11, 14),
+        (one, 10, 11),
+        (one, 13, 15),
+        (one, 15, 16),
+        (two, 9, 12),
+        (two, 9, 12),
+        (two, 17, 18),
+    ] {
+        sqlx::query(
+            "INSERT INTO caregiver_shifts (site_id, person_id, starts_at, ends_at, created_by)
+             VALUES (1, $1, $2, $3, $1)",
+        )
+        .bind(who)
+        .bind(h(from))
+        .bind(h(to))
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    }
+    db.migrate().await.unwrap();
+    let rows = sqlx::query_as::<_, (i64, i64, i64)>(
+        "SELECT person_id, starts_at, ends_at FROM caregiver_shifts ORDER BY person_id, starts_at",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        [
+            (one, h(9), h(15)),
+            (one, h(15), h(16)),
+            (two, h(9), h(12)),
+            (two, h(17), h(18))
+        ]
+    );
+}
+
+/// Desk bookings that carry childcare places move them along (same offset, kept within the
+/// booking), with the ratio checked in the same transaction; a move whose places would not
+/// fit is refused and changes nothing. No place is ever left outside its booking.
+async fn moving_a_desk_booking_moves_its_childcare_places(b: Backend) {
+    let app = app_with_clock(b).await;
+    shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
+    let director = app.login(DIRECTOR).await;
+    for n in [1, 2] {
+        let email = if n == 1 {
+            "caregiver@shiojiri.kado.example"
+        } else {
+            "caregiver2@shiojiri.kado.example"
+        };
+        director
+            .post(app.url("/api/v1/sites/1/caregiver-shifts"))
+            .json(&json!({"person_id": app.person_id(email).await, "date": "2026-11-25", "start": "08:30", "end": "18:00"}))
+            .send_json()
+            .await;
+    }
+    let parent = worker(&app, 4).await; // Ren (a baby) and Hina (5)
+    let kids: Vec<i64> = parent
+        .get(app.url("/api/v1/children"))
+        .send_json()
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    let made: Value = places(&app, &parent, with_desk(&kids, "09:00", "12:00"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let desk = made["desk"]["id"].as_i64().unwrap();
+    let move_to = |body: Value| {
+        parent
+            .patch(app.url(&format!("/api/v1/bookings/{desk}")))
+            .json(&body)
+            .send()
+    };
+    let orphans = || {
+        app.count(
+            "SELECT COUNT(*) FROM childcare_bookings p JOIN bookings b ON b.id = p.desk_booking_id
+             WHERE p.status IN ('booked', 'waitlisted')
+               AND (p.starts_at < b.starts_at OR p.ends_at > b.ends_at)",
+        )
+    };
+    let mine = || async {
+        let list = parent
+            .get(app.url("/api/v1/childcare/bookings"))
+            .send_json()
+            .await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["status"] == "booked")
+            .map(|p| {
+                format!(
+                    "{} {}-{}",
+                    p["date"].as_str().unwrap(),
+                    p["start"].as_str().unwrap(),
+                    p["end"].as_str().unwrap()
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // Later the same day: the places go along.
+    let moved = move_to(json!({"start": "13:00", "end": "16:00"}))
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), StatusCode::OK);
+    assert_eq!(mine().await, ["2026-11-24 13:00-16:00"; 2]);
+    assert_eq!(orphans().await, 0);
+    // Another day: the places go along.
+    let moved = move_to(json!({"date": "2026-11-25"})).await.unwrap();
+    assert_eq!(moved.status(), StatusCode::OK);
+    assert_eq!(mine().await, ["2026-11-25 13:00-16:00"; 2]);
+    // Shorter: the places end with the booking.
+    let moved = move_to(json!({"end": "15:00"})).await.unwrap();
+    assert_eq!(moved.status(), StatusCode::OK);
+    assert_eq!(mine().await, ["2026-11-25 13:00-15:00"; 2]);
+    // Back to a morning that five babies fill (250 of 300 units): Ren (50) and Hina (6)
+    // no longer fit, so nothing moves.
+    five_babies_from_nine_to_twelve(&app).await;
+    let free_desk: i64 =
+        sqlx::query_scalar("SELECT id FROM spaces WHERE site_id = 1 AND name = 'D-40'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let p = problem(
+        move_to(json!({"date": DAY, "start": "09:00", "end": "12:00", "space_id": free_desk}))
+            .await
+            .unwrap(),
+        StatusCode::CONFLICT,
+        "booking.childcare_does_not_fit",
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "start", "{p}");
+    let still = parent
+        .get(app.url(&format!("/api/v1/bookings/{desk}")))
+        .send_json()
+        .await;
+    assert_eq!(
+        (still["date"].clone(), still["start"].clone()),
+        (json!("2026-11-25"), json!("13:00"))
+    );
+    assert_eq!(mine().await, ["2026-11-25 13:00-15:00"; 2]);
+    assert_eq!(orphans().await, 0);
+}
+
+/// Allergies and medical notes reach the child's guardians and the caregivers of a site where
+/// the child has a place, and nobody else: not directors, not administrators. Every answer
+/// that carries children is read by every role.
+async fn allergies_reach_guardians_and_caregivers_only_in_every_answer(b: Backend) {
+    let app = app_with_clock(b).await;
+    // Caregivers only in the morning: an afternoon request joins the waitlist.
+    shifts(&app, &[(1, "08:30", "12:00"), (2, "08:30", "12:00")]).await;
+    let parent = worker(&app, 3).await;
+    let (allergy, medical) = ("peanut-allergy-7919", "epipen-in-bag-104729");
+    let kid = parent
+        .post(app.url("/api/v1/children"))
+        .json(&json!({"name": "伊藤 蒼", "birth_date": "2023-01-15", "allergies": allergy, "medical_notes": medical}))
+        .send_json()
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    parent
+        .post(app.url(&format!("/api/v1/children/{kid}/authorised")))
+        .json(&json!({"name": "伊藤 ふみ", "relation": "祖母"}))
+        .send_json()
+        .await;
+    let booked = places(&app, &parent, with_desk(&[kid], "09:00", "11:00"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let place = booked["places"][0]["id"].as_i64().unwrap();
+    let mut wait = with_desk(&[kid], "14:00", "15:00");
+    wait["waitlist"] = json!(true);
+    wait["keep_desk"] = json!(true);
+    let waiting = places(&app, &parent, wait)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(waiting["waitlisted"], true, "{waiting}");
+    let waiting = waiting["places"][0]["id"].as_i64().unwrap();
+    let leaks = |text: &str| text.contains(allergy) || text.contains(medical);
+    let reads = [
+        "/api/v1/children".to_string(),
+        format!("/api/v1/children/{kid}"),
+        format!("/api/v1/children/{kid}/authorised"),
+        format!("/api/v1/sites/1/childcare/day?date={DAY}"),
+        format!("/api/v1/sites/1/childcare/segments?date={DAY}"),
+        format!("/api/v1/sites/1/childcare/availability?date={DAY}"),
+        "/api/v1/childcare/bookings".to_string(),
+        format!("/api/v1/sites/1/bookings?date={DAY}"),
+    ];
+    let who = [
+        ("worker03@kado.example", true),
+        ("caregiver@shiojiri.kado.example", true),
+        ("worker05@kado.example", false),
+        (RECEPTION, false),
+        ("trainer@shiojiri.kado.example", false),
+        (DIRECTOR, false),
+        (ADMIN, false),
+        (OMACHI_DIRECTOR, false),
+    ];
+    for (email, sees) in who {
+        let c = app.login(email).await;
+        let mut all = String::new();
+        for path in &reads {
+            let res = c.get(app.url(path)).send().await.unwrap();
+            assert!(!res.status().is_server_error(), "{email} {path}");
+            let text = res.text().await.unwrap();
+            all.push_str(&text);
+            if path.ends_with(&format!("/children/{kid}")) && sees {
+                let v: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(
+                    (v["allergies"].as_str(), v["medical_notes"].as_str()),
+                    (Some(allergy), Some(medical)),
+                    "{email}"
+                );
+            }
+        }
+        assert_eq!(leaks(&all), sees, "{email}: {all}");
+        let day = c
+            .get(app.url(&format!("/api/v1/sites/1/childcare/day?date={DAY}")))
+            .send()
+            .await
+            .unwrap();
+        if day.status().is_success() {
+            let day: Value = day.json().await.unwrap();
+            assert_eq!(
+                day[0].get("allergy_flag").is_some(),
+                email.starts_with("caregiver"),
+                "{email}: {day}"
+            );
+        }
+    }
+    // The answers of the hand-over and of a cancelled waitlisted place, whoever acts.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap()); // 09:00 on the day
+    let director = app.login(DIRECTOR).await;
+    let dropped = director
+        .post(app.url(&format!("/api/v1/childcare/bookings/{place}/drop-off")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        dropped.contains("dropped_off") && !leaks(&dropped),
+        "{dropped}"
+    );
+    let admin = app.login(ADMIN).await;
+    let guardian = app.person_id("worker03@kado.example").await;
+    let picked = admin
+        .post(app.url(&format!("/api/v1/childcare/bookings/{place}/pick-up")))
+        .json(&json!({"guardian_id": guardian}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(picked.contains("picked_up") && !leaks(&picked), "{picked}");
+    let reception = app.login(RECEPTION).await;
+    let cancelled = reception
+        .post(app.url(&format!("/api/v1/childcare/bookings/{waiting}/cancel")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        cancelled.contains("cancelled") && !leaks(&cancelled),
+        "{cancelled}"
+    );
 }

@@ -205,10 +205,12 @@ async fn check(w: &World) {
         .await
         .unwrap();
     let places: Vec<rules::Place> = rows.iter().map(|(g, a, b)| (*g as usize, *a, *b)).collect();
-    let shifts = sqlx::query_as::<_, (i64, i64)>("SELECT starts_at, ends_at FROM caregiver_shifts")
-        .fetch_all(&w.app.db.pool)
-        .await
-        .unwrap();
+    let shifts = sqlx::query_as::<_, (i64, i64, i64)>(
+        "SELECT person_id, starts_at, ends_at FROM caregiver_shifts",
+    )
+    .fetch_all(&w.app.db.pool)
+    .await
+    .unwrap();
     let open = Utc
         .with_ymd_and_hms(2026, 11, 23, 23, 30, 0)
         .unwrap()
