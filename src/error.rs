@@ -433,6 +433,7 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
+/// The problem for a body that is not JSON at all (the fields are checked after, in [`Json`]).
 fn json_rejection(r: JsonRejection) -> ApiError {
     let status = r.status();
     let (code, detail) = match &r {
@@ -448,13 +449,6 @@ fn json_rejection(r: JsonRejection) -> ApiError {
             Text::new(
                 "JSONの形式が正しくありません。",
                 "The body is not well-formed JSON.",
-            ),
-        ),
-        JsonRejection::JsonDataError(e) => (
-            "request.invalid_json",
-            Text::new(
-                format!("JSONの項目が正しくありません: {}", e.body_text()),
-                format!("The JSON fields are not right: {}", e.body_text()),
             ),
         ),
         _ if status == StatusCode::PAYLOAD_TOO_LARGE => (
