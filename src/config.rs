@@ -56,6 +56,14 @@ pub struct Config {
     /// Database connections per instance.
     #[arg(long, env = "KADO_DB_POOL", default_value_t = 8)]
     pub db_pool: u32,
+    /// The bearer token Prometheus sends for `GET /metrics`; without it the metrics are not
+    /// served at all (404), since they tell anyone how busy each route is.
+    #[arg(long, env = "KADO_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Seconds a client may take to send a request's headers (and an idle connection is
+    /// kept open) before the connection is closed.
+    #[arg(long, env = "KADO_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
 }
 
 impl Config {

@@ -2,7 +2,7 @@
 //! request's language, and the extractors that turn malformed requests into such errors.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -347,18 +347,84 @@ pub fn invalid(field: &str, code: &'static str, message: Text) -> ApiError {
     v.finish().expect_err("one error was added")
 }
 
-/// JSON body extractor whose rejections are problem+json.
+/// JSON body extractor whose rejections are problem+json. It refuses control characters in
+/// every string of the body (a 422 naming the field), so that no text field can store them.
 pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Json(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state)
+            .await
+            .map_err(json_rejection)?;
+        if let Some(field) = control_character_in(&value) {
+            return Err(control_character(&field));
         }
+        serde_path_to_error::deserialize(value).map(Json).map_err(
+            |e: serde_path_to_error::Error<serde_json::Error>| {
+                let text = match e.path().to_string().as_str() {
+                    "." => e.inner().to_string(),
+                    path => format!("{path}: {}", e.inner()),
+                };
+                ApiError::client(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "request.invalid_json",
+                    Text::new(
+                        format!("JSONの項目が正しくありません: {text}"),
+                        format!("The JSON fields are not right: {text}"),
+                    ),
+                )
+            },
+        )
     }
+}
+
+/// Whether a text holds a control character other than tab and line breaks: U+0000 is refused
+/// by PostgreSQL (a 500) and stored by SQLite, and none of them belongs in a name or a note.
+fn has_control_character(s: &str) -> bool {
+    s.bytes()
+        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f)
+}
+
+/// The path (`children[0].notes`) of the first string or key of a JSON value that holds a
+/// control character.
+fn control_character_in(value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => has_control_character(s).then(String::new),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            control_character_in(item).map(|rest| format!("[{i}]{}", dotted(&rest)))
+        }),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if has_control_character(key) {
+                return Some(key.escape_default().to_string());
+            }
+            control_character_in(item).map(|rest| format!("{key}{}", dotted(&rest)))
+        }),
+        _ => None,
+    }
+}
+
+/// Joins the rest of a path to the key before it (`a` + `b` is `a.b`, `a` + `[0]` is `a[0]`).
+fn dotted(rest: &str) -> String {
+    if rest.is_empty() || rest.starts_with('[') {
+        rest.to_string()
+    } else {
+        format!(".{rest}")
+    }
+}
+
+/// The 422 for a field that holds a control character.
+fn control_character(field: &str) -> ApiError {
+    invalid(
+        field,
+        "validation.control_character",
+        Text::new(
+            "制御文字(タブと改行以外)は使えません。",
+            "Control characters (other than tabs and line breaks) are not allowed.",
+        ),
+    )
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {
@@ -367,6 +433,7 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
+/// The problem for a body that is not JSON at all (the fields are checked after, in [`Json`]).
 fn json_rejection(r: JsonRejection) -> ApiError {
     let status = r.status();
     let (code, detail) = match &r {
@@ -382,13 +449,6 @@ fn json_rejection(r: JsonRejection) -> ApiError {
             Text::new(
                 "JSONの形式が正しくありません。",
                 "The body is not well-formed JSON.",
-            ),
-        ),
-        JsonRejection::JsonDataError(e) => (
-            "request.invalid_json",
-            Text::new(
-                format!("JSONの項目が正しくありません: {}", e.body_text()),
-                format!("The JSON fields are not right: {}", e.body_text()),
             ),
         ),
         _ if status == StatusCode::PAYLOAD_TOO_LARGE => (
@@ -409,13 +469,19 @@ fn json_rejection(r: JsonRejection) -> ApiError {
     ApiError::client(status, code, detail)
 }
 
-/// Path extractor whose rejections are problem+json.
+/// Path extractor whose rejections are problem+json; control characters in a segment are
+/// refused like those of a JSON body.
 pub struct Path<T>(pub T);
 
 impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Ok(params) = RawPathParams::from_request_parts(parts, state).await
+            && let Some((name, _)) = params.iter().find(|(_, v)| has_control_character(v))
+        {
+            return Err(control_character(name));
+        }
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Path(p.0))
@@ -432,15 +498,23 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
     }
 }
 
-/// Query-string extractor whose rejections are problem+json.
+/// Query-string extractor whose rejections are problem+json; control characters in a
+/// parameter are refused like those of a JSON body.
 pub struct Query<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        if let Ok(axum::extract::Query(pairs)) =
+            axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            && let Some((name, _)) = pairs
+                .iter()
+                .find(|(k, v)| has_control_character(k) || has_control_character(v))
+        {
+            return Err(control_character(&name.escape_default().to_string()));
+        }
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
             .map(|q| Query(q.0))
             .map_err(|r: QueryRejection| {
                 ApiError::client(
@@ -537,5 +611,21 @@ mod tests {
             ApiError::from(other).status(),
             StatusCode::INTERNAL_SERVER_ERROR
         );
+    }
+
+    #[test]
+    fn control_characters_are_found_with_their_field_path() {
+        use serde_json::json;
+        let found = |v: serde_json::Value| control_character_in(&v);
+        assert_eq!(found(json!({"name": "佐藤\tはると\r\n", "n": 1})), None);
+        assert_eq!(found(json!({"name": "a\u{0}b"})).as_deref(), Some("name"));
+        assert_eq!(found(json!({"name": "del\u{7f}"})).as_deref(), Some("name"));
+        assert_eq!(
+            found(json!({"children": [{"notes": "ok"}, {"notes": "bell\u{7}"}]})).as_deref(),
+            Some("children[1].notes")
+        );
+        assert_eq!(found(json!([["x", "\u{1b}"]])).as_deref(), Some("[0][1]"));
+        assert_eq!(found(json!({"a\u{0}": 1})).as_deref(), Some("a\\u{0}"));
+        assert_eq!(found(json!("\u{1f}")).as_deref(), Some(""));
     }
 }

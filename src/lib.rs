@@ -71,16 +71,58 @@ impl App {
     /// Serves on the listener, with the background jobs, until Ctrl-C or SIGTERM.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
         let jobs = tokio::spawn(jobs::run(self.state.clone()));
-        let served = axum::serve(
-            listener,
-            self.router
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+        let header_timeout = std::time::Duration::from_secs(self.state.config.header_timeout);
+        serve_http1(listener, self.router, header_timeout, shutdown_signal()).await;
         jobs.abort();
-        Ok(served?)
+        Ok(())
     }
+}
+
+/// Serves HTTP/1.1 connections until `shutdown`, then lets the open ones finish (for up to
+/// 30 s). Not `axum::serve`: it has no timeout for reading a request's headers, so a client
+/// that sends them a byte at a time would hold a connection and its task for ever.
+async fn serve_http1(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    header_timeout: std::time::Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors, most likely: give the open connections a moment.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                tower::ServiceExt::oneshot(router.clone(), req)
+            },
+        );
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(30), graceful.shutdown()).await;
 }
 
 async fn shutdown_signal() {

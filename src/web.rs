@@ -4,12 +4,13 @@
 use crate::AppState;
 use crate::error::{ApiError, LANG, Lang, Text};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use rust_embed::RustEmbed;
+use std::sync::Arc;
 use std::time::Instant;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -97,9 +98,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/docs", get(|| async { page("docs/index.html") }))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(Guard::new(&state.config)),
+            guard,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(redacted_span))
         .with_state(state)
 }
 
@@ -172,9 +177,197 @@ async fn readyz(State(st): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(st): State<AppState>) -> Response {
+/// The Prometheus metrics, only to a client that sends the configured bearer token
+/// (`KADO_METRICS_TOKEN`); without one configured, nobody gets them (404, as if there were
+/// no such page), since request counts per route tell an outsider what people do.
+async fn metrics(State(st): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let Some(token) = st.config.metrics_token.as_deref().filter(|t| !t.is_empty()) else {
+        return ApiError::not_found("ページ", "Page").into_response();
+    };
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !same_secret(sent.trim(), token) {
+        let mut res = ApiError::client(
+            StatusCode::UNAUTHORIZED,
+            "metrics.token_required",
+            Text::new(
+                "メトリクスには正しいトークンが必要です。",
+                "The metrics need the right bearer token.",
+            ),
+        )
+        .into_response();
+        res.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return res;
+    }
     let body = st.metrics.render(st.db.pool.size(), st.db.pool.num_idle());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+/// Compares two secrets in time that does not depend on where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    let (a, b) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+/// What the [`guard`] middleware needs from the configuration, worked out once.
+struct Guard {
+    /// `http` or `https`: the scheme of the base URL, which the page's own origin carries.
+    scheme: &'static str,
+    /// The origin of the base URL (`https://kado.example.jp`), as browsers send it.
+    origin: String,
+    /// `Strict-Transport-Security`, when the base URL is https.
+    hsts: bool,
+}
+
+impl Guard {
+    fn new(config: &crate::config::Config) -> Guard {
+        let base = config.base_url();
+        let scheme = if config.secure_cookies() {
+            "https"
+        } else {
+            "http"
+        };
+        let after_scheme = base.split_once("://").map_or(base.as_str(), |(_, r)| r);
+        let host = after_scheme.split('/').next().unwrap_or_default();
+        Guard {
+            scheme,
+            origin: format!("{scheme}://{host}").to_ascii_lowercase(),
+            hsts: scheme == "https",
+        }
+    }
+
+    /// Whether a state-changing request comes from a page of another origin: a browser says
+    /// so in `Sec-Fetch-Site`, or sends an `Origin` that is not ours. A request with neither
+    /// was not sent by a browser on a page's behalf (curl, other programs, the tests), so it
+    /// passes.
+    fn cross_origin(&self, req: &Request) -> bool {
+        if matches!(
+            *req.method(),
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+        ) {
+            return false;
+        }
+        let headers = req.headers();
+        if let Some(site) = headers.get("sec-fetch-site")
+            && !matches!(site.as_bytes(), b"same-origin" | b"none")
+        {
+            return true;
+        }
+        let Some(origin) = headers.get(header::ORIGIN) else {
+            return false;
+        };
+        let origin = origin.to_str().unwrap_or_default().to_ascii_lowercase();
+        let host = req
+            .uri()
+            .authority()
+            .map(|a| a.as_str())
+            .or_else(|| headers.get(header::HOST).and_then(|h| h.to_str().ok()));
+        let own =
+            host.is_some_and(|h| origin == format!("{}://{}", self.scheme, h.to_ascii_lowercase()));
+        !(own || origin == self.origin)
+    }
+}
+
+/// The pages may load scripts, styles and images from this service only (no inline script
+/// or style), images also from data: and blob: URLs (the QR codes), the kiosk's camera as a
+/// media stream, and may not be framed by any other page.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data: blob:; media-src 'self' blob: mediastream:; connect-src 'self'; \
+     font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+
+/// Refuses cross-origin state changes (a page on another port of the same host is "same
+/// site" and gets the SameSite=Lax cookie sent), and adds the security headers to every
+/// answer.
+async fn guard(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/v1/");
+    let mut res = if guard.cross_origin(&req) {
+        ApiError::client(
+            StatusCode::FORBIDDEN,
+            "request.cross_origin",
+            Text::new(
+                "別のサイトからの操作は受け付けません。",
+                "Changes from another site's page are not accepted.",
+            ),
+        )
+        .into_response()
+    } else {
+        next.run(req).await
+    };
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if api {
+        // Answers carry people's bookings, children and sessions: no cache may keep them.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if guard.hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    res
+}
+
+/// The request's span for `tower_http=debug`, with the secrets its URI may carry (the
+/// calendar feed's token, any `token=` or `code=` parameter) replaced by `REDACTED`.
+fn redacted_span(req: &Request) -> tracing::Span {
+    tracing::debug_span!(
+        target: "tower_http::trace::make_span",
+        "request",
+        method = %req.method(),
+        uri = %redact_uri(req.uri()),
+        version = ?req.version(),
+    )
+}
+
+/// The URI with its secrets replaced.
+fn redact_uri(uri: &Uri) -> String {
+    let path = uri.path();
+    let mut out = match path.strip_prefix("/api/v1/calendar/") {
+        Some(rest) if !rest.is_empty() => "/api/v1/calendar/REDACTED".to_string(),
+        _ => path.to_string(),
+    };
+    if let Some(query) = uri.query() {
+        out.push('?');
+        let parts: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if secret_parameter(key) => format!("{key}=REDACTED"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        out.push_str(&parts.join("&"));
+    }
+    out
+}
+
+/// Whether a query parameter's name says its value is a secret (`token`, `pairing_code`, ...).
+fn secret_parameter(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["token", "code", "secret", "password", "pin", "key"]
+        .iter()
+        .any(|s| key == *s || key.ends_with(&format!("_{s}")))
 }
 
 fn page(path: &str) -> Response {
@@ -187,10 +380,6 @@ fn page(path: &str) -> Response {
                 headers.insert(header::CONTENT_TYPE, v);
             }
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-            headers.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
             res
         }
         None => ApiError::not_found("ページ", "Page").into_response(),
@@ -218,4 +407,56 @@ async fn fallback(uri: Uri) -> Response {
         return Redirect::permanent(&format!("/{path}/")).into_response();
     }
     page(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logged_uris_keep_their_shape_without_secrets() {
+        let redacted = |u: &str| redact_uri(&u.parse().unwrap());
+        assert_eq!(
+            redacted("/api/v1/calendar/abcdef.ics"),
+            "/api/v1/calendar/REDACTED"
+        );
+        assert_eq!(
+            redacted("/api/v1/x?date=2026-01-01&token=abc&pickup_code=9&Code=1&shipping=2"),
+            "/api/v1/x?date=2026-01-01&token=REDACTED&pickup_code=REDACTED&Code=REDACTED&shipping=2"
+        );
+        assert_eq!(redacted("/api/v1/calendar/"), "/api/v1/calendar/");
+        assert_eq!(redacted("/healthz"), "/healthz");
+    }
+
+    #[test]
+    fn cross_origin_follows_the_base_url_and_the_host() {
+        let mut config = crate::config::Config::for_database("sqlite::memory:");
+        config.base_url = Some("https://kado.example.jp/".into());
+        let guard = Guard::new(&config);
+        let post = |headers: &[(&str, &str)]| {
+            let mut req = axum::http::Request::post("/api/v1/auth/logout");
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            guard.cross_origin(&req.body(axum::body::Body::empty()).unwrap())
+        };
+        assert!(!post(&[]));
+        assert!(!post(&[("origin", "https://KADO.example.jp")]));
+        assert!(!post(&[
+            ("host", "10.0.0.5:8080"),
+            ("origin", "https://10.0.0.5:8080")
+        ]));
+        assert!(post(&[
+            ("host", "10.0.0.5:8080"),
+            ("origin", "http://10.0.0.5:8080")
+        ]));
+        assert!(post(&[("origin", "https://kado.example.jp.evil.example")]));
+        assert!(post(&[("sec-fetch-site", "same-site")]));
+        assert!(!post(&[("sec-fetch-site", "same-origin")]));
+        let get = axum::http::Request::get("/api/v1/auth/me")
+            .header("sec-fetch-site", "cross-site")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        assert!(!guard.cross_origin(&get));
+    }
 }

@@ -2,7 +2,8 @@
 
 /**
  * h('button', { class: 'btn', type: 'button', onclick: fn }, 'Label', otherNode)
- * Props: class, text, on<event> functions; anything else becomes an attribute
+ * Props: class, text, style (set through the CSSOM: the Content-Security-Policy refuses
+ * style attributes), on<event> functions; anything else becomes an attribute
  * (true -> empty attribute, false/null/undefined -> omitted).
  */
 export function h(tag, props, ...children) {
@@ -12,6 +13,7 @@ export function h(tag, props, ...children) {
       if (v === null || v === undefined || v === false) continue;
       if (k === 'class') el.className = v;
       else if (k === 'text') el.textContent = v;
+      else if (k === 'style') el.style.cssText = String(v);
       else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
       else el.setAttribute(k, v === true ? '' : String(v));
     }

@@ -14,3 +14,4 @@ mod mail;
 mod sites;
 mod system;
 mod validation;
+mod web;

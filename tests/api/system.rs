@@ -77,7 +77,8 @@ async fn demo_data_loads_once_and_secret_survives_restart(b: Backend) {
 }
 
 async fn health_metrics_and_docs(b: Backend) {
-    let app = TestApp::spawn(b).await;
+    let (url, _dir) = fresh_database(b).await;
+    let app = TestApp::spawn_configured(&url, |c| c.metrics_token = Some("scrape".into())).await;
     let c = app.anonymous();
     let health = c.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
@@ -85,6 +86,7 @@ async fn health_metrics_and_docs(b: Backend) {
     assert_eq!(ready.status(), StatusCode::OK);
     let metrics = c
         .get(app.url("/metrics"))
+        .bearer_auth("scrape")
         .send()
         .await
         .unwrap()

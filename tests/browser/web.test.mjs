@@ -1,0 +1,229 @@
+// The service's pages under their Content-Security-Policy, and a page of another origin that
+// tries to change things with the worker's cookie, in a real browser against the real server.
+//
+// Starts target/debug/kado on a fresh SQLite database with the demo data, and checks on
+// Debian's chromium, driven by playwright-core:
+//   - the login page, the worker's pages, the admin page and the kiosk page load and work
+//     with no Content-Security-Policy violation (each page reports them to the test);
+//   - a page served from another port of the same host (the same "site", so SameSite=Lax
+//     sends the worker's session cookie along) posts a form to cancel the worker's booking,
+//     and a no-cors fetch to log the worker out: both are refused with 403 and nothing
+//     changes.
+//
+// Run: node --test tests/browser/  (after cargo build; scripts/test does both)
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BINARY = path.join(ROOT, 'target', 'debug', 'kado');
+const CHROMIUM = process.env.KADO_CHROMIUM || '/usr/bin/chromium';
+const CLOCK_START = '2026-11-24T09:00:00+09:00'; // Tuesday; Shiojiri is open 8:30-18:00
+const PASSWORD = 'kado-demo';
+const WORKER = 'worker03@kado.example';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the server on a database of its own; answers {base, stop()}. */
+async function startServer() {
+  if (!existsSync(BINARY)) {
+    throw new Error(`The server binary ${BINARY} is missing: run \`cargo build\` in ${ROOT} first.`);
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kado-web-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = {
+    PATH: process.env.PATH || '/usr/bin:/bin',
+    HOME: process.env.HOME || dir,
+    DATABASE_URL: `sqlite://${dir}/kado.db?mode=rwc`,
+    KADO_BIND: `127.0.0.1:${port}`,
+    KADO_DEMO: 'true',
+    KADO_CLOCK_START: CLOCK_START,
+    MAIL_DIR: path.join(dir, 'mail'),
+    RUST_LOG: 'warn',
+  };
+  const child = spawn(BINARY, [], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  let exited = null;
+  const exit = new Promise((resolve) => child.on('exit', (code, signal) => {
+    exited = { code, signal };
+    resolve();
+  }));
+  const stop = async () => {
+    if (!exited) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exit;
+      clearTimeout(timer);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) {
+      await stop();
+      throw new Error(`The server exited (${JSON.stringify(exited)}) before it was ready:\n${output}`);
+    }
+    try {
+      const res = await fetch(`${base}/readyz`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`The server did not answer GET /readyz within 60 s:\n${output}`);
+    }
+    await sleep(100);
+  }
+  return { base, stop };
+}
+
+/** A session from node: answers its cookie and a JSON caller. */
+async function session(base, email) {
+  const res = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  assert.equal(res.status, 200, `login as ${email}: ${await res.text()}`);
+  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const call = async (method, p, body) => {
+    const r = await fetch(`${base}${p}`, {
+      method,
+      headers: { Cookie: cookie, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null };
+  };
+  return { cookie, call };
+}
+
+/** A browser context whose pages report every CSP violation and error into `problems`. */
+async function watchedContext(browser, problems) {
+  const context = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}`);
+    });
+  });
+  context.on('page', (page) => {
+    page.on('pageerror', (err) => problems.push(`page error: ${err.stack || err}`));
+    page.on('console', (msg) => {
+      if (msg.type() !== 'error') return;
+      const text = msg.text();
+      if (/^Failed to load resource: the server responded with a status of 4\d\d\b/.test(text)) return;
+      problems.push(`console error: ${text} (${msg.location().url})`);
+    });
+  });
+  return context;
+}
+
+test('pages pass their CSP; another origin cannot change anything', { timeout: 180_000 }, async (t) => {
+  const server = await startServer();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  let attacker = null;
+  t.after(async () => {
+    await browser.close();
+    if (attacker) await new Promise((resolve) => attacker.close(resolve));
+    await server.stop();
+  });
+  const { base } = server;
+  const problems = [];
+
+  await t.test('every page loads and works under its Content-Security-Policy', async () => {
+    const context = await watchedContext(browser, problems);
+    const page = await context.newPage();
+    const res = await page.goto(`${base}/`);
+    const csp = res.headers()['content-security-policy'] || '';
+    assert.match(csp, /script-src 'self'/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    // Logging in through the page runs its module script and its API calls.
+    await page.locator('#login-section').waitFor({ state: 'visible' });
+    await page.locator('#email').fill(WORKER);
+    await page.locator('#password').fill(PASSWORD);
+    await page.locator('#login-button').click();
+    await page.waitForURL(`${base}/app/`);
+    await page.locator('#book-form .chips').waitFor({ state: 'visible' });
+    // The day at a glance draws its meters with inline widths; My QR shows a data: image.
+    await page.evaluate(() => { location.hash = '#/day'; });
+    await page.locator('.meter-fill').first().waitFor({ state: 'attached' });
+    const width = await page.locator('.meter-fill').first().evaluate((el) => el.style.width);
+    assert.match(width, /%$/, 'the meter has its width');
+    await page.evaluate(() => { location.hash = '#/qr'; });
+    await page.locator('#qr-image').waitFor({ state: 'visible' });
+    const drawn = await page.locator('#qr-image').evaluate((img) => img.complete && img.naturalWidth > 0);
+    assert.ok(drawn, 'the QR image is drawn');
+    await page.goto(`${base}/admin/`);
+    await page.waitForLoadState('networkidle');
+    await page.goto(`${base}/kiosk/`);
+    await page.waitForLoadState('networkidle');
+    await context.close();
+    assert.deepEqual(problems, []);
+  });
+
+  await t.test('a page of another origin cannot cancel a booking or log the worker out', async () => {
+    const worker = await session(base, WORKER);
+    const made = await worker.call('POST', '/api/v1/bookings',
+      { site_id: 1, date: '2026-11-25', start: '10:00', end: '12:00' });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const id = made.body.booking.id;
+
+    // The attacker's pages: another port on the same host, so the same site.
+    const pages = {
+      '/cancel': `<form id="f" method="post" action="${base}/api/v1/bookings/${id}/cancel"></form>
+<script>document.getElementById('f').submit();</script>`,
+      '/logout': `<script>
+  fetch('${base}/api/v1/auth/logout', { method: 'POST', mode: 'no-cors', credentials: 'include' });
+</script>`,
+    };
+    attacker = http.createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Win a prize</title></head>
+<body>${pages[req.url] || ''}</body></html>`);
+    });
+    const port = await new Promise((resolve) => attacker.listen(0, '127.0.0.1', () => resolve(attacker.address().port)));
+
+    const context = await browser.newContext();
+    const [name, value] = worker.cookie.split(';')[0].split('=');
+    await context.addCookies([{ name, value, domain: '127.0.0.1', path: '/', httpOnly: true, sameSite: 'Lax' }]);
+    const page = await context.newPage();
+    for (const [from, target] of [['/cancel', `/api/v1/bookings/${id}/cancel`], ['/logout', '/api/v1/auth/logout']]) {
+      const answered = page.waitForResponse((r) => r.url() === `${base}${target}`);
+      await page.goto(`http://127.0.0.1:${port}${from}`);
+      const answer = await answered;
+      assert.equal(answer.status(), 403, `the cross-origin POST ${target} answered ${answer.status()}`);
+      if (from === '/cancel') assert.equal((await answer.json()).code, 'request.cross_origin');
+    }
+    await context.close();
+
+    // Nothing changed: the booking stands and the session still works.
+    const after = await worker.call('GET', `/api/v1/bookings/${id}`);
+    assert.equal(after.status, 200, 'the worker is still logged in');
+    assert.equal(after.body.status, made.body.booking.status, JSON.stringify(after.body));
+  });
+});
