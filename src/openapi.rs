@@ -115,8 +115,8 @@ const OPEN_TO_EVERY_CALLER: &[&str] = &[
 ];
 
 /// Answers beyond the general rules of `error_answers`: states that refuse a change (409),
-/// attempt throttles (429), records named in the body (404), and paths whose parameters
-/// are more than an id (422).
+/// attempt throttles (429), records named in the body (404), and a path date checked like a
+/// field (422).
 const SPECIFIC: &[(HttpMethod, &str, &[u16])] = &[
     (HttpMethod::Post, "/api/v1/auth/login", &[429]),
     (HttpMethod::Post, "/api/v1/kiosk/pair", &[429]),
@@ -150,25 +150,11 @@ const SPECIFIC: &[(HttpMethod, &str, &[u16])] = &[
     ),
     (HttpMethod::Patch, "/api/v1/caregiver-shifts/{id}", &[409]),
     (HttpMethod::Delete, "/api/v1/caregiver-shifts/{id}", &[409]),
-    (
-        HttpMethod::Put,
-        "/api/v1/sites/{id}/childcare-settings",
-        &[409],
-    ),
+    (HttpMethod::Patch, "/api/v1/spaces/{id}", &[409]),
     (HttpMethod::Post, "/api/v1/outbox/{id}/retry", &[409]),
     (
-        HttpMethod::Put,
-        "/api/v1/sites/{id}/exceptions/{date}",
-        &[422],
-    ),
-    (
         HttpMethod::Delete,
         "/api/v1/sites/{id}/exceptions/{date}",
-        &[422],
-    ),
-    (
-        HttpMethod::Delete,
-        "/api/v1/persons/{id}/roles/{site_id}/{role}",
         &[422],
     ),
 ];
