@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod kiosk;
 pub mod mail;
 pub mod metrics;
+mod openapi;
 pub mod people;
 pub mod sites;
 mod web;

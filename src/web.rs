@@ -15,67 +15,13 @@ use std::time::Instant;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-#[derive(OpenApi)]
-#[openapi(
-    modifiers(&SecuritySchemes),
-    security(("session" = [])),
-    info(
-        title = "KADO telework center API",
-        description = "Sites, spaces, accounts and roles, kiosk devices. Errors are application/problem+json with a stable `code`; human text follows Accept-Language (ja, en). Log in with POST /api/v1/auth/login; the session is an HttpOnly cookie. Kiosk endpoints take `Authorization: Bearer <device token>`."
-    ),
-    tags(
-        (name = "auth", description = "Log in and out"),
-        (name = "sites", description = "Municipalities, sites, opening calendars"),
-        (name = "spaces", description = "Desks and rooms"),
-        (name = "people", description = "Accounts, roles, teams"),
-        (name = "clients", description = "Client companies and projects"),
-        (name = "bookings", description = "Desk and room bookings, recurring series, calendar feed"),
-        (name = "mail", description = "The outbox of e-mail"),
-        (name = "childcare", description = "Children, caregiver shifts, ratio-based places, hand-over"),
-        (name = "kiosk devices", description = "Registering and revoking entrance kiosks"),
-        (name = "kiosk", description = "The kiosk's own API (device token)")
-    )
-)]
-struct ApiDoc;
-
-/// The two ways to authenticate: a person's session cookie (the default for every
-/// operation) and a kiosk's bearer token (the kiosk operations).
-struct SecuritySchemes;
-
-impl utoipa::Modify for SecuritySchemes {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{
-            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
-        };
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                crate::auth::SESSION_COOKIE,
-                "Set by POST /api/v1/auth/login (HttpOnly).",
-            ))),
-        );
-        components.add_security_scheme(
-            "kiosk_token",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some(
-                        "The device token a kiosk gets from POST /api/v1/kiosk/pair.",
-                    ))
-                    .build(),
-            ),
-        );
-    }
-}
-
 #[derive(RustEmbed)]
 #[folder = "kiosk-ui/"]
 struct Ui;
 
 /// Every route of the service.
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (api, mut openapi) = OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .merge(crate::auth::http::router())
         .merge(crate::auth::kiosk::router())
         .merge(crate::sites::http::router())
@@ -87,15 +33,12 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::mail::http::router())
         .routes(utoipa_axum::routes!(time))
         .split_for_parts();
+    crate::openapi::add_error_answers(&mut openapi);
     let max_body = state.config.max_body;
     api.route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route(
-            "/api/openapi.json",
-            get(move || async move { Json(openapi.clone()) }),
-        )
-        .route("/api/docs", get(|| async { page("docs/index.html") }))
+        .merge(crate::openapi::swagger_ui(openapi))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(

@@ -11,6 +11,7 @@ mod childcare_props;
 mod kiosk;
 mod kiosk_scan;
 mod mail;
+mod openapi;
 mod sites;
 mod system;
 mod validation;
