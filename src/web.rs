@@ -221,8 +221,10 @@ impl Guard {
 
 /// The pages may load scripts, styles and images from this service only (no inline script
 /// or style), images also from data: and blob: URLs (the QR codes), the kiosk's camera as a
-/// media stream, and may not be framed by any other page.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+/// media stream, and may not be framed by any other page. The one style hash is the
+/// `<style>` element Swagger UI's bundle injects at /api/docs.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; \
      img-src 'self' data: blob:; media-src 'self' blob: mediastream:; connect-src 'self'; \
      font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
      frame-ancestors 'none'";
