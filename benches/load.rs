@@ -107,6 +107,12 @@ struct Args {
     /// A note for the report's heading.
     #[arg(long)]
     note: Option<String>,
+    /// Clients booking at one site at once in the one-site scenario (issue 13).
+    #[arg(long, default_value_t = 16)]
+    one_site_clients: usize,
+    /// Run only the one-site booking scenario (after the HTTP limit), for quick comparisons.
+    #[arg(long)]
+    one_site_only: bool,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -203,6 +209,12 @@ async fn run(a: Args) -> Result<()> {
     log(format!("data filled in {fill_secs:.1} s"));
     let db_info = db_info(&db).await;
     let plans = explain_all(&db, &fill).await;
+    // The one-site scenario books many hours a worker: the limit on upcoming bookings would
+    // answer 409 before the site is busy.
+    sqlx::query("UPDATE sites SET max_active_bookings = 100000 WHERE id = $1")
+        .bind(fill.one_site())
+        .execute(&db.pool)
+        .await?;
     db.pool.close().await;
 
     // The database limits.
@@ -835,6 +847,12 @@ impl Fill {
     /// The first bench worker with a child (the guardians are the second half).
     fn guardians_from(&self) -> usize {
         self.workers.len() / 2
+    }
+
+    /// The bench site of the one-site scenario: the last one, whose workers book nowhere else
+    /// on that scenario's days.
+    fn one_site(&self) -> i64 {
+        self.sites[self.sites.len() - 1]
     }
 }
 
@@ -1932,6 +1950,27 @@ fn own_desk_req(sh: Arc<Shared>, day: String) -> MakeReq {
     })
 }
 
+/// One hour at one site: request i takes desk i mod D (booked by that desk's own worker) at
+/// hour 9 + (i / D) mod 8 of `days[i / 8D]`, so that the clients in flight write different
+/// desks and hours of the same site and every request can succeed.
+fn one_site_req(sh: Arc<Shared>, days: Vec<String>) -> MakeReq {
+    Arc::new(move |i| {
+        let d = sh.fill.desks;
+        let site = sh.fill.sites.len() - 1;
+        let (desk, hour, day) = (i % d, 9 + (i / d) % 8, (i / (8 * d)) % days.len());
+        let w = site * d + desk;
+        let rb = sh
+            .client
+            .post(format!("{}/api/v1/bookings", sh.base(i)))
+            .header("cookie", sh.cookie(w))
+            .json(&json!({
+                "site_id": sh.fill.sites[site], "space_id": sh.fill.desk_base[site] + desk as i64,
+                "date": days[day], "start": format!("{hour:02}:00"), "end": format!("{:02}:00", hour + 1)
+            }));
+        Box::pin(send(rb, None))
+    })
+}
+
 /// A child's afternoon place at Shiojiri with a desk in the same request, for a random
 /// guardian of the second half.
 fn combined_req(sh: Arc<Shared>, days: Vec<String>, seed: u64) -> MakeReq {
@@ -2162,6 +2201,7 @@ const OWN_DESK: &str = "booking: a desk at one's own site";
 const AVAILABILITY: &str = "availability of a site-day";
 const STAFF: &str = "staff: site's day list";
 const COMBINED: &str = "booking: desk + childcare";
+const ONE_SITE: &str = "booking: many clients at one site";
 
 async fn scenarios(a: &Args, rates: &[f64], sh: Arc<Shared>, mon: &Monitor) -> Result<Vec<Phase>> {
     let secs = a.phase_secs;
@@ -2219,6 +2259,20 @@ async fn scenarios(a: &Args, rates: &[f64], sh: Arc<Shared>, mon: &Monitor) -> R
     let chunk = ((days.len() - nphases) / nphases).min(4);
     let days_of = |k: usize| days[k * chunk..(k + 1) * chunk].to_vec();
     let own_day = |k: usize| days[nphases * chunk + k].clone();
+    // After every other scenario's days, so that its workers hold nothing else then.
+    let one_site_days = days[nphases * chunk + nphases..].to_vec();
+    if one_site_days.is_empty() {
+        bail!("no bookable day is left for the one-site scenario");
+    }
+    let one_site = || {
+        let max = 8 * sh.fill.desks * one_site_days.len();
+        let make = one_site_req(sh.clone(), one_site_days.clone());
+        closed_loop(ONE_SITE, a.one_site_clients, secs, max, make, mon)
+    };
+    if a.one_site_only {
+        out.push(one_site().await);
+        return Ok(out);
+    }
 
     // The rush: every bench worker checks in once, at the fixed rates then at saturation.
     let w = sh.fill.workers.len();
@@ -2285,6 +2339,8 @@ async fn scenarios(a: &Args, rates: &[f64], sh: Arc<Shared>, mon: &Monitor) -> R
         )
         .await,
     );
+
+    out.push(one_site().await);
 
     // Availability of the site-day the rush is happening on.
     for &r in rates {
@@ -2794,6 +2850,20 @@ impl Report<'_> {
                 } else {
                     format!("{} at this size", yes(v < 20.0))
                 }
+            );
+        }
+        if let Some(p) = self.find(ONE_SITE, None) {
+            let made = p.statuses.get(&201).copied().unwrap_or(0) as f64;
+            let secs = (p.to - p.from).num_milliseconds() as f64 / 1000.0;
+            let v = p.p(0.99);
+            let _ = writeln!(
+                s,
+                "- Bookings at one site, {} clients: {} bookings/s, p50 {} ms, p99 {} ms (issue 13: p99 < 50 ms): {}.",
+                a.one_site_clients,
+                rate(made / secs.max(1e-9)),
+                ms(p.p(0.5)),
+                ms(v),
+                yes(v < 50.0)
             );
         }
         let e5: usize = self.phases.iter().map(|p| p.errors_5xx()).sum();
