@@ -215,7 +215,7 @@ async fn run(a: Args) -> Result<()> {
         .bind(fill.one_site())
         .execute(&db.pool)
         .await?;
-    db.pool.close().await;
+    db.close().await;
 
     // The database limits.
     let limits = db_limits(&url, &a, &fill).await?;
@@ -269,7 +269,7 @@ async fn run(a: Args) -> Result<()> {
                     .fetch_one(&db.pool)
                     .await
                     .ok();
-            db.pool.close().await;
+            db.close().await;
             s.unwrap_or(0) as u64
         }
         None => ["kado.db", "kado.db-wal"]
@@ -623,7 +623,7 @@ impl PgServer {
             .execute(&admin.pool)
             .await
             .context("CREATE DATABASE")?;
-        admin.pool.close().await;
+        admin.close().await;
         let base = admin_url
             .rsplit_once('/')
             .map_or(admin_url.as_str(), |x| x.0);
@@ -657,7 +657,7 @@ impl PgServer {
             ))
             .execute(&admin.pool)
             .await;
-            admin.pool.close().await;
+            admin.close().await;
         }
         drop(self.cluster);
     }
@@ -1807,7 +1807,7 @@ async fn db_limits(url: &str, a: &Args, f: &Fill) -> Result<Limits> {
     sqlx::raw_sql("DROP TABLE bench_limit")
         .execute(&db.pool)
         .await?;
-    db.pool.close().await;
+    db.close().await;
     Ok(Limits { list })
 }
 
