@@ -1950,14 +1950,15 @@ fn own_desk_req(sh: Arc<Shared>, day: String) -> MakeReq {
     })
 }
 
-/// One hour at one site: request i takes desk i mod D (booked by that desk's own worker) at
-/// hour 9 + (i / D) mod 8 of `days[i / 8D]`, so that the clients in flight write different
-/// desks and hours of the same site and every request can succeed.
+/// Half an hour at one site: request i takes desk i mod D (booked by that desk's own worker)
+/// at 9:00 + 30 min × ((i / D) mod 16) on `days[i / 16D]`, so that the clients in flight
+/// write different desks and hours of the same site and every request can succeed.
 fn one_site_req(sh: Arc<Shared>, days: Vec<String>) -> MakeReq {
     Arc::new(move |i| {
         let d = sh.fill.desks;
         let site = sh.fill.sites.len() - 1;
-        let (desk, hour, day) = (i % d, 9 + (i / d) % 8, (i / (8 * d)) % days.len());
+        let (desk, slot, day) = (i % d, (i / d) % 16, (i / (16 * d)) % days.len());
+        let at = |k: usize| format!("{:02}:{:02}", 9 + k / 2, k % 2 * 30);
         let w = site * d + desk;
         let rb = sh
             .client
@@ -1965,7 +1966,7 @@ fn one_site_req(sh: Arc<Shared>, days: Vec<String>) -> MakeReq {
             .header("cookie", sh.cookie(w))
             .json(&json!({
                 "site_id": sh.fill.sites[site], "space_id": sh.fill.desk_base[site] + desk as i64,
-                "date": days[day], "start": format!("{hour:02}:00"), "end": format!("{:02}:00", hour + 1)
+                "date": days[day], "start": at(slot), "end": at(slot + 1)
             }));
         Box::pin(send(rb, None))
     })
@@ -2259,13 +2260,17 @@ async fn scenarios(a: &Args, rates: &[f64], sh: Arc<Shared>, mon: &Monitor) -> R
     let chunk = ((days.len() - nphases) / nphases).min(4);
     let days_of = |k: usize| days[k * chunk..(k + 1) * chunk].to_vec();
     let own_day = |k: usize| days[nphases * chunk + k].clone();
-    // After every other scenario's days, so that its workers hold nothing else then.
-    let one_site_days = days[nphases * chunk + nphases..].to_vec();
+    // After every other scenario's days, so that its workers hold nothing else then (every
+    // day when it runs alone).
+    let one_site_days = match a.one_site_only {
+        true => days.clone(),
+        false => days[nphases * chunk + nphases..].to_vec(),
+    };
     if one_site_days.is_empty() {
         bail!("no bookable day is left for the one-site scenario");
     }
     let one_site = || {
-        let max = 8 * sh.fill.desks * one_site_days.len();
+        let max = 16 * sh.fill.desks * one_site_days.len();
         let make = one_site_req(sh.clone(), one_site_days.clone());
         closed_loop(ONE_SITE, a.one_site_clients, secs, max, make, mon)
     };
