@@ -110,6 +110,10 @@ struct Args {
     /// Clients booking at one site at once in the one-site scenario (issue 13).
     #[arg(long, default_value_t = 16)]
     one_site_clients: usize,
+    /// The service binary to measure (default: the one `cargo bench` built), e.g. a copy
+    /// built from an earlier commit, for a before/after comparison under the same load.
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
     /// Run only the one-site booking scenario (after the HTTP limit), for quick comparisons.
     #[arg(long)]
     one_site_only: bool,
@@ -678,7 +682,11 @@ impl Server {
         let port = free_port()?;
         let log = dir.join(format!("kado-{k}.log"));
         let out = std::fs::File::create(&log)?;
-        let child = Command::new(env!("CARGO_BIN_EXE_kado"))
+        let bin = a
+            .server_bin
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_kado")));
+        let child = Command::new(&bin)
             .env("DATABASE_URL", url)
             .env("KADO_BIND", format!("127.0.0.1:{port}"))
             .env("KADO_DEMO", "false")
@@ -695,7 +703,7 @@ impl Server {
             .stdout(out.try_clone()?)
             .stderr(out)
             .spawn()
-            .context("cannot start target/release/kado")?;
+            .with_context(|| format!("cannot start {}", bin.display()))?;
         Ok(Server {
             pid: child.id(),
             child,
@@ -2595,8 +2603,12 @@ impl Report<'_> {
         );
         let _ = writeln!(
             s,
-            "- Service: release build of {}, {} instance{} on 127.0.0.1, KADO_DB_POOL={}, RUST_LOG=info, jobs every 30 s, mail to a folder; clock started at {}.",
-            git_version(),
+            "- Service: {}, {} instance{} on 127.0.0.1, KADO_DB_POOL={}, RUST_LOG=info, jobs every 30 s, mail to a folder; clock started at {}.",
+            match &a.server_bin {
+                Some(bin) => format!("{} (--server-bin)", bin.display()),
+                None if cfg!(debug_assertions) => format!("unoptimised build of {}", git_version()),
+                None => format!("release build of {}", git_version()),
+            },
             a.instances,
             if a.instances == 1 { "" } else { "s" },
             a.db_pool,
