@@ -185,9 +185,16 @@ fn pool_options(backend: Backend, max: u32, acquire_timeout: Duration) -> AnyPoo
 /// count stays above zero, so every later `BEGIN` on that connection would fail. Such a
 /// connection is closed instead of returned.
 async fn reusable(conn: &mut AnyConnection) -> sqlx::Result<bool> {
-    // Runs any rollback still queued from a dropped transaction, so the count is current.
+    let count = |c: &AnyConnection| {
+        <sqlx::Any as sqlx::Database>::TransactionManager::get_transaction_depth(c)
+    };
+    if count(conn) == 0 {
+        return Ok(true);
+    }
+    // A dropped transaction's rollback may still be queued (SQLite runs it on the
+    // connection's own thread): let it run, then count again.
     conn.ping().await?;
-    let depth = <sqlx::Any as sqlx::Database>::TransactionManager::get_transaction_depth(conn);
+    let depth = count(conn);
     if depth != 0 {
         tracing::warn!(
             depth,
