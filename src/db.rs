@@ -78,7 +78,8 @@ impl Db {
             Backend::Sqlite => create_sqlite_folder(url)?,
             Backend::Postgres => None,
         };
-        let open = |max: u32| pool_options(backend, max, settings.acquire_timeout).connect(url);
+        let options = || pool_options(backend, settings.acquire_timeout);
+        let open = |max: u32| options().max_connections(max).connect(url);
         let cannot = || format!("cannot open the database at {}", redact(url));
         let pool = open(settings.max_connections.max(1))
             .await
@@ -86,7 +87,16 @@ impl Db {
         // An in-memory database is private to the pool that opened it: no second pool.
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let writer = match backend {
-            Backend::Sqlite if !in_memory => Some(open(1).await.with_context(cannot)?),
+            // No ping before each turn: the connection was checked when the previous
+            // writer gave it back, and a local file does not go stale in between.
+            Backend::Sqlite if !in_memory => Some(
+                options()
+                    .max_connections(1)
+                    .test_before_acquire(false)
+                    .connect(url)
+                    .await
+                    .with_context(cannot)?,
+            ),
             _ => None,
         };
         Ok(Db {
@@ -154,9 +164,8 @@ impl Db {
     }
 }
 
-fn pool_options(backend: Backend, max: u32, acquire_timeout: Duration) -> AnyPoolOptions {
+fn pool_options(backend: Backend, acquire_timeout: Duration) -> AnyPoolOptions {
     AnyPoolOptions::new()
-        .max_connections(max)
         .acquire_timeout(acquire_timeout)
         .after_connect(move |conn, _| {
             Box::pin(async move {
