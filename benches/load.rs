@@ -107,6 +107,16 @@ struct Args {
     /// A note for the report's heading.
     #[arg(long)]
     note: Option<String>,
+    /// Clients booking at one site at once in the one-site scenario (issue 13).
+    #[arg(long, default_value_t = 16)]
+    one_site_clients: usize,
+    /// The service binary to measure (default: the one `cargo bench` built), e.g. a copy
+    /// built from an earlier commit, for a before/after comparison under the same load.
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// Run only the one-site booking scenario (after the HTTP limit), for quick comparisons.
+    #[arg(long)]
+    one_site_only: bool,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -203,7 +213,13 @@ async fn run(a: Args) -> Result<()> {
     log(format!("data filled in {fill_secs:.1} s"));
     let db_info = db_info(&db).await;
     let plans = explain_all(&db, &fill).await;
-    db.pool.close().await;
+    // The one-site scenario books many hours a worker: the limit on upcoming bookings would
+    // answer 409 before the site is busy.
+    sqlx::query("UPDATE sites SET max_active_bookings = 100000 WHERE id = $1")
+        .bind(fill.one_site())
+        .execute(&db.pool)
+        .await?;
+    db.close().await;
 
     // The database limits.
     let limits = db_limits(&url, &a, &fill).await?;
@@ -257,7 +273,7 @@ async fn run(a: Args) -> Result<()> {
                     .fetch_one(&db.pool)
                     .await
                     .ok();
-            db.pool.close().await;
+            db.close().await;
             s.unwrap_or(0) as u64
         }
         None => ["kado.db", "kado.db-wal"]
@@ -611,7 +627,7 @@ impl PgServer {
             .execute(&admin.pool)
             .await
             .context("CREATE DATABASE")?;
-        admin.pool.close().await;
+        admin.close().await;
         let base = admin_url
             .rsplit_once('/')
             .map_or(admin_url.as_str(), |x| x.0);
@@ -645,7 +661,7 @@ impl PgServer {
             ))
             .execute(&admin.pool)
             .await;
-            admin.pool.close().await;
+            admin.close().await;
         }
         drop(self.cluster);
     }
@@ -666,7 +682,11 @@ impl Server {
         let port = free_port()?;
         let log = dir.join(format!("kado-{k}.log"));
         let out = std::fs::File::create(&log)?;
-        let child = Command::new(env!("CARGO_BIN_EXE_kado"))
+        let bin = a
+            .server_bin
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_kado")));
+        let child = Command::new(&bin)
             .env("DATABASE_URL", url)
             .env("KADO_BIND", format!("127.0.0.1:{port}"))
             .env("KADO_DEMO", "false")
@@ -683,7 +703,7 @@ impl Server {
             .stdout(out.try_clone()?)
             .stderr(out)
             .spawn()
-            .context("cannot start target/release/kado")?;
+            .with_context(|| format!("cannot start {}", bin.display()))?;
         Ok(Server {
             pid: child.id(),
             child,
@@ -835,6 +855,12 @@ impl Fill {
     /// The first bench worker with a child (the guardians are the second half).
     fn guardians_from(&self) -> usize {
         self.workers.len() / 2
+    }
+
+    /// The bench site of the one-site scenario: the last one, whose workers book nowhere else
+    /// on that scenario's days.
+    fn one_site(&self) -> i64 {
+        self.sites[self.sites.len() - 1]
     }
 }
 
@@ -1789,7 +1815,7 @@ async fn db_limits(url: &str, a: &Args, f: &Fill) -> Result<Limits> {
     sqlx::raw_sql("DROP TABLE bench_limit")
         .execute(&db.pool)
         .await?;
-    db.pool.close().await;
+    db.close().await;
     Ok(Limits { list })
 }
 
@@ -1928,6 +1954,28 @@ fn own_desk_req(sh: Arc<Shared>, day: String) -> MakeReq {
             .post(format!("{}/api/v1/bookings", sh.base(i)))
             .header("cookie", sh.cookie(w))
             .json(&json!({"site_id": sh.fill.sites[w / sh.fill.desks], "date": day, "start": "09:00", "end": "17:00"}));
+        Box::pin(send(rb, None))
+    })
+}
+
+/// Half an hour at one site: request i takes desk i mod D (booked by that desk's own worker)
+/// at 9:00 + 30 min × ((i / D) mod 16) on `days[i / 16D]`, so that the clients in flight
+/// write different desks and hours of the same site and every request can succeed.
+fn one_site_req(sh: Arc<Shared>, days: Vec<String>) -> MakeReq {
+    Arc::new(move |i| {
+        let d = sh.fill.desks;
+        let site = sh.fill.sites.len() - 1;
+        let (desk, slot, day) = (i % d, (i / d) % 16, (i / (16 * d)) % days.len());
+        let at = |k: usize| format!("{:02}:{:02}", 9 + k / 2, k % 2 * 30);
+        let w = site * d + desk;
+        let rb = sh
+            .client
+            .post(format!("{}/api/v1/bookings", sh.base(i)))
+            .header("cookie", sh.cookie(w))
+            .json(&json!({
+                "site_id": sh.fill.sites[site], "space_id": sh.fill.desk_base[site] + desk as i64,
+                "date": days[day], "start": at(slot), "end": at(slot + 1)
+            }));
         Box::pin(send(rb, None))
     })
 }
@@ -2162,6 +2210,7 @@ const OWN_DESK: &str = "booking: a desk at one's own site";
 const AVAILABILITY: &str = "availability of a site-day";
 const STAFF: &str = "staff: site's day list";
 const COMBINED: &str = "booking: desk + childcare";
+const ONE_SITE: &str = "booking: many clients at one site";
 
 async fn scenarios(a: &Args, rates: &[f64], sh: Arc<Shared>, mon: &Monitor) -> Result<Vec<Phase>> {
     let secs = a.phase_secs;
@@ -2219,6 +2268,24 @@ async fn scenarios(a: &Args, rates: &[f64], sh: Arc<Shared>, mon: &Monitor) -> R
     let chunk = ((days.len() - nphases) / nphases).min(4);
     let days_of = |k: usize| days[k * chunk..(k + 1) * chunk].to_vec();
     let own_day = |k: usize| days[nphases * chunk + k].clone();
+    // After every other scenario's days, so that its workers hold nothing else then (every
+    // day when it runs alone).
+    let one_site_days = match a.one_site_only {
+        true => days.clone(),
+        false => days[nphases * chunk + nphases..].to_vec(),
+    };
+    if one_site_days.is_empty() {
+        bail!("no bookable day is left for the one-site scenario");
+    }
+    let one_site = || {
+        let max = 16 * sh.fill.desks * one_site_days.len();
+        let make = one_site_req(sh.clone(), one_site_days.clone());
+        closed_loop(ONE_SITE, a.one_site_clients, secs, max, make, mon)
+    };
+    if a.one_site_only {
+        out.push(one_site().await);
+        return Ok(out);
+    }
 
     // The rush: every bench worker checks in once, at the fixed rates then at saturation.
     let w = sh.fill.workers.len();
@@ -2285,6 +2352,8 @@ async fn scenarios(a: &Args, rates: &[f64], sh: Arc<Shared>, mon: &Monitor) -> R
         )
         .await,
     );
+
+    out.push(one_site().await);
 
     // Availability of the site-day the rush is happening on.
     for &r in rates {
@@ -2534,8 +2603,12 @@ impl Report<'_> {
         );
         let _ = writeln!(
             s,
-            "- Service: release build of {}, {} instance{} on 127.0.0.1, KADO_DB_POOL={}, RUST_LOG=info, jobs every 30 s, mail to a folder; clock started at {}.",
-            git_version(),
+            "- Service: {}, {} instance{} on 127.0.0.1, KADO_DB_POOL={}, RUST_LOG=info, jobs every 30 s, mail to a folder; clock started at {}.",
+            match &a.server_bin {
+                Some(bin) => format!("{} (--server-bin)", bin.display()),
+                None if cfg!(debug_assertions) => format!("unoptimised build of {}", git_version()),
+                None => format!("release build of {}", git_version()),
+            },
             a.instances,
             if a.instances == 1 { "" } else { "s" },
             a.db_pool,
@@ -2794,6 +2867,20 @@ impl Report<'_> {
                 } else {
                     format!("{} at this size", yes(v < 20.0))
                 }
+            );
+        }
+        if let Some(p) = self.find(ONE_SITE, None) {
+            let made = p.statuses.get(&201).copied().unwrap_or(0) as f64;
+            let secs = (p.to - p.from).num_milliseconds() as f64 / 1000.0;
+            let v = p.p(0.99);
+            let _ = writeln!(
+                s,
+                "- Bookings at one site, {} clients: {} bookings/s, p50 {} ms, p99 {} ms (issue 13: p99 < 50 ms): {}.",
+                a.one_site_clients,
+                rate(made / secs.max(1e-9)),
+                ms(p.p(0.5)),
+                ms(v),
+                yes(v < 50.0)
             );
         }
         let e5: usize = self.phases.iter().map(|p| p.errors_5xx()).sum();

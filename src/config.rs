@@ -64,6 +64,10 @@ pub struct Config {
     /// kept open) before the connection is closed.
     #[arg(long, env = "KADO_HEADER_TIMEOUT", default_value_t = 10)]
     pub header_timeout: u64,
+    /// Seconds a request waits for a database connection (on SQLite also for its turn to
+    /// write) before it answers 503 with Retry-After, e.g. while PostgreSQL is down.
+    #[arg(long, env = "KADO_DB_ACQUIRE_TIMEOUT", default_value_t = 3)]
+    pub db_acquire_timeout: u64,
 }
 
 impl Config {
@@ -79,6 +83,14 @@ impl Config {
         match &self.base_url {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => format!("http://{}", self.bind),
+        }
+    }
+
+    /// The database pool's settings.
+    pub fn pool(&self) -> crate::db::PoolSettings {
+        crate::db::PoolSettings {
+            max_connections: self.db_pool,
+            acquire_timeout: std::time::Duration::from_secs(self.db_acquire_timeout.max(1)),
         }
     }
 

@@ -3,8 +3,9 @@
 
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor, TransactionManager};
 use std::path::Path;
+use std::time::Duration;
 
 /// A transaction on either backend.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -20,7 +21,38 @@ pub enum Backend {
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: AnyPool,
+    /// SQLite only: one connection for every write transaction. Its pool hands it out in the
+    /// order writers asked (a fair FIFO queue in the process), instead of each writer polling
+    /// SQLite's busy handler for the file lock. PostgreSQL writes use `pool`.
+    writer: Option<AnyPool>,
+    /// SQLite only: the folder of the database file, whose free space readiness watches.
+    folder: Option<std::path::PathBuf>,
     pub backend: Backend,
+}
+
+/// Below this much free space where the SQLite file lives, the service is not ready: a
+/// small write may still fit in the write-ahead log's slack, but bookings and the
+/// checkpoints that copy the log into the file fail.
+pub const MIN_FREE_BYTES: u64 = 4 << 20;
+
+/// How the pool behaves.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolSettings {
+    /// Connections (for reads on SQLite, whose writes have one connection of their own).
+    pub max_connections: u32,
+    /// How long a request waits for a connection (or for its turn to write on SQLite)
+    /// before it answers 503.
+    pub acquire_timeout: Duration,
+}
+
+impl PoolSettings {
+    /// `max_connections` connections, waiting at most 5 s for one.
+    pub fn new(max_connections: u32) -> PoolSettings {
+        PoolSettings {
+            max_connections,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -29,6 +61,11 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 impl Db {
     /// Connects to the database the URL names, creating a SQLite file's folder if needed.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        Self::open(url, PoolSettings::new(max_connections)).await
+    }
+
+    /// Connects with these pool settings.
+    pub async fn open(url: &str, settings: PoolSettings) -> anyhow::Result<Db> {
         install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -37,32 +74,37 @@ impl Db {
         } else {
             anyhow::bail!("DATABASE_URL must start with sqlite: or postgres:, got {url:?}");
         };
-        if backend == Backend::Sqlite {
-            create_sqlite_folder(url)?;
-        }
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the one writer; busy_timeout makes a
-                        // writer wait for the lock instead of failing at once.
-                        for pragma in [
-                            "PRAGMA journal_mode = WAL",
-                            "PRAGMA busy_timeout = 10000",
-                            "PRAGMA foreign_keys = ON",
-                            "PRAGMA synchronous = NORMAL",
-                        ] {
-                            conn.execute(pragma).await?;
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .connect(url)
+        let folder = match backend {
+            Backend::Sqlite => create_sqlite_folder(url)?,
+            Backend::Postgres => None,
+        };
+        let options = || pool_options(backend, settings.acquire_timeout);
+        let open = |max: u32| options().max_connections(max).connect(url);
+        let cannot = || format!("cannot open the database at {}", redact(url));
+        let pool = open(settings.max_connections.max(1))
             .await
-            .with_context(|| format!("cannot open the database at {}", redact(url)))?;
-        Ok(Db { pool, backend })
+            .with_context(cannot)?;
+        // An in-memory database is private to the pool that opened it: no second pool.
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let writer = match backend {
+            // No ping before each turn: the connection was checked when the previous
+            // writer gave it back, and a local file does not go stale in between.
+            Backend::Sqlite if !in_memory => Some(
+                options()
+                    .max_connections(1)
+                    .test_before_acquire(false)
+                    .connect(url)
+                    .await
+                    .with_context(cannot)?,
+            ),
+            _ => None,
+        };
+        Ok(Db {
+            pool,
+            writer,
+            folder,
+            backend,
+        })
     }
 
     /// Brings the schema up to date.
@@ -72,21 +114,103 @@ impl Db {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator
-            .run(&self.pool)
+            .run(self.writer.as_ref().unwrap_or(&self.pool))
             .await
             .context("migrations failed")?;
         Ok(())
     }
 
-    /// Starts a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`):
-    /// a deferred transaction that reads and then writes fails with SQLITE_BUSY instead of
-    /// waiting for the lock.
+    /// Starts a write transaction. SQLite: waits for its turn on the one writer connection,
+    /// then takes the write lock up front (`BEGIN IMMEDIATE`: a deferred transaction that
+    /// reads and then writes fails with SQLITE_BUSY instead of waiting for the lock).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+        match &self.writer {
+            Some(writer) => writer.begin_with("BEGIN IMMEDIATE").await,
+            None => self.pool.begin().await,
         }
     }
+
+    /// Whether the database takes writes now: it writes a row and commits it, and on SQLite
+    /// the disk must have room ([`MIN_FREE_BYTES`]).
+    pub async fn probe_write(&self, now: i64) -> anyhow::Result<()> {
+        if let Some(folder) = &self.folder {
+            let fs = rustix::fs::statvfs(folder)
+                .with_context(|| format!("cannot read the free space of {}", folder.display()))?;
+            let free = fs.f_bavail.saturating_mul(fs.f_frsize);
+            if free < MIN_FREE_BYTES {
+                anyhow::bail!(
+                    "only {free} bytes free for the database in {}",
+                    folder.display()
+                );
+            }
+        }
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ('ready_probe', $1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(now.to_string())
+        .execute(&mut *tx)
+        .await?;
+        Ok(tx.commit().await?)
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        if let Some(w) = &self.writer {
+            w.close().await;
+        }
+        self.pool.close().await;
+    }
+}
+
+fn pool_options(backend: Backend, acquire_timeout: Duration) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .acquire_timeout(acquire_timeout)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers run beside the one writer; busy_timeout makes a
+                    // writer that is not in the queue (a single statement on the read
+                    // pool) wait for the lock instead of failing at once.
+                    for pragma in [
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA busy_timeout = 10000",
+                        "PRAGMA foreign_keys = ON",
+                        "PRAGMA synchronous = NORMAL",
+                    ] {
+                        conn.execute(pragma).await?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .after_release(|conn, _| Box::pin(reusable(conn)))
+}
+
+/// Whether a connection coming back to the pool is fit for the next user. sqlx counts the
+/// transactions it opened on a connection; when the database ended one by itself (SQLite
+/// rolls a transaction back on a full disk or an I/O error) sqlx's ROLLBACK fails and the
+/// count stays above zero, so every later `BEGIN` on that connection would fail. Such a
+/// connection is closed instead of returned.
+async fn reusable(conn: &mut AnyConnection) -> sqlx::Result<bool> {
+    let count = |c: &AnyConnection| {
+        <sqlx::Any as sqlx::Database>::TransactionManager::get_transaction_depth(c)
+    };
+    if count(conn) == 0 {
+        return Ok(true);
+    }
+    // A dropped transaction's rollback may still be queued (SQLite runs it on the
+    // connection's own thread): let it run, then count again.
+    conn.ping().await?;
+    let depth = count(conn);
+    if depth != 0 {
+        tracing::warn!(
+            depth,
+            "closing a database connection left inside a transaction"
+        );
+    }
+    Ok(depth == 0)
 }
 
 /// Takes a row lock that later writers of the same row wait for, until the transaction ends.
@@ -112,7 +236,37 @@ pub fn is_retryable(err: &sqlx::Error) -> bool {
         .is_some_and(|c| c == "40P01" || c == "40001")
 }
 
-fn create_sqlite_folder(url: &str) -> anyhow::Result<()> {
+/// Whether the database cannot serve the request for now, for a reason outside the request:
+/// the connection broke or the server is shutting down or starting (PostgreSQL restarts,
+/// network), or the database cannot be written (a full disk, an I/O error, a read-only
+/// file or standby server). Sending the request again later may work.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    use sqlx::Error as E;
+    match err {
+        E::Io(_) | E::Tls(_) | E::PoolClosed | E::WorkerCrashed | E::Protocol(_) => true,
+        E::Database(db) => db.code().is_some_and(|code| {
+            // SQLite answers its (extended) result code; the primary code is the low byte.
+            match code.parse::<i32>() {
+                // SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN
+                Ok(n) => matches!(n & 0xff, 8 | 10 | 13 | 14),
+                // PostgreSQL: connection exceptions (08), too many connections, out of
+                // disk or memory (53), operator intervention such as admin shutdown (57P),
+                // a read-only standby (25006).
+                Err(_) => {
+                    code.starts_with("08")
+                        || code.starts_with("53")
+                        || code.starts_with("57P")
+                        || code == "25006"
+                }
+            }
+        }),
+        _ => false,
+    }
+}
+
+/// Creates the folder of a SQLite file when missing; answers it (None for an in-memory
+/// database).
+fn create_sqlite_folder(url: &str) -> anyhow::Result<Option<std::path::PathBuf>> {
     let path = url
         .trim_start_matches("sqlite:")
         .trim_start_matches("//")
@@ -120,16 +274,15 @@ fn create_sqlite_folder(url: &str) -> anyhow::Result<()> {
         .next()
         .unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
-        return Ok(());
+        return Ok(None);
     }
-    if let Some(parent) = Path::new(path)
+    let parent = Path::new(path)
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create the folder {}", parent.display()))?;
-    }
-    Ok(())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create the folder {}", parent.display()))?;
+    Ok(Some(parent.to_path_buf()))
 }
 
 /// The URL without its password, for messages.

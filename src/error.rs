@@ -189,10 +189,16 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
-/// 503 `service.busy` for a database error that sending the request again may cure: the
-/// pool had no connection in time, or the database gave the transaction up (deadlock,
-/// serialisation failure) and nothing of it was written.
+/// 503 with `Retry-After` for a database error that sending the request again may cure:
+/// `service.busy` when the pool had no connection in time or the database gave the
+/// transaction up (deadlock, serialisation failure), `service.database_unavailable` when the
+/// database cannot serve for now (connection lost, server restarting, disk full). Nothing of
+/// the request was written, or its transaction was rolled back.
 fn busy(err: &sqlx::Error) -> Option<ApiError> {
+    if crate::db::is_unavailable(err) {
+        tracing::warn!(error = %err, "the database is unavailable; the client may retry");
+        return Some(database_unavailable());
+    }
     let retryable = crate::db::is_retryable(err);
     if retryable {
         tracing::warn!(error = %err, "the database gave the transaction up; the client may retry");
@@ -208,6 +214,19 @@ fn busy(err: &sqlx::Error) -> Option<ApiError> {
         )
         .retry_after(1)
     })
+}
+
+/// 503 `service.database_unavailable`: the database cannot be reached or written for now.
+pub fn database_unavailable() -> ApiError {
+    ApiError::client(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "service.database_unavailable",
+        Text::new(
+            "データベースが一時的に利用できません。しばらくしてからもう一度お試しください。",
+            "The database is unavailable for the moment. Please try again shortly.",
+        ),
+    )
+    .retry_after(5)
 }
 
 fn title(status: StatusCode, lang: Lang) -> &'static str {

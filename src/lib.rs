@@ -48,7 +48,7 @@ impl App {
     /// Connects to the database, migrates it, loads the demo data into an empty one (when
     /// configured), and builds the routes.
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<App> {
-        let db = Db::connect(&config.database_url, config.db_pool).await?;
+        let db = Db::open(&config.database_url, config.pool()).await?;
         db.migrate().await?;
         if config.demo {
             demo::load_if_empty(&db, &clock)

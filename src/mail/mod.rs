@@ -21,9 +21,13 @@ use serde::{Deserialize, Serialize};
 pub struct Attachment {
     pub filename: String,
     pub content_type: String,
-    /// The bytes, base64.
+    /// The bytes, base64 (empty for a QR code, drawn when the message is built).
     pub data: String,
     pub content_id: Option<String>,
+    /// The text of a QR code to draw as this PNG when the message is sent, so that the
+    /// transaction which queued the message does not spend its time drawing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr: Option<String>,
 }
 
 impl Attachment {
@@ -39,7 +43,33 @@ impl Attachment {
             content_type: content_type.into(),
             data: base64::engine::general_purpose::STANDARD.encode(bytes),
             content_id: content_id.map(str::to_string),
+            qr: None,
         }
+    }
+
+    /// A PNG of a QR code holding `payload`, drawn when the message is built.
+    pub fn qr_png(filename: &str, payload: &str, content_id: Option<&str>) -> Attachment {
+        Attachment {
+            filename: filename.into(),
+            content_type: "image/png".into(),
+            data: String::new(),
+            content_id: content_id.map(str::to_string),
+            qr: Some(payload.into()),
+        }
+    }
+
+    /// The attachment's bytes.
+    fn bytes(&self) -> anyhow::Result<Vec<u8>> {
+        let Some(payload) = &self.qr else {
+            return Ok(base64::engine::general_purpose::STANDARD.decode(&self.data)?);
+        };
+        let img = qrcode::QrCode::new(payload.as_bytes())?
+            .render::<image::Luma<u8>>()
+            .min_dimensions(300, 300)
+            .build();
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png)?;
+        Ok(out.into_inner())
     }
 }
 
@@ -95,13 +125,12 @@ pub fn build(from: &str, message_id: &str, e: &Email) -> anyhow::Result<Message>
         Some(e.to_name.clone()).filter(|n| !n.is_empty()),
         e.to_email.parse()?,
     );
-    let b64 = base64::engine::general_purpose::STANDARD;
     let alternative = MultiPart::alternative_plain_html(e.text.clone(), e.html.clone());
     let mut related = MultiPart::related().multipart(alternative);
     let mut files = Vec::new();
     for a in &e.attachments {
         let ct = ContentType::parse(&a.content_type)?;
-        let bytes = b64.decode(&a.data)?;
+        let bytes = a.bytes()?;
         match &a.content_id {
             Some(cid) => {
                 related = related.singlepart(Part::new_inline(cid.clone()).body(bytes, ct))

@@ -53,8 +53,8 @@ async fn put(st: &AppState, tx: &mut Tx, site: i64, kind: &str, email: &Email) -
     Ok(())
 }
 
-/// The person's static QR code (the printed card's), as an inline PNG: it works at the kiosk
-/// until the card is revoked, unlike the phone's rotating code.
+/// The person's static QR code (the printed card's), as an inline PNG drawn when the message
+/// is sent: it works at the kiosk until the card is revoked, unlike the phone's rotating code.
 async fn qr(st: &AppState, tx: &mut Tx, person: i64) -> anyhow::Result<Attachment> {
     // Read through the transaction: a second connection from the pool while this one holds
     // a write lock can wait for ever under load.
@@ -66,8 +66,7 @@ async fn qr(st: &AppState, tx: &mut Tx, person: i64) -> anyhow::Result<Attachmen
         true,
         creds.card_serial,
     );
-    let png = crate::kiosk::http::png_of(&payload).map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(Attachment::new("qr.png", "image/png", &png, Some("qr")))
+    Ok(Attachment::qr_png("qr.png", &payload, Some("qr")))
 }
 
 fn ics(st: &AppState, bookings: &[Booking], method: &str) -> Attachment {

@@ -101,21 +101,25 @@ pub async fn claim(db: &Db, now: i64, limit: i64) -> sqlx::Result<Vec<Queued>> {
 
 /// Marks a message sent.
 pub async fn sent(db: &Db, id: i64, now: i64) -> sqlx::Result<()> {
+    // Every write goes through a write transaction: on SQLite that queues it behind the
+    // other writers instead of polling for the file lock.
+    let mut tx = db.begin().await?;
     sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, claimed_until = NULL, last_error = NULL WHERE id = $2")
         .bind(now)
         .bind(id)
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    tx.commit().await
 }
 
 /// Gives a claimed message back untried.
 pub async fn release(db: &Db, id: i64) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
     sqlx::query("UPDATE outbox SET claimed_until = NULL WHERE id = $1")
         .bind(id)
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    tx.commit().await
 }
 
 /// Seconds to wait before attempt `n` (1-based): 30 s doubling, at most an hour.
@@ -134,6 +138,7 @@ pub async fn failed(
 ) -> sqlx::Result<()> {
     let attempts = q.attempts + 1;
     let give_up = permanent || attempts >= MAX_ATTEMPTS;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE outbox SET attempts = $1, status = $2, next_attempt_at = $3, last_error = $4, claimed_until = NULL
          WHERE id = $5",
@@ -143,9 +148,9 @@ pub async fn failed(
     .bind(now + backoff(attempts))
     .bind(error.chars().take(500).collect::<String>())
     .bind(q.id)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
 }
 
 #[cfg(test)]

@@ -82,6 +82,17 @@ async fn confirmation_lands_in_the_mail_drop(b: Backend) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 1);
+    // The booking's transaction stores the QR code's text, not its drawing: the PNG is drawn
+    // when the message is sent, outside the transaction that holds the site's lock.
+    let stored: String = sqlx::query_scalar("SELECT attachments FROM outbox")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        !stored.contains("iVBORw0KGgo"),
+        "a PNG in the outbox: {stored}"
+    );
+    assert!(stored.contains("\"qr\":\"KADO1."), "{stored}");
     assert!(
         files(app.mail_dir.path()).is_empty(),
         "written to the outbox first, sent by the job"

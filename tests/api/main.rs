@@ -8,6 +8,7 @@ mod booking;
 mod booking_props;
 mod childcare;
 mod childcare_props;
+mod faults;
 mod kiosk;
 mod kiosk_scan;
 mod mail;
