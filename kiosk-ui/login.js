@@ -22,6 +22,8 @@ initI18n({
     'login.linkApp': '予約・マイページ',
     'login.logout': 'ログアウト',
     'login.loggedOut': 'ログアウトしました。',
+    'login.sendLink': 'ログイン用リンクをメールで受け取る',
+    'login.linkSent': 'ログイン用リンクをお送りしました(登録済みのアドレスの場合)。メールをご確認ください。',
   },
   en: {
     'app.title': 'KADO Shiojiri',
@@ -41,6 +43,8 @@ initI18n({
     'login.linkApp': 'Book & my page',
     'login.logout': 'Log out',
     'login.loggedOut': 'You have logged out.',
+    'login.sendLink': 'E-mail me a sign-in link',
+    'login.linkSent': 'If this address has an account, a sign-in link is on its way. Please check your e-mail.',
   },
 });
 
@@ -141,6 +145,7 @@ form.addEventListener('submit', async (ev) => {
   } catch (err) {
     // Keep what the user typed; show the server's (already localized) detail.
     showMessage(loginMessage, errorText(err), 'error');
+    if (err instanceof ApiError && err.code === 'auth.account_rate_limited') offerLink(body.email);
     const first = err instanceof ApiError ? showFieldErrors(err.errors) : null;
     // The clicked button was disabled meanwhile, which drops focus: put it back in the form.
     (first || password).focus();
@@ -166,7 +171,45 @@ logoutButton.addEventListener('click', async () => {
   }
 });
 
+/** The owner's way in when the account-wide limit is spent: a one-time link by e-mail. */
+function offerLink(address) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'btn';
+  button.textContent = t('login.sendLink');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await api('POST', '/api/v1/auth/login-link', { email: address });
+      showMessage(loginMessage, t('login.linkSent'), 'ok');
+    } catch (err) {
+      showMessage(loginMessage, errorText(err), 'error');
+    }
+  });
+  loginMessage.append(' ', button);
+}
+
 async function init() {
+  // Opened from a sign-in link: the page sends the token (a mail scanner following the link
+  // does not), and drops it from the address bar.
+  const signin = new URLSearchParams(location.search).get('signin');
+  if (signin) {
+    history.replaceState(null, '', location.pathname);
+    try {
+      person = await api('POST', '/api/v1/auth/login-link/redeem', { token: signin });
+      const to = destination(person);
+      if (to) {
+        location.assign(to);
+        return;
+      }
+      renderLoggedIn();
+      return;
+    } catch (err) {
+      renderLoginForm();
+      showMessage(loginMessage, errorText(err), 'error');
+      return;
+    }
+  }
   try {
     person = await api('GET', '/api/v1/auth/me');
     renderLoggedIn();

@@ -36,6 +36,8 @@ pub struct AppState {
     pub secret: Arc<Vec<u8>>,
     pub metrics: Arc<metrics::Metrics>,
     pub mailer: Arc<mail::Mailer>,
+    /// Bounds concurrent password and PIN hashing.
+    pub hashing: Arc<auth::password::Gate>,
 }
 
 /// The built service: its state and its routes.
@@ -64,6 +66,7 @@ impl App {
             secret: Arc::new(secret),
             metrics: Arc::default(),
             mailer,
+            hashing: Arc::new(auth::password::Gate::for_machine()),
         };
         let router = web::router(state.clone());
         Ok(App { state, router })

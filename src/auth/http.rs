@@ -1,5 +1,6 @@
 //! Log in, log out, who am I, change my password.
 
+use super::throttle::{self, Limit};
 use super::{ClientIp, Principal, SESSION_COOKIE, password, store};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Json, Text, invalid};
@@ -11,14 +12,27 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// Attempts allowed per account, and per client address, within [`WINDOW_SECS`].
-const MAX_PER_ACCOUNT: i64 = 5;
+/// Attempts per (account, address) pair: a guesser at one address locks only that pair.
+const MAX_PER_PAIR: i64 = 5;
+const PAIR_WINDOW_SECS: i64 = 15 * 60;
+/// Attempts per client address over all accounts (password spraying).
 const MAX_PER_ADDRESS: i64 = 20;
-const WINDOW_SECS: i64 = 15 * 60;
+const ADDRESS_WINDOW_SECS: i64 = 15 * 60;
+/// Attempts per account from all addresses together: slower, and bypassed by a sign-in link.
+const MAX_PER_ACCOUNT: i64 = 20;
+const ACCOUNT_WINDOW_SECS: i64 = 60 * 60;
+/// Sign-in links sent per account, and asked for per address, within an hour.
+const LINKS_PER_ACCOUNT: i64 = 3;
+const LINKS_PER_ADDRESS: i64 = 10;
+const LINK_WINDOW_SECS: i64 = 60 * 60;
+/// How long a sign-in link works.
+pub const LINK_SECS: i64 = 15 * 60;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(login))
+        .routes(routes!(request_login_link))
+        .routes(routes!(redeem_login_link))
         .routes(routes!(logout))
         .routes(routes!(me, update_me))
         .routes(routes!(change_password))
@@ -30,7 +44,7 @@ pub struct LoginRequest {
     password: String,
 }
 
-fn too_many(retry_after: u64) -> ApiError {
+fn too_many(retry_after: i64) -> ApiError {
     ApiError::client(
         StatusCode::TOO_MANY_REQUESTS,
         "auth.rate_limited",
@@ -39,7 +53,19 @@ fn too_many(retry_after: u64) -> ApiError {
             "Too many failed logins. Please wait about 15 minutes and try again.",
         ),
     )
-    .retry_after(retry_after)
+    .retry_after(retry_after as u64)
+}
+
+fn account_too_many(retry_after: i64) -> ApiError {
+    ApiError::client(
+        StatusCode::TOO_MANY_REQUESTS,
+        "auth.account_rate_limited",
+        Text::new(
+            "このアカウントへのログインの失敗が続いています。メールでログイン用リンクを受け取ってログインしてください。",
+            "Too many failed logins to this account. Please sign in with a link sent to your e-mail address.",
+        ),
+    )
+    .retry_after(retry_after as u64)
 }
 
 fn wrong_credentials() -> ApiError {
@@ -69,7 +95,8 @@ fn session_cookie(st: &AppState, token: &str, max_age: i64) -> HeaderValue {
 /// Logs in with e-mail and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, security(()),
     responses((status = 200, body = Person), (status = 401, description = "wrong e-mail or password"),
-              (status = 429, description = "too many failed attempts")))]
+              (status = 429, description = "auth.rate_limited: too many attempts from this address; auth.account_rate_limited: too many on this account (sign in with an e-mailed link)"),
+              (status = 503, description = "service.busy: too many logins at once; retry after Retry-After")))]
 async fn login(
     State(st): State<AppState>,
     ClientIp(addr): ClientIp,
@@ -80,37 +107,150 @@ async fn login(
     if email.len() > 254 || req.password.len() > 1024 {
         return Err(wrong_credentials());
     }
-    let account_key = format!("account:{email}");
-    let address_key = format!("address:{}", addr);
-    let since = now - WINDOW_SECS;
-    if store::failures_since(&st.db, &account_key, since).await? >= MAX_PER_ACCOUNT
-        || store::failures_since(&st.db, &address_key, since).await? >= MAX_PER_ADDRESS
-    {
-        return Err(too_many(WINDOW_SECS as u64));
+    let limits = [
+        Limit::new(
+            format!("pair:{email}|{addr}"),
+            MAX_PER_PAIR,
+            PAIR_WINDOW_SECS,
+        ),
+        Limit::new(
+            format!("address:{addr}"),
+            MAX_PER_ADDRESS,
+            ADDRESS_WINDOW_SECS,
+        ),
+        Limit::new(
+            format!("account:{email}"),
+            MAX_PER_ACCOUNT,
+            ACCOUNT_WINDOW_SECS,
+        ),
+    ];
+    // The attempt is reserved before the password is checked: of a burst, only as many as
+    // the limits allow are evaluated.
+    if let Err(spent) = throttle::reserve(&st.db, &limits, now).await? {
+        return Err(match spent.index {
+            2 => account_too_many(spent.retry_after),
+            _ => too_many(spent.retry_after),
+        });
     }
     let account = store::account_by_email(&st.db, &email).await?;
-    let hash = account
-        .as_ref()
-        .map_or(password::dummy_hash().to_string(), |a| {
-            a.password_hash.clone()
-        });
+    let stored = account.as_ref().map(|a| a.password_hash.clone());
     let pw = req.password.clone();
-    let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
+    let ok = match st
+        .hashing
+        .run(move || {
+            let hash = stored.unwrap_or_else(|| password::dummy_hash().to_string());
+            password::verify(&pw, &hash)
+        })
         .await
-        .map_err(anyhow::Error::from)?;
+    {
+        Ok(ok) => ok,
+        Err(busy) => {
+            // Turned away before the check: not a guess.
+            throttle::refund(&st.db, &limits).await?;
+            return Err(busy);
+        }
+    };
     let Some(account) = account.filter(|a| ok && a.active) else {
-        store::record_failure(&st.db, &[&account_key, &address_key], now).await?;
         return Err(wrong_credentials());
     };
-    store::clear_failures(&st.db, &account_key).await?;
-    let token = store::create_session(&st.db, account.id, now).await?;
-    let person = people::store::get(&st.db, account.id).await?;
+    store::clear_attempts(&st.db, &limits[0].key, now).await?;
+    throttle::refund(&st.db, &limits[1..]).await?;
+    signed_in(&st, account.id, now).await
+}
+
+/// Starts a session for the person: their record, with the session cookie.
+async fn signed_in(st: &AppState, person_id: i64, now: i64) -> ApiResult<Response> {
+    let token = store::create_session(&st.db, person_id, now).await?;
+    let person = people::store::get(&st.db, person_id).await?;
     let mut res = Json(person).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,
-        session_cookie(&st, &token, store::SESSION_SECS),
+        session_cookie(st, &token, store::SESSION_SECS),
     );
     Ok(res)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LinkRequest {
+    email: String,
+}
+
+/// Sends a one-time sign-in link to the account's e-mail address (when there is such an
+/// account). The owner's way in when the account-wide login limit is spent: the link does
+/// not count against it. The answer is the same whether the account exists or not.
+#[utoipa::path(post, path = "/api/v1/auth/login-link", tag = "auth", request_body = LinkRequest, security(()),
+    responses((status = 202, description = "sent, if such an account exists"),
+              (status = 429, description = "auth.rate_limited: too many links asked for")))]
+async fn request_login_link(
+    State(st): State<AppState>,
+    ClientIp(addr): ClientIp,
+    Json(req): Json<LinkRequest>,
+) -> ApiResult<StatusCode> {
+    let now = st.clock.epoch();
+    let email = req.email.trim().to_lowercase();
+    if email.len() > 254 {
+        return Ok(StatusCode::ACCEPTED);
+    }
+    // Bounded per account so that nobody can fill someone's mailbox.
+    let limits = [
+        Limit::new(
+            format!("link-address:{addr}"),
+            LINKS_PER_ADDRESS,
+            LINK_WINDOW_SECS,
+        ),
+        Limit::new(format!("link:{email}"), LINKS_PER_ACCOUNT, LINK_WINDOW_SECS),
+    ];
+    if let Err(spent) = throttle::reserve(&st.db, &limits, now).await? {
+        return Err(too_many(spent.retry_after));
+    }
+    let Some(account) = store::account_by_email(&st.db, &email)
+        .await?
+        .filter(|a| a.active)
+    else {
+        return Ok(StatusCode::ACCEPTED);
+    };
+    let token = password::new_token();
+    let mut tx = st.db.begin().await?;
+    store::create_login_link(
+        &mut tx,
+        &password::token_hash(&token),
+        account.id,
+        now,
+        LINK_SECS,
+    )
+    .await?;
+    super::notify::login_link(&st, &mut tx, account.id, &token).await?;
+    tx.commit().await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LinkRedeem {
+    token: String,
+}
+
+/// Signs in with the token of an e-mailed sign-in link (once, within 15 minutes).
+#[utoipa::path(post, path = "/api/v1/auth/login-link/redeem", tag = "auth", request_body = LinkRedeem, security(()),
+    responses((status = 200, body = Person), (status = 401, description = "auth.invalid_link: unknown, used or expired")))]
+async fn redeem_login_link(
+    State(st): State<AppState>,
+    Json(req): Json<LinkRedeem>,
+) -> ApiResult<Response> {
+    let now = st.clock.epoch();
+    // The token is 256 random bits: guessing it needs no throttle.
+    let person =
+        store::use_login_link(&st.db, &password::token_hash(req.token.trim()), now).await?;
+    let Some(person) = person else {
+        return Err(ApiError::client(
+            StatusCode::UNAUTHORIZED,
+            "auth.invalid_link",
+            Text::new(
+                "このリンクは使用済みか、有効期限が切れています。もう一度お送りください。",
+                "This link was already used or has expired. Please ask for a new one.",
+            ),
+        ));
+    };
+    signed_in(&st, person, now).await
 }
 
 /// Ends the current session.
@@ -159,13 +299,14 @@ async fn change_password(
         .fetch_one(&st.db.pool)
         .await?;
     let (current, new) = (req.current_password, req.new_password);
-    let new_hash = tokio::task::spawn_blocking(move || {
-        password::verify(&current, &stored)
-            .then(|| password::hash(&new))
-            .transpose()
-    })
-    .await
-    .map_err(anyhow::Error::from)??;
+    let new_hash = st
+        .hashing
+        .run(move || {
+            password::verify(&current, &stored)
+                .then(|| password::hash(&new))
+                .transpose()
+        })
+        .await??;
     let Some(new_hash) = new_hash else {
         return Err(invalid(
             "current_password",

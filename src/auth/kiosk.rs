@@ -1,7 +1,8 @@
 //! Kiosk devices: a director registers one for a site and gets a one-time pairing code; the
 //! kiosk page trades the code for a device token; the director can revoke the device.
 
-use super::{ClientIp, KioskDevice, Principal, password, store};
+use super::throttle::{self, Limit};
+use super::{ClientIp, KioskDevice, Principal, password};
 use crate::AppState;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, Json, Path, Text, Validator};
@@ -16,8 +17,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// How long a pairing code stays valid.
 const PAIRING_SECS: i64 = 15 * 60;
-/// Wrong pairing codes allowed per client address within that time.
-const MAX_PAIRING_FAILURES: i64 = 10;
+/// Pairing attempts allowed per client address within that time (right ones are given back).
+const MAX_PAIRING_ATTEMPTS: i64 = 10;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -216,8 +217,13 @@ async fn pair(
     Json(req): Json<PairRequest>,
 ) -> ApiResult<Json<Paired>> {
     let now = st.clock.epoch();
-    let key = format!("pairing:{}", addr);
-    if store::failures_since(&st.db, &key, now - PAIRING_SECS).await? >= MAX_PAIRING_FAILURES {
+    // Reserved before the code is looked up, so a burst of guesses cannot all be tried.
+    let limit = [Limit::new(
+        format!("pairing:{addr}"),
+        MAX_PAIRING_ATTEMPTS,
+        PAIRING_SECS,
+    )];
+    if let Err(spent) = throttle::reserve(&st.db, &limit, now).await? {
         return Err(ApiError::client(
             StatusCode::TOO_MANY_REQUESTS,
             "kiosk.rate_limited",
@@ -226,7 +232,7 @@ async fn pair(
                 "Too many wrong codes. Please wait about 15 minutes and try again.",
             ),
         )
-        .retry_after(PAIRING_SECS as u64));
+        .retry_after(spent.retry_after as u64));
     }
     let token = password::new_token();
     let site_id: Option<i64> = sqlx::query_scalar(
@@ -240,7 +246,6 @@ async fn pair(
     .fetch_optional(&st.db.pool)
     .await?;
     let Some(site_id) = site_id else {
-        store::record_failure(&st.db, &[&key], now).await?;
         return Err(ApiError::client(
             StatusCode::UNAUTHORIZED,
             "kiosk.invalid_code",
@@ -250,6 +255,7 @@ async fn pair(
             ),
         ));
     };
+    throttle::refund(&st.db, &limit).await?;
     Ok(Json(Paired {
         token,
         site: sites::store::get(&st.db, site_id).await?,

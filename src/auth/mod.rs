@@ -3,8 +3,10 @@
 
 pub mod http;
 pub mod kiosk;
+pub mod notify;
 pub mod password;
 pub mod store;
+pub mod throttle;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Lang};

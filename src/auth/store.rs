@@ -101,38 +101,91 @@ pub async fn delete_session(db: &Db, token: &str) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Failed attempts recorded under a key since an instant.
-pub async fn failures_since(db: &Db, key: &str, since: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2")
-        .bind(key)
-        .bind(since)
-        .fetch_one(&db.pool)
-        .await
+/// Reserves one attempt under a throttle key in a single statement, so that concurrent
+/// attempts (on any instance) each see their own count; a window older than `window` secs
+/// starts afresh. Answers (attempts in the window including this one, when it started).
+pub async fn reserve_attempt(
+    db: &Db,
+    key: &str,
+    window: i64,
+    now: i64,
+) -> sqlx::Result<(i64, i64)> {
+    let row = sqlx::query(
+        "INSERT INTO auth_throttle (key, window_start, attempts) VALUES ($1, $2, 1)
+         ON CONFLICT (key) DO UPDATE SET
+             attempts = CASE WHEN auth_throttle.window_start <= $3 THEN 1
+                             ELSE auth_throttle.attempts + 1 END,
+             window_start = CASE WHEN auth_throttle.window_start <= $3 THEN $2
+                                 ELSE auth_throttle.window_start END
+         RETURNING attempts, window_start",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(now - window)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok((row.get("attempts"), row.get("window_start")))
 }
 
-/// Records a failed attempt under each key, and forgets attempts older than a day.
-pub async fn record_failure(db: &Db, keys: &[&str], now: i64) -> sqlx::Result<()> {
-    for key in keys {
-        sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
-            .bind(*key)
-            .bind(now)
-            .execute(&db.pool)
-            .await?;
-    }
-    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+/// Gives back a reserved attempt that turned out right (it was no guess).
+pub async fn refund_attempt(db: &Db, key: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE auth_throttle SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0")
+        .bind(key)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Forgets every attempt under a key; and, while here, keys idle for a day.
+pub async fn clear_attempts(db: &Db, key: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM auth_throttle WHERE key = $1 OR window_start < $2")
+        .bind(key)
         .bind(now - 24 * 3600)
         .execute(&db.pool)
         .await?;
     Ok(())
 }
 
-/// Forgets the failed attempts under a key (after a successful login).
-pub async fn clear_failures(db: &Db, key: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE key = $1")
-        .bind(key)
-        .execute(&db.pool)
-        .await?;
+/// Keeps a sign-in link's token hash, valid for `secs`.
+pub async fn create_login_link(
+    tx: &mut crate::db::Tx,
+    token_hash: &str,
+    person_id: i64,
+    now: i64,
+    secs: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO login_links (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token_hash)
+    .bind(person_id)
+    .bind(now)
+    .bind(now + secs)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
+}
+
+/// Uses a sign-in link, once: the person it lets in, if it is unused, unexpired and the
+/// account is active.
+pub async fn use_login_link(db: &Db, token_hash: &str, now: i64) -> sqlx::Result<Option<i64>> {
+    let person: Option<i64> = sqlx::query_scalar(
+        "UPDATE login_links SET used_at = $2
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+         RETURNING person_id",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(person) = person else {
+        return Ok(None);
+    };
+    let active: Option<i64> = sqlx::query_scalar("SELECT active FROM persons WHERE id = $1")
+        .bind(person)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok((active == Some(1)).then_some(person))
 }
 
 /// The token-signing secret: the configured one, else the one stored on first start.

@@ -74,6 +74,11 @@ async fn scan(
     Ok(Json(super::scan(&st, &device, &req.credential, at).await?))
 }
 
+/// The largest camera frame decoded, per side: a 4K camera's frame fits.
+const MAX_FRAME_SIDE: u32 = 4096;
+/// What decoding one frame may allocate (an RGBA frame of the largest size).
+const MAX_FRAME_BYTES: u64 = 4 * 4096 * 4096;
+
 #[derive(Serialize, ToSchema)]
 pub struct Decoded {
     payload: String,
@@ -81,7 +86,8 @@ pub struct Decoded {
 
 /// Reads a QR code from a camera frame (PNG or JPEG), for kiosks whose browser cannot.
 #[utoipa::path(post, path = "/api/v1/kiosk/decode", tag = "kiosk", request_body(content = Vec<u8>, content_type = "image/png"),
-    responses((status = 200, body = Decoded), (status = 422, description = "kiosk.no_code")),
+    responses((status = 200, body = Decoded), (status = 422, description = "kiosk.no_code"),
+              (status = 413, description = "kiosk.image_too_large: over 4096 pixels a side")),
     security(("kiosk_token" = [])))]
 async fn decode(_device: KioskDevice, body: Bytes) -> ApiResult<Json<Decoded>> {
     let no_code = || {
@@ -94,8 +100,37 @@ async fn decode(_device: KioskDevice, body: Bytes) -> ApiResult<Json<Decoded>> {
             ),
         )
     };
+    let (w, h) = image::ImageReader::new(std::io::Cursor::new(&body))
+        .with_guessed_format()
+        .ok()
+        .and_then(|r| r.into_dimensions().ok())
+        .ok_or_else(no_code)?;
+    // Refused from the header alone: decoding a huge frame costs seconds and gigabytes.
+    if w > MAX_FRAME_SIDE || h > MAX_FRAME_SIDE {
+        return Err(ApiError::client(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "kiosk.image_too_large",
+            Text::new(
+                format!(
+                    "画像が大きすぎます({w}×{h})。一辺{MAX_FRAME_SIDE}ピクセル以下にしてください。"
+                ),
+                format!(
+                    "The image is too large ({w}×{h}). Send at most {MAX_FRAME_SIDE} pixels a side."
+                ),
+            ),
+        ));
+    }
     let payload = tokio::task::spawn_blocking(move || -> Option<String> {
-        let img = image::load_from_memory(&body).ok()?.to_luma8();
+        let mut reader = image::ImageReader::new(std::io::Cursor::new(&body))
+            .with_guessed_format()
+            .ok()?;
+        // The header was checked; the limits also hold the decoder itself to it.
+        let mut limits = image::Limits::default();
+        limits.max_image_width = Some(MAX_FRAME_SIDE);
+        limits.max_image_height = Some(MAX_FRAME_SIDE);
+        limits.max_alloc = Some(MAX_FRAME_BYTES);
+        reader.limits(limits);
+        let img = reader.decode().ok()?.to_luma8();
         let mut prepared = rqrr::PreparedImage::prepare(img);
         prepared
             .detect_grids()
@@ -188,10 +223,9 @@ async fn set_my_pin(
     );
     v.finish()?;
     let pin = req.pin;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pin))
-        .await
-        .map_err(anyhow::Error::from)??;
+    let hash = st.hashing.run(move || password::hash(&pin)).await??;
     store::set_pin(&st.db, who.id, Some(hash)).await?;
+    crate::auth::store::clear_attempts(&st.db, &super::pin_key(who.id), st.clock.epoch()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -384,5 +418,6 @@ async fn reset_pin(
 ) -> ApiResult<StatusCode> {
     staff_for(&st, &who, person).await?;
     store::set_pin(&st.db, person, None).await?;
+    crate::auth::store::clear_attempts(&st.db, &super::pin_key(person), st.clock.epoch()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,21 +7,20 @@ pub mod rules;
 pub mod store;
 
 use crate::AppState;
+use crate::auth::throttle::{self, Limit};
 use crate::auth::{KioskDevice, password};
 use crate::booking::{self, SiteContext, Target, day_bounds};
 use crate::error::{ApiError, ApiResult, Lang, Text};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use credential::{Credential, QrRefusal};
-use rules::{Decision, Refusal, Situation, Slot};
+use rules::{Decision, Refusal, Situation, Slot, TimeRefusal};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// Wrong PINs before PIN entry is locked, and for how long.
-pub const PIN_MAX_FAILURES: i64 = 5;
+/// PIN attempts per person before PIN entry is locked, and for how long (server clock).
+pub const PIN_MAX_ATTEMPTS: i64 = 5;
 pub const PIN_LOCK_SECS: i64 = 15 * 60;
-/// How old a scan kept by an offline kiosk may be when it arrives.
-pub const MAX_DELAY_SECS: i64 = 24 * 3600;
 
 /// What the kiosk shows after a scan.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -64,12 +63,19 @@ fn method(c: &Option<Credential>) -> &'static str {
     }
 }
 
-/// Who the credential belongs to, or why it is refused.
-async fn identify(st: &AppState, c: &Credential, now: i64) -> ApiResult<i64> {
+/// The throttle key of a person's PIN.
+pub fn pin_key(person: i64) -> String {
+    format!("pin:{person}")
+}
+
+/// Who the credential belongs to, or why it is refused. `at` is when the scan counts (a
+/// rotating code's expiry is checked against it); `received` the server's clock, which
+/// alone drives the PIN lockout.
+async fn identify(st: &AppState, c: &Credential, at: i64, received: i64) -> ApiResult<i64> {
     match c {
         Credential::Qr { person, .. } => {
             let creds = store::credentials(&st.db, *person).await?;
-            credential::verify(&st.secret, c, now, creds.qr_version, creds.card_serial).map_err(|r| match r {
+            credential::verify(&st.secret, c, at, creds.qr_version, creds.card_serial).map_err(|r| match r {
                 QrRefusal::Forged => unknown(),
                 QrRefusal::Revoked => refuse(
                     StatusCode::FORBIDDEN,
@@ -109,27 +115,33 @@ async fn identify(st: &AppState, c: &Credential, now: i64) -> ApiResult<i64> {
             let Some(person) = store::person_by_member(&st.db, member).await? else {
                 return Err(wrong());
             };
-            let creds = store::credentials(&st.db, person).await?;
-            if creds.pin_locked_until.is_some_and(|t| t > now) {
+            let Some(hash) = store::credentials(&st.db, person).await?.pin_hash else {
+                return Err(wrong());
+            };
+            // Reserved before the PIN is checked, on the server's clock: neither a burst nor
+            // a made-up scan time gets more than the limit evaluated.
+            let limit = [Limit::new(pin_key(person), PIN_MAX_ATTEMPTS, PIN_LOCK_SECS)];
+            if let Err(spent) = throttle::reserve(&st.db, &limit, received).await? {
                 return Err(refuse(
                     StatusCode::TOO_MANY_REQUESTS,
                     "kiosk.pin_locked",
                     "PINの入力を15分間停止しています。QRコードかカードをお使いください。".into(),
                     "PIN entry is locked for 15 minutes. Please use your QR code or card.".into(),
-                ));
+                )
+                .retry_after(spent.retry_after as u64));
             }
-            let Some(hash) = creds.pin_hash else {
-                return Err(wrong());
-            };
             let pin = pin.clone();
-            let ok = tokio::task::spawn_blocking(move || password::verify(&pin, &hash))
-                .await
-                .map_err(anyhow::Error::from)?;
+            let ok = match st.hashing.run(move || password::verify(&pin, &hash)).await {
+                Ok(ok) => ok,
+                Err(busy) => {
+                    throttle::refund(&st.db, &limit).await?;
+                    return Err(busy);
+                }
+            };
             if ok {
-                store::pin_ok(&st.db, person).await?;
+                crate::auth::store::clear_attempts(&st.db, &limit[0].key, received).await?;
                 Ok(person)
             } else {
-                store::pin_failed(&st.db, person, PIN_MAX_FAILURES, now + PIN_LOCK_SECS).await?;
                 Err(wrong())
             }
         }
@@ -149,26 +161,31 @@ pub async fn scan(
     scanned_at: Option<DateTime<Utc>>,
 ) -> ApiResult<ScanResult> {
     let received = st.clock.now();
-    let at = match scanned_at {
-        Some(t)
-            if t <= received + Duration::seconds(60)
-                && t >= received - Duration::seconds(MAX_DELAY_SECS) =>
-        {
-            t
-        }
-        Some(_) => {
-            return Err(refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "kiosk.bad_scan_time",
-                "スキャン時刻が古すぎるか未来です。".into(),
-                "The scan time is too old or in the future.".into(),
-            ));
-        }
-        None => received,
-    };
     let cred = credential::parse(payload);
+    let offline_secs = store::offline_minutes(&st.db, device.site_id).await? * 60;
+    let at = rules::scan_time(
+        received.timestamp(),
+        scanned_at.map(|t| t.timestamp()),
+        offline_secs,
+        matches!(cred, Some(Credential::Pin { .. })),
+    )
+    .map_err(|r| match r {
+        TimeRefusal::OutOfWindow => refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "kiosk.bad_scan_time",
+            "スキャン時刻が古すぎるか未来です。".into(),
+            "The scan time is too old or in the future.".into(),
+        ),
+        TimeRefusal::LatePin => refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "kiosk.late_pin",
+            "PINは後から送ることができません。もう一度入力してください。".into(),
+            "A PIN cannot be sent later. Please enter it again.".into(),
+        ),
+    })?;
+    let at = DateTime::from_timestamp(at, 0).unwrap_or(received);
     let person = match &cred {
-        Some(c) => identify(st, c, at.timestamp()).await,
+        Some(c) => identify(st, c, at.timestamp(), received.timestamp()).await,
         None => Err(unknown()),
     };
     let result = match person {

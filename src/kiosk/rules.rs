@@ -100,9 +100,93 @@ pub fn decide(s: &Situation) -> Decision {
     }
 }
 
+/// How far a live scan's own time may differ from the server's (device clock, network).
+pub const LIVE_SECS: i64 = 60;
+
+/// Why a scan's time is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeRefusal {
+    /// Older than the site's offline window, or in the future.
+    OutOfWindow,
+    /// A PIN sent late: PINs are only taken live, so a kept PIN cannot dodge the lockout.
+    LatePin,
+}
+
+/// The instant a scan counts at: the server's clock, or for a scan an offline kiosk kept,
+/// its own time when that lies within `offline_secs` before `received` (and not after it,
+/// give or take [`LIVE_SECS`]). Lockouts never use this time: only the server's.
+pub fn scan_time(
+    received: i64,
+    scanned_at: Option<i64>,
+    offline_secs: i64,
+    pin: bool,
+) -> Result<i64, TimeRefusal> {
+    let Some(t) = scanned_at else {
+        return Ok(received);
+    };
+    if t > received + LIVE_SECS || t < received - offline_secs.max(LIVE_SECS) {
+        return Err(TimeRefusal::OutOfWindow);
+    }
+    if pin && t < received - LIVE_SECS {
+        return Err(TimeRefusal::LatePin);
+    }
+    Ok(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scan_times() {
+        let r = 1_800_000_000;
+        let w = 15 * 60;
+        let cases = [
+            ("live", None, false, Ok(r)),
+            ("kept ten minutes", Some(r - 600), false, Ok(r - 600)),
+            ("kept to the edge", Some(r - w), false, Ok(r - w)),
+            (
+                "kept too long",
+                Some(r - w - 1),
+                false,
+                Err(TimeRefusal::OutOfWindow),
+            ),
+            (
+                "a day back",
+                Some(r - 86_400),
+                false,
+                Err(TimeRefusal::OutOfWindow),
+            ),
+            ("device a bit ahead", Some(r + 30), false, Ok(r + 30)),
+            (
+                "in the future",
+                Some(r + 61),
+                false,
+                Err(TimeRefusal::OutOfWindow),
+            ),
+            ("PIN with a skewed clock", Some(r - 30), true, Ok(r - 30)),
+            (
+                "PIN sent late",
+                Some(r - 61),
+                true,
+                Err(TimeRefusal::LatePin),
+            ),
+            (
+                "PIN a day back",
+                Some(r - 86_400),
+                true,
+                Err(TimeRefusal::OutOfWindow),
+            ),
+        ];
+        for (name, at, pin, want) in cases {
+            assert_eq!(scan_time(r, at, w, pin), want, "{name}");
+        }
+        assert_eq!(
+            scan_time(r, Some(r - 30), 0, false),
+            Ok(r - 30),
+            "no window: live only"
+        );
+    }
 
     const NINE: i64 = 1_800_000_000;
 

@@ -3,14 +3,12 @@
 use crate::db::{Db, Tx};
 use sqlx::Row;
 
-/// A person's QR version, card serial, PIN hash and lockout.
+/// A person's QR version, card serial and PIN hash.
 #[derive(Clone, Debug)]
 pub struct Credentials {
     pub qr_version: i64,
     pub card_serial: i64,
     pub pin_hash: Option<String>,
-    pub pin_failures: i64,
-    pub pin_locked_until: Option<i64>,
 }
 
 /// A person's credentials (the defaults when none were ever changed).
@@ -32,15 +30,11 @@ pub async fn credentials_in<'e>(
             qr_version: r.get("qr_version"),
             card_serial: r.get("card_serial"),
             pin_hash: r.get("pin_hash"),
-            pin_failures: r.get("pin_failures"),
-            pin_locked_until: r.get("pin_locked_until"),
         },
         None => Credentials {
             qr_version: 1,
             card_serial: 1,
             pin_hash: None,
-            pin_failures: 0,
-            pin_locked_until: None,
         },
     })
 }
@@ -102,35 +96,12 @@ pub async fn set_pin(db: &Db, person_id: i64, hash: Option<String>) -> sqlx::Res
     .await
 }
 
-/// Records a wrong PIN; locks PIN entry until `lock_until` once `max` failures are reached.
-pub async fn pin_failed(db: &Db, person_id: i64, max: i64, lock_until: i64) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE kiosk_credentials SET pin_failures = pin_failures + 1,
-             pin_locked_until = CASE WHEN pin_failures + 1 >= $2 THEN $3 ELSE pin_locked_until END
-         WHERE person_id = $1",
-    )
-    .bind(person_id)
-    .bind(max)
-    .bind(lock_until)
-    .execute(&db.pool)
-    .await?;
-    sqlx::query(
-        "UPDATE kiosk_credentials SET pin_failures = 0 WHERE person_id = $1 AND pin_failures >= $2",
-    )
-    .bind(person_id)
-    .bind(max)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
-}
-
-/// Forgets wrong PINs after a right one.
-pub async fn pin_ok(db: &Db, person_id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE kiosk_credentials SET pin_failures = 0, pin_locked_until = NULL WHERE person_id = $1")
-        .bind(person_id)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
+/// How many minutes back a kiosk of the site may date a scan it kept while offline.
+pub async fn offline_minutes(db: &Db, site_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT kiosk_offline_minutes FROM sites WHERE id = $1")
+        .bind(site_id)
+        .fetch_one(&db.pool)
+        .await
 }
 
 /// The person with this member number. A kiosk's PIN pad has only digits, so "1" or

@@ -167,11 +167,7 @@ async fn save_person(
     }
     v.finish()?;
     let hash = match input.password {
-        Some(pw) => Some(
-            tokio::task::spawn_blocking(move || password::hash(&pw))
-                .await
-                .map_err(anyhow::Error::from)??,
-        ),
+        Some(pw) => Some(st.hashing.run(move || password::hash(&pw)).await??),
         None => None,
     };
     let mut tx = st.db.begin().await?;

@@ -3,14 +3,17 @@
 use crate::harness::*;
 use crate::on_both_backends;
 use chrono::Duration;
-use reqwest::StatusCode;
+use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
 on_both_backends!(
     login_me_logout,
     wrong_password_gives_no_hint,
-    failed_logins_are_throttled_per_account,
+    failed_logins_lock_only_their_pair,
     failed_logins_are_throttled_per_address,
+    account_wide_limit_and_the_sign_in_link,
+    simultaneous_attempts_are_reserved_before_checking,
+    hashing_is_bounded_under_a_burst,
     forged_and_expired_sessions_are_refused,
     password_change_ends_other_sessions,
     deactivated_account_is_logged_out,
@@ -73,31 +76,231 @@ async fn wrong_password_gives_no_hint(b: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
 }
 
-async fn failed_logins_are_throttled_per_account(b: Backend) {
-    let app = TestApp::spawn(b).await;
+/// The app behind a trusted proxy, so that a test can log in from many addresses.
+async fn behind_proxy(b: Backend) -> (TestApp, Option<tempfile::TempDir>) {
+    let (url, dir) = fresh_database(b).await;
+    let app = TestApp::spawn_configured(&url, |c| c.trust_proxy = true).await;
+    (app, dir)
+}
+
+async fn login_from(
+    app: &TestApp,
+    c: &Client,
+    addr: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    c.post(app.url("/api/v1/auth/login"))
+        .header("X-Forwarded-For", addr)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn failed_logins_lock_only_their_pair(b: Backend) {
+    let (app, _dir) = behind_proxy(b).await;
     let c = app.anonymous();
-    let attempt = |password: &'static str| {
-        c.post(app.url("/api/v1/auth/login"))
-            .json(&json!({"email": WORKER, "password": password}))
-            .send()
-    };
     for _ in 0..5 {
-        assert_eq!(
-            attempt("nope nope").await.unwrap().status(),
-            StatusCode::UNAUTHORIZED
-        );
+        let res = login_from(&app, &c, "192.0.2.66", WORKER, "nope nope").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
-    // Even the right password is refused now.
-    let res = attempt(kado::demo::PASSWORD).await.unwrap();
+    // From the guesser's address even the right password is refused now...
+    let res = login_from(&app, &c, "192.0.2.66", WORKER, kado::demo::PASSWORD).await;
     assert!(res.headers().contains_key("retry-after"));
     problem(res, StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited").await;
-    // Another account from the same address is not locked.
-    app.login(DIRECTOR).await;
-    // After the window the account may try again.
+    // ...but the owner, at another address, is not locked out.
+    let owner = app.anonymous();
+    let res = login_from(&app, &owner, "198.51.100.7", WORKER, kado::demo::PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // Another account from the guesser's address is not locked either.
+    let res = login_from(&app, &c, "192.0.2.66", DIRECTOR, kado::demo::PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // After the window the pair may try again.
     app.clock.advance(Duration::minutes(16));
+    let res = login_from(&app, &c, "192.0.2.66", WORKER, kado::demo::PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+async fn account_wide_limit_and_the_sign_in_link(b: Backend) {
+    let (app, _dir) = behind_proxy(b).await;
+    let c = app.anonymous();
+    // Guesses from twenty addresses, four each (under the pair limit).
+    for i in 0..20 {
+        let res = login_from(&app, &c, &format!("203.0.113.{i}"), WORKER, "guess").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    // The account-wide limit is spent: the owner's right password is refused even from a
+    // new address, with a pointer to the sign-in link.
+    let owner = app.anonymous();
+    let res = login_from(&app, &owner, "198.51.100.7", WORKER, kado::demo::PASSWORD).await;
+    problem(
+        res,
+        StatusCode::TOO_MANY_REQUESTS,
+        "auth.account_rate_limited",
+    )
+    .await;
+    // Other accounts are untouched.
+    let res = login_from(&app, &owner, "198.51.100.7", DIRECTOR, kado::demo::PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // The same answer for an account that does not exist; only the real one gets mail.
+    for email in ["nobody@kado.example", WORKER] {
+        let res = owner
+            .post(app.url("/api/v1/auth/login-link"))
+            .header("X-Forwarded-For", "198.51.100.7")
+            .json(&json!({"email": email}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::ACCEPTED);
+    }
+    assert_eq!(kado::mail::send_due(&app.state).await.unwrap().sent, 1);
+    let files: Vec<_> = std::fs::read_dir(app.mail_dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    fn text(m: &mailparse::ParsedMail) -> Option<String> {
+        if m.ctype.mimetype == "text/plain" {
+            return m.get_body().ok();
+        }
+        m.subparts.iter().find_map(text)
+    }
+    let raw = std::fs::read(&files[0]).unwrap();
+    let mail = text(&mailparse::parse_mail(&raw).unwrap()).expect("a text part");
+    let token = mail
+        .split("?signin=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("a sign-in link")
+        .to_string();
+    let redeem = |token: String| {
+        owner
+            .post(app.url("/api/v1/auth/login-link/redeem"))
+            .json(&json!({"token": token}))
+            .send()
+    };
+    let res = redeem(token.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let me: Value = owner.get(app.url("/api/v1/auth/me")).send_json().await;
+    assert_eq!(me["email"], WORKER);
+    // A link works once.
+    let again = redeem(token).await.unwrap();
+    problem(again, StatusCode::UNAUTHORIZED, "auth.invalid_link").await;
+    // A link expires after fifteen minutes.
+    let res = owner
+        .post(app.url("/api/v1/auth/login-link"))
+        .header("X-Forwarded-For", "198.51.100.7")
+        .json(&json!({"email": WORKER}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let stale = kado::auth::password::new_token();
+    sqlx::query("UPDATE login_links SET token_hash = $1 WHERE used_at IS NULL")
+        .bind(kado::auth::password::token_hash(&stale))
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    app.clock.advance(Duration::minutes(16));
+    problem(
+        redeem(stale).await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "auth.invalid_link",
+    )
+    .await;
+    // Nobody fills the owner's mailbox: three links an hour.
+    let res = owner
+        .post(app.url("/api/v1/auth/login-link"))
+        .header("X-Forwarded-For", "198.51.100.9")
+        .json(&json!({"email": WORKER}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let res = owner
+        .post(app.url("/api/v1/auth/login-link"))
+        .header("X-Forwarded-For", "198.51.100.10")
+        .json(&json!({"email": WORKER}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited").await;
+    // An hour on, the account-wide window has passed and the password works again.
+    app.clock.advance(Duration::minutes(45));
+    let res = login_from(&app, &owner, "198.51.100.7", WORKER, kado::demo::PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+/// Sends `n` logins at once; answers the count of each status.
+async fn burst(
+    app: &TestApp,
+    n: usize,
+    each: impl Fn(usize) -> (String, String),
+) -> std::collections::BTreeMap<u16, usize> {
+    let c = app.anonymous();
+    let sends = (0..n).map(|i| {
+        let (addr, email) = each(i);
+        c.post(app.url("/api/v1/auth/login"))
+            .header("X-Forwarded-For", addr)
+            .json(&json!({"email": email, "password": "wrong password"}))
+            .send()
+    });
+    let mut counts = std::collections::BTreeMap::new();
+    for res in futures_join_all(sends).await {
+        *counts.entry(res.unwrap().status().as_u16()).or_default() += 1;
+    }
+    counts
+}
+
+/// Polls every future together (the harness has no `futures` crate).
+async fn futures_join_all<F>(fs: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = fs.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+async fn simultaneous_attempts_are_reserved_before_checking(b: Backend) {
+    let (app, _dir) = behind_proxy(b).await;
+    // 200 at once on one account from one address: only the pair's five are evaluated.
+    let one = burst(&app, 200, |_| ("192.0.2.1".into(), WORKER.into())).await;
+    assert_eq!(one.get(&401), Some(&5), "{one:?}");
+    assert_eq!(one.get(&429), Some(&195), "{one:?}");
+    // 200 at once on another account from 200 addresses: only the account's twenty.
+    let spread = burst(&app, 200, |i| {
+        (format!("10.1.{}.{}", i / 256, i % 256), DIRECTOR.into())
+    })
+    .await;
+    assert_eq!(spread.get(&401), Some(&20), "{spread:?}");
+    assert_eq!(spread.get(&429), Some(&180), "{spread:?}");
+}
+
+async fn hashing_is_bounded_under_a_burst(b: Backend) {
+    let (app, _dir) = behind_proxy(b).await;
+    // Every attempt a different unknown account from its own address: no throttle applies,
+    // so all of them reach password hashing at once.
+    let answers = burst(&app, 100, |i| {
+        (format!("10.2.0.{i}"), format!("nobody{i}@kado.example"))
+    })
+    .await;
+    let cores = std::thread::available_parallelism().unwrap().get();
+    assert!(app.state.hashing.peak() >= 1);
+    assert!(
+        app.state.hashing.peak() <= cores,
+        "{} hashes ran at once on {cores} cores",
+        app.state.hashing.peak()
+    );
     assert_eq!(
-        attempt(kado::demo::PASSWORD).await.unwrap().status(),
-        StatusCode::OK
+        answers.keys().filter(|s| ![401, 503].contains(*s)).count(),
+        0,
+        "{answers:?}"
     );
 }
 

@@ -6,7 +6,10 @@ use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-on_both_backends!(pairing_code_is_single_use_and_expires);
+on_both_backends!(
+    pairing_code_is_single_use_and_expires,
+    simultaneous_pairing_guesses_are_reserved
+);
 
 async fn pairing_code_is_single_use_and_expires(b: Backend) {
     let app = TestApp::spawn(b).await;
@@ -96,4 +99,41 @@ async fn pairing_code_is_single_use_and_expires(b: Backend) {
         .await
         .unwrap();
     problem(res, StatusCode::UNAUTHORIZED, "kiosk.invalid_code").await;
+}
+
+async fn simultaneous_pairing_guesses_are_reserved(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let k = app.anonymous();
+    // 200 wrong codes at once from one address: ten are tried, the rest refused unread.
+    let handles: Vec<_> = (0..200)
+        .map(|i| {
+            let req = k
+                .post(app.url("/api/v1/kiosk/pair"))
+                .json(&json!({"code": format!("{:08}", 30_000_000 + i)}));
+            tokio::spawn(async move { req.send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    let mut counts = std::collections::BTreeMap::<u16, usize>::new();
+    for h in handles {
+        *counts.entry(h.await.unwrap()).or_default() += 1;
+    }
+    assert_eq!(counts.get(&401), Some(&10), "{counts:?}");
+    assert_eq!(counts.get(&429), Some(&190), "{counts:?}");
+    // Even the right code waits for the window now.
+    let res = k
+        .post(app.url("/api/v1/kiosk/pair"))
+        .json(&json!({"code": kado::demo::KIOSK_CODE}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().contains_key("retry-after"));
+    problem(res, StatusCode::TOO_MANY_REQUESTS, "kiosk.rate_limited").await;
+    app.clock.advance(Duration::minutes(16));
+    let res = k
+        .post(app.url("/api/v1/kiosk/pair"))
+        .json(&json!({"code": kado::demo::KIOSK_CODE}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
 }

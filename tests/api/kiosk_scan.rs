@@ -16,6 +16,9 @@ on_both_backends!(
     child_still_in_the_room,
     walk_in_closed_day_and_other_site,
     delayed_offline_scan,
+    stepping_scan_time_back_cannot_bypass_the_pin_lockout,
+    old_screenshot_of_a_rotating_code_is_refused,
+    decode_refuses_huge_frames_from_the_header,
     staff_only_manage_credentials
 );
 
@@ -552,26 +555,222 @@ async fn delayed_offline_scan(b: Backend) {
             .unwrap();
     problem(res, StatusCode::UNPROCESSABLE_ENTITY, "kiosk.bad_scan_time").await;
     // A scan kept offline from before the live one arrives late: it must not check the
-    // worker out again, nor count negative time. (A PIN: a phone's code cannot predate itself.)
+    // worker out again, nor count negative time. (The printed card: a phone's code cannot
+    // predate itself.)
+    let id = app.person_id(WORKER).await;
+    let png = app
+        .login(RECEPTION)
+        .await
+        .get(app.url(&format!("/api/v1/persons/{id}/qr-card")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let late: Value =
+        k.0.post(app.url("/api/v1/kiosk/scan"))
+            .bearer_auth(&k.1)
+            .json(&json!({"credential": read_qr(&png), "scanned_at": "2026-11-24T08:58:00+09:00"}))
+            .send_json()
+            .await;
+    assert_eq!(late["outcome"], "already_in");
+    // A PIN is never taken late.
     worker
         .put(app.url("/api/v1/me/pin"))
         .json(&json!({"pin": "1357"}))
         .send()
         .await
         .unwrap();
-    let late: Value = k
+    let res = k
         .0
         .post(app.url("/api/v1/kiosk/scan"))
         .bearer_auth(&k.1)
-        .json(&json!({"credential": "PIN:K-0001:1357", "scanned_at": "2026-11-24T08:55:00+09:00"}))
-        .send_json()
-        .await;
-    assert_eq!(late["outcome"], "already_in");
+        .json(&json!({"credential": "PIN:K-0001:1357", "scanned_at": "2026-11-24T09:05:00+09:00"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "kiosk.late_pin").await;
     assert_eq!(
         app.count("SELECT COUNT(*) FROM presence_sessions WHERE checked_out_at IS NULL")
             .await,
         1
     );
+}
+
+async fn scan_at(
+    app: &TestApp,
+    k: &(Client, String),
+    credential: &str,
+    at: chrono::DateTime<Utc>,
+) -> reqwest::Response {
+    k.0.post(app.url("/api/v1/kiosk/scan"))
+        .bearer_auth(&k.1)
+        .json(&json!({"credential": credential, "scanned_at": at.to_rfc3339()}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn stepping_scan_time_back_cannot_bypass_the_pin_lockout(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(tuesday_nine());
+    let worker = app.login(WORKER).await;
+    book_desk(&app, &worker, "09:00", "13:00").await;
+    let set = worker
+        .put(app.url("/api/v1/me/pin"))
+        .json(&json!({"pin": "2468"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), StatusCode::NO_CONTENT);
+    let k = kiosk(&app).await;
+    // A device stepping its scan time back by 16 minutes a try, so that every lockout it
+    // causes would already have ended at the time it claims.
+    let mut evaluated = 0;
+    for i in 0..40 {
+        let at = tuesday_nine() - Duration::hours(20) + Duration::minutes(16 * (i / 5));
+        let res = scan_at(&app, &k, &format!("PIN:K-0001:{:04}", 1000 + i), at).await;
+        let body: Value = res.json().await.unwrap();
+        if body["code"] == "kiosk.wrong_pin" {
+            evaluated += 1;
+        }
+    }
+    assert!(evaluated <= 5, "{evaluated} PINs were tried");
+    // Live: five wrong ones lock PIN entry on the server's clock...
+    for _ in 0..5 {
+        problem(
+            scan(&app, &k, "PIN:K-0001:1111").await,
+            StatusCode::FORBIDDEN,
+            "kiosk.wrong_pin",
+        )
+        .await;
+    }
+    // ...and no claimed time gets around it: not a skewed clock, not a late sending.
+    problem(
+        scan_at(
+            &app,
+            &k,
+            "PIN:K-0001:2468",
+            tuesday_nine() - Duration::seconds(30),
+        )
+        .await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "kiosk.pin_locked",
+    )
+    .await;
+    problem(
+        scan_at(
+            &app,
+            &k,
+            "PIN:K-0001:2468",
+            tuesday_nine() - Duration::minutes(5),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "kiosk.late_pin",
+    )
+    .await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM presence_sessions").await, 0);
+}
+
+async fn old_screenshot_of_a_rotating_code_is_refused(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(tuesday_nine());
+    let worker = app.login(WORKER).await;
+    book_desk(&app, &worker, "09:00", "13:00").await;
+    let shot = worker.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let k = kiosk(&app).await;
+    // Twenty minutes later, sent as if kept offline since the screenshot was taken.
+    app.clock.advance(Duration::minutes(20));
+    problem(
+        scan_at(&app, &k, &shot, tuesday_nine() + Duration::seconds(5)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "kiosk.bad_scan_time",
+    )
+    .await;
+    // The offline window is the site's: at five minutes, a scan kept ten is refused too.
+    sqlx::query("UPDATE sites SET kiosk_offline_minutes = 5 WHERE id = 1")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let fresh = worker.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.clock.advance(Duration::minutes(10));
+    problem(
+        scan_at(&app, &k, &fresh, app.clock.now() - Duration::minutes(10)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "kiosk.bad_scan_time",
+    )
+    .await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM presence_sessions").await, 0);
+}
+
+/// A PNG of a header claiming `w` x `h` pixels and a few bytes of image data.
+fn png_header_only(w: u32, h: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend((data.len() as u32).to_be_bytes());
+        let body: Vec<u8> = kind.iter().chain(data).copied().collect();
+        out.extend(&body);
+        out.extend(crc32(&body).to_be_bytes());
+    }
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend(w.to_be_bytes());
+    ihdr.extend(h.to_be_bytes());
+    ihdr.extend([8, 0, 0, 0, 0]); // 8-bit greyscale
+    chunk(&mut png, b"IHDR", &ihdr);
+    // An empty zlib stream: the image data ends long before the claimed pixels.
+    chunk(
+        &mut png,
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
+    chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+async fn decode_refuses_huge_frames_from_the_header(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let k = kiosk(&app).await;
+    let huge = png_header_only(22_000, 22_000);
+    assert!(huge.len() < 100);
+    let res =
+        k.0.post(app.url("/api/v1/kiosk/decode"))
+            .bearer_auth(&k.1)
+            .body(huge)
+            .send()
+            .await
+            .unwrap();
+    problem(res, StatusCode::PAYLOAD_TOO_LARGE, "kiosk.image_too_large").await;
+    // A frame within the bound is read as before (here: no code in it).
+    let res =
+        k.0.post(app.url("/api/v1/kiosk/decode"))
+            .bearer_auth(&k.1)
+            .body(png_header_only(640, 480))
+            .send()
+            .await
+            .unwrap();
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "kiosk.no_code").await;
 }
 
 async fn staff_only_manage_credentials(b: Backend) {

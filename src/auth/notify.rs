@@ -1,0 +1,79 @@
+//! The e-mails of the auth area: the one-time sign-in link.
+
+use crate::AppState;
+use crate::db::Tx;
+use crate::error::Lang;
+use crate::mail::{Email, outbox};
+use sqlx::Row;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Puts a sign-in link for the person in the outbox, inside the caller's transaction.
+pub async fn login_link(
+    st: &AppState,
+    tx: &mut Tx,
+    person_id: i64,
+    token: &str,
+) -> anyhow::Result<()> {
+    let r = sqlx::query("SELECT email, name, language FROM persons WHERE id = $1")
+        .bind(person_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let (email, name): (String, String) = (r.get("email"), r.get("name"));
+    let lang = if r.get::<String, _>("language") == "en" {
+        Lang::En
+    } else {
+        Lang::Ja
+    };
+    let base = st.config.base_url();
+    // The page posts the token: a mail scanner that follows links cannot use it up.
+    let link = format!("{base}/?signin={token}");
+    let minutes = super::http::LINK_SECS / 60;
+    let (subject, hello, body, ignore) = match lang {
+        Lang::Ja => (
+            "【KADO】ログイン用リンク".to_string(),
+            format!("{name} さん"),
+            format!("次のリンクを開くとログインできます({minutes}分間、1回だけ有効です)。"),
+            "お心当たりがない場合はこのメールを破棄してください。パスワードは変わりません。",
+        ),
+        Lang::En => (
+            "[KADO] Your sign-in link".to_string(),
+            format!("Dear {name},"),
+            format!("Open this link to sign in (it works once, for {minutes} minutes)."),
+            "If you did not ask for it, ignore this message: your password is unchanged.",
+        ),
+    };
+    let text = format!("{hello}\n\n{body}\n{link}\n\n{ignore}\n");
+    let html = format!(
+        "<!doctype html><html lang=\"{}\"><body>\n<p>{}</p>\n<p>{}<br>\n<a href=\"{}\">{}</a></p>\n<p>{}</p>\n</body></html>\n",
+        if lang == Lang::Ja { "ja" } else { "en" },
+        escape(&hello),
+        escape(&body),
+        escape(&link),
+        escape(&link),
+        escape(ignore)
+    );
+    let message = Email {
+        to_email: email,
+        to_name: name,
+        subject,
+        text,
+        html,
+        attachments: Vec::new(),
+    };
+    let host = base
+        .split("://")
+        .nth(1)
+        .unwrap_or(&base)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("kado")
+        .to_string();
+    outbox::enqueue(tx, None, "login_link", &message, &host, st.clock.epoch()).await?;
+    Ok(())
+}
