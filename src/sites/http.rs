@@ -136,6 +136,7 @@ pub struct SiteInput {
     allow_walk_in: Option<bool>,
     check_in_early_minutes: Option<i64>,
     reminder_hour: Option<i64>,
+    kiosk_offline_minutes: Option<i64>,
     active: Option<bool>,
 }
 
@@ -166,6 +167,9 @@ async fn save_site(st: &AppState, mut s: Site, input: SiteInput) -> ApiResult<Si
         .check_in_early_minutes
         .unwrap_or(s.check_in_early_minutes);
     s.reminder_hour = input.reminder_hour.unwrap_or(s.reminder_hour);
+    s.kiosk_offline_minutes = input
+        .kiosk_offline_minutes
+        .unwrap_or(s.kiosk_offline_minutes);
     s.active = input.active.unwrap_or(s.active);
     let mut v = Validator::new();
     super::validate_site(&mut v, &s);

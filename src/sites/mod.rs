@@ -66,6 +66,9 @@ pub struct Site {
     pub check_in_early_minutes: i64,
     /// Local hour when reminders for the next day's bookings go out; -1: none.
     pub reminder_hour: i64,
+    /// How many minutes late a kiosk may send a scan it kept while offline (0: none); PINs
+    /// are never accepted late.
+    pub kiosk_offline_minutes: i64,
     pub active: bool,
 }
 
@@ -191,6 +194,7 @@ pub fn validate_site(
         ("max_active_bookings", s.max_active_bookings, 1, 1000),
         ("check_in_early_minutes", s.check_in_early_minutes, 0, 120),
         ("reminder_hour", s.reminder_hour, -1, 23),
+        ("kiosk_offline_minutes", s.kiosk_offline_minutes, 0, 1440),
     ] {
         v.check(
             (min..=max).contains(&value),
@@ -344,6 +348,7 @@ impl Default for Site {
             allow_walk_in: true,
             check_in_early_minutes: 15,
             reminder_hour: 18,
+            kiosk_offline_minutes: 15,
             active: true,
         }
     }

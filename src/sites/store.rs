@@ -84,6 +84,7 @@ fn site(r: &AnyRow) -> Site {
         allow_walk_in: flag(r, "allow_walk_in"),
         check_in_early_minutes: r.get("check_in_early_minutes"),
         reminder_hour: r.get("reminder_hour"),
+        kiosk_offline_minutes: r.get("kiosk_offline_minutes"),
         active: flag(r, "active"),
     }
 }
@@ -115,8 +116,9 @@ pub async fn save_site(tx: &mut Tx, s: &Site, now: i64) -> sqlx::Result<i64> {
             "INSERT INTO sites (municipality_id, name_ja, name_en, time_zone, opening_hours,
                  annual_closures, open_on_holidays, active, booking_window_days,
                  no_show_grace_minutes, max_hours_per_day, max_active_bookings, allow_walk_in,
-                 check_in_early_minutes, reminder_hour, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+                 check_in_early_minutes, reminder_hour, kiosk_offline_minutes, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+             RETURNING id",
         )
     } else {
         sqlx::query(
@@ -124,8 +126,8 @@ pub async fn save_site(tx: &mut Tx, s: &Site, now: i64) -> sqlx::Result<i64> {
                  opening_hours = $5, annual_closures = $6, open_on_holidays = $7, active = $8,
                  booking_window_days = $9, no_show_grace_minutes = $10, max_hours_per_day = $11,
                  max_active_bookings = $12, allow_walk_in = $13, check_in_early_minutes = $14,
-                 reminder_hour = $15
-             WHERE id = $16 RETURNING id",
+                 reminder_hour = $15, kiosk_offline_minutes = $16
+             WHERE id = $17 RETURNING id",
         )
     };
     q.bind(s.municipality_id)
@@ -143,7 +145,8 @@ pub async fn save_site(tx: &mut Tx, s: &Site, now: i64) -> sqlx::Result<i64> {
         .bind(i64::from(s.allow_walk_in))
         .bind(s.check_in_early_minutes)
         .bind(s.reminder_hour)
-        // $16 is the creation time of a new site, the id of an existing one.
+        .bind(s.kiosk_offline_minutes)
+        // $17 is the creation time of a new site, the id of an existing one.
         .bind(if s.id == 0 { now } else { s.id })
         .fetch_one(&mut **tx)
         .await

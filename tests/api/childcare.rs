@@ -981,7 +981,9 @@ async fn overlapping_shifts_in_a_live_database_are_merged(b: Backend) {
     before.migrations = before
         .migrations
         .iter()
-        .filter(|m| m.version < 6)
+        // Every migration but 0006, so that the demo data (written for the newest schema)
+        // loads; 0006 then runs on the overlapping rows as it would on a live database.
+        .filter(|m| m.version != 6)
         .cloned()
         .collect::<Vec<_>>()
         .into();

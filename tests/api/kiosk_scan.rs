@@ -692,11 +692,26 @@ async fn old_screenshot_of_a_rotating_code_is_refused(b: Backend) {
         "kiosk.bad_scan_time",
     )
     .await;
-    // The offline window is the site's: at five minutes, a scan kept ten is refused too.
-    sqlx::query("UPDATE sites SET kiosk_offline_minutes = 5 WHERE id = 1")
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    // The offline window is the site's, set by its director: at five minutes, a scan kept
+    // ten is refused too. A day is the most it can be.
+    let director = app.login(DIRECTOR).await;
+    problem(
+        director
+            .patch(app.url("/api/v1/sites/1"))
+            .json(&json!({"kiosk_offline_minutes": 1441}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    )
+    .await;
+    let site = director
+        .patch(app.url("/api/v1/sites/1"))
+        .json(&json!({"kiosk_offline_minutes": 5}))
+        .send_json()
+        .await;
+    assert_eq!(site["kiosk_offline_minutes"], 5);
     let fresh = worker.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
         .as_str()
         .unwrap()
