@@ -27,8 +27,14 @@ pub struct Db {
     writer: Option<AnyPool>,
     /// SQLite only: the folder of the database file, whose free space readiness watches.
     folder: Option<std::path::PathBuf>,
+    /// When a write probe last succeeded; its lock lets one probe run at a time.
+    last_ready: std::sync::Arc<tokio::sync::Mutex<Option<std::time::Instant>>>,
     pub backend: Backend,
 }
+
+/// How long a successful write probe answers for `/readyz`: a flood of unauthenticated
+/// probes must not queue writes ahead of people's bookings.
+const READY_FOR: Duration = Duration::from_secs(1);
 
 /// Below this much free space where the SQLite file lives, the service is not ready: a
 /// small write may still fit in the write-ahead log's slack, but bookings and the
@@ -103,6 +109,7 @@ impl Db {
             pool,
             writer,
             folder,
+            last_ready: Default::default(),
             backend,
         })
     }
@@ -130,9 +137,11 @@ impl Db {
         }
     }
 
-    /// Whether the database takes writes now: it writes a row and commits it, and on SQLite
-    /// the disk must have room ([`MIN_FREE_BYTES`]).
-    pub async fn probe_write(&self, now: i64) -> anyhow::Result<()> {
+    /// Whether the database takes writes, for `/readyz`. On SQLite the disk must have room
+    /// ([`MIN_FREE_BYTES`], checked at every ask: it costs no write); then a row is written
+    /// and committed, one probe at a time, and a success stands for [`READY_FOR`] so that a
+    /// flood of unauthenticated probes cannot queue writes ahead of people's bookings.
+    pub async fn ready(&self, now: i64) -> anyhow::Result<()> {
         if let Some(folder) = &self.folder {
             let fs = rustix::fs::statvfs(folder)
                 .with_context(|| format!("cannot read the free space of {}", folder.display()))?;
@@ -144,6 +153,11 @@ impl Db {
                 );
             }
         }
+        let mut last = self.last_ready.lock().await;
+        if last.is_some_and(|t| t.elapsed() < READY_FOR) {
+            return Ok(());
+        }
+        *last = None;
         let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES ('ready_probe', $1)
@@ -152,7 +166,9 @@ impl Db {
         .bind(now.to_string())
         .execute(&mut *tx)
         .await?;
-        Ok(tx.commit().await?)
+        tx.commit().await?;
+        *last = Some(std::time::Instant::now());
+        Ok(())
     }
 
     /// Closes every connection.
@@ -228,12 +244,17 @@ pub async fn lock_row(tx: &mut Tx, table: &'static str, id: i64) -> sqlx::Result
     Ok(())
 }
 
-/// Whether the database gave up a transaction to break a deadlock or a serialisation
-/// conflict: nothing was written, and the same request may succeed when sent again.
+/// Whether the database gave up a statement or transaction to break a deadlock or a
+/// serialisation conflict, or (SQLite) found the file locked by another writer past its
+/// busy timeout: nothing was written, and the same request may succeed when sent again.
 pub fn is_retryable(err: &sqlx::Error) -> bool {
     err.as_database_error()
         .and_then(|e| e.code())
-        .is_some_and(|c| c == "40P01" || c == "40001")
+        .is_some_and(|c| match c.parse::<i32>() {
+            // SQLITE_BUSY, SQLITE_LOCKED (the primary code is the low byte)
+            Ok(n) => matches!(n & 0xff, 5 | 6),
+            Err(_) => c == "40P01" || c == "40001",
+        })
 }
 
 /// Whether the database cannot serve the request for now, for a reason outside the request:

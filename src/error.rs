@@ -193,7 +193,9 @@ impl From<anyhow::Error> for ApiError {
 /// `service.busy` when the pool had no connection in time or the database gave the
 /// transaction up (deadlock, serialisation failure), `service.database_unavailable` when the
 /// database cannot serve for now (connection lost, server restarting, disk full). Nothing of
-/// the request was written, or its transaction was rolled back.
+/// the request was written, or its transaction was rolled back; except for a connection lost
+/// during COMMIT, whose outcome the client cannot know (the database's constraints keep a
+/// repeated booking from being taken twice).
 fn busy(err: &sqlx::Error) -> Option<ApiError> {
     if crate::db::is_unavailable(err) {
         tracing::warn!(error = %err, "the database is unavailable; the client may retry");

@@ -106,7 +106,7 @@ fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 /// on a full disk or a read-only database, and a load balancer must not wait on a database
 /// that hangs.
 async fn readyz(State(st): State<AppState>) -> Response {
-    let probe = st.db.probe_write(st.clock.epoch());
+    let probe = st.db.ready(st.clock.epoch());
     let failure = match tokio::time::timeout(std::time::Duration::from_millis(750), probe).await {
         Ok(Ok(())) => return "ready".into_response(),
         Ok(Err(e)) => e.to_string(),

@@ -433,3 +433,66 @@ async fn sqlite_writers_take_turns_in_order() {
     }
     assert_eq!(*order.lock().unwrap(), (0..8).collect::<Vec<_>>());
 }
+
+crate::on_both_backends!(readiness_probes_are_shared);
+
+/// A burst of /readyz (no login needed) writes at most one probe a second: they must not
+/// queue writes ahead of people's bookings.
+async fn readiness_probes_are_shared(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    assert_eq!(
+        ready(&app, Duration::from_secs(5)).await.status(),
+        StatusCode::OK
+    );
+    // Mark the probe's row: a probe that writes again replaces the mark.
+    sqlx::query("UPDATE settings SET value = 'untouched' WHERE key = 'ready_probe'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let burst: Vec<_> = (0..20)
+        .map(|_| {
+            let base = app.url("/readyz");
+            tokio::spawn(async move { reqwest::get(base).await.unwrap().status() })
+        })
+        .collect();
+    for answer in burst {
+        assert_eq!(answer.await.unwrap(), StatusCode::OK);
+    }
+    let mark: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'ready_probe'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        mark, "untouched",
+        "a burst of /readyz wrote to the database"
+    );
+}
+
+/// SQLite's file locked by a writer outside the service's queue (a tool, a second process)
+/// past the busy timeout: the write answers 503 with Retry-After, not 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_sqlite_file_is_a_503() {
+    use axum::response::IntoResponse;
+    use sqlx::Connection;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut holder = app.db.begin().await.unwrap();
+    sqlx::query("UPDATE settings SET value = value WHERE key = 'ready_probe'")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let mut other = sqlx::SqliteConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    sqlx::query("PRAGMA busy_timeout = 0")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let err = sqlx::query("INSERT INTO settings (key, value) VALUES ('other', '1')")
+        .execute(&mut other)
+        .await
+        .expect_err("the file is locked by the holder");
+    holder.rollback().await.unwrap();
+    let res = kado::error::ApiError::from(err).into_response();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(res.headers().contains_key("retry-after"));
+}
