@@ -241,7 +241,9 @@ fn error_answers(method: &HttpMethod, path: &str, op: &Operation) -> Vec<u16> {
     if json_body {
         statuses.extend([413, 415]);
     }
-    if json_body || in_query {
+    // Any text the request carries (body, query or path) is refused with 422 when it holds
+    // control characters (`error::Json`, `Query`, `Path`).
+    if json_body || in_query || in_path {
         statuses.push(422);
     }
     if !WITHOUT_DATABASE.contains(&path) {
