@@ -26,100 +26,21 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, PASSWORD, ROOT, sleep, startServer } from './server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..', '..');
-const BINARY = path.join(ROOT, 'target', 'debug', 'kado');
 const ARTIFACTS = path.join(ROOT, 'target', 'browser-artifacts');
-const CHROMIUM = process.env.KADO_CHROMIUM || '/usr/bin/chromium';
 const AXE = path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
-const CLOCK_START = '2026-11-24T09:00:00+09:00'; // Tuesday; Shiojiri is open 8:30-18:00
 const TODAY = '2026-11-24';
 const TOMORROW = '2026-11-25';
 const PAIRING_CODE = '20262026';
-const PASSWORD = 'kado-demo';
 const SITE = 1; // Shiojiri in the demo data
 const MAX_INTERACTIONS = 6;
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts the server on a database of its own; answers {base, dir, stop(), output()}. */
-async function startServer() {
-  if (!existsSync(BINARY)) {
-    throw new Error(`The server binary ${BINARY} is missing: run \`cargo build\` in ${ROOT} first.`);
-  }
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'kado-app-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const env = {
-    PATH: process.env.PATH || '/usr/bin:/bin',
-    HOME: process.env.HOME || dir,
-    DATABASE_URL: `sqlite://${dir}/kado.db?mode=rwc`,
-    KADO_BIND: `127.0.0.1:${port}`,
-    KADO_DEMO: 'true',
-    KADO_CLOCK_START: CLOCK_START,
-    KADO_JOB_INTERVAL: '1', // mail leaves the outbox within a second or two
-    MAIL_DIR: path.join(dir, 'mail'),
-    RUST_LOG: 'warn',
-  };
-  const child = spawn(BINARY, [], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => { output += d; });
-  child.stderr.on('data', (d) => { output += d; });
-  let exited = null;
-  const exit = new Promise((resolve) => child.on('exit', (code, signal) => {
-    exited = { code, signal };
-    resolve();
-  }));
-  const stop = async () => {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exit;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exited) {
-      await stop();
-      throw new Error(`The server exited (${JSON.stringify(exited)}) before it was ready:\n${output}`);
-    }
-    try {
-      const res = await fetch(`${base}/readyz`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`The server did not answer GET /readyz within 60 s:\n${output}`);
-    }
-    await sleep(100);
-  }
-  return { base, dir, stop, output: () => output };
-}
 
 /** A session from node (to prepare data and to check what the pages did). */
 async function session(base, email) {
@@ -272,7 +193,7 @@ test('worker phone pages in a browser', { timeout: 300_000 }, async (t) => {
   if (!existsSync(AXE)) {
     throw new Error(`axe-core is missing at ${AXE}: run \`npm ci --prefix tests/browser\`.`);
   }
-  const server = await startServer();
+  const server = await startServer({ KADO_JOB_INTERVAL: '1' });
   let browser = null;
   const phones = [];
   t.after(async () => {
