@@ -101,11 +101,9 @@ async fn worker(app: &TestApp, n: u32) -> Client {
     app.login(&format!("worker{n:02}@kado.example")).await
 }
 
-async fn desk_and_childcare_together_or_not_at_all(b: Backend) {
-    let app = app_with_clock(b).await;
-    shifts(&app, &[(1, "08:30", "18:00")]).await;
-    let parent = worker(&app, 4).await; // guardian of Ren (0) and Hina (5)
-    let kids: Vec<i64> = parent
+/// The ids of the children of the person logged in as `parent`.
+async fn children_of(app: &TestApp, parent: &Client) -> Vec<i64> {
+    parent
         .get(app.url("/api/v1/children"))
         .send_json()
         .await
@@ -113,7 +111,14 @@ async fn desk_and_childcare_together_or_not_at_all(b: Backend) {
         .unwrap()
         .iter()
         .map(|c| c["id"].as_i64().unwrap())
-        .collect();
+        .collect()
+}
+
+async fn desk_and_childcare_together_or_not_at_all(b: Backend) {
+    let app = app_with_clock(b).await;
+    shifts(&app, &[(1, "08:30", "18:00")]).await;
+    let parent = worker(&app, 4).await; // guardian of Ren (0) and Hina (5)
+    let kids = children_of(&app, &parent).await;
     assert_eq!(kids.len(), 2);
     // One caregiver is below the minimum of two: full, and the desk is not booked either.
     let res = places(&app, &parent, with_desk(&kids, "09:00", "12:00")).await;
@@ -305,15 +310,7 @@ async fn shift_changes_that_leave_children_short_are_refused(b: Backend) {
     let app = app_with_clock(b).await;
     let ids = shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
     let parent = worker(&app, 1).await; // Haruto
-    let kids: Vec<i64> = parent
-        .get(app.url("/api/v1/children"))
-        .send_json()
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect();
+    let kids = children_of(&app, &parent).await;
     assert_eq!(
         places(&app, &parent, with_desk(&kids, "09:00", "12:00"))
             .await
@@ -384,15 +381,7 @@ async fn place_must_lie_within_own_booking(b: Backend) {
     let app = app_with_clock(b).await;
     shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
     let parent = worker(&app, 2).await; // Yui
-    let kids: Vec<i64> = parent
-        .get(app.url("/api/v1/children"))
-        .send_json()
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect();
+    let kids = children_of(&app, &parent).await;
     let only = json!({"site_id": SHIOJIRI, "date": DAY, "start": "09:00", "end": "12:00", "child_ids": kids});
     problem(
         places(&app, &parent, only.clone()).await,
@@ -431,15 +420,7 @@ async fn cancelling_the_desk_asks_about_childcare(b: Backend) {
     let app = app_with_clock(b).await;
     shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
     let parent = worker(&app, 1).await;
-    let kids: Vec<i64> = parent
-        .get(app.url("/api/v1/children"))
-        .send_json()
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect();
+    let kids = children_of(&app, &parent).await;
     let made: Value = places(&app, &parent, with_desk(&kids, "09:00", "12:00"))
         .await
         .json()
@@ -1069,15 +1050,7 @@ async fn moving_a_desk_booking_moves_its_childcare_places(b: Backend) {
             .await;
     }
     let parent = worker(&app, 4).await; // Ren (a baby) and Hina (5)
-    let kids: Vec<i64> = parent
-        .get(app.url("/api/v1/children"))
-        .send_json()
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect();
+    let kids = children_of(&app, &parent).await;
     let made: Value = places(&app, &parent, with_desk(&kids, "09:00", "12:00"))
         .await
         .json()

@@ -150,10 +150,7 @@ async fn forged_expired_and_revoked_codes(b: Backend) {
     let worker = app.login(WORKER).await;
     book_desk(&app, &worker, "09:00", "13:00").await;
     let k = kiosk(&app).await;
-    let payload = worker.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let payload = qr_payload(&app, &worker).await;
     let someone_else = app.person_id("worker02@kado.example").await;
     let tampered = payload.replacen(
         &format!("KADO1.{}.", app.person_id(WORKER).await),
@@ -187,10 +184,7 @@ async fn forged_expired_and_revoked_codes(b: Backend) {
     )
     .await;
     // After "lost my phone" every code signed before is refused.
-    let fresh = worker.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let fresh = qr_payload(&app, &worker).await;
     assert_eq!(
         worker
             .post(app.url("/api/v1/me/qr/revoke"))
@@ -206,10 +200,7 @@ async fn forged_expired_and_revoked_codes(b: Backend) {
         "kiosk.revoked_code",
     )
     .await;
-    let newest = worker.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let newest = qr_payload(&app, &worker).await;
     assert_eq!(scan(&app, &k, &newest).await.status(), StatusCode::OK);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM presence_sessions").await,
@@ -394,10 +385,7 @@ async fn child_still_in_the_room(b: Backend) {
         .send_json()
         .await;
     let k = kiosk(&app).await;
-    let qr = parent.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let qr = qr_payload(&app, &parent).await;
     let inn: Value = scan(&app, &k, &qr).await.json().await.unwrap();
     assert_eq!(inn["children"], json!(["佐藤 春翔"]));
     assert!(
@@ -414,10 +402,7 @@ async fn child_still_in_the_room(b: Backend) {
         .send_json()
         .await;
     app.clock.advance(Duration::hours(2));
-    let qr = parent.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let qr = qr_payload(&app, &parent).await;
     let p = problem(
         scan(&app, &k, &qr).await,
         StatusCode::CONFLICT,
@@ -445,10 +430,7 @@ async fn walk_in_closed_day_and_other_site(b: Backend) {
     app.clock.set(tuesday_nine());
     let k = kiosk(&app).await;
     let worker = app.login("worker05@kado.example").await;
-    let qr = worker.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let qr = qr_payload(&app, &worker).await;
     let walk_in: Value = scan(&app, &k, &qr).await.json().await.unwrap();
     assert_eq!(walk_in["outcome"], "checked_in");
     let mine = worker
@@ -466,10 +448,7 @@ async fn walk_in_closed_day_and_other_site(b: Backend) {
     // An Omachi worker without a booking here is turned away; so is everyone when the site
     // does not take walk-ins.
     let omachi = app.login(OMACHI_WORKER).await;
-    let qr = omachi.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let qr = qr_payload(&app, &omachi).await;
     problem(
         scan(&app, &k, &qr).await,
         StatusCode::FORBIDDEN,
@@ -483,10 +462,7 @@ async fn walk_in_closed_day_and_other_site(b: Backend) {
         .send_json()
         .await;
     let other = app.login("worker06@kado.example").await;
-    let qr = other.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let qr = qr_payload(&app, &other).await;
     problem(
         scan(&app, &k, &qr).await,
         StatusCode::CONFLICT,
@@ -497,10 +473,7 @@ async fn walk_in_closed_day_and_other_site(b: Backend) {
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 29, 1, 0, 0).unwrap());
     let other = app.login("worker06@kado.example").await;
-    let qr = other.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let qr = qr_payload(&app, &other).await;
     problem(
         scan(&app, &k, &qr).await,
         StatusCode::CONFLICT,
@@ -510,15 +483,20 @@ async fn walk_in_closed_day_and_other_site(b: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) FROM presence_sessions").await, 1);
 }
 
+/// The QR code the phone of the person behind `client` shows now.
+async fn qr_payload(app: &TestApp, client: &Client) -> String {
+    client.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 async fn delayed_offline_scan(b: Backend) {
     let app = TestApp::spawn(b).await;
     app.clock.set(tuesday_nine());
     let worker = app.login(WORKER).await;
     book_desk(&app, &worker, "09:00", "13:00").await;
-    let qr = worker.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let qr = qr_payload(&app, &worker).await;
     let k = kiosk(&app).await;
     // The network comes back ten minutes later; the kiosk sends what it kept.
     app.clock.advance(Duration::minutes(10));
@@ -679,10 +657,7 @@ async fn old_screenshot_of_a_rotating_code_is_refused(b: Backend) {
     app.clock.set(tuesday_nine());
     let worker = app.login(WORKER).await;
     book_desk(&app, &worker, "09:00", "13:00").await;
-    let shot = worker.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let shot = qr_payload(&app, &worker).await;
     let k = kiosk(&app).await;
     // Twenty minutes later, sent as if kept offline since the screenshot was taken.
     app.clock.advance(Duration::minutes(20));
@@ -712,10 +687,7 @@ async fn old_screenshot_of_a_rotating_code_is_refused(b: Backend) {
         .send_json()
         .await;
     assert_eq!(site["kiosk_offline_minutes"], 5);
-    let fresh = worker.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let fresh = qr_payload(&app, &worker).await;
     app.clock.advance(Duration::minutes(10));
     problem(
         scan_at(&app, &k, &fresh, app.clock.now() - Duration::minutes(10)).await,
