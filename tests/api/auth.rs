@@ -26,7 +26,8 @@ on_both_backends!(
     password_change_is_throttled,
     a_used_link_or_new_password_revokes_open_links,
     sign_in_tokens_are_not_logged,
-    a_sent_sign_in_mail_keeps_no_token
+    a_sent_sign_in_mail_keeps_no_token,
+    a_fault_starting_the_session_does_not_burn_the_link
 );
 
 async fn login_me_logout(b: Backend) {
@@ -777,4 +778,43 @@ async fn a_sent_sign_in_mail_keeps_no_token(b: Backend) {
         .await
         .unwrap();
     assert_eq!(app.count(with_token).await, 0);
+}
+
+async fn a_fault_starting_the_session_does_not_burn_the_link(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let token = open_link(&app, app.person_id(WORKER).await).await;
+    // Every new session fails, as a database fault between the two writes would.
+    let (fault, heal): (&[&str], &[&str]) = match b {
+        Backend::Sqlite => (
+            &[
+                "CREATE TRIGGER no_sessions BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'fault'); END",
+            ],
+            &["DROP TRIGGER no_sessions"],
+        ),
+        Backend::Postgres => (
+            &[
+                "CREATE FUNCTION no_sessions() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'fault'; END $$",
+                "CREATE TRIGGER no_sessions BEFORE INSERT ON sessions FOR EACH ROW EXECUTE FUNCTION no_sessions()",
+            ],
+            &[
+                "DROP TRIGGER no_sessions ON sessions",
+                "DROP FUNCTION no_sessions()",
+            ],
+        ),
+    };
+    for sql in fault {
+        sqlx::query(sql).execute(&app.db.pool).await.unwrap();
+    }
+    let c = app.anonymous();
+    let redeem = || {
+        c.post(app.url("/api/v1/auth/login-link/redeem"))
+            .json(&json!({"token": token}))
+            .send()
+    };
+    let res = redeem().await.unwrap();
+    assert!(res.status().is_server_error(), "{}", res.status());
+    for sql in heal {
+        sqlx::query(sql).execute(&app.db.pool).await.unwrap();
+    }
+    assert_eq!(redeem().await.unwrap().status(), StatusCode::OK);
 }
