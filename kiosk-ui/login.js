@@ -24,6 +24,8 @@ initI18n({
     'login.loggedOut': 'ログアウトしました。',
     'login.sendLink': 'ログイン用リンクをメールで受け取る',
     'login.linkSent': 'ログイン用リンクをお送りしました(登録済みのアドレスの場合)。メールをご確認ください。',
+    'login.useLink': 'メールのログイン用リンクでログインしますか?',
+    'login.useLinkButton': 'このリンクでログインする',
   },
   en: {
     'app.title': 'KADO Shiojiri',
@@ -45,6 +47,8 @@ initI18n({
     'login.loggedOut': 'You have logged out.',
     'login.sendLink': 'E-mail me a sign-in link',
     'login.linkSent': 'If this address has an account, a sign-in link is on its way. Please check your e-mail.',
+    'login.useLink': 'Sign in with the link from your e-mail?',
+    'login.useLinkButton': 'Sign in with this link',
   },
 });
 
@@ -189,26 +193,45 @@ function offerLink(address) {
   loginMessage.append(' ', button);
 }
 
-async function init() {
-  // Opened from a sign-in link: the page sends the token (a mail scanner following the link
-  // does not), and drops it from the address bar.
-  const signin = new URLSearchParams(location.search).get('signin');
-  if (signin) {
-    history.replaceState(null, '', location.pathname);
+/**
+ * Opened from a sign-in link: the token is redeemed only when the person clicks, so that a
+ * link planted on another site cannot sign a visitor in to someone else's account (login
+ * CSRF), and a mail scanner following the link does not use it up.
+ */
+function offerSignin(token) {
+  renderLoginForm();
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'btn';
+  button.textContent = t('login.useLinkButton');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
     try {
-      person = await api('POST', '/api/v1/auth/login-link/redeem', { token: signin });
+      person = await api('POST', '/api/v1/auth/login-link/redeem', { token });
       const to = destination(person);
       if (to) {
         location.assign(to);
         return;
       }
+      showMessage(loginMessage, '', null);
       renderLoggedIn();
-      return;
+      sessionHeading.focus();
     } catch (err) {
-      renderLoginForm();
       showMessage(loginMessage, errorText(err), 'error');
-      return;
     }
+  });
+  showMessage(loginMessage, t('login.useLink'), null);
+  loginMessage.append(' ', button);
+  button.focus();
+}
+
+async function init() {
+  const signin = new URLSearchParams(location.search).get('signin');
+  if (signin) {
+    // Out of the address bar (and the history) at once.
+    history.replaceState(null, '', location.pathname);
+    offerSignin(signin);
+    return;
   }
   try {
     person = await api('GET', '/api/v1/auth/me');

@@ -24,6 +24,11 @@ pub async fn run(st: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "reminders failed"),
         }
+        match crate::auth::store::purge_expired(&st.db, st.clock.epoch()).await {
+            Ok(n) if n > 0 => tracing::info!(count = n, "purged old login throttles and links"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "login throttle purge failed"),
+        }
         match crate::mail::send_due(&st).await {
             Ok(r) if r != crate::mail::Report::default() => tracing::info!(?r, "mail run"),
             Ok(_) => {}

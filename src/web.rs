@@ -306,9 +306,11 @@ fn redact_uri(uri: &Uri) -> String {
 /// Whether a query parameter's name says its value is a secret (`token`, `pairing_code`, ...).
 fn secret_parameter(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    ["token", "code", "secret", "password", "pin", "key"]
-        .iter()
-        .any(|s| key == *s || key.ends_with(&format!("_{s}")))
+    [
+        "token", "code", "secret", "password", "pin", "key", "signin",
+    ]
+    .iter()
+    .any(|s| key == *s || key.ends_with(&format!("_{s}")))
 }
 
 fn page(path: &str) -> Response {

@@ -1,5 +1,6 @@
 //! Log in, log out, who am I, change my password.
 
+use super::device::{self, DEVICE_COOKIE};
 use super::throttle::{self, Limit};
 use super::{ClientIp, Principal, SESSION_COOKIE, password, store};
 use crate::AppState;
@@ -9,6 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use sqlx::Row;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -21,6 +23,9 @@ const ADDRESS_WINDOW_SECS: i64 = 15 * 60;
 /// Attempts per account from all addresses together: slower, and bypassed by a sign-in link.
 const MAX_PER_ACCOUNT: i64 = 20;
 const ACCOUNT_WINDOW_SECS: i64 = 60 * 60;
+/// Attempts from a browser with the account's device cookie, instead of the limits above.
+const MAX_PER_DEVICE: i64 = 5;
+const DEVICE_WINDOW_SECS: i64 = 15 * 60;
 /// Sign-in links sent per account, and asked for per address, within an hour.
 const LINKS_PER_ACCOUNT: i64 = 3;
 const LINKS_PER_ADDRESS: i64 = 10;
@@ -99,7 +104,8 @@ fn session_cookie(st: &AppState, token: &str, max_age: i64) -> HeaderValue {
               (status = 503, description = "service.busy: too many logins at once; retry after Retry-After")))]
 async fn login(
     State(st): State<AppState>,
-    ClientIp(addr): ClientIp,
+    ip: ClientIp,
+    parts: axum::http::request::Parts,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
     let now = st.clock.epoch();
@@ -107,32 +113,11 @@ async fn login(
     if email.len() > 254 || req.password.len() > 1024 {
         return Err(wrong_credentials());
     }
-    let limits = [
-        Limit::new(
-            format!("pair:{email}|{addr}"),
-            MAX_PER_PAIR,
-            PAIR_WINDOW_SECS,
-        ),
-        Limit::new(
-            format!("address:{addr}"),
-            MAX_PER_ADDRESS,
-            ADDRESS_WINDOW_SECS,
-        ),
-        Limit::new(
-            format!("account:{email}"),
-            MAX_PER_ACCOUNT,
-            ACCOUNT_WINDOW_SECS,
-        ),
-    ];
+    let account = store::account_by_email(&st.db, &email).await?;
+    let guard = Guard::new(&st, &parts, &ip, &email, account.as_ref().map(|a| a.id));
     // The attempt is reserved before the password is checked: of a burst, only as many as
     // the limits allow are evaluated.
-    if let Err(spent) = throttle::reserve(&st.db, &limits, now).await? {
-        return Err(match spent.index {
-            2 => account_too_many(spent.retry_after),
-            _ => too_many(spent.retry_after),
-        });
-    }
-    let account = store::account_by_email(&st.db, &email).await?;
+    guard.reserve(&st, now).await?;
     let stored = account.as_ref().map(|a| a.password_hash.clone());
     let pw = req.password.clone();
     let ok = match st
@@ -146,26 +131,128 @@ async fn login(
         Ok(ok) => ok,
         Err(busy) => {
             // Turned away before the check: not a guess.
-            throttle::refund(&st.db, &limits).await?;
+            throttle::refund(&st.db, &guard.limits).await?;
             return Err(busy);
         }
     };
     let Some(account) = account.filter(|a| ok && a.active) else {
         return Err(wrong_credentials());
     };
-    store::clear_attempts(&st.db, &limits[0].key, now).await?;
-    throttle::refund(&st.db, &limits[1..]).await?;
-    signed_in(&st, account.id, now).await
+    guard.succeeded(&st, now).await?;
+    let mut tx = st.db.begin().await?;
+    let token = store::create_session(&mut tx, account.id, now).await?;
+    tx.commit().await?;
+    signed_in(&st, account.id, &token).await
 }
 
-/// Starts a session for the person: their record, with the session cookie.
-async fn signed_in(st: &AppState, person_id: i64, now: i64) -> ApiResult<Response> {
-    let token = store::create_session(&st.db, person_id, now).await?;
+/// The throttles on one password check: per device when the browser carries this account's
+/// device cookie, else per address, per (account, address) pair and per account.
+struct Guard {
+    limits: Vec<Limit>,
+    /// The limit that a right password clears (the others are refunded).
+    own: usize,
+    /// Where the account-wide limit sits, if it applies.
+    account: Option<usize>,
+}
+
+impl Guard {
+    fn new(
+        st: &AppState,
+        parts: &axum::http::request::Parts,
+        ip: &ClientIp,
+        email: &str,
+        person_id: Option<i64>,
+    ) -> Guard {
+        let known = person_id
+            .zip(super::cookie(parts, DEVICE_COOKIE))
+            .and_then(|(id, token)| device::verify(&st.secret, token, id));
+        if let Some(nonce) = known {
+            return Guard {
+                limits: vec![Limit::new(
+                    format!("device:{nonce}"),
+                    MAX_PER_DEVICE,
+                    DEVICE_WINDOW_SECS,
+                )],
+                own: 0,
+                account: None,
+            };
+        }
+        let addr = ip.throttle_key();
+        Guard {
+            // The address first: a spray of random e-mails from one address is stopped
+            // before it writes a pair row for each.
+            limits: vec![
+                Limit::new(
+                    format!("address:{addr}"),
+                    MAX_PER_ADDRESS,
+                    ADDRESS_WINDOW_SECS,
+                ),
+                Limit::new(
+                    format!("pair:{email}|{addr}"),
+                    MAX_PER_PAIR,
+                    PAIR_WINDOW_SECS,
+                ),
+                Limit::new(
+                    format!("account:{email}"),
+                    MAX_PER_ACCOUNT,
+                    ACCOUNT_WINDOW_SECS,
+                ),
+            ],
+            own: 1,
+            account: Some(2),
+        }
+    }
+
+    /// Reserves the attempt, or answers 429.
+    async fn reserve(&self, st: &AppState, now: i64) -> ApiResult<()> {
+        if let Err(spent) = throttle::reserve(&st.db, &self.limits, now).await? {
+            return Err(if Some(spent.index) == self.account {
+                account_too_many(spent.retry_after)
+            } else {
+                too_many(spent.retry_after)
+            });
+        }
+        Ok(())
+    }
+
+    /// The secret was right: the own counter starts afresh, the others get the attempt back.
+    async fn succeeded(&self, st: &AppState, now: i64) -> ApiResult<()> {
+        store::clear_attempts(&st.db, &self.limits[self.own].key, now).await?;
+        for (i, l) in self.limits.iter().enumerate() {
+            if i != self.own {
+                store::refund_attempt(&st.db, &l.key).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn device_cookie(st: &AppState, token: &str) -> HeaderValue {
+    let secure = if st.config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = device::DEVICE_SECS;
+    HeaderValue::from_str(&format!(
+        "{DEVICE_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/api/v1/auth; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The person's record with the new session's cookie, and a fresh device cookie: this browser
+/// has now proved it belongs to the person.
+async fn signed_in(st: &AppState, person_id: i64, token: &str) -> ApiResult<Response> {
     let person = people::store::get(&st.db, person_id).await?;
     let mut res = Json(person).into_response();
-    res.headers_mut().insert(
+    let headers = res.headers_mut();
+    headers.append(
         header::SET_COOKIE,
-        session_cookie(st, &token, store::SESSION_SECS),
+        session_cookie(st, token, store::SESSION_SECS),
+    );
+    headers.append(
+        header::SET_COOKIE,
+        device_cookie(st, &device::issue(&st.secret, person_id)),
     );
     Ok(res)
 }
@@ -183,7 +270,7 @@ pub struct LinkRequest {
               (status = 429, description = "auth.rate_limited: too many links asked for")))]
 async fn request_login_link(
     State(st): State<AppState>,
-    ClientIp(addr): ClientIp,
+    ip: ClientIp,
     Json(req): Json<LinkRequest>,
 ) -> ApiResult<StatusCode> {
     let now = st.clock.epoch();
@@ -194,7 +281,7 @@ async fn request_login_link(
     // Bounded per account so that nobody can fill someone's mailbox.
     let limits = [
         Limit::new(
-            format!("link-address:{addr}"),
+            format!("link-address:{}", ip.throttle_key()),
             LINKS_PER_ADDRESS,
             LINK_WINDOW_SECS,
         ),
@@ -237,9 +324,11 @@ async fn redeem_login_link(
     Json(req): Json<LinkRedeem>,
 ) -> ApiResult<Response> {
     let now = st.clock.epoch();
-    // The token is 256 random bits: guessing it needs no throttle.
+    // The token is 256 random bits: guessing it needs no throttle. The link is used up and
+    // the session started together, so that a fault in between does not burn the link.
+    let mut tx = st.db.begin().await?;
     let person =
-        store::use_login_link(&st.db, &password::token_hash(req.token.trim()), now).await?;
+        store::use_login_link(&mut tx, &password::token_hash(req.token.trim()), now).await?;
     let Some(person) = person else {
         return Err(ApiError::client(
             StatusCode::UNAUTHORIZED,
@@ -250,7 +339,9 @@ async fn redeem_login_link(
             ),
         ));
     };
-    signed_in(&st, person, now).await
+    let token = store::create_session(&mut tx, person, now).await?;
+    tx.commit().await?;
+    signed_in(&st, person, &token).await
 }
 
 /// Ends the current session.
@@ -284,29 +375,43 @@ pub struct PasswordChange {
 
 /// Changes my password; my other sessions end.
 #[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChange,
-    responses((status = 204, description = "changed"), (status = 422, description = "wrong current password or weak new one")))]
+    responses((status = 204, description = "changed"), (status = 422, description = "wrong current password or weak new one"),
+              (status = 429, description = "auth.rate_limited / auth.account_rate_limited: too many wrong current passwords")))]
 async fn change_password(
     State(st): State<AppState>,
     who: Principal,
+    ip: ClientIp,
     parts: axum::http::request::Parts,
     Json(req): Json<PasswordChange>,
 ) -> ApiResult<StatusCode> {
     if let Some(reason) = password::weak(&req.new_password) {
         return Err(invalid("new_password", "auth.weak_password", reason));
     }
-    let stored: String = sqlx::query_scalar("SELECT password_hash FROM persons WHERE id = $1")
+    let row = sqlx::query("SELECT email, password_hash FROM persons WHERE id = $1")
         .bind(who.id)
         .fetch_one(&st.db.pool)
         .await?;
+    let (email, stored): (String, String) = (row.get("email"), row.get("password_hash"));
+    let now = st.clock.epoch();
+    // The current password is a guessable secret like any other: the same limits as login.
+    let guard = Guard::new(&st, &parts, &ip, &email, Some(who.id));
+    guard.reserve(&st, now).await?;
     let (current, new) = (req.current_password, req.new_password);
-    let new_hash = st
+    let new_hash = match st
         .hashing
         .run(move || {
             password::verify(&current, &stored)
                 .then(|| password::hash(&new))
                 .transpose()
         })
-        .await??;
+        .await
+    {
+        Ok(hashed) => hashed?,
+        Err(busy) => {
+            throttle::refund(&st.db, &guard.limits).await?;
+            return Err(busy);
+        }
+    };
     let Some(new_hash) = new_hash else {
         return Err(invalid(
             "current_password",
@@ -317,6 +422,7 @@ async fn change_password(
             ),
         ));
     };
+    guard.succeeded(&st, now).await?;
     let keep = super::cookie(&parts, SESSION_COOKIE).map(password::token_hash);
     let mut tx = st.db.begin().await?;
     sqlx::query("UPDATE persons SET password_hash = $1 WHERE id = $2")
@@ -329,6 +435,7 @@ async fn change_password(
         .bind(keep.unwrap_or_default())
         .execute(&mut *tx)
         .await?;
+    store::revoke_login_links(&mut tx, who.id, now).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -213,13 +213,13 @@ pub struct Paired {
               (status = 429, description = "too many wrong codes")))]
 async fn pair(
     State(st): State<AppState>,
-    ClientIp(addr): ClientIp,
+    ip: ClientIp,
     Json(req): Json<PairRequest>,
 ) -> ApiResult<Json<Paired>> {
     let now = st.clock.epoch();
     // Reserved before the code is looked up, so a burst of guesses cannot all be tried.
     let limit = [Limit::new(
-        format!("pairing:{addr}"),
+        format!("pairing:{}", ip.throttle_key()),
         MAX_PAIRING_ATTEMPTS,
         PAIRING_SECS,
     )];

@@ -1,6 +1,7 @@
 //! Accounts, passwords, sessions, roles per site, and kiosk devices: who is asking, and what
 //! they may do. Every handler authorises through [`Principal`] or [`KioskDevice`].
 
+pub mod device;
 pub mod http;
 pub mod kiosk;
 pub mod notify;
@@ -157,19 +158,39 @@ impl FromRequestParts<AppState> for Principal {
 /// `X-Forwarded-For` entry (earlier entries are the client's own claim).
 pub struct ClientIp(pub std::net::IpAddr);
 
+impl ClientIp {
+    /// The address as throttles count it: an IPv6 client is one /64 (one subscriber gets a
+    /// whole /64, so single addresses would be endless), an IPv4 client its own address.
+    pub fn throttle_key(&self) -> String {
+        match self.0 {
+            std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.to_string(),
+                None => {
+                    let s = v6.segments();
+                    let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                    format!("{net}/64")
+                }
+            },
+            v4 => v4.to_string(),
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        // Strictly the last entry, the one our balancer appended: when it does not parse,
+        // an earlier (client-written) entry must not stand in for it.
         if st.config.trust_proxy
             && let Some(ip) = parts
                 .headers
                 .get_all("x-forwarded-for")
                 .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .filter_map(|a| a.trim().parse().ok())
                 .next_back()
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|a| a.trim().parse().ok())
         {
             return Ok(ClientIp(ip));
         }
@@ -233,6 +254,16 @@ mod tests {
         let admin = p(true, &[]);
         assert!(admin.has(99, &[Role::Director]));
         assert!(admin.require_admin().is_ok());
+    }
+
+    #[test]
+    fn ipv6_clients_are_throttled_per_64() {
+        let key = |a: &str| ClientIp(a.parse().unwrap()).throttle_key();
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::9"));
+        assert_eq!(key("2001:db8:1:2::5"), "2001:db8:1:2::/64");
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
     }
 
     #[test]

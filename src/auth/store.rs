@@ -71,8 +71,13 @@ pub async fn account_by_email(db: &Db, email: &str) -> sqlx::Result<Option<Login
     }))
 }
 
-/// Starts a session; returns the token for the cookie (only its hash is stored).
-pub async fn create_session(db: &Db, person_id: i64, now: i64) -> sqlx::Result<String> {
+/// Starts a session inside the caller's transaction; returns the token for the cookie (only
+/// its hash is stored).
+pub async fn create_session(
+    tx: &mut crate::db::Tx,
+    person_id: i64,
+    now: i64,
+) -> sqlx::Result<String> {
     let token = password::new_token();
     sqlx::query(
         "INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
@@ -81,13 +86,13 @@ pub async fn create_session(db: &Db, person_id: i64, now: i64) -> sqlx::Result<S
     .bind(person_id)
     .bind(now)
     .bind(now + SESSION_SECS)
-    .execute(&db.pool)
+    .execute(&mut **tx)
     .await?;
     // Expired sessions are of no use to anyone; sweep the person's old ones while here.
     sqlx::query("DELETE FROM sessions WHERE person_id = $1 AND expires_at <= $2")
         .bind(person_id)
         .bind(now)
-        .execute(&db.pool)
+        .execute(&mut **tx)
         .await?;
     Ok(token)
 }
@@ -166,9 +171,14 @@ pub async fn create_login_link(
     Ok(())
 }
 
-/// Uses a sign-in link, once: the person it lets in, if it is unused, unexpired and the
-/// account is active.
-pub async fn use_login_link(db: &Db, token_hash: &str, now: i64) -> sqlx::Result<Option<i64>> {
+/// Uses a sign-in link, once, inside the caller's transaction: the person it lets in, if it
+/// is unused, unexpired and the account is active. The person's other open links are revoked
+/// with it (one is enough, and an older one lying in a mailbox is only a risk).
+pub async fn use_login_link(
+    tx: &mut crate::db::Tx,
+    token_hash: &str,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
     let person: Option<i64> = sqlx::query_scalar(
         "UPDATE login_links SET used_at = $2
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
@@ -176,16 +186,57 @@ pub async fn use_login_link(db: &Db, token_hash: &str, now: i64) -> sqlx::Result
     )
     .bind(token_hash)
     .bind(now)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut **tx)
     .await?;
     let Some(person) = person else {
         return Ok(None);
     };
+    revoke_login_links(tx, person, now).await?;
     let active: Option<i64> = sqlx::query_scalar("SELECT active FROM persons WHERE id = $1")
         .bind(person)
-        .fetch_optional(&db.pool)
+        .fetch_optional(&mut **tx)
         .await?;
     Ok((active == Some(1)).then_some(person))
+}
+
+/// Marks every open sign-in link of the person used (a link was used, or the password changed).
+pub async fn revoke_login_links(
+    tx: &mut crate::db::Tx,
+    person_id: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE login_links SET used_at = $2 WHERE person_id = $1 AND used_at IS NULL")
+        .bind(person_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Deletes throttle counters whose window ended long ago and sign-in links past their expiry,
+/// and empties the bodies of sign-in mails once sent (they hold a live token); answers how
+/// many rows changed. Idempotent, for the background job.
+pub async fn purge_expired(db: &Db, now: i64) -> sqlx::Result<u64> {
+    // A day is longer than any throttle window, so no live count is lost.
+    let counters = sqlx::query("DELETE FROM auth_throttle WHERE window_start < $1")
+        .bind(now - 24 * 3600)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    let links = sqlx::query("DELETE FROM login_links WHERE expires_at < $1")
+        .bind(now - 24 * 3600)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    // A failed mail is not retried either; a pending one still needs its body.
+    let mails = sqlx::query(
+        "UPDATE outbox SET body_text = '', body_html = ''
+         WHERE kind = 'login_link' AND status <> 'pending' AND body_text <> ''",
+    )
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    Ok(counters + links + mails)
 }
 
 /// The token-signing secret: the configured one, else the one stored on first start.

@@ -18,7 +18,16 @@ on_both_backends!(
     password_change_ends_other_sessions,
     deactivated_account_is_logged_out,
     password_reset_by_director_ends_sessions,
-    i_change_my_language
+    i_change_my_language,
+    a_known_device_is_not_locked_out_by_the_account_limit,
+    ipv6_clients_count_per_64,
+    only_the_last_forwarded_entry_counts,
+    address_limit_comes_before_pair_rows_and_old_rows_are_purged,
+    password_change_is_throttled,
+    a_used_link_or_new_password_revokes_open_links,
+    sign_in_tokens_are_not_logged,
+    a_sent_sign_in_mail_keeps_no_token,
+    a_fault_starting_the_session_does_not_burn_the_link
 );
 
 async fn login_me_logout(b: Backend) {
@@ -520,4 +529,292 @@ async fn i_change_my_language(b: Backend) {
         worker.get(app.url("/api/v1/auth/me")).send_json().await["is_admin"],
         false
     );
+}
+
+async fn a_known_device_is_not_locked_out_by_the_account_limit(b: Backend) {
+    let (app, _dir) = behind_proxy(b).await;
+    let owner = app.anonymous();
+    let res = login_from(&app, &owner, "198.51.100.7", WORKER, kado::demo::PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let device = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("kado_device="))
+        .expect("a device cookie");
+    assert!(
+        device.contains("HttpOnly") && device.contains("Path=/api/v1/auth"),
+        "{device}"
+    );
+    // A guesser spends the account-wide limit from twenty addresses.
+    let guesser = app.anonymous();
+    for i in 0..20 {
+        let res = login_from(&app, &guesser, &format!("203.0.113.{i}"), WORKER, "guess").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let stranger = app.anonymous();
+    let res = login_from(
+        &app,
+        &stranger,
+        "198.51.100.8",
+        WORKER,
+        kado::demo::PASSWORD,
+    )
+    .await;
+    problem(
+        res,
+        StatusCode::TOO_MANY_REQUESTS,
+        "auth.account_rate_limited",
+    )
+    .await;
+    // The owner's browser, even at a new address, still gets in.
+    let res = login_from(&app, &owner, "198.51.100.9", WORKER, kado::demo::PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // It has a limit of its own: five wrong passwords per fifteen minutes.
+    for i in 0..5 {
+        let res = login_from(
+            &app,
+            &owner,
+            &format!("198.51.100.{}", 20 + i),
+            WORKER,
+            "typo",
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let res = login_from(&app, &owner, "198.51.100.30", WORKER, kado::demo::PASSWORD).await;
+    problem(res, StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited").await;
+}
+
+async fn ipv6_clients_count_per_64(b: Backend) {
+    let (app, _dir) = behind_proxy(b).await;
+    let c = app.anonymous();
+    for i in 1..=5 {
+        let res = login_from(&app, &c, &format!("2001:db8:1:2::{i}"), WORKER, "guess").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    // Another address of the same /64 is the same client.
+    let res = login_from(
+        &app,
+        &c,
+        "2001:db8:1:2:ffff::99",
+        WORKER,
+        kado::demo::PASSWORD,
+    )
+    .await;
+    problem(res, StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited").await;
+    let res = login_from(&app, &c, "2001:db8:1:3::1", WORKER, kado::demo::PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+async fn only_the_last_forwarded_entry_counts(b: Backend) {
+    let (app, _dir) = behind_proxy(b).await;
+    let c = app.anonymous();
+    // The balancer's entry does not parse: the peer counts, not the client's own claim.
+    for _ in 0..5 {
+        let res = login_from(&app, &c, "192.0.2.1, not-an-address", WORKER, "guess").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = c
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": WORKER, "password": kado::demo::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited").await;
+}
+
+async fn address_limit_comes_before_pair_rows_and_old_rows_are_purged(b: Backend) {
+    let (app, _dir) = behind_proxy(b).await;
+    let c = app.anonymous();
+    for i in 0..25 {
+        let res = login_from(&app, &c, "192.0.2.9", &format!("n{i}@nowhere.example"), "x").await;
+        let want = if i < 20 {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(res.status(), want, "attempt {i}");
+    }
+    let pairs = "SELECT COUNT(*) FROM auth_throttle WHERE key LIKE 'pair:%'";
+    assert_eq!(
+        app.count(pairs).await,
+        20,
+        "a refused attempt writes no row"
+    );
+    let now = app.clock.epoch();
+    assert_eq!(
+        kado::auth::store::purge_expired(&app.db, now)
+            .await
+            .unwrap(),
+        0,
+        "live counters stay"
+    );
+    app.clock.advance(Duration::hours(25));
+    let later = app.clock.epoch();
+    assert!(
+        kado::auth::store::purge_expired(&app.db, later)
+            .await
+            .unwrap()
+            > 0
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM auth_throttle").await, 0);
+    assert_eq!(
+        kado::auth::store::purge_expired(&app.db, later)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+async fn password_change_is_throttled(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let worker = app.login(WORKER).await;
+    let change = |current: &str| {
+        worker
+            .post(app.url("/api/v1/auth/password"))
+            .json(
+                &json!({"current_password": current, "new_password": "a much longer new password"}),
+            )
+            .send()
+    };
+    for i in 0..5 {
+        let res = change("a wrong guess").await.unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "attempt {i}"
+        );
+    }
+    let res = change(kado::demo::PASSWORD).await.unwrap();
+    problem(res, StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited").await;
+}
+
+/// Puts a sign-in link for the person straight into the database; answers its token.
+async fn open_link(app: &TestApp, person: i64) -> String {
+    let token = kado::auth::password::new_token();
+    let now = app.clock.epoch();
+    sqlx::query(
+        "INSERT INTO login_links (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(kado::auth::password::token_hash(&token))
+    .bind(person)
+    .bind(now)
+    .bind(now + 900)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    token
+}
+
+async fn a_used_link_or_new_password_revokes_open_links(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let person = app.person_id(WORKER).await;
+    let (first, second) = (open_link(&app, person).await, open_link(&app, person).await);
+    let c = app.anonymous();
+    let redeem = |token: String| {
+        c.post(app.url("/api/v1/auth/login-link/redeem"))
+            .json(&json!({"token": token}))
+            .send()
+    };
+    assert_eq!(redeem(first).await.unwrap().status(), StatusCode::OK);
+    let res = redeem(second).await.unwrap();
+    problem(res, StatusCode::UNAUTHORIZED, "auth.invalid_link").await;
+    let third = open_link(&app, person).await;
+    let res = c
+        .post(app.url("/api/v1/auth/password"))
+        .json(&json!({"current_password": kado::demo::PASSWORD, "new_password": "a much longer new password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = redeem(third).await.unwrap();
+    problem(res, StatusCode::UNAUTHORIZED, "auth.invalid_link").await;
+}
+
+async fn sign_in_tokens_are_not_logged(b: Backend) {
+    let logs = captured_logs();
+    let app = TestApp::spawn(b).await;
+    let marker = kado::auth::password::new_token();
+    let res = app
+        .anonymous()
+        .get(app.url(&format!("/?signin={marker}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = logs.lock().unwrap().clone();
+    assert!(
+        text.contains("signin=REDACTED"),
+        "the page request was not logged"
+    );
+    assert!(!text.contains(&marker), "the sign-in token was logged");
+}
+
+async fn a_sent_sign_in_mail_keeps_no_token(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let res = app
+        .anonymous()
+        .post(app.url("/api/v1/auth/login-link"))
+        .json(&json!({"email": WORKER}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let with_token = "SELECT COUNT(*) FROM outbox WHERE kind = 'login_link'
+         AND (body_text LIKE '%signin=%' OR body_html LIKE '%signin=%')";
+    let now = app.clock.epoch();
+    kado::auth::store::purge_expired(&app.db, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count(with_token).await,
+        1,
+        "not sent yet: the body stays"
+    );
+    assert_eq!(kado::mail::send_due(&app.state).await.unwrap().sent, 1);
+    kado::auth::store::purge_expired(&app.db, now)
+        .await
+        .unwrap();
+    assert_eq!(app.count(with_token).await, 0);
+}
+
+async fn a_fault_starting_the_session_does_not_burn_the_link(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let token = open_link(&app, app.person_id(WORKER).await).await;
+    // Every new session fails, as a database fault between the two writes would.
+    let (fault, heal): (&[&str], &[&str]) = match b {
+        Backend::Sqlite => (
+            &[
+                "CREATE TRIGGER no_sessions BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'fault'); END",
+            ],
+            &["DROP TRIGGER no_sessions"],
+        ),
+        Backend::Postgres => (
+            &[
+                "CREATE FUNCTION no_sessions() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'fault'; END $$",
+                "CREATE TRIGGER no_sessions BEFORE INSERT ON sessions FOR EACH ROW EXECUTE FUNCTION no_sessions()",
+            ],
+            &[
+                "DROP TRIGGER no_sessions ON sessions",
+                "DROP FUNCTION no_sessions()",
+            ],
+        ),
+    };
+    for sql in fault {
+        sqlx::query(sql).execute(&app.db.pool).await.unwrap();
+    }
+    let c = app.anonymous();
+    let redeem = || {
+        c.post(app.url("/api/v1/auth/login-link/redeem"))
+            .json(&json!({"token": token}))
+            .send()
+    };
+    let res = redeem().await.unwrap();
+    assert!(res.status().is_server_error(), "{}", res.status());
+    for sql in heal {
+        sqlx::query(sql).execute(&app.db.pool).await.unwrap();
+    }
+    assert_eq!(redeem().await.unwrap().status(), StatusCode::OK);
 }
