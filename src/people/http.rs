@@ -182,6 +182,10 @@ async fn save_person(
                 _ => None,
             })
         })?;
+    if hash.is_some() {
+        // A reset password also closes the sign-in links mailed before it.
+        crate::auth::store::revoke_login_links(&mut tx, id, st.clock.epoch()).await?;
+    }
     for g in grants {
         store::grant(&mut tx, id, g.site_id, g.role).await?;
     }

@@ -466,6 +466,7 @@ async fn password_reset_by_director_ends_sessions(b: Backend) {
     let worker = app.login(WORKER).await;
     let director = app.login(DIRECTOR).await;
     let id = app.person_id(WORKER).await;
+    let link = open_link(&app, id).await;
     director
         .patch(app.url(&format!("/api/v1/persons/{id}")))
         .json(&json!({"password": "reset-by-director"}))
@@ -473,6 +474,15 @@ async fn password_reset_by_director_ends_sessions(b: Backend) {
         .await;
     let res = worker.get(app.url("/api/v1/auth/me")).send().await.unwrap();
     problem(res, StatusCode::UNAUTHORIZED, "auth.required").await;
+    // A sign-in link mailed before the reset no longer works.
+    let res = app
+        .anonymous()
+        .post(app.url("/api/v1/auth/login-link/redeem"))
+        .json(&json!({"token": link}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::UNAUTHORIZED, "auth.invalid_link").await;
     // The director's own session is untouched.
     assert_eq!(
         director
