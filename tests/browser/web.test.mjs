@@ -14,7 +14,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, PASSWORD, startServer } from './server.mjs';
 
@@ -62,7 +64,8 @@ async function watchedContext(browser, problems) {
 }
 
 test('pages pass their CSP; another origin cannot change anything', { timeout: 180_000 }, async (t) => {
-  const server = await startServer();
+  // Mail leaves the outbox within a second or two (the sign-in link).
+  const server = await startServer({ KADO_JOB_INTERVAL: '1' });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   let attacker = null;
   t.after(async () => {
@@ -146,5 +149,43 @@ test('pages pass their CSP; another origin cannot change anything', { timeout: 1
     const after = await worker.call('GET', `/api/v1/bookings/${id}`);
     assert.equal(after.status, 200, 'the worker is still logged in');
     assert.equal(after.body.status, made.body.booking.status, JSON.stringify(after.body));
+  });
+
+  await t.test('a sign-in link signs in only when its owner clicks it', async () => {
+    const asked = await fetch(`${base}/api/v1/auth/login-link`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: WORKER }),
+    });
+    assert.equal(asked.status, 202);
+    // The link from the e-mail in the mail-drop folder (its text parts are base64).
+    const mailDir = path.join(server.dir, 'mail');
+    let token = null;
+    for (let i = 0; i < 100 && !token; i++) {
+      for (const name of await readdir(mailDir).catch(() => [])) {
+        const eml = await readFile(path.join(mailDir, name), 'utf8');
+        for (const [, part] of eml.matchAll(/Content-Transfer-Encoding: base64\r?\n\r?\n([A-Za-z0-9+/=\r\n]+)/g)) {
+          const text = Buffer.from(part.replace(/\s/g, ''), 'base64').toString('utf8');
+          token = text.match(/[?&]signin=([A-Za-z0-9_-]+)/)?.[1] || token;
+        }
+      }
+      if (!token) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(token, 'the sign-in mail arrived with its link');
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/?signin=${token}`);
+    const button = page.getByRole('button', { name: /Sign in with this link|このリンクでログイン/ });
+    await button.waitFor({ state: 'visible' });
+    assert.equal(new URL(page.url()).search, '', 'the token left the address bar');
+    // Opening the link alone (a planted link, a mail scanner) signs nobody in.
+    const before = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).status);
+    assert.equal(before, 401);
+    await button.click();
+    await page.waitForURL(`${base}/app/`);
+    const after = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).json());
+    assert.equal(after.email, WORKER);
+    await context.close();
   });
 });
