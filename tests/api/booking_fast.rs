@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 on_both_backends!(
     person_load_in_one_statement,
     answers_are_what_a_read_answers,
-    series_skips_a_desk_held_elsewhere
+    series_skips_a_desk_held_elsewhere,
+    a_refused_insert_leaves_the_transaction_usable
 );
 
 /// 2026-11-24 in Tokyo, as UTC seconds: [00:00, 24:00).
@@ -189,4 +190,56 @@ async fn series_skips_a_desk_held_elsewhere(b: Backend) {
     assert_eq!(dates, ["2026-11-24", "2026-11-26"]);
     assert_eq!(series["conflicts"][0]["date"], "2026-11-25");
     assert_eq!(series["conflicts"][0]["code"], "booking.person_overlap");
+}
+
+/// Without a savepoint, a double booking that reached the insert all the same is refused by
+/// the database and the transaction goes on (PostgreSQL: no row; SQLite: the trigger's error
+/// backs out the statement only).
+async fn a_refused_insert_leaves_the_transaction_usable(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let me = app.person_id(WORKER).await;
+    let d04 = desk(&app, "D-04").await;
+    let new = |seat_from: i64| store::NewBooking {
+        site_id: SHIOJIRI,
+        space_id: d04,
+        space_kind: "desk".into(),
+        seat: 1,
+        person_id: me,
+        series_id: None,
+        starts_at: seat_from,
+        ends_at: seat_from + 3600,
+        created_by: me,
+        now: DAY.0,
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    let first = store::insert_free(&mut tx, &new(DAY.0 + 36000))
+        .await
+        .unwrap();
+    assert!(first.is_some());
+    let again = store::insert_free(&mut tx, &new(DAY.0 + 37800)).await;
+    match b {
+        Backend::Postgres => assert_eq!(again.unwrap(), None),
+        Backend::Sqlite => assert!(
+            again
+                .unwrap_err()
+                .to_string()
+                .contains("bookings_no_overlap"),
+            "the trigger refuses it"
+        ),
+    }
+    let later = store::insert_free(&mut tx, &new(DAY.0 + 39600))
+        .await
+        .unwrap();
+    assert!(later.is_some(), "back to back, in the same transaction");
+    tx.commit().await.unwrap();
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM bookings WHERE space_id = $1 AND starts_at >= $2 AND starts_at < $3",
+    )
+    .bind(d04)
+    .bind(DAY.0)
+    .bind(DAY.1)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(n, 2);
 }
