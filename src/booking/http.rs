@@ -195,6 +195,8 @@ async fn create(
     let range = rules::check(&ctx.schedule, &ctx.policy, now, date, start, end)
         .map_err(|r| ctx.refuse(r, date, start))?;
     let spaces = sites::store::spaces(&st.db, req.site_id).await?;
+    // The confirmation's reads happen before the site's lock is taken.
+    let addressee = notify::addressee(&st, person).await?;
     let mut tx = st.db.begin().await?;
     store::lock_for_booking(&mut tx, req.site_id, person).await?;
     let made = book(
@@ -209,9 +211,10 @@ async fn create(
         &spaces,
     )
     .await?;
-    notify::booking_confirmed(&st, &mut tx, &[made.id], &[]).await?;
+    let list = [made.booking];
+    notify::booking_confirmed_as(&st, &mut tx, addressee, &ctx.site, &list, &[]).await?;
     tx.commit().await?;
-    let booking = store::get(&st.db, made.id).await?.ok_or_else(not_found)?;
+    let [booking] = list;
     Ok((
         StatusCode::CREATED,
         Json(Created {
@@ -344,6 +347,7 @@ async fn create_series(
     if dates.is_empty() {
         return Err(series_empty());
     }
+    let addressee = notify::addressee(&st, person).await?;
     let mut tx = st.db.begin().await?;
     store::lock_for_booking(&mut tx, req.site_id, person).await?;
     let series_id = store::insert_series(
@@ -376,7 +380,7 @@ async fn create_series(
             )
             .await
             {
-                Ok(m) => made.push(m.id),
+                Ok(m) => made.push(m.booking),
                 // A busy database is no conflict of that date: the whole request may retry.
                 Err(e) if e.status() == StatusCode::SERVICE_UNAVAILABLE => return Err(e),
                 Err(e @ ApiError::Client { .. }) => conflicts.push((date, e)),
@@ -426,14 +430,13 @@ async fn create_series(
         .iter()
         .map(|n| (n.date.clone(), n.message.clone()))
         .collect();
-    notify::booking_confirmed(&st, &mut tx, &made, &skipped_dates).await?;
+    notify::booking_confirmed_as(&st, &mut tx, addressee, &ctx.site, &made, &skipped_dates).await?;
     tx.commit().await?;
-    let booked = store::of_series(&st.db, series_id).await?;
     Ok((
         StatusCode::CREATED,
         Json(SeriesResult {
             series_id: Some(series_id),
-            booked,
+            booked: made,
             skipped,
             conflicts: conflicts.iter().map(|(d, e)| note(*d, e)).collect(),
         }),

@@ -230,8 +230,13 @@ pub async fn check_daily_limit(
     secs: i64,
     except: i64,
 ) -> ApiResult<()> {
-    let (day_from, day_to) = ctx.local_day(at);
-    let used = store::desk_minutes(tx, person_id, day_from, day_to, except).await?;
+    let (f, t) = (at.timestamp(), at.timestamp() + secs);
+    let load = store::person_load(tx, person_id, ctx.local_day(at), f, (f, t), except).await?;
+    within_daily_limit(ctx, load.desk_minutes, secs)
+}
+
+/// Refuses `secs` more of desk time when the person already holds `used` minutes that day.
+fn within_daily_limit(ctx: &SiteContext, used: i64, secs: i64) -> ApiResult<()> {
     if used + secs / 60 > ctx.policy.max_minutes_per_day {
         return Err(ApiError::conflict(
             "booking.daily_limit",
@@ -250,17 +255,22 @@ pub async fn check_daily_limit(
     Ok(())
 }
 
+/// The answer when the person already has a desk at that time (at any site).
+fn person_overlap() -> ApiError {
+    ApiError::conflict(
+        "booking.person_overlap",
+        Text::new(
+            "その時間にはすでに別の席を予約しています。",
+            "You already have a desk booked at that time.",
+        ),
+    )
+}
+
 /// The API errors of the database's booking constraints.
 pub fn overlap_error(err: sqlx::Error) -> ApiError {
     on_constraint(err, |c| match c {
         "bookings_no_overlap" => Some(taken()),
-        "bookings_one_desk_per_person" => Some(ApiError::conflict(
-            "booking.person_overlap",
-            Text::new(
-                "その時間にはすでに別の席を予約しています。",
-                "You already have a desk booked at that time.",
-            ),
-        )),
+        "bookings_one_desk_per_person" => Some(person_overlap()),
         _ => None,
     })
 }
@@ -303,6 +313,8 @@ pub enum Target {
 pub struct Made {
     pub id: i64,
     pub usual_desk: bool,
+    /// The booking as written (what a read of it inside the transaction would answer).
+    pub booking: Booking,
 }
 
 /// Books one range for a person inside the caller's transaction, after the rules passed:
@@ -328,10 +340,20 @@ pub async fn book(
             .is_some_and(|s| s.kind == SpaceKind::Desk),
         Target::AnyDesk(_) => true,
     };
+    // The limits are read under the caller's lock, in one statement.
+    let load = store::person_load(
+        tx,
+        person_id,
+        ctx.local_day(from),
+        now.timestamp(),
+        (f, t),
+        0,
+    )
+    .await?;
     if desk {
-        check_daily_limit(tx, ctx, person_id, from, t - f, 0).await?;
+        within_daily_limit(ctx, load.desk_minutes, t - f)?;
     }
-    if store::active_count(tx, person_id, now.timestamp()).await? >= ctx.policy.max_active {
+    if load.active >= ctx.policy.max_active {
         return Err(ApiError::conflict(
             "booking.too_many",
             Text::new(
@@ -365,9 +387,10 @@ pub async fn book(
             (desks, usual)
         }
     };
-    // Look for a free seat, then write it. Another request may take that seat between the
-    // look and the write (PostgreSQL runs them side by side): the database refuses the write,
-    // and we look again. Each retry sees at least one more taken seat, so this ends.
+    // Look for a free seat, then write it. Every writer of a site's seats holds the site's
+    // lock (and of a person's desks the person's), so a seat seen free here stays free until
+    // the write; the constraints still refuse a double booking should a writer ever skip the
+    // lock, and then we look again (at most 8 times).
     let mut last = taken();
     for _ in 0..8 {
         let held = store::taken_seats(tx, ctx.site.id, f, t, 0).await?;
@@ -394,6 +417,9 @@ pub async fn book(
         let Some(&(space, seat)) = free.iter().find(|(s, _)| s.id == chosen) else {
             break;
         };
+        if space.kind == SpaceKind::Desk && load.desk_overlaps > 0 {
+            return Err(person_overlap());
+        }
         let new = NewBooking {
             site_id: ctx.site.id,
             space_id: space.id,
@@ -406,13 +432,16 @@ pub async fn book(
             created_by: by,
             now: now.timestamp(),
         };
-        match store::insert(tx, &new).await {
-            Ok(id) => {
+        match store::insert_free(tx, &new).await {
+            Ok(Some(id)) => {
+                let booking = store::compose(ctx.schedule.tz, id, &new, space.name.clone());
                 return Ok(Made {
                     id,
                     usual_desk: is_usual,
+                    booking,
                 });
             }
+            Ok(None) => last = taken(),
             Err(e) => last = overlap_error(e),
         }
         if !matches!(&last, ApiError::Client { code, .. } if *code == "booking.overlap") {

@@ -17,27 +17,51 @@ fn booking(r: &AnyRow) -> Booking {
         .get::<String, _>("time_zone")
         .parse()
         .unwrap_or(chrono_tz::Asia::Tokyo);
-    let at = |secs: i64| Utc.timestamp_opt(secs, 0).single().unwrap_or_default();
-    let (from, to) = (at(r.get("starts_at")), at(r.get("ends_at")));
-    let (lf, lt) = (from.with_timezone(&tz), to.with_timezone(&tz));
-    Booking {
-        id: r.get("id"),
+    let new = NewBooking {
         site_id: r.get("site_id"),
         space_id: r.get("space_id"),
-        space_name: r.get("space_name"),
         space_kind: r.get("space_kind"),
         seat: r.get("seat"),
         person_id: r.get("person_id"),
         series_id: r.get("series_id"),
+        starts_at: r.get("starts_at"),
+        ends_at: r.get("ends_at"),
+        created_by: 0,
+        now: 0,
+    };
+    let mut b = compose(tz, r.get("id"), &new, r.get("space_name"));
+    b.status = r.get("status");
+    b.checked_in_at = r
+        .get::<Option<i64>, _>("checked_in_at")
+        .map(|s| at(s).to_rfc3339());
+    b
+}
+
+fn at(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}
+
+/// A booking just written, as a read of it would answer, from the values written: the
+/// confirmation and the answer need no read of it.
+pub fn compose(tz: chrono_tz::Tz, id: i64, b: &NewBooking, space_name: String) -> Booking {
+    let (from, to) = (at(b.starts_at), at(b.ends_at));
+    let (lf, lt) = (from.with_timezone(&tz), to.with_timezone(&tz));
+    Booking {
+        id,
+        site_id: b.site_id,
+        space_id: b.space_id,
+        space_name,
+        space_kind: b.space_kind.clone(),
+        seat: b.seat,
+        person_id: b.person_id,
+        series_id: b.series_id,
         date: lf.date_naive().to_string(),
         start: lf.format("%H:%M").to_string(),
         end: lt.format("%H:%M").to_string(),
         starts_at: from.to_rfc3339(),
         ends_at: to.to_rfc3339(),
-        status: r.get("status"),
-        checked_in_at: r
-            .get::<Option<i64>, _>("checked_in_at")
-            .map(|s| at(s).to_rfc3339()),
+        status: "active".into(),
+        checked_in_at: None,
     }
 }
 
@@ -133,38 +157,56 @@ pub async fn lock_for_booking(tx: &mut Tx, site_id: i64, person_id: i64) -> sqlx
     crate::db::lock_row(tx, "persons", person_id).await
 }
 
-/// Minutes of live desk bookings a person holds in [from, to), leaving one booking out.
-pub async fn desk_minutes(
-    tx: &mut Tx,
-    person_id: i64,
-    from: i64,
-    to: i64,
-    except: i64,
-) -> sqlx::Result<i64> {
-    let secs: Option<i64> = sqlx::query_scalar(&format!(
-        "SELECT CAST(SUM(ends_at - starts_at) AS BIGINT) FROM bookings
-         WHERE person_id = $1 AND space_kind = 'desk' AND starts_at >= $2 AND starts_at < $3
-           AND id <> $4 AND status IN {LIVE}"
-    ))
-    .bind(person_id)
-    .bind(from)
-    .bind(to)
-    .bind(except)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(secs.unwrap_or(0) / 60)
+/// What a person already holds, for the limits of a new or moved booking.
+#[derive(Debug, Default)]
+pub struct PersonLoad {
+    /// Minutes of live desk bookings starting in the local day.
+    pub desk_minutes: i64,
+    /// Live bookings that have not ended.
+    pub active: i64,
+    /// Live desk bookings overlapping the range (what bookings_one_desk_per_person refuses).
+    pub desk_overlaps: i64,
 }
 
-/// How many live bookings a person holds that have not ended.
-pub async fn active_count(tx: &mut Tx, person_id: i64, now: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM bookings
-         WHERE person_id = $1 AND starts_at > $2 - 86400 AND ends_at > $2 AND status IN {LIVE}"
+/// A person's load in one statement (bookings_person_start): desk minutes in the local day
+/// `day`, live bookings not ended at `now`, desk bookings overlapping `range`; the booking
+/// `except` is left out of the minutes and the overlaps (it is the one being moved).
+pub async fn person_load(
+    tx: &mut Tx,
+    person_id: i64,
+    day: (i64, i64),
+    now: i64,
+    range: (i64, i64),
+    except: i64,
+) -> sqlx::Result<PersonLoad> {
+    // A booking lies within one day, so nothing starting a day before any bound matters.
+    let low = day.0.min(now - 86400).min(range.0 - 86400);
+    let r = sqlx::query(&format!(
+        "SELECT
+           CAST(SUM(CASE WHEN space_kind = 'desk' AND starts_at >= $2 AND starts_at < $3
+                         AND id <> $7 THEN ends_at - starts_at ELSE 0 END) AS BIGINT) AS desk_secs,
+           CAST(SUM(CASE WHEN starts_at > $4 - 86400 AND ends_at > $4 THEN 1 ELSE 0 END)
+                AS BIGINT) AS active,
+           CAST(SUM(CASE WHEN space_kind = 'desk' AND starts_at < $6 AND ends_at > $5
+                         AND id <> $7 THEN 1 ELSE 0 END) AS BIGINT) AS desk_overlaps
+         FROM bookings WHERE person_id = $1 AND starts_at >= $8 AND status IN {LIVE}"
     ))
     .bind(person_id)
+    .bind(day.0)
+    .bind(day.1)
     .bind(now)
+    .bind(range.0)
+    .bind(range.1)
+    .bind(except)
+    .bind(low)
     .fetch_one(&mut **tx)
-    .await
+    .await?;
+    let n = |c: &str| r.get::<Option<i64>, _>(c).unwrap_or(0);
+    Ok(PersonLoad {
+        desk_minutes: n("desk_secs") / 60,
+        active: n("active"),
+        desk_overlaps: n("desk_overlaps"),
+    })
 }
 
 /// The seats held at any moment of [from, to) at a site, as (space, seat), leaving one
@@ -250,6 +292,31 @@ pub async fn insert(tx: &mut Tx, b: &NewBooking) -> sqlx::Result<i64> {
     .await?;
     sp.commit().await?;
     Ok(id)
+}
+
+/// Inserts a booking whose seat and person were just seen free under
+/// [`lock_for_booking`]; answers None when a constraint refused it all the same. No
+/// savepoint: SQLite backs out only the failed statement (its triggers raise an error), and
+/// on PostgreSQL `ON CONFLICT DO NOTHING` turns an exclusion-constraint conflict into no
+/// row instead of an error that would abort the transaction.
+pub async fn insert_free(tx: &mut Tx, b: &NewBooking) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "INSERT INTO bookings (site_id, space_id, space_kind, seat, person_id, series_id, starts_at,
+             ends_at, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(b.site_id)
+    .bind(b.space_id)
+    .bind(&b.space_kind)
+    .bind(b.seat)
+    .bind(b.person_id)
+    .bind(b.series_id)
+    .bind(b.starts_at)
+    .bind(b.ends_at)
+    .bind(b.created_by)
+    .bind(b.now)
+    .fetch_optional(&mut **tx)
+    .await
 }
 
 /// Moves a booking that is still active to another time or space; false when it is not

@@ -8,10 +8,13 @@ use crate::db::Tx;
 use crate::error::Lang;
 use sqlx::Row;
 
-async fn recipient(tx: &mut Tx, person_id: i64) -> sqlx::Result<Option<Recipient>> {
+async fn recipient<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    person_id: i64,
+) -> sqlx::Result<Option<Recipient>> {
     let row = sqlx::query("SELECT email, name, language, active FROM persons WHERE id = $1")
         .bind(person_id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(ex)
         .await?;
     Ok(row
         .filter(|r| r.get::<i64, _>("active") != 0)
@@ -55,10 +58,14 @@ async fn put(st: &AppState, tx: &mut Tx, site: i64, kind: &str, email: &Email) -
 
 /// The person's static QR code (the printed card's), as an inline PNG drawn when the message
 /// is sent: it works at the kiosk until the card is revoked, unlike the phone's rotating code.
-async fn qr(st: &AppState, tx: &mut Tx, person: i64) -> anyhow::Result<Attachment> {
-    // Read through the transaction: a second connection from the pool while this one holds
-    // a write lock can wait for ever under load.
-    let creds = crate::kiosk::store::credentials_in(&mut **tx, person).await?;
+async fn qr<'e>(
+    st: &AppState,
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    person: i64,
+) -> anyhow::Result<Attachment> {
+    // Inside a transaction, read through it: a second connection from the pool while this
+    // one holds a write lock can wait for ever under load.
+    let creds = crate::kiosk::store::credentials_in(ex, person).await?;
     let payload = crate::kiosk::credential::sign(
         &st.secret,
         person,
@@ -99,6 +106,22 @@ async fn bookings(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<Vec<Booking>> {
     Ok(out)
 }
 
+/// Who a booking confirmation goes to, with the QR code it carries.
+pub struct Addressee {
+    to: Recipient,
+    qr: Attachment,
+}
+
+/// Reads a confirmation's addressee before the booking's transaction begins, so that the
+/// site's lock is not held for it; None when the person is inactive.
+pub async fn addressee(st: &AppState, person_id: i64) -> anyhow::Result<Option<Addressee>> {
+    let Some(to) = recipient(&st.db.pool, person_id).await? else {
+        return Ok(None);
+    };
+    let qr = qr(st, &st.db.pool, person_id).await?;
+    Ok(Some(Addressee { to, qr }))
+}
+
 /// Confirms new bookings of one person (one message for a whole series, with its skipped
 /// dates), with the QR code and a calendar file.
 pub async fn booking_confirmed(
@@ -111,15 +134,47 @@ pub async fn booking_confirmed(
     let Some(first) = list.first() else {
         return Ok(());
     };
-    let Some(to) = recipient(tx, first.person_id).await? else {
+    let Some(to) = recipient(&mut **tx, first.person_id).await? else {
         return Ok(());
     };
     let site = site_name(tx, first.site_id).await?;
-    let mut email = templates::confirmed(&to, &site, &list, skipped, &st.config.base_url());
-    email.attachments = vec![
-        qr(st, tx, first.person_id).await?,
-        ics(st, &list, "PUBLISH"),
-    ];
+    let qr = qr(st, &mut **tx, first.person_id).await?;
+    put_confirmation(st, tx, Addressee { to, qr }, &site, &list, skipped).await
+}
+
+/// [`booking_confirmed`] from what the caller has in hand: the addressee read before the
+/// transaction, the site, and the bookings as written; one statement (the outbox's insert).
+pub async fn booking_confirmed_as(
+    st: &AppState,
+    tx: &mut Tx,
+    addressee: Option<Addressee>,
+    site: &crate::sites::Site,
+    list: &[Booking],
+    skipped: &[(String, String)],
+) -> anyhow::Result<()> {
+    let Some(addressee) = addressee else {
+        return Ok(());
+    };
+    let site = SiteName {
+        ja: site.name_ja.clone(),
+        en: site.name_en.clone(),
+    };
+    put_confirmation(st, tx, addressee, &site, list, skipped).await
+}
+
+async fn put_confirmation(
+    st: &AppState,
+    tx: &mut Tx,
+    addressee: Addressee,
+    site: &SiteName,
+    list: &[Booking],
+    skipped: &[(String, String)],
+) -> anyhow::Result<()> {
+    let Some(first) = list.first() else {
+        return Ok(());
+    };
+    let mut email = templates::confirmed(&addressee.to, site, list, skipped, &st.config.base_url());
+    email.attachments = vec![addressee.qr, ics(st, list, "PUBLISH")];
     put(st, tx, first.site_id, "booking_confirmed", &email).await?;
     Ok(())
 }
@@ -128,12 +183,15 @@ pub async fn booking_confirmed(
 pub async fn booking_changed(st: &AppState, tx: &mut Tx, id: i64) -> anyhow::Result<()> {
     let list = bookings(tx, &[id]).await?;
     let Some(b) = list.first() else { return Ok(()) };
-    let Some(to) = recipient(tx, b.person_id).await? else {
+    let Some(to) = recipient(&mut **tx, b.person_id).await? else {
         return Ok(());
     };
     let site = site_name(tx, b.site_id).await?;
     let mut email = templates::changed(&to, &site, b, &st.config.base_url());
-    email.attachments = vec![qr(st, tx, b.person_id).await?, ics(st, &list, "PUBLISH")];
+    email.attachments = vec![
+        qr(st, &mut **tx, b.person_id).await?,
+        ics(st, &list, "PUBLISH"),
+    ];
     put(st, tx, b.site_id, "booking_changed", &email).await?;
     Ok(())
 }
@@ -148,7 +206,7 @@ pub async fn booking_cancelled(
 ) -> anyhow::Result<()> {
     let list = bookings(tx, &[id]).await?;
     let Some(b) = list.first() else { return Ok(()) };
-    let Some(to) = recipient(tx, b.person_id).await? else {
+    let Some(to) = recipient(&mut **tx, b.person_id).await? else {
         return Ok(());
     };
     let site = site_name(tx, b.site_id).await?;
@@ -209,7 +267,7 @@ pub async fn childcare(
             .push(line);
     }
     for ((guardian, site_id), lines) in by_guardian {
-        let Some(to) = recipient(tx, guardian).await? else {
+        let Some(to) = recipient(&mut **tx, guardian).await? else {
             continue;
         };
         let site = site_name(tx, site_id).await?;
@@ -268,7 +326,7 @@ pub async fn reminders(st: &AppState) -> anyhow::Result<usize> {
             .bind(now.timestamp())
             .execute(&mut *tx)
             .await?;
-            let Some(to_person) = recipient(&mut tx, person).await? else {
+            let Some(to_person) = recipient(&mut *tx, person).await? else {
                 continue;
             };
             let list = bookings(&mut tx, &ids).await?;
@@ -277,7 +335,7 @@ pub async fn reminders(st: &AppState) -> anyhow::Result<usize> {
                 en: site.name_en.clone(),
             };
             let mut email = templates::reminder(&to_person, &name, &list, &st.config.base_url());
-            email.attachments = vec![qr(st, &mut tx, person).await?];
+            email.attachments = vec![qr(st, &mut *tx, person).await?];
             put(st, &mut tx, site.id, "booking_reminder", &email).await?;
             queued += 1;
         }

@@ -1,0 +1,245 @@
+//! A booking's short write under the site lock (issue 13): the person's limits in one
+//! statement, the answer and the confirmation composed from the values written, and no
+//! savepoint around the insert.
+
+use crate::harness::*;
+use crate::on_both_backends;
+use chrono::{TimeZone, Utc};
+use kado::booking::store;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+on_both_backends!(
+    person_load_in_one_statement,
+    answers_are_what_a_read_answers,
+    series_skips_a_desk_held_elsewhere,
+    a_refused_insert_leaves_the_transaction_usable
+);
+
+/// 2026-11-24 in Tokyo, as UTC seconds: [00:00, 24:00).
+const DAY: (i64, i64) = (1_795_446_000, 1_795_532_400);
+
+async fn desk(app: &TestApp, name: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM spaces WHERE site_id = $1 AND name = $2")
+        .bind(SHIOJIRI)
+        .bind(name)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+async fn post(app: &TestApp, c: &reqwest::Client, path: &str, body: Value) -> (StatusCode, Value) {
+    let res = c.post(app.url(path)).json(&body).send().await.unwrap();
+    (res.status(), res.json().await.unwrap())
+}
+
+async fn person_load_in_one_statement(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap());
+    let worker = app.login(WORKER).await;
+    let me = app.person_id(WORKER).await;
+    let (d01, room) = (desk(&app, "D-01").await, desk(&app, "R-04").await);
+    let (status, made) = post(
+        &app,
+        &worker,
+        "/api/v1/bookings",
+        json!({"site_id": SHIOJIRI, "space_id": d01, "date": "2026-11-24", "start": "09:00", "end": "11:00"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let id = made["booking"]["id"].as_i64().unwrap();
+    let (status, _) = post(
+        &app,
+        &worker,
+        "/api/v1/bookings",
+        json!({"site_id": SHIOJIRI, "space_id": room, "date": "2026-11-24", "start": "10:00", "end": "12:00"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 20, 0, 0, 0)
+        .unwrap()
+        .timestamp();
+    let ten = DAY.0 + 10 * 3600;
+    let load = |except: i64, range: (i64, i64)| {
+        let db = app.db.clone();
+        async move {
+            let mut tx = db.begin().await.unwrap();
+            store::person_load(&mut tx, me, DAY, now, range, except)
+                .await
+                .unwrap()
+        }
+    };
+    // The room seat counts as a booking held, not as desk time nor as a desk overlap.
+    let l = load(0, (ten, ten + 3600)).await;
+    assert_eq!((l.desk_minutes, l.active, l.desk_overlaps), (120, 2, 1));
+    // 11:00-12:00 only touches the desk booking: back to back is no overlap.
+    let l = load(0, (ten + 3600, ten + 7200)).await;
+    assert_eq!((l.desk_minutes, l.active, l.desk_overlaps), (120, 2, 0));
+    // The booking being moved is left out of the minutes and the overlaps.
+    let l = load(id, (ten, ten + 3600)).await;
+    assert_eq!((l.desk_minutes, l.active, l.desk_overlaps), (0, 2, 0));
+    // Once both have ended, nothing is held; another day's desk time does not count.
+    let later = store::person_load(
+        &mut app.db.begin().await.unwrap(),
+        me,
+        (DAY.1, DAY.1 + 86400),
+        DAY.1,
+        (DAY.1 + 3600, DAY.1 + 7200),
+        0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (later.desk_minutes, later.active, later.desk_overlaps),
+        (0, 0, 0)
+    );
+}
+
+/// The 201 answers are composed from the values written, not read back: they must be what
+/// a read answers, and the confirmation must name the booking.
+async fn answers_are_what_a_read_answers(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap());
+    let worker = app.login(WORKER).await;
+    let d03 = desk(&app, "D-03").await;
+    let (status, made) = post(
+        &app,
+        &worker,
+        "/api/v1/bookings",
+        json!({"site_id": SHIOJIRI, "space_id": d03, "date": "2026-11-24", "start": "09:00", "end": "13:00"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let id = made["booking"]["id"].as_i64().unwrap();
+    let read = worker
+        .get(app.url(&format!("/api/v1/bookings/{id}")))
+        .send_json()
+        .await;
+    assert_eq!(made["booking"], read);
+    let (status, series) = post(
+        &app,
+        &worker,
+        "/api/v1/booking-series",
+        json!({"site_id": SHIOJIRI, "weekdays": ["wed", "thu"], "start": "14:00", "end": "16:00",
+               "from": "2026-11-25", "count": 3, "attributes": [], "mode": "all_or_nothing"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{series}");
+    let booked = series["booked"].as_array().unwrap();
+    assert_eq!(booked.len(), 3);
+    for b in booked {
+        let read = worker
+            .get(app.url(&format!("/api/v1/bookings/{}", b["id"])))
+            .send_json()
+            .await;
+        assert_eq!(*b, read);
+    }
+    let kinds: Vec<(String, String)> =
+        sqlx::query_as("SELECT kind, to_email FROM outbox ORDER BY id")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        kinds,
+        vec![
+            ("booking_confirmed".to_string(), WORKER.to_string()),
+            ("booking_confirmed".to_string(), WORKER.to_string())
+        ]
+    );
+    let text: String = sqlx::query_scalar("SELECT body_text FROM outbox ORDER BY id LIMIT 1")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(text.contains("D-03"), "{text}");
+}
+
+/// A series date on which the worker already has a desk is a conflict of that date; the
+/// others are booked in the same transaction (on PostgreSQL no refused insert may abort it).
+async fn series_skips_a_desk_held_elsewhere(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap());
+    let worker = app.login(WORKER).await;
+    let (d01, d02) = (desk(&app, "D-01").await, desk(&app, "D-02").await);
+    let (status, _) = post(
+        &app,
+        &worker,
+        "/api/v1/bookings",
+        json!({"site_id": SHIOJIRI, "space_id": d01, "date": "2026-11-25", "start": "10:00", "end": "11:00"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, series) = post(
+        &app,
+        &worker,
+        "/api/v1/booking-series",
+        json!({"site_id": SHIOJIRI, "weekdays": ["tue", "wed", "thu"], "start": "09:00", "end": "12:00",
+               "from": "2026-11-24", "count": 3, "space_id": d02, "mode": "skip_conflicts"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{series}");
+    let dates: Vec<&str> = series["booked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["date"].as_str().unwrap())
+        .collect();
+    assert_eq!(dates, ["2026-11-24", "2026-11-26"]);
+    assert_eq!(series["conflicts"][0]["date"], "2026-11-25");
+    assert_eq!(series["conflicts"][0]["code"], "booking.person_overlap");
+}
+
+/// Without a savepoint, a double booking that reached the insert all the same is refused by
+/// the database and the transaction goes on (PostgreSQL: no row; SQLite: the trigger's error
+/// backs out the statement only).
+async fn a_refused_insert_leaves_the_transaction_usable(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let me = app.person_id(WORKER).await;
+    let d04 = desk(&app, "D-04").await;
+    let new = |seat_from: i64| store::NewBooking {
+        site_id: SHIOJIRI,
+        space_id: d04,
+        space_kind: "desk".into(),
+        seat: 1,
+        person_id: me,
+        series_id: None,
+        starts_at: seat_from,
+        ends_at: seat_from + 3600,
+        created_by: me,
+        now: DAY.0,
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    let first = store::insert_free(&mut tx, &new(DAY.0 + 36000))
+        .await
+        .unwrap();
+    assert!(first.is_some());
+    let again = store::insert_free(&mut tx, &new(DAY.0 + 37800)).await;
+    match b {
+        Backend::Postgres => assert_eq!(again.unwrap(), None),
+        Backend::Sqlite => assert!(
+            again
+                .unwrap_err()
+                .to_string()
+                .contains("bookings_no_overlap"),
+            "the trigger refuses it"
+        ),
+    }
+    let later = store::insert_free(&mut tx, &new(DAY.0 + 39600))
+        .await
+        .unwrap();
+    assert!(later.is_some(), "back to back, in the same transaction");
+    tx.commit().await.unwrap();
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM bookings WHERE space_id = $1 AND starts_at >= $2 AND starts_at < $3",
+    )
+    .bind(d04)
+    .bind(DAY.0)
+    .bind(DAY.1)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(n, 2);
+}
