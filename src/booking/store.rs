@@ -3,8 +3,8 @@
 use super::Booking;
 use crate::db::{Db, Tx};
 use chrono::{DateTime, TimeZone, Utc};
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Acquire, Row};
 
 /// Statuses that hold a seat.
 pub const LIVE: &str = "('active', 'checked_in')";
@@ -267,31 +267,6 @@ pub struct NewBooking {
     pub ends_at: i64,
     pub created_by: i64,
     pub now: i64,
-}
-
-/// Inserts a booking inside a savepoint, so that a broken constraint leaves the transaction
-/// usable (PostgreSQL aborts a transaction on any error otherwise).
-pub async fn insert(tx: &mut Tx, b: &NewBooking) -> sqlx::Result<i64> {
-    let mut sp = tx.begin().await?;
-    let id = sqlx::query_scalar(
-        "INSERT INTO bookings (site_id, space_id, space_kind, seat, person_id, series_id, starts_at,
-             ends_at, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-    )
-    .bind(b.site_id)
-    .bind(b.space_id)
-    .bind(&b.space_kind)
-    .bind(b.seat)
-    .bind(b.person_id)
-    .bind(b.series_id)
-    .bind(b.starts_at)
-    .bind(b.ends_at)
-    .bind(b.created_by)
-    .bind(b.now)
-    .fetch_one(&mut *sp)
-    .await?;
-    sp.commit().await?;
-    Ok(id)
 }
 
 /// Inserts a booking whose seat and person were just seen free under
