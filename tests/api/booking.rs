@@ -979,14 +979,7 @@ async fn calendar_feed(b: Backend) {
             .len(),
         1
     );
-    let text = anonymous
-        .get(app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = anonymous.get(app.url(&path)).send_text().await;
     let cal: icalendar::Calendar = text.parse().expect("the feed parses as iCalendar");
     let events: Vec<_> = cal.components.iter().filter_map(|c| c.as_event()).collect();
     assert_eq!(events.len(), 1, "{text}");

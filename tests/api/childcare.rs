@@ -1229,12 +1229,8 @@ async fn allergies_reach_guardians_and_caregivers_only_in_every_answer(b: Backen
     let director = app.login(DIRECTOR).await;
     let dropped = director
         .post(app.url(&format!("/api/v1/childcare/bookings/{place}/drop-off")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .send_text()
+        .await;
     assert!(
         dropped.contains("dropped_off") && !leaks(&dropped),
         "{dropped}"
@@ -1244,22 +1240,14 @@ async fn allergies_reach_guardians_and_caregivers_only_in_every_answer(b: Backen
     let picked = admin
         .post(app.url(&format!("/api/v1/childcare/bookings/{place}/pick-up")))
         .json(&json!({"guardian_id": guardian}))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .send_text()
+        .await;
     assert!(picked.contains("picked_up") && !leaks(&picked), "{picked}");
     let reception = app.login(RECEPTION).await;
     let cancelled = reception
         .post(app.url(&format!("/api/v1/childcare/bookings/{waiting}/cancel")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .send_text()
+        .await;
     assert!(
         cancelled.contains("cancelled") && !leaks(&cancelled),
         "{cancelled}"

@@ -200,9 +200,12 @@ pub async fn problem(res: Response, status: StatusCode, code: &str) -> Value {
     body
 }
 
-/// Sends a request that must succeed and answers its JSON body.
+/// Sends a request that must succeed and answers its body.
 pub trait SendJson {
+    /// The JSON body.
     async fn send_json(self) -> Value;
+    /// The body as text (a calendar, metrics, or a body searched for what it must not hold).
+    async fn send_text(self) -> String;
 }
 
 impl SendJson for reqwest::RequestBuilder {
@@ -210,6 +213,14 @@ impl SendJson for reqwest::RequestBuilder {
         let res = self.send().await.expect("request");
         let status = res.status();
         let body: Value = res.json().await.expect("JSON body");
+        assert!(status.is_success(), "{status}: {body}");
+        body
+    }
+
+    async fn send_text(self) -> String {
+        let res = self.send().await.expect("request");
+        let status = res.status();
+        let body = res.text().await.expect("text body");
         assert!(status.is_success(), "{status}: {body}");
         body
     }

@@ -87,12 +87,8 @@ async fn health_metrics_and_docs(b: Backend) {
     let metrics = c
         .get(app.url("/metrics"))
         .bearer_auth("scrape")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .send_text()
+        .await;
     assert!(
         metrics.contains(
             "kado_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
