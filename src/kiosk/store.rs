@@ -84,13 +84,15 @@ pub async fn bump_card_serial(db: &Db, person_id: i64) -> sqlx::Result<()> {
     .await
 }
 
-/// Sets (or with None clears) the PIN, and lifts any lockout.
+/// Sets (or with None clears) the PIN. The lockout lives in auth's throttle
+/// ([`super::pin_key`]); the callers lift it. The old `pin_failures` and `pin_locked_until`
+/// columns are no longer read.
 pub async fn set_pin(db: &Db, person_id: i64, hash: Option<String>) -> sqlx::Result<()> {
     upsert(
         db,
         person_id,
         ("pin_hash", "$2"),
-        "pin_hash = excluded.pin_hash, pin_failures = 0, pin_locked_until = NULL",
+        "pin_hash = excluded.pin_hash",
         hash,
     )
     .await
