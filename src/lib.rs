@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod ids;
 pub mod jobs;
 pub mod kiosk;
 pub mod mail;

@@ -1,7 +1,7 @@
 //! The booking API.
 
 use super::rules::{self, Refusal};
-use super::{Booking, SiteContext, Target, authorise_for, book, day_bounds, overlap_error, store};
+use super::{Booking, SiteContext, Target, authorise_for, book, overlap_error, store};
 use crate::AppState;
 use crate::auth::{Principal, Role, password};
 use crate::error::{
@@ -98,7 +98,7 @@ async fn availability(
             t += Duration::minutes(rules::GRID_MINUTES as i64);
         }
     }
-    let (from, to) = day_bounds(&ctx.schedule, date);
+    let (from, to) = ctx.schedule.day_bounds(date);
     let held = store::held(&st.db, site_id, from, to).await?;
     let spaces = sites::store::spaces(&st.db, site_id)
         .await?
@@ -536,7 +536,7 @@ async fn list_site(
     )?;
     let date = parse_date("date", &q.date)?;
     let ctx = SiteContext::load(&st, site_id).await?;
-    let (from, to) = day_bounds(&ctx.schedule, date);
+    let (from, to) = ctx.schedule.day_bounds(date);
     Ok(Json(store::of_site(&st.db, site_id, from, to).await?))
 }
 

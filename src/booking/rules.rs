@@ -3,10 +3,7 @@
 
 use crate::error::Text;
 use crate::sites::rules::Schedule;
-use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Timelike, Utc,
-    Weekday,
-};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 
 /// Bookings start and end on this grid, in minutes.
@@ -96,14 +93,13 @@ impl Refusal {
     }
 }
 
-/// The UTC instant of a local date and time; refuses times a DST change skips or repeats
-/// rather than guessing.
+/// The UTC instant of a local date and time, as a booking refusal when there is none.
 pub fn instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> Result<DateTime<Utc>, Refusal> {
-    match tz.from_local_datetime(&date.and_time(time)) {
-        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
-        LocalResult::Ambiguous(..) => Err(Refusal::AmbiguousLocalTime),
-        LocalResult::None => Err(Refusal::NonexistentLocalTime),
-    }
+    use crate::sites::rules::LocalTimeError;
+    crate::sites::rules::instant(tz, date, time).map_err(|e| match e {
+        LocalTimeError::Ambiguous => Refusal::AmbiguousLocalTime,
+        LocalTimeError::Nonexistent => Refusal::NonexistentLocalTime,
+    })
 }
 
 /// Whether a time is on the quarter hour.
@@ -184,6 +180,7 @@ pub fn pick_desk(free: &[i64], usual: Option<i64>) -> Option<(i64, bool)> {
 mod tests {
     use super::*;
     use crate::sites::rules::Hours;
+    use chrono::TimeZone;
     use std::collections::HashMap;
 
     fn t(s: &str) -> NaiveTime {

@@ -9,7 +9,7 @@ pub mod store;
 use crate::AppState;
 use crate::auth::throttle::{self, Limit};
 use crate::auth::{KioskDevice, password};
-use crate::booking::{self, SiteContext, Target, day_bounds};
+use crate::booking::{self, SiteContext, Target};
 use crate::error::{ApiError, ApiResult, Lang, Text};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
@@ -227,10 +227,9 @@ async fn act(
     let site = device.site_id;
     let ctx = SiteContext::load(st, site).await?;
     let now = at.timestamp();
-    let (day_from, day_to) = day_bounds(
-        &ctx.schedule,
-        at.with_timezone(&ctx.schedule.tz).date_naive(),
-    );
+    let (day_from, day_to) = ctx
+        .schedule
+        .day_bounds(at.with_timezone(&ctx.schedule.tz).date_naive());
     let bookings = booking::store::of_person(&st.db, person, day_from, day_to).await?;
     let session = store::open_session(&st.db, person, site).await?;
     let last = store::last_effective_scan(&st.db, person, site, now - rules::REPEAT_SECS).await?;
