@@ -717,14 +717,8 @@ async fn cancel(
         notify::booking_cancelled(&st, &mut tx, done, false).await?;
     }
     if cancel_places {
-        crate::childcare::http::cancel_places_of_bookings(
-            &st,
-            &mut tx,
-            &[id],
-            b.site_id,
-            cc.as_ref(),
-        )
-        .await?;
+        crate::childcare::cancel_places_of_bookings(&st, &mut tx, &[id], b.site_id, cc.as_ref())
+            .await?;
     }
     tx.commit().await?;
     Ok(Json(store::get(&st.db, id).await?.ok_or_else(not_found)?))
@@ -779,14 +773,11 @@ async fn cancel_series(
         notify::booking_cancelled(&st, &mut tx, *done, false).await?;
     }
     // A series' childcare places go with it.
-    crate::childcare::http::cancel_places_of_bookings(&st, &mut tx, &cancelled, site, cc.as_ref())
+    crate::childcare::cancel_places_of_bookings(&st, &mut tx, &cancelled, site, cc.as_ref())
         .await?;
     tx.commit().await?;
     Ok(Json(Cancelled { cancelled }))
 }
-
-/// How early before its start a booking may be checked into, in minutes.
-pub const EARLY_CHECK_IN_MINUTES: i64 = 15;
 
 /// Checks a booking in (the site's reception and directors; the entrance kiosk does it on a
 /// scan). Workers cannot check themselves in from elsewhere.
@@ -817,12 +808,20 @@ async fn check_in(
         "active" => {}
         _ => return Err(not_changeable()),
     }
-    if now < starts - Duration::minutes(EARLY_CHECK_IN_MINUTES) || now >= ends {
+    let early = sites::store::get(&st.db, b.site_id)
+        .await?
+        .check_in_early_minutes;
+    if !rules::check_in_open(
+        now.timestamp(),
+        starts.timestamp(),
+        ends.timestamp(),
+        early * 60,
+    ) {
         return Err(ApiError::conflict(
             "booking.not_now",
             Text::new(
-                "チェックインは開始15分前から終了までです。",
-                "Check-in opens 15 minutes before the start and closes at the end.",
+                format!("チェックインは開始{early}分前から終了までです。"),
+                format!("Check-in opens {early} minutes before the start and closes at the end."),
             ),
         ));
     }

@@ -102,6 +102,25 @@ pub fn instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> Result<DateTime<Utc>
     })
 }
 
+/// The booking grid in seconds.
+pub const GRID_SECS: i64 = GRID_MINUTES as i64 * 60;
+
+/// An instant (epoch seconds) rounded down to the booking grid.
+pub fn grid_floor(at: i64) -> i64 {
+    at - at.rem_euclid(GRID_SECS)
+}
+
+/// An instant (epoch seconds) rounded up to the booking grid.
+pub fn grid_ceil(at: i64) -> i64 {
+    at + (GRID_SECS - at.rem_euclid(GRID_SECS)) % GRID_SECS
+}
+
+/// Whether a booking may be checked into at `now`: from the site's check-in margin
+/// (`early_secs`) before its start until its end, at the kiosk and at reception alike.
+pub fn check_in_open(now: i64, starts: i64, ends: i64, early_secs: i64) -> bool {
+    starts - early_secs <= now && now < ends
+}
+
 /// Whether a time is on the quarter hour.
 pub fn on_grid(t: NaiveTime) -> bool {
     t.second() == 0 && t.nanosecond() == 0 && t.minute().is_multiple_of(GRID_MINUTES)

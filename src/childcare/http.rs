@@ -1062,31 +1062,6 @@ async fn cancel_place(
     place_view(&st, id, p.site_id).await
 }
 
-/// Cancels the live childcare places tied to these desk bookings and serves the waitlist,
-/// inside the caller's transaction, which must hold the site lock (taken before it wrote
-/// anything). `cc` is the site's childcare settings; a site without a room has no places.
-pub async fn cancel_places_of_bookings(
-    st: &AppState,
-    tx: &mut crate::db::Tx,
-    booking_ids: &[i64],
-    site_id: i64,
-    cc: Option<&super::Settings>,
-) -> ApiResult<()> {
-    let Some(cc) = cc else {
-        return Ok(());
-    };
-    let now = st.clock.epoch();
-    for booking in booking_ids {
-        for id in store::places_of_booking(&mut **tx, *booking).await? {
-            for from in ["booked", "waitlisted"] {
-                store::transition(tx, id, from, "cancelled", Some("cancelled_at"), now).await?;
-            }
-        }
-    }
-    run_waitlist(st, tx, site_id, cc, now).await?;
-    Ok(())
-}
-
 /// A caregiver receives the child.
 #[utoipa::path(post, path = "/api/v1/childcare/bookings/{id}/drop-off", tag = "childcare", params(("id" = i64, Path)),
     responses((status = 200, body = ChildcarePlace), (status = 409)))]
@@ -1102,7 +1077,7 @@ async fn drop_off(
         return Err(place_not_found());
     }
     let now = st.clock.epoch();
-    if p.status != "booked" || now < p.starts_at - 30 * 60 || now >= p.ends_at {
+    if p.status != "booked" || now < p.starts_at - rules::DROPOFF_EARLY_SECS || now >= p.ends_at {
         return Err(ApiError::conflict(
             "childcare.not_now",
             Text::new(

@@ -234,7 +234,7 @@ async fn act(
     let session = store::open_session(&st.db, person, site).await?;
     let last = store::last_effective_scan(&st.db, person, site, now - rules::REPEAT_SECS).await?;
     let grants = crate::auth::store::grants_of(&st.db, person).await?;
-    let children_in_room = crate::childcare::store::children_in_room(&st.db, person, site).await?;
+    let children_in_room = crate::childcare::children_in_room(&st.db, person, site).await?;
     let situation = Situation {
         now,
         site_open: ctx.schedule.is_open_at(at),
@@ -346,7 +346,7 @@ async fn act(
                         _ => e.into(),
                     }
                 })?;
-            let children = store::request_dropoffs(&mut tx, person, site, now).await?;
+            let children = crate::childcare::request_dropoffs(&mut tx, person, site, now).await?;
             tx.commit().await?;
             let space = booking::store::get(&st.db, booking_id)
                 .await?
@@ -411,8 +411,7 @@ async fn walk_in(
             "The site is closed now.".into(),
         )
     })?;
-    let quarter = 15 * 60;
-    let start = at.timestamp() - at.timestamp().rem_euclid(quarter);
+    let start = booking::rules::grid_floor(at.timestamp());
     let close = booking::rules::instant(ctx.schedule.tz, local.date_naive(), hours.close)
         .map_err(|r| ctx.refuse(r, local.date_naive(), hours.close))?
         .timestamp();
