@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod jobs;
 pub mod kiosk;
 pub mod mail;
@@ -52,6 +53,7 @@ impl App {
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<App> {
         let db = Db::open(config.database_url(), config.pool()).await?;
         db.migrate().await?;
+        events::listen(&db.events, config.database_url()).await?;
         if config.loads_demo() {
             demo::load_if_empty(&db, &clock)
                 .await

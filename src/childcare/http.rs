@@ -472,7 +472,7 @@ async fn list_shifts(
     let ctx = SiteContext::load(&st, site).await?;
     let (from, to) = day_bounds(&ctx.schedule, parse_date("date", &q.date)?);
     // A read: a plain transaction, which on SQLite does not take the write lock.
-    let mut tx = st.db.pool.begin().await?;
+    let mut tx = st.db.begin_read().await?;
     let list = store::shifts(&mut tx, site, from, to).await?;
     tx.commit().await?;
     Ok(Json(
@@ -1347,7 +1347,7 @@ async fn room_day(
         return Ok((ctx, cc, RoomDay::default()));
     };
     // A read: a plain transaction, which on SQLite does not take the write lock.
-    let mut tx = st.db.pool.begin().await?;
+    let mut tx = st.db.begin_read().await?;
     let (places, shifts) = load_day(&mut tx, site, open, close).await?;
     tx.commit().await?;
     let starts = (open..close).step_by(SEGMENT_SECS as usize).collect();
