@@ -348,6 +348,11 @@ async fn act(
                     }
                 })?;
             let children = store::request_dropoffs(&mut tx, person, site, now).await?;
+            tx.publish(crate::events::Event::CheckedIn {
+                site_id: site,
+                person_id: person,
+                booking_id: Some(booking_id),
+            });
             tx.commit().await?;
             let space = booking::store::get(&st.db, booking_id)
                 .await?
@@ -377,6 +382,11 @@ async fn act(
             if let Some(b) = session.and_then(|s| s.1) {
                 booking::store::trim(&mut tx, b, now, person).await?;
             }
+            tx.publish(crate::events::Event::CheckedOut {
+                site_id: site,
+                person_id: person,
+                booking_id: session.and_then(|s| s.1),
+            });
             tx.commit().await?;
             let secs = store::seconds_present(&st.db, person, site, day_from, day_to, now).await?;
             let (h, m) = hm(secs);

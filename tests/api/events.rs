@@ -1,7 +1,7 @@
 //! Domain events: delivered after commit only, to every instance on one PostgreSQL database,
 //! and still after the listener's connection was killed.
 
-use crate::harness::{Backend, SHIOJIRI, TestApp};
+use crate::harness::{Backend, SHIOJIRI, TestApp, WORKER};
 use crate::on_both_backends;
 use kado::events::Event;
 use std::time::Duration;
@@ -11,6 +11,7 @@ on_both_backends!(
     events_of_uncommitted_transactions_are_never_delivered,
     every_instance_receives_every_event_once,
     the_listener_comes_back_after_its_connection_is_killed,
+    booking_and_cancelling_publish_what_happened,
 );
 
 fn space(n: i64) -> Event {
@@ -122,4 +123,41 @@ async fn listener_pid(app: &TestApp, not: Option<i32>) -> i32 {
         }
     }
     panic!("no event listener is listening");
+}
+
+async fn booking_and_cancelling_publish_what_happened(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // Friday 2026-11-20, 09:00 in Shiojiri.
+    app.clock
+        .set(chrono::DateTime::from_timestamp(1_795_132_800, 0).unwrap());
+    let mut events = app.db.subscribe();
+    let worker = app.login(WORKER).await;
+    let person_id = app.person_id(WORKER).await;
+    let res = worker
+        .post(app.url("/api/v1/bookings"))
+        .json(&serde_json::json!({"site_id": SHIOJIRI, "date": "2026-11-24", "start": "09:00", "end": "13:00"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    let body: serde_json::Value = res.json().await.unwrap();
+    let booking_id = body["booking"]["id"].as_i64().unwrap();
+    let made = Event::BookingMade {
+        site_id: SHIOJIRI,
+        booking_id,
+        person_id,
+    };
+    assert_eq!(next(&mut events).await, made);
+    let res = worker
+        .post(app.url(&format!("/api/v1/bookings/{booking_id}/cancel")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let cancelled = Event::BookingCancelled {
+        site_id: SHIOJIRI,
+        booking_id,
+        person_id,
+    };
+    assert_eq!(next(&mut events).await, cancelled);
 }
