@@ -82,6 +82,121 @@ impl Text {
     fn get(&self, lang: Lang) -> &str {
         lang.pick(&self.ja, &self.en)
     }
+
+    fn fill(&mut self, name: &str, ja: &str, en: &str) {
+        let key = format!("{{{name}}}");
+        self.ja = self.ja.replace(&key, ja);
+        self.en = self.en.replace(&key, en);
+    }
+}
+
+/// A stable error code with its HTTP status and its texts in both languages, declared with
+/// [`error_codes!`]: one enum per area, so that a code cannot be used without its texts.
+pub trait ErrorCode: Copy + 'static {
+    /// Every code of the enum, for the OpenAPI document and the catalogue test.
+    const ALL: &'static [Self];
+    /// The stable machine code, e.g. `booking.overlap`.
+    fn code(self) -> &'static str;
+    /// The HTTP status it answers with.
+    fn status(self) -> StatusCode;
+    /// The Japanese and English texts; `{name}` marks a value given with [`ApiError::with`].
+    fn texts(self) -> (&'static str, &'static str);
+}
+
+/// One entry of the error catalogue, whatever its area.
+#[derive(Clone, Copy, Debug)]
+pub struct CodeInfo {
+    pub code: &'static str,
+    pub status: StatusCode,
+    pub ja: &'static str,
+    pub en: &'static str,
+}
+
+/// The catalogue entries of one area's codes.
+pub fn catalogue_of<E: ErrorCode>() -> impl Iterator<Item = CodeInfo> {
+    E::ALL.iter().map(|c| {
+        let (ja, en) = c.texts();
+        CodeInfo {
+            code: c.code(),
+            status: c.status(),
+            ja,
+            en,
+        }
+    })
+}
+
+/// Declares an area's error codes: each variant with its HTTP status (a `StatusCode`
+/// constant name), its stable code and its ja/en texts side by side.
+///
+/// ```ignore
+/// error_codes! {
+///     /// Why a booking is refused.
+///     pub enum BookingError {
+///         /// The desk is taken at that time.
+///         Overlap = (CONFLICT, "booking.overlap", "その時間は予約済みです。", "That time is taken."),
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! error_codes {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = ($status:ident, $code:literal, $ja:literal, $en:literal) ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        $vis enum $name { $( $(#[$vmeta])* $variant ),* }
+
+        impl $crate::error::ErrorCode for $name {
+            const ALL: &'static [Self] = &[$(Self::$variant),*];
+            fn code(self) -> &'static str {
+                match self { $(Self::$variant => $code),* }
+            }
+            fn status(self) -> ::axum::http::StatusCode {
+                match self { $(Self::$variant => ::axum::http::StatusCode::$status),* }
+            }
+            fn texts(self) -> (&'static str, &'static str) {
+                match self { $(Self::$variant => ($ja, $en)),* }
+            }
+        }
+
+        impl From<$name> for $crate::error::ApiError {
+            fn from(code: $name) -> Self {
+                $crate::error::ApiError::coded(code)
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The codes every area shares: authentication, validation, malformed requests, the
+    /// service's own state.
+    pub enum CommonError {
+        AuthRequired = (UNAUTHORIZED, "auth.required", "ログインしてください。", "Please log in."),
+        Forbidden = (FORBIDDEN, "auth.forbidden", "この操作を行う権限がありません。", "You are not allowed to do this."),
+        /// `{what}` names the record, e.g. with `.with_text("what", "予約", "Booking")`.
+        NotFound = (NOT_FOUND, "not_found", "{what}が見つかりません。", "{what} not found."),
+        /// The first field's message is the detail; `errors` lists every field.
+        Validation = (UNPROCESSABLE_ENTITY, "validation", "入力内容に誤りがあります。", "Some fields are not right."),
+        Required = (UNPROCESSABLE_ENTITY, "validation.required", "入力してください。", "This field is required."),
+        TooLong = (UNPROCESSABLE_ENTITY, "validation.too_long", "{max}文字以内で入力してください。", "Use at most {max} characters."),
+        BadDate = (UNPROCESSABLE_ENTITY, "validation.bad_date", "日付は YYYY-MM-DD で入力してください(2000〜2100年)。", "Dates are YYYY-MM-DD, in the years 2000 to 2100."),
+        BadTime = (UNPROCESSABLE_ENTITY, "validation.bad_time", "時刻は HH:MM で入力してください。", "Times are HH:MM."),
+        Taken = (UNPROCESSABLE_ENTITY, "validation.taken", "この{what}はすでに使われています。", "This {what} is already in use."),
+        ControlCharacter = (UNPROCESSABLE_ENTITY, "validation.control_character", "制御文字(タブと改行以外)は使えません。", "Control characters (other than tabs and line breaks) are not allowed."),
+        InvalidJson = (UNPROCESSABLE_ENTITY, "request.invalid_json", "JSONの項目が正しくありません: {problem}", "The JSON fields are not right: {problem}"),
+        ContentType = (UNSUPPORTED_MEDIA_TYPE, "request.content_type", "Content-Type: application/json で送ってください。", "Send the body as Content-Type: application/json."),
+        MalformedJson = (BAD_REQUEST, "request.malformed_json", "JSONの形式が正しくありません。", "The body is not well-formed JSON."),
+        TooLarge = (PAYLOAD_TOO_LARGE, "request.too_large", "リクエストが大きすぎます。", "The request body is too large."),
+        Unreadable = (BAD_REQUEST, "request.unreadable", "リクエストを読み取れませんでした。", "The request body could not be read."),
+        InvalidPath = (BAD_REQUEST, "request.invalid_path", "URLが正しくありません: {problem}", "The URL is not right: {problem}"),
+        InvalidQuery = (BAD_REQUEST, "request.invalid_query", "URLのパラメータが正しくありません: {problem}", "The query parameters are not right: {problem}"),
+        Busy = (SERVICE_UNAVAILABLE, "service.busy", "混み合っています。少し待ってからもう一度お試しください。", "The service is busy. Please try again in a moment."),
+        DatabaseUnavailable = (SERVICE_UNAVAILABLE, "service.database_unavailable", "データベースが一時的に利用できません。しばらくしてからもう一度お試しください。", "The database is unavailable for the moment. Please try again shortly."),
+        Internal = (INTERNAL_SERVER_ERROR, "internal", "サーバーで問題が起きました。時間をおいてもう一度お試しください。", "Something went wrong on the server. Please try again later."),
+    }
 }
 
 /// One field's problem, for forms that show each message next to its field.
@@ -90,6 +205,15 @@ pub struct FieldError {
     pub field: String,
     pub code: &'static str,
     pub message: Text,
+}
+
+impl FieldError {
+    /// Fills the `{name}` placeholder of the message.
+    pub fn with(&mut self, name: &str, value: impl std::fmt::Display) -> &mut FieldError {
+        let value = value.to_string();
+        self.message.fill(name, &value, &value);
+        self
+    }
 }
 
 /// Everything a handler can fail with.
@@ -124,34 +248,39 @@ impl ApiError {
         }
     }
 
+    /// The client error a catalogued code stands for, with its texts.
+    pub fn coded<E: ErrorCode>(code: E) -> ApiError {
+        let (ja, en) = code.texts();
+        Self::client(code.status(), code.code(), Text::new(ja, en))
+    }
+
+    /// Fills the `{name}` placeholder of the texts (the detail and every field's message).
+    pub fn with(self, name: &str, value: impl std::fmt::Display) -> ApiError {
+        let value = value.to_string();
+        self.with_text(name, &value, &value)
+    }
+
+    /// Fills the `{name}` placeholder with a value that differs by language.
+    pub fn with_text(mut self, name: &str, ja: &str, en: &str) -> ApiError {
+        if let ApiError::Client { detail, errors, .. } = &mut self {
+            detail.fill(name, ja, en);
+            for e in errors {
+                e.message.fill(name, ja, en);
+            }
+        }
+        self
+    }
+
     pub fn unauthenticated() -> ApiError {
-        Self::client(
-            StatusCode::UNAUTHORIZED,
-            "auth.required",
-            Text::new("ログインしてください。", "Please log in."),
-        )
+        CommonError::AuthRequired.into()
     }
 
     pub fn forbidden() -> ApiError {
-        Self::client(
-            StatusCode::FORBIDDEN,
-            "auth.forbidden",
-            Text::new(
-                "この操作を行う権限がありません。",
-                "You are not allowed to do this.",
-            ),
-        )
+        CommonError::Forbidden.into()
     }
 
     pub fn not_found(what_ja: &str, what_en: &str) -> ApiError {
-        Self::client(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            Text::new(
-                format!("{what_ja}が見つかりません。"),
-                format!("{what_en} not found."),
-            ),
-        )
+        ApiError::from(CommonError::NotFound).with_text("what", what_ja, what_en)
     }
 
     pub fn conflict(code: &'static str, detail: Text) -> ApiError {
@@ -205,30 +334,13 @@ fn busy(err: &sqlx::Error) -> Option<ApiError> {
     if retryable {
         tracing::warn!(error = %err, "the database gave the transaction up; the client may retry");
     }
-    (retryable || matches!(err, sqlx::Error::PoolTimedOut)).then(|| {
-        ApiError::client(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "service.busy",
-            Text::new(
-                "混み合っています。少し待ってからもう一度お試しください。",
-                "The service is busy. Please try again in a moment.",
-            ),
-        )
-        .retry_after(1)
-    })
+    (retryable || matches!(err, sqlx::Error::PoolTimedOut))
+        .then(|| ApiError::from(CommonError::Busy).retry_after(1))
 }
 
 /// 503 `service.database_unavailable`: the database cannot be reached or written for now.
 pub fn database_unavailable() -> ApiError {
-    ApiError::client(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "service.database_unavailable",
-        Text::new(
-            "データベースが一時的に利用できません。しばらくしてからもう一度お試しください。",
-            "The database is unavailable for the moment. Please try again shortly.",
-        ),
-    )
-    .retry_after(5)
+    ApiError::from(CommonError::DatabaseUnavailable).retry_after(5)
 }
 
 fn title(status: StatusCode, lang: Lang) -> &'static str {
@@ -261,13 +373,11 @@ impl IntoResponse for ApiError {
             } => (status, code, detail, errors, retry_after),
             ApiError::Internal(err) => {
                 tracing::error!(error = ?err, "internal error");
+                let (ja, en) = CommonError::Internal.texts();
                 (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    Text::new(
-                        "サーバーで問題が起きました。時間をおいてもう一度お試しください。",
-                        "Something went wrong on the server. Please try again later.",
-                    ),
+                    CommonError::Internal.status(),
+                    CommonError::Internal.code(),
+                    Text::new(ja, en),
                     Vec::new(),
                     None,
                 )
@@ -318,6 +428,14 @@ impl Validator {
         });
     }
 
+    /// Records a catalogued problem with a field; `.with(...)` on the answer fills its text.
+    pub fn reject<E: ErrorCode>(&mut self, field: impl Into<String>, code: E) -> &mut FieldError {
+        let (ja, en) = code.texts();
+        let at = self.errors.len();
+        self.add(field, code.code(), Text::new(ja, en));
+        &mut self.errors[at]
+    }
+
     /// Records a problem when `ok` is false.
     pub fn check(&mut self, ok: bool, field: &str, code: &'static str, message: Text) {
         if !ok {
@@ -329,20 +447,9 @@ impl Validator {
     pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) {
         let n = value.trim().chars().count();
         if n < min {
-            self.add(
-                field,
-                "validation.required",
-                Text::new("入力してください。", "This field is required."),
-            );
+            self.reject(field, CommonError::Required);
         } else if n > max {
-            self.add(
-                field,
-                "validation.too_long",
-                Text::new(
-                    format!("{max}文字以内で入力してください。"),
-                    format!("Use at most {max} characters."),
-                ),
-            );
+            self.reject(field, CommonError::TooLong).with("max", max);
         }
     }
 
@@ -353,7 +460,7 @@ impl Validator {
         };
         Err(ApiError::Client {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "validation",
+            code: CommonError::Validation.code(),
             detail: first.message.clone(),
             errors: self.errors,
             retry_after: None,
@@ -361,11 +468,25 @@ impl Validator {
     }
 }
 
+/// A single-field validation error with a catalogued code.
+pub fn invalid_code<E: ErrorCode>(field: &str, code: E) -> ApiError {
+    let (ja, en) = code.texts();
+    invalid(field, code.code(), Text::new(ja, en))
+}
+
 /// A single-field validation error.
 pub fn invalid(field: &str, code: &'static str, message: Text) -> ApiError {
-    let mut v = Validator::new();
-    v.add(field, code, message);
-    v.finish().expect_err("one error was added")
+    ApiError::Client {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: CommonError::Validation.code(),
+        detail: message.clone(),
+        errors: vec![FieldError {
+            field: field.to_string(),
+            code,
+            message,
+        }],
+        retry_after: None,
+    }
 }
 
 /// JSON body extractor whose rejections are problem+json. It refuses control characters in
@@ -388,14 +509,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
                     "." => e.inner().to_string(),
                     path => format!("{path}: {}", e.inner()),
                 };
-                ApiError::client(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "request.invalid_json",
-                    Text::new(
-                        format!("JSONの項目が正しくありません: {text}"),
-                        format!("The JSON fields are not right: {text}"),
-                    ),
-                )
+                ApiError::from(CommonError::InvalidJson).with("problem", text)
             },
         )
     }
@@ -438,14 +552,7 @@ fn dotted(rest: &str) -> String {
 
 /// The 422 for a field that holds a control character.
 fn control_character(field: &str) -> ApiError {
-    invalid(
-        field,
-        "validation.control_character",
-        Text::new(
-            "制御文字(タブと改行以外)は使えません。",
-            "Control characters (other than tabs and line breaks) are not allowed.",
-        ),
-    )
+    invalid_code(field, CommonError::ControlCharacter)
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {
@@ -457,37 +564,15 @@ impl<T: Serialize> IntoResponse for Json<T> {
 /// The problem for a body that is not JSON at all (the fields are checked after, in [`Json`]).
 fn json_rejection(r: JsonRejection) -> ApiError {
     let status = r.status();
-    let (code, detail) = match &r {
-        JsonRejection::MissingJsonContentType(_) => (
-            "request.content_type",
-            Text::new(
-                "Content-Type: application/json で送ってください。",
-                "Send the body as Content-Type: application/json.",
-            ),
-        ),
-        JsonRejection::JsonSyntaxError(_) => (
-            "request.malformed_json",
-            Text::new(
-                "JSONの形式が正しくありません。",
-                "The body is not well-formed JSON.",
-            ),
-        ),
-        _ if status == StatusCode::PAYLOAD_TOO_LARGE => (
-            "request.too_large",
-            Text::new(
-                "リクエストが大きすぎます。",
-                "The request body is too large.",
-            ),
-        ),
-        _ => (
-            "request.unreadable",
-            Text::new(
-                "リクエストを読み取れませんでした。",
-                "The request body could not be read.",
-            ),
-        ),
+    let code = match &r {
+        JsonRejection::MissingJsonContentType(_) => CommonError::ContentType,
+        JsonRejection::JsonSyntaxError(_) => CommonError::MalformedJson,
+        _ if status == StatusCode::PAYLOAD_TOO_LARGE => CommonError::TooLarge,
+        _ => CommonError::Unreadable,
     };
-    ApiError::client(status, code, detail)
+    let (ja, en) = code.texts();
+    // The rejection knows its status best (a body cut short is 400, a wrong length 413...).
+    ApiError::client(status, code.code(), Text::new(ja, en))
 }
 
 /// Path extractor whose rejections are problem+json; control characters in a segment are
@@ -507,14 +592,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
             .await
             .map(|p| Path(p.0))
             .map_err(|r: PathRejection| {
-                ApiError::client(
-                    StatusCode::BAD_REQUEST,
-                    "request.invalid_path",
-                    Text::new(
-                        format!("URLが正しくありません: {}", r.body_text()),
-                        format!("The URL is not right: {}", r.body_text()),
-                    ),
-                )
+                ApiError::from(CommonError::InvalidPath).with("problem", r.body_text())
             })
     }
 }
@@ -538,14 +616,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
         axum::extract::Query::<T>::try_from_uri(&parts.uri)
             .map(|q| Query(q.0))
             .map_err(|r: QueryRejection| {
-                ApiError::client(
-                    StatusCode::BAD_REQUEST,
-                    "request.invalid_query",
-                    Text::new(
-                        format!("URLのパラメータが正しくありません: {}", r.body_text()),
-                        format!("The query parameters are not right: {}", r.body_text()),
-                    ),
-                )
+                ApiError::from(CommonError::InvalidQuery).with("problem", r.body_text())
             })
     }
 }
@@ -556,27 +627,13 @@ pub fn parse_date(field: &str, s: &str) -> ApiResult<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .ok()
         .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)))
-        .ok_or_else(|| {
-            invalid(
-                field,
-                "validation.bad_date",
-                Text::new(
-                    "日付は YYYY-MM-DD で入力してください(2000〜2100年)。",
-                    "Dates are YYYY-MM-DD, in the years 2000 to 2100.",
-                ),
-            )
-        })
+        .ok_or_else(|| invalid_code(field, CommonError::BadDate))
 }
 
 /// Parses a local time given as HH:MM.
 pub fn parse_time(field: &str, s: &str) -> ApiResult<chrono::NaiveTime> {
-    chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| {
-        invalid(
-            field,
-            "validation.bad_time",
-            Text::new("時刻は HH:MM で入力してください。", "Times are HH:MM."),
-        )
-    })
+    chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .map_err(|_| invalid_code(field, CommonError::BadTime))
 }
 
 /// Turns a broken database constraint into the client error it means (see
@@ -590,14 +647,7 @@ pub fn on_constraint(err: sqlx::Error, meaning: impl Fn(&str) -> Option<ApiError
 
 /// The 422 for a value that another record already uses.
 pub fn taken(field: &str, ja: &str, en: &str) -> ApiError {
-    invalid(
-        field,
-        "validation.taken",
-        Text::new(
-            format!("この{ja}はすでに使われています。"),
-            format!("This {en} is already in use."),
-        ),
-    )
+    invalid_code(field, CommonError::Taken).with_text("what", ja, en)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The OpenAPI document: its title, tags and security schemes, and the error answers
 //! (problem+json) of every operation, derived from what each operation takes.
 
+use crate::error::{CodeInfo, CommonError, catalogue_of};
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::response::Response;
 use utoipa::openapi::security::SecurityRequirement;
@@ -175,6 +176,48 @@ pub fn swagger_ui(doc: OpenApi) -> utoipa_swagger_ui::SwaggerUi {
         )
 }
 
+/// Every error code the service answers with, area by area: the `code` enum of the
+/// `Problem` schema. An area's enum is listed here once it declares its codes.
+pub fn catalogue() -> Vec<CodeInfo> {
+    let mut all: Vec<CodeInfo> = catalogue_of::<CommonError>().collect();
+    all.sort_by_key(|c| c.code);
+    all
+}
+
+/// Makes the `code` of `Problem` and of its field problems the enum of [`catalogue`], each
+/// code listed with its status and English text in the description.
+pub fn add_code_catalogue(doc: &mut OpenApi) {
+    use utoipa::openapi::schema::{Object, Schema, SchemaType, Type};
+    let codes = catalogue();
+    let mut described =
+        String::from("The stable error codes, with their status and English text:\n");
+    for c in &codes {
+        described.push_str(&format!(
+            "\n- `{}` ({}): {}",
+            c.code,
+            c.status.as_u16(),
+            c.en
+        ));
+    }
+    let mut code = Object::with_type(SchemaType::new(Type::String));
+    code.enum_values = Some(codes.iter().map(|c| c.code.into()).collect());
+    code.description = Some(described);
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    components
+        .schemas
+        .insert("ErrorCode".into(), RefOr::T(Schema::Object(code)));
+    for name in ["Problem", "FieldProblem"] {
+        if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) {
+            o.properties.insert(
+                "code".into(),
+                RefOr::Ref(Ref::from_schema_name("ErrorCode")),
+            );
+        }
+    }
+}
+
 /// Adds to every operation the error answers it can give, as problem+json with the `Problem`
 /// schema, keeping the description of those it already lists. Runs on the finished
 /// document: the areas' routers add their operations after `ApiDoc::openapi()`.
@@ -312,5 +355,63 @@ fn describe(status: u16) -> &'static str {
             "The database is busy or unreachable: nothing was written; send again after `Retry-After` seconds."
         }
         _ => "Error.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::catalogue;
+    use std::collections::BTreeSet;
+
+    fn placeholders(text: &str) -> BTreeSet<&str> {
+        text.split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+            .collect()
+    }
+
+    fn is_japanese(c: char) -> bool {
+        matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}')
+    }
+
+    #[test]
+    fn every_code_has_its_texts_in_both_languages() {
+        let all = catalogue();
+        let mut seen = BTreeSet::new();
+        for c in &all {
+            assert!(seen.insert(c.code), "{} is declared twice", c.code);
+            assert!(
+                !c.code.is_empty()
+                    && c.code
+                        .chars()
+                        .all(|ch| ch.is_ascii_lowercase() || ch == '_' || ch == '.'),
+                "{} is not a code of lowercase words and dots",
+                c.code
+            );
+            assert!(
+                c.ja.chars().any(is_japanese),
+                "{}: the ja text is not Japanese: {:?}",
+                c.code,
+                c.ja
+            );
+            assert!(
+                !c.en.trim().is_empty() && !c.en.chars().any(is_japanese),
+                "{}: the en text is not English: {:?}",
+                c.code,
+                c.en
+            );
+            assert_eq!(
+                placeholders(c.ja),
+                placeholders(c.en),
+                "{}: the texts fill different values",
+                c.code
+            );
+            assert!(
+                c.status.is_client_error() || c.status.is_server_error(),
+                "{}: {} is no error",
+                c.code,
+                c.status
+            );
+        }
     }
 }

@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .routes(utoipa_axum::routes!(time))
         .split_for_parts();
     crate::openapi::add_error_answers(&mut openapi);
+    crate::openapi::add_code_catalogue(&mut openapi);
     let max_body = state.config.max_body;
     api.route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))

@@ -1,7 +1,7 @@
 //! The booking API.
 
 use super::rules::{self, Refusal};
-use super::{Booking, SiteContext, Target, authorise_for, book, day_bounds, overlap_error, store};
+use super::{Booking, SiteContext, Target, authorise_for, book, overlap_error, store};
 use crate::AppState;
 use crate::auth::{Principal, Role, password};
 use crate::error::{
@@ -98,7 +98,7 @@ async fn availability(
             t += Duration::minutes(rules::GRID_MINUTES as i64);
         }
     }
-    let (from, to) = day_bounds(&ctx.schedule, date);
+    let (from, to) = ctx.schedule.day_bounds(date);
     let held = store::held(&st.db, site_id, from, to).await?;
     let spaces = sites::store::spaces(&st.db, site_id)
         .await?
@@ -536,7 +536,7 @@ async fn list_site(
     )?;
     let date = parse_date("date", &q.date)?;
     let ctx = SiteContext::load(&st, site_id).await?;
-    let (from, to) = day_bounds(&ctx.schedule, date);
+    let (from, to) = ctx.schedule.day_bounds(date);
     Ok(Json(store::of_site(&st.db, site_id, from, to).await?))
 }
 
@@ -727,14 +727,8 @@ async fn cancel(
         notify::booking_cancelled(&st, &mut tx, done, false).await?;
     }
     if cancel_places {
-        crate::childcare::http::cancel_places_of_bookings(
-            &st,
-            &mut tx,
-            &[id],
-            b.site_id,
-            cc.as_ref(),
-        )
-        .await?;
+        crate::childcare::cancel_places_of_bookings(&st, &mut tx, &[id], b.site_id, cc.as_ref())
+            .await?;
     }
     tx.commit().await?;
     Ok(Json(store::get(&st.db, id).await?.ok_or_else(not_found)?))
@@ -794,14 +788,11 @@ async fn cancel_series(
         notify::booking_cancelled(&st, &mut tx, *done, false).await?;
     }
     // A series' childcare places go with it.
-    crate::childcare::http::cancel_places_of_bookings(&st, &mut tx, &cancelled, site, cc.as_ref())
+    crate::childcare::cancel_places_of_bookings(&st, &mut tx, &cancelled, site, cc.as_ref())
         .await?;
     tx.commit().await?;
     Ok(Json(Cancelled { cancelled }))
 }
-
-/// How early before its start a booking may be checked into, in minutes.
-pub const EARLY_CHECK_IN_MINUTES: i64 = 15;
 
 /// Checks a booking in (the site's reception and directors; the entrance kiosk does it on a
 /// scan). Workers cannot check themselves in from elsewhere.
@@ -832,12 +823,20 @@ async fn check_in(
         "active" => {}
         _ => return Err(not_changeable()),
     }
-    if now < starts - Duration::minutes(EARLY_CHECK_IN_MINUTES) || now >= ends {
+    let early = sites::store::get(&st.db, b.site_id)
+        .await?
+        .check_in_early_minutes;
+    if !rules::check_in_open(
+        now.timestamp(),
+        starts.timestamp(),
+        ends.timestamp(),
+        early * 60,
+    ) {
         return Err(ApiError::conflict(
             "booking.not_now",
             Text::new(
-                "チェックインは開始15分前から終了までです。",
-                "Check-in opens 15 minutes before the start and closes at the end.",
+                format!("チェックインは開始{early}分前から終了までです。"),
+                format!("Check-in opens {early} minutes before the start and closes at the end."),
             ),
         ));
     }

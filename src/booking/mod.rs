@@ -11,7 +11,7 @@ use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult, Text, on_constraint};
 use crate::sites::{self, Site, Space, SpaceKind, rules::Schedule};
 use axum::http::StatusCode;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use rules::{Policy, Refusal};
 use serde::Serialize;
 use store::NewBooking;
@@ -73,7 +73,7 @@ impl SiteContext {
     /// The UTC range of the local day holding an instant.
     fn local_day(&self, at: DateTime<Utc>) -> (i64, i64) {
         let date = at.with_timezone(&self.schedule.tz).date_naive();
-        day_bounds(&self.schedule, date)
+        self.schedule.day_bounds(date)
     }
 
     /// A refusal of the booking rules as an answer for a booking from `start` on `date`: the
@@ -147,19 +147,6 @@ fn closed_text(day: &sites::rules::Day) -> Text {
         format!("{}月{}日({wd})は休館日です({ja})。", d.month(), d.day()),
         format!("The site is closed on {} ({en}).", d.format("%A %-d %B %Y")),
     )
-}
-
-/// The UTC bounds of a local date (first instant of the day to first of the next).
-pub fn day_bounds(schedule: &Schedule, date: NaiveDate) -> (i64, i64) {
-    let start_of = |d: NaiveDate| {
-        // Midnight can fall in a DST gap in a few zones: take the first instant that exists.
-        (0..24 * 4)
-            .find_map(|q| {
-                rules::instant(schedule.tz, d, NaiveTime::MIN + Duration::minutes(15 * q)).ok()
-            })
-            .map_or(0, |t| t.timestamp())
-    };
-    (start_of(date), start_of(date + Duration::days(1)))
 }
 
 /// Who a booking is for, checked against the caller's roles: people book for themselves

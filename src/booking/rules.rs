@@ -3,10 +3,7 @@
 
 use crate::error::Text;
 use crate::sites::rules::Schedule;
-use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Timelike, Utc,
-    Weekday,
-};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 
 /// Bookings start and end on this grid, in minutes.
@@ -96,14 +93,32 @@ impl Refusal {
     }
 }
 
-/// The UTC instant of a local date and time; refuses times a DST change skips or repeats
-/// rather than guessing.
+/// The UTC instant of a local date and time, as a booking refusal when there is none.
 pub fn instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> Result<DateTime<Utc>, Refusal> {
-    match tz.from_local_datetime(&date.and_time(time)) {
-        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
-        LocalResult::Ambiguous(..) => Err(Refusal::AmbiguousLocalTime),
-        LocalResult::None => Err(Refusal::NonexistentLocalTime),
-    }
+    use crate::sites::rules::LocalTimeError;
+    crate::sites::rules::instant(tz, date, time).map_err(|e| match e {
+        LocalTimeError::Ambiguous => Refusal::AmbiguousLocalTime,
+        LocalTimeError::Nonexistent => Refusal::NonexistentLocalTime,
+    })
+}
+
+/// The booking grid in seconds.
+pub const GRID_SECS: i64 = GRID_MINUTES as i64 * 60;
+
+/// An instant (epoch seconds) rounded down to the booking grid.
+pub fn grid_floor(at: i64) -> i64 {
+    at - at.rem_euclid(GRID_SECS)
+}
+
+/// An instant (epoch seconds) rounded up to the booking grid.
+pub fn grid_ceil(at: i64) -> i64 {
+    at + (GRID_SECS - at.rem_euclid(GRID_SECS)) % GRID_SECS
+}
+
+/// Whether a booking may be checked into at `now`: from the site's check-in margin
+/// (`early_secs`) before its start until its end, at the kiosk and at reception alike.
+pub fn check_in_open(now: i64, starts: i64, ends: i64, early_secs: i64) -> bool {
+    starts - early_secs <= now && now < ends
 }
 
 /// Whether a time is on the quarter hour.
@@ -184,6 +199,7 @@ pub fn pick_desk(free: &[i64], usual: Option<i64>) -> Option<(i64, bool)> {
 mod tests {
     use super::*;
     use crate::sites::rules::Hours;
+    use chrono::TimeZone;
     use std::collections::HashMap;
 
     fn t(s: &str) -> NaiveTime {

@@ -359,8 +359,7 @@ pub async fn check_in<'e>(
 /// Frees the rest of a booking from `at` (rounded up to the quarter hour); a booking that
 /// had not started by then is cancelled instead.
 pub async fn trim(tx: &mut Tx, id: i64, at: i64, by: i64) -> sqlx::Result<()> {
-    let quarter = 15 * 60;
-    let end = at + (quarter - at.rem_euclid(quarter)) % quarter;
+    let end = super::rules::grid_ceil(at);
     sqlx::query(&format!(
         "UPDATE bookings SET status = CASE WHEN starts_at >= $1 THEN 'cancelled' ELSE status END,
              cancelled_at = CASE WHEN starts_at >= $1 THEN $2 ELSE cancelled_at END,

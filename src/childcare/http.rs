@@ -7,7 +7,7 @@ use super::{
 };
 use crate::AppState;
 use crate::auth::{Principal, Role, password};
-use crate::booking::{self, SiteContext, Target, day_bounds, rules as booking_rules};
+use crate::booking::{self, SiteContext, Target, rules as booking_rules};
 use crate::error::{
     ApiError, ApiResult, FieldError, Json, Path, Query, Text, Validator, invalid, on_constraint,
     parse_date, parse_time,
@@ -470,7 +470,7 @@ async fn list_shifts(
 ) -> ApiResult<Json<Vec<Shift>>> {
     who.require(site, &STAFF)?;
     let ctx = SiteContext::load(&st, site).await?;
-    let (from, to) = day_bounds(&ctx.schedule, parse_date("date", &q.date)?);
+    let (from, to) = ctx.schedule.day_bounds(parse_date("date", &q.date)?);
     // A read: a plain transaction, which on SQLite does not take the write lock.
     let mut tx = st.db.begin_read().await?;
     let list = store::shifts(&mut tx, site, from, to).await?;
@@ -606,8 +606,8 @@ async fn save_shift(
             .to_string();
         let end = parse_time("end", input.end.as_deref().unwrap_or(&end_default))?;
         let (from, to) = match (
-            booking_rules::instant(ctx.schedule.tz, date, start),
-            booking_rules::instant(ctx.schedule.tz, date, end),
+            ctx.schedule.instant(date, start),
+            ctx.schedule.instant(date, end),
         ) {
             (Ok(f), Ok(t)) if t > f => (f.timestamp(), t.timestamp()),
             _ => {
@@ -1062,31 +1062,6 @@ async fn cancel_place(
     place_view(&st, id, p.site_id).await
 }
 
-/// Cancels the live childcare places tied to these desk bookings and serves the waitlist,
-/// inside the caller's transaction, which must hold the site lock (taken before it wrote
-/// anything). `cc` is the site's childcare settings; a site without a room has no places.
-pub async fn cancel_places_of_bookings(
-    st: &AppState,
-    tx: &mut crate::db::Tx,
-    booking_ids: &[i64],
-    site_id: i64,
-    cc: Option<&super::Settings>,
-) -> ApiResult<()> {
-    let Some(cc) = cc else {
-        return Ok(());
-    };
-    let now = st.clock.epoch();
-    for booking in booking_ids {
-        for id in store::places_of_booking(&mut **tx, *booking).await? {
-            for from in ["booked", "waitlisted"] {
-                store::transition(tx, id, from, "cancelled", Some("cancelled_at"), now).await?;
-            }
-        }
-    }
-    run_waitlist(st, tx, site_id, cc, now).await?;
-    Ok(())
-}
-
 /// A caregiver receives the child.
 #[utoipa::path(post, path = "/api/v1/childcare/bookings/{id}/drop-off", tag = "childcare", params(("id" = i64, Path)),
     responses((status = 200, body = ChildcarePlace), (status = 409)))]
@@ -1102,7 +1077,7 @@ async fn drop_off(
         return Err(place_not_found());
     }
     let now = st.clock.epoch();
-    if p.status != "booked" || now < p.starts_at - 30 * 60 || now >= p.ends_at {
+    if p.status != "booked" || now < p.starts_at - rules::DROPOFF_EARLY_SECS || now >= p.ends_at {
         return Err(ApiError::conflict(
             "childcare.not_now",
             Text::new(
@@ -1250,12 +1225,12 @@ async fn day(
     let handles = who.has(site, &CARERS);
     let date = parse_date("date", &q.date)?;
     let ctx = SiteContext::load(&st, site).await?;
-    let (from, to) = day_bounds(&ctx.schedule, date);
+    let (from, to) = ctx.schedule.day_bounds(date);
     let closes = ctx
         .schedule
         .day(date)
         .hours
-        .and_then(|h| booking_rules::instant(ctx.schedule.tz, date, h.close).ok());
+        .and_then(|h| ctx.schedule.instant(date, h.close).ok());
     let now = st.clock.now();
     let refused = store::refused_pickups(&st.db, site, from, to).await?;
     let mut out = Vec::new();
@@ -1347,8 +1322,8 @@ async fn room_day(
     let ctx = SiteContext::load(st, site).await?;
     let cc = settings(st, site).await?;
     let span = ctx.schedule.day(date).hours.and_then(|h| {
-        let open = booking_rules::instant(ctx.schedule.tz, date, h.open).ok()?;
-        let close = booking_rules::instant(ctx.schedule.tz, date, h.close).ok()?;
+        let open = ctx.schedule.instant(date, h.open).ok()?;
+        let close = ctx.schedule.instant(date, h.close).ok()?;
         Some((open.timestamp(), close.timestamp()))
     });
     let Some((open, close)) = span else {

@@ -6,6 +6,8 @@ pub mod http;
 pub mod rules;
 pub mod store;
 
+pub use store::{children_in_room, request_dropoffs};
+
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, FieldError, Text};
 use axum::http::StatusCode;
@@ -405,4 +407,29 @@ pub fn age_group(birth: &str, day: NaiveDate, standard: &Standard) -> ApiResult<
                 ),
             )
         })
+}
+
+/// Cancels the live childcare places tied to these desk bookings and serves the waitlist,
+/// inside the caller's transaction, which must hold the site lock (taken before it wrote
+/// anything). `cc` is the site's childcare settings; a site without a room has no places.
+pub async fn cancel_places_of_bookings(
+    st: &AppState,
+    tx: &mut crate::db::Tx,
+    booking_ids: &[i64],
+    site_id: i64,
+    cc: Option<&Settings>,
+) -> ApiResult<()> {
+    let Some(cc) = cc else {
+        return Ok(());
+    };
+    let now = st.clock.epoch();
+    for booking in booking_ids {
+        for id in store::places_of_booking(&mut **tx, *booking).await? {
+            for from in ["booked", "waitlisted"] {
+                store::transition(tx, id, from, "cancelled", Some("cancelled_at"), now).await?;
+            }
+        }
+    }
+    run_waitlist(st, tx, site_id, cc, now).await?;
+    Ok(())
 }

@@ -3,6 +3,10 @@
 
 use chrono::{Datelike, NaiveDate};
 
+/// How long before a place starts its child may be handed over, in seconds (the kiosk asks
+/// the caregivers for children booked from then on, and the drop-off is refused earlier).
+pub const DROPOFF_EARLY_SECS: i64 = 30 * 60;
+
 /// Age groups of the staffing standard: under 1, 1-2, 3, and 4 or older.
 pub const GROUPS: usize = 4;
 

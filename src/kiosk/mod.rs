@@ -9,7 +9,7 @@ pub mod store;
 use crate::AppState;
 use crate::auth::throttle::{self, Limit};
 use crate::auth::{KioskDevice, password};
-use crate::booking::{self, SiteContext, Target, day_bounds};
+use crate::booking::{self, SiteContext, Target};
 use crate::error::{ApiError, ApiResult, Lang, Text};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
@@ -227,15 +227,14 @@ async fn act(
     let site = device.site_id;
     let ctx = SiteContext::load(st, site).await?;
     let now = at.timestamp();
-    let (day_from, day_to) = day_bounds(
-        &ctx.schedule,
-        at.with_timezone(&ctx.schedule.tz).date_naive(),
-    );
+    let (day_from, day_to) = ctx
+        .schedule
+        .day_bounds(at.with_timezone(&ctx.schedule.tz).date_naive());
     let bookings = booking::store::of_person(&st.db, person, day_from, day_to).await?;
     let session = store::open_session(&st.db, person, site).await?;
     let last = store::last_effective_scan(&st.db, person, site, now - rules::REPEAT_SECS).await?;
     let grants = crate::auth::store::grants_of(&st.db, person).await?;
-    let children_in_room = crate::childcare::store::children_in_room(&st.db, person, site).await?;
+    let children_in_room = crate::childcare::children_in_room(&st.db, person, site).await?;
     let situation = Situation {
         now,
         site_open: ctx.schedule.is_open_at(at),
@@ -347,7 +346,7 @@ async fn act(
                         _ => e.into(),
                     }
                 })?;
-            let children = store::request_dropoffs(&mut tx, person, site, now).await?;
+            let children = crate::childcare::request_dropoffs(&mut tx, person, site, now).await?;
             tx.publish(crate::events::Event::CheckedIn {
                 site_id: site,
                 person_id: person,
@@ -422,8 +421,7 @@ async fn walk_in(
             "The site is closed now.".into(),
         )
     })?;
-    let quarter = 15 * 60;
-    let start = at.timestamp() - at.timestamp().rem_euclid(quarter);
+    let start = booking::rules::grid_floor(at.timestamp());
     let close = booking::rules::instant(ctx.schedule.tz, local.date_naive(), hours.close)
         .map_err(|r| ctx.refuse(r, local.date_naive(), hours.close))?
         .timestamp();

@@ -1,6 +1,7 @@
 //! The scan decision: given who scanned and their situation at this site, what the kiosk
 //! does. A pure function, tested case by case.
 
+use crate::booking::rules::check_in_open;
 /// A live booking of the person at this site today.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Slot {
@@ -84,7 +85,7 @@ pub fn decide(s: &Situation) -> Decision {
     let covering = s
         .bookings
         .iter()
-        .find(|b| !b.checked_in && b.starts - s.early_secs <= s.now && s.now < b.ends);
+        .find(|b| !b.checked_in && check_in_open(s.now, b.starts, b.ends, s.early_secs));
     if let Some(b) = covering {
         return Decision::CheckIn {
             booking: Some(b.id),

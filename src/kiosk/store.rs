@@ -251,36 +251,6 @@ pub async fn seconds_present(
         .sum())
 }
 
-/// Asks the caregivers to receive the person's children booked at the site now; answers
-/// their names.
-pub async fn request_dropoffs(
-    tx: &mut Tx,
-    person_id: i64,
-    site_id: i64,
-    now: i64,
-) -> sqlx::Result<Vec<String>> {
-    let rows = sqlx::query(
-        "UPDATE childcare_bookings SET dropoff_requested_at = $1
-         WHERE site_id = $2 AND status = 'booked' AND starts_at - 1800 <= $1 AND ends_at > $1
-           AND child_id IN (SELECT child_id FROM child_guardians WHERE person_id = $3)
-         RETURNING child_id",
-    )
-    .bind(now)
-    .bind(site_id)
-    .bind(person_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut names = Vec::new();
-    for r in rows {
-        let name: String = sqlx::query_scalar("SELECT name FROM children WHERE id = $1")
-            .bind(r.get::<i64, _>("child_id"))
-            .fetch_one(&mut **tx)
-            .await?;
-        names.push(name);
-    }
-    Ok(names)
-}
-
 /// Logs a scan.
 #[allow(clippy::too_many_arguments)]
 pub async fn log(

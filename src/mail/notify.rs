@@ -300,7 +300,7 @@ pub async fn reminders(st: &AppState) -> anyhow::Result<usize> {
             continue;
         }
         let tomorrow = local.date_naive() + chrono::Duration::days(1);
-        let (from, to) = booking::day_bounds(&schedule, tomorrow);
+        let (from, to) = schedule.day_bounds(tomorrow);
         let mut tx = st.db.begin().await?;
         let due: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT id, person_id FROM bookings WHERE site_id = $1 AND starts_at >= $2 AND starts_at < $3

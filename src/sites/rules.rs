@@ -1,7 +1,9 @@
 //! When a site is open: weekly hours, annual closures, national holidays and per-site
 //! exceptions, all in the site's local time. Pure functions, no I/O, no clock.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
+};
 use chrono_tz::Tz;
 use std::collections::HashMap;
 
@@ -119,12 +121,52 @@ impl Schedule {
         day(usual, Reason::Weekly, None)
     }
 
+    /// The UTC instant of a local date and time at the site (see [`instant`]).
+    pub fn instant(
+        &self,
+        date: NaiveDate,
+        time: NaiveTime,
+    ) -> Result<DateTime<Utc>, LocalTimeError> {
+        instant(self.tz, date, time)
+    }
+
+    /// The UTC bounds of a local date, as epoch seconds: the first instant of the day to the
+    /// first of the next.
+    pub fn day_bounds(&self, date: NaiveDate) -> (i64, i64) {
+        let start_of = |d: NaiveDate| {
+            // Midnight can fall in a DST gap in a few zones: take the first instant that exists.
+            (0..24 * 4)
+                .find_map(|q| instant(self.tz, d, NaiveTime::MIN + Duration::minutes(15 * q)).ok())
+                .map_or(0, |t| t.timestamp())
+        };
+        (start_of(date), start_of(date + Duration::days(1)))
+    }
+
     /// Whether the site is open at an instant (opening inclusive, closing exclusive).
     pub fn is_open_at(&self, at: DateTime<Utc>) -> bool {
         let local = at.with_timezone(&self.tz);
         self.day(local.date_naive())
             .hours
             .is_some_and(|h| h.open <= local.time() && local.time() < h.close)
+    }
+}
+
+/// Why a local date and time names no single instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalTimeError {
+    /// A DST change skips it.
+    Nonexistent,
+    /// A DST change repeats it.
+    Ambiguous,
+}
+
+/// The UTC instant of a local date and time; refuses times a DST change skips or repeats
+/// rather than guessing.
+pub fn instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> Result<DateTime<Utc>, LocalTimeError> {
+    match tz.from_local_datetime(&date.and_time(time)) {
+        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(..) => Err(LocalTimeError::Ambiguous),
+        LocalResult::None => Err(LocalTimeError::Nonexistent),
     }
 }
 
