@@ -7,6 +7,7 @@
 //! commit, to every instance; each instance's one listener task ([`listen`]) hands them to its
 //! in-process subscribers. That listener is their only source there, so nobody gets one twice.
 
+use crate::ids::{BookingId, ChildId, PersonId, SiteId, SpaceId};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use tokio::sync::broadcast;
@@ -17,51 +18,51 @@ use tokio::sync::broadcast;
 pub enum Event {
     /// A person checked in (kiosk or reception), against their booking when they had one.
     CheckedIn {
-        site_id: i64,
-        person_id: i64,
-        booking_id: Option<i64>,
+        site_id: SiteId,
+        person_id: PersonId,
+        booking_id: Option<BookingId>,
     },
     /// A person checked out.
     CheckedOut {
-        site_id: i64,
-        person_id: i64,
-        booking_id: Option<i64>,
+        site_id: SiteId,
+        person_id: PersonId,
+        booking_id: Option<BookingId>,
     },
     /// A desk or room booking was made.
     BookingMade {
-        site_id: i64,
-        booking_id: i64,
-        person_id: i64,
+        site_id: SiteId,
+        booking_id: BookingId,
+        person_id: PersonId,
     },
     /// A booking was cancelled by its person or the staff.
     BookingCancelled {
-        site_id: i64,
-        booking_id: i64,
-        person_id: i64,
+        site_id: SiteId,
+        booking_id: BookingId,
+        person_id: PersonId,
     },
     /// A booking was released because nobody checked in (no-show).
     BookingReleased {
-        site_id: i64,
-        booking_id: i64,
-        person_id: i64,
+        site_id: SiteId,
+        booking_id: BookingId,
+        person_id: PersonId,
     },
     /// A booking moved to another time or space.
     BookingMoved {
-        site_id: i64,
-        booking_id: i64,
-        person_id: i64,
+        site_id: SiteId,
+        booking_id: BookingId,
+        person_id: PersonId,
     },
     /// A child was handed over to the childcare room.
-    ChildDroppedOff { site_id: i64, child_id: i64 },
+    ChildDroppedOff { site_id: SiteId, child_id: ChildId },
     /// A child was collected from the childcare room.
-    ChildPickedUp { site_id: i64, child_id: i64 },
+    ChildPickedUp { site_id: SiteId, child_id: ChildId },
     /// A space was created, changed or removed.
-    SpaceChanged { site_id: i64, space_id: i64 },
+    SpaceChanged { site_id: SiteId, space_id: SpaceId },
 }
 
 impl Event {
     /// The site where it happened.
-    pub fn site_id(&self) -> i64 {
+    pub fn site_id(&self) -> SiteId {
         match self {
             Event::CheckedIn { site_id, .. }
             | Event::CheckedOut { site_id, .. }
@@ -258,8 +259,8 @@ mod tests {
     #[test]
     fn events_are_tagged_json() {
         let ev = Event::CheckedIn {
-            site_id: 1,
-            person_id: 7,
+            site_id: SiteId(1),
+            person_id: PersonId(7),
             booking_id: None,
         };
         let json = serde_json::to_string(&ev).unwrap();
@@ -268,7 +269,7 @@ mod tests {
             r#"{"type":"checked_in","site_id":1,"person_id":7,"booking_id":null}"#
         );
         assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), ev);
-        assert_eq!(ev.site_id(), 1);
+        assert_eq!(ev.site_id(), SiteId(1));
     }
 
     #[test]

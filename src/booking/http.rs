@@ -649,9 +649,9 @@ async fn change(
     )
     .await?;
     tx.publish(crate::events::Event::BookingMoved {
-        site_id: b.site_id,
-        booking_id: id,
-        person_id: b.person_id,
+        site_id: crate::ids::SiteId(b.site_id),
+        booking_id: crate::ids::BookingId(id),
+        person_id: crate::ids::PersonId(b.person_id),
     });
     notify::booking_changed(&st, &mut tx, id).await?;
     tx.commit().await?;
@@ -720,9 +720,9 @@ async fn cancel(
     sites::store::lock(&mut tx, b.site_id).await?;
     for done in store::cancel(&mut tx, &[id], who.id, now.timestamp()).await? {
         tx.publish(crate::events::Event::BookingCancelled {
-            site_id: b.site_id,
-            booking_id: done,
-            person_id: b.person_id,
+            site_id: crate::ids::SiteId(b.site_id),
+            booking_id: crate::ids::BookingId(done),
+            person_id: crate::ids::PersonId(b.person_id),
         });
         notify::booking_cancelled(&st, &mut tx, done, false).await?;
     }
@@ -781,9 +781,9 @@ async fn cancel_series(
     let cancelled = store::cancel(&mut tx, &ids, who.id, now.timestamp()).await?;
     for done in &cancelled {
         tx.publish(crate::events::Event::BookingCancelled {
-            site_id: site,
-            booking_id: *done,
-            person_id: person,
+            site_id: crate::ids::SiteId(site),
+            booking_id: crate::ids::BookingId(*done),
+            person_id: crate::ids::PersonId(person),
         });
         notify::booking_cancelled(&st, &mut tx, *done, false).await?;
     }

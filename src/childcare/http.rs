@@ -1098,8 +1098,8 @@ async fn drop_off(
     .await?;
     store::record_handover(&mut tx, id, "dropoff_caregiver_id", who.id, None).await?;
     tx.publish(crate::events::Event::ChildDroppedOff {
-        site_id: p.site_id,
-        child_id: p.child_id,
+        site_id: crate::ids::SiteId(p.site_id),
+        child_id: crate::ids::ChildId(p.child_id),
     });
     tx.commit().await?;
     place_view(&st, id, p.site_id).await
@@ -1184,8 +1184,8 @@ async fn pick_up(
     .await?;
     store::record_handover(&mut tx, id, "pickup_caregiver_id", who.id, Some(&presented)).await?;
     tx.publish(crate::events::Event::ChildPickedUp {
-        site_id: p.site_id,
-        child_id: p.child_id,
+        site_id: crate::ids::SiteId(p.site_id),
+        child_id: crate::ids::ChildId(p.child_id),
     });
     tx.commit().await?;
     place_view(&st, id, p.site_id).await

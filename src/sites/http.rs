@@ -474,8 +474,8 @@ async fn save_space(st: &AppState, mut s: Space, input: SpaceInput) -> ApiResult
         })
     })?;
     tx.publish(crate::events::Event::SpaceChanged {
-        site_id: s.site_id,
-        space_id: id,
+        site_id: crate::ids::SiteId(s.site_id),
+        space_id: crate::ids::SpaceId(id),
     });
     tx.commit().await?;
     store::space_by_id(&st.db, id).await

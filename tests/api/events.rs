@@ -4,6 +4,7 @@
 use crate::harness::{Backend, SHIOJIRI, TestApp, WORKER};
 use crate::on_both_backends;
 use kado::events::Event;
+use kado::ids::{BookingId, PersonId, SiteId, SpaceId};
 use std::time::Duration;
 use tokio::sync::broadcast::Receiver;
 
@@ -16,8 +17,8 @@ on_both_backends!(
 
 fn space(n: i64) -> Event {
     Event::SpaceChanged {
-        site_id: SHIOJIRI,
-        space_id: n,
+        site_id: SiteId(SHIOJIRI),
+        space_id: SpaceId(n),
     }
 }
 
@@ -143,9 +144,9 @@ async fn booking_and_cancelling_publish_what_happened(backend: Backend) {
     let body: serde_json::Value = res.json().await.unwrap();
     let booking_id = body["booking"]["id"].as_i64().unwrap();
     let made = Event::BookingMade {
-        site_id: SHIOJIRI,
-        booking_id,
-        person_id,
+        site_id: SiteId(SHIOJIRI),
+        booking_id: BookingId(booking_id),
+        person_id: PersonId(person_id),
     };
     assert_eq!(next(&mut events).await, made);
     let res = worker
@@ -155,9 +156,9 @@ async fn booking_and_cancelling_publish_what_happened(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), reqwest::StatusCode::OK);
     let cancelled = Event::BookingCancelled {
-        site_id: SHIOJIRI,
-        booking_id,
-        person_id,
+        site_id: SiteId(SHIOJIRI),
+        booking_id: BookingId(booking_id),
+        person_id: PersonId(person_id),
     };
     assert_eq!(next(&mut events).await, cancelled);
 }
