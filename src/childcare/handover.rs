@@ -12,6 +12,7 @@ use super::store::{self, ChildRow, PickupAttempt, PlaceRow};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, Json, Path};
+use crate::events::Event;
 use crate::ids::{AuthorisedPersonId, PersonId, PlaceId};
 use axum::extract::State;
 use serde::Deserialize;
@@ -52,7 +53,10 @@ async fn receive(st: &AppState, p: &PlaceRow, caregiver: PersonId) -> ApiResult<
         return Err(not_now());
     }
     store::record_dropoff(&mut tx, p.id, caregiver).await?;
-    // event: a child dropped off (place, child, site, caregiver), once src/events.rs lands.
+    tx.publish(Event::ChildDroppedOff {
+        site_id: p.site_id,
+        child_id: p.child_id,
+    });
     tx.commit().await?;
     Ok(())
 }
@@ -133,7 +137,10 @@ async fn hand_over(
         return Err(ChildcareError::NotInRoom.into());
     }
     store::record_pickup(&mut tx, p.id, caregiver, &presented).await?;
-    // event: a child picked up (place, child, site, caregiver), once src/events.rs lands.
+    tx.publish(Event::ChildPickedUp {
+        site_id: p.site_id,
+        child_id: p.child_id,
+    });
     tx.commit().await?;
     Ok(())
 }

@@ -192,7 +192,7 @@ async fn room_day(st: &AppState, site: SiteId, date: NaiveDate) -> ApiResult<Roo
         return Ok(room);
     };
     // A read: a plain transaction, which on SQLite does not take the write lock.
-    let mut tx = st.db.pool.begin().await?;
+    let mut tx = st.db.begin_read().await?;
     (room.places, room.shifts) = load_day(&mut tx, site, open, close).await?;
     tx.commit().await?;
     room.starts = (open..close).step_by(SEGMENT_SECS as usize).collect();

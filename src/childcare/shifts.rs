@@ -71,7 +71,7 @@ async fn list_shifts(
     let schedule = schedule_of(&st.db, site).await?;
     let (from, to) = schedule.day_bounds(parse_date("date", &q.date)?);
     // A read: a plain transaction, which on SQLite does not take the write lock.
-    let mut tx = st.db.pool.begin().await?;
+    let mut tx = st.db.begin_read().await?;
     let list = store::shifts(&mut tx, site, from, to).await?;
     tx.commit().await?;
     Ok(Json(
