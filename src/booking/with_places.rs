@@ -31,6 +31,7 @@ pub struct DeskWish {
     attributes: Vec<String>,
 }
 
+/// Places for my children at a site and time, and the desk to book with them.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlacesRequest {
@@ -49,6 +50,7 @@ pub struct PlacesRequest {
     keep_desk: bool,
 }
 
+/// What was booked: the desk (if any) and the places, booked or waitlisted.
 #[derive(Serialize, ToSchema)]
 pub struct PlacesResult {
     desk: Option<Booking>,

@@ -41,6 +41,7 @@ pub async fn of_guardian(db: &Db, guardian: PersonId, id: ChildId) -> ApiResult<
     }
 }
 
+/// A child's record as a guardian writes it: omitted fields keep their value.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChildInput {
@@ -194,6 +195,7 @@ async fn list_authorised(
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
+/// An adult a guardian allows to collect their child.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorisedInput {
@@ -251,6 +253,7 @@ async fn add_authorised(
     ))
 }
 
+/// Whether an authorised person may collect the child.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActiveInput {

@@ -25,10 +25,11 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(room_availability))
 }
 
+/// The day asked for.
 #[derive(Deserialize, IntoParams)]
 pub struct DateQuery {
     /// Local date, YYYY-MM-DD.
-    date: String,
+    pub date: String,
 }
 
 /// One child on the day's list.
@@ -199,6 +200,7 @@ async fn room_day(st: &AppState, site: SiteId, date: NaiveDate) -> ApiResult<Roo
     Ok(room)
 }
 
+/// The day and the children to check.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RoomQuery {

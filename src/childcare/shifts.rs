@@ -4,6 +4,7 @@
 use super::errors::{ChildcareError, on_field};
 use super::http::{STAFF, me, require};
 use super::places::{as_places, load_day, run_waitlist};
+use super::room::DateQuery;
 use super::rules::{self, SEGMENT_SECS, Standard};
 use super::store::{self, Settings, ShiftRow};
 use super::{hhmm, local_date, schedule_of};
@@ -19,7 +20,7 @@ use crate::sites::rules::Schedule;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -52,12 +53,6 @@ impl Shift {
     }
 }
 
-#[derive(Deserialize, IntoParams)]
-pub struct DateQuery {
-    /// Local date, YYYY-MM-DD.
-    date: String,
-}
-
 /// Caregiver shifts of a day (the site's staff).
 #[utoipa::path(get, path = "/api/v1/sites/{id}/caregiver-shifts", tag = "childcare", params(("id" = i64, Path), DateQuery),
     responses((status = 200, body = [Shift])))]
@@ -82,6 +77,7 @@ async fn list_shifts(
     ))
 }
 
+/// A shift as a director plans it: omitted fields keep their value.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShiftInput {
