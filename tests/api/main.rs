@@ -1,6 +1,7 @@
 //! Integration tests: the real app over HTTP, every case on SQLite and on PostgreSQL.
 
 mod harness;
+mod helpers;
 
 mod auth;
 mod authorization;
