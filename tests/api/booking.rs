@@ -28,8 +28,7 @@ on_both_backends!(
 );
 
 async fn book_a_desk_see_it_and_back_to_back(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let d05 = app.space_id(SHIOJIRI, "D-05").await;
     let res = worker
@@ -105,8 +104,7 @@ async fn book_a_desk_see_it_and_back_to_back(b: Backend) {
 }
 
 async fn each_rule_has_its_code_and_changes_nothing(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let d01 = app.space_id(SHIOJIRI, "D-01").await;
     // (request, status, code, the field named, words the message must hold)
@@ -253,8 +251,7 @@ async fn each_rule_has_its_code_and_changes_nothing(b: Backend) {
 }
 
 async fn one_desk_per_person_and_room_seats(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let (d01, d02) = (
         app.space_id(SHIOJIRI, "D-01").await,
@@ -293,8 +290,7 @@ async fn one_desk_per_person_and_room_seats(b: Backend) {
 }
 
 async fn daily_limit(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     app.set_site(DIRECTOR, SHIOJIRI, json!({"max_hours_per_day": 4}))
         .await;
     let worker = app.login_as(WORKER).await;
@@ -316,8 +312,7 @@ async fn daily_limit(b: Backend) {
 }
 
 async fn any_desk_prefers_the_usual_one(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let any = |date: &str| json!({"site_id": SHIOJIRI, "date": date, "start": "09:00", "end": "12:00", "attributes": ["monitor", "quiet_zone"]});
     let first = worker.booked(&any("2026-11-24")).await;
@@ -346,8 +341,7 @@ async fn any_desk_prefers_the_usual_one(b: Backend) {
 }
 
 async fn recurring_all_or_nothing_and_skip_conflicts(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let other = app.as_worker(2).await;
     let d10 = app.space_id(SHIOJIRI, "D-10").await;
@@ -431,8 +425,7 @@ async fn recurring_all_or_nothing_and_skip_conflicts(b: Backend) {
 }
 
 async fn cancel_and_change(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let (d01, d02) = (
         app.space_id(SHIOJIRI, "D-01").await,
@@ -494,8 +487,7 @@ async fn cancel_and_change(b: Backend) {
 }
 
 async fn staff_book_on_behalf(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker_id = app.person_id(WORKER).await;
     let d01 = app.space_id(SHIOJIRI, "D-01").await;
     let mut body = desk(d01, "2026-11-24", "09:00", "12:00");
@@ -542,8 +534,7 @@ async fn staff_book_on_behalf(b: Backend) {
 }
 
 async fn room_seats_at_once(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let second = app.second_instance().await;
     let room = app.space_id(SHIOJIRI, "R-04").await;
     // Five rounds of four people taking the four seats of a room at the same moment: every
@@ -575,8 +566,7 @@ async fn room_seats_at_once(b: Backend) {
 }
 
 async fn space_with_bookings_keeps_its_kind(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let room = app.space_id(SHIOJIRI, "R-05").await;
     let c2 = app.as_worker(2).await;
@@ -617,8 +607,7 @@ async fn space_with_bookings_keeps_its_kind(b: Backend) {
 }
 
 async fn series_that_books_nothing_writes_nothing(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let d10 = app.space_id(SHIOJIRI, "D-10").await;
     let series = |from: &str, until: &str, weekdays: Value| {
@@ -684,8 +673,7 @@ async fn series_that_books_nothing_writes_nothing(b: Backend) {
 }
 
 async fn no_show_release(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let other = app.as_worker(2).await;
     let (d01, d02) = (
@@ -769,8 +757,7 @@ async fn no_show_release(b: Backend) {
 }
 
 async fn calendar_feed(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let d01 = app.space_id(SHIOJIRI, "D-01").await;
     for date in ["2026-11-24", "2026-11-25"] {
@@ -923,8 +910,7 @@ async fn daylight_saving_site(b: Backend) {
 }
 
 async fn fifty_at_once_on_one_desk(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     // On PostgreSQL a second instance of the service shares the database.
     let second = app.second_instance().await;
     let reception = app.login_as(RECEPTION).await;
@@ -934,28 +920,20 @@ async fn fifty_at_once_on_one_desk(b: Backend) {
         workers.push(app.person_id(&format!("worker{n:02}@kado.example")).await);
     }
     let starts = ["09:00", "09:15", "09:30", "09:45", "10:00"];
-    let mut tasks = Vec::new();
+    let mut burst = Burst::default();
     for i in 0..50 {
-        let base = app.base_for(&second, i as usize);
         let body = json!({"site_id": SHIOJIRI, "space_id": d07, "date": "2026-11-24",
                           "start": starts[i % starts.len()], "end": "11:00", "person_id": workers[i % workers.len()]});
-        let c = reception.clone();
-        tasks.push(tokio::spawn(async move {
-            status_and_code(c.client.post(format!("{base}/api/v1/bookings")).json(&body)).await
-        }));
+        burst.post(
+            &reception,
+            app.base_for(&second, i),
+            "/api/v1/bookings",
+            body,
+        );
     }
-    let mut created = 0;
-    for t in tasks {
-        let (status, code) = t.await.unwrap();
-        if status == StatusCode::CREATED {
-            created += 1;
-        } else {
-            assert_eq!(
-                (status, code.as_str()),
-                (StatusCode::CONFLICT, "booking.overlap")
-            );
-        }
-    }
+    let created = burst
+        .created((StatusCode::CONFLICT, "booking.overlap"), "one desk")
+        .await;
     assert_eq!(created, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 1);
 }
@@ -964,35 +942,29 @@ async fn fifty_at_once_on_one_desk(b: Backend) {
 /// PostgreSQL through two instances). Four get one, each a different desk, and everyone
 /// else a 409: nobody waits on a deadlock or gets a 5xx.
 async fn many_workers_few_desks_at_once(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let second = app.second_instance().await;
     // Six rounds, each for its own two hours: a deadlock needs two inserts to meet at the
     // same instant, so one round may miss it.
     for round in 0..6 {
-        let mut tasks = Vec::new();
+        let mut burst = Burst::default();
         for n in 1..=24 {
             let c = app.as_worker(n).await;
-            let base = app.base_for(&second, n as usize);
             let (start, end) = (8 + round, 9 + round);
             let body = json!({"site_id": SHIOJIRI, "attributes": ["wheelchair_accessible"],
                               "date": "2026-11-24", "start": format!("{start:02}:30"),
                               "end": format!("{end:02}:30")});
-            tasks.push(tokio::spawn(async move {
-                status_and_code(c.client.post(format!("{base}/api/v1/bookings")).json(&body)).await
-            }));
+            burst.post(
+                &c,
+                app.base_for(&second, n as usize),
+                "/api/v1/bookings",
+                body,
+            );
         }
-        let mut created = 0;
-        for t in tasks {
-            match t.await.unwrap() {
-                (StatusCode::CREATED, _) => created += 1,
-                other => assert_eq!(
-                    other,
-                    (StatusCode::CONFLICT, "booking.no_free_desk".into()),
-                    "round {round}"
-                ),
-            }
-        }
+        let round_name = format!("round {round}");
+        let created = burst
+            .created((StatusCode::CONFLICT, "booking.no_free_desk"), &round_name)
+            .await;
         assert_eq!(created, 4, "round {round}");
     }
     assert_eq!(

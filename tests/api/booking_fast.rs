@@ -26,8 +26,7 @@ async fn post(c: &User, path: &str, body: Value) -> (StatusCode, Value) {
 }
 
 async fn person_load_in_one_statement(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let me = app.person_id(WORKER).await;
     let (d01, room) = (
@@ -92,8 +91,7 @@ async fn person_load_in_one_statement(b: Backend) {
 /// The 201 answers are composed from the values written, not read back: they must be what
 /// a read answers, and the confirmation must name the booking.
 async fn answers_are_what_a_read_answers(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let d03 = app.space_id(SHIOJIRI, "D-03").await;
     let (status, made) = post(
@@ -148,8 +146,7 @@ async fn answers_are_what_a_read_answers(b: Backend) {
 /// A series date on which the worker already has a desk is a conflict of that date; the
 /// others are booked in the same transaction (on PostgreSQL no refused insert may abort it).
 async fn series_skips_a_desk_held_elsewhere(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let (d01, d02) = (
         app.space_id(SHIOJIRI, "D-01").await,

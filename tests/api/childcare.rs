@@ -27,15 +27,17 @@ on_both_backends!(
 
 const DAY: &str = "2026-11-24";
 
+/// Children of the ages the tests need (on DAY): a baby, a one-year-old, a three-year-old
+/// allergic to egg and a five-year-old.
+const REN: Child = ("田中 蓮", "2026-02-14", "");
+const YUI: Child = ("鈴木 結衣", "2025-08-01", "");
+const HARUTO: Child = ("佐藤 春翔", "2023-05-10", "卵");
+const HINA: Child = ("田中 陽菜", "2021-09-09", "小麦");
+
 /// Friday 2026-11-20, 09:00 in Tokyo: 2026-11-24 is the coming Tuesday.
 async fn app_with_clock(b: Backend) -> TestApp {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
-    // The demo's shifts follow the real calendar; each test plans its own.
-    sqlx::query("DELETE FROM caregiver_shifts")
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    app.clear_shifts().await;
     app
 }
 
@@ -63,11 +65,26 @@ async fn five_babies_from_nine_to_twelve(app: &TestApp) {
     }
 }
 
+/// The childcare segment of DAY that starts at `start`, as reception sees it (and all of
+/// them, to show in a failure).
+async fn segment(app: &TestApp, start: &str) -> (Value, Value) {
+    let reception = app.login_as(RECEPTION).await;
+    let segs = reception
+        .get(&format!("/api/v1/sites/1/childcare/segments?date={DAY}"))
+        .send_json()
+        .await;
+    let found = segs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["start"] == start);
+    (found.unwrap().clone(), segs)
+}
+
 async fn desk_and_childcare_together_or_not_at_all(b: Backend) {
     let app = app_with_clock(b).await;
     shifts(&app, &[(1, "08:30", "18:00")]).await;
-    let parent = app.as_worker(4).await; // guardian of Ren (0) and Hina (5)
-    let kids = parent.children().await;
+    let (parent, kids) = app.parent_of(18, &[REN, HINA]).await;
     assert_eq!(kids.len(), 2);
     // One caregiver is below the minimum of two: full, and the desk is not booked either.
     let res = parent
@@ -108,17 +125,7 @@ async fn desk_and_childcare_together_or_not_at_all(b: Backend) {
         .get(&format!("/api/v1/sites/1/childcare/segments?date={DAY}"))
         .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
         .await;
-    let reception = app.login_as(RECEPTION).await;
-    let segs = reception
-        .get(&format!("/api/v1/sites/1/childcare/segments?date={DAY}"))
-        .send_json()
-        .await;
-    let nine = segs
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["start"] == "09:00")
-        .unwrap();
+    let (nine, _) = segment(&app, "09:00").await;
     assert_eq!(nine["children"], json!([1, 0, 0, 1]));
     assert_eq!(
         (
@@ -246,8 +253,7 @@ async fn waitlist_gets_the_freed_place(b: Backend) {
 async fn shift_changes_that_leave_children_short_are_refused(b: Backend) {
     let app = app_with_clock(b).await;
     let ids = shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
-    let parent = app.as_worker(1).await; // Haruto
-    let kids = parent.children().await;
+    let (parent, kids) = app.parent_of(19, &[HARUTO]).await;
     parent.placed(&with_desk(&kids, "09:00", "12:00")).await;
     let director = app.login_as(DIRECTOR).await;
     let p = director
@@ -300,8 +306,7 @@ async fn shift_changes_that_leave_children_short_are_refused(b: Backend) {
 async fn place_must_lie_within_own_booking(b: Backend) {
     let app = app_with_clock(b).await;
     shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
-    let parent = app.as_worker(2).await; // Yui
-    let kids = parent.children().await;
+    let (parent, kids) = app.parent_of(20, &[YUI]).await;
     let only = json!({"site_id": SHIOJIRI, "date": DAY, "start": "09:00", "end": "12:00", "child_ids": kids});
     problem(
         parent.book_places(&only.clone()).await,
@@ -342,8 +347,7 @@ async fn place_must_lie_within_own_booking(b: Backend) {
 async fn cancelling_the_desk_asks_about_childcare(b: Backend) {
     let app = app_with_clock(b).await;
     shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
-    let parent = app.as_worker(1).await;
-    let kids = parent.children().await;
+    let (parent, kids) = app.parent_of(19, &[HARUTO]).await;
     let made: Value = parent
         .book_places(&with_desk(&kids, "09:00", "12:00"))
         .await
@@ -387,10 +391,8 @@ async fn cancelling_the_desk_asks_about_childcare(b: Backend) {
 async fn hand_over_only_to_authorised_adults(b: Backend) {
     let app = app_with_clock(b).await;
     shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
-    let parent = app.as_worker(1).await;
-    let kid = parent.get("/api/v1/children").send_json().await[0]["id"]
-        .as_i64()
-        .unwrap();
+    let (parent, kids) = app.parent_of(19, &[HARUTO]).await;
+    let kid = kids[0];
     let grandma = parent
         .post(&format!("/api/v1/children/{kid}/authorised"))
         .json(&json!({"name": "佐藤 ふみ", "relation": "祖母", "phone": "0263-00-1111"}))
@@ -409,7 +411,7 @@ async fn hand_over_only_to_authorised_adults(b: Backend) {
         .unwrap();
     let place = made["places"][0]["id"].as_i64().unwrap();
     app.clock.set(tuesday_nine()); // 09:00 on the day
-    let caregiver = app.login_as("caregiver@shiojiri.kado.example").await;
+    let caregiver = app.login_as(CAREGIVER).await;
     let reception = app.login_as(RECEPTION).await;
     reception
         .post(&format!("/api/v1/childcare/bookings/{place}/drop-off"))
@@ -420,10 +422,13 @@ async fn hand_over_only_to_authorised_adults(b: Backend) {
         .send_json()
         .await;
     assert_eq!(dropped["status"], "dropped_off");
-    let in_room =
-        kado::childcare::store::children_in_room(&app.db, app.person_id(WORKER).await, SHIOJIRI)
-            .await
-            .unwrap();
+    let in_room = kado::childcare::store::children_in_room(
+        &app.db,
+        app.person_id(&worker_email(19)).await,
+        SHIOJIRI,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         in_room.len(),
         1,
@@ -450,7 +455,7 @@ async fn hand_over_only_to_authorised_adults(b: Backend) {
     // After closing time with the child still here: an alert.
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 24, 9, 5, 0).unwrap()); // 18:05
-    let caregiver = app.login_as("caregiver@shiojiri.kado.example").await;
+    let caregiver = app.login_as(CAREGIVER).await;
     let day = caregiver
         .get(&format!("/api/v1/sites/1/childcare/day?date={DAY}"))
         .send_json()
@@ -498,7 +503,7 @@ async fn childrens_data_reaches_only_guardians_and_caregivers(b: Backend) {
         .unwrap();
     let url = format!("/api/v1/children/{kid}");
     // Before the child has a place at the site, its staff know nothing of it.
-    let caregiver = app.login_as("caregiver@shiojiri.kado.example").await;
+    let caregiver = app.login_as(CAREGIVER).await;
     caregiver
         .get(&url)
         .send_problem(StatusCode::NOT_FOUND, "not_found")
@@ -546,46 +551,20 @@ async fn childrens_data_reaches_only_guardians_and_caregivers(b: Backend) {
 
 async fn simultaneous_requests_never_overfill(b: Backend) {
     let app = app_with_clock(b).await;
-    let second = match b {
-        Backend::Postgres => Some(TestApp::spawn_on(&app.database_url).await),
-        Backend::Sqlite => None,
-    };
-    second.iter().for_each(|s| s.clock.set(friday_morning()));
+    let second = app.second_instance().await;
     shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
     // Ten parents, one baby each; two caregivers hold six babies.
-    let mut tasks = Vec::new();
+    let mut burst = Burst::default();
     for n in 10..20 {
         let c = app.as_worker(n).await;
         let kid = c.add_child("赤ちゃん", "2026-06-01").await;
-        let base = match (&second, n % 2) {
-            (Some(s), 1) => s.base.clone(),
-            _ => app.base.clone(),
-        };
         let body = with_desk(&[kid], "09:00", "11:00");
-        tasks.push(tokio::spawn(async move {
-            let res = c
-                .client
-                .post(format!("{base}/api/v1/childcare/bookings"))
-                .json(&body)
-                .sent()
-                .await;
-            let status = res.status();
-            let v: Value = res.json().await.unwrap();
-            (status, v["code"].as_str().unwrap_or_default().to_string())
-        }));
+        let base = app.base_for(&second, n as usize);
+        burst.post(&c, base, "/api/v1/childcare/bookings", body);
     }
-    let mut created = 0;
-    for t in tasks {
-        let (status, code) = t.await.unwrap();
-        if status == StatusCode::CREATED {
-            created += 1;
-        } else {
-            assert_eq!(
-                (status, code.as_str()),
-                (StatusCode::CONFLICT, "childcare.full")
-            );
-        }
-    }
+    let created = burst
+        .created((StatusCode::CONFLICT, "childcare.full"), "six places")
+        .await;
     assert_eq!(created, 6);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM childcare_bookings WHERE status = 'booked'")
@@ -607,18 +586,8 @@ async fn workers_see_what_still_fits_before_booking(b: Backend) {
     // Two caregivers (the minimum) only from 9 to 12.
     shifts(&app, &[(1, "08:30", "18:00"), (2, "09:00", "12:00")]).await;
     five_babies_from_nine_to_twelve(&app).await;
-    let parent = app.as_worker(4).await; // guardian of Ren (0) and Hina (5)
-    let kids = parent.get("/api/v1/children").send_json().await;
-    let id = |name: &str| {
-        kids.as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"].as_str().unwrap().contains(name))
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap()
-    };
-    let (ren, hina) = (id("蓮"), id("陽菜"));
+    let (parent, kids) = app.parent_of(18, &[REN, HINA]).await;
+    let (ren, hina) = (kids[0], kids[1]);
     let ask = |c: &User, site: i64, query: String| {
         c.get(&format!(
             "/api/v1/sites/{site}/childcare/availability?{query}"
@@ -759,7 +728,7 @@ async fn one_caregiver_entered_twice_is_one_person_on_duty(b: Backend) {
     let app = app_with_clock(b).await;
     shifts(&app, &[(1, "08:30", "18:00")]).await;
     let director = app.login_as(DIRECTOR).await;
-    let caregiver = app.person_id("caregiver@shiojiri.kado.example").await;
+    let caregiver = app.person_id(CAREGIVER).await;
     let shift = |start: &str, end: &str| {
         director
             .post("/api/v1/sites/1/caregiver-shifts")
@@ -786,7 +755,7 @@ async fn one_caregiver_entered_twice_is_one_person_on_duty(b: Backend) {
     )
     .await;
     // The second caregiver's day in two back-to-back halves counts as one person on duty.
-    let second = app.person_id("caregiver2@shiojiri.kado.example").await;
+    let second = app.person_id(CAREGIVER2).await;
     let mut halves = Vec::new();
     for (start, end) in [("08:30", "12:00"), ("12:00", "18:00")] {
         halves.push(
@@ -800,17 +769,7 @@ async fn one_caregiver_entered_twice_is_one_person_on_duty(b: Backend) {
         );
     }
     parent.placed(&with_desk(&[kid], "11:00", "13:00")).await;
-    let reception = app.login_as(RECEPTION).await;
-    let segs = reception
-        .get(&format!("/api/v1/sites/1/childcare/segments?date={DAY}"))
-        .send_json()
-        .await;
-    let eleven = segs
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["start"] == "11:45")
-        .unwrap();
+    let (eleven, segs) = segment(&app, "11:45").await;
     assert_eq!(eleven["caregivers_on_duty"], 2, "{segs}");
     // Moving one half onto the other is refused the same way.
     director
@@ -873,10 +832,7 @@ async fn overlapping_shifts_in_a_live_database_are_merged(b: Backend) {
                 .unwrap()
         }
     };
-    let (one, two) = (
-        person("caregiver@shiojiri.kado.example").await,
-        person("caregiver2@shiojiri.kado.example").await,
-    );
+    let (one, two) = (person(CAREGIVER).await, person(CAREGIVER2).await);
     let h = |hour: i64| 1_900_000_800 + hour * 3600;
     for (who, from, to) in [
         (one, 9, 12),
@@ -925,19 +881,14 @@ async fn moving_a_desk_booking_moves_its_childcare_places(b: Backend) {
     shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
     let director = app.login_as(DIRECTOR).await;
     for n in [1, 2] {
-        let email = if n == 1 {
-            "caregiver@shiojiri.kado.example"
-        } else {
-            "caregiver2@shiojiri.kado.example"
-        };
+        let email = if n == 1 { CAREGIVER } else { CAREGIVER2 };
         director
             .post("/api/v1/sites/1/caregiver-shifts")
             .json(&json!({"person_id": app.person_id(email).await, "date": "2026-11-25", "start": "08:30", "end": "18:00"}))
             .send_json()
             .await;
     }
-    let parent = app.as_worker(4).await; // Ren (a baby) and Hina (5)
-    let kids = parent.children().await;
+    let (parent, kids) = app.parent_of(18, &[REN, HINA]).await;
     let made: Value = parent
         .book_places(&with_desk(&kids, "09:00", "12:00"))
         .await
@@ -1060,7 +1011,7 @@ async fn allergies_reach_guardians_and_caregivers_only_in_every_answer(b: Backen
     ];
     let who = [
         ("worker03@kado.example", true),
-        ("caregiver@shiojiri.kado.example", true),
+        (CAREGIVER, true),
         ("worker05@kado.example", false),
         (RECEPTION, false),
         ("trainer@shiojiri.kado.example", false),

@@ -58,8 +58,7 @@ struct World {
 }
 
 async fn world(b: Backend) -> World {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let director = app.login_as(DIRECTOR).await;
     let births = [
         ["2026-06-01", "2021-01-01"],

@@ -32,6 +32,9 @@ pub fn any_desk(date: &str, start: &str, end: &str) -> Value {
     json!({"site_id": SHIOJIRI, "date": date, "start": start, "end": end, "attributes": []})
 }
 
+/// A child to register: (name, birth date, allergies).
+pub type Child<'a> = (&'a str, &'a str, &'a str);
+
 /// The demo caregivers of Shiojiri.
 pub const CAREGIVER: &str = "caregiver@shiojiri.kado.example";
 pub const CAREGIVER2: &str = "caregiver2@shiojiri.kado.example";
@@ -110,10 +113,16 @@ impl User {
             .await
     }
 
-    /// Registers a child of this user; answers its id.
+    /// Registers a child of this user, with no allergies; answers its id.
     pub async fn add_child(&self, name: &str, birth_date: &str) -> i64 {
+        self.add_child_with(&(name, birth_date, "")).await
+    }
+
+    /// Registers a child of this user: (name, birth date, allergies); answers its id.
+    pub async fn add_child_with(&self, child: &Child<'_>) -> i64 {
+        let (name, birth_date, allergies) = child;
         self.post("/api/v1/children")
-            .json(&json!({"name": name, "birth_date": birth_date, "allergies": ""}))
+            .json(&json!({"name": name, "birth_date": birth_date, "allergies": allergies}))
             .send_json()
             .await["id"]
             .as_i64()
@@ -201,6 +210,21 @@ impl TestApp {
         }
     }
 
+    /// Demo worker `n` as the guardian of newly registered children: the
+    /// fact a childcare test needs, made through the API. The worker must have no other
+    /// children (the demo gives some to workers 1, 2, 4 and 7).
+    pub async fn parent_of(&self, n: u32, children: &[Child<'_>]) -> (User, Vec<i64>) {
+        let parent = self.as_worker(n).await;
+        let mut ids = Vec::new();
+        for child in children {
+            ids.push(parent.add_child_with(child).await);
+        }
+        let mut all = parent.children().await;
+        all.sort();
+        assert_eq!(all, ids, "worker {n} has only these children");
+        (parent, ids)
+    }
+
     /// The id of the space with this name at a site.
     pub async fn space_id(&self, site: i64, name: &str) -> i64 {
         sqlx::query_scalar("SELECT id FROM spaces WHERE site_id = $1 AND name = $2")
@@ -209,6 +233,15 @@ impl TestApp {
             .fetch_one(&self.db.pool)
             .await
             .unwrap()
+    }
+
+    /// Removes every caregiver shift: the demo's follow the real calendar, and a childcare
+    /// test plans its own.
+    pub async fn clear_shifts(&self) {
+        sqlx::query("DELETE FROM caregiver_shifts")
+            .execute(&self.db.pool)
+            .await
+            .unwrap();
     }
 
     /// Puts a Shiojiri caregiver on duty (a shift planned by the director); answers the
@@ -272,16 +305,39 @@ impl TestApp {
     }
 }
 
-/// Sends a request and answers its status and its body's `code` (empty when there is none):
-/// what a concurrent burst compares.
-pub async fn status_and_code(req: RequestBuilder) -> (StatusCode, String) {
-    let res = req.sent().await;
-    let status = res.status();
-    let body: Value = res.json().await.unwrap();
-    (
-        status,
-        body["code"].as_str().unwrap_or_default().to_string(),
-    )
+/// Requests sent at once (each in its own task), to see what the service answers under
+/// concurrency.
+#[derive(Default)]
+pub struct Burst {
+    tasks: Vec<tokio::task::JoinHandle<(StatusCode, String)>>,
+}
+
+impl Burst {
+    /// Sends `body` to `path` as `user`, at the instance whose address is `base` (see
+    /// `TestApp::base_for`).
+    pub fn post(&mut self, user: &User, base: String, path: &str, body: Value) {
+        let req = user.client.post(format!("{base}{path}")).json(&body);
+        self.tasks.push(tokio::spawn(async move {
+            let res = req.sent().await;
+            let status = res.status();
+            let body: Value = res.json().await.unwrap();
+            let code = body["code"].as_str().unwrap_or_default().to_string();
+            (status, code)
+        }));
+    }
+
+    /// How many were created (201), asserting that every other answer was `refused` (its
+    /// status and code); `what` names the burst in a failure.
+    pub async fn created(self, refused: (StatusCode, &str), what: &str) -> usize {
+        let mut created = 0;
+        for t in self.tasks {
+            match t.await.unwrap() {
+                (StatusCode::CREATED, _) => created += 1,
+                (status, code) => assert_eq!((status, code.as_str()), refused, "{what}"),
+            }
+        }
+        created
+    }
 }
 
 /// Sends a request and checks the answer, in one call.

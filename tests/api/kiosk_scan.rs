@@ -32,9 +32,25 @@ fn read_qr(png: &[u8]) -> String {
     grids[0].decode().unwrap().1
 }
 
+/// How many people are inside (checked in, not out).
+async fn open_presences(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM presence_sessions WHERE checked_out_at IS NULL")
+        .await
+}
+
+/// The app on Tuesday 2026-11-24 at 09:00, and WORKER with any desk booked from 09:00 to
+/// 13:00 that day.
+async fn booked_this_morning(b: Backend) -> (TestApp, User) {
+    let app = TestApp::spawn_at(b, tuesday_nine()).await;
+    let worker = app.login_as(WORKER).await;
+    worker
+        .booked(&any_desk("2026-11-24", "09:00", "13:00"))
+        .await;
+    (app, worker)
+}
+
 async fn qr_round_trip_check_in_repeat_check_out(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
+    let app = TestApp::spawn_at(b, tuesday_nine()).await;
     let worker = app.login_as(WORKER).await;
     let booked = worker
         .booked(&any_desk("2026-11-24", "09:00", "17:00"))
@@ -114,12 +130,7 @@ async fn qr_round_trip_check_in_repeat_check_out(b: Backend) {
 }
 
 async fn forged_expired_and_revoked_codes(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
-    let worker = app.login_as(WORKER).await;
-    worker
-        .booked(&any_desk("2026-11-24", "09:00", "13:00"))
-        .await;
+    let (app, worker) = booked_this_morning(b).await;
     let k = app.kiosk().await;
     let payload = worker.qr_payload().await;
     let someone_else = app.person_id("worker02@kado.example").await;
@@ -181,13 +192,8 @@ async fn forged_expired_and_revoked_codes(b: Backend) {
 }
 
 async fn printed_card_and_ic_card(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
-    let worker = app.login_as(WORKER).await;
+    let (app, _worker) = booked_this_morning(b).await;
     let id = app.person_id(WORKER).await;
-    worker
-        .booked(&any_desk("2026-11-24", "09:00", "13:00"))
-        .await;
     let reception = app.login_as(RECEPTION).await;
     let png = reception
         .get(&format!("/api/v1/persons/{id}/qr-card"))
@@ -253,12 +259,7 @@ async fn printed_card_and_ic_card(b: Backend) {
 }
 
 async fn pin_lockout(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
-    let worker = app.login_as(WORKER).await;
-    worker
-        .booked(&any_desk("2026-11-24", "09:00", "13:00"))
-        .await;
+    let (app, worker) = booked_this_morning(b).await;
     worker
         .put("/api/v1/me/pin")
         .json(&json!({"pin": "12a4"}))
@@ -307,31 +308,16 @@ async fn pin_lockout(b: Backend) {
 }
 
 async fn child_still_in_the_room(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
-    sqlx::query("DELETE FROM caregiver_shifts")
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
-    let director = app.login_as(DIRECTOR).await;
-    for email in [
-        "caregiver@shiojiri.kado.example",
-        "caregiver2@shiojiri.kado.example",
-    ] {
-        director
-            .post("/api/v1/sites/1/caregiver-shifts")
-            .json(&json!({"person_id": app.person_id(email).await, "date": "2026-11-24", "start": "08:30", "end": "18:00"}))
-            .send_json()
-            .await;
+    let app = TestApp::spawn_at(b, tuesday_nine()).await;
+    app.clear_shifts().await;
+    for caregiver in [CAREGIVER, CAREGIVER2] {
+        app.on_duty(caregiver, "2026-11-24", "08:30", "18:00").await;
     }
-    let parent = app.login_as(WORKER).await;
-    let kid = parent.get("/api/v1/children").send_json().await[0]["id"]
-        .as_i64()
-        .unwrap();
+    let (parent, kids) = app
+        .parent_of(18, &[("佐藤 春翔", "2023-05-10", "卵")])
+        .await;
     let made = parent
-        .post("/api/v1/childcare/bookings")
-        .json(&json!({"site_id": SHIOJIRI, "date": "2026-11-24", "start": "09:00", "end": "12:00", "child_ids": [kid], "desk": {"attributes": []}}))
-        .send_json()
+        .placed(&json!({"site_id": SHIOJIRI, "date": "2026-11-24", "start": "09:00", "end": "12:00", "child_ids": kids, "desk": {"attributes": []}}))
         .await;
     let k = app.kiosk().await;
     let qr = parent.qr_payload().await;
@@ -344,7 +330,7 @@ async fn child_still_in_the_room(b: Backend) {
             .contains("保育士にお預けください"),
         "{inn}"
     );
-    let caregiver = app.login_as("caregiver@shiojiri.kado.example").await;
+    let caregiver = app.login_as(CAREGIVER).await;
     let place = made["places"][0]["id"].as_i64().unwrap();
     caregiver
         .post(&format!("/api/v1/childcare/bookings/{place}/drop-off"))
@@ -359,15 +345,10 @@ async fn child_still_in_the_room(b: Backend) {
     )
     .await;
     assert!(p["detail"].as_str().unwrap().contains("佐藤 春翔"));
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM presence_sessions WHERE checked_out_at IS NULL")
-            .await,
-        1,
-        "still inside"
-    );
+    assert_eq!(open_presences(&app).await, 1, "still inside");
     caregiver
         .post(&format!("/api/v1/childcare/bookings/{place}/pick-up"))
-        .json(&json!({"guardian_id": app.person_id(WORKER).await}))
+        .json(&json!({"guardian_id": app.person_id(&worker_email(18)).await}))
         .send_json()
         .await;
     let out: Value = k.scan(&qr).await.json().await.unwrap();
@@ -375,8 +356,7 @@ async fn child_still_in_the_room(b: Backend) {
 }
 
 async fn walk_in_closed_day_and_other_site(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
+    let app = TestApp::spawn_at(b, tuesday_nine()).await;
     let k = app.kiosk().await;
     let worker = app.as_worker(5).await;
     let qr = worker.qr_payload().await;
@@ -423,12 +403,7 @@ async fn walk_in_closed_day_and_other_site(b: Backend) {
 }
 
 async fn delayed_offline_scan(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
-    let worker = app.login_as(WORKER).await;
-    worker
-        .booked(&any_desk("2026-11-24", "09:00", "13:00"))
-        .await;
+    let (app, worker) = booked_this_morning(b).await;
     let qr = worker.qr_payload().await;
     let k = app.kiosk().await;
     // The network comes back ten minutes later; the kiosk sends what it kept.
@@ -491,20 +466,11 @@ async fn delayed_offline_scan(b: Backend) {
         .json(&json!({"credential": "PIN:K-0001:1357", "scanned_at": "2026-11-24T09:05:00+09:00"}))
         .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "kiosk.late_pin")
         .await;
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM presence_sessions WHERE checked_out_at IS NULL")
-            .await,
-        1
-    );
+    assert_eq!(open_presences(&app).await, 1);
 }
 
 async fn stepping_scan_time_back_cannot_bypass_the_pin_lockout(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
-    let worker = app.login_as(WORKER).await;
-    worker
-        .booked(&any_desk("2026-11-24", "09:00", "13:00"))
-        .await;
+    let (app, worker) = booked_this_morning(b).await;
     worker.set_pin("2468").await;
     let k = app.kiosk().await;
     // A device stepping its scan time back by 16 minutes a try, so that every lockout it
@@ -547,12 +513,7 @@ async fn stepping_scan_time_back_cannot_bypass_the_pin_lockout(b: Backend) {
 }
 
 async fn old_screenshot_of_a_rotating_code_is_refused(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
-    let worker = app.login_as(WORKER).await;
-    worker
-        .booked(&any_desk("2026-11-24", "09:00", "13:00"))
-        .await;
+    let (app, worker) = booked_this_morning(b).await;
     let shot = worker.qr_payload().await;
     let k = app.kiosk().await;
     // Twenty minutes later, sent as if kept offline since the screenshot was taken.

@@ -58,8 +58,7 @@ fn header(m: &mailparse::ParsedMail, key: &str) -> String {
 }
 
 async fn confirmation_lands_in_the_mail_drop(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     worker
         .booked(&any_desk("2026-11-24", "09:00", "12:00"))
@@ -146,8 +145,7 @@ async fn confirmation_lands_in_the_mail_drop(b: Backend) {
 }
 
 async fn cancellation_removes_the_calendar_event(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let made = worker
         .booked(&any_desk("2026-11-24", "09:00", "12:00"))
@@ -326,8 +324,7 @@ async fn smtp_down_nothing_lost_nothing_twice(b: Backend) {
 }
 
 async fn reminders_the_evening_before(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     worker
         .booked(&any_desk("2026-11-24", "09:00", "12:00"))
@@ -374,8 +371,7 @@ async fn reminders_the_evening_before(b: Backend) {
 }
 
 async fn two_senders_send_each_message_once(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     for n in 1..=24 {
         let c = app.as_worker(n).await;
         c.booked(&any_desk("2026-11-24", "09:00", "12:00")).await;
@@ -398,8 +394,7 @@ async fn two_senders_send_each_message_once(b: Backend) {
 }
 
 async fn directors_see_and_retry_the_outbox(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     worker
         .booked(&any_desk("2026-11-24", "09:00", "12:00"))
