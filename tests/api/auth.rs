@@ -122,24 +122,34 @@ async fn failed_logins_lock_only_their_pair(b: Backend) {
     assert_eq!(res.status(), StatusCode::OK);
 }
 
-async fn account_wide_limit_and_the_sign_in_link(b: Backend) {
-    let (app, _dir) = behind_proxy(b).await;
-    let c = app.guest();
-    // Guesses from twenty addresses, four each (under the pair limit).
+/// Wrong guesses at WORKER's password from twenty addresses, each under the limit of its
+/// (address, account) pair: together they spend the account-wide limit.
+async fn guess_from_twenty_addresses(app: &TestApp) {
+    let guesser = app.guest();
     for i in 0..20 {
-        let res = login_from(&c, &format!("203.0.113.{i}"), WORKER, "guess").await;
+        let res = login_from(&guesser, &format!("203.0.113.{i}"), WORKER, "guess").await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
     }
-    // The account-wide limit is spent: the owner's right password is refused even from a
-    // new address, with a pointer to the sign-in link.
-    let owner = app.guest();
-    let res = login_from(&owner, "198.51.100.7", WORKER, kado::demo::PASSWORD).await;
+}
+
+/// WORKER's right password, from `addr` through `c`, is refused: the account-wide limit.
+async fn account_limited(c: &User, addr: &str) {
+    let res = login_from(c, addr, WORKER, kado::demo::PASSWORD).await;
     problem(
         res,
         StatusCode::TOO_MANY_REQUESTS,
         "auth.account_rate_limited",
     )
     .await;
+}
+
+async fn account_wide_limit_and_the_sign_in_link(b: Backend) {
+    let (app, _dir) = behind_proxy(b).await;
+    guess_from_twenty_addresses(&app).await;
+    // The account-wide limit is spent: the owner's right password is refused even from a
+    // new address, with a pointer to the sign-in link.
+    let owner = app.guest();
+    account_limited(&owner, "198.51.100.7").await;
     // Other accounts are untouched.
     let res = login_from(&owner, "198.51.100.7", DIRECTOR, kado::demo::PASSWORD).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -480,19 +490,8 @@ async fn a_known_device_is_not_locked_out_by_the_account_limit(b: Backend) {
         "{device}"
     );
     // A guesser spends the account-wide limit from twenty addresses.
-    let guesser = app.guest();
-    for i in 0..20 {
-        let res = login_from(&guesser, &format!("203.0.113.{i}"), WORKER, "guess").await;
-        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
-    }
-    let stranger = app.guest();
-    let res = login_from(&stranger, "198.51.100.8", WORKER, kado::demo::PASSWORD).await;
-    problem(
-        res,
-        StatusCode::TOO_MANY_REQUESTS,
-        "auth.account_rate_limited",
-    )
-    .await;
+    guess_from_twenty_addresses(&app).await;
+    account_limited(&app.guest(), "198.51.100.8").await;
     // The owner's browser, even at a new address, still gets in.
     let res = login_from(&owner, "198.51.100.9", WORKER, kado::demo::PASSWORD).await;
     assert_eq!(res.status(), StatusCode::OK);

@@ -253,10 +253,7 @@ async fn each_rule_has_its_code_and_changes_nothing(b: Backend) {
 async fn one_desk_per_person_and_room_seats(b: Backend) {
     let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
-    let (d01, d02) = (
-        app.space_id(SHIOJIRI, "D-01").await,
-        app.space_id(SHIOJIRI, "D-02").await,
-    );
+    let [d01, d02] = app.space_ids(SHIOJIRI, ["D-01", "D-02"]).await;
     worker
         .booked(&desk(d01, "2026-11-24", "09:00", "12:00"))
         .await;
@@ -427,10 +424,7 @@ async fn recurring_all_or_nothing_and_skip_conflicts(b: Backend) {
 async fn cancel_and_change(b: Backend) {
     let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
-    let (d01, d02) = (
-        app.space_id(SHIOJIRI, "D-01").await,
-        app.space_id(SHIOJIRI, "D-02").await,
-    );
+    let [d01, d02] = app.space_ids(SHIOJIRI, ["D-01", "D-02"]).await;
     let made = worker
         .booked(&desk(d01, "2026-11-24", "09:00", "12:00"))
         .await;
@@ -676,10 +670,7 @@ async fn no_show_release(b: Backend) {
     let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let other = app.as_worker(2).await;
-    let (d01, d02) = (
-        app.space_id(SHIOJIRI, "D-01").await,
-        app.space_id(SHIOJIRI, "D-02").await,
-    );
+    let [d01, d02] = app.space_ids(SHIOJIRI, ["D-01", "D-02"]).await;
     let late = worker
         .booked(&desk(d01, "2026-11-20", "09:15", "12:00"))
         .await;

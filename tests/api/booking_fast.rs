@@ -29,25 +29,14 @@ async fn person_load_in_one_statement(b: Backend) {
     let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let me = app.person_id(WORKER).await;
-    let (d01, room) = (
-        app.space_id(SHIOJIRI, "D-01").await,
-        app.space_id(SHIOJIRI, "R-04").await,
-    );
-    let (status, made) = post(
-&worker,
-        "/api/v1/bookings",
-        json!({"site_id": SHIOJIRI, "space_id": d01, "date": "2026-11-24", "start": "09:00", "end": "11:00"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let [d01, room] = app.space_ids(SHIOJIRI, ["D-01", "R-04"]).await;
+    let made = worker
+        .booked(&desk(d01, "2026-11-24", "09:00", "11:00"))
+        .await;
     let id = made["booking"]["id"].as_i64().unwrap();
-    let (status, _) = post(
-&worker,
-        "/api/v1/bookings",
-        json!({"site_id": SHIOJIRI, "space_id": room, "date": "2026-11-24", "start": "10:00", "end": "12:00"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
+    worker
+        .booked(&desk(room, "2026-11-24", "10:00", "12:00"))
+        .await;
     let now = Utc
         .with_ymd_and_hms(2026, 11, 20, 0, 0, 0)
         .unwrap()
@@ -94,13 +83,9 @@ async fn answers_are_what_a_read_answers(b: Backend) {
     let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
     let d03 = app.space_id(SHIOJIRI, "D-03").await;
-    let (status, made) = post(
-&worker,
-        "/api/v1/bookings",
-        json!({"site_id": SHIOJIRI, "space_id": d03, "date": "2026-11-24", "start": "09:00", "end": "13:00"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let made = worker
+        .booked(&desk(d03, "2026-11-24", "09:00", "13:00"))
+        .await;
     let id = made["booking"]["id"].as_i64().unwrap();
     let read = worker
         .get(&format!("/api/v1/bookings/{id}"))
@@ -148,19 +133,12 @@ async fn answers_are_what_a_read_answers(b: Backend) {
 async fn series_skips_a_desk_held_elsewhere(b: Backend) {
     let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker = app.login_as(WORKER).await;
-    let (d01, d02) = (
-        app.space_id(SHIOJIRI, "D-01").await,
-        app.space_id(SHIOJIRI, "D-02").await,
-    );
-    let (status, _) = post(
-&worker,
-        "/api/v1/bookings",
-        json!({"site_id": SHIOJIRI, "space_id": d01, "date": "2026-11-25", "start": "10:00", "end": "11:00"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
+    let [d01, d02] = app.space_ids(SHIOJIRI, ["D-01", "D-02"]).await;
+    worker
+        .booked(&desk(d01, "2026-11-25", "10:00", "11:00"))
+        .await;
     let (status, series) = post(
-&worker,
+        &worker,
         "/api/v1/booking-series",
         json!({"site_id": SHIOJIRI, "weekdays": ["tue", "wed", "thu"], "start": "09:00", "end": "12:00",
                "from": "2026-11-24", "count": 3, "space_id": d02, "mode": "skip_conflicts"}),

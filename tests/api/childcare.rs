@@ -101,7 +101,7 @@ async fn desk_and_childcare_together_or_not_at_all(b: Backend) {
     let mut body = with_desk(&kids, "09:00", "12:00");
     body["waitlist"] = json!(true);
     body["keep_desk"] = json!(true);
-    let made: Value = parent.book_places(&body).await.json().await.unwrap();
+    let made = parent.placed(&body).await;
     assert_eq!(made["waitlisted"], true);
     assert_eq!(made["desk"]["status"], "active");
     assert!(
@@ -158,12 +158,7 @@ async fn ratio_boundaries_by_age(b: Backend) {
     let c = app.as_worker(15).await;
     let a = c.add_child("双子A", "2025-11-24").await;
     let b2 = c.add_child("双子B", "2025-11-24").await;
-    let made: Value = c
-        .book_places(&with_desk(&[a, b2], "09:00", "12:00"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let made = c.placed(&with_desk(&[a, b2], "09:00", "12:00")).await;
     assert_eq!(made["places"][0]["age_group"], 1, "{made}");
     assert_eq!(made["places"].as_array().unwrap().len(), 2);
     // One more child of any age tips it: even a five-year-old (6 units).
@@ -183,12 +178,7 @@ async fn ratio_boundaries_by_age(b: Backend) {
     assert_eq!(s["room_max"], 12);
     let c = app.as_worker(17).await;
     let twin = c.add_child("三つ子", "2025-11-24").await;
-    let made: Value = c
-        .book_places(&with_desk(&[twin], "14:00", "15:00"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let made = c.placed(&with_desk(&[twin], "14:00", "15:00")).await;
     assert_eq!(made["places"][0]["age_group"], 0);
 }
 
@@ -199,12 +189,7 @@ async fn waitlist_gets_the_freed_place(b: Backend) {
     for n in 10..16 {
         let c = app.as_worker(n).await;
         let kid = c.add_child("赤ちゃん", "2026-06-01").await;
-        let made: Value = c
-            .book_places(&with_desk(&[kid], "09:00", "12:00"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let made = c.placed(&with_desk(&[kid], "09:00", "12:00")).await;
         if n == 10 {
             first_place = made["places"][0]["id"].as_i64().unwrap();
         }
@@ -213,7 +198,7 @@ async fn waitlist_gets_the_freed_place(b: Backend) {
     let kid = late.add_child("遅れて", "2026-06-01").await;
     let mut body = with_desk(&[kid], "10:00", "11:00");
     body["waitlist"] = json!(true);
-    let made: Value = late.book_places(&body).await.json().await.unwrap();
+    let made = late.placed(&body).await;
     assert_eq!(made["waitlisted"], true);
     assert!(made["desk"].is_null(), "the desk was not kept");
     let waiting = made["places"][0]["id"].as_i64().unwrap();
@@ -225,7 +210,7 @@ async fn waitlist_gets_the_freed_place(b: Backend) {
     let mut body = with_desk(&[kid2], "10:00", "11:00");
     body["waitlist"] = json!(true);
     body["keep_desk"] = json!(true);
-    let made: Value = keeper.book_places(&body).await.json().await.unwrap();
+    let made = keeper.placed(&body).await;
     let with_desk_place = made["places"][0]["id"].as_i64().unwrap();
     assert_eq!(made["desk"]["status"], "active");
     let first = app.as_worker(10).await;
@@ -319,12 +304,7 @@ async fn place_must_lie_within_own_booking(b: Backend) {
         .json(&json!({"site_id": SHIOJIRI, "date": DAY, "start": "08:30", "end": "13:00"}))
         .send_json()
         .await;
-    let made: Value = parent
-        .book_places(&only.clone())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let made = parent.placed(&only).await;
     assert_eq!(made["places"][0]["desk_booking_id"], d["booking"]["id"]);
     // The same child cannot hold two places at once; someone else's child cannot be booked.
     problem(
@@ -348,12 +328,7 @@ async fn cancelling_the_desk_asks_about_childcare(b: Backend) {
     let app = app_with_clock(b).await;
     shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
     let (parent, kids) = app.parent_of(19, &[HARUTO]).await;
-    let made: Value = parent
-        .book_places(&with_desk(&kids, "09:00", "12:00"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let made = parent.placed(&with_desk(&kids, "09:00", "12:00")).await;
     let desk = made["desk"]["id"].as_i64().unwrap();
     let cancel = |q: &str| {
         parent
@@ -403,12 +378,7 @@ async fn hand_over_only_to_authorised_adults(b: Backend) {
         grandma["pickup_code"].as_str().unwrap().to_string(),
     );
     assert_eq!(code.len(), 6);
-    let made: Value = parent
-        .book_places(&with_desk(&[kid], "09:00", "12:00"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let made = parent.placed(&with_desk(&[kid], "09:00", "12:00")).await;
     let place = made["places"][0]["id"].as_i64().unwrap();
     app.clock.set(tuesday_nine()); // 09:00 on the day
     let caregiver = app.login_as(CAREGIVER).await;
@@ -889,12 +859,7 @@ async fn moving_a_desk_booking_moves_its_childcare_places(b: Backend) {
             .await;
     }
     let (parent, kids) = app.parent_of(18, &[REN, HINA]).await;
-    let made: Value = parent
-        .book_places(&with_desk(&kids, "09:00", "12:00"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let made = parent.placed(&with_desk(&kids, "09:00", "12:00")).await;
     let desk = made["desk"]["id"].as_i64().unwrap();
     let move_to = |body: Value| {
         parent
@@ -1052,30 +1017,35 @@ async fn allergies_reach_guardians_and_caregivers_only_in_every_answer(b: Backen
     }
     // The answers of the hand-over and of a cancelled waitlisted place, whoever acts.
     app.clock.set(tuesday_nine()); // 09:00 on the day
-    let director = app.login_as(DIRECTOR).await;
-    let dropped = director
-        .post(&format!("/api/v1/childcare/bookings/{place}/drop-off"))
-        .send_text()
-        .await;
-    assert!(
-        dropped.contains("dropped_off") && !leaks(&dropped),
-        "{dropped}"
-    );
-    let admin = app.login_as(ADMIN).await;
     let guardian = app.person_id("worker03@kado.example").await;
-    let picked = admin
-        .post(&format!("/api/v1/childcare/bookings/{place}/pick-up"))
-        .json(&json!({"guardian_id": guardian}))
-        .send_text()
-        .await;
-    assert!(picked.contains("picked_up") && !leaks(&picked), "{picked}");
-    let reception = app.login_as(RECEPTION).await;
-    let cancelled = reception
-        .post(&format!("/api/v1/childcare/bookings/{waiting}/cancel"))
-        .send_text()
-        .await;
-    assert!(
-        cancelled.contains("cancelled") && !leaks(&cancelled),
-        "{cancelled}"
-    );
+    for (who, path, body, status) in [
+        (
+            DIRECTOR,
+            format!("{place}/drop-off"),
+            json!(null),
+            "dropped_off",
+        ),
+        (
+            ADMIN,
+            format!("{place}/pick-up"),
+            json!({"guardian_id": guardian}),
+            "picked_up",
+        ),
+        (
+            RECEPTION,
+            format!("{waiting}/cancel"),
+            json!(null),
+            "cancelled",
+        ),
+    ] {
+        let mut req = app
+            .login_as(who)
+            .await
+            .post(&format!("/api/v1/childcare/bookings/{path}"));
+        if !body.is_null() {
+            req = req.json(&body);
+        }
+        let answer = req.send_text().await;
+        assert!(answer.contains(status) && !leaks(&answer), "{answer}");
+    }
 }

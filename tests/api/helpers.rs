@@ -179,6 +179,12 @@ impl Kiosk {
             .await
     }
 
+    /// Scans a credential now, asserting a refusal with this status and code; answers the
+    /// problem.
+    pub async fn refused(&self, credential: &str, status: StatusCode, code: &str) -> Value {
+        problem(self.scan(credential).await, status, code).await
+    }
+
     /// Scans a credential that the device says it read at `at` (a delayed offline scan).
     pub async fn scan_at(&self, credential: &str, at: DateTime<Utc>) -> Response {
         self.post("/api/v1/kiosk/scan")
@@ -256,6 +262,15 @@ impl TestApp {
             .send_json()
             .await;
         shift["id"].as_i64().unwrap()
+    }
+
+    /// The ids of several spaces of a site, by name.
+    pub async fn space_ids<const N: usize>(&self, site: i64, names: [&str; N]) -> [i64; N] {
+        let mut ids = [0; N];
+        for (id, name) in ids.iter_mut().zip(names) {
+            *id = self.space_id(site, name).await;
+        }
+        ids
     }
 
     /// The Shiojiri demo kiosk, paired.

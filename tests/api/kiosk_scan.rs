@@ -139,44 +139,26 @@ async fn forged_expired_and_revoked_codes(b: Backend) {
         &format!("KADO1.{someone_else}."),
         1,
     );
-    problem(
-        k.scan(&tampered).await,
-        StatusCode::NOT_FOUND,
-        "kiosk.unknown_credential",
-    )
-    .await;
-    problem(
-        k.scan("KADO1.8.1.r99.00000000000000000000").await,
-        StatusCode::NOT_FOUND,
-        "kiosk.unknown_credential",
-    )
-    .await;
-    problem(
-        k.scan("hello world").await,
-        StatusCode::NOT_FOUND,
-        "kiosk.unknown_credential",
-    )
-    .await;
+    for forged in [
+        &tampered,
+        "KADO1.8.1.r99.00000000000000000000",
+        "hello world",
+    ] {
+        k.refused(forged, StatusCode::NOT_FOUND, "kiosk.unknown_credential")
+            .await;
+    }
     // A screenshot shown 90 seconds later has expired.
     app.clock.advance(Duration::seconds(90));
-    problem(
-        k.scan(&payload).await,
-        StatusCode::FORBIDDEN,
-        "kiosk.expired_code",
-    )
-    .await;
+    k.refused(&payload, StatusCode::FORBIDDEN, "kiosk.expired_code")
+        .await;
     // After "lost my phone" every code signed before is refused.
     let fresh = worker.qr_payload().await;
     assert_eq!(
         worker.post("/api/v1/me/qr/revoke").send_status().await,
         StatusCode::NO_CONTENT
     );
-    problem(
-        k.scan(&fresh).await,
-        StatusCode::FORBIDDEN,
-        "kiosk.revoked_code",
-    )
-    .await;
+    k.refused(&fresh, StatusCode::FORBIDDEN, "kiosk.revoked_code")
+        .await;
     let newest = worker.qr_payload().await;
     assert_eq!(k.scan(&newest).await.status(), StatusCode::OK);
     assert_eq!(
@@ -212,12 +194,8 @@ async fn printed_card_and_ic_card(b: Backend) {
         .post(&format!("/api/v1/persons/{id}/qr-card/revoke"))
         .sent()
         .await;
-    problem(
-        k.scan(&card).await,
-        StatusCode::FORBIDDEN,
-        "kiosk.revoked_code",
-    )
-    .await;
+    k.refused(&card, StatusCode::FORBIDDEN, "kiosk.revoked_code")
+        .await;
     // An IC card, typed by a reader with separators.
     let registered = reception
         .post(&format!("/api/v1/persons/{id}/ic-cards"))
@@ -236,18 +214,14 @@ async fn printed_card_and_ic_card(b: Backend) {
         .sent()
         .await;
     app.clock.advance(Duration::minutes(5));
-    problem(
-        k.scan("0123456789ABCDEF").await,
+    k.refused(
+        "0123456789ABCDEF",
         StatusCode::NOT_FOUND,
         "kiosk.unknown_card",
     )
     .await;
-    problem(
-        k.scan("DEADBEEF").await,
-        StatusCode::NOT_FOUND,
-        "kiosk.unknown_card",
-    )
-    .await;
+    k.refused("DEADBEEF", StatusCode::NOT_FOUND, "kiosk.unknown_card")
+        .await;
     let stored: String = sqlx::query_scalar("SELECT card_hash FROM ic_cards")
         .fetch_one(&app.db.pool)
         .await
@@ -268,25 +242,17 @@ async fn pin_lockout(b: Backend) {
     worker.set_pin("2468").await;
     let k = app.kiosk().await;
     for _ in 0..5 {
-        problem(
-            k.scan("PIN:K-0001:1111").await,
-            StatusCode::FORBIDDEN,
-            "kiosk.wrong_pin",
-        )
-        .await;
+        k.refused("PIN:K-0001:1111", StatusCode::FORBIDDEN, "kiosk.wrong_pin")
+            .await;
     }
-    problem(
-        k.scan("PIN:K-0001:2468").await,
+    k.refused(
+        "PIN:K-0001:2468",
         StatusCode::TOO_MANY_REQUESTS,
         "kiosk.pin_locked",
     )
     .await;
-    problem(
-        k.scan("PIN:K-9999:2468").await,
-        StatusCode::FORBIDDEN,
-        "kiosk.wrong_pin",
-    )
-    .await;
+    k.refused("PIN:K-9999:2468", StatusCode::FORBIDDEN, "kiosk.wrong_pin")
+        .await;
     app.clock.advance(Duration::minutes(16));
     // The keypad has only digits: "0001" is K-0001.
     let ok: Value = k.scan("PIN:0001:2468").await.json().await.unwrap();
@@ -299,12 +265,8 @@ async fn pin_lockout(b: Backend) {
         .sent()
         .await;
     app.clock.advance(Duration::minutes(2));
-    problem(
-        k.scan("PIN:K-0001:2468").await,
-        StatusCode::FORBIDDEN,
-        "kiosk.wrong_pin",
-    )
-    .await;
+    k.refused("PIN:K-0001:2468", StatusCode::FORBIDDEN, "kiosk.wrong_pin")
+        .await;
 }
 
 async fn child_still_in_the_room(b: Backend) {
@@ -338,12 +300,9 @@ async fn child_still_in_the_room(b: Backend) {
         .await;
     app.clock.advance(Duration::hours(2));
     let qr = parent.qr_payload().await;
-    let p = problem(
-        k.scan(&qr).await,
-        StatusCode::CONFLICT,
-        "kiosk.child_in_room",
-    )
-    .await;
+    let p = k
+        .refused(&qr, StatusCode::CONFLICT, "kiosk.child_in_room")
+        .await;
     assert!(p["detail"].as_str().unwrap().contains("佐藤 春翔"));
     assert_eq!(open_presences(&app).await, 1, "still inside");
     caregiver
@@ -378,12 +337,8 @@ async fn walk_in_closed_day_and_other_site(b: Backend) {
     // does not take walk-ins.
     let omachi = app.login_as(OMACHI_WORKER).await;
     let qr = omachi.qr_payload().await;
-    problem(
-        k.scan(&qr).await,
-        StatusCode::FORBIDDEN,
-        "kiosk.not_this_site",
-    )
-    .await;
+    k.refused(&qr, StatusCode::FORBIDDEN, "kiosk.not_this_site")
+        .await;
     app.login_as(DIRECTOR)
         .await
         .patch("/api/v1/sites/1")
@@ -392,13 +347,15 @@ async fn walk_in_closed_day_and_other_site(b: Backend) {
         .await;
     let other = app.as_worker(6).await;
     let qr = other.qr_payload().await;
-    problem(k.scan(&qr).await, StatusCode::CONFLICT, "kiosk.no_booking").await;
+    k.refused(&qr, StatusCode::CONFLICT, "kiosk.no_booking")
+        .await;
     // Sunday: closed.
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 29, 1, 0, 0).unwrap());
     let other = app.as_worker(6).await;
     let qr = other.qr_payload().await;
-    problem(k.scan(&qr).await, StatusCode::CONFLICT, "kiosk.site_closed").await;
+    k.refused(&qr, StatusCode::CONFLICT, "kiosk.site_closed")
+        .await;
     assert_eq!(app.count("SELECT COUNT(*) FROM presence_sessions").await, 1);
 }
 
@@ -487,12 +444,8 @@ async fn stepping_scan_time_back_cannot_bypass_the_pin_lockout(b: Backend) {
     assert!(evaluated <= 5, "{evaluated} PINs were tried");
     // Live: five wrong ones lock PIN entry on the server's clock...
     for _ in 0..5 {
-        problem(
-            k.scan("PIN:K-0001:1111").await,
-            StatusCode::FORBIDDEN,
-            "kiosk.wrong_pin",
-        )
-        .await;
+        k.refused("PIN:K-0001:1111", StatusCode::FORBIDDEN, "kiosk.wrong_pin")
+            .await;
     }
     // ...and no claimed time gets around it: not a skewed clock, not a late sending.
     problem(
