@@ -375,12 +375,7 @@ async fn recurring_all_or_nothing_and_skip_conflicts(b: Backend) {
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let made: Value = res.json().await.unwrap();
-    let dates: Vec<&str> = made["booked"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["date"].as_str().unwrap())
-        .collect();
+    let dates = strings(&made["booked"], "date");
     assert_eq!(
         dates,
         ["2026-11-25", "2026-11-30", "2026-12-02", "2026-12-04"]
@@ -856,48 +851,43 @@ async fn daylight_saving_site(b: Backend) {
         .send_json()
         .await;
     let body = |date: &str, start: &str, end: &str| json!({"site_id": site_id, "space_id": space["id"], "date": date, "start": start, "end": end});
-    // Spring forward: 2027-03-28 02:00-03:00 does not exist in Berlin. (Moving the clock
-    // months ahead outlives the session: log in again.)
-    app.clock
-        .set(Utc.with_ymd_and_hms(2027, 3, 20, 12, 0, 0).unwrap());
-    let admin = app.login_as(ADMIN).await;
-    let res = admin.book(&body("2027-03-28", "02:15", "04:00")).await;
-    problem(
-        res,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "booking.nonexistent_local_time",
-    )
-    .await;
-    let made = admin.booked(&body("2027-03-28", "01:00", "04:00")).await;
-    assert_eq!(made["booking"]["starts_at"], "2027-03-28T00:00:00+00:00");
-    assert_eq!(
-        made["booking"]["ends_at"], "2027-03-28T02:00:00+00:00",
-        "two real hours"
-    );
-    assert_eq!(
+    // Spring forward: 2027-03-28 02:00-03:00 does not exist in Berlin. Fall back: 2026-10-25
+    // 02:00-03:00 happens twice. 01:00-04:00 is two real hours on the one day and four on
+    // the other. (Moving the clock months ahead outlives the session: log in again.)
+    let cases = [
         (
-            made["booking"]["start"].clone(),
-            made["booking"]["end"].clone()
+            Utc.with_ymd_and_hms(2027, 3, 20, 12, 0, 0).unwrap(),
+            body("2027-03-28", "02:15", "04:00"),
+            "booking.nonexistent_local_time",
+            body("2027-03-28", "01:00", "04:00"),
+            ("2027-03-28T00:00:00+00:00", "2027-03-28T02:00:00+00:00"),
+            "two real hours",
         ),
-        (json!("01:00"), json!("04:00"))
-    );
-    // Fall back: 2026-10-25 02:00-03:00 happens twice.
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 10, 20, 12, 0, 0).unwrap());
-    let admin = app.login_as(ADMIN).await;
-    let res = admin.book(&body("2026-10-25", "02:30", "05:00")).await;
-    problem(
-        res,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "booking.ambiguous_local_time",
-    )
-    .await;
-    let made = admin.booked(&body("2026-10-25", "01:00", "04:00")).await;
-    assert_eq!(made["booking"]["starts_at"], "2026-10-24T23:00:00+00:00");
-    assert_eq!(
-        made["booking"]["ends_at"], "2026-10-25T03:00:00+00:00",
-        "four real hours"
-    );
+        (
+            Utc.with_ymd_and_hms(2026, 10, 20, 12, 0, 0).unwrap(),
+            body("2026-10-25", "02:30", "05:00"),
+            "booking.ambiguous_local_time",
+            body("2026-10-25", "01:00", "04:00"),
+            ("2026-10-24T23:00:00+00:00", "2026-10-25T03:00:00+00:00"),
+            "four real hours",
+        ),
+    ];
+    for (now, refused, code, fine, (starts_at, ends_at), hours) in cases {
+        app.clock.set(now);
+        let admin = app.login_as(ADMIN).await;
+        let res = admin.book(&refused).await;
+        problem(res, StatusCode::UNPROCESSABLE_ENTITY, code).await;
+        let made = admin.booked(&fine).await;
+        assert_eq!(made["booking"]["starts_at"], starts_at);
+        assert_eq!(made["booking"]["ends_at"], ends_at, "{hours}");
+        assert_eq!(
+            (
+                made["booking"]["start"].clone(),
+                made["booking"]["end"].clone()
+            ),
+            (json!("01:00"), json!("04:00"))
+        );
+    }
 }
 
 async fn fifty_at_once_on_one_desk(b: Backend) {
@@ -908,7 +898,7 @@ async fn fifty_at_once_on_one_desk(b: Backend) {
     let d07 = app.space_id(SHIOJIRI, "D-07").await;
     let mut workers = Vec::new();
     for n in 1..=24 {
-        workers.push(app.person_id(&format!("worker{n:02}@kado.example")).await);
+        workers.push(app.person_id(&worker_email(n)).await);
     }
     let starts = ["09:00", "09:15", "09:30", "09:45", "10:00"];
     let mut burst = Burst::default();

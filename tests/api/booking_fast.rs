@@ -145,12 +145,7 @@ async fn series_skips_a_desk_held_elsewhere(b: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{series}");
-    let dates: Vec<&str> = series["booked"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["date"].as_str().unwrap())
-        .collect();
+    let dates = strings(&series["booked"], "date");
     assert_eq!(dates, ["2026-11-24", "2026-11-26"]);
     assert_eq!(series["conflicts"][0]["date"], "2026-11-25");
     assert_eq!(series["conflicts"][0]["code"], "booking.person_overlap");

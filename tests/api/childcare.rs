@@ -248,12 +248,7 @@ async fn shift_changes_that_leave_children_short_are_refused(b: Backend) {
             "childcare.shift_change_leaves_segment_short",
         )
         .await;
-    let segments: Vec<&str> = p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let segments = strings(&p["errors"], "field");
     assert_eq!(segments.first(), Some(&"09:00"));
     assert_eq!(segments.last(), Some(&"11:45"));
     assert_eq!(segments.len(), 12);
@@ -562,7 +557,6 @@ async fn workers_see_what_still_fits_before_booking(b: Backend) {
         c.get(&format!(
             "/api/v1/sites/{site}/childcare/availability?{query}"
         ))
-        .send()
     };
     let at = |v: &Value, slot: &str| {
         v["slots"]
@@ -574,11 +568,8 @@ async fn workers_see_what_still_fits_before_booking(b: Backend) {
     };
     // Five babies use 250 of the 300 units two caregivers give.
     let both: Value = ask(&parent, 1, format!("date={DAY}&child_ids={ren},{hina}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_body()
+        .await;
     assert_eq!(both["open"], true);
     assert_eq!(both["slots"][0], "08:30");
     let nine = at(&both, "09:00");
@@ -592,43 +583,24 @@ async fn workers_see_what_still_fits_before_booking(b: Backend) {
         "no counts of others: {both}"
     );
     let hina_only: Value = ask(&parent, 1, format!("date={DAY}&child_ids={hina}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_body()
+        .await;
     assert_eq!(hina_only["fits"][nine], true);
     // Ren takes the last 50 units; asking again for Ren counts his own place once.
     parent.placed(&with_desk(&[ren], "09:00", "10:00")).await;
     let again: Value = ask(&parent, 1, format!("date={DAY}&child_ids={ren}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_body()
+        .await;
     assert_eq!(again["fits"][nine], true);
     let hina_now: Value = ask(&parent, 1, format!("date={DAY}&child_ids={hina}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_body()
+        .await;
     assert_eq!(hina_now["fits"][nine], false, "the room is full now");
     // Without children: the slots only. On a closed day (Sunday): nothing.
-    let plain: Value = ask(&parent, 1, format!("date={DAY}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let plain: Value = ask(&parent, 1, format!("date={DAY}")).send_body().await;
     assert_eq!(plain["fits"], json!([]));
     assert_eq!(plain["slots"][nine], "09:00");
-    let sunday: Value = ask(&parent, 1, "date=2026-11-29".into())
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sunday: Value = ask(&parent, 1, "date=2026-11-29".into()).send_body().await;
     assert_eq!(
         (sunday["open"].clone(), sunday["slots"].clone()),
         (json!(false), json!([]))
@@ -638,21 +610,21 @@ async fn workers_see_what_still_fits_before_booking(b: Backend) {
     let other = app.as_worker(10).await;
     problem(
         ask(&other, 1, format!("date={DAY}&child_ids={ren}"))
-            .await
-            .unwrap(),
+            .sent()
+            .await,
         StatusCode::NOT_FOUND,
         "not_found",
     )
     .await;
     let omachi = app.login_as(OMACHI_WORKER).await;
     problem(
-        ask(&omachi, 2, format!("date={DAY}")).await.unwrap(),
+        ask(&omachi, 2, format!("date={DAY}")).sent().await,
         StatusCode::NOT_FOUND,
         "childcare.unavailable",
     )
     .await;
     problem(
-        ask(&omachi, 1, format!("date={DAY}")).await.unwrap(),
+        ask(&omachi, 1, format!("date={DAY}")).sent().await,
         StatusCode::FORBIDDEN,
         "auth.forbidden",
     )
@@ -676,7 +648,7 @@ async fn workers_see_what_still_fits_before_booking(b: Backend) {
         ("date=2026-13-01".into(), "date", "validation.bad_date"),
     ] {
         let p = problem(
-            ask(&parent, 1, query.clone()).await.unwrap(),
+            ask(&parent, 1, query.clone()).sent().await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation",
         )

@@ -41,7 +41,7 @@ impl Booker {
         app.clock.set(friday_morning());
         let mut people = Vec::new();
         for i in 1..=20 {
-            people.push(app.person_id(&format!("worker{i:02}@kado.example")).await);
+            people.push(app.person_id(&worker_email(i)).await);
         }
         Booker {
             client: app.login_as(RECEPTION).await,

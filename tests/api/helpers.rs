@@ -39,6 +39,16 @@ pub type Child<'a> = (&'a str, &'a str, &'a str);
 pub const CAREGIVER: &str = "caregiver@shiojiri.kado.example";
 pub const CAREGIVER2: &str = "caregiver2@shiojiri.kado.example";
 
+/// The `key` of every element of a JSON array, as strings (the fields or codes of a
+/// problem's `errors`, the dates of a series).
+pub fn strings<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e[key].as_str().unwrap())
+        .collect()
+}
+
 /// A client with its own cookie jar that builds requests from paths of the app it belongs to.
 #[derive(Clone)]
 pub struct User {
@@ -361,6 +371,8 @@ pub trait Sending {
     async fn sent(self) -> Response;
     /// The status only.
     async fn send_status(self) -> StatusCode;
+    /// The JSON body, whatever the status.
+    async fn send_body(self) -> Value;
     /// Asserts 201 Created; the JSON body.
     async fn send_created(self) -> Value;
     /// Asserts a problem+json answer with this status and code; answers the body.
@@ -374,6 +386,10 @@ impl Sending for RequestBuilder {
 
     async fn send_status(self) -> StatusCode {
         self.sent().await.status()
+    }
+
+    async fn send_body(self) -> Value {
+        self.sent().await.json().await.expect("JSON body")
     }
 
     async fn send_created(self) -> Value {

@@ -30,12 +30,7 @@ async fn unknown_time_zone_and_bad_hours(b: Backend) {
         }))
         .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
         .await;
-    let codes: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["code"].as_str().unwrap())
-        .collect();
+    let codes = strings(&body["errors"], "code");
     for expected in [
         "site.unknown_time_zone",
         "site.close_before_open",
@@ -100,12 +95,7 @@ async fn duplicate_member_number_and_email(b: Backend) {
         )
         .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
         .await;
-    let fields: Vec<&str> = p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = strings(&p["errors"], "field");
     assert_eq!(fields, ["email", "name_kana", "phone"]);
     // The same e-mail, fresh, goes through.
     let res = c

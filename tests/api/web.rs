@@ -16,9 +16,11 @@ on_both_backends!(
     logged_uris_hold_no_secrets,
 );
 
-/// Asserts a 422 naming the field with the control character.
-async fn refused(res: reqwest::Response, field: &str) {
-    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+/// Sends a request, asserting a 422 naming the field with the control character.
+async fn refused(req: reqwest::RequestBuilder, field: &str) {
+    let body = req
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
     assert_eq!(body["errors"][0]["field"], field, "{body}");
     assert_eq!(
         body["errors"][0]["code"], "validation.control_character",
@@ -40,61 +42,62 @@ async fn control_characters_are_refused_in_every_kind_of_text(b: Backend) {
         before.push(app.count(sql).await);
     }
     let anon = app.guest();
-    let res = anon
-        .post("/api/v1/auth/login")
-        .json(&json!({"email": WORKER, "password": "kado\u{0}demo"}))
-        .sent()
-        .await;
-    refused(res, "password").await;
-    let res = anon
-        .post("/api/v1/kiosk/pair")
-        .json(&json!({"code": "2026\u{0}2026"}))
-        .sent()
-        .await;
-    refused(res, "code").await;
+    refused(
+        anon.post("/api/v1/auth/login")
+            .json(&json!({"email": WORKER, "password": "kado\u{0}demo"})),
+        "password",
+    )
+    .await;
+    refused(
+        anon.post("/api/v1/kiosk/pair")
+            .json(&json!({"code": "2026\u{0}2026"})),
+        "code",
+    )
+    .await;
 
     let worker = app.login_as(WORKER).await;
-    let res = worker
-        .post("/api/v1/children")
-        .json(&json!({"name": "塩尻 はると", "birth_date": "2024-04-01",
-                      "allergies": "卵", "medical_notes": "nap\u{0}after lunch"}))
-        .sent()
-        .await;
-    refused(res, "medical_notes").await;
+    refused(
+        worker
+            .post("/api/v1/children")
+            .json(&json!({"name": "塩尻 はると", "birth_date": "2024-04-01",
+                      "allergies": "卵", "medical_notes": "nap\u{0}after lunch"})),
+        "medical_notes",
+    )
+    .await;
     let children: Value = worker.get("/api/v1/children").send_json().await;
     let child = children[0]["id"].as_i64().unwrap();
-    let res = worker
-        .post(&format!("/api/v1/children/{child}/authorised"))
-        .json(&json!({"name": "祖母\u{1b}", "relation": "祖母", "phone": "0263-00-0000"}))
-        .sent()
-        .await;
-    refused(res, "name").await;
+    refused(
+        worker
+            .post(&format!("/api/v1/children/{child}/authorised"))
+            .json(&json!({"name": "祖母\u{1b}", "relation": "祖母", "phone": "0263-00-0000"})),
+        "name",
+    )
+    .await;
     // DEL, and a text in a list: the field path names the element.
-    let res = worker
-        .post("/api/v1/bookings")
-        .json(
+    refused(
+        worker.post("/api/v1/bookings").json(
             &json!({"site_id": SHIOJIRI, "date": "2030-01-08", "start": "09:00",
                       "end": "10:00", "attributes": ["monitor", "quiet\u{7f}"]}),
-        )
-        .sent()
-        .await;
-    refused(res, "attributes[1]").await;
+        ),
+        "attributes[1]",
+    )
+    .await;
     // Query and path parameters too.
-    let res = worker
-        .get("/api/v1/sites/1/calendar?from=2026-01-01%00&to=2026-01-31")
-        .sent()
-        .await;
-    refused(res, "from").await;
-    let res = worker.get("/api/v1/calendar/abc%00.ics").sent().await;
-    refused(res, "file").await;
+    refused(
+        worker.get("/api/v1/sites/1/calendar?from=2026-01-01%00&to=2026-01-31"),
+        "from",
+    )
+    .await;
+    refused(worker.get("/api/v1/calendar/abc%00.ics"), "file").await;
 
     let director = app.login_as(DIRECTOR).await;
-    let res = director
-        .post("/api/v1/sites/1/teams")
-        .json(&json!({"name": "チーム\u{0}"}))
-        .sent()
-        .await;
-    refused(res, "name").await;
+    refused(
+        director
+            .post("/api/v1/sites/1/teams")
+            .json(&json!({"name": "チーム\u{0}"})),
+        "name",
+    )
+    .await;
     let body = director
         .post("/api/v1/sites/1/spaces")
         .header("Accept-Language", "en")
@@ -108,18 +111,20 @@ async fn control_characters_are_refused_in_every_kind_of_text(b: Backend) {
             .contains("Control characters"),
         "{body}"
     );
-    let res = director
-        .post("/api/v1/sites/1/kiosks")
-        .json(&json!({"name": "入口\u{0}"}))
-        .sent()
-        .await;
-    refused(res, "name").await;
-    let res = director
-        .put("/api/v1/sites/1/exceptions/2030-01-09")
-        .json(&json!({"open": false, "note": "点検\u{0}"}))
-        .sent()
-        .await;
-    refused(res, "note").await;
+    refused(
+        director
+            .post("/api/v1/sites/1/kiosks")
+            .json(&json!({"name": "入口\u{0}"})),
+        "name",
+    )
+    .await;
+    refused(
+        director
+            .put("/api/v1/sites/1/exceptions/2030-01-09")
+            .json(&json!({"open": false, "note": "点検\u{0}"})),
+        "note",
+    )
+    .await;
     // Tabs and line breaks are text, not control.
     let ok = director
         .put("/api/v1/sites/1/exceptions/2030-01-09")
