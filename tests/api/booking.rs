@@ -64,7 +64,7 @@ async fn book_a_desk_see_it_and_back_to_back(b: Backend) {
     assert_eq!(slots.last(), Some(&"17:45"));
     let spaces = avail["spaces"].as_array().unwrap();
     assert_eq!(spaces.len(), 20, "odd-numbered desks have a monitor");
-    let d05_free: Vec<i64> = spaces.iter().find(|s| s["id"] == d05).unwrap()["free"]
+    let d05_free: Vec<i64> = find(&avail["spaces"], "id", d05)["free"]
         .as_array()
         .unwrap()
         .iter()

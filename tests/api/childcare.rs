@@ -73,12 +73,7 @@ async fn segment(app: &TestApp, start: &str) -> (Value, Value) {
         .get(&format!("/api/v1/sites/1/childcare/segments?date={DAY}"))
         .send_json()
         .await;
-    let found = segs
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["start"] == start);
-    (found.unwrap().clone(), segs)
+    (find(&segs, "start", start).clone(), segs)
 }
 
 async fn desk_and_childcare_together_or_not_at_all(b: Backend) {

@@ -49,6 +49,15 @@ pub fn strings<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The element of a JSON array whose `key` is `value` (a space by id, a segment by start).
+pub fn find<'a, T>(list: &'a Value, key: &str, value: T) -> &'a Value
+where
+    Value: PartialEq<T>,
+{
+    let found = list.as_array().unwrap().iter().find(|e| e[key] == value);
+    found.unwrap_or_else(|| panic!("no {key} in {list}"))
+}
+
 /// A client with its own cookie jar that builds requests from paths of the app it belongs to.
 #[derive(Clone)]
 pub struct User {
@@ -193,6 +202,18 @@ impl Kiosk {
     /// problem.
     pub async fn refused(&self, credential: &str, status: StatusCode, code: &str) -> Value {
         problem(self.scan(credential).await, status, code).await
+    }
+
+    /// Scans a credential read at `at`, asserting a refusal with this status and code;
+    /// answers the problem.
+    pub async fn refused_at(
+        &self,
+        credential: &str,
+        at: DateTime<Utc>,
+        status: StatusCode,
+        code: &str,
+    ) -> Value {
+        problem(self.scan_at(credential, at).await, status, code).await
     }
 
     /// Scans a credential that the device says it read at `at` (a delayed offline scan).

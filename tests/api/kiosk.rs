@@ -39,12 +39,7 @@ async fn pairing_code_is_single_use_and_expires(b: Backend) {
         .send_problem(StatusCode::UNAUTHORIZED, "kiosk.invalid_code")
         .await;
     let list: Value = director.get("/api/v1/sites/1/kiosks").send_json().await;
-    let mine = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["id"] == registered["id"])
-        .unwrap();
+    let mine = find(&list, "id", registered["id"].clone());
     assert_eq!(
         (mine["paired"].clone(), mine["revoked"].clone()),
         (json!(true), json!(false))
@@ -52,12 +47,7 @@ async fn pairing_code_is_single_use_and_expires(b: Backend) {
     // "Last seen" is written to the minute, not on every request.
     let seen = || async {
         let list: Value = director.get("/api/v1/sites/1/kiosks").send_json().await;
-        list.as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["id"] == registered["id"])
-            .unwrap()["last_seen_at"]
-            .as_i64()
+        find(&list, "id", registered["id"].clone())["last_seen_at"].as_i64()
     };
     let visit = || async {
         let res = k.get("/api/v1/kiosk/me").bearer_auth(&token).sent().await;

@@ -38,15 +38,16 @@ async fn open_presences(app: &TestApp) -> i64 {
         .await
 }
 
-/// The app on Tuesday 2026-11-24 at 09:00, and WORKER with any desk booked from 09:00 to
-/// 13:00 that day.
-async fn booked_this_morning(b: Backend) -> (TestApp, User) {
+/// The app on Tuesday 2026-11-24 at 09:00, WORKER with any desk booked from 09:00 to 13:00
+/// that day, and the site's kiosk.
+async fn booked_this_morning(b: Backend) -> (TestApp, User, Kiosk) {
     let app = TestApp::spawn_at(b, tuesday_nine()).await;
     let worker = app.login_as(WORKER).await;
     worker
         .booked(&any_desk("2026-11-24", "09:00", "13:00"))
         .await;
-    (app, worker)
+    let k = app.kiosk().await;
+    (app, worker, k)
 }
 
 async fn qr_round_trip_check_in_repeat_check_out(b: Backend) {
@@ -130,8 +131,7 @@ async fn qr_round_trip_check_in_repeat_check_out(b: Backend) {
 }
 
 async fn forged_expired_and_revoked_codes(b: Backend) {
-    let (app, worker) = booked_this_morning(b).await;
-    let k = app.kiosk().await;
+    let (app, worker, k) = booked_this_morning(b).await;
     let payload = worker.qr_payload().await;
     let someone_else = app.person_id("worker02@kado.example").await;
     let tampered = payload.replacen(
@@ -174,7 +174,7 @@ async fn forged_expired_and_revoked_codes(b: Backend) {
 }
 
 async fn printed_card_and_ic_card(b: Backend) {
-    let (app, _worker) = booked_this_morning(b).await;
+    let (app, _worker, k) = booked_this_morning(b).await;
     let id = app.person_id(WORKER).await;
     let reception = app.login_as(RECEPTION).await;
     let png = reception
@@ -186,7 +186,6 @@ async fn printed_card_and_ic_card(b: Backend) {
         .unwrap();
     let card = read_qr(&png);
     assert!(card.contains(".c1."), "{card}");
-    let k = app.kiosk().await;
     assert_eq!(k.scan(&card).await.status(), StatusCode::OK);
     // The card never expires, but a reprint revokes the old one.
     app.clock.advance(Duration::minutes(5));
@@ -233,14 +232,13 @@ async fn printed_card_and_ic_card(b: Backend) {
 }
 
 async fn pin_lockout(b: Backend) {
-    let (app, worker) = booked_this_morning(b).await;
+    let (app, worker, k) = booked_this_morning(b).await;
     worker
         .put("/api/v1/me/pin")
         .json(&json!({"pin": "12a4"}))
         .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
         .await;
     worker.set_pin("2468").await;
-    let k = app.kiosk().await;
     for _ in 0..5 {
         k.refused("PIN:K-0001:1111", StatusCode::FORBIDDEN, "kiosk.wrong_pin")
             .await;
@@ -360,9 +358,8 @@ async fn walk_in_closed_day_and_other_site(b: Backend) {
 }
 
 async fn delayed_offline_scan(b: Backend) {
-    let (app, worker) = booked_this_morning(b).await;
+    let (app, worker, k) = booked_this_morning(b).await;
     let qr = worker.qr_payload().await;
-    let k = app.kiosk().await;
     // The network comes back ten minutes later; the kiosk sends what it kept.
     app.clock.advance(Duration::minutes(10));
     let res: Value = k
@@ -427,9 +424,8 @@ async fn delayed_offline_scan(b: Backend) {
 }
 
 async fn stepping_scan_time_back_cannot_bypass_the_pin_lockout(b: Backend) {
-    let (app, worker) = booked_this_morning(b).await;
+    let (app, worker, k) = booked_this_morning(b).await;
     worker.set_pin("2468").await;
-    let k = app.kiosk().await;
     // A device stepping its scan time back by 16 minutes a try, so that every lockout it
     // causes would already have ended at the time it claims.
     let mut evaluated = 0;
@@ -448,16 +444,16 @@ async fn stepping_scan_time_back_cannot_bypass_the_pin_lockout(b: Backend) {
             .await;
     }
     // ...and no claimed time gets around it: not a skewed clock, not a late sending.
-    problem(
-        k.scan_at("PIN:K-0001:2468", tuesday_nine() - Duration::seconds(30))
-            .await,
+    k.refused_at(
+        "PIN:K-0001:2468",
+        tuesday_nine() - Duration::seconds(30),
         StatusCode::TOO_MANY_REQUESTS,
         "kiosk.pin_locked",
     )
     .await;
-    problem(
-        k.scan_at("PIN:K-0001:2468", tuesday_nine() - Duration::minutes(5))
-            .await,
+    k.refused_at(
+        "PIN:K-0001:2468",
+        tuesday_nine() - Duration::minutes(5),
         StatusCode::UNPROCESSABLE_ENTITY,
         "kiosk.late_pin",
     )
@@ -466,14 +462,13 @@ async fn stepping_scan_time_back_cannot_bypass_the_pin_lockout(b: Backend) {
 }
 
 async fn old_screenshot_of_a_rotating_code_is_refused(b: Backend) {
-    let (app, worker) = booked_this_morning(b).await;
+    let (app, worker, k) = booked_this_morning(b).await;
     let shot = worker.qr_payload().await;
-    let k = app.kiosk().await;
     // Twenty minutes later, sent as if kept offline since the screenshot was taken.
     app.clock.advance(Duration::minutes(20));
-    problem(
-        k.scan_at(&shot, tuesday_nine() + Duration::seconds(5))
-            .await,
+    k.refused_at(
+        &shot,
+        tuesday_nine() + Duration::seconds(5),
         StatusCode::UNPROCESSABLE_ENTITY,
         "kiosk.bad_scan_time",
     )
@@ -494,9 +489,9 @@ async fn old_screenshot_of_a_rotating_code_is_refused(b: Backend) {
     assert_eq!(site["kiosk_offline_minutes"], 5);
     let fresh = worker.qr_payload().await;
     app.clock.advance(Duration::minutes(10));
-    problem(
-        k.scan_at(&fresh, app.clock.now() - Duration::minutes(10))
-            .await,
+    k.refused_at(
+        &fresh,
+        app.clock.now() - Duration::minutes(10),
         StatusCode::UNPROCESSABLE_ENTITY,
         "kiosk.bad_scan_time",
     )

@@ -108,13 +108,8 @@ async fn site_in_another_time_zone(b: Backend) {
     // A site keeps its local rules in its own zone: the kiosk reports open/closed by the
     // site's wall clock, never the machine's or UTC.
     let app = TestApp::spawn(b).await;
-    let admin = app.login_as(ADMIN).await;
-    let res = admin
-        .patch("/api/v1/sites/2")
-        .json(&json!({"time_zone": "Pacific/Honolulu"}))
-        .sent()
+    app.set_site(ADMIN, 2, json!({"time_zone": "Pacific/Honolulu"}))
         .await;
-    assert_eq!(res.status(), StatusCode::OK);
     let registered: Value = app
         .login_as(OMACHI_DIRECTOR)
         .await
@@ -201,12 +196,7 @@ async fn director_manages_spaces_teams_and_clients(b: Backend) {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let teams: Value = c.get("/api/v1/sites/1/teams").send_json().await;
-    let mine = teams
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == team["id"])
-        .unwrap();
+    let mine = find(&teams, "id", team["id"].clone());
     assert_eq!(mine["member_ids"], json!([worker]));
 
     let client: Value = c
@@ -247,12 +237,7 @@ async fn director_manages_spaces_teams_and_clients(b: Backend) {
 async fn deactivate_instead_of_delete(b: Backend) {
     let app = TestApp::spawn(b).await;
     let admin = app.login_as(ADMIN).await;
-    let res = admin
-        .patch("/api/v1/sites/2")
-        .json(&json!({"active": false}))
-        .sent()
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    app.set_site(ADMIN, 2, json!({"active": false})).await;
     let worker_view: Value = app
         .login_as(WORKER)
         .await

@@ -30,6 +30,10 @@ async fn refused(req: reqwest::RequestBuilder, field: &str) {
 
 async fn control_characters_are_refused_in_every_kind_of_text(b: Backend) {
     let app = TestApp::spawn(b).await;
+    // A worker with a child, to name an adult allowed to pick the child up.
+    let (worker, kids) = app
+        .parent_of(18, &[("塩尻 はると", "2024-04-01", "卵")])
+        .await;
     let counted = [
         "SELECT COUNT(*) FROM children",
         "SELECT COUNT(*) FROM teams",
@@ -55,7 +59,6 @@ async fn control_characters_are_refused_in_every_kind_of_text(b: Backend) {
     )
     .await;
 
-    let worker = app.login_as(WORKER).await;
     refused(
         worker
             .post("/api/v1/children")
@@ -64,8 +67,7 @@ async fn control_characters_are_refused_in_every_kind_of_text(b: Backend) {
         "medical_notes",
     )
     .await;
-    let children: Value = worker.get("/api/v1/children").send_json().await;
-    let child = children[0]["id"].as_i64().unwrap();
+    let child = kids[0];
     refused(
         worker
             .post(&format!("/api/v1/children/{child}/authorised"))
