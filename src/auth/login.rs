@@ -6,7 +6,7 @@ use super::errors::AuthError;
 use super::throttle::{self, Limit};
 use super::{ClientIp, Principal, SESSION_COOKIE, password, store};
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, invalid_code};
+use crate::error::{ApiError, ApiResult};
 use crate::ids::PersonId;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -58,7 +58,7 @@ pub async fn with_password(
 ) -> ApiResult<Session> {
     let email = email.trim().to_lowercase();
     if email.len() > 254 || secret.len() > 1024 {
-        return Err(AuthError::InvalidCredentials.into());
+        return Err(AuthError::credentials());
     }
     let account = store::account_by_email(&st.db, &email).await?;
     let guard = Guard::new(st, caller, &email, account.as_ref().map(|a| a.id));
@@ -84,7 +84,7 @@ pub async fn with_password(
     };
     // The same answer whether the account exists or not.
     let Some(account) = account.filter(|a| ok && a.active()) else {
-        return Err(AuthError::InvalidCredentials.into());
+        return Err(AuthError::credentials());
     };
     guard.succeeded(st, now).await?;
     let mut tx = st.db.begin().await?;
@@ -240,7 +240,7 @@ pub async fn change_password(
     now: i64,
 ) -> ApiResult<()> {
     if let Some(weak) = password::weak(&new) {
-        return Err(invalid_code("new_password", weak));
+        return Err(weak.invalid("new_password"));
     }
     let account = store::account(&st.db, who.id).await?;
     // The current password is a guessable secret like any other: the same limits as login.
@@ -263,10 +263,7 @@ pub async fn change_password(
         }
     };
     let Some(new_hash) = new_hash else {
-        return Err(invalid_code(
-            "current_password",
-            AuthError::WrongCurrentPassword,
-        ));
+        return Err(AuthError::current_password());
     };
     guard.succeeded(st, now).await?;
     let keep = super::cookie(caller.parts, SESSION_COOKIE).map(password::token_hash);
@@ -286,6 +283,13 @@ pub async fn password_reset(
 ) -> ApiResult<()> {
     store::end_sessions(tx, person_id).await?;
     store::revoke_login_links(tx, person_id, now).await?;
+    Ok(())
+}
+
+/// Ends every session of the person (their account was deactivated), inside the caller's
+/// transaction.
+pub async fn log_out_everywhere(tx: &mut crate::db::Tx, person_id: PersonId) -> ApiResult<()> {
+    store::end_sessions(tx, person_id).await?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Password and secret-token hashing, and the gate that bounds how much argon2 work runs at
 //! once.
 
-use super::errors::AuthError;
+use super::errors::Weakness;
 use crate::error::{ApiError, ApiResult, CommonError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -195,12 +195,12 @@ pub fn token_hash(token: &str) -> String {
 }
 
 /// Checks a new password's strength; returns the reason it is refused.
-pub fn weak(password: &str) -> Option<AuthError> {
+pub fn weak(password: &str) -> Option<Weakness> {
     let n = password.chars().count();
     if n < 8 {
-        Some(AuthError::PasswordTooShort)
+        Some(Weakness::TooShort)
     } else if n > 200 {
-        Some(AuthError::PasswordTooLong)
+        Some(Weakness::TooLong)
     } else {
         None
     }

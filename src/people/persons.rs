@@ -3,7 +3,10 @@
 use super::{PeopleError, Person, store};
 use crate::AppState;
 use crate::auth::{self, Grant, Principal, Role, password};
-use crate::error::{ApiError, ApiResult, Lang, Validator, invalid_code, on_constraint, taken};
+use crate::error::{
+    ApiError, ApiResult, CommonError, ErrorCode, Lang, Text, Validator, invalid_code,
+    on_constraint, taken,
+};
 use crate::ids::{MunicipalityId, PersonId, SiteId, TeamId};
 use crate::sites;
 use serde::Deserialize;
@@ -170,10 +173,15 @@ async fn check(
     super::validate_person(&mut v, p);
     if let Some(pw) = password {
         if let Some(weak) = password::weak(pw) {
-            v.reject("password", weak);
+            weak.reject(&mut v, "password");
         }
     } else if p.id.0 == 0 {
-        v.reject("password", PeopleError::PasswordRequired);
+        // The shared code, with this form's own text.
+        let text = Text::new(
+            "初期パスワードを入力してください。",
+            "Give an initial password.",
+        );
+        v.add("password", CommonError::Required.code(), text);
     }
     if let Some(m) = p.home_municipality_id
         && sites::store::municipality_by_id(&st.db, m).await.is_err()
@@ -221,8 +229,12 @@ async fn save(
             })
         })?;
     if hash.is_some() {
-        // A reset password also closes the sign-in links mailed before it.
+        // A reset password logs the account out everywhere, and closes the sign-in links
+        // mailed before it.
         auth::login::password_reset(&mut tx, id, now).await?;
+    } else if !p.active {
+        // So does deactivating it.
+        auth::login::log_out_everywhere(&mut tx, id).await?;
     }
     for g in grants {
         auth::store::grant(&mut tx, id, g.site_id, g.role).await?;

@@ -82,8 +82,8 @@ pub async fn list(db: &Db, sites: Option<&[SiteId]>) -> anyhow::Result<Vec<Perso
 }
 
 /// Inserts or updates a person (id 0 inserts; the password hash is only written when given);
-/// answers the id. A deactivated account, or one whose password was reset, is logged out
-/// everywhere at once (auth ends the sessions).
+/// answers the id. (Ending the sessions of a deactivated or reset account is the caller's:
+/// sessions are auth's.)
 pub async fn save(
     tx: &mut Tx,
     p: &Person,
@@ -132,9 +132,6 @@ pub async fn save(
     .bind(p.id)
     .execute(&mut **tx)
     .await?;
-    if !p.active || password_hash.is_some() {
-        auth::store::end_sessions(tx, p.id).await?;
-    }
     Ok(p.id)
 }
 

@@ -1,5 +1,6 @@
 //! The use cases on municipalities, sites and their calendars.
 
+use super::errors::{BAD_HOURS, HALF_HOURS};
 use super::rules::{self, Exception, Hours};
 use super::{Closure, DayView, Municipality, OpeningHours, Site, SitesError, store};
 use crate::db::Db;
@@ -167,12 +168,16 @@ fn exception_hours(v: &mut Validator, input: &ExceptionInput) -> Option<Hours> {
         (Some(o), Some(c)) => match (rules::parse_time(o), rules::parse_time(c)) {
             (Some(open), Some(close)) if open < close => Some(Hours { open, close }),
             _ => {
-                v.reject("open_time", SitesError::BadHours);
+                let (ja, en) = BAD_HOURS;
+                v.reject("open_time", SitesError::BadHours)
+                    .with_text("problem", ja, en);
                 None
             }
         },
         _ => {
-            v.reject("close_time", SitesError::HalfHours);
+            let (ja, en) = HALF_HOURS;
+            v.reject("close_time", SitesError::BadHours)
+                .with_text("problem", ja, en);
             None
         }
     }

@@ -236,8 +236,7 @@ pub fn schedule_parts(v: &mut Validator, s: &Site) -> Option<ScheduleParts> {
     let tz = s.time_zone.parse::<chrono_tz::Tz>().ok();
     if tz.is_none() {
         v.reject("time_zone", SitesError::UnknownTimeZone)
-            .with("zone", &s.time_zone)
-            .with("quoted", format!("{:?}", s.time_zone));
+            .with_text("zone", &s.time_zone, &format!("{:?}", s.time_zone));
     }
     let weekly = weekly_hours(v, &s.opening_hours);
     let closures = annual_closures(v, &s.annual_closures);
@@ -304,8 +303,7 @@ pub fn validate_space(v: &mut Validator, s: &Space) {
     for a in &s.attributes {
         if !SPACE_ATTRIBUTES.contains(&a.as_str()) {
             v.reject("attributes", SitesError::UnknownAttribute)
-                .with("name", a)
-                .with("quoted", format!("{a:?}"));
+                .with_text("name", a, &format!("{a:?}"));
         }
     }
 }

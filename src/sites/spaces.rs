@@ -2,7 +2,9 @@
 
 use super::{SitesError, Space, SpaceKind, store};
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult, Validator, invalid_code, on_constraint, taken};
+use crate::error::{
+    ApiError, ApiResult, CommonError, ErrorCode, Text, Validator, invalid, on_constraint, taken,
+};
 use crate::ids::{SiteId, SpaceId};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -22,7 +24,9 @@ pub struct SpaceInput {
 pub async fn create(db: &Db, site_id: SiteId, input: SpaceInput, now: i64) -> ApiResult<Space> {
     store::get(db, site_id).await?;
     let Some(kind) = input.kind else {
-        return Err(invalid_code("kind", SitesError::KindRequired));
+        // The shared code, with this form's own text.
+        let text = Text::new("種類を選んでください。", "Choose the kind of space.");
+        return Err(invalid("kind", CommonError::Required.code(), text));
     };
     let blank = Space {
         id: SpaceId(0),
