@@ -180,6 +180,10 @@ pub fn swagger_ui(doc: OpenApi) -> utoipa_swagger_ui::SwaggerUi {
 /// `Problem` schema. An area's enum is listed here once it declares its codes.
 pub fn catalogue() -> Vec<CodeInfo> {
     let mut all: Vec<CodeInfo> = catalogue_of::<CommonError>().collect();
+    all.extend(catalogue_of::<crate::auth::AuthError>());
+    all.extend(catalogue_of::<crate::sites::SitesError>());
+    all.extend(catalogue_of::<crate::people::PeopleError>());
+    all.extend(catalogue_of::<crate::clients::ClientsError>());
     all.extend(catalogue_of::<crate::childcare::errors::ChildcareError>());
     all.sort_by_key(|c| c.code);
     all

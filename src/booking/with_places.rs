@@ -83,7 +83,7 @@ struct Written {
 
 /// Parses and checks a request: the booking rules of the site, the guardian's children.
 async fn checked(st: &AppState, who: &Principal, req: PlacesRequest) -> ApiResult<Request> {
-    who.require(req.site_id.0, &Role::ALL)?;
+    who.require(req.site_id, &Role::ALL)?;
     let date: NaiveDate = parse_date("date", &req.date)?;
     let (start, end) = (
         parse_time("start", &req.start)?,
@@ -101,7 +101,7 @@ async fn checked(st: &AppState, who: &Principal, req: PlacesRequest) -> ApiResul
     let now = st.clock.now();
     let range = booking_rules::check(&ctx.schedule, &ctx.policy, now, date, start, end)
         .map_err(|r| ctx.refuse(r, date, start))?;
-    let guardian = PersonId(who.id);
+    let guardian = who.id;
     let children = places::children_for(&st.db, guardian, &req.child_ids, date, &cc).await?;
     let desk = req.desk.map(|wish| match wish.space_id {
         Some(id) => Target::Space(id),
@@ -123,9 +123,9 @@ async fn checked(st: &AppState, who: &Principal, req: PlacesRequest) -> ApiResul
 /// Books the places (waitlisted when the room is full and the request waits) and the desk
 /// if asked, in one transaction under the site's and the person's locks.
 async fn book_with_places(st: &AppState, r: &Request) -> ApiResult<Written> {
-    let site = SiteId(r.ctx.site.id);
+    let site = r.ctx.site.id;
     let span = (r.range.0.timestamp(), r.range.1.timestamp());
-    let spaces = crate::sites::store::spaces(&st.db, site.0).await?;
+    let spaces = crate::sites::store::spaces(&st.db, site).await?;
     let mut tx = st.db.begin().await?;
     store::lock_for_booking(&mut tx, site.0, r.guardian.0).await?;
     let fit = places::fits(&mut tx, site, &r.children, span, &r.cc, r.ctx.schedule.tz).await?;

@@ -34,17 +34,17 @@ pub const CARERS: [Role; 2] = [Role::Caregiver, Role::Director];
 
 /// The caller as a person.
 pub fn me(who: &Principal) -> PersonId {
-    PersonId(who.id)
+    who.id
 }
 
 /// Whether the caller holds one of `roles` at the site (a global administrator holds all).
 pub fn has(who: &Principal, site: SiteId, roles: &[Role]) -> bool {
-    who.has(site.0, roles)
+    who.has(site, roles)
 }
 
 /// Refuses a caller without one of `roles` at the site.
 pub fn require(who: &Principal, site: SiteId, roles: &[Role]) -> ApiResult<()> {
-    who.require(site.0, roles)
+    who.require(site, roles)
 }
 
 /// The 404 of a place the caller may not see.
@@ -59,7 +59,7 @@ pub fn place_not_found() -> ApiError {
 pub fn cares_at(who: &Principal, site: SiteId) -> bool {
     who.grants
         .iter()
-        .any(|g| g.site_id == site.0 && g.role == Role::Caregiver)
+        .any(|g| g.site_id == site && g.role == Role::Caregiver)
 }
 
 /// How much of a child `who` may see: guardians and caregivers of a site where the child has

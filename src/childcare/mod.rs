@@ -151,7 +151,7 @@ pub async fn settings(db: &Db, site_id: SiteId) -> ApiResult<Settings> {
 
 /// The schedule (time zone, hours, calendar) of an active site; 404 for another.
 pub async fn schedule_of(db: &Db, site_id: SiteId) -> ApiResult<Schedule> {
-    let site = crate::sites::store::get(db, site_id.0).await?;
+    let site = crate::sites::store::get(db, site_id).await?;
     if !site.active {
         return Err(ApiError::not_found("拠点", "Site"));
     }

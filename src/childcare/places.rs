@@ -309,7 +309,7 @@ async fn cancel(st: &AppState, p: &PlaceRow, by_staff: bool) -> ApiResult<()> {
     let to = p.status.cancel(by_staff, p.starts_at, now)?;
     let cc = super::settings(&st.db, p.site_id).await?;
     let mut tx = st.db.begin().await?;
-    crate::sites::store::lock(&mut tx, p.site_id.0).await?;
+    crate::sites::store::lock(&mut tx, p.site_id).await?;
     store::transition(&mut tx, p.id, p.status, to, now).await?;
     run_waitlist(st, &mut tx, p.site_id, &cc, now).await?;
     tx.commit().await?;

@@ -113,10 +113,10 @@ async fn planned(
     if let Some(p) = input.person_id {
         s.person_id = p;
     }
-    let grants = crate::auth::store::grants_of(&st.db, s.person_id.0).await?;
+    let grants = crate::auth::store::grants_of(&st.db, s.person_id).await?;
     if !grants
         .iter()
-        .any(|g| g.site_id == s.site_id.0 && g.role == Role::Caregiver)
+        .any(|g| g.site_id == s.site_id && g.role == Role::Caregiver)
     {
         return Err(invalid_code("person_id", ChildcareError::NotACaregiver));
     }
@@ -198,7 +198,7 @@ async fn save(
         Change::Create(s) | Change::Update { new: s, .. } | Change::Delete(s) => s.site_id,
     };
     let mut tx = st.db.begin().await?;
-    crate::sites::store::lock(&mut tx, site.0).await?;
+    crate::sites::store::lock(&mut tx, site).await?;
     let overlap = |e| {
         on_constraint(e, |c| {
             (c == "caregiver_shifts_no_overlap")

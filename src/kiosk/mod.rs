@@ -238,7 +238,7 @@ async fn act(
     let situation = Situation {
         now,
         site_open: ctx.schedule.is_open_at(at),
-        works_here: grants.iter().any(|g| g.site_id == site),
+        works_here: grants.iter().any(|g| g.site_id.0 == site),
         inside: session.map(|s| s.0),
         last_scan_ago: last.map(|l| now - l),
         bookings: bookings
@@ -436,7 +436,7 @@ async fn walk_in(
     }
     let from = DateTime::from_timestamp(start, 0).unwrap_or(at);
     let to = DateTime::from_timestamp(end, 0).unwrap_or(at);
-    booking::store::lock_for_booking(tx, ctx.site.id, person).await?;
+    booking::store::lock_for_booking(tx, ctx.site.id.0, person).await?;
     let made = booking::book(
         tx,
         ctx,
