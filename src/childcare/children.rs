@@ -2,7 +2,7 @@
 //! children and hands out pick-up codes.
 
 use super::errors::ChildcareError;
-use super::http::{me, view_of};
+use super::http::view_of;
 use super::store::{self, AuthorisedRow, ChildFields, ChildRow};
 use super::{Child, View, rules};
 use crate::AppState;
@@ -94,7 +94,7 @@ fn merge(old: Option<&ChildFields>, input: ChildInput, today: NaiveDate) -> ApiR
 /// My children.
 #[utoipa::path(get, path = "/api/v1/children", tag = "childcare", responses((status = 200, body = [Child])))]
 async fn my_children(State(st): State<AppState>, who: Principal) -> ApiResult<Json<Vec<Child>>> {
-    let rows = store::children_of(&st.db, me(&who)).await?;
+    let rows = store::children_of(&st.db, who.id).await?;
     Ok(Json(
         rows.into_iter()
             .map(|c| Child::from_row(c, View::Full))
@@ -117,7 +117,7 @@ async fn create_child(
     Json(input): Json<ChildInput>,
 ) -> ApiResult<(StatusCode, Json<Child>)> {
     let fields = merge(None, input, st.clock.now().date_naive())?;
-    let id = store::insert_child(&st.db, &fields, me(&who), st.clock.epoch()).await?;
+    let id = store::insert_child(&st.db, &fields, who.id, st.clock.epoch()).await?;
     Ok((StatusCode::CREATED, Json(saved(&st.db, id).await?)))
 }
 
@@ -146,7 +146,7 @@ async fn update_child(
     Path(id): Path<ChildId>,
     Json(input): Json<ChildInput>,
 ) -> ApiResult<Json<Child>> {
-    let c = of_guardian(&st.db, me(&who), id).await?;
+    let c = of_guardian(&st.db, who.id, id).await?;
     let fields = merge(Some(&c.fields), input, st.clock.now().date_naive())?;
     store::update_child(&st.db, id, &fields).await?;
     Ok(Json(saved(&st.db, id).await?))
@@ -227,7 +227,7 @@ async fn add_authorised(
     Path(id): Path<ChildId>,
     Json(input): Json<AuthorisedInput>,
 ) -> ApiResult<(StatusCode, Json<AuthorisedCreated>)> {
-    of_guardian(&st.db, me(&who), id).await?;
+    of_guardian(&st.db, who.id, id).await?;
     let mut v = Validator::new();
     v.text("name", &input.name, 1, 100);
     v.text("relation", &input.relation, 0, 50);
@@ -272,7 +272,7 @@ async fn update_authorised(
     let a = store::authorised(&st.db, id)
         .await?
         .ok_or_else(child_not_found)?;
-    of_guardian(&st.db, me(&who), a.child_id).await?;
+    of_guardian(&st.db, who.id, a.child_id).await?;
     store::set_authorised_active(&st.db, id, input.active).await?;
     let a = store::authorised(&st.db, id)
         .await?

@@ -5,7 +5,7 @@
 use super::ChildcarePlace;
 use super::children::{child_not_found, pickup_code_hash};
 use super::errors::ChildcareError;
-use super::http::{CARERS, has, me, place_not_found};
+use super::http::{CARERS, place_not_found};
 use super::places::place_view;
 use super::rules::DROPOFF_EARLY_SECS;
 use super::store::{self, ChildRow, PickupAttempt, PlaceRow};
@@ -30,7 +30,7 @@ async fn handled_place(st: &AppState, who: &Principal, id: PlaceId) -> ApiResult
     let p = store::place(&st.db.pool, id)
         .await?
         .ok_or_else(place_not_found)?;
-    if has(who, p.site_id, &CARERS) {
+    if who.has(p.site_id, &CARERS) {
         Ok(p)
     } else {
         Err(place_not_found())
@@ -70,7 +70,7 @@ async fn drop_off(
     Path(id): Path<PlaceId>,
 ) -> ApiResult<Json<ChildcarePlace>> {
     let p = handled_place(&st, &who, id).await?;
-    receive(&st, &p, me(&who)).await?;
+    receive(&st, &p, who.id).await?;
     place_view(&st, id, p.site_id).await
 }
 
@@ -156,6 +156,6 @@ async fn pick_up(
     Json(req): Json<PickupRequest>,
 ) -> ApiResult<Json<ChildcarePlace>> {
     let p = handled_place(&st, &who, id).await?;
-    hand_over(&st, &p, me(&who), &req).await?;
+    hand_over(&st, &p, who.id, &req).await?;
     place_view(&st, id, p.site_id).await
 }

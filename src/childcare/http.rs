@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::auth::{Principal, Role};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{PersonId, SiteId};
+use crate::ids::SiteId;
 use utoipa_axum::router::OpenApiRouter;
 
 /// Every childcare route (booking places with a desk is booking's: `booking::with_places`).
@@ -32,21 +32,6 @@ pub const STAFF: [Role; 4] = [
 /// Those who hand children over.
 pub const CARERS: [Role; 2] = [Role::Caregiver, Role::Director];
 
-/// The caller as a person.
-pub fn me(who: &Principal) -> PersonId {
-    who.id
-}
-
-/// Whether the caller holds one of `roles` at the site (a global administrator holds all).
-pub fn has(who: &Principal, site: SiteId, roles: &[Role]) -> bool {
-    who.has(site, roles)
-}
-
-/// Refuses a caller without one of `roles` at the site.
-pub fn require(who: &Principal, site: SiteId, roles: &[Role]) -> ApiResult<()> {
-    who.require(site, roles)
-}
-
 /// The 404 of a place the caller may not see.
 pub fn place_not_found() -> ApiError {
     ApiError::not_found("託児予約", "Childcare booking")
@@ -65,13 +50,13 @@ pub fn cares_at(who: &Principal, site: SiteId) -> bool {
 /// How much of a child `who` may see: guardians and caregivers of a site where the child has
 /// a place see everything; the site's other staff (and administrators) see the name.
 pub async fn view_of(db: &Db, who: &Principal, c: &ChildRow) -> ApiResult<View> {
-    if c.guardian_ids.contains(&me(who)) {
+    if c.guardian_ids.contains(&who.id) {
         return Ok(View::Full);
     }
     let sites = store::sites_of_child(db, c.id).await?;
     if sites.iter().any(|s| cares_at(who, *s)) {
         Ok(View::Full)
-    } else if sites.iter().any(|s| has(who, *s, &STAFF)) {
+    } else if sites.iter().any(|s| who.has(*s, &STAFF)) {
         Ok(View::NameOnly)
     } else {
         Err(child_not_found())

@@ -5,7 +5,7 @@
 
 use super::children::of_guardian;
 use super::errors::{ChildcareError, on_field};
-use super::http::{me, place_not_found};
+use super::http::place_not_found;
 use super::rules::{self, Duty, Place, PlaceStatus};
 use super::store::{self, NewPlace, PlaceRow, Settings, ShiftRow};
 use super::{ChildcarePlace, age_group, hhmm, schedule_of};
@@ -269,7 +269,7 @@ async fn my_places(
     let since = st.clock.epoch() - 86400;
     let mut zones = HashMap::new();
     let mut out = Vec::new();
-    for p in store::places_of_guardian(&st.db, me(&who), since).await? {
+    for p in store::places_of_guardian(&st.db, who.id, since).await? {
         let tz = match zones.get(&p.site_id) {
             Some(tz) => *tz,
             None => {
@@ -328,10 +328,10 @@ async fn cancel_place(
     let p = store::place(&st.db.pool, id)
         .await?
         .ok_or_else(place_not_found)?;
-    let staff = super::http::has(&who, p.site_id, &[Role::Reception, Role::Director]);
+    let staff = who.has(p.site_id, &[Role::Reception, Role::Director]);
     let guardian = store::child(&st.db, p.child_id)
         .await?
-        .is_some_and(|c| c.guardian_ids.contains(&me(&who)));
+        .is_some_and(|c| c.guardian_ids.contains(&who.id));
     if !staff && !guardian {
         return Err(place_not_found());
     }

@@ -2,7 +2,7 @@
 //! against the caregivers on duty, and whether a guardian's children would fit.
 
 use super::errors::ChildcareError;
-use super::http::{CARERS, STAFF, cares_at, has, me, require};
+use super::http::{CARERS, STAFF, cares_at};
 use super::places::{as_places, as_shifts, children_for, load_day};
 use super::rules::{self, PlaceStatus, SEGMENT_SECS};
 use super::store::{self, PlaceRow, Settings, ShiftRow};
@@ -106,14 +106,14 @@ async fn day(
     Path(site): Path<SiteId>,
     Query(q): Query<DateQuery>,
 ) -> ApiResult<Json<Vec<DayEntry>>> {
-    require(&who, site, &STAFF)?;
+    who.require(site, &STAFF)?;
     let viewer = DayViewer {
         view: if cares_at(&who, site) {
             View::Full
         } else {
             View::NameOnly
         },
-        handles: has(&who, site, &CARERS),
+        handles: who.has(site, &CARERS),
     };
     let date = parse_date("date", &q.date)?;
     Ok(Json(day_list(&st, site, date, viewer).await?))
@@ -140,7 +140,7 @@ async fn segments(
     Path(site): Path<SiteId>,
     Query(q): Query<DateQuery>,
 ) -> ApiResult<Json<Vec<Segment>>> {
-    require(&who, site, &STAFF)?;
+    who.require(site, &STAFF)?;
     let date = parse_date("date", &q.date)?;
     let room = room_day(&st, site, date).await?;
     let (places, shifts) = (as_places(&room.places), as_shifts(&room.shifts));
@@ -272,11 +272,11 @@ async fn room_availability(
     Path(site): Path<SiteId>,
     Query(q): Query<RoomQuery>,
 ) -> ApiResult<Json<RoomAvailability>> {
-    require(&who, site, &Role::ALL)?;
+    who.require(site, &Role::ALL)?;
     let date = parse_date("date", &q.date)?;
     let ids = child_id_list(q.child_ids.as_deref().unwrap_or_default())?;
     let room = room_day(&st, site, date).await?;
-    let children = children_for(&st.db, me(&who), &ids, date, &room.cc).await?;
+    let children = children_for(&st.db, who.id, &ids, date, &room.cc).await?;
     Ok(Json(availability(&room, date, &children)))
 }
 

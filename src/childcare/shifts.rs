@@ -2,7 +2,7 @@
 //! segment short of caregivers is refused, and a new or longer shift serves the waitlist.
 
 use super::errors::{ChildcareError, on_field};
-use super::http::{STAFF, me, require};
+use super::http::STAFF;
 use super::places::{as_places, load_day, run_waitlist};
 use super::room::DateQuery;
 use super::rules::{self, SEGMENT_SECS, Standard};
@@ -62,7 +62,7 @@ async fn list_shifts(
     Path(site): Path<SiteId>,
     Query(q): Query<DateQuery>,
 ) -> ApiResult<Json<Vec<Shift>>> {
-    require(&who, site, &STAFF)?;
+    who.require(site, &STAFF)?;
     let schedule = schedule_of(&st.db, site).await?;
     let (from, to) = schedule.day_bounds(parse_date("date", &q.date)?);
     // A read: a plain transaction, which on SQLite does not take the write lock.
@@ -244,7 +244,7 @@ async fn create_shift(
     Path(site): Path<SiteId>,
     Json(input): Json<ShiftInput>,
 ) -> ApiResult<(StatusCode, Json<Shift>)> {
-    require(&who, site, &[Role::Director])?;
+    who.require(site, &[Role::Director])?;
     let (Some(person), Some(_), Some(_), Some(_)) =
         (input.person_id, &input.date, &input.start, &input.end)
     else {
@@ -267,7 +267,7 @@ async fn create_shift(
         ends_at: 0,
     };
     let new = planned(&st, &schedule, blank, input).await?;
-    let id = save(&st, (schedule.tz, &cc), me(&who), &Change::Create(new)).await?;
+    let id = save(&st, (schedule.tz, &cc), who.id, &Change::Create(new)).await?;
     Ok((
         StatusCode::CREATED,
         Json(saved(&st, id, schedule.tz).await?),
@@ -286,14 +286,14 @@ async fn update_shift(
     let old = store::shift(&st.db, id)
         .await?
         .ok_or_else(shift_not_found)?;
-    require(&who, old.site_id, &[Role::Director])?;
+    who.require(old.site_id, &[Role::Director])?;
     let schedule = schedule_of(&st.db, old.site_id).await?;
     let cc = super::settings(&st.db, old.site_id).await?;
     let new = planned(&st, &schedule, old.clone(), input).await?;
     let id = save(
         &st,
         (schedule.tz, &cc),
-        me(&who),
+        who.id,
         &Change::Update { old, new },
     )
     .await?;
@@ -311,9 +311,9 @@ async fn delete_shift(
     let old = store::shift(&st.db, id)
         .await?
         .ok_or_else(shift_not_found)?;
-    require(&who, old.site_id, &[Role::Director])?;
+    who.require(old.site_id, &[Role::Director])?;
     let schedule = schedule_of(&st.db, old.site_id).await?;
     let cc = super::settings(&st.db, old.site_id).await?;
-    save(&st, (schedule.tz, &cc), me(&who), &Change::Delete(old)).await?;
+    save(&st, (schedule.tz, &cc), who.id, &Change::Delete(old)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,7 +2,7 @@
 //! its staff read it, its directors set it.
 
 use super::errors::ChildcareError;
-use super::http::{STAFF, require};
+use super::http::STAFF;
 use super::rules::AgeBasis;
 use super::store::{self, Settings};
 use crate::AppState;
@@ -57,7 +57,7 @@ async fn get_settings(
     who: Principal,
     Path(site): Path<SiteId>,
 ) -> ApiResult<Json<SettingsView>> {
-    require(&who, site, &STAFF)?;
+    who.require(site, &STAFF)?;
     Ok(Json(super::settings(&st.db, site).await?.into()))
 }
 
@@ -97,7 +97,7 @@ async fn put_settings(
     Path(site): Path<SiteId>,
     Json(input): Json<SettingsView>,
 ) -> ApiResult<Json<SettingsView>> {
-    require(&who, site, &[crate::auth::Role::Director])?;
+    who.require(site, &[crate::auth::Role::Director])?;
     let s = apply(super::settings(&st.db, site).await?, input)?;
     store::put_settings(&st.db, site, &s).await?;
     Ok(Json(super::settings(&st.db, site).await?.into()))
