@@ -7,8 +7,9 @@ use super::rules::AgeBasis;
 use super::store::{self, Settings};
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiResult, Json, Path, Text, Validator};
+use crate::error::{ApiResult, ErrorCode, Json, Path, Text, Validator};
 use crate::ids::SiteId;
+use crate::sites::SitesError;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -64,12 +65,11 @@ async fn get_settings(
 /// The input applied to the stored settings, checked.
 fn apply(mut s: Settings, input: SettingsView) -> ApiResult<Settings> {
     let mut v = Validator::new();
-    // `validation.out_of_range` is shared with sites, with other texts: a field code until
-    // the common catalogue holds it.
+    // The code is sites' (declared once); the text names both ranges at once.
     v.check(
         input.ratios.iter().all(|r| (1..=50).contains(r)) && (1..=10).contains(&input.min_staff),
         "ratios",
-        "validation.out_of_range",
+        SitesError::OutOfRange.code(),
         Text::new(
             "比率は1〜50、最低人数は1〜10です。",
             "Ratios are 1 to 50; the minimum staff 1 to 10.",
