@@ -184,6 +184,7 @@ pub fn catalogue() -> Vec<CodeInfo> {
     all.extend(catalogue_of::<crate::sites::SitesError>());
     all.extend(catalogue_of::<crate::people::PeopleError>());
     all.extend(catalogue_of::<crate::clients::ClientsError>());
+    all.extend(catalogue_of::<crate::childcare::errors::ChildcareError>());
     all.sort_by_key(|c| c.code);
     all
 }

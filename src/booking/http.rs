@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(check_in))
         .routes(routes!(new_feed, revoke_feed))
         .routes(routes!(feed))
+        .merge(super::with_places::router())
 }
 
 fn not_found() -> ApiError {

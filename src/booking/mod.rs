@@ -5,6 +5,7 @@ pub mod http;
 pub mod ics;
 pub mod rules;
 pub mod store;
+pub mod with_places;
 
 use crate::AppState;
 use crate::auth::{Principal, Role};

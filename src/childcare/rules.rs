@@ -1,11 +1,125 @@
 //! The childcare capacity rule: how many caregivers a set of children needs, by age group,
 //! exactly, in integers. Pure functions, no I/O, no clock.
 
+use super::errors::ChildcareError;
 use chrono::{Datelike, NaiveDate};
 
 /// How long before a place starts its child may be handed over, in seconds (the kiosk asks
 /// the caregivers for children booked from then on, and the drop-off is refused earlier).
 pub const DROPOFF_EARLY_SECS: i64 = 30 * 60;
+
+/// Where a childcare place stands; stored as its `as_str` in `childcare_bookings.status`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlaceStatus {
+    /// Holds its place in the room.
+    Booked,
+    /// Waits for a place to free (first come, first served).
+    Waitlisted,
+    /// The child is in the room.
+    DroppedOff,
+    /// The child went home.
+    PickedUp,
+    Cancelled,
+}
+
+impl PlaceStatus {
+    /// Every status, in the order of the migration's CHECK.
+    pub const ALL: [PlaceStatus; 5] = [
+        PlaceStatus::Booked,
+        PlaceStatus::Waitlisted,
+        PlaceStatus::DroppedOff,
+        PlaceStatus::PickedUp,
+        PlaceStatus::Cancelled,
+    ];
+
+    /// The stored and serialised name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlaceStatus::Booked => "booked",
+            PlaceStatus::Waitlisted => "waitlisted",
+            PlaceStatus::DroppedOff => "dropped_off",
+            PlaceStatus::PickedUp => "picked_up",
+            PlaceStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether the place counts against the ratio and the room's size.
+    pub fn holds_capacity(self) -> bool {
+        matches!(self, PlaceStatus::Booked | PlaceStatus::DroppedOff)
+    }
+
+    /// Cancelling: a booked or waitlisted place, by its guardian until it starts, by staff
+    /// any time.
+    pub fn cancel(
+        self,
+        by_staff: bool,
+        starts_at: i64,
+        now: i64,
+    ) -> Result<PlaceStatus, ChildcareError> {
+        match self {
+            PlaceStatus::Booked | PlaceStatus::Waitlisted if by_staff || now < starts_at => {
+                Ok(PlaceStatus::Cancelled)
+            }
+            _ => Err(ChildcareError::NotCancellable),
+        }
+    }
+
+    /// Dropping off: a booked place, from [`DROPOFF_EARLY_SECS`] before it starts until it
+    /// ends.
+    pub fn drop_off(
+        self,
+        (starts_at, ends_at): (i64, i64),
+        now: i64,
+    ) -> Result<PlaceStatus, ChildcareError> {
+        match self {
+            PlaceStatus::Booked if now >= starts_at - DROPOFF_EARLY_SECS && now < ends_at => {
+                Ok(PlaceStatus::DroppedOff)
+            }
+            _ => Err(ChildcareError::NotNow),
+        }
+    }
+
+    /// Picking up: only a child in the room.
+    pub fn pick_up(self) -> Result<PlaceStatus, ChildcareError> {
+        match self {
+            PlaceStatus::DroppedOff => Ok(PlaceStatus::PickedUp),
+            _ => Err(ChildcareError::NotInRoom),
+        }
+    }
+}
+
+impl std::str::FromStr for PlaceStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PlaceStatus::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| format!("unknown place status {s:?}"))
+    }
+}
+
+impl AgeBasis {
+    /// The stored and serialised name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgeBasis::Age => "age",
+            AgeBasis::Class => "class",
+        }
+    }
+}
+
+impl std::str::FromStr for AgeBasis {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "age" => Ok(AgeBasis::Age),
+            "class" => Ok(AgeBasis::Class),
+            _ => Err(format!("unknown age basis {s:?}")),
+        }
+    }
+}
 
 /// Age groups of the staffing standard: under 1, 1-2, 3, and 4 or older.
 pub const GROUPS: usize = 4;
@@ -320,5 +434,63 @@ mod tests {
             age_group(d(2026, 5, 1), d(2027, 3, 1), AgeBasis::Class),
             Some(0)
         );
+    }
+
+    #[test]
+    fn place_status_round_trips_and_refuses_unknown() {
+        for s in PlaceStatus::ALL {
+            assert_eq!(s.as_str().parse::<PlaceStatus>(), Ok(s));
+        }
+        assert!("lost".parse::<PlaceStatus>().is_err());
+    }
+
+    #[test]
+    fn place_transitions() {
+        use PlaceStatus::*;
+        let (start, end) = (10_000, 20_000);
+        let early = start - DROPOFF_EARLY_SECS;
+        // (status, now, drop-off answer)
+        let dropoffs = [
+            (Booked, early - 1, Err(ChildcareError::NotNow)),
+            (Booked, early, Ok(DroppedOff)),
+            (Booked, end - 1, Ok(DroppedOff)),
+            (Booked, end, Err(ChildcareError::NotNow)),
+            (Waitlisted, start, Err(ChildcareError::NotNow)),
+            (DroppedOff, start, Err(ChildcareError::NotNow)),
+            (Cancelled, start, Err(ChildcareError::NotNow)),
+        ];
+        for (s, now, want) in dropoffs {
+            assert_eq!(s.drop_off((start, end), now), want, "{s:?} at {now}");
+        }
+        for s in PlaceStatus::ALL {
+            let want = if s == DroppedOff {
+                Ok(PickedUp)
+            } else {
+                Err(ChildcareError::NotInRoom)
+            };
+            assert_eq!(s.pick_up(), want, "{s:?}");
+        }
+        // (status, by staff, now, cancel answer)
+        let cancels = [
+            (Booked, false, start - 1, Ok(Cancelled)),
+            (Booked, false, start, Err(ChildcareError::NotCancellable)),
+            (Booked, true, start, Ok(Cancelled)),
+            (Waitlisted, false, start - 1, Ok(Cancelled)),
+            (DroppedOff, true, start, Err(ChildcareError::NotCancellable)),
+            (PickedUp, true, start, Err(ChildcareError::NotCancellable)),
+            (Cancelled, true, start, Err(ChildcareError::NotCancellable)),
+        ];
+        for (s, staff, now, want) in cancels {
+            assert_eq!(
+                s.cancel(staff, start, now),
+                want,
+                "{s:?} staff {staff} at {now}"
+            );
+        }
+        let holding: Vec<_> = PlaceStatus::ALL
+            .into_iter()
+            .filter(|s| s.holds_capacity())
+            .collect();
+        assert_eq!(holding, [Booked, DroppedOff]);
     }
 }

@@ -1,9 +1,15 @@
-//! SQL for children, authorised persons, caregiver shifts, places and hand-overs.
+//! SQL for children, authorised persons, caregiver shifts, places and hand-overs. Writes
+//! only childcare's tables; reads `bookings` and `spaces` where a rule needs them.
 
-use super::rules::{AgeBasis, Standard};
+use super::rules::{PlaceStatus, Standard};
 use crate::db::{Db, Tx};
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use crate::ids::{AuthorisedPersonId, BookingId, ChildId, PersonId, PlaceId, ShiftId, SiteId};
+use chrono::NaiveDate;
+
+/// A stored value the code cannot read: the error names the table and the row.
+fn corrupt(table: &str, id: impl std::fmt::Display, what: String) -> sqlx::Error {
+    sqlx::Error::Decode(format!("{table} row {id}: {what}").into())
+}
 
 /// A site's childcare settings (defaults when none were saved).
 #[derive(Clone, Copy, Debug)]
@@ -13,6 +19,18 @@ pub struct Settings {
     pub within_booking: bool,
     /// Whether a place may stay when its desk booking is cancelled.
     pub keep_on_desk_cancel: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct SettingsRecord {
+    ratio_under1: i64,
+    ratio_age1_2: i64,
+    ratio_age3: i64,
+    ratio_age4_plus: i64,
+    min_staff: i64,
+    age_basis: String,
+    within_booking: i64,
+    keep_on_desk_cancel: i64,
 }
 
 /// The settings and the room's maximum; None when the site has no childcare room.
@@ -26,10 +44,14 @@ pub async fn settings(db: &Db, site_id: i64) -> sqlx::Result<Option<Settings>> {
     let Some(room_max) = room_max.filter(|m| *m > 0) else {
         return Ok(None);
     };
-    let row = sqlx::query("SELECT * FROM childcare_settings WHERE site_id = $1")
-        .bind(site_id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row: Option<SettingsRecord> = sqlx::query_as(
+        "SELECT ratio_under1, ratio_age1_2, ratio_age3, ratio_age4_plus, min_staff, age_basis,
+             within_booking, keep_on_desk_cancel
+         FROM childcare_settings WHERE site_id = $1",
+    )
+    .bind(site_id)
+    .fetch_optional(&db.pool)
+    .await?;
     let mut s = Settings {
         standard: Standard {
             room_max: room_max as u32,
@@ -39,27 +61,26 @@ pub async fn settings(db: &Db, site_id: i64) -> sqlx::Result<Option<Settings>> {
         keep_on_desk_cancel: false,
     };
     if let Some(r) = row {
-        let n = |c: &str| r.get::<i64, _>(c).clamp(1, 1000) as u32;
+        let n = |v: i64| v.clamp(1, 1000) as u32;
         s.standard.ratios = [
-            n("ratio_under1"),
-            n("ratio_age1_2"),
-            n("ratio_age3"),
-            n("ratio_age4_plus"),
+            n(r.ratio_under1),
+            n(r.ratio_age1_2),
+            n(r.ratio_age3),
+            n(r.ratio_age4_plus),
         ];
-        s.standard.min_staff = n("min_staff");
-        s.standard.basis = if r.get::<String, _>("age_basis") == "class" {
-            AgeBasis::Class
-        } else {
-            AgeBasis::Age
-        };
-        s.within_booking = r.get::<i64, _>("within_booking") != 0;
-        s.keep_on_desk_cancel = r.get::<i64, _>("keep_on_desk_cancel") != 0;
+        s.standard.min_staff = n(r.min_staff);
+        s.standard.basis = r
+            .age_basis
+            .parse()
+            .map_err(|e| corrupt("childcare_settings", site_id, e))?;
+        s.within_booking = r.within_booking != 0;
+        s.keep_on_desk_cancel = r.keep_on_desk_cancel != 0;
     }
     Ok(Some(s))
 }
 
 /// Saves a site's childcare settings.
-pub async fn put_settings(db: &Db, site_id: i64, s: &Settings) -> sqlx::Result<()> {
+pub async fn put_settings(db: &Db, site_id: SiteId, s: &Settings) -> sqlx::Result<()> {
     let r = s.standard.ratios;
     sqlx::query(
         "INSERT INTO childcare_settings (site_id, ratio_under1, ratio_age1_2, ratio_age3, ratio_age4_plus,
@@ -77,7 +98,7 @@ pub async fn put_settings(db: &Db, site_id: i64, s: &Settings) -> sqlx::Result<(
     .bind(r[2] as i64)
     .bind(r[3] as i64)
     .bind(s.standard.min_staff as i64)
-    .bind(if s.standard.basis == AgeBasis::Class { "class" } else { "age" })
+    .bind(s.standard.basis.as_str())
     .bind(i64::from(s.within_booking))
     .bind(i64::from(s.keep_on_desk_cancel))
     .execute(&db.pool)
@@ -85,20 +106,60 @@ pub async fn put_settings(db: &Db, site_id: i64, s: &Settings) -> sqlx::Result<(
     Ok(())
 }
 
-/// A child as stored.
+/// A child's record as a guardian writes it.
 #[derive(Clone, Debug)]
-pub struct ChildRow {
-    pub id: i64,
+pub struct ChildFields {
     pub name: String,
     pub name_kana: String,
-    pub birth_date: String,
+    pub birth_date: NaiveDate,
     pub allergies: String,
     pub medical_notes: String,
     pub active: bool,
-    pub guardian_ids: Vec<i64>,
 }
 
-async fn guardians(db: &Db, child_id: i64) -> sqlx::Result<Vec<i64>> {
+/// A child as stored, with their guardians.
+#[derive(Clone, Debug)]
+pub struct ChildRow {
+    pub id: ChildId,
+    pub fields: ChildFields,
+    pub guardian_ids: Vec<PersonId>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ChildRecord {
+    id: ChildId,
+    name: String,
+    name_kana: String,
+    birth_date: String,
+    allergies: String,
+    medical_notes: String,
+    active: i64,
+}
+
+const CHILD: &str = "SELECT c.id, c.name, c.name_kana, c.birth_date, c.allergies, c.medical_notes, c.active FROM children c";
+
+impl ChildRecord {
+    async fn with_guardians(self, db: &Db) -> sqlx::Result<ChildRow> {
+        let birth_date = self
+            .birth_date
+            .parse()
+            .map_err(|e| corrupt("children", self.id, format!("birth_date: {e}")))?;
+        Ok(ChildRow {
+            guardian_ids: guardians(db, self.id).await?,
+            id: self.id,
+            fields: ChildFields {
+                name: self.name,
+                name_kana: self.name_kana,
+                birth_date,
+                allergies: self.allergies,
+                medical_notes: self.medical_notes,
+                active: self.active != 0,
+            },
+        })
+    }
+}
+
+async fn guardians(db: &Db, child_id: ChildId) -> sqlx::Result<Vec<PersonId>> {
     sqlx::query_scalar(
         "SELECT person_id FROM child_guardians WHERE child_id = $1 ORDER BY person_id",
     )
@@ -107,106 +168,84 @@ async fn guardians(db: &Db, child_id: i64) -> sqlx::Result<Vec<i64>> {
     .await
 }
 
-fn child_row(r: &AnyRow) -> ChildRow {
-    ChildRow {
-        id: r.get("id"),
-        name: r.get("name"),
-        name_kana: r.get("name_kana"),
-        birth_date: r.get("birth_date"),
-        allergies: r.get("allergies"),
-        medical_notes: r.get("medical_notes"),
-        active: r.get::<i64, _>("active") != 0,
-        guardian_ids: Vec::new(),
-    }
-}
-
 /// One child, with their guardians.
-pub async fn child(db: &Db, id: i64) -> sqlx::Result<Option<ChildRow>> {
-    let row = sqlx::query("SELECT * FROM children WHERE id = $1")
+pub async fn child(db: &Db, id: ChildId) -> sqlx::Result<Option<ChildRow>> {
+    let row: Option<ChildRecord> = sqlx::query_as(&format!("{CHILD} WHERE c.id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
-    let Some(row) = row else { return Ok(None) };
-    let mut c = child_row(&row);
-    c.guardian_ids = guardians(db, id).await?;
-    Ok(Some(c))
+    match row {
+        Some(r) => Ok(Some(r.with_guardians(db).await?)),
+        None => Ok(None),
+    }
 }
 
 /// The children a person is guardian of.
-pub async fn children_of(db: &Db, person_id: i64) -> sqlx::Result<Vec<ChildRow>> {
-    let rows = sqlx::query(
-        "SELECT c.* FROM children c JOIN child_guardians g ON g.child_id = c.id
-         WHERE g.person_id = $1 ORDER BY c.birth_date, c.id",
-    )
+pub async fn children_of(db: &Db, person_id: PersonId) -> sqlx::Result<Vec<ChildRow>> {
+    let rows: Vec<ChildRecord> = sqlx::query_as(&format!(
+        "{CHILD} JOIN child_guardians g ON g.child_id = c.id
+         WHERE g.person_id = $1 ORDER BY c.birth_date, c.id"
+    ))
     .bind(person_id)
     .fetch_all(&db.pool)
     .await?;
     let mut out = Vec::new();
-    for r in &rows {
-        let mut c = child_row(r);
-        c.guardian_ids = guardians(db, c.id).await?;
-        out.push(c);
+    for r in rows {
+        out.push(r.with_guardians(db).await?);
     }
     Ok(out)
 }
 
-/// Inserts or updates a child (id 0 inserts, with `guardian` as its first guardian).
-pub async fn save_child(db: &Db, c: &ChildRow, guardian: i64, now: i64) -> sqlx::Result<i64> {
+/// Inserts a child with `guardian` as its first guardian; answers the id.
+pub async fn insert_child(
+    db: &Db,
+    c: &ChildFields,
+    guardian: PersonId,
+    now: i64,
+) -> sqlx::Result<ChildId> {
     let mut tx = db.begin().await?;
-    let id = if c.id == 0 {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO children (name, name_kana, birth_date, allergies, medical_notes, active, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(&c.name)
-        .bind(&c.name_kana)
-        .bind(&c.birth_date)
-        .bind(&c.allergies)
-        .bind(&c.medical_notes)
-        .bind(i64::from(c.active))
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query("INSERT INTO child_guardians (child_id, person_id) VALUES ($1, $2)")
-            .bind(id)
-            .bind(guardian)
-            .execute(&mut *tx)
-            .await?;
-        id
-    } else {
-        sqlx::query(
-            "UPDATE children SET name = $1, name_kana = $2, birth_date = $3, allergies = $4,
-                 medical_notes = $5, active = $6 WHERE id = $7",
-        )
-        .bind(&c.name)
-        .bind(&c.name_kana)
-        .bind(&c.birth_date)
-        .bind(&c.allergies)
-        .bind(&c.medical_notes)
-        .bind(i64::from(c.active))
-        .bind(c.id)
+    let id: ChildId = sqlx::query_scalar(
+        "INSERT INTO children (name, name_kana, birth_date, allergies, medical_notes, active, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(&c.name)
+    .bind(&c.name_kana)
+    .bind(c.birth_date.to_string())
+    .bind(&c.allergies)
+    .bind(&c.medical_notes)
+    .bind(i64::from(c.active))
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO child_guardians (child_id, person_id) VALUES ($1, $2)")
+        .bind(id)
+        .bind(guardian)
         .execute(&mut *tx)
         .await?;
-        c.id
-    };
     tx.commit().await?;
     Ok(id)
 }
 
-/// Whether a site's staff may see a child: the child has a place there, past or booked.
-pub async fn child_known_at(db: &Db, child_id: i64, site_id: i64) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM childcare_bookings WHERE child_id = $1 AND site_id = $2",
+/// Rewrites a child's record.
+pub async fn update_child(db: &Db, id: ChildId, c: &ChildFields) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE children SET name = $1, name_kana = $2, birth_date = $3, allergies = $4,
+             medical_notes = $5, active = $6 WHERE id = $7",
     )
-    .bind(child_id)
-    .bind(site_id)
-    .fetch_one(&db.pool)
+    .bind(&c.name)
+    .bind(&c.name_kana)
+    .bind(c.birth_date.to_string())
+    .bind(&c.allergies)
+    .bind(&c.medical_notes)
+    .bind(i64::from(c.active))
+    .bind(id)
+    .execute(&db.pool)
     .await?;
-    Ok(n > 0)
+    Ok(())
 }
 
 /// The sites where a child has had or has a place.
-pub async fn sites_of_child(db: &Db, child_id: i64) -> sqlx::Result<Vec<i64>> {
+pub async fn sites_of_child(db: &Db, child_id: ChildId) -> sqlx::Result<Vec<SiteId>> {
     sqlx::query_scalar("SELECT DISTINCT site_id FROM childcare_bookings WHERE child_id = $1")
         .bind(child_id)
         .fetch_all(&db.pool)
@@ -216,8 +255,8 @@ pub async fn sites_of_child(db: &Db, child_id: i64) -> sqlx::Result<Vec<i64>> {
 /// An adult a guardian allows to collect a child.
 #[derive(Clone, Debug)]
 pub struct AuthorisedRow {
-    pub id: i64,
-    pub child_id: i64,
+    pub id: AuthorisedPersonId,
+    pub child_id: ChildId,
     pub name: String,
     pub relation: String,
     pub phone: String,
@@ -225,38 +264,59 @@ pub struct AuthorisedRow {
     pub active: bool,
 }
 
-fn authorised_row(r: &AnyRow) -> AuthorisedRow {
-    AuthorisedRow {
-        id: r.get("id"),
-        child_id: r.get("child_id"),
-        name: r.get("name"),
-        relation: r.get("relation"),
-        phone: r.get("phone"),
-        pickup_code_hash: r.get("pickup_code_hash"),
-        active: r.get::<i64, _>("active") != 0,
+#[derive(sqlx::FromRow)]
+struct AuthorisedRecord {
+    id: AuthorisedPersonId,
+    child_id: ChildId,
+    name: String,
+    relation: String,
+    phone: String,
+    pickup_code_hash: String,
+    active: i64,
+}
+
+impl From<AuthorisedRecord> for AuthorisedRow {
+    fn from(r: AuthorisedRecord) -> Self {
+        AuthorisedRow {
+            id: r.id,
+            child_id: r.child_id,
+            name: r.name,
+            relation: r.relation,
+            phone: r.phone,
+            pickup_code_hash: r.pickup_code_hash,
+            active: r.active != 0,
+        }
     }
 }
 
+const AUTHORISED: &str =
+    "SELECT id, child_id, name, relation, phone, pickup_code_hash, active FROM authorised_persons";
+
 /// A child's authorised persons.
-pub async fn authorised_of(db: &Db, child_id: i64) -> sqlx::Result<Vec<AuthorisedRow>> {
-    let rows = sqlx::query("SELECT * FROM authorised_persons WHERE child_id = $1 ORDER BY id")
-        .bind(child_id)
-        .fetch_all(&db.pool)
-        .await?;
-    Ok(rows.iter().map(authorised_row).collect())
+pub async fn authorised_of(db: &Db, child_id: ChildId) -> sqlx::Result<Vec<AuthorisedRow>> {
+    let rows: Vec<AuthorisedRecord> =
+        sqlx::query_as(&format!("{AUTHORISED} WHERE child_id = $1 ORDER BY id"))
+            .bind(child_id)
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
 }
 
 /// One authorised person.
-pub async fn authorised(db: &Db, id: i64) -> sqlx::Result<Option<AuthorisedRow>> {
-    let row = sqlx::query("SELECT * FROM authorised_persons WHERE id = $1")
+pub async fn authorised(db: &Db, id: AuthorisedPersonId) -> sqlx::Result<Option<AuthorisedRow>> {
+    let row: Option<AuthorisedRecord> = sqlx::query_as(&format!("{AUTHORISED} WHERE id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
-    Ok(row.as_ref().map(authorised_row))
+    Ok(row.map(Into::into))
 }
 
-/// Adds an authorised person; answers the id.
-pub async fn insert_authorised(db: &Db, a: &AuthorisedRow, now: i64) -> sqlx::Result<i64> {
+/// Adds an (active) authorised person; answers the id.
+pub async fn insert_authorised(
+    db: &Db,
+    a: &AuthorisedRow,
+    now: i64,
+) -> sqlx::Result<AuthorisedPersonId> {
     sqlx::query_scalar(
         "INSERT INTO authorised_persons (child_id, name, relation, phone, pickup_code_hash, active, created_at)
          VALUES ($1, $2, $3, $4, $5, 1, $6) RETURNING id",
@@ -272,7 +332,11 @@ pub async fn insert_authorised(db: &Db, a: &AuthorisedRow, now: i64) -> sqlx::Re
 }
 
 /// Activates or deactivates an authorised person.
-pub async fn set_authorised_active(db: &Db, id: i64, active: bool) -> sqlx::Result<()> {
+pub async fn set_authorised_active(
+    db: &Db,
+    id: AuthorisedPersonId,
+    active: bool,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE authorised_persons SET active = $1 WHERE id = $2")
         .bind(i64::from(active))
         .bind(id)
@@ -282,204 +346,264 @@ pub async fn set_authorised_active(db: &Db, id: i64, active: bool) -> sqlx::Resu
 }
 
 /// A caregiver shift.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ShiftRow {
-    pub id: i64,
-    pub site_id: i64,
-    pub person_id: i64,
+    pub id: ShiftId,
+    pub site_id: SiteId,
+    pub person_id: PersonId,
     pub starts_at: i64,
     pub ends_at: i64,
 }
 
-fn shift_row(r: &AnyRow) -> ShiftRow {
-    ShiftRow {
-        id: r.get("id"),
-        site_id: r.get("site_id"),
-        person_id: r.get("person_id"),
-        starts_at: r.get("starts_at"),
-        ends_at: r.get("ends_at"),
-    }
-}
+const SHIFT: &str = "SELECT id, site_id, person_id, starts_at, ends_at FROM caregiver_shifts";
 
 /// Shifts of a site overlapping [from, to).
-pub async fn shifts(tx: &mut Tx, site_id: i64, from: i64, to: i64) -> sqlx::Result<Vec<ShiftRow>> {
-    let rows = sqlx::query(
-        "SELECT * FROM caregiver_shifts WHERE site_id = $1 AND starts_at < $3 AND ends_at > $2
-           AND starts_at >= $2 - 86400 ORDER BY starts_at, id",
-    )
+pub async fn shifts(
+    tx: &mut Tx,
+    site_id: SiteId,
+    from: i64,
+    to: i64,
+) -> sqlx::Result<Vec<ShiftRow>> {
+    sqlx::query_as(&format!(
+        "{SHIFT} WHERE site_id = $1 AND starts_at < $3 AND ends_at > $2
+           AND starts_at >= $2 - 86400 ORDER BY starts_at, id"
+    ))
     .bind(site_id)
     .bind(from)
     .bind(to)
     .fetch_all(&mut **tx)
-    .await?;
-    Ok(rows.iter().map(shift_row).collect())
+    .await
 }
 
 /// One shift.
-pub async fn shift(db: &Db, id: i64) -> sqlx::Result<Option<ShiftRow>> {
-    let row = sqlx::query("SELECT * FROM caregiver_shifts WHERE id = $1")
+pub async fn shift(db: &Db, id: ShiftId) -> sqlx::Result<Option<ShiftRow>> {
+    sqlx::query_as(&format!("{SHIFT} WHERE id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
-        .await?;
-    Ok(row.as_ref().map(shift_row))
+        .await
 }
 
-/// Inserts (id 0), moves, or (`delete`) removes a shift; answers its id.
-pub async fn save_shift(tx: &mut Tx, s: &ShiftRow, by: i64, delete: bool) -> sqlx::Result<i64> {
-    if delete {
-        sqlx::query("DELETE FROM caregiver_shifts WHERE id = $1")
-            .bind(s.id)
-            .execute(&mut **tx)
-            .await?;
-        Ok(s.id)
-    } else if s.id == 0 {
-        sqlx::query_scalar(
-            "INSERT INTO caregiver_shifts (site_id, person_id, starts_at, ends_at, created_by)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(s.site_id)
-        .bind(s.person_id)
-        .bind(s.starts_at)
-        .bind(s.ends_at)
-        .bind(by)
-        .fetch_one(&mut **tx)
-        .await
-    } else {
-        sqlx::query(
-            "UPDATE caregiver_shifts SET person_id = $1, starts_at = $2, ends_at = $3 WHERE id = $4",
-        )
-        .bind(s.person_id)
-        .bind(s.starts_at)
-        .bind(s.ends_at)
-        .bind(s.id)
-            .execute(&mut **tx)
-            .await
-            .map(|_| s.id)
-    }
+/// Inserts a shift (its `id` is ignored); answers the new id.
+pub async fn insert_shift(tx: &mut Tx, s: &ShiftRow, by: PersonId) -> sqlx::Result<ShiftId> {
+    sqlx::query_scalar(
+        "INSERT INTO caregiver_shifts (site_id, person_id, starts_at, ends_at, created_by)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(s.site_id)
+    .bind(s.person_id)
+    .bind(s.starts_at)
+    .bind(s.ends_at)
+    .bind(by)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Gives a shift its new caregiver and times.
+pub async fn update_shift(tx: &mut Tx, s: &ShiftRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE caregiver_shifts SET person_id = $1, starts_at = $2, ends_at = $3 WHERE id = $4",
+    )
+    .bind(s.person_id)
+    .bind(s.starts_at)
+    .bind(s.ends_at)
+    .bind(s.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Removes a shift.
+pub async fn delete_shift(tx: &mut Tx, id: ShiftId) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM caregiver_shifts WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// A childcare place as stored, with the child's name.
 #[derive(Clone, Debug)]
 pub struct PlaceRow {
-    pub id: i64,
-    pub site_id: i64,
-    pub child_id: i64,
+    pub id: PlaceId,
+    pub site_id: SiteId,
+    pub child_id: ChildId,
     pub child_name: String,
-    pub guardian_id: i64,
-    pub desk_booking_id: Option<i64>,
+    pub guardian_id: PersonId,
+    pub desk_booking_id: Option<BookingId>,
     pub starts_at: i64,
     pub ends_at: i64,
     pub age_group: i64,
-    pub status: String,
+    pub status: PlaceStatus,
     pub created_at: i64,
     pub dropped_off_at: Option<i64>,
     pub picked_up_at: Option<i64>,
-    pub pickup_by: Option<String>,
 }
 
-fn place_row(r: &AnyRow) -> PlaceRow {
-    PlaceRow {
-        id: r.get("id"),
-        site_id: r.get("site_id"),
-        child_id: r.get("child_id"),
-        child_name: r.get("child_name"),
-        guardian_id: r.get("guardian_id"),
-        desk_booking_id: r.get("desk_booking_id"),
-        starts_at: r.get("starts_at"),
-        ends_at: r.get("ends_at"),
-        age_group: r.get("age_group"),
-        status: r.get("status"),
-        created_at: r.get("created_at"),
-        dropped_off_at: r.get("dropped_off_at"),
-        picked_up_at: r.get("picked_up_at"),
-        pickup_by: r.get("pickup_by"),
+#[derive(sqlx::FromRow)]
+struct PlaceRecord {
+    id: PlaceId,
+    site_id: SiteId,
+    child_id: ChildId,
+    child_name: String,
+    guardian_id: PersonId,
+    desk_booking_id: Option<BookingId>,
+    starts_at: i64,
+    ends_at: i64,
+    age_group: i64,
+    status: String,
+    created_at: i64,
+    dropped_off_at: Option<i64>,
+    picked_up_at: Option<i64>,
+}
+
+impl TryFrom<PlaceRecord> for PlaceRow {
+    type Error = sqlx::Error;
+
+    fn try_from(r: PlaceRecord) -> sqlx::Result<PlaceRow> {
+        let status = r
+            .status
+            .parse()
+            .map_err(|e| corrupt("childcare_bookings", r.id, e))?;
+        Ok(PlaceRow {
+            id: r.id,
+            site_id: r.site_id,
+            child_id: r.child_id,
+            child_name: r.child_name,
+            guardian_id: r.guardian_id,
+            desk_booking_id: r.desk_booking_id,
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            age_group: r.age_group,
+            status,
+            created_at: r.created_at,
+            dropped_off_at: r.dropped_off_at,
+            picked_up_at: r.picked_up_at,
+        })
     }
 }
 
-const PLACE: &str = "SELECT p.*, c.name AS child_name FROM childcare_bookings p JOIN children c ON c.id = p.child_id";
-
-/// Places holding capacity: booked or with the child in the room.
-pub const HOLDING: &str = "('booked', 'dropped_off')";
-
-/// A site's places starting in [from, to) (bookings never span days), any status.
-pub async fn places(db: &Db, site_id: i64, from: i64, to: i64) -> sqlx::Result<Vec<PlaceRow>> {
-    let rows = sqlx::query(&format!(
-        "{PLACE} WHERE p.site_id = $1 AND p.starts_at >= $2 AND p.starts_at < $3 ORDER BY p.starts_at, p.id"
-    ))
-    .bind(site_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows.iter().map(place_row).collect())
+fn places_of(rows: Vec<PlaceRecord>) -> sqlx::Result<Vec<PlaceRow>> {
+    rows.into_iter().map(PlaceRow::try_from).collect()
 }
 
-/// Places holding capacity that overlap [from, to), inside a transaction.
-pub async fn holding(tx: &mut Tx, site_id: i64, from: i64, to: i64) -> sqlx::Result<Vec<PlaceRow>> {
-    let rows = sqlx::query(&format!(
-        "{PLACE} WHERE p.site_id = $1 AND p.starts_at < $3 AND p.ends_at > $2 AND p.starts_at >= $2 - 86400
-           AND p.status IN {HOLDING} ORDER BY p.starts_at, p.id"
-    ))
-    .bind(site_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(&mut **tx)
-    .await?;
-    Ok(rows.iter().map(place_row).collect())
+const PLACE: &str = "SELECT p.id, p.site_id, p.child_id, c.name AS child_name, p.guardian_id,
+    p.desk_booking_id, p.starts_at, p.ends_at, p.age_group, p.status, p.created_at,
+    p.dropped_off_at, p.picked_up_at
+  FROM childcare_bookings p JOIN children c ON c.id = p.child_id";
+
+/// A site's places starting in [from, to) (bookings never span days), any status.
+pub async fn places(db: &Db, site_id: SiteId, from: i64, to: i64) -> sqlx::Result<Vec<PlaceRow>> {
+    places_of(
+        sqlx::query_as(&format!(
+            "{PLACE} WHERE p.site_id = $1 AND p.starts_at >= $2 AND p.starts_at < $3 ORDER BY p.starts_at, p.id"
+        ))
+        .bind(site_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&db.pool)
+        .await?,
+    )
+}
+
+/// Places holding capacity (booked, or with the child in the room) that overlap [from, to),
+/// inside a transaction.
+pub async fn holding(
+    tx: &mut Tx,
+    site_id: SiteId,
+    from: i64,
+    to: i64,
+) -> sqlx::Result<Vec<PlaceRow>> {
+    places_of(
+        sqlx::query_as(&format!(
+            "{PLACE} WHERE p.site_id = $1 AND p.starts_at < $3 AND p.ends_at > $2 AND p.starts_at >= $2 - 86400
+               AND p.status IN ('booked', 'dropped_off') ORDER BY p.starts_at, p.id"
+        ))
+        .bind(site_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut **tx)
+        .await?,
+    )
 }
 
 /// One place.
-pub async fn place(db: &Db, id: i64) -> sqlx::Result<Option<PlaceRow>> {
-    let row = sqlx::query(&format!("{PLACE} WHERE p.id = $1"))
+pub async fn place<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    id: PlaceId,
+) -> sqlx::Result<Option<PlaceRow>> {
+    let row: Option<PlaceRecord> = sqlx::query_as(&format!("{PLACE} WHERE p.id = $1"))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(ex)
         .await?;
-    Ok(row.as_ref().map(place_row))
+    row.map(PlaceRow::try_from).transpose()
 }
 
-/// Places of a child (booked, waitlisted or in the room) overlapping [from, to).
-pub async fn child_places(tx: &mut Tx, child_id: i64, from: i64, to: i64) -> sqlx::Result<i64> {
+/// The places of a guardian's children ending after `since`, by start.
+pub async fn places_of_guardian(
+    db: &Db,
+    guardian: PersonId,
+    since: i64,
+) -> sqlx::Result<Vec<PlaceRow>> {
+    places_of(
+        sqlx::query_as(&format!(
+            "{PLACE} JOIN child_guardians g ON g.child_id = p.child_id
+             WHERE g.person_id = $1 AND p.ends_at > $2 ORDER BY p.starts_at, p.id"
+        ))
+        .bind(guardian)
+        .bind(since)
+        .fetch_all(&db.pool)
+        .await?,
+    )
+}
+
+/// Ids of a child's places (booked, waitlisted or in the room) overlapping [from, to).
+pub async fn child_place_ids(
+    tx: &mut Tx,
+    child_id: ChildId,
+    from: i64,
+    to: i64,
+) -> sqlx::Result<Vec<PlaceId>> {
     sqlx::query_scalar(
-        "SELECT COUNT(*) FROM childcare_bookings WHERE child_id = $1 AND starts_at < $3 AND ends_at > $2
+        "SELECT id FROM childcare_bookings WHERE child_id = $1 AND starts_at < $3 AND ends_at > $2
            AND status IN ('booked', 'dropped_off', 'waitlisted')",
     )
     .bind(child_id)
     .bind(from)
     .bind(to)
-    .fetch_one(&mut **tx)
+    .fetch_all(&mut **tx)
     .await
 }
 
 /// Waitlisted places of a site, first come first served.
-pub async fn waitlist(tx: &mut Tx, site_id: i64) -> sqlx::Result<Vec<PlaceRow>> {
-    let rows = sqlx::query(&format!(
-        "{PLACE} WHERE p.site_id = $1 AND p.status = 'waitlisted' ORDER BY p.created_at, p.id"
-    ))
-    .bind(site_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    Ok(rows.iter().map(place_row).collect())
+pub async fn waitlist(tx: &mut Tx, site_id: SiteId) -> sqlx::Result<Vec<PlaceRow>> {
+    places_of(
+        sqlx::query_as(&format!(
+            "{PLACE} WHERE p.site_id = $1 AND p.status = 'waitlisted' ORDER BY p.created_at, p.id"
+        ))
+        .bind(site_id)
+        .fetch_all(&mut **tx)
+        .await?,
+    )
 }
 
-/// Whether a guardian holds a live booking at the site covering [from, to).
-pub async fn guardian_booked(
+/// The guardian's earliest live booking at the site covering [from, to), if any.
+pub async fn covering_booking(
     tx: &mut Tx,
-    guardian: i64,
-    site_id: i64,
+    guardian: PersonId,
+    site_id: SiteId,
     from: i64,
     to: i64,
-) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM bookings WHERE person_id = $1 AND site_id = $2 AND starts_at <= $3
-           AND ends_at >= $4 AND status IN ('active', 'checked_in')",
+) -> sqlx::Result<Option<BookingId>> {
+    sqlx::query_scalar(
+        "SELECT id FROM bookings WHERE person_id = $1 AND site_id = $2 AND starts_at <= $3
+           AND ends_at >= $4 AND status IN ('active', 'checked_in') ORDER BY starts_at LIMIT 1",
     )
     .bind(guardian)
     .bind(site_id)
     .bind(from)
     .bind(to)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(n > 0)
+    .fetch_optional(&mut **tx)
+    .await
 }
 
 /// Where a waitlisted place stands in its site's line (1: next).
@@ -498,19 +622,19 @@ pub async fn waitlist_position(db: &Db, p: &PlaceRow) -> sqlx::Result<i64> {
 
 /// A place to write.
 pub struct NewPlace {
-    pub site_id: i64,
-    pub child_id: i64,
-    pub guardian_id: i64,
-    pub desk_booking_id: Option<i64>,
+    pub site_id: SiteId,
+    pub child_id: ChildId,
+    pub guardian_id: PersonId,
+    pub desk_booking_id: Option<BookingId>,
     pub starts_at: i64,
     pub ends_at: i64,
     pub age_group: i64,
-    pub status: &'static str,
+    pub status: PlaceStatus,
     pub now: i64,
 }
 
 /// Inserts a place; answers its id.
-pub async fn insert_place(tx: &mut Tx, p: &NewPlace) -> sqlx::Result<i64> {
+pub async fn insert_place(tx: &mut Tx, p: &NewPlace) -> sqlx::Result<PlaceId> {
     sqlx::query_scalar(
         "INSERT INTO childcare_bookings (site_id, child_id, guardian_id, desk_booking_id, starts_at,
              ends_at, age_group, status, created_at)
@@ -523,50 +647,62 @@ pub async fn insert_place(tx: &mut Tx, p: &NewPlace) -> sqlx::Result<i64> {
     .bind(p.starts_at)
     .bind(p.ends_at)
     .bind(p.age_group)
-    .bind(p.status)
+    .bind(p.status.as_str())
     .bind(p.now)
     .fetch_one(&mut **tx)
     .await
 }
 
-/// Moves a place from one status to another (only if it is still in `from`); whether it did.
+/// Moves a place from one status to another (only if it is still in `from`), stamping the
+/// moment of the new status; whether it did.
 pub async fn transition(
     tx: &mut Tx,
-    id: i64,
-    from: &str,
-    to: &str,
-    column: Option<&str>,
+    id: PlaceId,
+    from: PlaceStatus,
+    to: PlaceStatus,
     now: i64,
 ) -> sqlx::Result<bool> {
-    let set = match column {
-        Some(c) => format!(", {c} = $1"),
-        None => String::new(),
+    let stamp = match to {
+        PlaceStatus::Booked => ", promoted_at = $1",
+        PlaceStatus::Cancelled => ", cancelled_at = $1",
+        PlaceStatus::DroppedOff => ", dropped_off_at = $1",
+        PlaceStatus::PickedUp => ", picked_up_at = $1",
+        PlaceStatus::Waitlisted => "",
     };
     let r = sqlx::query(&format!(
-        "UPDATE childcare_bookings SET status = $2{set} WHERE id = $3 AND status = $4 AND $1 = $1"
+        "UPDATE childcare_bookings SET status = $2{stamp} WHERE id = $3 AND status = $4 AND $1 = $1"
     ))
     .bind(now)
-    .bind(to)
+    .bind(to.as_str())
     .bind(id)
-    .bind(from)
+    .bind(from.as_str())
     .execute(&mut **tx)
     .await?;
     Ok(r.rows_affected() > 0)
 }
 
-/// Records who dropped off or collected a child.
-pub async fn record_handover(
+/// Records the caregiver who received a child.
+pub async fn record_dropoff(tx: &mut Tx, id: PlaceId, caregiver: PersonId) -> sqlx::Result<()> {
+    sqlx::query("UPDATE childcare_bookings SET dropoff_caregiver_id = $1 WHERE id = $2")
+        .bind(caregiver)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Records the caregiver who handed a child over, and to whom.
+pub async fn record_pickup(
     tx: &mut Tx,
-    id: i64,
-    caregiver_column: &str,
-    caregiver: i64,
-    pickup_by: Option<&str>,
+    id: PlaceId,
+    caregiver: PersonId,
+    by: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query(&format!(
-        "UPDATE childcare_bookings SET {caregiver_column} = $1, pickup_by = COALESCE($2, pickup_by) WHERE id = $3"
-    ))
+    sqlx::query(
+        "UPDATE childcare_bookings SET pickup_caregiver_id = $1, pickup_by = $2 WHERE id = $3",
+    )
     .bind(caregiver)
-    .bind(pickup_by)
+    .bind(by)
     .bind(id)
     .execute(&mut **tx)
     .await?;
@@ -577,7 +713,7 @@ pub async fn record_handover(
 pub async fn places_of_booking<'e>(
     ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
     booking_id: i64,
-) -> sqlx::Result<Vec<i64>> {
+) -> sqlx::Result<Vec<PlaceId>> {
     sqlx::query_scalar(
         "SELECT id FROM childcare_bookings WHERE desk_booking_id = $1 AND status IN ('booked', 'waitlisted')
          ORDER BY id",
@@ -589,49 +725,33 @@ pub async fn places_of_booking<'e>(
 
 /// Places tied to a desk booking that a move concerns (booked, waitlisted, or with the child
 /// in the room), in id order, inside a transaction.
-pub async fn linked_places(tx: &mut Tx, booking_id: i64) -> sqlx::Result<Vec<PlaceRow>> {
-    let rows = sqlx::query(&format!(
-        "{PLACE} WHERE p.desk_booking_id = $1 AND p.status IN ('booked', 'waitlisted', 'dropped_off')
-         ORDER BY p.id"
-    ))
-    .bind(booking_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    Ok(rows.iter().map(place_row).collect())
+pub async fn linked_places(tx: &mut Tx, booking_id: BookingId) -> sqlx::Result<Vec<PlaceRow>> {
+    places_of(
+        sqlx::query_as(&format!(
+            "{PLACE} WHERE p.desk_booking_id = $1 AND p.status IN ('booked', 'waitlisted', 'dropped_off')
+             ORDER BY p.id"
+        ))
+        .bind(booking_id)
+        .fetch_all(&mut **tx)
+        .await?,
+    )
 }
 
 /// A child's birth date, inside a transaction.
-pub async fn birth_date(tx: &mut Tx, child_id: i64) -> sqlx::Result<String> {
-    sqlx::query_scalar("SELECT birth_date FROM children WHERE id = $1")
+pub async fn birth_date(tx: &mut Tx, child_id: ChildId) -> sqlx::Result<NaiveDate> {
+    let raw: String = sqlx::query_scalar("SELECT birth_date FROM children WHERE id = $1")
         .bind(child_id)
         .fetch_one(&mut **tx)
-        .await
-}
-
-/// Ids of a child's places (booked, waitlisted or in the room) overlapping [from, to).
-pub async fn child_place_ids(
-    tx: &mut Tx,
-    child_id: i64,
-    from: i64,
-    to: i64,
-) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar(
-        "SELECT id FROM childcare_bookings WHERE child_id = $1 AND starts_at < $3 AND ends_at > $2
-           AND status IN ('booked', 'dropped_off', 'waitlisted')",
-    )
-    .bind(child_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(&mut **tx)
-    .await
+        .await?;
+    raw.parse()
+        .map_err(|e| corrupt("children", child_id, format!("birth_date: {e}")))
 }
 
 /// Gives a place new times and the age group of its new day.
 pub async fn move_place(
     tx: &mut Tx,
-    id: i64,
-    from: i64,
-    to: i64,
+    id: PlaceId,
+    (from, to): (i64, i64),
     age_group: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
@@ -646,38 +766,51 @@ pub async fn move_place(
     Ok(())
 }
 
+/// A pick-up attempt, allowed or not.
+pub struct PickupAttempt<'a> {
+    pub place_id: PlaceId,
+    pub caregiver: PersonId,
+    pub presented: &'a str,
+    pub allowed: bool,
+    pub at: i64,
+}
+
 /// Logs a pick-up attempt.
-pub async fn log_pickup(
-    db: &Db,
-    place_id: i64,
-    caregiver: i64,
-    presented: &str,
-    allowed: bool,
-    now: i64,
+pub async fn log_pickup<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    a: &PickupAttempt<'_>,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO pickup_attempts (childcare_booking_id, caregiver_id, presented, allowed, at)
          VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(place_id)
-    .bind(caregiver)
-    .bind(presented)
-    .bind(i64::from(allowed))
-    .bind(now)
-    .execute(&db.pool)
+    .bind(a.place_id)
+    .bind(a.caregiver)
+    .bind(a.presented)
+    .bind(i64::from(a.allowed))
+    .bind(a.at)
+    .execute(ex)
     .await?;
     Ok(())
 }
 
-/// Refused pick-up attempts for places of a site starting in [from, to): (place, who, when).
+/// A refused pick-up attempt: the place, who presented themself, when.
+#[derive(sqlx::FromRow)]
+pub struct RefusedPickup {
+    pub place_id: PlaceId,
+    pub presented: String,
+    pub at: i64,
+}
+
+/// Refused pick-up attempts for places of a site starting in [from, to).
 pub async fn refused_pickups(
     db: &Db,
-    site_id: i64,
+    site_id: SiteId,
     from: i64,
     to: i64,
-) -> sqlx::Result<Vec<(i64, String, i64)>> {
-    let rows = sqlx::query(
-        "SELECT a.childcare_booking_id, a.presented, a.at FROM pickup_attempts a
+) -> sqlx::Result<Vec<RefusedPickup>> {
+    sqlx::query_as(
+        "SELECT a.childcare_booking_id AS place_id, a.presented, a.at FROM pickup_attempts a
          JOIN childcare_bookings p ON p.id = a.childcare_booking_id
          WHERE p.site_id = $1 AND p.starts_at >= $2 AND p.starts_at < $3 AND a.allowed = 0 ORDER BY a.at",
     )
@@ -685,17 +818,7 @@ pub async fn refused_pickups(
     .bind(from)
     .bind(to)
     .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            (
-                r.get("childcare_booking_id"),
-                r.get("presented"),
-                r.get("at"),
-            )
-        })
-        .collect())
+    .await
 }
 
 /// The children of a guardian who are in a site's childcare room now (for the kiosk's
@@ -705,7 +828,7 @@ pub async fn children_in_room(
     guardian_id: i64,
     site_id: i64,
 ) -> sqlx::Result<Vec<(i64, String)>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT c.id, c.name FROM childcare_bookings p JOIN children c ON c.id = p.child_id
          JOIN child_guardians g ON g.child_id = c.id
          WHERE g.person_id = $1 AND p.site_id = $2 AND p.status = 'dropped_off' ORDER BY c.id",
@@ -713,8 +836,7 @@ pub async fn children_in_room(
     .bind(guardian_id)
     .bind(site_id)
     .fetch_all(&db.pool)
-    .await?;
-    Ok(rows.iter().map(|r| (r.get("id"), r.get("name"))).collect())
+    .await
 }
 
 /// Asks the caregivers to receive the person's children booked at the site now; answers
@@ -725,7 +847,7 @@ pub async fn request_dropoffs(
     site_id: i64,
     now: i64,
 ) -> sqlx::Result<Vec<String>> {
-    let rows = sqlx::query(
+    let children: Vec<ChildId> = sqlx::query_scalar(
         "UPDATE childcare_bookings SET dropoff_requested_at = $1
          WHERE site_id = $2 AND status = 'booked' AND starts_at - $4 <= $1 AND ends_at > $1
            AND child_id IN (SELECT child_id FROM child_guardians WHERE person_id = $3)
@@ -738,9 +860,9 @@ pub async fn request_dropoffs(
     .fetch_all(&mut **tx)
     .await?;
     let mut names = Vec::new();
-    for r in rows {
+    for child in children {
         let name: String = sqlx::query_scalar("SELECT name FROM children WHERE id = $1")
-            .bind(r.get::<i64, _>("child_id"))
+            .bind(child)
             .fetch_one(&mut **tx)
             .await?;
         names.push(name);

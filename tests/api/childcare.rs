@@ -438,7 +438,7 @@ async fn hand_over_only_to_authorised_adults(b: Backend) {
         .json(&json!({"active": false}))
         .send_json()
         .await;
-    let ap = kado::childcare::store::authorised(&app.db, grandma_id)
+    let ap = kado::childcare::store::authorised(&app.db, kado::ids::AuthorisedPersonId(grandma_id))
         .await
         .unwrap()
         .unwrap();

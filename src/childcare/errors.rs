@@ -1,0 +1,71 @@
+//! Childcare's error codes, with their texts in both languages.
+
+use crate::error::{ApiError, ErrorCode, FieldError, Text};
+
+crate::error_codes! {
+    /// Why a childcare request is refused.
+    pub enum ChildcareError {
+        Unavailable = (NOT_FOUND, "childcare.unavailable", "この拠点には託児室がありません。", "This site has no childcare room."),
+        /// `{at}`: the first full segment (HH:MM); `{frees}`: when a place frees there, or empty.
+        Full = (CONFLICT, "childcare.full", "{at}からの時間帯は託児室が満員です(保育士の人数または部屋の定員)。{frees}", "The childcare room is full from {at} (caregivers on duty or room size).{frees}"),
+        ChildOverlap = (CONFLICT, "childcare.child_overlap", "このお子さまはその時間にすでに予約があります。", "This child already has a place at that time."),
+        NotBorn = (UNPROCESSABLE_ENTITY, "childcare.not_born", "生年月日がその日より後です。", "The child's birth date is after that day."),
+        NotWithinBooking = (CONFLICT, "childcare.not_within_booking", "託児はご自身の席の予約の時間内で申し込んでください。", "A childcare place must lie within your own desk or room booking at this site."),
+        NotCancellable = (CONFLICT, "childcare.not_cancellable", "この託児予約は取り消せません。", "This childcare place can no longer be cancelled."),
+        /// `{minutes}`: how early a child may be handed over.
+        NotNow = (CONFLICT, "childcare.not_now", "お預かりは予約時間の{minutes}分前から終了までです。", "Drop-off is from {minutes} minutes before the place starts until it ends."),
+        NotInRoom = (CONFLICT, "childcare.not_in_room", "このお子さまは託児室にいません。", "This child is not in the childcare room."),
+        PickupNotAuthorised = (FORBIDDEN, "childcare.pickup_not_authorised", "この方にはお子さまをお渡しできません。保護者または登録された方のみです。", "This child can be handed only to a guardian or a registered authorised person."),
+        /// `{count}`: how many segments would be short.
+        ShiftChangeLeavesSegmentShort = (CONFLICT, "childcare.shift_change_leaves_segment_short", "この変更では{count}の時間帯で保育士が足りなくなります。", "This change would leave {count} segment(s) short of caregivers."),
+        ShiftOverlap = (CONFLICT, "childcare.shift_overlap", "この保育士はその時間にすでにシフトがあります。", "This caregiver already has a shift at that time."),
+        BadShift = (UNPROCESSABLE_ENTITY, "childcare.bad_shift", "終了は開始より後にしてください。", "The end must be after the start."),
+        NotACaregiver = (UNPROCESSABLE_ENTITY, "childcare.not_a_caregiver", "この拠点の保育士を選んでください。", "Choose a caregiver of this site."),
+        BadBirthDate = (UNPROCESSABLE_ENTITY, "child.bad_birth_date", "生年月日を YYYY-MM-DD で入力してください(12歳まで)。", "Give the birth date as YYYY-MM-DD (children up to 12)."),
+        BadAgeBasis = (UNPROCESSABLE_ENTITY, "validation.bad_choice", "age か class を選んでください。", "Choose age or class."),
+        BadChildIds = (UNPROCESSABLE_ENTITY, "validation.child_ids", "お子さまの指定が正しくありません(番号をカンマで区切って10人まで)。", "child_ids must be up to 10 numbers separated by commas."),
+        /// A desk booking's places cannot move with it (see [`does_not_fit_from`] for the
+        /// text naming the full segment).
+        DoesNotFitBooking = (CONFLICT, "booking.childcare_does_not_fit", "この予約の託児は新しい時間に収まりません。", "The childcare places of this booking do not fit in its new time."),
+        ChildInRoom = (CONFLICT, "booking.childcare_in_room", "お子さまが託児室にいるため、この予約は移動できません。", "A child of this booking is in the childcare room, so the booking cannot move."),
+    }
+}
+
+/// The refusal with one field error carrying `message` (the detail keeps the code's text).
+pub fn on_field(code: ChildcareError, field: &str, message: Option<Text>) -> ApiError {
+    let (ja, en) = code.texts();
+    let detail = Text::new(ja, en);
+    ApiError::Client {
+        status: code.status(),
+        code: code.code(),
+        errors: vec![FieldError {
+            field: field.into(),
+            code: code.code(),
+            message: message.unwrap_or_else(|| detail.clone()),
+        }],
+        detail,
+        retry_after: None,
+    }
+}
+
+/// The refusal of a desk-booking move whose places would meet a full room from `at` (HH:MM).
+pub fn does_not_fit_from(at: &str) -> ApiError {
+    let text = Text::new(
+        format!("{at}からの時間帯は託児室が満員のため、この予約の託児を一緒に移せません。"),
+        format!(
+            "The childcare room is full from {at}: the childcare places of this booking cannot move with it."
+        ),
+    );
+    let code = ChildcareError::DoesNotFitBooking;
+    ApiError::Client {
+        status: code.status(),
+        code: code.code(),
+        detail: text.clone(),
+        errors: vec![FieldError {
+            field: "start".into(),
+            code: code.code(),
+            message: text,
+        }],
+        retry_after: None,
+    }
+}

@@ -1,0 +1,161 @@
+//! The hand-over: a caregiver receives a child in the drop-off window, and hands them only to
+//! a guardian or an active authorised person with the right code; every pick-up attempt is
+//! logged.
+
+use super::ChildcarePlace;
+use super::children::{child_not_found, pickup_code_hash};
+use super::errors::ChildcareError;
+use super::http::{CARERS, place_not_found};
+use super::places::place_view;
+use super::rules::DROPOFF_EARLY_SECS;
+use super::store::{self, ChildRow, PickupAttempt, PlaceRow};
+use crate::AppState;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, Json, Path};
+use crate::events::Event;
+use crate::ids::{AuthorisedPersonId, PersonId, PlaceId};
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(drop_off))
+        .routes(routes!(pick_up))
+}
+
+/// A place whose child the caller hands over (the site's caregivers and directors), or 404.
+async fn handled_place(st: &AppState, who: &Principal, id: PlaceId) -> ApiResult<PlaceRow> {
+    let p = store::place(&st.db.pool, id)
+        .await?
+        .ok_or_else(place_not_found)?;
+    if who.has(p.site_id, &CARERS) {
+        Ok(p)
+    } else {
+        Err(place_not_found())
+    }
+}
+
+fn not_now() -> ApiError {
+    ApiError::from(ChildcareError::NotNow).with("minutes", DROPOFF_EARLY_SECS / 60)
+}
+
+/// Receives the child of a booked place in its window, in one transaction.
+async fn receive(st: &AppState, p: &PlaceRow, caregiver: PersonId) -> ApiResult<()> {
+    let now = st.clock.epoch();
+    let to = p
+        .status
+        .drop_off((p.starts_at, p.ends_at), now)
+        .map_err(|_| not_now())?;
+    let mut tx = st.db.begin().await?;
+    if !store::transition(&mut tx, p.id, p.status, to, now).await? {
+        return Err(not_now());
+    }
+    store::record_dropoff(&mut tx, p.id, caregiver).await?;
+    tx.publish(Event::ChildDroppedOff {
+        site_id: p.site_id,
+        child_id: p.child_id,
+    });
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A caregiver receives the child.
+#[utoipa::path(post, path = "/api/v1/childcare/bookings/{id}/drop-off", tag = "childcare", params(("id" = i64, Path)),
+    responses((status = 200, body = ChildcarePlace), (status = 409)))]
+async fn drop_off(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<PlaceId>,
+) -> ApiResult<Json<ChildcarePlace>> {
+    let p = handled_place(&st, &who, id).await?;
+    receive(&st, &p, who.id).await?;
+    place_view(&st, id, p.site_id).await
+}
+
+/// Who is collecting the child: a guardian (by account), or an authorised person with their
+/// pick-up code.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PickupRequest {
+    guardian_id: Option<PersonId>,
+    authorised_person_id: Option<AuthorisedPersonId>,
+    code: Option<String>,
+}
+
+/// Whether the adult presented may collect the child, and how the log names them.
+async fn may_collect(
+    st: &AppState,
+    child: &ChildRow,
+    req: &PickupRequest,
+) -> ApiResult<(bool, String)> {
+    Ok(match (req.guardian_id, req.authorised_person_id) {
+        (Some(g), None) => (child.guardian_ids.contains(&g), format!("guardian:{g}")),
+        (None, Some(a)) => {
+            let code = req.code.as_deref().unwrap_or_default().trim();
+            let ok = store::authorised(&st.db, a).await?.is_some_and(|ap| {
+                ap.child_id == child.id
+                    && ap.active
+                    && ap.pickup_code_hash == pickup_code_hash(child.id, code)
+            });
+            (ok, format!("authorised:{a}"))
+        }
+        _ => (false, "unidentified".to_string()),
+    })
+}
+
+/// Hands the child over to who was presented: logs the attempt, and when allowed marks the
+/// place picked up, in one transaction.
+async fn hand_over(
+    st: &AppState,
+    p: &PlaceRow,
+    caregiver: PersonId,
+    req: &PickupRequest,
+) -> ApiResult<()> {
+    let to = p.status.pick_up()?;
+    let child = store::child(&st.db, p.child_id)
+        .await?
+        .ok_or_else(child_not_found)?;
+    let (allowed, presented) = may_collect(st, &child, req).await?;
+    let now = st.clock.epoch();
+    let attempt = PickupAttempt {
+        place_id: p.id,
+        caregiver,
+        presented: &presented,
+        allowed,
+        at: now,
+    };
+    if !allowed {
+        // A refusal is logged on its own: nothing else is written.
+        store::log_pickup(&st.db.pool, &attempt).await?;
+        return Err(ChildcareError::PickupNotAuthorised.into());
+    }
+    let mut tx = st.db.begin().await?;
+    store::log_pickup(&mut *tx, &attempt).await?;
+    if !store::transition(&mut tx, p.id, p.status, to, now).await? {
+        return Err(ChildcareError::NotInRoom.into());
+    }
+    store::record_pickup(&mut tx, p.id, caregiver, &presented).await?;
+    tx.publish(Event::ChildPickedUp {
+        site_id: p.site_id,
+        child_id: p.child_id,
+    });
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A caregiver hands the child over, only to a guardian or an active authorised person with
+/// the right code; every attempt is logged, and refusals are shown on the day view.
+#[utoipa::path(post, path = "/api/v1/childcare/bookings/{id}/pick-up", tag = "childcare", params(("id" = i64, Path)), request_body = PickupRequest,
+    responses((status = 200, body = ChildcarePlace), (status = 403, description = "childcare.pickup_not_authorised")))]
+async fn pick_up(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<PlaceId>,
+    Json(req): Json<PickupRequest>,
+) -> ApiResult<Json<ChildcarePlace>> {
+    let p = handled_place(&st, &who, id).await?;
+    hand_over(&st, &p, who.id, &req).await?;
+    place_view(&st, id, p.site_id).await
+}
