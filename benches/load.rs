@@ -1292,7 +1292,7 @@ async fn fill(db: &Db, a: &Args, t0: DateTime<Utc>) -> Result<Fill> {
     rows.insert("sites", nsites as u64);
     let payloads = workers
         .iter()
-        .map(|p| kado::kiosk::credential::sign(&secret, *p, 1, true, 1))
+        .map(|p| kado::auth::credential::sign(&secret, *p, 1, true, 1))
         .collect();
     Ok(Fill {
         t0: now,
@@ -1657,7 +1657,7 @@ fn time_qr_png(payload: &str) -> f64 {
     let runs = 50;
     let t = Instant::now();
     for _ in 0..runs {
-        let _ = kado::kiosk::http::png_of(payload);
+        let _ = kado::auth::credential::png_of(payload);
     }
     t.elapsed().as_secs_f64() * 1000.0 / runs as f64
 }

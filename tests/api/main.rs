@@ -12,6 +12,7 @@ mod childcare_props;
 mod faults;
 mod kiosk;
 mod kiosk_scan;
+mod kiosk_tx;
 mod mail;
 mod openapi;
 mod sites;
