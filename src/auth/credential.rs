@@ -267,6 +267,64 @@ pub async fn set_pin(db: &Db, person_id: PersonId, hash: Option<String>) -> sqlx
     .await
 }
 
+/// A registered IC card as stored (its id only as a keyed hash).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CardRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub label: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// A person's IC cards, by id.
+pub async fn cards(db: &Db, person: PersonId) -> sqlx::Result<Vec<CardRow>> {
+    sqlx::query_as(
+        "SELECT id, person_id, label, created_at, revoked_at FROM ic_cards WHERE person_id = $1 ORDER BY id",
+    )
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Registers an IC card; answers its id.
+pub async fn add_card(
+    db: &Db,
+    person: PersonId,
+    hash: &str,
+    label: &str,
+    now: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO ic_cards (person_id, card_hash, label, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(person)
+    .bind(hash)
+    .bind(label)
+    .bind(now)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// The holder of an IC card.
+pub async fn card_holder(db: &Db, card: i64) -> sqlx::Result<Option<PersonId>> {
+    let p: Option<i64> = sqlx::query_scalar("SELECT person_id FROM ic_cards WHERE id = $1")
+        .bind(card)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(p.map(PersonId))
+}
+
+/// Revokes an IC card.
+pub async fn revoke_card(db: &Db, card: i64, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE ic_cards SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(card)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

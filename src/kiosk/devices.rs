@@ -5,7 +5,7 @@
 use super::errors::KioskError;
 use crate::AppState;
 use crate::auth::throttle::{self, Limit};
-use crate::auth::{ClientIp, KioskDevice, Principal, password};
+use crate::auth::{ClientIp, KioskDevice, Principal, devices, password};
 use crate::error::{ApiError, ApiResult, Json, Path, Validator};
 use crate::sites::{self, DayView, Site};
 use axum::extract::State;
@@ -36,17 +36,6 @@ pub struct Device {
     name: String,
     paired: bool,
     revoked: bool,
-    created_at: i64,
-    last_seen_at: Option<i64>,
-}
-
-#[derive(sqlx::FromRow)]
-struct DeviceRow {
-    id: i64,
-    site_id: i64,
-    name: String,
-    paired_at: Option<i64>,
-    revoked_at: Option<i64>,
     created_at: i64,
     last_seen_at: Option<i64>,
 }
@@ -82,17 +71,9 @@ async fn register(
     v.finish()?;
     let now = st.clock.epoch();
     let code = format!("{:08}", rand::thread_rng().gen_range(0..100_000_000u32));
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO kiosk_devices (site_id, name, pairing_code_hash, pairing_expires_at, created_at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(site_id)
-    .bind(req.name.trim())
-    .bind(password::token_hash(&code))
-    .bind(now + PAIRING_SECS)
-    .bind(now)
-    .fetch_one(&st.db.pool)
-    .await?;
+    let code_hash = password::token_hash(&code);
+    let expires = now + PAIRING_SECS;
+    let id = devices::register(&st.db, site_id, req.name.trim(), &code_hash, expires, now).await?;
     Ok((
         StatusCode::CREATED,
         Json(Registered {
@@ -113,13 +94,7 @@ async fn list(
     Path(site_id): Path<i64>,
 ) -> ApiResult<Json<Vec<Device>>> {
     who.require_director(site_id)?;
-    let rows: Vec<DeviceRow> = sqlx::query_as(
-        "SELECT id, site_id, name, paired_at, revoked_at, created_at, last_seen_at
-         FROM kiosk_devices WHERE site_id = $1 ORDER BY id",
-    )
-    .bind(site_id)
-    .fetch_all(&st.db.pool)
-    .await?;
+    let rows = devices::of_site(&st.db, site_id).await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| Device {
@@ -144,20 +119,11 @@ async fn revoke(
     who: Principal,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let site_id: i64 = sqlx::query_scalar("SELECT site_id FROM kiosk_devices WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&st.db.pool)
+    let site_id = devices::site_of(&st.db, id)
         .await?
         .ok_or_else(|| ApiError::not_found("端末", "Device"))?;
     who.require_director(site_id)?;
-    sqlx::query(
-        "UPDATE kiosk_devices SET revoked_at = $1, pairing_code_hash = NULL
-         WHERE id = $2 AND revoked_at IS NULL",
-    )
-    .bind(st.clock.epoch())
-    .bind(id)
-    .execute(&st.db.pool)
-    .await?;
+    devices::revoke(&st.db, id, st.clock.epoch()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -193,16 +159,9 @@ async fn pair(
         return Err(ApiError::from(KioskError::RateLimited).retry_after(spent.retry_after as u64));
     }
     let token = password::new_token();
-    let site_id: Option<i64> = sqlx::query_scalar(
-        "UPDATE kiosk_devices SET token_hash = $1, paired_at = $2, pairing_code_hash = NULL
-         WHERE pairing_code_hash = $3 AND pairing_expires_at > $2 AND revoked_at IS NULL
-         RETURNING site_id",
-    )
-    .bind(password::token_hash(&token))
-    .bind(now)
-    .bind(password::token_hash(req.code.trim()))
-    .fetch_optional(&st.db.pool)
-    .await?;
+    let token_hash = password::token_hash(&token);
+    let code_hash = password::token_hash(req.code.trim());
+    let site_id = devices::pair(&st.db, &token_hash, &code_hash, now).await?;
     let Some(site_id) = site_id else {
         return Err(KioskError::InvalidCode.into());
     };

@@ -224,7 +224,7 @@ async fn list_cards(
     Path(person): Path<PersonId>,
 ) -> ApiResult<Json<Vec<Card>>> {
     staff_for(&st, &who, person).await?;
-    let rows = store::cards(&st.db, person).await?;
+    let rows = credential::cards(&st.db, person).await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| Card {
@@ -265,7 +265,7 @@ async fn add_card(
     v.finish()?;
     let now = st.clock.epoch();
     let hash = credential::card_hash(&st.secret, &uid);
-    let id = store::add_card(&st.db, person, &hash, req.label.trim(), now)
+    let id = credential::add_card(&st.db, person, &hash, req.label.trim(), now)
         .await
         .map_err(|e| {
             on_constraint(e, |c| {
@@ -291,11 +291,11 @@ async fn revoke_card(
     who: Principal,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let person = store::card_holder(&st.db, id)
+    let person = credential::card_holder(&st.db, id)
         .await?
         .ok_or_else(|| ApiError::not_found("カード", "Card"))?;
     staff_for(&st, &who, person).await?;
-    store::revoke_card(&st.db, id, st.clock.epoch()).await?;
+    credential::revoke_card(&st.db, id, st.clock.epoch()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
