@@ -213,8 +213,14 @@ mod tests {
         }
     }
 
+    fn check(cases: Vec<(&str, Situation, Decision)>) {
+        for (name, situation, want) in cases {
+            assert_eq!(decide(&situation), want, "{name}");
+        }
+    }
+
     #[test]
-    fn decision_table() {
+    fn decision_table_arrivals() {
         let cases: Vec<(&str, Situation, Decision)> = vec![
             (
                 "booking covering now",
@@ -294,6 +300,13 @@ mod tests {
                     booking: Some(BookingId(5)),
                 },
             ),
+        ];
+        check(cases);
+    }
+
+    #[test]
+    fn decision_table_inside_and_repeats() {
+        let cases: Vec<(&str, Situation, Decision)> = vec![
             (
                 "inside: check out",
                 Situation {
@@ -368,8 +381,6 @@ mod tests {
                 Decision::Refuse(Refusal::NoBooking),
             ),
         ];
-        for (name, situation, want) in cases {
-            assert_eq!(decide(&situation), want, "{name}");
-        }
+        check(cases);
     }
 }
