@@ -648,6 +648,11 @@ async fn change(
         (f, t),
     )
     .await?;
+    tx.publish(crate::events::Event::BookingMoved {
+        site_id: crate::ids::SiteId(b.site_id),
+        booking_id: crate::ids::BookingId(id),
+        person_id: crate::ids::PersonId(b.person_id),
+    });
     notify::booking_changed(&st, &mut tx, id).await?;
     tx.commit().await?;
     Ok(Json(store::get(&st.db, id).await?.ok_or_else(not_found)?))
@@ -714,6 +719,11 @@ async fn cancel(
     let mut tx = st.db.begin().await?;
     sites::store::lock(&mut tx, b.site_id).await?;
     for done in store::cancel(&mut tx, &[id], who.id, now.timestamp()).await? {
+        tx.publish(crate::events::Event::BookingCancelled {
+            site_id: crate::ids::SiteId(b.site_id),
+            booking_id: crate::ids::BookingId(done),
+            person_id: crate::ids::PersonId(b.person_id),
+        });
         notify::booking_cancelled(&st, &mut tx, done, false).await?;
     }
     if cancel_places {
@@ -770,6 +780,11 @@ async fn cancel_series(
     sites::store::lock(&mut tx, site).await?;
     let cancelled = store::cancel(&mut tx, &ids, who.id, now.timestamp()).await?;
     for done in &cancelled {
+        tx.publish(crate::events::Event::BookingCancelled {
+            site_id: crate::ids::SiteId(site),
+            booking_id: crate::ids::BookingId(*done),
+            person_id: crate::ids::PersonId(person),
+        });
         notify::booking_cancelled(&st, &mut tx, *done, false).await?;
     }
     // A series' childcare places go with it.

@@ -421,6 +421,11 @@ pub async fn book(
         };
         match store::insert_free(tx, &new).await {
             Ok(Some(id)) => {
+                tx.publish(crate::events::Event::BookingMade {
+                    site_id: crate::ids::SiteId(ctx.site.id),
+                    booking_id: crate::ids::BookingId(id),
+                    person_id: crate::ids::PersonId(person_id),
+                });
                 let booking = store::compose(ctx.schedule.tz, id, &new, space.name.clone());
                 return Ok(Made {
                     id,

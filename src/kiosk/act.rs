@@ -9,6 +9,7 @@ use crate::AppState;
 use crate::booking::{self, SiteContext, Target};
 use crate::db::Tx;
 use crate::error::{ApiError, Lang};
+use crate::events::Event;
 use crate::ids::{BookingId, PersonId, SiteId};
 use chrono::{DateTime, Utc};
 
@@ -134,9 +135,15 @@ pub async fn act(
                 let e = anyhow::anyhow!("presence session {session} was closed under the lock");
                 return Err(Stop::Abort(e.into()));
             }
-            if let Some(b) = here.and_then(|s| s.booking) {
+            let booking_id = here.and_then(|s| s.booking);
+            if let Some(b) = booking_id {
                 booking::store::trim(tx, b.0, now, person.0).await?;
             }
+            tx.publish(Event::CheckedOut {
+                site_id: site,
+                person_id: person,
+                booking_id,
+            });
             Ok(shown.checked_out(facts.present_secs))
         }
     }
@@ -170,16 +177,18 @@ async fn check_in(
     if !booking::store::check_in(&mut **tx, booking.0, now).await? {
         return Err(refuse(KioskError::BookingReleased));
     }
-    present(tx, site, person, booking, now, facts)
-        .await
-        .map(|children| {
-            let space = facts
-                .bookings
-                .iter()
-                .find(|b| b.id == booking)
-                .map(|b| b.space.clone());
-            shown.checked_in(space, children)
-        })
+    let children = present(tx, site, person, booking, now, facts).await?;
+    tx.publish(Event::CheckedIn {
+        site_id: site,
+        person_id: person,
+        booking_id: Some(booking),
+    });
+    let space = facts
+        .bookings
+        .iter()
+        .find(|b| b.id == booking)
+        .map(|b| b.space.clone());
+    Ok(shown.checked_in(space, children))
 }
 
 /// The presence row and the drop-off requests of a check-in whose booking is checked in.
@@ -254,6 +263,11 @@ async fn walk_in(
     }
     let site = SiteId(ctx.site.id);
     let children = present(tx, site, p.person, booking, at.timestamp(), facts).await?;
+    tx.publish(Event::CheckedIn {
+        site_id: site,
+        person_id: p.person,
+        booking_id: Some(booking),
+    });
     Ok(shown.checked_in(Some(made.booking.space_name.clone()), children))
 }
 

@@ -172,8 +172,6 @@ pub async fn scan(
             scanned_at: at.timestamp(),
             ..log(person, code)
         };
-        // event: publish checked-in / checked-out here, inside the transaction, once
-        // src/events.rs is on main.
         store::log(&mut tx, &line).await?;
         tx.commit().await?;
         let mut r = result?;
