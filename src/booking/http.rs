@@ -119,13 +119,13 @@ async fn availability(
                     let end = at + 60 * rules::GRID_MINUTES as i64;
                     let busy = held
                         .iter()
-                        .filter(|(sp, _, a, b)| *sp == s.id && *a < end && *b > *at)
+                        .filter(|(sp, _, a, b)| *sp == s.id.0 && *a < end && *b > *at)
                         .count();
                     (s.capacity - busy as i64).max(0)
                 })
                 .collect();
             SpaceAvailability {
-                id: s.id,
+                id: s.id.0,
                 name: s.name,
                 kind: s.kind,
                 capacity: s.capacity,
@@ -204,7 +204,7 @@ async fn create(
         &ctx,
         &target(req.space_id, req.attributes),
         person,
-        who.id,
+        who.id.0,
         None,
         range,
         now,
@@ -372,7 +372,7 @@ async fn create_series(
                 &ctx,
                 &target,
                 person,
-                who.id,
+                who.id.0,
                 Some(series_id),
                 range,
                 now,
@@ -498,7 +498,7 @@ async fn list_mine(
     // Sites' zones lie within a day of UTC: fetch with a day's margin, then keep the bookings
     // whose local date (in their own site's zone) is in range.
     let utc = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc().timestamp();
-    let rows = store::of_person(&st.db, who.id, utc(from) - 86400, utc(to) + 2 * 86400).await?;
+    let rows = store::of_person(&st.db, who.id.0, utc(from) - 86400, utc(to) + 2 * 86400).await?;
     let list = rows
         .into_iter()
         .filter(|b| {
@@ -544,7 +544,7 @@ async fn list_site(
 async fn visible(st: &AppState, who: &Principal, id: i64) -> ApiResult<(Booking, bool)> {
     let b = store::get(&st.db, id).await?.ok_or_else(not_found)?;
     let staff = who.has(b.site_id, &[Role::Reception, Role::Director]);
-    if b.person_id == who.id || staff {
+    if b.person_id == who.id.0 || staff {
         Ok((b, staff))
     } else {
         Err(not_found())
@@ -622,8 +622,8 @@ async fn change(
         super::check_daily_limit(&mut tx, &ctx, b.person_id, from, t - f, b.id).await?;
     }
     let taken = store::taken_seats(&mut tx, b.site_id, f, t, b.id).await?;
-    let free = |seat: i64| !taken.contains(&(space.id, seat));
-    let seat = if space.id == b.space_id && free(b.seat) {
+    let free = |seat: i64| !taken.contains(&(space.id.0, seat));
+    let seat = if space.id.0 == b.space_id && free(b.seat) {
         Some(b.seat)
     } else {
         (1..=space.capacity).find(|&s| free(s))
@@ -631,7 +631,7 @@ async fn change(
     let Some(seat) = seat else {
         return Err(super::taken());
     };
-    let moved = store::update(&mut tx, id, space.id, space.kind.as_str(), seat, f, t)
+    let moved = store::update(&mut tx, id, space.id.0, space.kind.as_str(), seat, f, t)
         .await
         .map_err(overlap_error)?;
     if !moved {
@@ -718,7 +718,7 @@ async fn cancel(
     };
     let mut tx = st.db.begin().await?;
     sites::store::lock(&mut tx, b.site_id).await?;
-    for done in store::cancel(&mut tx, &[id], who.id, now.timestamp()).await? {
+    for done in store::cancel(&mut tx, &[id], who.id.0, now.timestamp()).await? {
         tx.publish(crate::events::Event::BookingCancelled {
             site_id: crate::ids::SiteId(b.site_id),
             booking_id: crate::ids::BookingId(done),
@@ -759,7 +759,7 @@ async fn cancel_series(
         .await?
         .ok_or_else(not_found)?;
     let staff = who.has(site, &[Role::Reception, Role::Director]);
-    if person != who.id && !staff {
+    if person != who.id.0 && !staff {
         return Err(not_found());
     }
     let from = req
@@ -778,7 +778,7 @@ async fn cancel_series(
     let cc = crate::childcare::store::settings(&st.db, site).await?;
     let mut tx = st.db.begin().await?;
     sites::store::lock(&mut tx, site).await?;
-    let cancelled = store::cancel(&mut tx, &ids, who.id, now.timestamp()).await?;
+    let cancelled = store::cancel(&mut tx, &ids, who.id.0, now.timestamp()).await?;
     for done in &cancelled {
         tx.publish(crate::events::Event::BookingCancelled {
             site_id: crate::ids::SiteId(site),
@@ -861,7 +861,7 @@ async fn new_feed(
     let token = password::new_token();
     store::set_feed(
         &st.db,
-        who.id,
+        who.id.0,
         &password::token_hash(&token),
         st.clock.epoch(),
     )
@@ -873,7 +873,7 @@ async fn new_feed(
 /// Revokes my calendar feed.
 #[utoipa::path(delete, path = "/api/v1/me/calendar-feed", tag = "bookings", responses((status = 204), (status = 404)))]
 async fn revoke_feed(State(st): State<AppState>, who: Principal) -> ApiResult<StatusCode> {
-    if store::delete_feed(&st.db, who.id).await? {
+    if store::delete_feed(&st.db, who.id.0).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found("カレンダー", "Calendar feed"))

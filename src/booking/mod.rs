@@ -159,7 +159,7 @@ pub async fn authorise_for(
     person_id: Option<i64>,
 ) -> ApiResult<i64> {
     match person_id {
-        Some(p) if p != who.id => {
+        Some(p) if p != who.id.0 => {
             who.require(site_id, &[Role::Reception, Role::Director])?;
             let worker: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM role_grants g JOIN persons p ON p.id = g.person_id
@@ -179,7 +179,7 @@ pub async fn authorise_for(
         }
         _ => {
             who.require(site_id, &Role::ALL)?;
-            Ok(who.id)
+            Ok(who.id.0)
         }
     }
 }
@@ -264,7 +264,7 @@ pub fn overlap_error(err: sqlx::Error) -> ApiError {
 
 /// Checks that a space can be booked by seat.
 pub fn bookable(space: &Space, site_id: i64) -> ApiResult<()> {
-    if space.site_id != site_id || !space.active {
+    if space.site_id.0 != site_id || !space.active {
         return Err(ApiError::not_found("スペース", "Space"));
     }
     match space.kind {
@@ -323,7 +323,7 @@ pub async fn book(
     let desk = match target {
         Target::Space(id) => spaces
             .iter()
-            .find(|s| s.id == *id)
+            .find(|s| s.id.0 == *id)
             .is_some_and(|s| s.kind == SpaceKind::Desk),
         Target::AnyDesk(_) => true,
     };
@@ -356,9 +356,9 @@ pub async fn book(
         Target::Space(id) => {
             let space = spaces
                 .iter()
-                .find(|s| s.id == *id)
+                .find(|s| s.id.0 == *id)
                 .ok_or_else(|| ApiError::not_found("スペース", "Space"))?;
-            bookable(space, ctx.site.id)?;
+            bookable(space, ctx.site.id.0)?;
             (vec![space], None)
         }
         Target::AnyDesk(attrs) => {
@@ -370,7 +370,7 @@ pub async fn book(
                         && attrs.iter().all(|a| s.attributes.contains(a))
                 })
                 .collect();
-            let usual = store::usual_desk(tx, person_id, ctx.site.id, now.timestamp()).await?;
+            let usual = store::usual_desk(tx, person_id, ctx.site.id.0, now.timestamp()).await?;
             (desks, usual)
         }
     };
@@ -380,15 +380,15 @@ pub async fn book(
     // lock, and then we look again (at most 8 times).
     let mut last = taken();
     for _ in 0..8 {
-        let held = store::taken_seats(tx, ctx.site.id, f, t, 0).await?;
+        let held = store::taken_seats(tx, ctx.site.id.0, f, t, 0).await?;
         let free: Vec<(&Space, i64)> = candidates
             .iter()
             .filter_map(|space| {
-                let seat = (1..=space.capacity).find(|s| !held.contains(&(space.id, *s)))?;
+                let seat = (1..=space.capacity).find(|s| !held.contains(&(space.id.0, *s)))?;
                 Some((*space, seat))
             })
             .collect();
-        let ids: Vec<i64> = free.iter().map(|(s, _)| s.id).collect();
+        let ids: Vec<i64> = free.iter().map(|(s, _)| s.id.0).collect();
         let Some((chosen, is_usual)) = rules::pick_desk(&ids, usual) else {
             return Err(match target {
                 Target::Space(_) => taken(),
@@ -401,15 +401,15 @@ pub async fn book(
                 ),
             });
         };
-        let Some(&(space, seat)) = free.iter().find(|(s, _)| s.id == chosen) else {
+        let Some(&(space, seat)) = free.iter().find(|(s, _)| s.id.0 == chosen) else {
             break;
         };
         if space.kind == SpaceKind::Desk && load.desk_overlaps > 0 {
             return Err(person_overlap());
         }
         let new = NewBooking {
-            site_id: ctx.site.id,
-            space_id: space.id,
+            site_id: ctx.site.id.0,
+            space_id: space.id.0,
             space_kind: space.kind.as_str().to_string(),
             seat,
             person_id,
@@ -422,7 +422,7 @@ pub async fn book(
         match store::insert_free(tx, &new).await {
             Ok(Some(id)) => {
                 tx.publish(crate::events::Event::BookingMade {
-                    site_id: crate::ids::SiteId(ctx.site.id),
+                    site_id: ctx.site.id,
                     booking_id: crate::ids::BookingId(id),
                     person_id: crate::ids::PersonId(person_id),
                 });

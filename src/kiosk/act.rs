@@ -79,7 +79,7 @@ pub async fn act(
     if !subject.site.active {
         return Err(Stop::Refuse(ApiError::not_found("拠点", "Site")));
     }
-    let site = SiteId(subject.site.id);
+    let site = subject.site.id;
     let mut schedule = subject.schedule.clone();
     let date = at.with_timezone(&schedule.tz).date_naive();
     let now = at.timestamp();
@@ -261,7 +261,7 @@ async fn walk_in(
             anyhow::anyhow!("walk-in booking {} not checked in", made.id).into(),
         ));
     }
-    let site = SiteId(ctx.site.id);
+    let site = ctx.site.id;
     let children = present(tx, site, p.person, booking, at.timestamp(), facts).await?;
     tx.publish(Event::CheckedIn {
         site_id: site,

@@ -136,7 +136,7 @@ pub struct MyQr {
 #[utoipa::path(get, path = "/api/v1/me/qr", tag = "kiosk", responses((status = 200, body = MyQr)))]
 async fn my_qr(State(st): State<AppState>, who: Principal) -> ApiResult<Json<MyQr>> {
     let now = st.clock.epoch();
-    let creds = credential::credentials(&st.db, PersonId(who.id)).await?;
+    let creds = credential::credentials(&st.db, who.id).await?;
     let w = credential::window(now);
     let payload = credential::sign(&st.secret, who.id, creds.qr_version, false, w);
     let svg = credential::svg_of(&payload)?;
@@ -154,7 +154,7 @@ async fn my_qr(State(st): State<AppState>, who: Principal) -> ApiResult<Json<MyQ
 /// Revokes all my QR codes (phone and printed card), e.g. after a phone is lost.
 #[utoipa::path(post, path = "/api/v1/me/qr/revoke", tag = "kiosk", responses((status = 204)))]
 async fn revoke_my_qr(State(st): State<AppState>, who: Principal) -> ApiResult<StatusCode> {
-    credential::bump_qr_version(&st.db, PersonId(who.id)).await?;
+    credential::bump_qr_version(&st.db, who.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -172,7 +172,7 @@ async fn set_my_pin(
     who: Principal,
     Json(req): Json<PinRequest>,
 ) -> ApiResult<StatusCode> {
-    let me = PersonId(who.id);
+    let me = who.id;
     let mut v = Validator::new();
     if !((4..=6).contains(&req.pin.len()) && req.pin.bytes().all(|b| b.is_ascii_digit())) {
         v.reject("pin", KioskError::BadPin);

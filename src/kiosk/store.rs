@@ -75,8 +75,8 @@ impl SubjectRow {
         let annual_closures: Vec<Closure> = serde_json::from_str(&self.annual_closures)
             .map_err(|e| corrupt("sites", id, "annual_closures", e))?;
         let site = Site {
-            id,
-            municipality_id: self.municipality_id,
+            id: SiteId(id),
+            municipality_id: crate::ids::MunicipalityId(self.municipality_id),
             name_ja: self.name_ja,
             name_en: self.name_en,
             time_zone: self.time_zone,

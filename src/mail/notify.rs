@@ -336,7 +336,7 @@ pub async fn reminders(st: &AppState) -> anyhow::Result<usize> {
             };
             let mut email = templates::reminder(&to_person, &name, &list, &st.config.base_url());
             email.attachments = vec![qr(st, &mut *tx, person).await?];
-            put(st, &mut tx, site.id, "booking_reminder", &email).await?;
+            put(st, &mut tx, site.id.0, "booking_reminder", &email).await?;
             queued += 1;
         }
         tx.commit().await?;

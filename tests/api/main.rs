@@ -19,6 +19,7 @@ mod kiosk_tx;
 mod mail;
 mod openapi;
 mod sites;
+mod stored_rows;
 mod system;
 mod validation;
 mod web;
