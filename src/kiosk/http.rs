@@ -7,7 +7,8 @@ use crate::AppState;
 use crate::auth::credential;
 use crate::auth::{KioskDevice, Principal, Role, password};
 use crate::error::{
-    ApiError, ApiResult, CommonError, Json, Path, Validator, invalid_code, on_constraint, taken,
+    ApiError, ApiResult, CommonError, ErrorCode, Json, Path, Text, Validator, invalid,
+    invalid_code, on_constraint,
 };
 use crate::ids::PersonId;
 use axum::body::Bytes;
@@ -55,12 +56,17 @@ async fn scan(
     Json(req): Json<ScanRequest>,
 ) -> ApiResult<Json<ScanResult>> {
     if req.credential.len() > 200 {
-        return Err(invalid_code("credential", CommonError::TooLong).with("max", 200));
+        // The common code with the kiosk's own short text, as the kiosk has always shown it.
+        let text = Text::new("長すぎます。", "Too long.");
+        return Err(invalid("credential", CommonError::TooLong.code(), text));
     }
     let at = match &req.scanned_at {
         Some(t) => Some(
             chrono::DateTime::parse_from_rfc3339(t)
-                .map_err(|_| invalid_code("scanned_at", CommonError::BadTime))?
+                .map_err(|_| {
+                    let text = Text::new("時刻の形式が正しくありません。", "Not an RFC 3339 time.");
+                    invalid("scanned_at", CommonError::BadTime.code(), text)
+                })?
                 .with_timezone(&chrono::Utc),
         ),
         None => None,
@@ -269,7 +275,13 @@ async fn add_card(
         .await
         .map_err(|e| {
             on_constraint(e, |c| {
-                (c == "ic_cards_card_hash_key").then(|| taken("uid", "カード", "card"))
+                (c == "ic_cards_card_hash_key").then(|| {
+                    let text = Text::new(
+                        "このカードはすでに登録されています。",
+                        "This card is already registered.",
+                    );
+                    invalid("uid", CommonError::Taken.code(), text)
+                })
             })
         })?;
     Ok((
