@@ -117,6 +117,14 @@ struct Args {
     /// Run only the one-site booking scenario (after the HTTP limit), for quick comparisons.
     #[arg(long)]
     one_site_only: bool,
+    /// Run only the kiosk phases (check-in rush, then check-out) after the HTTP limit.
+    #[arg(long)]
+    kiosk_only: bool,
+    /// Instead of the scenarios: log the service's SQL (`RUST_LOG=sqlx::query=debug`), make
+    /// this many check-ins one after the other, then as many check-outs, and print the
+    /// statements each made (BEGIN, COMMIT and ROLLBACK are not counted).
+    #[arg(long)]
+    count_statements: Option<usize>,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -258,6 +266,14 @@ async fn run(a: Args) -> Result<()> {
         bases: servers.iter().map(|s| s.base.clone()).collect(),
         fill,
     });
+    if let Some(n) = a.count_statements {
+        let counted = count_statements(&sh, &tmp.path().join("kado-0.log"), n).await;
+        drop(servers);
+        if let Some(pg) = pg {
+            pg.stop().await;
+        }
+        return counted;
+    }
     let outcome = scenarios(&a, &rates, sh.clone(), &mon).await;
     let peak: Vec<(u64, u64)> = servers.iter().map(|s| s.mem()).collect();
     let logs: Vec<LogSummary> = servers.iter().map(|s| s.log_summary(ready)).collect();
@@ -693,7 +709,13 @@ impl Server {
             .env("KADO_CLOCK_START", &a.clock)
             .env("KADO_DB_POOL", a.db_pool.to_string())
             .env("MAIL_DIR", dir.join("mail"))
-            .env("RUST_LOG", "info")
+            .env(
+                "RUST_LOG",
+                match a.count_statements {
+                    Some(_) => "info,sqlx::query=debug",
+                    None => "info",
+                },
+            )
             .env_remove("KADO_SECRET")
             .env_remove("KADO_BASE_URL")
             .env_remove("SMTP_URL")
@@ -1292,7 +1314,7 @@ async fn fill(db: &Db, a: &Args, t0: DateTime<Utc>) -> Result<Fill> {
     rows.insert("sites", nsites as u64);
     let payloads = workers
         .iter()
-        .map(|p| kado::kiosk::credential::sign(&secret, *p, 1, true, 1))
+        .map(|p| kado::auth::credential::sign(&secret, *p, 1, true, 1))
         .collect();
     Ok(Fill {
         t0: now,
@@ -1657,7 +1679,7 @@ fn time_qr_png(payload: &str) -> f64 {
     let runs = 50;
     let t = Instant::now();
     for _ in 0..runs {
-        let _ = kado::kiosk::http::png_of(payload);
+        let _ = kado::auth::credential::png_of(payload);
     }
     t.elapsed().as_secs_f64() * 1000.0 / runs as f64
 }
@@ -2266,8 +2288,6 @@ async fn scenarios(a: &Args, rates: &[f64], sh: Arc<Shared>, mon: &Monitor) -> R
         bail!("Shiojiri has only {} bookable days ahead", days.len());
     }
     let chunk = ((days.len() - nphases) / nphases).min(4);
-    let days_of = |k: usize| days[k * chunk..(k + 1) * chunk].to_vec();
-    let own_day = |k: usize| days[nphases * chunk + k].clone();
     // After every other scenario's days, so that its workers hold nothing else then (every
     // day when it runs alone).
     let one_site_days = match a.one_site_only {
@@ -2309,6 +2329,85 @@ async fn scenarios(a: &Args, rates: &[f64], sh: Arc<Shared>, mon: &Monitor) -> R
     parts.push((offset, p.n, None));
     out.push(p);
     let checked_in = Instant::now();
+    if !a.kiosk_only {
+        others(a, rates, &sh, mon, &mut out, &days).await?;
+    }
+    check_outs(&sh, mon, &mut out, checked_in, parts, conc, secs).await;
+    Ok(out)
+}
+
+/// Makes `n` check-ins one after the other with the service logging its SQL, then (past the
+/// repeat window) the same workers' check-outs, and prints the statements of each.
+async fn count_statements(sh: &Arc<Shared>, log_path: &Path, n: usize) -> Result<()> {
+    for (kind, want) in [("check-in", "checked_in"), ("check-out", "checked_out")] {
+        if want == "checked_out" {
+            log("waiting for the kiosk's one-minute repeat window");
+            tokio::time::sleep(Duration::from_secs(62)).await;
+        }
+        let from = std::fs::metadata(log_path)?.len();
+        let make = scan_req(sh.clone(), 0);
+        for i in 0..n {
+            let s = make(i).await;
+            if s.status != 200 || s.tag.as_deref() != Some(want) {
+                bail!("scan {i}: {} {:?}, not {want}", s.status, s.tag);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let text = std::fs::read(log_path)?;
+        let text = strip_ansi(&String::from_utf8_lossy(&text[from as usize..]));
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for line in text.lines().filter(|l| l.contains("sqlx::query")) {
+            let summary = line
+                .split_once("summary=\"")
+                .and_then(|(_, rest)| rest.split_once('"'))
+                .map(|(s, _)| s.to_string())
+                .unwrap_or_else(|| line.chars().take(80).collect());
+            let head = summary.trim().to_ascii_uppercase();
+            if ["BEGIN", "COMMIT", "ROLLBACK"]
+                .iter()
+                .any(|w| head.starts_with(w))
+            {
+                continue;
+            }
+            match counts.iter_mut().find(|(s, _)| *s == summary) {
+                Some((_, c)) => *c += 1,
+                None => counts.push((summary, 1)),
+            }
+        }
+        let total: usize = counts.iter().map(|c| c.1).sum();
+        println!(
+            "\n{kind}: {n} scans, {total} statements, {:.2} a scan (BEGIN/COMMIT not counted)",
+            total as f64 / n as f64
+        );
+        for (summary, c) in counts {
+            println!("  {:>6.2}  {summary}", c as f64 / n as f64);
+        }
+    }
+    Ok(())
+}
+
+/// Every scenario between the check-ins and the check-outs.
+async fn others(
+    a: &Args,
+    rates: &[f64],
+    sh: &Arc<Shared>,
+    mon: &Monitor,
+    out: &mut Vec<Phase>,
+    days: &[String],
+) -> Result<()> {
+    let secs = a.phase_secs;
+    let conc = a.concurrency;
+    let w = sh.fill.workers.len();
+    let nphases = rates.len() + 1;
+    let chunk = ((days.len() - nphases) / nphases).min(4);
+    let days_of = |k: usize| days[k * chunk..(k + 1) * chunk].to_vec();
+    let own_day = |k: usize| days[nphases * chunk + k].clone();
+    let one_site_days = days[nphases * chunk + nphases..].to_vec();
+    let one_site = || {
+        let max = 16 * sh.fill.desks * one_site_days.len();
+        let make = one_site_req(sh.clone(), one_site_days.clone());
+        closed_loop(ONE_SITE, a.one_site_clients, secs, max, make, mon)
+    };
 
     // Bookings for the coming weeks, without contention: every request gets a desk.
     for (k, &r) in rates.iter().enumerate() {
@@ -2457,8 +2556,20 @@ async fn scenarios(a: &Args, rates: &[f64], sh: Arc<Shared>, mon: &Monitor) -> R
         .await,
     );
 
-    // The same workers check out, in the same order and at the same rates, once a minute
-    // has passed since their check-in (a second scan within a minute only shows the state).
+    Ok(())
+}
+
+/// The same workers check out, in the same order and at the same rates, once a minute has
+/// passed since their check-in (a second scan within a minute only shows the state).
+async fn check_outs(
+    sh: &Arc<Shared>,
+    mon: &Monitor,
+    out: &mut Vec<Phase>,
+    checked_in: Instant,
+    parts: Vec<(usize, usize, Option<f64>)>,
+    conc: usize,
+    secs: f64,
+) {
     let ready = checked_in + Duration::from_secs(62);
     if Instant::now() < ready {
         log("waiting for the kiosk's one-minute repeat window");
@@ -2481,7 +2592,6 @@ async fn scenarios(a: &Args, rates: &[f64], sh: Arc<Shared>, mon: &Monitor) -> R
         };
         out.push(p);
     }
-    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ struct Ui;
 pub fn router(state: AppState) -> Router {
     let (api, mut openapi) = OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .merge(crate::auth::http::router())
-        .merge(crate::auth::kiosk::router())
+        .merge(crate::kiosk::devices::router())
         .merge(crate::sites::http::router())
         .merge(crate::people::http::router())
         .merge(crate::people::account::router())

@@ -1,10 +1,11 @@
 //! Accounts, passwords, sessions, roles per site, and kiosk devices: who is asking, and what
 //! they may do. Every handler authorises through [`Principal`] or [`KioskDevice`].
 
+pub mod credential;
 pub mod device;
+pub mod devices;
 pub mod errors;
 pub mod http;
-pub mod kiosk;
 pub mod login;
 pub mod notify;
 pub mod password;
@@ -258,10 +259,10 @@ impl FromRequestParts<AppState> for KioskDevice {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts).ok_or_else(kiosk::unpaired)?;
-        kiosk::device_for_token(&st.db, token, st.clock.epoch())
+        let token = bearer(parts).ok_or_else(devices::unpaired)?;
+        devices::device_for_token(&st.db, token, st.clock.epoch())
             .await?
-            .ok_or_else(kiosk::unpaired)
+            .ok_or_else(devices::unpaired)
     }
 }
 

@@ -1,16 +1,21 @@
 //! The kiosk's scan API (device token), a worker's own QR code and PIN, and staff handling of
 //! IC cards, printed QR cards and PIN resets.
 
-use super::{ScanResult, credential, store};
+use super::errors::KioskError;
+use super::{ScanResult, store};
 use crate::AppState;
+use crate::auth::credential;
 use crate::auth::{KioskDevice, Principal, Role, password};
-use crate::error::{ApiError, ApiResult, Json, Path, Text, Validator, invalid, on_constraint};
+use crate::error::{
+    ApiError, ApiResult, CommonError, ErrorCode, Json, Path, Text, Validator, invalid,
+    invalid_code, on_constraint,
+};
+use crate::ids::PersonId;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use utoipa::ToSchema;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -51,21 +56,16 @@ async fn scan(
     Json(req): Json<ScanRequest>,
 ) -> ApiResult<Json<ScanResult>> {
     if req.credential.len() > 200 {
-        return Err(invalid(
-            "credential",
-            "validation.too_long",
-            Text::new("長すぎます。", "Too long."),
-        ));
+        // The common code with the kiosk's own short text, as the kiosk has always shown it.
+        let text = Text::new("長すぎます。", "Too long.");
+        return Err(invalid("credential", CommonError::TooLong.code(), text));
     }
     let at = match &req.scanned_at {
         Some(t) => Some(
             chrono::DateTime::parse_from_rfc3339(t)
                 .map_err(|_| {
-                    invalid(
-                        "scanned_at",
-                        "validation.bad_time",
-                        Text::new("時刻の形式が正しくありません。", "Not an RFC 3339 time."),
-                    )
+                    let text = Text::new("時刻の形式が正しくありません。", "Not an RFC 3339 time.");
+                    invalid("scanned_at", CommonError::BadTime.code(), text)
                 })?
                 .with_timezone(&chrono::Utc),
         ),
@@ -90,16 +90,7 @@ pub struct Decoded {
               (status = 413, description = "kiosk.image_too_large: over 4096 pixels a side")),
     security(("kiosk_token" = [])))]
 async fn decode(_device: KioskDevice, body: Bytes) -> ApiResult<Json<Decoded>> {
-    let no_code = || {
-        ApiError::client(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "kiosk.no_code",
-            Text::new(
-                "QRコードが読み取れませんでした。",
-                "No QR code could be read.",
-            ),
-        )
-    };
+    let no_code = || ApiError::from(KioskError::NoCode);
     let (w, h) = image::ImageReader::new(std::io::Cursor::new(&body))
         .with_guessed_format()
         .ok()
@@ -107,18 +98,10 @@ async fn decode(_device: KioskDevice, body: Bytes) -> ApiResult<Json<Decoded>> {
         .ok_or_else(no_code)?;
     // Refused from the header alone: decoding a huge frame costs seconds and gigabytes.
     if w > MAX_FRAME_SIDE || h > MAX_FRAME_SIDE {
-        return Err(ApiError::client(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "kiosk.image_too_large",
-            Text::new(
-                format!(
-                    "画像が大きすぎます({w}×{h})。一辺{MAX_FRAME_SIDE}ピクセル以下にしてください。"
-                ),
-                format!(
-                    "The image is too large ({w}×{h}). Send at most {MAX_FRAME_SIDE} pixels a side."
-                ),
-            ),
-        ));
+        return Err(ApiError::from(KioskError::ImageTooLarge)
+            .with("w", w)
+            .with("h", h)
+            .with("max", MAX_FRAME_SIDE));
     }
     let payload = tokio::task::spawn_blocking(move || -> Option<String> {
         let mut reader = image::ImageReader::new(std::io::Cursor::new(&body))
@@ -159,15 +142,10 @@ pub struct MyQr {
 #[utoipa::path(get, path = "/api/v1/me/qr", tag = "kiosk", responses((status = 200, body = MyQr)))]
 async fn my_qr(State(st): State<AppState>, who: Principal) -> ApiResult<Json<MyQr>> {
     let now = st.clock.epoch();
-    let creds = store::credentials(&st.db, who.id.0).await?;
+    let creds = credential::credentials(&st.db, who.id).await?;
     let w = credential::window(now);
-    let payload = credential::sign(&st.secret, who.id.0, creds.qr_version, false, w);
-    let code = qrcode::QrCode::new(payload.as_bytes()).map_err(anyhow::Error::from)?;
-    let svg = code
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(256, 256)
-        .quiet_zone(true)
-        .build();
+    let payload = credential::sign(&st.secret, who.id, creds.qr_version, false, w);
+    let svg = credential::svg_of(&payload)?;
     let expires = (w + 2) * credential::WINDOW_SECS;
     Ok(Json(MyQr {
         payload,
@@ -182,7 +160,7 @@ async fn my_qr(State(st): State<AppState>, who: Principal) -> ApiResult<Json<MyQ
 /// Revokes all my QR codes (phone and printed card), e.g. after a phone is lost.
 #[utoipa::path(post, path = "/api/v1/me/qr/revoke", tag = "kiosk", responses((status = 204)))]
 async fn revoke_my_qr(State(st): State<AppState>, who: Principal) -> ApiResult<StatusCode> {
-    store::bump_qr_version(&st.db, who.id.0).await?;
+    credential::bump_qr_version(&st.db, who.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -200,39 +178,26 @@ async fn set_my_pin(
     who: Principal,
     Json(req): Json<PinRequest>,
 ) -> ApiResult<StatusCode> {
+    let me = who.id;
     let mut v = Validator::new();
-    v.check(
-        (4..=6).contains(&req.pin.len()) && req.pin.bytes().all(|b| b.is_ascii_digit()),
-        "pin",
-        "kiosk.bad_pin",
-        Text::new("PINは4〜6桁の数字です。", "A PIN is 4 to 6 digits."),
-    );
-    let has_member: Option<String> =
-        sqlx::query_scalar("SELECT member_number FROM persons WHERE id = $1")
-            .bind(who.id)
-            .fetch_one(&st.db.pool)
-            .await?;
-    v.check(
-        has_member.is_some(),
-        "pin",
-        "kiosk.no_member_number",
-        Text::new(
-            "会員番号がないためPINは使えません。",
-            "Without a member number a PIN cannot be used.",
-        ),
-    );
+    if !((4..=6).contains(&req.pin.len()) && req.pin.bytes().all(|b| b.is_ascii_digit())) {
+        v.reject("pin", KioskError::BadPin);
+    }
+    if store::member_number(&st.db, me).await?.is_none() {
+        v.reject("pin", KioskError::NoMemberNumber);
+    }
     v.finish()?;
     let pin = req.pin;
     let hash = st.hashing.run(move || password::hash(&pin)).await??;
-    store::set_pin(&st.db, who.id.0, Some(hash)).await?;
-    crate::auth::store::clear_attempts(&st.db, &super::pin_key(who.id.0), st.clock.epoch()).await?;
+    credential::set_pin(&st.db, me, Some(hash)).await?;
+    crate::auth::store::clear_attempts(&st.db, &super::pin_key(me), st.clock.epoch()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Refuses unless `who` is reception or a director at a site where the person works.
-async fn staff_for(st: &AppState, who: &Principal, person: i64) -> ApiResult<()> {
-    let grants = crate::auth::store::grants_of(&st.db, person).await?;
-    if grants.is_empty() && store::person(&st.db, person).await?.is_none() {
+async fn staff_for(st: &AppState, who: &Principal, person: PersonId) -> ApiResult<()> {
+    let grants = crate::auth::store::grants_of(&st.db, person.0).await?;
+    if grants.is_empty() && !store::person_exists(&st.db, person).await? {
         return Err(ApiError::not_found("利用者", "Person"));
     }
     if who.is_admin
@@ -250,7 +215,7 @@ async fn staff_for(st: &AppState, who: &Principal, person: i64) -> ApiResult<()>
 #[derive(Serialize, ToSchema)]
 pub struct Card {
     id: i64,
-    person_id: i64,
+    person_id: PersonId,
     label: String,
     created_at: i64,
     revoked: bool,
@@ -262,21 +227,18 @@ pub struct Card {
 async fn list_cards(
     State(st): State<AppState>,
     who: Principal,
-    Path(person): Path<i64>,
+    Path(person): Path<PersonId>,
 ) -> ApiResult<Json<Vec<Card>>> {
     staff_for(&st, &who, person).await?;
-    let rows = sqlx::query("SELECT * FROM ic_cards WHERE person_id = $1 ORDER BY id")
-        .bind(person)
-        .fetch_all(&st.db.pool)
-        .await?;
+    let rows = credential::cards(&st.db, person).await?;
     Ok(Json(
-        rows.iter()
+        rows.into_iter()
             .map(|r| Card {
-                id: r.get("id"),
-                person_id: r.get("person_id"),
-                label: r.get("label"),
-                created_at: r.get("created_at"),
-                revoked: r.get::<Option<i64>, _>("revoked_at").is_some(),
+                id: r.id,
+                person_id: PersonId(r.person_id),
+                label: r.label,
+                created_at: r.created_at,
+                revoked: r.revoked_at.is_some(),
             })
             .collect(),
     ))
@@ -297,35 +259,28 @@ pub struct NewCard {
 async fn add_card(
     State(st): State<AppState>,
     who: Principal,
-    Path(person): Path<i64>,
+    Path(person): Path<PersonId>,
     Json(req): Json<NewCard>,
 ) -> ApiResult<(StatusCode, Json<Card>)> {
     staff_for(&st, &who, person).await?;
     let Some(credential::Credential::Card(uid)) = credential::parse(&req.uid) else {
-        return Err(invalid(
-            "uid",
-            "kiosk.bad_card_id",
-            Text::new(
-                "カードIDは8〜32桁の16進数です。",
-                "A card id is 8 to 32 hex digits.",
-            ),
-        ));
+        return Err(invalid_code("uid", KioskError::BadCardId));
     };
     let mut v = Validator::new();
     v.text("label", &req.label, 0, 50);
     v.finish()?;
     let now = st.clock.epoch();
-    let id: i64 = sqlx::query_scalar("INSERT INTO ic_cards (person_id, card_hash, label, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-        .bind(person)
-        .bind(credential::card_hash(&st.secret, &uid))
-        .bind(req.label.trim())
-        .bind(now)
-        .fetch_one(&st.db.pool)
+    let hash = credential::card_hash(&st.secret, &uid);
+    let id = credential::add_card(&st.db, person, &hash, req.label.trim(), now)
         .await
         .map_err(|e| {
             on_constraint(e, |c| {
                 (c == "ic_cards_card_hash_key").then(|| {
-                    invalid("uid", "validation.taken", Text::new("このカードはすでに登録されています。", "This card is already registered."))
+                    let text = Text::new(
+                        "このカードはすでに登録されています。",
+                        "This card is already registered.",
+                    );
+                    invalid("uid", CommonError::Taken.code(), text)
                 })
             })
         })?;
@@ -348,17 +303,11 @@ async fn revoke_card(
     who: Principal,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let person: i64 = sqlx::query_scalar("SELECT person_id FROM ic_cards WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&st.db.pool)
+    let person = credential::card_holder(&st.db, id)
         .await?
         .ok_or_else(|| ApiError::not_found("カード", "Card"))?;
     staff_for(&st, &who, person).await?;
-    sqlx::query("UPDATE ic_cards SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-        .bind(st.clock.epoch())
-        .bind(id)
-        .execute(&st.db.pool)
-        .await?;
+    credential::revoke_card(&st.db, id, st.clock.epoch()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -369,10 +318,10 @@ async fn revoke_card(
 async fn qr_card(
     State(st): State<AppState>,
     who: Principal,
-    Path(person): Path<i64>,
+    Path(person): Path<PersonId>,
 ) -> ApiResult<Response> {
     staff_for(&st, &who, person).await?;
-    let creds = store::credentials(&st.db, person).await?;
+    let creds = credential::credentials(&st.db, person).await?;
     let payload = credential::sign(
         &st.secret,
         person,
@@ -384,17 +333,10 @@ async fn qr_card(
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }
 
-/// A QR code as a PNG image.
+/// A QR code as a PNG image (drawn by auth's credentials; kept here for callers of the old
+/// path).
 pub fn png_of(payload: &str) -> ApiResult<Vec<u8>> {
-    let code = qrcode::QrCode::new(payload.as_bytes()).map_err(anyhow::Error::from)?;
-    let img = code
-        .render::<image::Luma<u8>>()
-        .min_dimensions(300, 300)
-        .build();
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)
-        .map_err(anyhow::Error::from)?;
-    Ok(out.into_inner())
+    Ok(credential::png_of(payload)?)
 }
 
 /// Revokes a member's printed card; the next one printed gets a new code.
@@ -402,10 +344,10 @@ pub fn png_of(payload: &str) -> ApiResult<Vec<u8>> {
 async fn revoke_qr_card(
     State(st): State<AppState>,
     who: Principal,
-    Path(person): Path<i64>,
+    Path(person): Path<PersonId>,
 ) -> ApiResult<StatusCode> {
     staff_for(&st, &who, person).await?;
-    store::bump_card_serial(&st.db, person).await?;
+    credential::bump_card_serial(&st.db, person).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -414,10 +356,10 @@ async fn revoke_qr_card(
 async fn reset_pin(
     State(st): State<AppState>,
     who: Principal,
-    Path(person): Path<i64>,
+    Path(person): Path<PersonId>,
 ) -> ApiResult<StatusCode> {
     staff_for(&st, &who, person).await?;
-    store::set_pin(&st.db, person, None).await?;
+    credential::set_pin(&st.db, person, None).await?;
     crate::auth::store::clear_attempts(&st.db, &super::pin_key(person), st.clock.epoch()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,10 +2,12 @@
 //! does. A pure function, tested case by case.
 
 use crate::booking::rules::check_in_open;
+use crate::ids::BookingId;
+
 /// A live booking of the person at this site today.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Slot {
-    pub id: i64,
+    pub id: BookingId,
     pub starts: i64,
     pub ends: i64,
     pub checked_in: bool,
@@ -36,7 +38,7 @@ pub struct Situation {
 pub enum Decision {
     /// Check in, against a booking (its no-show release stops), or as a walk-in.
     CheckIn {
-        booking: Option<i64>,
+        booking: Option<BookingId>,
     },
     /// Close the presence session; trim the booking it used.
     CheckOut {
@@ -204,15 +206,21 @@ mod tests {
 
     fn slot(id: i64, starts: i64, ends: i64) -> Slot {
         Slot {
-            id,
+            id: BookingId(id),
             starts,
             ends,
             checked_in: false,
         }
     }
 
+    fn check(cases: Vec<(&str, Situation, Decision)>) {
+        for (name, situation, want) in cases {
+            assert_eq!(decide(&situation), want, "{name}");
+        }
+    }
+
     #[test]
-    fn decision_table() {
+    fn decision_table_arrivals() {
         let cases: Vec<(&str, Situation, Decision)> = vec![
             (
                 "booking covering now",
@@ -220,7 +228,9 @@ mod tests {
                     bookings: vec![slot(1, NINE - 600, NINE + 3600)],
                     ..base()
                 },
-                Decision::CheckIn { booking: Some(1) },
+                Decision::CheckIn {
+                    booking: Some(BookingId(1)),
+                },
             ),
             (
                 "within the early margin",
@@ -228,7 +238,9 @@ mod tests {
                     bookings: vec![slot(2, NINE + 900, NINE + 3600)],
                     ..base()
                 },
-                Decision::CheckIn { booking: Some(2) },
+                Decision::CheckIn {
+                    booking: Some(BookingId(2)),
+                },
             ),
             (
                 "too early: walk-in instead",
@@ -284,8 +296,17 @@ mod tests {
                     bookings: vec![slot(5, NINE, NINE + 60)],
                     ..base()
                 },
-                Decision::CheckIn { booking: Some(5) },
+                Decision::CheckIn {
+                    booking: Some(BookingId(5)),
+                },
             ),
+        ];
+        check(cases);
+    }
+
+    #[test]
+    fn decision_table_inside_and_repeats() {
+        let cases: Vec<(&str, Situation, Decision)> = vec![
             (
                 "inside: check out",
                 Situation {
@@ -360,8 +381,6 @@ mod tests {
                 Decision::Refuse(Refusal::NoBooking),
             ),
         ];
-        for (name, situation, want) in cases {
-            assert_eq!(decide(&situation), want, "{name}");
-        }
+        check(cases);
     }
 }

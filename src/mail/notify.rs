@@ -65,8 +65,8 @@ async fn qr<'e>(
 ) -> anyhow::Result<Attachment> {
     // Inside a transaction, read through it: a second connection from the pool while this
     // one holds a write lock can wait for ever under load.
-    let creds = crate::kiosk::store::credentials_in(ex, person).await?;
-    let payload = crate::kiosk::credential::sign(
+    let creds = crate::auth::credential::credentials_in(ex, person).await?;
+    let payload = crate::auth::credential::sign(
         &st.secret,
         person,
         creds.qr_version,

@@ -16,6 +16,7 @@ mod events;
 mod faults;
 mod kiosk;
 mod kiosk_scan;
+mod kiosk_tx;
 mod mail;
 mod openapi;
 mod sites;

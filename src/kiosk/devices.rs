@@ -1,17 +1,17 @@
 //! Kiosk devices: a director registers one for a site and gets a one-time pairing code; the
-//! kiosk page trades the code for a device token; the director can revoke the device.
+//! kiosk page trades the code for a device token; the director can revoke the device. (The
+//! token's lookup, for every kiosk request, is auth's: `auth::devices`.)
 
-use super::throttle::{self, Limit};
-use super::{ClientIp, KioskDevice, Principal, password};
+use super::errors::KioskError;
 use crate::AppState;
-use crate::db::Db;
-use crate::error::{ApiError, ApiResult, Json, Path, Text, Validator};
+use crate::auth::throttle::{self, Limit};
+use crate::auth::{ClientIp, KioskDevice, Principal, devices, password};
+use crate::error::{ApiError, ApiResult, Json, Path, Validator};
 use crate::sites::{self, DayView, Site};
 use axum::extract::State;
 use axum::http::StatusCode;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -27,51 +27,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pair))
         .routes(routes!(kiosk_me))
 }
-
-/// The answer to a request without a valid device token.
-pub fn unpaired() -> ApiError {
-    ApiError::client(
-        StatusCode::UNAUTHORIZED,
-        "kiosk.unpaired",
-        Text::new(
-            "この端末は登録されていないか、登録が取り消されています。",
-            "This device is not paired, or its pairing was revoked.",
-        ),
-    )
-}
-
-/// The device a token belongs to, if it is paired and not revoked.
-pub async fn device_for_token(db: &Db, token: &str, now: i64) -> sqlx::Result<Option<KioskDevice>> {
-    let Some(row) = sqlx::query(
-        "SELECT id, site_id, name, last_seen_at FROM kiosk_devices
-         WHERE token_hash = $1 AND revoked_at IS NULL",
-    )
-    .bind(password::token_hash(token))
-    .fetch_optional(&db.pool)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let device = KioskDevice {
-        id: row.get("id"),
-        site_id: row.get("site_id"),
-        name: row.get("name"),
-    };
-    // "Last seen" to the minute: writing it on every scan would make all scans at one kiosk
-    // queue for that row's lock (PostgreSQL) or the write lock (SQLite) in the morning rush.
-    let seen: Option<i64> = row.get("last_seen_at");
-    if seen.is_none_or(|s| now - s >= LAST_SEEN_EVERY_SECS) {
-        sqlx::query("UPDATE kiosk_devices SET last_seen_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(device.id)
-            .execute(&db.pool)
-            .await?;
-    }
-    Ok(Some(device))
-}
-
-/// How often a kiosk's "last seen" time is written.
-const LAST_SEEN_EVERY_SECS: i64 = 60;
 
 /// A kiosk device as directors see it.
 #[derive(Serialize, ToSchema)]
@@ -116,17 +71,9 @@ async fn register(
     v.finish()?;
     let now = st.clock.epoch();
     let code = format!("{:08}", rand::thread_rng().gen_range(0..100_000_000u32));
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO kiosk_devices (site_id, name, pairing_code_hash, pairing_expires_at, created_at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(site_id)
-    .bind(req.name.trim())
-    .bind(password::token_hash(&code))
-    .bind(now + PAIRING_SECS)
-    .bind(now)
-    .fetch_one(&st.db.pool)
-    .await?;
+    let code_hash = password::token_hash(&code);
+    let expires = now + PAIRING_SECS;
+    let id = devices::register(&st.db, site_id, req.name.trim(), &code_hash, expires, now).await?;
     Ok((
         StatusCode::CREATED,
         Json(Registered {
@@ -147,23 +94,17 @@ async fn list(
     Path(site_id): Path<i64>,
 ) -> ApiResult<Json<Vec<Device>>> {
     who.require_director(site_id)?;
-    let rows = sqlx::query(
-        "SELECT id, site_id, name, paired_at, revoked_at, created_at, last_seen_at
-         FROM kiosk_devices WHERE site_id = $1 ORDER BY id",
-    )
-    .bind(site_id)
-    .fetch_all(&st.db.pool)
-    .await?;
+    let rows = devices::of_site(&st.db, site_id).await?;
     Ok(Json(
-        rows.iter()
+        rows.into_iter()
             .map(|r| Device {
-                id: r.get("id"),
-                site_id: r.get("site_id"),
-                name: r.get("name"),
-                paired: r.get::<Option<i64>, _>("paired_at").is_some(),
-                revoked: r.get::<Option<i64>, _>("revoked_at").is_some(),
-                created_at: r.get("created_at"),
-                last_seen_at: r.get("last_seen_at"),
+                id: r.id,
+                site_id: r.site_id,
+                name: r.name,
+                paired: r.paired_at.is_some(),
+                revoked: r.revoked_at.is_some(),
+                created_at: r.created_at,
+                last_seen_at: r.last_seen_at,
             })
             .collect(),
     ))
@@ -178,20 +119,11 @@ async fn revoke(
     who: Principal,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let site_id: i64 = sqlx::query_scalar("SELECT site_id FROM kiosk_devices WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&st.db.pool)
+    let site_id = devices::site_of(&st.db, id)
         .await?
         .ok_or_else(|| ApiError::not_found("端末", "Device"))?;
     who.require_director(site_id)?;
-    sqlx::query(
-        "UPDATE kiosk_devices SET revoked_at = $1, pairing_code_hash = NULL
-         WHERE id = $2 AND revoked_at IS NULL",
-    )
-    .bind(st.clock.epoch())
-    .bind(id)
-    .execute(&st.db.pool)
-    .await?;
+    devices::revoke(&st.db, id, st.clock.epoch()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -224,36 +156,14 @@ async fn pair(
         PAIRING_SECS,
     )];
     if let Err(spent) = throttle::reserve(&st.db, &limit, now).await? {
-        return Err(ApiError::client(
-            StatusCode::TOO_MANY_REQUESTS,
-            "kiosk.rate_limited",
-            Text::new(
-                "間違ったコードが続きました。15分ほど待ってからお試しください。",
-                "Too many wrong codes. Please wait about 15 minutes and try again.",
-            ),
-        )
-        .retry_after(spent.retry_after as u64));
+        return Err(ApiError::from(KioskError::RateLimited).retry_after(spent.retry_after as u64));
     }
     let token = password::new_token();
-    let site_id: Option<i64> = sqlx::query_scalar(
-        "UPDATE kiosk_devices SET token_hash = $1, paired_at = $2, pairing_code_hash = NULL
-         WHERE pairing_code_hash = $3 AND pairing_expires_at > $2 AND revoked_at IS NULL
-         RETURNING site_id",
-    )
-    .bind(password::token_hash(&token))
-    .bind(now)
-    .bind(password::token_hash(req.code.trim()))
-    .fetch_optional(&st.db.pool)
-    .await?;
+    let token_hash = password::token_hash(&token);
+    let code_hash = password::token_hash(req.code.trim());
+    let site_id = devices::pair(&st.db, &token_hash, &code_hash, now).await?;
     let Some(site_id) = site_id else {
-        return Err(ApiError::client(
-            StatusCode::UNAUTHORIZED,
-            "kiosk.invalid_code",
-            Text::new(
-                "コードが違うか、有効期限が切れています。",
-                "The code is wrong or has expired.",
-            ),
-        ));
+        return Err(KioskError::InvalidCode.into());
     };
     throttle::refund(&st.db, &limit).await?;
     Ok(Json(Paired {

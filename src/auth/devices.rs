@@ -1,0 +1,145 @@
+//! Kiosk device tokens: which paired, unrevoked device a bearer token belongs to (the
+//! [`super::KioskDevice`] extractor). Registering and pairing devices is the kiosk area's.
+
+use super::{KioskDevice, password};
+use crate::db::Db;
+use crate::error_codes;
+
+error_codes! {
+    /// Why a kiosk request is refused before it reaches the kiosk area.
+    pub enum DeviceError {
+        Unpaired = (UNAUTHORIZED, "kiosk.unpaired", "この端末は登録されていないか、登録が取り消されています。", "This device is not paired, or its pairing was revoked."),
+    }
+}
+
+/// The answer to a request without a valid device token.
+pub fn unpaired() -> crate::error::ApiError {
+    DeviceError::Unpaired.into()
+}
+
+/// How often a kiosk's "last seen" time is written.
+const LAST_SEEN_EVERY_SECS: i64 = 60;
+
+#[derive(sqlx::FromRow)]
+struct DeviceRow {
+    id: i64,
+    site_id: i64,
+    name: String,
+    last_seen_at: Option<i64>,
+}
+
+/// The device a token belongs to, if it is paired and not revoked.
+pub async fn device_for_token(db: &Db, token: &str, now: i64) -> sqlx::Result<Option<KioskDevice>> {
+    let Some(row) = sqlx::query_as::<_, DeviceRow>(
+        "SELECT id, site_id, name, last_seen_at FROM kiosk_devices
+         WHERE token_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(password::token_hash(token))
+    .fetch_optional(&db.pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    // "Last seen" to the minute: writing it on every scan would make all scans at one kiosk
+    // queue for that row's lock (PostgreSQL) or the write lock (SQLite) in the morning rush.
+    if row
+        .last_seen_at
+        .is_none_or(|s| now - s >= LAST_SEEN_EVERY_SECS)
+    {
+        sqlx::query("UPDATE kiosk_devices SET last_seen_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(row.id)
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(Some(KioskDevice {
+        id: row.id,
+        site_id: row.site_id,
+        name: row.name,
+    }))
+}
+
+/// A registered device as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DeviceRecord {
+    pub id: i64,
+    pub site_id: i64,
+    pub name: String,
+    pub paired_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub created_at: i64,
+    pub last_seen_at: Option<i64>,
+}
+
+/// Registers a device for a site with the hash of its one-time pairing code; answers its id.
+pub async fn register(
+    db: &Db,
+    site_id: i64,
+    name: &str,
+    code_hash: &str,
+    expires: i64,
+    now: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO kiosk_devices (site_id, name, pairing_code_hash, pairing_expires_at, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(site_id)
+    .bind(name)
+    .bind(code_hash)
+    .bind(expires)
+    .bind(now)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// A site's devices, by id.
+pub async fn of_site(db: &Db, site_id: i64) -> sqlx::Result<Vec<DeviceRecord>> {
+    sqlx::query_as(
+        "SELECT id, site_id, name, paired_at, revoked_at, created_at, last_seen_at
+         FROM kiosk_devices WHERE site_id = $1 ORDER BY id",
+    )
+    .bind(site_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The site a device belongs to.
+pub async fn site_of(db: &Db, id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT site_id FROM kiosk_devices WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Revokes a device: its token stops working at once.
+pub async fn revoke(db: &Db, id: i64, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE kiosk_devices SET revoked_at = $1, pairing_code_hash = NULL
+         WHERE id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Trades a valid pairing code (by hash) for a token (by hash); answers the device's site.
+pub async fn pair(
+    db: &Db,
+    token_hash: &str,
+    code_hash: &str,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "UPDATE kiosk_devices SET token_hash = $1, paired_at = $2, pairing_code_hash = NULL
+         WHERE pairing_code_hash = $3 AND pairing_expires_at > $2 AND revoked_at IS NULL
+         RETURNING site_id",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .bind(code_hash)
+    .fetch_optional(&db.pool)
+    .await
+}
