@@ -9,7 +9,9 @@ use std::path::Path;
 /// composition (`None`) may use everything.
 fn level(module: &str) -> Option<u8> {
     Some(match module {
-        "config" | "clock" | "ids" | "error" | "db" | "events" | "metrics" | "mail" => 0,
+        // `error_codes!` is exported at the crate's root by error.rs.
+        "config" | "clock" | "ids" | "error" | "error_codes" | "db" | "events" | "metrics"
+        | "mail" => 0,
         "auth" => 1,
         "sites" => 2,
         "people" | "clients" => 3,
@@ -36,7 +38,7 @@ const TABLES: &[(&str, &[&str])] = &[
     ("ic_cards", &["auth"]),
     // auth owns the password columns of a person's row; people owns the rest.
     ("persons", &["people", "auth"]),
-    ("role_grants", &["people"]),
+    ("role_grants", &["auth"]),
     ("teams", &["people"]),
     ("municipalities", &["sites"]),
     ("sites", &["sites"]),
