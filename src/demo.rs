@@ -6,6 +6,7 @@ use crate::auth::{Role, password};
 use crate::clock::Clock;
 use crate::db::{Db, Tx};
 use crate::error::Lang;
+use crate::ids::{MunicipalityId, PersonId};
 use crate::people::{self, Person, Team};
 use crate::sites::{self, Closure, Municipality, OpeningHours, Site, Space, SpaceKind};
 
@@ -84,16 +85,38 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
     let now = clock.epoch();
     let hash = password::hash(PASSWORD)?;
     let mut tx = db.begin().await?;
+    if !claim(&mut tx, now).await? {
+        return Ok(false);
+    }
+    let towns = municipalities(&mut tx, now).await?;
+    let (shiojiri_site, shiojiri, omachi) = two_sites(&mut tx, &towns, now).await?;
+    let secure_rooms = spaces(&mut tx, shiojiri, omachi).await?;
+    let caregivers = staff(&mut tx, shiojiri, omachi, &hash, now).await?;
+    workers(&mut tx, (shiojiri, omachi), &towns, &hash, now).await?;
+    children(&mut tx, now).await?;
+    shifts(&mut tx, &shiojiri_site, shiojiri, &caregivers, clock).await?;
+    clients(&mut tx, shiojiri, &secure_rooms).await?;
+    kiosk(&mut tx, shiojiri, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Claims the demo marker: false when another start loaded (or is loading) the data.
+async fn claim(tx: &mut Tx, now: i64) -> anyhow::Result<bool> {
     let claimed = sqlx::query(
         "INSERT INTO settings (key, value) VALUES ('demo_loaded', $1) ON CONFLICT (key) DO NOTHING",
     )
     .bind(now.to_string())
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
     if claimed == 0 {
         return Ok(false);
     }
+    Ok(claimed > 0)
+}
+
+async fn municipalities(tx: &mut Tx, now: i64) -> anyhow::Result<Vec<MunicipalityId>> {
     let mut towns = Vec::new();
     for (code, ja, en) in MUNICIPALITIES {
         let m = Municipality {
@@ -103,8 +126,18 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
             name_en: en.into(),
             active: true,
         };
-        towns.push(sites::store::save_municipality(&mut tx, &m, now).await?);
+        towns.push(sites::store::save_municipality(tx, &m, now).await?);
     }
+    Ok(towns)
+}
+
+/// Shiojiri (the full center) and Omachi (a small satellite): the Shiojiri site as entered,
+/// and both ids.
+async fn two_sites(
+    tx: &mut Tx,
+    towns: &[MunicipalityId],
+    now: i64,
+) -> anyhow::Result<(Site, i64, i64)> {
     let hours = |days: &[&str], open: &str, close: &str| -> Vec<OpeningHours> {
         days.iter()
             .map(|d| OpeningHours {
@@ -134,11 +167,9 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
         annual_closures: year_end.clone(),
         ..Site::default()
     };
-    let shiojiri = sites::store::save_site(&mut tx, &shiojiri_site, now)
-        .await?
-        .0;
+    let shiojiri = sites::store::save_site(tx, &shiojiri_site, now).await?.0;
     let omachi = sites::store::save_site(
-        &mut tx,
+        tx,
         &Site {
             id: 0.into(),
             municipality_id: towns[3],
@@ -153,7 +184,11 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
     )
     .await?
     .0;
+    Ok((shiojiri_site, shiojiri, omachi))
+}
 
+/// Desks, rooms (three secure), a meeting room and the childcare room; the secure rooms' ids.
+async fn spaces(tx: &mut Tx, shiojiri: i64, omachi: i64) -> anyhow::Result<Vec<i64>> {
     let mut secure_rooms = Vec::new();
     for i in 1..=40 {
         let mut attributes = Vec::new();
@@ -167,7 +202,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
             attributes.push("wheelchair_accessible".to_string());
         }
         space(
-            &mut tx,
+            tx,
             shiojiri,
             SpaceKind::Desk,
             &format!("D-{i:02}"),
@@ -183,7 +218,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
             SpaceKind::Room
         };
         let id = space(
-            &mut tx,
+            tx,
             shiojiri,
             kind,
             &format!("R-{i:02}"),
@@ -196,7 +231,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
         }
     }
     space(
-        &mut tx,
+        tx,
         shiojiri,
         SpaceKind::MeetingRoom,
         "TV会議室",
@@ -204,27 +239,21 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
         vec!["monitor".into()],
     )
     .await?;
-    space(
-        &mut tx,
-        shiojiri,
-        SpaceKind::ChildcareRoom,
-        "託児室",
-        12,
-        vec![],
-    )
-    .await?;
+    space(tx, shiojiri, SpaceKind::ChildcareRoom, "託児室", 12, vec![]).await?;
     for i in 1..=12 {
-        space(
-            &mut tx,
-            omachi,
-            SpaceKind::Desk,
-            &format!("D-{i:02}"),
-            1,
-            vec![],
-        )
-        .await?;
+        space(tx, omachi, SpaceKind::Desk, &format!("D-{i:02}"), 1, vec![]).await?;
     }
+    Ok(secure_rooms)
+}
 
+/// The staff of every role; the caregivers' ids.
+async fn staff(
+    tx: &mut Tx,
+    shiojiri: i64,
+    omachi: i64,
+    hash: &str,
+    now: i64,
+) -> anyhow::Result<Vec<PersonId>> {
     // (e-mail, name, kana, role on a site; none for the global admin)
     type Staff<'a> = (&'a str, &'a str, &'a str, Option<(i64, Role)>);
     let staff: [Staff; 7] = [
@@ -275,15 +304,25 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
     for (email, name, kana, grant) in staff {
         let mut p = blank_person(email, name, kana);
         p.is_admin = grant.is_none();
-        let id = people::store::save(&mut tx, &p, Some(&hash), now).await?;
+        let id = people::store::save(tx, &p, Some(hash), now).await?;
         if let Some((site, role)) = grant {
-            crate::auth::store::grant(&mut tx, id, site, role).await?;
+            crate::auth::store::grant(tx, id, site, role).await?;
             if role == Role::Caregiver {
                 caregivers.push(id);
             }
         }
     }
+    Ok(caregivers)
+}
 
+/// Thirty workers in four teams: 1-24 at Shiojiri, 25-30 at Omachi.
+async fn workers(
+    tx: &mut Tx,
+    (shiojiri, omachi): (i64, i64),
+    towns: &[MunicipalityId],
+    hash: &str,
+    now: i64,
+) -> anyhow::Result<()> {
     let mut teams = Vec::new();
     for (site_id, name) in [
         (shiojiri, "AIアノテーション"),
@@ -299,7 +338,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
             active: true,
             member_ids: vec![],
         };
-        t.id = people::store::save_team(&mut tx, &t).await?;
+        t.id = people::store::save_team(tx, &t).await?;
         teams.push(t);
     }
     for (i, (name, kana)) in WORKERS.iter().enumerate() {
@@ -315,14 +354,17 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
         if n % 10 == 0 {
             p.language = Lang::En;
         }
-        let id = people::store::save(&mut tx, &p, Some(&hash), now).await?;
-        crate::auth::store::grant(&mut tx, id, team.site_id, Role::Worker).await?;
+        let id = people::store::save(tx, &p, Some(hash), now).await?;
+        crate::auth::store::grant(tx, id, team.site_id, Role::Worker).await?;
         team.leader_id = team.leader_id.or(Some(id));
     }
     for t in &teams {
-        people::store::save_team(&mut tx, t).await?;
+        people::store::save_team(tx, t).await?;
     }
+    Ok(())
+}
 
+async fn children(tx: &mut Tx, now: i64) -> anyhow::Result<()> {
     // Children of a few workers (member numbers 1, 2, 4, 7), with an allergy to show.
     let mut guardians = std::collections::HashMap::new();
     for (name, kana, birth, allergies, worker) in [
@@ -337,7 +379,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
             None => {
                 let id: i64 = sqlx::query_scalar("SELECT id FROM persons WHERE member_number = $1")
                     .bind(format!("K-{worker:04}"))
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut **tx)
                     .await?;
                 guardians.insert(worker, id);
                 id
@@ -352,18 +394,27 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
         .bind(birth)
         .bind(allergies)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         sqlx::query("INSERT INTO child_guardians (child_id, person_id) VALUES ($1, $2)")
             .bind(child)
             .bind(guardian)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
+    Ok(())
+}
 
+async fn shifts(
+    tx: &mut Tx,
+    shiojiri_site: &Site,
+    shiojiri: i64,
+    caregivers: &[PersonId],
+    clock: &Clock,
+) -> anyhow::Result<()> {
     // Both caregivers on duty whenever Shiojiri is open in the next four weeks.
     let (tz, weekly, annual_closures) =
-        sites::validate_site(&mut crate::error::Validator::new(), &shiojiri_site)
+        sites::validate_site(&mut crate::error::Validator::new(), shiojiri_site)
             .ok_or_else(|| anyhow::anyhow!("demo site has a bad time zone"))?;
     let schedule = sites::rules::Schedule {
         tz,
@@ -378,12 +429,12 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
             continue;
         };
         let (Ok(from), Ok(to)) = (
-            crate::booking::rules::instant(schedule.tz, date, h.open),
-            crate::booking::rules::instant(schedule.tz, date, h.close),
+            schedule.instant(date, h.open),
+            schedule.instant(date, h.close),
         ) else {
             continue;
         };
-        for caregiver in &caregivers {
+        for caregiver in caregivers {
             sqlx::query(
                 "INSERT INTO caregiver_shifts (site_id, person_id, starts_at, ends_at, created_by)
                  VALUES ($1, $2, $3, $4, $2)",
@@ -392,11 +443,14 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
             .bind(caregiver)
             .bind(from.timestamp())
             .bind(to.timestamp())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
     }
+    Ok(())
+}
 
+async fn clients(tx: &mut Tx, shiojiri: i64, secure_rooms: &[i64]) -> anyhow::Result<()> {
     for (company, project, room) in [
         (
             "信州データラボ株式会社",
@@ -410,7 +464,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
         )
         .bind(shiojiri)
         .bind(company)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         sqlx::query(
             "INSERT INTO client_projects (client_id, name, secure_room_id, active) VALUES ($1, $2, $3, 1)",
@@ -418,10 +472,14 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
         .bind(client)
         .bind(project)
         .bind(room)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
+    Ok(())
+}
 
+/// The entrance kiosk, paired with [`KIOSK_CODE`] for a year.
+async fn kiosk(tx: &mut Tx, shiojiri: i64, now: i64) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO kiosk_devices (site_id, name, pairing_code_hash, pairing_expires_at, created_at)
          VALUES ($1, $2, $3, $4, $5)",
@@ -431,10 +489,9 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
     .bind(password::token_hash(KIOSK_CODE))
     .bind(now + 365 * 24 * 3600)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
-    Ok(true)
+    Ok(())
 }
 
 async fn space(
