@@ -180,6 +180,8 @@ pub fn swagger_ui(doc: OpenApi) -> utoipa_swagger_ui::SwaggerUi {
 /// `Problem` schema. An area's enum is listed here once it declares its codes.
 pub fn catalogue() -> Vec<CodeInfo> {
     let mut all: Vec<CodeInfo> = catalogue_of::<CommonError>().collect();
+    all.extend(catalogue_of::<crate::booking::BookingError>());
+    all.extend(catalogue_of::<crate::ops::OpsError>());
     all.sort_by_key(|c| c.code);
     all
 }

@@ -1,5 +1,6 @@
 //! The childcare API.
 
+use super::notify::ChildcareNews;
 use super::rules::{self, AgeBasis, SEGMENT_SECS};
 use super::store::{self, AuthorisedRow, ChildRow, NewPlace, ShiftRow};
 use super::{
@@ -12,7 +13,6 @@ use crate::error::{
     ApiError, ApiResult, FieldError, Json, Path, Query, Text, Validator, invalid, on_constraint,
     parse_date, parse_time,
 };
-use crate::mail::templates::ChildcareNews;
 use crate::sites;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -838,7 +838,7 @@ pub async fn book_places(
     }
     let spaces = sites::store::spaces(&st.db, req.site_id).await?;
     let mut tx = st.db.begin().await?;
-    booking::store::lock_for_booking(&mut tx, req.site_id, who.id).await?;
+    booking::store::lock_for_booking(&mut tx, ctx.site_id(), crate::ids::PersonId(who.id)).await?;
     for (child, _) in &children {
         if store::child_places(&mut tx, *child, f, t).await? > 0 {
             return Err(ApiError::conflict(
@@ -864,29 +864,25 @@ pub async fn book_places(
     let made_desk = match &req.desk {
         Some(wish) if want_desk => {
             let target = match wish.space_id {
-                Some(id) => Target::Space(id),
+                Some(id) => Target::Space(crate::ids::SpaceId(id)),
                 None => Target::AnyDesk(wish.attributes.clone()),
             };
-            Some(
-                booking::book(
-                    &mut tx,
-                    &ctx,
-                    &target,
-                    who.id,
-                    who.id,
-                    None,
-                    (from, to),
-                    now,
-                    &spaces,
-                )
-                .await?,
-            )
+            let one = booking::book::Request {
+                target: &target,
+                person_id: crate::ids::PersonId(who.id),
+                by: crate::ids::PersonId(who.id),
+                series_id: None,
+                range: (from, to),
+                spaces: &spaces,
+            };
+            Some(booking::book(&mut tx, &ctx, &one, now).await?)
         }
         _ => None,
     };
     let usual_desk = made_desk.as_ref().is_some_and(|m| m.usual_desk);
     let desk_id = made_desk.map(|m| m.id);
-    let link = match desk_id {
+    let link = desk_id.map(|id| id.0);
+    let link = match link {
         Some(id) => Some(id),
         None if req.desk.is_some() => None,
         None => {
@@ -933,9 +929,10 @@ pub async fn book_places(
     } else {
         ChildcareNews::Booked
     };
-    crate::mail::notify::childcare(&st, &mut tx, &ids, news).await?;
+    let place_ids: Vec<crate::ids::PlaceId> = ids.iter().map(|p| crate::ids::PlaceId(*p)).collect();
+    super::notify::places(&st, &mut tx, &place_ids, news).await?;
     if let Some(id) = desk_id {
-        crate::mail::notify::booking_confirmed(&st, &mut tx, &[id], &[]).await?;
+        booking::notify::confirmed(&st, &mut tx, &[id], &[]).await?;
     }
     tx.commit().await?;
     let mut out = Vec::new();

@@ -3,6 +3,7 @@
 //! the hand-over at drop-off and pick-up.
 
 pub mod http;
+pub mod notify;
 pub mod rules;
 pub mod store;
 
@@ -252,13 +253,9 @@ pub async fn run_waitlist(
         }
     }
     if !promoted.is_empty() {
-        crate::mail::notify::childcare(
-            st,
-            tx,
-            &promoted,
-            crate::mail::templates::ChildcareNews::Promoted,
-        )
-        .await?;
+        let ids: Vec<crate::ids::PlaceId> =
+            promoted.iter().map(|p| crate::ids::PlaceId(*p)).collect();
+        notify::places(st, tx, &ids, notify::ChildcareNews::Promoted).await?;
     }
     Ok(promoted)
 }

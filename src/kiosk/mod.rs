@@ -230,7 +230,8 @@ async fn act(
     let (day_from, day_to) = ctx
         .schedule
         .day_bounds(at.with_timezone(&ctx.schedule.tz).date_naive());
-    let bookings = booking::store::of_person(&st.db, person, day_from, day_to).await?;
+    let bookings =
+        booking::store::of_person(&st.db, crate::ids::PersonId(person), day_from, day_to).await?;
     let session = store::open_session(&st.db, person, site).await?;
     let last = store::last_effective_scan(&st.db, person, site, now - rules::REPEAT_SECS).await?;
     let grants = crate::auth::store::grants_of(&st.db, person).await?;
@@ -243,16 +244,12 @@ async fn act(
         last_scan_ago: last.map(|l| now - l),
         bookings: bookings
             .iter()
-            .filter(|b| b.site_id == site && matches!(b.status.as_str(), "active" | "checked_in"))
-            .filter_map(|b| {
-                let s = DateTime::parse_from_rfc3339(&b.starts_at).ok()?.timestamp();
-                let e = DateTime::parse_from_rfc3339(&b.ends_at).ok()?.timestamp();
-                Some(Slot {
-                    id: b.id,
-                    starts: s,
-                    ends: e,
-                    checked_in: b.status == "checked_in",
-                })
+            .filter(|b| b.site_id.0 == site && b.status.is_live())
+            .map(|b| Slot {
+                id: b.id.0,
+                starts: b.starts_at.timestamp(),
+                ends: b.ends_at.timestamp(),
+                checked_in: b.status == booking::BookingStatus::CheckedIn,
             })
             .collect(),
         early_secs: ctx.site.check_in_early_minutes * 60,
@@ -331,7 +328,7 @@ async fn act(
                 Some(id) => id,
                 None => walk_in(&spaces, &ctx, &mut tx, person, at).await?,
             };
-            booking::store::check_in(&mut *tx, booking_id, now).await?;
+            booking::store::check_in(&mut *tx, crate::ids::BookingId(booking_id), now).await?;
             store::open(&mut tx, site, person, Some(booking_id), now)
                 .await
                 .map_err(|e| {
@@ -348,7 +345,7 @@ async fn act(
                 })?;
             let children = crate::childcare::request_dropoffs(&mut tx, person, site, now).await?;
             tx.commit().await?;
-            let space = booking::store::get(&st.db, booking_id)
+            let space = booking::store::get(&st.db, crate::ids::BookingId(booking_id))
                 .await?
                 .map(|b| b.space_name);
             let desk = space.clone().unwrap_or_default();
@@ -374,7 +371,8 @@ async fn act(
             let mut tx = st.db.begin().await?;
             store::close(&mut tx, id, now).await?;
             if let Some(b) = session.and_then(|s| s.1) {
-                booking::store::trim(&mut tx, b, now, person).await?;
+                let (b, by) = (crate::ids::BookingId(b), crate::ids::PersonId(person));
+                booking::store::trim(&mut tx, b, now, by).await?;
             }
             tx.commit().await?;
             let secs = store::seconds_present(&st.db, person, site, day_from, day_to, now).await?;
@@ -426,18 +424,16 @@ async fn walk_in(
     }
     let from = DateTime::from_timestamp(start, 0).unwrap_or(at);
     let to = DateTime::from_timestamp(end, 0).unwrap_or(at);
-    booking::store::lock_for_booking(tx, ctx.site.id, person).await?;
-    let made = booking::book(
-        tx,
-        ctx,
-        &Target::AnyDesk(vec![]),
-        person,
-        person,
-        None,
-        (from, to),
-        at,
+    let person = crate::ids::PersonId(person);
+    booking::store::lock_for_booking(tx, ctx.site_id(), person).await?;
+    let one = booking::book::Request {
+        target: &Target::AnyDesk(vec![]),
+        person_id: person,
+        by: person,
+        series_id: None,
+        range: (from, to),
         spaces,
-    )
-    .await?;
-    Ok(made.id)
+    };
+    let made = booking::book(tx, ctx, &one, at).await?;
+    Ok(made.id.0)
 }

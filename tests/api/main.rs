@@ -5,6 +5,7 @@ mod harness;
 mod auth;
 mod authorization;
 mod booking;
+mod booking_codes;
 mod booking_fast;
 mod booking_props;
 mod childcare;
