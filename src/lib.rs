@@ -1,5 +1,10 @@
 //! The KADO telework center service: builds the app from its configuration
 //! (config -> database -> router), ready to serve.
+//!
+//! The modules below depend on each other in one direction (ARCHITECTURE.md, checked by
+//! `tests/api/architecture.rs`): infrastructure (config, clock, ids, error, db, events,
+//! metrics, mail) < auth < sites < people, clients < childcare < booking < kiosk < ops; only
+//! this file, main.rs, web.rs, jobs.rs, openapi.rs and demo.rs combine areas freely.
 
 pub mod auth;
 pub mod booking;

@@ -1,5 +1,6 @@
 //! Integration tests: the real app over HTTP, every case on SQLite and on PostgreSQL.
 
+mod architecture;
 mod harness;
 
 mod auth;
