@@ -9,6 +9,7 @@ use crate::error::{ApiError, ApiResult, Json, Path};
 use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+/// The routes of these handlers.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(check_in))
 }

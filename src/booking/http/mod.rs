@@ -20,6 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::BookingId;
 use utoipa_axum::router::OpenApiRouter;
 
+/// Every booking route.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(availability::router())
