@@ -364,6 +364,30 @@ mod tests {
     }
 
     #[test]
+    fn each_refusal_names_its_field() {
+        let h = Some(Hours {
+            open: t("08:30"),
+            close: t("18:00"),
+        });
+        let cases = [
+            (Refusal::EndNotAfterStart, "09:00", "end"),
+            (Refusal::TooShort, "09:00", "end"),
+            (Refusal::TooFarAhead, "09:00", "date"),
+            (Refusal::ClosedDay, "09:00", "date"),
+            (Refusal::OutsideOpeningHours, "07:00", "start"),
+            (Refusal::OutsideOpeningHours, "17:00", "end"),
+            (Refusal::OffGrid, "09:10", "start"),
+            (Refusal::OffGrid, "09:00", "end"),
+            (Refusal::InPast, "09:00", "start"),
+            (Refusal::NonexistentLocalTime, "02:15", "start"),
+        ];
+        for (r, start, want) in cases {
+            assert_eq!(r.field(t(start), h), want, "{r:?} from {start}");
+        }
+        assert_eq!(Refusal::InPast.code(), "booking.in_past");
+    }
+
+    #[test]
     fn usual_desk_first() {
         assert_eq!(pick_desk(&[3, 5, 7], Some(5)), Some((5, true)));
         assert_eq!(pick_desk(&[3, 7], Some(5)), Some((3, false)));
