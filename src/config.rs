@@ -3,16 +3,16 @@
 use clap::Parser;
 use std::net::SocketAddr;
 
+/// The embedded database, used when no `DATABASE_URL` is given.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/kado.db?mode=rwc";
+
 /// The service's settings.
 #[derive(Clone, Debug, Parser)]
 pub struct Config {
-    /// Database: `sqlite://path?mode=rwc` or `postgres://user:pass@host/db`.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://data/kado.db?mode=rwc"
-    )]
-    pub database_url: String,
+    /// Database: `sqlite://path?mode=rwc` or `postgres://user:pass@host/db`
+    /// [default: sqlite://data/kado.db?mode=rwc].
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
     /// Address and port the HTTP server listens on.
     #[arg(long, env = "KADO_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
@@ -26,9 +26,10 @@ pub struct Config {
     /// Log filter, e.g. `info` or `kado=debug,tower_http=debug`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,
-    /// Load the demo data into an empty database on start.
-    #[arg(long, env = "KADO_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
-    pub demo: bool,
+    /// Load the demo data into an empty database on start [default: true without
+    /// DATABASE_URL, false with one].
+    #[arg(long, env = "KADO_DEMO", action = clap::ArgAction::Set)]
+    pub demo: Option<bool>,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "KADO_MAX_BODY", default_value_t = 64 * 1024)]
     pub max_body: usize,
@@ -71,11 +72,24 @@ pub struct Config {
 }
 
 impl Config {
-    /// Defaults for a given database, as used by tests and tools.
+    /// Defaults for a given database, with the demo data (which the tests start from).
     pub fn for_database(url: &str) -> Self {
         let mut c = Config::parse_from(["kado"]);
-        c.database_url = url.to_string();
+        c.database_url = Some(url.to_string());
+        c.demo = Some(true);
         c
+    }
+
+    /// The database's URL: the one given, or the embedded [`DEFAULT_DATABASE_URL`].
+    pub fn database_url(&self) -> &str {
+        self.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL)
+    }
+
+    /// Whether to load the demo data into an empty database on start: when asked, else only
+    /// on the embedded database, so that an empty production database never gets demo
+    /// accounts with a published password.
+    pub fn loads_demo(&self) -> bool {
+        self.demo.unwrap_or(self.database_url.is_none())
     }
 
     /// The public address, without a trailing slash.
@@ -103,6 +117,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::{CommandFactory, FromArgMatches};
 
     #[test]
     fn base_url_follows_bind_unless_given() {
@@ -113,5 +128,34 @@ mod tests {
         c.base_url = Some("https://kado.example.jp/".into());
         assert_eq!(c.base_url(), "https://kado.example.jp");
         assert!(c.secure_cookies());
+    }
+
+    #[test]
+    fn demo_data_only_on_the_embedded_database_unless_asked() {
+        let pg = "postgres://kado@db/kado";
+        let table: [(&[&str], &str, bool); 7] = [
+            (&[], DEFAULT_DATABASE_URL, true),
+            (&["--demo", "false"], DEFAULT_DATABASE_URL, false),
+            (&["--demo", "true"], DEFAULT_DATABASE_URL, true),
+            (&["--database-url", pg], pg, false),
+            (&["--database-url", pg, "--demo", "true"], pg, true),
+            (&["--database-url", pg, "--demo", "false"], pg, false),
+            // An explicit URL is explicit even when it names the default file.
+            (
+                &["--database-url", DEFAULT_DATABASE_URL],
+                DEFAULT_DATABASE_URL,
+                false,
+            ),
+        ];
+        // Parsed without the environment, so that a DATABASE_URL or KADO_DEMO set where the
+        // tests run cannot change the answers.
+        let command = || Config::command().mut_args(|a| a.env(None::<&str>));
+        for (args, url, demo) in table {
+            let matches = command()
+                .try_get_matches_from(std::iter::once("kado").chain(args.iter().copied()))
+                .unwrap();
+            let c = Config::from_arg_matches(&matches).unwrap();
+            assert_eq!((c.database_url(), c.loads_demo()), (url, demo), "{args:?}");
+        }
     }
 }

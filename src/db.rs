@@ -7,8 +7,48 @@ use sqlx::{AnyConnection, AnyPool, Connection, Executor, TransactionManager};
 use std::path::Path;
 use std::time::Duration;
 
-/// A transaction on either backend.
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+/// A transaction on either backend, with the domain events published in it. It derefs to the
+/// connection (`&mut **tx` in a function that borrows it); [`Tx::commit`] commits and then
+/// delivers the events, and a transaction rolled back or dropped delivers none.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, sqlx::Any>,
+    events: crate::events::Pending,
+}
+
+impl Tx {
+    /// Publishes an event, delivered only if and after this transaction commits.
+    pub fn publish(&mut self, event: crate::events::Event) {
+        self.events.push(event);
+    }
+
+    /// Commits, then delivers the events published in the transaction.
+    pub async fn commit(self) -> sqlx::Result<()> {
+        let Tx { mut inner, events } = self;
+        // PostgreSQL delivers a NOTIFY only when the transaction commits, to every instance.
+        events.notify(&mut inner).await?;
+        inner.commit().await?;
+        events.deliver();
+        Ok(())
+    }
+
+    /// Rolls back: nothing written, no event delivered.
+    pub async fn rollback(self) -> sqlx::Result<()> {
+        self.inner.rollback().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
 
 /// Which database engine a URL points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +70,8 @@ pub struct Db {
     /// When a write probe last succeeded; its lock lets one probe run at a time.
     last_ready: std::sync::Arc<tokio::sync::Mutex<Option<std::time::Instant>>>,
     pub backend: Backend,
+    /// The in-process subscribers of the domain events.
+    pub events: crate::events::Bus,
 }
 
 /// How long a successful write probe answers for `/readyz`: a flood of unauthenticated
@@ -111,6 +153,7 @@ impl Db {
             folder,
             last_ready: Default::default(),
             backend,
+            events: crate::events::Bus::default(),
         })
     }
 
@@ -131,10 +174,29 @@ impl Db {
     /// then takes the write lock up front (`BEGIN IMMEDIATE`: a deferred transaction that
     /// reads and then writes fails with SQLITE_BUSY instead of waiting for the lock).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        match &self.writer {
-            Some(writer) => writer.begin_with("BEGIN IMMEDIATE").await,
-            None => self.pool.begin().await,
+        let inner = match &self.writer {
+            Some(writer) => writer.begin_with("BEGIN IMMEDIATE").await?,
+            None => self.pool.begin().await?,
+        };
+        Ok(self.wrap(inner))
+    }
+
+    /// Starts a transaction for reading, which on SQLite does not take the write lock.
+    pub async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
+        Ok(self.wrap(self.pool.begin().await?))
+    }
+
+    fn wrap(&self, inner: sqlx::Transaction<'static, sqlx::Any>) -> Tx {
+        Tx {
+            inner,
+            events: self.events.pending(self.backend == Backend::Postgres),
         }
+    }
+
+    /// Receives every domain event committed from now on (on PostgreSQL, by any instance
+    /// once [`crate::events::listen`] runs).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<crate::events::Event> {
+        self.events.subscribe()
     }
 
     /// Whether the database takes writes, for `/readyz`. On SQLite the disk must have room

@@ -15,6 +15,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod jobs;
 pub mod kiosk;
@@ -57,9 +58,10 @@ impl App {
     /// Connects to the database, migrates it, loads the demo data into an empty one (when
     /// configured), and builds the routes.
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<App> {
-        let db = Db::open(&config.database_url, config.pool()).await?;
+        let db = Db::open(config.database_url(), config.pool()).await?;
         db.migrate().await?;
-        if config.demo {
+        events::listen(&db.events, config.database_url()).await?;
+        if config.loads_demo() {
             demo::load_if_empty(&db, &clock)
                 .await
                 .context("loading the demo data")?;

@@ -34,15 +34,15 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => {
-            let db = Db::connect(&config.database_url, 1).await?;
+            let db = Db::connect(config.database_url(), 1).await?;
             db.migrate().await?;
             println!(
                 "Database schema is up to date ({}).",
-                kado::db::redact(&config.database_url)
+                kado::db::redact(config.database_url())
             );
         }
         Command::Demo => {
-            let db = Db::connect(&config.database_url, 1).await?;
+            let db = Db::connect(config.database_url(), 1).await?;
             db.migrate().await?;
             if demo::load(&db, &Clock::default()).await? {
                 println!("Demo data loaded.");
@@ -53,7 +53,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => {
             let bind = config.bind;
             let base = config.base_url();
-            let demo_on = config.demo;
+            let demo_on = config.loads_demo();
             let clock = Clock::default();
             if let Some(start) = &config.clock_start {
                 let at = chrono::DateTime::parse_from_rfc3339(start)

@@ -8,6 +8,7 @@ use super::{Booking, SiteContext, notify};
 use crate::AppState;
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult, ErrorCode, on_constraint};
+use crate::events::Event;
 use crate::ids::{BookingId, PersonId, SeriesId, SpaceId};
 use crate::sites::{Space, SpaceKind};
 use chrono::{DateTime, Utc};
@@ -155,7 +156,11 @@ pub async fn book(
         };
         match store::insert_free(tx, &new).await {
             Ok(Some(id)) => {
-                // event: BookingMade { site_id, booking_id: id, person_id }
+                tx.publish(Event::BookingMade {
+                    site_id: ctx.site_id(),
+                    booking_id: id,
+                    person_id: req.person_id,
+                });
                 let booking = store::compose(ctx.schedule.tz, id, &new, space.name.clone())?;
                 return Ok(Made {
                     id,

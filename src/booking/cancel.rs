@@ -5,6 +5,7 @@ use super::errors::BookingError;
 use super::{Booking, notify, store};
 use crate::AppState;
 use crate::error::ApiResult;
+use crate::events::Event;
 use crate::ids::PersonId;
 use chrono::{DateTime, Utc};
 
@@ -50,7 +51,11 @@ pub async fn cancel(
     let mut tx = st.db.begin().await?;
     crate::sites::store::lock(&mut tx, site).await?;
     for done in store::cancel(&mut tx, &[b.id], by, now.timestamp()).await? {
-        // event: BookingCancelled { site_id, booking_id: done, person_id }
+        tx.publish(Event::BookingCancelled {
+            site_id: b.site_id,
+            booking_id: done,
+            person_id: b.person_id,
+        });
         notify::cancelled(st, &mut tx, done, false).await?;
     }
     if linked && places == Some(Places::Cancel) {

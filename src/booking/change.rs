@@ -6,6 +6,7 @@ use super::store::{self, Move};
 use super::{Booking, SiteContext, notify, rules};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::events::Event;
 use crate::ids::{BookingId, SpaceId};
 use crate::sites::SpaceKind;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -65,7 +66,11 @@ pub async fn change(
     {
         return Err(super::BookingError::NotChangeable.into());
     }
-    // event: BookingMoved { site_id, booking_id: b.id, person_id }
+    tx.publish(Event::BookingMoved {
+        site_id: b.site_id,
+        booking_id: b.id,
+        person_id: b.person_id,
+    });
     // Its childcare places go along, under the same site lock, or nothing moves.
     crate::childcare::move_places_of_booking(
         st,

@@ -17,7 +17,7 @@ pub async fn check_in(st: &AppState, b: &Booking, now: DateTime<Utc>) -> ApiResu
     if !rules::check_in_open(now.timestamp(), starts, ends, early * 60) {
         return Err(ApiError::from(BookingError::NotNow).with("early", early));
     }
-    // event: CheckedIn is the presence's (kiosk); reception's check-in marks the booking only.
+    // Reception marks the booking only: CheckedIn belongs to the presence the kiosk opens.
     store::check_in(&st.db.pool, b.id, now.timestamp()).await?;
     super::change::reread(st, b.id).await
 }

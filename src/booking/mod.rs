@@ -261,11 +261,15 @@ pub async fn authorise_for(
 /// transaction; answers the released ids.
 pub async fn release_no_shows(st: &AppState) -> anyhow::Result<Vec<BookingId>> {
     let mut tx = st.db.begin().await?;
-    let ids = store::release_no_shows(&mut tx, st.clock.now()).await?;
-    for id in &ids {
-        // event: BookingReleased { site_id, booking_id: id, person_id }
-        notify::cancelled(st, &mut tx, *id, true).await?;
+    let released = store::release_no_shows(&mut tx, st.clock.now()).await?;
+    for &(booking_id, site_id, person_id) in &released {
+        tx.publish(crate::events::Event::BookingReleased {
+            site_id,
+            booking_id,
+            person_id,
+        });
+        notify::cancelled(st, &mut tx, booking_id, true).await?;
     }
     tx.commit().await?;
-    Ok(ids)
+    Ok(released.into_iter().map(|(id, _, _)| id).collect())
 }

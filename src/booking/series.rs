@@ -8,6 +8,7 @@ use super::store::{self, NewSeries};
 use super::{Booking, BookingStatus, SiteContext, notify};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, FieldError, Text};
+use crate::events::Event;
 use crate::ids::{BookingId, PersonId, SeriesId, SiteId};
 use crate::sites::Space;
 use axum::http::StatusCode;
@@ -177,14 +178,15 @@ fn nothing_booked(conflicts: Vec<(NaiveDate, ApiError)>) -> ApiError {
 
 /// Cancels the occurrences of a series that have not started (from a date on, when given),
 /// their notices and their childcare places in one transaction; answers the ids cancelled.
+/// `owner` is the series' person and site.
 pub async fn cancel_series(
     st: &AppState,
-    series: (SeriesId, SiteId),
+    id: SeriesId,
+    (owner, site): (PersonId, SiteId),
     from: Option<NaiveDate>,
     by: PersonId,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<BookingId>> {
-    let (id, site) = series;
     let ids: Vec<BookingId> = store::of_series(&st.db, id)
         .await?
         .into_iter()
@@ -198,7 +200,11 @@ pub async fn cancel_series(
     crate::sites::store::lock(&mut tx, site.0).await?;
     let cancelled = store::cancel(&mut tx, &ids, by, now.timestamp()).await?;
     for done in &cancelled {
-        // event: BookingCancelled { site_id, booking_id: done, person_id }
+        tx.publish(Event::BookingCancelled {
+            site_id: site,
+            booking_id: *done,
+            person_id: owner,
+        });
         notify::cancelled(st, &mut tx, *done, false).await?;
     }
     // A series' childcare places go with it.

@@ -412,15 +412,19 @@ pub async fn trim(tx: &mut Tx, id: BookingId, at: i64, by: PersonId) -> sqlx::Re
 }
 
 /// Releases every booking nobody checked into by its start (or its creation, when it was
-/// made after it started) plus the site's grace period; answers their ids. One statement: idempotent, and two instances running it at once each
+/// made after it started) plus the site's grace period; answers each one's id, site and
+/// person. One statement: idempotent, and two instances running it at once each
 /// release a booking at most once between them.
-pub async fn release_no_shows(tx: &mut Tx, now: DateTime<Utc>) -> sqlx::Result<Vec<BookingId>> {
-    sqlx::query_scalar(
+pub async fn release_no_shows(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Vec<(BookingId, SiteId, PersonId)>> {
+    sqlx::query_as(
         "UPDATE bookings SET status = 'no_show'
          WHERE status = 'active' AND starts_at <= $1
            AND CASE WHEN created_at > starts_at THEN created_at ELSE starts_at END
                + 60 * (SELECT no_show_grace_minutes FROM sites WHERE sites.id = bookings.site_id) <= $1
-         RETURNING id",
+         RETURNING id, site_id, person_id",
     )
     .bind(now.timestamp())
     .fetch_all(&mut **tx)

@@ -472,7 +472,7 @@ async fn list_shifts(
     let ctx = SiteContext::load(&st, site).await?;
     let (from, to) = ctx.schedule.day_bounds(parse_date("date", &q.date)?);
     // A read: a plain transaction, which on SQLite does not take the write lock.
-    let mut tx = st.db.pool.begin().await?;
+    let mut tx = st.db.begin_read().await?;
     let list = store::shifts(&mut tx, site, from, to).await?;
     tx.commit().await?;
     Ok(Json(
@@ -1094,6 +1094,10 @@ async fn drop_off(
     )
     .await?;
     store::record_handover(&mut tx, id, "dropoff_caregiver_id", who.id, None).await?;
+    tx.publish(crate::events::Event::ChildDroppedOff {
+        site_id: crate::ids::SiteId(p.site_id),
+        child_id: crate::ids::ChildId(p.child_id),
+    });
     tx.commit().await?;
     place_view(&st, id, p.site_id).await
 }
@@ -1176,6 +1180,10 @@ async fn pick_up(
     )
     .await?;
     store::record_handover(&mut tx, id, "pickup_caregiver_id", who.id, Some(&presented)).await?;
+    tx.publish(crate::events::Event::ChildPickedUp {
+        site_id: crate::ids::SiteId(p.site_id),
+        child_id: crate::ids::ChildId(p.child_id),
+    });
     tx.commit().await?;
     place_view(&st, id, p.site_id).await
 }
@@ -1319,7 +1327,7 @@ async fn room_day(
         return Ok((ctx, cc, RoomDay::default()));
     };
     // A read: a plain transaction, which on SQLite does not take the write lock.
-    let mut tx = st.db.pool.begin().await?;
+    let mut tx = st.db.begin_read().await?;
     let (places, shifts) = load_day(&mut tx, site, open, close).await?;
     tx.commit().await?;
     let starts = (open..close).step_by(SEGMENT_SECS as usize).collect();

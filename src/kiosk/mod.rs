@@ -344,6 +344,11 @@ async fn act(
                     }
                 })?;
             let children = crate::childcare::request_dropoffs(&mut tx, person, site, now).await?;
+            tx.publish(crate::events::Event::CheckedIn {
+                site_id: crate::ids::SiteId(site),
+                person_id: crate::ids::PersonId(person),
+                booking_id: Some(crate::ids::BookingId(booking_id)),
+            });
             tx.commit().await?;
             let space = booking::store::get(&st.db, crate::ids::BookingId(booking_id))
                 .await?
@@ -374,6 +379,11 @@ async fn act(
                 let (b, by) = (crate::ids::BookingId(b), crate::ids::PersonId(person));
                 booking::store::trim(&mut tx, b, now, by).await?;
             }
+            tx.publish(crate::events::Event::CheckedOut {
+                site_id: crate::ids::SiteId(site),
+                person_id: crate::ids::PersonId(person),
+                booking_id: session.and_then(|s| s.1).map(crate::ids::BookingId),
+            });
             tx.commit().await?;
             let secs = store::seconds_present(&st.db, person, site, day_from, day_to, now).await?;
             let (h, m) = hm(secs);

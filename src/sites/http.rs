@@ -473,6 +473,10 @@ async fn save_space(st: &AppState, mut s: Space, input: SpaceInput) -> ApiResult
             (c == "spaces_site_id_name_key").then(|| taken("name", "名前", "name"))
         })
     })?;
+    tx.publish(crate::events::Event::SpaceChanged {
+        site_id: crate::ids::SiteId(s.site_id),
+        space_id: crate::ids::SpaceId(id),
+    });
     tx.commit().await?;
     store::space_by_id(&st.db, id).await
 }

@@ -11,6 +11,7 @@ mod booking_fast;
 mod booking_props;
 mod childcare;
 mod childcare_props;
+mod events;
 mod faults;
 mod kiosk;
 mod kiosk_scan;

@@ -179,6 +179,7 @@ async fn cancel_series(
         .map(|f| parse_date("from", f))
         .transpose()?;
     let by = PersonId(who.id);
-    let cancelled = cancel_all(&st, (id, site), from, by, st.clock.now()).await?;
+    let now = st.clock.now();
+    let cancelled = cancel_all(&st, id, (person, site), from, by, now).await?;
     Ok(Json(Cancelled { cancelled }))
 }

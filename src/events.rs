@@ -1,0 +1,295 @@
+//! Domain events: what happened, published by an area inside its write transaction
+//! ([`crate::db::Tx::publish`]) and delivered only after that transaction commits, so other
+//! areas (mail notices, the live occupancy view) react without being called.
+//!
+//! SQLite: the committing instance sends them to its in-process subscribers ([`Bus`]).
+//! PostgreSQL: the transaction sends them with `pg_notify`, which PostgreSQL delivers only on
+//! commit, to every instance; each instance's one listener task ([`listen`]) hands them to its
+//! in-process subscribers. That listener is their only source there, so nobody gets one twice.
+
+use crate::ids::{BookingId, ChildId, PersonId, SiteId, SpaceId};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// Something that happened at a site, as its subscribers receive it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A person checked in (kiosk or reception), against their booking when they had one.
+    CheckedIn {
+        site_id: SiteId,
+        person_id: PersonId,
+        booking_id: Option<BookingId>,
+    },
+    /// A person checked out.
+    CheckedOut {
+        site_id: SiteId,
+        person_id: PersonId,
+        booking_id: Option<BookingId>,
+    },
+    /// A desk or room booking was made.
+    BookingMade {
+        site_id: SiteId,
+        booking_id: BookingId,
+        person_id: PersonId,
+    },
+    /// A booking was cancelled by its person or the staff.
+    BookingCancelled {
+        site_id: SiteId,
+        booking_id: BookingId,
+        person_id: PersonId,
+    },
+    /// A booking was released because nobody checked in (no-show).
+    BookingReleased {
+        site_id: SiteId,
+        booking_id: BookingId,
+        person_id: PersonId,
+    },
+    /// A booking moved to another time or space.
+    BookingMoved {
+        site_id: SiteId,
+        booking_id: BookingId,
+        person_id: PersonId,
+    },
+    /// A child was handed over to the childcare room.
+    ChildDroppedOff { site_id: SiteId, child_id: ChildId },
+    /// A child was collected from the childcare room.
+    ChildPickedUp { site_id: SiteId, child_id: ChildId },
+    /// A space was created, changed or removed.
+    SpaceChanged { site_id: SiteId, space_id: SpaceId },
+}
+
+impl Event {
+    /// The site where it happened.
+    pub fn site_id(&self) -> SiteId {
+        match self {
+            Event::CheckedIn { site_id, .. }
+            | Event::CheckedOut { site_id, .. }
+            | Event::BookingMade { site_id, .. }
+            | Event::BookingCancelled { site_id, .. }
+            | Event::BookingReleased { site_id, .. }
+            | Event::BookingMoved { site_id, .. }
+            | Event::ChildDroppedOff { site_id, .. }
+            | Event::ChildPickedUp { site_id, .. }
+            | Event::SpaceChanged { site_id, .. } => *site_id,
+        }
+    }
+}
+
+/// The PostgreSQL channel the events travel on (per database).
+pub const CHANNEL: &str = "kado_events";
+
+/// PostgreSQL refuses a NOTIFY payload of this many bytes or more (by default).
+const PAYLOAD_LIMIT: usize = 8000;
+
+/// Events a slow subscriber may fall behind by before it misses some (it is told so:
+/// `RecvError::Lagged`).
+const CAPACITY: usize = 1024;
+
+/// The in-process subscribers of one instance.
+#[derive(Clone, Debug)]
+pub struct Bus(broadcast::Sender<Event>);
+
+impl Default for Bus {
+    fn default() -> Bus {
+        Bus(broadcast::channel(CAPACITY).0)
+    }
+}
+
+impl Bus {
+    /// Receives every event delivered from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.0.subscribe()
+    }
+
+    /// The events of a new transaction, delivered through PostgreSQL (`via_postgres`) or
+    /// straight to this bus.
+    pub(crate) fn pending(&self, via_postgres: bool) -> Pending {
+        Pending {
+            bus: self.clone(),
+            via_postgres,
+            events: Vec::new(),
+        }
+    }
+
+    fn send(&self, event: Event) {
+        // No subscriber is no error: nobody is interested yet.
+        let _ = self.0.send(event);
+    }
+}
+
+/// The events published in a transaction that has not committed yet.
+pub(crate) struct Pending {
+    bus: Bus,
+    via_postgres: bool,
+    events: Vec<(Event, String)>,
+}
+
+impl Pending {
+    /// Keeps an event until the commit; one too large for a NOTIFY is logged and dropped
+    /// (events are a few ids: only a bug makes one that large).
+    pub(crate) fn push(&mut self, event: Event) {
+        let json = match serde_json::to_string(&event) {
+            Ok(json) if json.len() + 2 < PAYLOAD_LIMIT => json,
+            Ok(json) => {
+                tracing::error!(bytes = json.len(), ?event, "event too large to publish");
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, ?event, "event cannot be serialised");
+                return;
+            }
+        };
+        self.events.push((event, json));
+    }
+
+    /// PostgreSQL: sends the events inside the transaction, as few NOTIFYs as fit (one JSON
+    /// array each), so PostgreSQL delivers them at commit and never after a rollback.
+    pub(crate) async fn notify(&self, conn: &mut sqlx::AnyConnection) -> sqlx::Result<()> {
+        if !self.via_postgres {
+            return Ok(());
+        }
+        for payload in batches(self.events.iter().map(|(_, json)| json.as_str())) {
+            sqlx::query("SELECT 1 FROM pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(payload)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// After the commit: SQLite's events go to this instance's subscribers (PostgreSQL's come
+    /// back through the listener).
+    pub(crate) fn deliver(self) {
+        if !self.via_postgres {
+            for (event, _) in self.events {
+                self.bus.send(event);
+            }
+        }
+    }
+}
+
+/// JSON arrays of the events, each under the NOTIFY payload limit.
+fn batches<'a>(events: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for json in events {
+        match out.last_mut() {
+            Some(last) if last.len() + json.len() + 1 < PAYLOAD_LIMIT => {
+                last.pop();
+                last.push(',');
+                last.push_str(json);
+                last.push(']');
+            }
+            _ => out.push(format!("[{json}]")),
+        }
+    }
+    out
+}
+
+/// On PostgreSQL: starts this instance's one listener, which hands every event committed on
+/// the database (by any instance) to `bus`, and reconnects by itself when its connection
+/// drops (events committed while it is away are lost). Answers once it listens, so events
+/// committed after that arrive. Does nothing on SQLite.
+pub async fn listen(bus: &Bus, database_url: &str) -> anyhow::Result<()> {
+    if !database_url.starts_with("postgres") {
+        return Ok(());
+    }
+    let listener = connect(database_url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen for events: {e}"))?;
+    tokio::spawn(relay(listener, database_url.to_string(), bus.clone()));
+    Ok(())
+}
+
+async fn connect(url: &str) -> sqlx::Result<sqlx::postgres::PgListener> {
+    let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
+}
+
+async fn relay(mut listener: sqlx::postgres::PgListener, url: String, bus: Bus) {
+    const FIRST_PAUSE: Duration = Duration::from_millis(100);
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(note)) => relay_payload(&bus, note.payload()),
+            // sqlx has connected again already.
+            Ok(None) => tracing::warn!("the event listener lost its connection and reconnected"),
+            // sqlx could not reconnect (PostgreSQL is down) or the connection failed otherwise:
+            // a fresh listener, tried with growing pauses until PostgreSQL answers.
+            Err(e) => {
+                tracing::warn!(error = %e, "the event listener's connection failed; reconnecting");
+                let mut pause = FIRST_PAUSE;
+                listener = loop {
+                    tokio::time::sleep(pause).await;
+                    match connect(&url).await {
+                        Ok(listener) => break listener,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "the event listener cannot reconnect yet");
+                            pause = (pause * 2).min(Duration::from_secs(30));
+                        }
+                    }
+                };
+                tracing::info!("the event listener is listening again");
+            }
+        }
+    }
+}
+
+/// Hands on each event of a NOTIFY payload; one this version does not know (another
+/// instance newer than this one) is skipped, not the whole payload.
+fn relay_payload(bus: &Bus, payload: &str) {
+    let Ok(items) = serde_json::from_str::<Vec<serde_json::Value>>(payload) else {
+        tracing::warn!(payload, "an event payload that is not a JSON array");
+        return;
+    };
+    for item in items {
+        match serde_json::from_value::<Event>(item) {
+            Ok(event) => bus.send(event),
+            Err(e) => tracing::warn!(error = %e, "an event this version does not know"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_tagged_json() {
+        let ev = Event::CheckedIn {
+            site_id: SiteId(1),
+            person_id: PersonId(7),
+            booking_id: None,
+        };
+        let json = serde_json::to_string(&ev).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"checked_in","site_id":1,"person_id":7,"booking_id":null}"#
+        );
+        assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), ev);
+        assert_eq!(ev.site_id(), SiteId(1));
+    }
+
+    #[test]
+    fn batches_stay_under_the_notify_limit() {
+        let one = format!(r#"{{"pad":"{}"}}"#, "x".repeat(3000));
+        let events = [one.as_str(), one.as_str(), one.as_str(), "{}"];
+        let out = batches(events.into_iter());
+        assert_eq!(out.len(), 2);
+        assert!(out.iter().all(|b| b.len() < PAYLOAD_LIMIT));
+        for b in &out {
+            assert!(serde_json::from_str::<Vec<serde_json::Value>>(b).is_ok());
+        }
+        let total: usize = out
+            .iter()
+            .map(|b| {
+                serde_json::from_str::<Vec<serde_json::Value>>(b)
+                    .unwrap()
+                    .len()
+            })
+            .sum();
+        assert_eq!(total, 4);
+    }
+}
