@@ -7,6 +7,7 @@ mod auth;
 mod authorization;
 mod booking;
 mod booking_codes;
+mod booking_events;
 mod booking_fast;
 mod booking_props;
 mod childcare;
