@@ -1,9 +1,10 @@
 //! Log in and out, sessions, throttling, password change.
 
 use crate::harness::*;
+use crate::helpers::*;
 use crate::on_both_backends;
 use chrono::Duration;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -32,13 +33,11 @@ on_both_backends!(
 
 async fn login_me_logout(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let c = app.anonymous();
+    let c = app.guest();
     let res = c
-        .post(app.url("/api/v1/auth/login"))
+        .post("/api/v1/auth/login")
         .json(&json!({"email": "  Director@Shiojiri.kado.example ", "password": kado::demo::PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent().await;
     assert_eq!(res.status(), StatusCode::OK);
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.starts_with("kado_session="));
@@ -50,32 +49,31 @@ async fn login_me_logout(b: Backend) {
         !cookie.contains("Secure"),
         "plain http base URL: no Secure flag"
     );
-    let me: Value = c.get(app.url("/api/v1/auth/me")).send_json().await;
+    let me: Value = c.get("/api/v1/auth/me").send_json().await;
     assert_eq!(me["email"], DIRECTOR);
     assert_eq!(
         me["roles"],
         json!([{"site_id": SHIOJIRI, "role": "director"}])
     );
-    let out = c.post(app.url("/api/v1/auth/logout")).send().await.unwrap();
+    let out = c.post("/api/v1/auth/logout").sent().await;
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
-    let res = c.get(app.url("/api/v1/auth/me")).send().await.unwrap();
-    problem(res, StatusCode::UNAUTHORIZED, "auth.required").await;
+    c.get("/api/v1/auth/me")
+        .send_problem(StatusCode::UNAUTHORIZED, "auth.required")
+        .await;
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
 }
 
 async fn wrong_password_gives_no_hint(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let c = app.anonymous();
+    let c = app.guest();
     let mut details = Vec::new();
     for email in [WORKER, "nobody@kado.example"] {
-        let res = c
-            .post(app.url("/api/v1/auth/login"))
+        let body = c
+            .post("/api/v1/auth/login")
             .header("Accept-Language", "en")
             .json(&json!({"email": email, "password": "wrong password"}))
-            .send()
-            .await
-            .unwrap();
-        let body = problem(res, StatusCode::UNAUTHORIZED, "auth.invalid_credentials").await;
+            .send_problem(StatusCode::UNAUTHORIZED, "auth.invalid_credentials")
+            .await;
         details.push(body["detail"].as_str().unwrap().to_string());
     }
     assert_eq!(
@@ -92,75 +90,77 @@ async fn behind_proxy(b: Backend) -> (TestApp, Option<tempfile::TempDir>) {
     (app, dir)
 }
 
-async fn login_from(
-    app: &TestApp,
-    c: &Client,
-    addr: &str,
-    email: &str,
-    password: &str,
-) -> reqwest::Response {
-    c.post(app.url("/api/v1/auth/login"))
+async fn login_from(c: &User, addr: &str, email: &str, password: &str) -> reqwest::Response {
+    c.post("/api/v1/auth/login")
         .header("X-Forwarded-For", addr)
         .json(&json!({"email": email, "password": password}))
-        .send()
+        .sent()
         .await
-        .unwrap()
 }
 
 async fn failed_logins_lock_only_their_pair(b: Backend) {
     let (app, _dir) = behind_proxy(b).await;
-    let c = app.anonymous();
+    let c = app.guest();
     for _ in 0..5 {
-        let res = login_from(&app, &c, "192.0.2.66", WORKER, "nope nope").await;
+        let res = login_from(&c, "192.0.2.66", WORKER, "nope nope").await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
     // From the guesser's address even the right password is refused now...
-    let res = login_from(&app, &c, "192.0.2.66", WORKER, kado::demo::PASSWORD).await;
+    let res = login_from(&c, "192.0.2.66", WORKER, kado::demo::PASSWORD).await;
     assert!(res.headers().contains_key("retry-after"));
     problem(res, StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited").await;
     // ...but the owner, at another address, is not locked out.
-    let owner = app.anonymous();
-    let res = login_from(&app, &owner, "198.51.100.7", WORKER, kado::demo::PASSWORD).await;
+    let owner = app.guest();
+    let res = login_from(&owner, "198.51.100.7", WORKER, kado::demo::PASSWORD).await;
     assert_eq!(res.status(), StatusCode::OK);
     // Another account from the guesser's address is not locked either.
-    let res = login_from(&app, &c, "192.0.2.66", DIRECTOR, kado::demo::PASSWORD).await;
+    let res = login_from(&c, "192.0.2.66", DIRECTOR, kado::demo::PASSWORD).await;
     assert_eq!(res.status(), StatusCode::OK);
     // After the window the pair may try again.
     app.clock.advance(Duration::minutes(16));
-    let res = login_from(&app, &c, "192.0.2.66", WORKER, kado::demo::PASSWORD).await;
+    let res = login_from(&c, "192.0.2.66", WORKER, kado::demo::PASSWORD).await;
     assert_eq!(res.status(), StatusCode::OK);
 }
 
-async fn account_wide_limit_and_the_sign_in_link(b: Backend) {
-    let (app, _dir) = behind_proxy(b).await;
-    let c = app.anonymous();
-    // Guesses from twenty addresses, four each (under the pair limit).
+/// Wrong guesses at WORKER's password from twenty addresses, each under the limit of its
+/// (address, account) pair: together they spend the account-wide limit.
+async fn guess_from_twenty_addresses(app: &TestApp) {
+    let guesser = app.guest();
     for i in 0..20 {
-        let res = login_from(&app, &c, &format!("203.0.113.{i}"), WORKER, "guess").await;
+        let res = login_from(&guesser, &format!("203.0.113.{i}"), WORKER, "guess").await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
     }
-    // The account-wide limit is spent: the owner's right password is refused even from a
-    // new address, with a pointer to the sign-in link.
-    let owner = app.anonymous();
-    let res = login_from(&app, &owner, "198.51.100.7", WORKER, kado::demo::PASSWORD).await;
+}
+
+/// WORKER's right password, from `addr` through `c`, is refused: the account-wide limit.
+async fn account_limited(c: &User, addr: &str) {
+    let res = login_from(c, addr, WORKER, kado::demo::PASSWORD).await;
     problem(
         res,
         StatusCode::TOO_MANY_REQUESTS,
         "auth.account_rate_limited",
     )
     .await;
+}
+
+async fn account_wide_limit_and_the_sign_in_link(b: Backend) {
+    let (app, _dir) = behind_proxy(b).await;
+    guess_from_twenty_addresses(&app).await;
+    // The account-wide limit is spent: the owner's right password is refused even from a
+    // new address, with a pointer to the sign-in link.
+    let owner = app.guest();
+    account_limited(&owner, "198.51.100.7").await;
     // Other accounts are untouched.
-    let res = login_from(&app, &owner, "198.51.100.7", DIRECTOR, kado::demo::PASSWORD).await;
+    let res = login_from(&owner, "198.51.100.7", DIRECTOR, kado::demo::PASSWORD).await;
     assert_eq!(res.status(), StatusCode::OK);
     // The same answer for an account that does not exist; only the real one gets mail.
     for email in ["nobody@kado.example", WORKER] {
         let res = owner
-            .post(app.url("/api/v1/auth/login-link"))
+            .post("/api/v1/auth/login-link")
             .header("X-Forwarded-For", "198.51.100.7")
             .json(&json!({"email": email}))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(res.status(), StatusCode::ACCEPTED);
     }
     assert_eq!(kado::mail::send_due(&app.state).await.unwrap().sent, 1);
@@ -185,25 +185,24 @@ async fn account_wide_limit_and_the_sign_in_link(b: Backend) {
         .to_string();
     let redeem = |token: String| {
         owner
-            .post(app.url("/api/v1/auth/login-link/redeem"))
+            .post("/api/v1/auth/login-link/redeem")
             .json(&json!({"token": token}))
             .send()
     };
     let res = redeem(token.clone()).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let me: Value = owner.get(app.url("/api/v1/auth/me")).send_json().await;
+    let me: Value = owner.get("/api/v1/auth/me").send_json().await;
     assert_eq!(me["email"], WORKER);
     // A link works once.
     let again = redeem(token).await.unwrap();
     problem(again, StatusCode::UNAUTHORIZED, "auth.invalid_link").await;
     // A link expires after fifteen minutes.
     let res = owner
-        .post(app.url("/api/v1/auth/login-link"))
+        .post("/api/v1/auth/login-link")
         .header("X-Forwarded-For", "198.51.100.7")
         .json(&json!({"email": WORKER}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
     let stale = kado::auth::password::new_token();
     sqlx::query("UPDATE login_links SET token_hash = $1 WHERE used_at IS NULL")
@@ -220,24 +219,21 @@ async fn account_wide_limit_and_the_sign_in_link(b: Backend) {
     .await;
     // Nobody fills the owner's mailbox: three links an hour.
     let res = owner
-        .post(app.url("/api/v1/auth/login-link"))
+        .post("/api/v1/auth/login-link")
         .header("X-Forwarded-For", "198.51.100.9")
         .json(&json!({"email": WORKER}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
-    let res = owner
-        .post(app.url("/api/v1/auth/login-link"))
+    owner
+        .post("/api/v1/auth/login-link")
         .header("X-Forwarded-For", "198.51.100.10")
         .json(&json!({"email": WORKER}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited").await;
+        .send_problem(StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited")
+        .await;
     // An hour on, the account-wide window has passed and the password works again.
     app.clock.advance(Duration::minutes(45));
-    let res = login_from(&app, &owner, "198.51.100.7", WORKER, kado::demo::PASSWORD).await;
+    let res = login_from(&owner, "198.51.100.7", WORKER, kado::demo::PASSWORD).await;
     assert_eq!(res.status(), StatusCode::OK);
 }
 
@@ -247,10 +243,10 @@ async fn burst(
     n: usize,
     each: impl Fn(usize) -> (String, String),
 ) -> std::collections::BTreeMap<u16, usize> {
-    let c = app.anonymous();
+    let c = app.guest();
     let sends = (0..n).map(|i| {
         let (addr, email) = each(i);
-        c.post(app.url("/api/v1/auth/login"))
+        c.post("/api/v1/auth/login")
             .header("X-Forwarded-For", addr)
             .json(&json!({"email": email, "password": "wrong password"}))
             .send()
@@ -315,236 +311,172 @@ async fn hashing_is_bounded_under_a_burst(b: Backend) {
 
 async fn forged_and_expired_sessions_are_refused(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let forged = reqwest::Client::new()
+    reqwest::Client::new()
         .get(app.url("/api/v1/auth/me"))
         .header(
             "Cookie",
             "kado_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         )
-        .send()
-        .await
-        .unwrap();
-    problem(forged, StatusCode::UNAUTHORIZED, "auth.required").await;
-    let c = app.login(WORKER).await;
-    assert_eq!(
-        c.get(app.url("/api/v1/auth/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+        .send_problem(StatusCode::UNAUTHORIZED, "auth.required")
+        .await;
+    let c = app.login_as(WORKER).await;
+    assert_eq!(c.get("/api/v1/auth/me").send_status().await, StatusCode::OK);
     app.clock.advance(Duration::days(15));
-    let expired = c.get(app.url("/api/v1/auth/me")).send().await.unwrap();
-    problem(expired, StatusCode::UNAUTHORIZED, "auth.required").await;
+    c.get("/api/v1/auth/me")
+        .send_problem(StatusCode::UNAUTHORIZED, "auth.required")
+        .await;
 }
 
 async fn password_change_ends_other_sessions(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let phone = app.login(WORKER).await;
-    let laptop = app.login(WORKER).await;
-    let weak = phone
-        .post(app.url("/api/v1/auth/password"))
+    let phone = app.login_as(WORKER).await;
+    let laptop = app.login_as(WORKER).await;
+    phone
+        .post("/api/v1/auth/password")
         .json(&json!({"current_password": kado::demo::PASSWORD, "new_password": "short"}))
-        .send()
-        .await
-        .unwrap();
-    problem(weak, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
-    let wrong = phone
-        .post(app.url("/api/v1/auth/password"))
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
+    phone
+        .post("/api/v1/auth/password")
         .json(&json!({"current_password": "not it at all", "new_password": "a much better one"}))
-        .send()
-        .await
-        .unwrap();
-    problem(wrong, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
     // Neither refused change touched the sessions.
     assert_eq!(
-        laptop
-            .get(app.url("/api/v1/auth/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        laptop.get("/api/v1/auth/me").send_status().await,
         StatusCode::OK
     );
     let ok = phone
-        .post(app.url("/api/v1/auth/password"))
+        .post("/api/v1/auth/password")
         .json(
             &json!({"current_password": kado::demo::PASSWORD, "new_password": "a much better one"}),
         )
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(ok.status(), StatusCode::NO_CONTENT);
     assert_eq!(
-        phone
-            .get(app.url("/api/v1/auth/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        phone.get("/api/v1/auth/me").send_status().await,
         StatusCode::OK
     );
     assert_eq!(
-        laptop
-            .get(app.url("/api/v1/auth/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        laptop.get("/api/v1/auth/me").send_status().await,
         StatusCode::UNAUTHORIZED
     );
     let relogin = app
-        .anonymous()
-        .post(app.url("/api/v1/auth/login"))
+        .guest()
+        .post("/api/v1/auth/login")
         .json(&json!({"email": WORKER, "password": "a much better one"}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(relogin.status(), StatusCode::OK);
 }
 
 async fn deactivated_account_is_logged_out(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let worker = app.login(WORKER).await;
-    let director = app.login(DIRECTOR).await;
+    let worker = app.login_as(WORKER).await;
+    let director = app.login_as(DIRECTOR).await;
     let id = app.person_id(WORKER).await;
     let res = director
-        .patch(app.url(&format!("/api/v1/persons/{id}")))
+        .patch(&format!("/api/v1/persons/{id}"))
         .json(&json!({"active": false}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
-        worker
-            .get(app.url("/api/v1/auth/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        worker.get("/api/v1/auth/me").send_status().await,
         StatusCode::UNAUTHORIZED
     );
-    let again = app
-        .anonymous()
-        .post(app.url("/api/v1/auth/login"))
+    app.guest()
+        .post("/api/v1/auth/login")
         .json(&json!({"email": WORKER, "password": kado::demo::PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    problem(again, StatusCode::UNAUTHORIZED, "auth.invalid_credentials").await;
+        .send_problem(StatusCode::UNAUTHORIZED, "auth.invalid_credentials")
+        .await;
 }
 
 async fn failed_logins_are_throttled_per_address(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let c = app.anonymous();
+    let c = app.guest();
     // Twenty misses spread over many accounts, each with a made-up forwarded address: the
     // service is not behind a trusted proxy, so the header changes nothing.
     for i in 0..20 {
         let res = c
-            .post(app.url("/api/v1/auth/login"))
+            .post("/api/v1/auth/login")
             .header("X-Forwarded-For", format!("10.0.0.{i}"))
             .json(
                 &json!({"email": format!("worker{:02}@kado.example", i + 1), "password": "guess"}),
             )
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
-    let res = c
-        .post(app.url("/api/v1/auth/login"))
+    c.post("/api/v1/auth/login")
         .json(&json!({"email": "worker30@kado.example", "password": kado::demo::PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited").await;
+        .send_problem(StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited")
+        .await;
 }
 
 async fn password_reset_by_director_ends_sessions(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let worker = app.login(WORKER).await;
-    let director = app.login(DIRECTOR).await;
+    let worker = app.login_as(WORKER).await;
+    let director = app.login_as(DIRECTOR).await;
     let id = app.person_id(WORKER).await;
     let link = open_link(&app, id).await;
     director
-        .patch(app.url(&format!("/api/v1/persons/{id}")))
+        .patch(&format!("/api/v1/persons/{id}"))
         .json(&json!({"password": "reset-by-director"}))
         .send_json()
         .await;
-    let res = worker.get(app.url("/api/v1/auth/me")).send().await.unwrap();
-    problem(res, StatusCode::UNAUTHORIZED, "auth.required").await;
+    worker
+        .get("/api/v1/auth/me")
+        .send_problem(StatusCode::UNAUTHORIZED, "auth.required")
+        .await;
     // A sign-in link mailed before the reset no longer works.
-    let res = app
-        .anonymous()
-        .post(app.url("/api/v1/auth/login-link/redeem"))
+    app.guest()
+        .post("/api/v1/auth/login-link/redeem")
         .json(&json!({"token": link}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::UNAUTHORIZED, "auth.invalid_link").await;
+        .send_problem(StatusCode::UNAUTHORIZED, "auth.invalid_link")
+        .await;
     // The director's own session is untouched.
     assert_eq!(
-        director
-            .get(app.url("/api/v1/auth/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        director.get("/api/v1/auth/me").send_status().await,
         StatusCode::OK
     );
 }
 
 async fn i_change_my_language(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let worker = app.login(WORKER).await;
+    let worker = app.login_as(WORKER).await;
     let me = worker
-        .patch(app.url("/api/v1/auth/me"))
+        .patch("/api/v1/auth/me")
         .json(&json!({"language": "en"}))
         .send_json()
         .await;
     assert_eq!(me["language"], "en");
-    let res = worker
-        .patch(app.url("/api/v1/auth/me"))
+    worker
+        .patch("/api/v1/auth/me")
         .json(&json!({"language": "fr"}))
-        .send()
-        .await
-        .unwrap();
-    problem(
-        res,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "request.invalid_json",
-    )
-    .await;
-    let res = worker
-        .patch(app.url("/api/v1/auth/me"))
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "request.invalid_json")
+        .await;
+    worker
+        .patch("/api/v1/auth/me")
         .json(&json!({"phone": "call me maybe"}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
-    let res = worker
-        .patch(app.url("/api/v1/auth/me"))
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
+    worker
+        .patch("/api/v1/auth/me")
         .json(&json!({"is_admin": true}))
-        .send()
-        .await
-        .unwrap();
-    problem(
-        res,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "request.invalid_json",
-    )
-    .await;
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "request.invalid_json")
+        .await;
     assert_eq!(
-        worker.get(app.url("/api/v1/auth/me")).send_json().await["is_admin"],
+        worker.get("/api/v1/auth/me").send_json().await["is_admin"],
         false
     );
 }
 
 async fn a_known_device_is_not_locked_out_by_the_account_limit(b: Backend) {
     let (app, _dir) = behind_proxy(b).await;
-    let owner = app.anonymous();
-    let res = login_from(&app, &owner, "198.51.100.7", WORKER, kado::demo::PASSWORD).await;
+    let owner = app.guest();
+    let res = login_from(&owner, "198.51.100.7", WORKER, kado::demo::PASSWORD).await;
     assert_eq!(res.status(), StatusCode::OK);
     let device = res
         .headers()
@@ -558,88 +490,53 @@ async fn a_known_device_is_not_locked_out_by_the_account_limit(b: Backend) {
         "{device}"
     );
     // A guesser spends the account-wide limit from twenty addresses.
-    let guesser = app.anonymous();
-    for i in 0..20 {
-        let res = login_from(&app, &guesser, &format!("203.0.113.{i}"), WORKER, "guess").await;
-        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
-    }
-    let stranger = app.anonymous();
-    let res = login_from(
-        &app,
-        &stranger,
-        "198.51.100.8",
-        WORKER,
-        kado::demo::PASSWORD,
-    )
-    .await;
-    problem(
-        res,
-        StatusCode::TOO_MANY_REQUESTS,
-        "auth.account_rate_limited",
-    )
-    .await;
+    guess_from_twenty_addresses(&app).await;
+    account_limited(&app.guest(), "198.51.100.8").await;
     // The owner's browser, even at a new address, still gets in.
-    let res = login_from(&app, &owner, "198.51.100.9", WORKER, kado::demo::PASSWORD).await;
+    let res = login_from(&owner, "198.51.100.9", WORKER, kado::demo::PASSWORD).await;
     assert_eq!(res.status(), StatusCode::OK);
     // It has a limit of its own: five wrong passwords per fifteen minutes.
     for i in 0..5 {
-        let res = login_from(
-            &app,
-            &owner,
-            &format!("198.51.100.{}", 20 + i),
-            WORKER,
-            "typo",
-        )
-        .await;
+        let res = login_from(&owner, &format!("198.51.100.{}", 20 + i), WORKER, "typo").await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
     }
-    let res = login_from(&app, &owner, "198.51.100.30", WORKER, kado::demo::PASSWORD).await;
+    let res = login_from(&owner, "198.51.100.30", WORKER, kado::demo::PASSWORD).await;
     problem(res, StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited").await;
 }
 
 async fn ipv6_clients_count_per_64(b: Backend) {
     let (app, _dir) = behind_proxy(b).await;
-    let c = app.anonymous();
+    let c = app.guest();
     for i in 1..=5 {
-        let res = login_from(&app, &c, &format!("2001:db8:1:2::{i}"), WORKER, "guess").await;
+        let res = login_from(&c, &format!("2001:db8:1:2::{i}"), WORKER, "guess").await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
     }
     // Another address of the same /64 is the same client.
-    let res = login_from(
-        &app,
-        &c,
-        "2001:db8:1:2:ffff::99",
-        WORKER,
-        kado::demo::PASSWORD,
-    )
-    .await;
+    let res = login_from(&c, "2001:db8:1:2:ffff::99", WORKER, kado::demo::PASSWORD).await;
     problem(res, StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited").await;
-    let res = login_from(&app, &c, "2001:db8:1:3::1", WORKER, kado::demo::PASSWORD).await;
+    let res = login_from(&c, "2001:db8:1:3::1", WORKER, kado::demo::PASSWORD).await;
     assert_eq!(res.status(), StatusCode::OK);
 }
 
 async fn only_the_last_forwarded_entry_counts(b: Backend) {
     let (app, _dir) = behind_proxy(b).await;
-    let c = app.anonymous();
+    let c = app.guest();
     // The balancer's entry does not parse: the peer counts, not the client's own claim.
     for _ in 0..5 {
-        let res = login_from(&app, &c, "192.0.2.1, not-an-address", WORKER, "guess").await;
+        let res = login_from(&c, "192.0.2.1, not-an-address", WORKER, "guess").await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
-    let res = c
-        .post(app.url("/api/v1/auth/login"))
+    c.post("/api/v1/auth/login")
         .json(&json!({"email": WORKER, "password": kado::demo::PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited").await;
+        .send_problem(StatusCode::TOO_MANY_REQUESTS, "auth.rate_limited")
+        .await;
 }
 
 async fn address_limit_comes_before_pair_rows_and_old_rows_are_purged(b: Backend) {
     let (app, _dir) = behind_proxy(b).await;
-    let c = app.anonymous();
+    let c = app.guest();
     for i in 0..25 {
-        let res = login_from(&app, &c, "192.0.2.9", &format!("n{i}@nowhere.example"), "x").await;
+        let res = login_from(&c, "192.0.2.9", &format!("n{i}@nowhere.example"), "x").await;
         let want = if i < 20 {
             StatusCode::UNAUTHORIZED
         } else {
@@ -680,10 +577,10 @@ async fn address_limit_comes_before_pair_rows_and_old_rows_are_purged(b: Backend
 
 async fn password_change_is_throttled(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let worker = app.login(WORKER).await;
+    let worker = app.login_as(WORKER).await;
     let change = |current: &str| {
         worker
-            .post(app.url("/api/v1/auth/password"))
+            .post("/api/v1/auth/password")
             .json(
                 &json!({"current_password": current, "new_password": "a much longer new password"}),
             )
@@ -722,9 +619,9 @@ async fn a_used_link_or_new_password_revokes_open_links(b: Backend) {
     let app = TestApp::spawn(b).await;
     let person = app.person_id(WORKER).await;
     let (first, second) = (open_link(&app, person).await, open_link(&app, person).await);
-    let c = app.anonymous();
+    let c = app.guest();
     let redeem = |token: String| {
-        c.post(app.url("/api/v1/auth/login-link/redeem"))
+        c.post("/api/v1/auth/login-link/redeem")
             .json(&json!({"token": token}))
             .send()
     };
@@ -733,11 +630,9 @@ async fn a_used_link_or_new_password_revokes_open_links(b: Backend) {
     problem(res, StatusCode::UNAUTHORIZED, "auth.invalid_link").await;
     let third = open_link(&app, person).await;
     let res = c
-        .post(app.url("/api/v1/auth/password"))
+        .post("/api/v1/auth/password")
         .json(&json!({"current_password": kado::demo::PASSWORD, "new_password": "a much longer new password"}))
-        .send()
-        .await
-        .unwrap();
+        .sent().await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let res = redeem(third).await.unwrap();
     problem(res, StatusCode::UNAUTHORIZED, "auth.invalid_link").await;
@@ -747,12 +642,7 @@ async fn sign_in_tokens_are_not_logged(b: Backend) {
     let logs = captured_logs();
     let app = TestApp::spawn(b).await;
     let marker = kado::auth::password::new_token();
-    let res = app
-        .anonymous()
-        .get(app.url(&format!("/?signin={marker}")))
-        .send()
-        .await
-        .unwrap();
+    let res = app.guest().get(&format!("/?signin={marker}")).sent().await;
     assert_eq!(res.status(), StatusCode::OK);
     let text = logs.lock().unwrap().clone();
     assert!(
@@ -765,12 +655,11 @@ async fn sign_in_tokens_are_not_logged(b: Backend) {
 async fn a_sent_sign_in_mail_keeps_no_token(b: Backend) {
     let app = TestApp::spawn(b).await;
     let res = app
-        .anonymous()
-        .post(app.url("/api/v1/auth/login-link"))
+        .guest()
+        .post("/api/v1/auth/login-link")
         .json(&json!({"email": WORKER}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
     let with_token = "SELECT COUNT(*) FROM outbox WHERE kind = 'login_link'
          AND (body_text LIKE '%signin=%' OR body_html LIKE '%signin=%')";
@@ -815,9 +704,9 @@ async fn a_fault_starting_the_session_does_not_burn_the_link(b: Backend) {
     for sql in fault {
         sqlx::query(sql).execute(&app.db.pool).await.unwrap();
     }
-    let c = app.anonymous();
+    let c = app.guest();
     let redeem = || {
-        c.post(app.url("/api/v1/auth/login-link/redeem"))
+        c.post("/api/v1/auth/login-link/redeem")
             .json(&json!({"token": token}))
             .send()
     };

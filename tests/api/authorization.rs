@@ -1,8 +1,9 @@
 //! Who may do what: a table of actor x site x endpoint, each allowed and each denied case.
 
 use crate::harness::*;
+use crate::helpers::*;
 use crate::on_both_backends;
-use reqwest::{Client, Method, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -27,14 +28,14 @@ enum Who {
 async fn role_by_site_by_endpoint(b: Backend) {
     use Who::*;
     let app = TestApp::spawn(b).await;
-    let clients: Vec<(Who, Client)> = vec![
-        (Anonymous, app.anonymous()),
-        (Admin, app.login(ADMIN).await),
-        (Director, app.login(DIRECTOR).await),
-        (OmachiDirector, app.login(OMACHI_DIRECTOR).await),
-        (Reception, app.login(RECEPTION).await),
-        (Worker, app.login(WORKER).await),
-        (OmachiWorker, app.login(OMACHI_WORKER).await),
+    let clients: Vec<(Who, User)> = vec![
+        (Anonymous, app.guest()),
+        (Admin, app.login_as(ADMIN).await),
+        (Director, app.login_as(DIRECTOR).await),
+        (OmachiDirector, app.login_as(OMACHI_DIRECTOR).await),
+        (Reception, app.login_as(RECEPTION).await),
+        (Worker, app.login_as(WORKER).await),
+        (OmachiWorker, app.login_as(OMACHI_WORKER).await),
     ];
     let omachi_worker = app.person_id(OMACHI_WORKER).await;
     let worker = app.person_id(WORKER).await;
@@ -276,11 +277,11 @@ async fn role_by_site_by_endpoint(b: Backend) {
     for (method, path, body, expected) in cases {
         for (who, status) in expected {
             let client = &clients.iter().find(|(w, _)| *w == who).unwrap().1;
-            let mut req = client.request(method.clone(), app.url(&path));
+            let mut req = client.request(method.clone(), &path);
             if !body.is_null() {
                 req = req.json(&body);
             }
-            let res = req.send().await.unwrap();
+            let res = req.sent().await;
             assert_eq!(res.status().as_u16(), status, "{who:?} {method} {path}");
             if status >= 400 {
                 let code = if status == 401 {
@@ -295,12 +296,11 @@ async fn role_by_site_by_endpoint(b: Backend) {
     // The refused password changes did not happen.
     for (email, pw) in [(ADMIN, "taken-over-1"), (OMACHI_DIRECTOR, "taken-over-2")] {
         let res = app
-            .anonymous()
-            .post(app.url("/api/v1/auth/login"))
+            .guest()
+            .post("/api/v1/auth/login")
             .json(&json!({"email": email, "password": pw}))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{email}");
     }
     // The refused writes changed nothing: one new space, one new person, one new site.
@@ -319,20 +319,15 @@ async fn role_by_site_by_endpoint(b: Backend) {
 
 async fn kiosk_token_is_only_good_for_the_kiosk_api(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let c = app.anonymous();
+    let c = app.guest();
     let paired: Value = c
-        .post(app.url("/api/v1/kiosk/pair"))
+        .post("/api/v1/kiosk/pair")
         .json(&json!({"code": kado::demo::KIOSK_CODE}))
         .send_json()
         .await;
     let token = paired["token"].as_str().unwrap().to_string();
     assert_eq!(paired["site"]["id"], SHIOJIRI);
-    let me = c
-        .get(app.url("/api/v1/kiosk/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let me = c.get("/api/v1/kiosk/me").bearer_auth(&token).sent().await;
     assert_eq!(me.status(), StatusCode::OK);
     // The device token is no session: the rest of the API refuses it.
     for path in [
@@ -341,53 +336,40 @@ async fn kiosk_token_is_only_good_for_the_kiosk_api(b: Backend) {
         "/api/v1/auth/me",
         "/api/v1/sites/1/kiosks",
     ] {
-        let res = c
-            .get(app.url(path))
+        c.get(path)
             .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        problem(res, StatusCode::UNAUTHORIZED, "auth.required").await;
+            .send_problem(StatusCode::UNAUTHORIZED, "auth.required")
+            .await;
     }
     // A person's session is no device token either.
-    let director = app.login(DIRECTOR).await;
-    let res = director
-        .get(app.url("/api/v1/kiosk/me"))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::UNAUTHORIZED, "kiosk.unpaired").await;
+    let director = app.login_as(DIRECTOR).await;
+    director
+        .get("/api/v1/kiosk/me")
+        .send_problem(StatusCode::UNAUTHORIZED, "kiosk.unpaired")
+        .await;
     // Only a director of the kiosk's own site may revoke it.
-    let omachi = app.login(OMACHI_DIRECTOR).await;
+    let omachi = app.login_as(OMACHI_DIRECTOR).await;
     let device = me.json::<Value>().await.unwrap()["device"]["id"]
         .as_i64()
         .unwrap();
-    let res = omachi
-        .post(app.url(&format!("/api/v1/kiosks/{device}/revoke")))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::FORBIDDEN, "auth.forbidden").await;
+    omachi
+        .post(&format!("/api/v1/kiosks/{device}/revoke"))
+        .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+        .await;
     assert_eq!(
-        c.get(app.url("/api/v1/kiosk/me"))
+        c.get("/api/v1/kiosk/me")
             .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .send_status()
+            .await,
         StatusCode::OK
     );
     let res = director
-        .post(app.url(&format!("/api/v1/kiosks/{device}/revoke")))
-        .send()
-        .await
-        .unwrap();
+        .post(&format!("/api/v1/kiosks/{device}/revoke"))
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let res = c
-        .get(app.url("/api/v1/kiosk/me"))
+    c.get("/api/v1/kiosk/me")
         .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::UNAUTHORIZED, "kiosk.unpaired").await;
+        .send_problem(StatusCode::UNAUTHORIZED, "kiosk.unpaired")
+        .await;
 }

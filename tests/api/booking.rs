@@ -2,9 +2,10 @@
 //! no-shows, the calendar feed, daylight saving, and concurrency.
 
 use crate::harness::*;
+use crate::helpers::*;
 use crate::on_both_backends;
 use chrono::{Duration, TimeZone, Utc};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -26,38 +27,13 @@ on_both_backends!(
     many_workers_few_desks_at_once
 );
 
-/// Friday 2026-11-20, 09:00 in Tokyo.
-fn friday_morning() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap()
-}
-
-async fn space_id(app: &TestApp, site: i64, name: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM spaces WHERE site_id = $1 AND name = $2")
-        .bind(site)
-        .bind(name)
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap()
-}
-
-async fn book(app: &TestApp, c: &Client, body: Value) -> reqwest::Response {
-    c.post(app.url("/api/v1/bookings"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-fn desk(space: i64, date: &str, start: &str, end: &str) -> Value {
-    json!({"site_id": SHIOJIRI, "space_id": space, "date": date, "start": start, "end": end})
-}
-
 async fn book_a_desk_see_it_and_back_to_back(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
-    let worker = app.login(WORKER).await;
-    let d05 = space_id(&app, SHIOJIRI, "D-05").await;
-    let res = book(&app, &worker, desk(d05, "2026-11-24", "09:00", "13:00")).await;
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
+    let d05 = app.space_id(SHIOJIRI, "D-05").await;
+    let res = worker
+        .book(&desk(d05, "2026-11-24", "09:00", "13:00"))
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let made: Value = res.json().await.unwrap();
     let booking = &made["booking"];
@@ -75,7 +51,7 @@ async fn book_a_desk_see_it_and_back_to_back(b: Backend) {
     );
     assert_eq!(booking["status"], "active");
     let avail = worker
-        .get(app.url("/api/v1/sites/1/availability?date=2026-11-24&kind=desk&attributes=monitor"))
+        .get("/api/v1/sites/1/availability?date=2026-11-24&kind=desk&attributes=monitor")
         .send_json()
         .await;
     let slots: Vec<&str> = avail["slots"]
@@ -88,7 +64,7 @@ async fn book_a_desk_see_it_and_back_to_back(b: Backend) {
     assert_eq!(slots.last(), Some(&"17:45"));
     let spaces = avail["spaces"].as_array().unwrap();
     assert_eq!(spaces.len(), 20, "odd-numbered desks have a monitor");
-    let d05_free: Vec<i64> = spaces.iter().find(|s| s["id"] == d05).unwrap()["free"]
+    let d05_free: Vec<i64> = find(&avail["spaces"], "id", d05)["free"]
         .as_array()
         .unwrap()
         .iter()
@@ -104,36 +80,33 @@ async fn book_a_desk_see_it_and_back_to_back(b: Backend) {
     assert_eq!(busy.last(), Some(&"12:45"));
     assert_eq!(busy.len(), 16);
     // Another worker: overlapping is refused, back-to-back is fine.
-    let other = app.login("worker02@kado.example").await;
-    let res = book(&app, &other, desk(d05, "2026-11-24", "12:00", "14:00")).await;
+    let other = app.as_worker(2).await;
+    let res = other.book(&desk(d05, "2026-11-24", "12:00", "14:00")).await;
     problem(res, StatusCode::CONFLICT, "booking.overlap").await;
-    let res = book(&app, &other, desk(d05, "2026-11-24", "13:00", "15:00")).await;
+    let res = other.book(&desk(d05, "2026-11-24", "13:00", "15:00")).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let mine = worker
-        .get(app.url("/api/v1/bookings?from=2026-11-20&to=2026-11-30"))
+        .get("/api/v1/bookings?from=2026-11-20&to=2026-11-30")
         .send_json()
         .await;
     assert_eq!(mine.as_array().unwrap().len(), 1);
     let id = booking["id"].as_i64().unwrap();
     let got = worker
-        .get(app.url(&format!("/api/v1/bookings/{id}")))
+        .get(&format!("/api/v1/bookings/{id}"))
         .send_json()
         .await;
     assert_eq!(got["space_name"], "D-05");
     // Someone else's booking is not even visible.
-    let res = other
-        .get(app.url(&format!("/api/v1/bookings/{id}")))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::NOT_FOUND, "not_found").await;
+    other
+        .get(&format!("/api/v1/bookings/{id}"))
+        .send_problem(StatusCode::NOT_FOUND, "not_found")
+        .await;
 }
 
 async fn each_rule_has_its_code_and_changes_nothing(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
-    let worker = app.login(WORKER).await;
-    let d01 = space_id(&app, SHIOJIRI, "D-01").await;
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
+    let d01 = app.space_id(SHIOJIRI, "D-01").await;
     // (request, status, code, the field named, words the message must hold)
     let cases = [
         (
@@ -231,53 +204,44 @@ async fn each_rule_has_its_code_and_changes_nothing(b: Backend) {
         ),
     ];
     for (body, status, code, field, words) in cases {
-        let res = book(&app, &worker, body.clone()).await;
+        let res = worker.book(&body.clone()).await;
         let p = problem(res, StatusCode::from_u16(status).unwrap(), code).await;
         assert!(p["detail"].as_str().unwrap().contains(words), "{body}: {p}");
         assert_eq!(p["errors"][0]["field"], field, "{body}: {p}");
     }
-    let childcare = space_id(&app, SHIOJIRI, "託児室").await;
-    let res = book(
-        &app,
-        &worker,
-        desk(childcare, "2026-11-24", "09:00", "12:00"),
-    )
-    .await;
+    let childcare = app.space_id(SHIOJIRI, "託児室").await;
+    let res = worker
+        .book(&desk(childcare, "2026-11-24", "09:00", "12:00"))
+        .await;
     problem(
         res,
         StatusCode::UNPROCESSABLE_ENTITY,
         "booking.not_bookable",
     )
     .await;
-    let secure = space_id(&app, SHIOJIRI, "R-01").await;
-    let res = book(&app, &worker, desk(secure, "2026-11-24", "09:00", "12:00")).await;
+    let secure = app.space_id(SHIOJIRI, "R-01").await;
+    let res = worker
+        .book(&desk(secure, "2026-11-24", "09:00", "12:00"))
+        .await;
     problem(res, StatusCode::FORBIDDEN, "booking.secure_room_access").await;
-    let omachi_desk = space_id(&app, 2, "D-01").await;
-    let res = book(
-        &app,
-        &worker,
-        desk(omachi_desk, "2026-11-24", "09:00", "12:00"),
-    )
-    .await;
+    let omachi_desk = app.space_id(2, "D-01").await;
+    let res = worker
+        .book(&desk(omachi_desk, "2026-11-24", "09:00", "12:00"))
+        .await;
     problem(res, StatusCode::NOT_FOUND, "not_found").await;
     // A worker of another site cannot book here at all.
-    let omachi_worker = app.login(OMACHI_WORKER).await;
-    let res = book(
-        &app,
-        &omachi_worker,
-        desk(d01, "2026-11-24", "09:00", "12:00"),
-    )
-    .await;
+    let omachi_worker = app.login_as(OMACHI_WORKER).await;
+    let res = omachi_worker
+        .book(&desk(d01, "2026-11-24", "09:00", "12:00"))
+        .await;
     problem(res, StatusCode::FORBIDDEN, "auth.forbidden").await;
     // English on request.
-    let res = worker
-        .post(app.url("/api/v1/bookings"))
+    let p = worker
+        .post("/api/v1/bookings")
         .header("Accept-Language", "en")
         .json(&desk(d01, "2026-11-23", "09:00", "12:00"))
-        .send()
-        .await
-        .unwrap();
-    let p = problem(res, StatusCode::CONFLICT, "booking.closed_day").await;
+        .send_problem(StatusCode::CONFLICT, "booking.closed_day")
+        .await;
     assert_eq!(
         p["detail"],
         "The site is closed on Monday 23 November 2026 (public holiday: 勤労感謝の日)."
@@ -287,100 +251,68 @@ async fn each_rule_has_its_code_and_changes_nothing(b: Backend) {
 }
 
 async fn one_desk_per_person_and_room_seats(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
-    let worker = app.login(WORKER).await;
-    let (d01, d02) = (
-        space_id(&app, SHIOJIRI, "D-01").await,
-        space_id(&app, SHIOJIRI, "D-02").await,
-    );
-    assert_eq!(
-        book(&app, &worker, desk(d01, "2026-11-24", "09:00", "12:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
-    let res = book(&app, &worker, desk(d02, "2026-11-24", "10:00", "11:00")).await;
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
+    let [d01, d02] = app.space_ids(SHIOJIRI, ["D-01", "D-02"]).await;
+    worker
+        .booked(&desk(d01, "2026-11-24", "09:00", "12:00"))
+        .await;
+    let res = worker
+        .book(&desk(d02, "2026-11-24", "10:00", "11:00"))
+        .await;
     problem(res, StatusCode::CONFLICT, "booking.person_overlap").await;
     // A room seat is not a desk: a meeting during the desk booking is fine.
-    let room = space_id(&app, SHIOJIRI, "R-04").await;
-    assert_eq!(
-        book(&app, &worker, desk(room, "2026-11-24", "10:00", "11:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
+    let room = app.space_id(SHIOJIRI, "R-04").await;
+    worker
+        .booked(&desk(room, "2026-11-24", "10:00", "11:00"))
+        .await;
     // Capacity 4: three more people fit, the fifth does not.
     let mut seats = vec![1];
     for n in 2..=4 {
-        let c = app.login(&format!("worker{n:02}@kado.example")).await;
-        let made = book(&app, &c, desk(room, "2026-11-24", "10:00", "12:00"))
-            .await
-            .json::<Value>()
-            .await
-            .unwrap();
+        let c = app.as_worker(n).await;
+        let made = c.booked(&desk(room, "2026-11-24", "10:00", "12:00")).await;
         seats.push(made["booking"]["seat"].as_i64().unwrap());
     }
     seats.sort();
     assert_eq!(seats, [1, 2, 3, 4]);
-    let fifth = app.login("worker05@kado.example").await;
-    let res = book(&app, &fifth, desk(room, "2026-11-24", "10:30", "11:30")).await;
+    let fifth = app.as_worker(5).await;
+    let res = fifth
+        .book(&desk(room, "2026-11-24", "10:30", "11:30"))
+        .await;
     problem(res, StatusCode::CONFLICT, "booking.overlap").await;
     // After the first meeting ends at 11:00 one seat is free again.
-    assert_eq!(
-        book(&app, &fifth, desk(room, "2026-11-24", "11:00", "12:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
+    fifth
+        .booked(&desk(room, "2026-11-24", "11:00", "12:00"))
+        .await;
 }
 
 async fn daily_limit(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
-    let director = app.login(DIRECTOR).await;
-    let res = director
-        .patch(app.url("/api/v1/sites/1"))
-        .json(&json!({"max_hours_per_day": 4}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let worker = app.login(WORKER).await;
-    let d01 = space_id(&app, SHIOJIRI, "D-01").await;
-    assert_eq!(
-        book(&app, &worker, desk(d01, "2026-11-24", "09:00", "12:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
-    let res = book(&app, &worker, desk(d01, "2026-11-24", "13:00", "15:00")).await;
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    app.set_site(DIRECTOR, SHIOJIRI, json!({"max_hours_per_day": 4}))
+        .await;
+    let worker = app.login_as(WORKER).await;
+    let d01 = app.space_id(SHIOJIRI, "D-01").await;
+    worker
+        .booked(&desk(d01, "2026-11-24", "09:00", "12:00"))
+        .await;
+    let res = worker
+        .book(&desk(d01, "2026-11-24", "13:00", "15:00"))
+        .await;
     problem(res, StatusCode::CONFLICT, "booking.daily_limit").await;
-    assert_eq!(
-        book(&app, &worker, desk(d01, "2026-11-24", "13:00", "14:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
+    worker
+        .booked(&desk(d01, "2026-11-24", "13:00", "14:00"))
+        .await;
     // The next day has its own four hours.
-    assert_eq!(
-        book(&app, &worker, desk(d01, "2026-11-25", "13:00", "17:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
+    worker
+        .booked(&desk(d01, "2026-11-25", "13:00", "17:00"))
+        .await;
 }
 
 async fn any_desk_prefers_the_usual_one(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
-    let worker = app.login(WORKER).await;
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
     let any = |date: &str| json!({"site_id": SHIOJIRI, "date": date, "start": "09:00", "end": "12:00", "attributes": ["monitor", "quiet_zone"]});
-    let first = book(&app, &worker, any("2026-11-24"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    let first = worker.booked(&any("2026-11-24")).await;
     let name = first["booking"]["space_name"].as_str().unwrap().to_string();
     let n: u32 = name.trim_start_matches("D-").parse().unwrap();
     assert!(
@@ -388,57 +320,40 @@ async fn any_desk_prefers_the_usual_one(b: Backend) {
         "{name} has a monitor and is in the quiet zone"
     );
     assert_eq!(first["usual_desk"], false, "no history yet");
-    let second = book(&app, &worker, any("2026-11-25"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    let second = worker.booked(&any("2026-11-25")).await;
     assert_eq!(second["booking"]["space_name"], name.as_str());
     assert_eq!(second["usual_desk"], true);
     // When the usual desk is taken, another matching one is given, and the answer says so.
-    let other = app.login("worker02@kado.example").await;
+    let other = app.as_worker(2).await;
     let usual = first["booking"]["space_id"].as_i64().unwrap();
-    assert_eq!(
-        book(&app, &other, desk(usual, "2026-11-26", "09:00", "17:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
-    let third = book(&app, &worker, any("2026-11-26"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    other
+        .booked(&desk(usual, "2026-11-26", "09:00", "17:00"))
+        .await;
+    let third = worker.booked(&any("2026-11-26")).await;
     assert_ne!(third["booking"]["space_id"], usual);
     assert_eq!(third["usual_desk"], false);
     // No desk has a standing desk and a wheelchair place: a clear refusal.
-    let res = book(&app, &worker, json!({"site_id": SHIOJIRI, "date": "2026-11-27", "start": "09:00", "end": "12:00", "attributes": ["standing_desk"]})).await;
+    let res = worker.book(&json!({"site_id": SHIOJIRI, "date": "2026-11-27", "start": "09:00", "end": "12:00", "attributes": ["standing_desk"]})).await;
     problem(res, StatusCode::CONFLICT, "booking.no_free_desk").await;
 }
 
 async fn recurring_all_or_nothing_and_skip_conflicts(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
-    let worker = app.login(WORKER).await;
-    let other = app.login("worker02@kado.example").await;
-    let d10 = space_id(&app, SHIOJIRI, "D-10").await;
-    assert_eq!(
-        book(&app, &other, desk(d10, "2026-11-27", "10:00", "11:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
+    let other = app.as_worker(2).await;
+    let d10 = app.space_id(SHIOJIRI, "D-10").await;
+    other
+        .booked(&desk(d10, "2026-11-27", "10:00", "11:00"))
+        .await;
     let series = |mode: &str| {
         json!({"site_id": SHIOJIRI, "space_id": d10, "weekdays": ["mon", "wed", "fri"], "start": "09:00", "end": "13:00",
                "from": "2026-11-23", "until": "2026-12-04", "mode": mode})
     };
-    let res = worker
-        .post(app.url("/api/v1/booking-series"))
+    let p = worker
+        .post("/api/v1/booking-series")
         .json(&series("all_or_nothing"))
-        .send()
-        .await
-        .unwrap();
-    let p = problem(res, StatusCode::CONFLICT, "booking.series_conflict").await;
+        .send_problem(StatusCode::CONFLICT, "booking.series_conflict")
+        .await;
     assert_eq!(
         p["errors"],
         json!([{"field": "2026-11-27", "code": "booking.overlap", "message": "その時間はすでに予約されています。"}])
@@ -454,19 +369,13 @@ async fn recurring_all_or_nothing_and_skip_conflicts(b: Backend) {
         "nothing at all was written"
     );
     let res = worker
-        .post(app.url("/api/v1/booking-series"))
+        .post("/api/v1/booking-series")
         .json(&series("skip_conflicts"))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let made: Value = res.json().await.unwrap();
-    let dates: Vec<&str> = made["booked"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["date"].as_str().unwrap())
-        .collect();
+    let dates = strings(&made["booked"], "date");
     assert_eq!(
         dates,
         ["2026-11-25", "2026-11-30", "2026-12-02", "2026-12-04"]
@@ -478,11 +387,11 @@ async fn recurring_all_or_nothing_and_skip_conflicts(b: Backend) {
     let series_id = made["series_id"].as_i64().unwrap();
     let first = made["booked"][0]["id"].as_i64().unwrap();
     worker
-        .post(app.url(&format!("/api/v1/bookings/{first}/cancel")))
+        .post(&format!("/api/v1/bookings/{first}/cancel"))
         .send_json()
         .await;
     let cancelled = worker
-        .post(app.url(&format!("/api/v1/booking-series/{series_id}/cancel")))
+        .post(&format!("/api/v1/booking-series/{series_id}/cancel"))
         .json(&json!({"from": "2026-12-02"}))
         .send_json()
         .await;
@@ -492,56 +401,41 @@ async fn recurring_all_or_nothing_and_skip_conflicts(b: Backend) {
         .await;
     assert_eq!(live, 1, "only 11-30 is left");
     // Someone else's series is not theirs to cancel.
-    let res = other
-        .post(app.url(&format!("/api/v1/booking-series/{series_id}/cancel")))
+    other
+        .post(&format!("/api/v1/booking-series/{series_id}/cancel"))
         .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::NOT_FOUND, "not_found").await;
+        .send_problem(StatusCode::NOT_FOUND, "not_found")
+        .await;
     // A series needs an end.
     let mut open_ended = series("skip_conflicts");
     open_ended.as_object_mut().unwrap().remove("until");
-    let res = worker
-        .post(app.url("/api/v1/booking-series"))
+    worker
+        .post("/api/v1/booking-series")
         .json(&open_ended)
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
 }
 
 async fn cancel_and_change(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
-    let worker = app.login(WORKER).await;
-    let (d01, d02) = (
-        space_id(&app, SHIOJIRI, "D-01").await,
-        space_id(&app, SHIOJIRI, "D-02").await,
-    );
-    let made = book(&app, &worker, desk(d01, "2026-11-24", "09:00", "12:00"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
+    let [d01, d02] = app.space_ids(SHIOJIRI, ["D-01", "D-02"]).await;
+    let made = worker
+        .booked(&desk(d01, "2026-11-24", "09:00", "12:00"))
+        .await;
     let id = made["booking"]["id"].as_i64().unwrap();
-    let other = app.login("worker02@kado.example").await;
-    assert_eq!(
-        book(&app, &other, desk(d02, "2026-11-24", "13:00", "15:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
+    let other = app.as_worker(2).await;
+    other
+        .booked(&desk(d02, "2026-11-24", "13:00", "15:00"))
+        .await;
     // Moving onto a taken desk and time is refused and changes nothing.
-    let res = worker
-        .patch(app.url(&format!("/api/v1/bookings/{id}")))
+    worker
+        .patch(&format!("/api/v1/bookings/{id}"))
         .json(&json!({"space_id": d02, "start": "13:00", "end": "14:00"}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::CONFLICT, "booking.overlap").await;
+        .send_problem(StatusCode::CONFLICT, "booking.overlap")
+        .await;
     let unchanged = worker
-        .get(app.url(&format!("/api/v1/bookings/{id}")))
+        .get(&format!("/api/v1/bookings/{id}"))
         .send_json()
         .await;
     assert_eq!(
@@ -549,7 +443,7 @@ async fn cancel_and_change(b: Backend) {
         (Some(d01), json!("09:00"))
     );
     let moved = worker
-        .patch(app.url(&format!("/api/v1/bookings/{id}")))
+        .patch(&format!("/api/v1/bookings/{id}"))
         .json(&json!({"start": "10:00", "end": "14:00"}))
         .send_json()
         .await;
@@ -560,68 +454,54 @@ async fn cancel_and_change(b: Backend) {
     // Once it has started the worker can no longer cancel it; reception can.
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 24, 1, 30, 0).unwrap());
-    let res = worker
-        .post(app.url(&format!("/api/v1/bookings/{id}/cancel")))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::CONFLICT, "booking.not_changeable").await;
-    let omachi = app.login(OMACHI_DIRECTOR).await;
-    let res = omachi
-        .post(app.url(&format!("/api/v1/bookings/{id}/cancel")))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::NOT_FOUND, "not_found").await;
-    let reception = app.login(RECEPTION).await;
+    worker
+        .post(&format!("/api/v1/bookings/{id}/cancel"))
+        .send_problem(StatusCode::CONFLICT, "booking.not_changeable")
+        .await;
+    let omachi = app.login_as(OMACHI_DIRECTOR).await;
+    omachi
+        .post(&format!("/api/v1/bookings/{id}/cancel"))
+        .send_problem(StatusCode::NOT_FOUND, "not_found")
+        .await;
+    let reception = app.login_as(RECEPTION).await;
     let cancelled = reception
-        .post(app.url(&format!("/api/v1/bookings/{id}/cancel")))
+        .post(&format!("/api/v1/bookings/{id}/cancel"))
         .send_json()
         .await;
     assert_eq!(cancelled["status"], "cancelled");
     // The desk is free again at once.
-    assert_eq!(
-        book(&app, &other, desk(d01, "2026-11-24", "11:00", "12:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
+    other
+        .booked(&desk(d01, "2026-11-24", "11:00", "12:00"))
+        .await;
 }
 
 async fn staff_book_on_behalf(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     let worker_id = app.person_id(WORKER).await;
-    let d01 = space_id(&app, SHIOJIRI, "D-01").await;
+    let d01 = app.space_id(SHIOJIRI, "D-01").await;
     let mut body = desk(d01, "2026-11-24", "09:00", "12:00");
     body["person_id"] = json!(worker_id);
-    let reception = app.login(RECEPTION).await;
-    let made = book(&app, &reception, body.clone())
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    let reception = app.login_as(RECEPTION).await;
+    let made = reception.booked(&body.clone()).await;
     assert_eq!(made["booking"]["person_id"], worker_id);
     let listed = reception
-        .get(app.url("/api/v1/sites/1/bookings?date=2026-11-24"))
+        .get("/api/v1/sites/1/bookings?date=2026-11-24")
         .send_json()
         .await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
     // A worker cannot book for someone else, nor read the site's list.
-    let other = app.login("worker02@kado.example").await;
+    let other = app.as_worker(2).await;
     body["date"] = json!("2026-11-25");
     problem(
-        book(&app, &other, body).await,
+        other.book(&body).await,
         StatusCode::FORBIDDEN,
         "auth.forbidden",
     )
     .await;
-    let res = other
-        .get(app.url("/api/v1/sites/1/bookings?date=2026-11-24"))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::FORBIDDEN, "auth.forbidden").await;
+    other
+        .get("/api/v1/sites/1/bookings?date=2026-11-24")
+        .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+        .await;
     // Staff book only for workers of their site: not for another site's staff, an
     // administrator, or someone who does not exist.
     for outsider in [
@@ -633,7 +513,7 @@ async fn staff_book_on_behalf(b: Backend) {
         let mut body = desk(d01, "2026-11-26", "09:00", "12:00");
         body["person_id"] = json!(outsider);
         problem(
-            book(&app, &reception, body).await,
+            reception.book(&body).await,
             StatusCode::NOT_FOUND,
             "not_found",
         )
@@ -643,35 +523,24 @@ async fn staff_book_on_behalf(b: Backend) {
 }
 
 async fn room_seats_at_once(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
-    let second = match b {
-        Backend::Postgres => Some(TestApp::spawn_on(&app.database_url).await),
-        Backend::Sqlite => None,
-    };
-    second.iter().for_each(|s| s.clock.set(friday_morning()));
-    let room = space_id(&app, SHIOJIRI, "R-04").await;
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let second = app.second_instance().await;
+    let room = app.space_id(SHIOJIRI, "R-04").await;
     // Five rounds of four people taking the four seats of a room at the same moment: every
     // one of them gets a seat.
     for round in 0..5 {
         let mut tasks = Vec::new();
         for n in 1..=4 {
-            let c = app
-                .login(&format!("worker{:02}@kado.example", n + 4 * round))
-                .await;
-            let base = match (&second, n % 2) {
-                (Some(s), 1) => s.base.clone(),
-                _ => app.base.clone(),
-            };
+            let c = app.as_worker(n + 4 * round).await;
+            let base = app.base_for(&second, n as usize);
             let body = json!({"site_id": SHIOJIRI, "space_id": room, "date": "2026-11-24",
                               "start": format!("{:02}:00", 9 + round), "end": format!("{:02}:00", 10 + round)});
             tasks.push(tokio::spawn(async move {
-                c.post(format!("{base}/api/v1/bookings"))
+                c.client
+                    .post(format!("{base}/api/v1/bookings"))
                     .json(&body)
-                    .send()
+                    .send_status()
                     .await
-                    .unwrap()
-                    .status()
             }));
         }
         for t in tasks {
@@ -686,32 +555,26 @@ async fn room_seats_at_once(b: Backend) {
 }
 
 async fn space_with_bookings_keeps_its_kind(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
-    let worker = app.login(WORKER).await;
-    let room = space_id(&app, SHIOJIRI, "R-05").await;
-    let c2 = app.login("worker02@kado.example").await;
-    assert_eq!(
-        book(&app, &worker, desk(room, "2026-11-24", "09:00", "10:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
-    assert_eq!(
-        book(&app, &c2, desk(room, "2026-11-24", "09:00", "10:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
-    let director = app.login(DIRECTOR).await;
-    let url = app.url(&format!("/api/v1/spaces/{room}"));
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
+    let room = app.space_id(SHIOJIRI, "R-05").await;
+    let c2 = app.as_worker(2).await;
+    worker
+        .booked(&desk(room, "2026-11-24", "09:00", "10:00"))
+        .await;
+    c2.booked(&desk(room, "2026-11-24", "09:00", "10:00")).await;
+    let director = app.login_as(DIRECTOR).await;
+    let url = format!("/api/v1/spaces/{room}");
     for change in [
         json!({"kind": "meeting_room"}),
         json!({"capacity": 1}),
         json!({"active": false}),
     ] {
-        let res = director.patch(&url).json(&change).send().await.unwrap();
-        problem(res, StatusCode::CONFLICT, "space.has_bookings").await;
+        director
+            .patch(&url)
+            .json(&change)
+            .send_problem(StatusCode::CONFLICT, "space.has_bookings")
+            .await;
     }
     // Two seats are taken: shrinking to two is fine, and so is growing.
     assert_eq!(
@@ -733,10 +596,9 @@ async fn space_with_bookings_keeps_its_kind(b: Backend) {
 }
 
 async fn series_that_books_nothing_writes_nothing(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
-    let worker = app.login(WORKER).await;
-    let d10 = space_id(&app, SHIOJIRI, "D-10").await;
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
+    let d10 = app.space_id(SHIOJIRI, "D-10").await;
     let series = |from: &str, until: &str, weekdays: Value| {
         json!({"site_id": SHIOJIRI, "space_id": d10, "weekdays": weekdays, "start": "09:00", "end": "12:00",
                "from": from, "until": until, "mode": "skip_conflicts"})
@@ -746,48 +608,32 @@ async fn series_that_books_nothing_writes_nothing(b: Backend) {
         series("2026-11-30", "2026-11-23", json!(["mon"])),
         series("2026-11-23", "2026-12-06", json!(["sun"])),
     ] {
-        let res = worker
-            .post(app.url("/api/v1/booking-series"))
+        worker
+            .post("/api/v1/booking-series")
             .json(&body)
-            .send()
-            .await
-            .unwrap();
-        problem(
-            res,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "booking.series_empty",
-        )
-        .await;
+            .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "booking.series_empty")
+            .await;
     }
     // Every date beyond the booking window: nothing booked, nothing written.
-    let res = worker
-        .post(app.url("/api/v1/booking-series"))
+    worker
+        .post("/api/v1/booking-series")
         .json(&series("2027-01-04", "2027-01-29", json!(["mon"])))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::CONFLICT, "booking.series_conflict").await;
+        .send_problem(StatusCode::CONFLICT, "booking.series_conflict")
+        .await;
     assert_eq!(app.count("SELECT COUNT(*) FROM booking_series").await, 0);
     // Times no date could take: one error on the field, not a conflict on every date.
     let mut body = series("2026-11-23", "2026-12-14", json!(["mon"]));
     body["end"] = json!("08:00");
-    let res = worker
-        .post(app.url("/api/v1/booking-series"))
+    let p = worker
+        .post("/api/v1/booking-series")
         .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let p = problem(
-        res,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "booking.end_before_start",
-    )
-    .await;
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "booking.end_before_start")
+        .await;
     assert_eq!(p["errors"][0]["field"], "end");
     assert_eq!(app.count("SELECT COUNT(*) FROM booking_series").await, 0);
     // A holiday in the pattern is skipped, and the note says which holiday.
     let made = worker
-        .post(app.url("/api/v1/booking-series"))
+        .post("/api/v1/booking-series")
         .json(&series("2026-11-23", "2026-12-14", json!(["mon"])))
         .send_json()
         .await;
@@ -799,44 +645,33 @@ async fn series_that_books_nothing_writes_nothing(b: Backend) {
     );
     // Unpadded dates are dates too; absurd years are refused, not a crash.
     let res = worker
-        .get(app.url("/api/v1/bookings?from=2026-11-3&to=2026-12-1"))
-        .send()
-        .await
-        .unwrap();
+        .get("/api/v1/bookings?from=2026-11-3&to=2026-12-1")
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     for url in [
         "/api/v1/sites/1/availability?date=%2B262142-12-31",
         "/api/v1/bookings?from=%2B262142-12-31",
         "/api/v1/sites/1/calendar?from=1999-12-31&to=2000-01-02",
     ] {
-        problem(
-            worker.get(app.url(url)).send().await.unwrap(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation",
-        )
-        .await;
+        worker
+            .get(url)
+            .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+            .await;
     }
 }
 
 async fn no_show_release(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
-    let worker = app.login(WORKER).await;
-    let other = app.login("worker02@kado.example").await;
-    let (d01, d02) = (
-        space_id(&app, SHIOJIRI, "D-01").await,
-        space_id(&app, SHIOJIRI, "D-02").await,
-    );
-    let late = book(&app, &worker, desk(d01, "2026-11-20", "09:15", "12:00"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
-    let punctual = book(&app, &other, desk(d02, "2026-11-20", "09:15", "12:00"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
+    let other = app.as_worker(2).await;
+    let [d01, d02] = app.space_ids(SHIOJIRI, ["D-01", "D-02"]).await;
+    let late = worker
+        .booked(&desk(d01, "2026-11-20", "09:15", "12:00"))
+        .await;
+    let punctual = other
+        .booked(&desk(d02, "2026-11-20", "09:15", "12:00"))
+        .await;
     let (late_id, punctual_id) = (
         late["booking"]["id"].as_i64().unwrap(),
         punctual["booking"]["id"].as_i64().unwrap(),
@@ -844,15 +679,13 @@ async fn no_show_release(b: Backend) {
     // 09:30: the punctual one checks in at reception (not from a phone); nothing is released
     // before 09:45 (grace 30 min).
     app.clock.advance(Duration::minutes(30));
-    let res = other
-        .post(app.url(&format!("/api/v1/bookings/{punctual_id}/check-in")))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::FORBIDDEN, "auth.forbidden").await;
-    let reception = app.login(RECEPTION).await;
+    other
+        .post(&format!("/api/v1/bookings/{punctual_id}/check-in"))
+        .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+        .await;
+    let reception = app.login_as(RECEPTION).await;
     reception
-        .post(app.url(&format!("/api/v1/bookings/{punctual_id}/check-in")))
+        .post(&format!("/api/v1/bookings/{punctual_id}/check-in"))
         .send_json()
         .await;
     assert!(
@@ -871,32 +704,29 @@ async fn no_show_release(b: Backend) {
             .is_empty(),
         "idempotent"
     );
-    let res = reception
-        .post(app.url(&format!("/api/v1/bookings/{late_id}/check-in")))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::CONFLICT, "booking.released").await;
-    let third = app.login("worker03@kado.example").await;
+    reception
+        .post(&format!("/api/v1/bookings/{late_id}/check-in"))
+        .send_problem(StatusCode::CONFLICT, "booking.released")
+        .await;
+    let third = app.as_worker(3).await;
     assert_eq!(
-        book(&app, &third, desk(d01, "2026-11-20", "10:00", "12:00"))
+        third
+            .book(&desk(d01, "2026-11-20", "10:00", "12:00"))
             .await
             .status(),
         StatusCode::CREATED,
         "the released desk is free"
     );
     let kept = other
-        .get(app.url(&format!("/api/v1/bookings/{punctual_id}")))
+        .get(&format!("/api/v1/bookings/{punctual_id}"))
         .send_json()
         .await;
     assert_eq!(kept["status"], "checked_in");
     // A booking made after its start gets its grace from when it was made.
-    let d03 = space_id(&app, SHIOJIRI, "D-03").await;
-    let walk_in = book(&app, &worker, desk(d03, "2026-11-20", "09:45", "12:00"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    let d03 = app.space_id(SHIOJIRI, "D-03").await;
+    let walk_in = worker
+        .booked(&desk(d03, "2026-11-20", "09:45", "12:00"))
+        .await;
     let walk_in_id = walk_in["booking"]["id"].as_i64().unwrap();
     app.clock.advance(Duration::minutes(20)); // 20 minutes after it was made
     assert!(
@@ -913,22 +743,13 @@ async fn no_show_release(b: Backend) {
 }
 
 async fn calendar_feed(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
-    let worker = app.login(WORKER).await;
-    let d01 = space_id(&app, SHIOJIRI, "D-01").await;
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
+    let d01 = app.space_id(SHIOJIRI, "D-01").await;
     for date in ["2026-11-24", "2026-11-25"] {
-        assert_eq!(
-            book(&app, &worker, desk(d01, date, "09:00", "12:00"))
-                .await
-                .status(),
-            StatusCode::CREATED
-        );
+        worker.booked(&desk(d01, date, "09:00", "12:00")).await;
     }
-    let feed = worker
-        .post(app.url("/api/v1/me/calendar-feed"))
-        .send_json()
-        .await;
+    let feed = worker.post("/api/v1/me/calendar-feed").send_json().await;
     let url = feed["url"]
         .as_str()
         .unwrap()
@@ -937,8 +758,8 @@ async fn calendar_feed(b: Backend) {
         .split_once("/api/")
         .map(|(_, p)| format!("/api/{p}"))
         .unwrap();
-    let anonymous = app.anonymous();
-    let res = anonymous.get(app.url(&path)).send().await.unwrap();
+    let anonymous = app.guest();
+    let res = anonymous.get(&path).sent().await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(
         res.headers()["content-type"]
@@ -959,15 +780,13 @@ async fn calendar_feed(b: Backend) {
     );
     // Cancelled and released bookings leave the feed (subscribed calendars keep showing
     // STATUS:CANCELLED events); the cancellation e-mail carries METHOD:CANCEL instead.
-    let third = book(&app, &worker, desk(d01, "2026-11-26", "09:00", "12:00"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["booking"]["id"]
+    let third = worker
+        .booked(&desk(d01, "2026-11-26", "09:00", "12:00"))
+        .await["booking"]["id"]
         .as_i64()
         .unwrap();
     worker
-        .post(app.url(&format!("/api/v1/bookings/{third}/cancel")))
+        .post(&format!("/api/v1/bookings/{third}/cancel"))
         .send_json()
         .await;
     app.clock
@@ -979,7 +798,7 @@ async fn calendar_feed(b: Backend) {
             .len(),
         1
     );
-    let text = anonymous.get(app.url(&path)).send_text().await;
+    let text = anonymous.get(&path).send_text().await;
     let cal: icalendar::Calendar = text.parse().expect("the feed parses as iCalendar");
     let events: Vec<_> = cal.components.iter().filter_map(|c| c.as_event()).collect();
     assert_eq!(events.len(), 1, "{text}");
@@ -987,24 +806,17 @@ async fn calendar_feed(b: Backend) {
     assert!(!text.contains("CANCELLED"), "{text}");
     app.clock.set(friday_morning());
     // A new address replaces the old one; revoking ends it.
-    let again = worker
-        .post(app.url("/api/v1/me/calendar-feed"))
-        .send_json()
-        .await;
+    let again = worker.post("/api/v1/me/calendar-feed").send_json().await;
     assert_ne!(again["url"], feed["url"]);
-    problem(
-        anonymous.get(app.url(&path)).send().await.unwrap(),
-        StatusCode::NOT_FOUND,
-        "not_found",
-    )
-    .await;
+    anonymous
+        .get(&path)
+        .send_problem(StatusCode::NOT_FOUND, "not_found")
+        .await;
     assert_eq!(
         worker
-            .delete(app.url("/api/v1/me/calendar-feed"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .delete("/api/v1/me/calendar-feed")
+            .send_status()
+            .await,
         StatusCode::NO_CONTENT
     );
     let new_path = again["url"]
@@ -1013,138 +825,96 @@ async fn calendar_feed(b: Backend) {
         .split_once("/api/")
         .map(|(_, p)| format!("/api/{p}"))
         .unwrap();
-    problem(
-        anonymous.get(app.url(&new_path)).send().await.unwrap(),
-        StatusCode::NOT_FOUND,
-        "not_found",
-    )
-    .await;
+    anonymous
+        .get(&new_path)
+        .send_problem(StatusCode::NOT_FOUND, "not_found")
+        .await;
 }
 
 async fn daylight_saving_site(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let admin = app.login(ADMIN).await;
+    let admin = app.login_as(ADMIN).await;
     let all_day: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
         .iter()
         .map(|d| json!({"weekday": d, "open": "00:00", "close": "23:45"}))
         .collect();
     let site = admin
-        .post(app.url("/api/v1/sites"))
+        .post("/api/v1/sites")
         .json(&json!({"municipality_id": 1, "name_ja": "ベルリン", "name_en": "Berlin", "time_zone": "Europe/Berlin",
                       "opening_hours": all_day, "annual_closures": [], "open_on_holidays": true}))
         .send_json()
         .await;
     let site_id = site["id"].as_i64().unwrap();
     let space = admin
-        .post(app.url(&format!("/api/v1/sites/{site_id}/spaces")))
+        .post(&format!("/api/v1/sites/{site_id}/spaces"))
         .json(&json!({"kind": "desk", "name": "B-1"}))
         .send_json()
         .await;
     let body = |date: &str, start: &str, end: &str| json!({"site_id": site_id, "space_id": space["id"], "date": date, "start": start, "end": end});
-    // Spring forward: 2027-03-28 02:00-03:00 does not exist in Berlin. (Moving the clock
-    // months ahead outlives the session: log in again.)
-    app.clock
-        .set(Utc.with_ymd_and_hms(2027, 3, 20, 12, 0, 0).unwrap());
-    let admin = app.login(ADMIN).await;
-    let res = book(&app, &admin, body("2027-03-28", "02:15", "04:00")).await;
-    problem(
-        res,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "booking.nonexistent_local_time",
-    )
-    .await;
-    let made = book(&app, &admin, body("2027-03-28", "01:00", "04:00"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
-    assert_eq!(made["booking"]["starts_at"], "2027-03-28T00:00:00+00:00");
-    assert_eq!(
-        made["booking"]["ends_at"], "2027-03-28T02:00:00+00:00",
-        "two real hours"
-    );
-    assert_eq!(
+    // Spring forward: 2027-03-28 02:00-03:00 does not exist in Berlin. Fall back: 2026-10-25
+    // 02:00-03:00 happens twice. 01:00-04:00 is two real hours on the one day and four on
+    // the other. (Moving the clock months ahead outlives the session: log in again.)
+    let cases = [
         (
-            made["booking"]["start"].clone(),
-            made["booking"]["end"].clone()
+            Utc.with_ymd_and_hms(2027, 3, 20, 12, 0, 0).unwrap(),
+            body("2027-03-28", "02:15", "04:00"),
+            "booking.nonexistent_local_time",
+            body("2027-03-28", "01:00", "04:00"),
+            ("2027-03-28T00:00:00+00:00", "2027-03-28T02:00:00+00:00"),
+            "two real hours",
         ),
-        (json!("01:00"), json!("04:00"))
-    );
-    // Fall back: 2026-10-25 02:00-03:00 happens twice.
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 10, 20, 12, 0, 0).unwrap());
-    let admin = app.login(ADMIN).await;
-    let res = book(&app, &admin, body("2026-10-25", "02:30", "05:00")).await;
-    problem(
-        res,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "booking.ambiguous_local_time",
-    )
-    .await;
-    let made = book(&app, &admin, body("2026-10-25", "01:00", "04:00"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
-    assert_eq!(made["booking"]["starts_at"], "2026-10-24T23:00:00+00:00");
-    assert_eq!(
-        made["booking"]["ends_at"], "2026-10-25T03:00:00+00:00",
-        "four real hours"
-    );
+        (
+            Utc.with_ymd_and_hms(2026, 10, 20, 12, 0, 0).unwrap(),
+            body("2026-10-25", "02:30", "05:00"),
+            "booking.ambiguous_local_time",
+            body("2026-10-25", "01:00", "04:00"),
+            ("2026-10-24T23:00:00+00:00", "2026-10-25T03:00:00+00:00"),
+            "four real hours",
+        ),
+    ];
+    for (now, refused, code, fine, (starts_at, ends_at), hours) in cases {
+        app.clock.set(now);
+        let admin = app.login_as(ADMIN).await;
+        let res = admin.book(&refused).await;
+        problem(res, StatusCode::UNPROCESSABLE_ENTITY, code).await;
+        let made = admin.booked(&fine).await;
+        assert_eq!(made["booking"]["starts_at"], starts_at);
+        assert_eq!(made["booking"]["ends_at"], ends_at, "{hours}");
+        assert_eq!(
+            (
+                made["booking"]["start"].clone(),
+                made["booking"]["end"].clone()
+            ),
+            (json!("01:00"), json!("04:00"))
+        );
+    }
 }
 
 async fn fifty_at_once_on_one_desk(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     // On PostgreSQL a second instance of the service shares the database.
-    let second = match b {
-        Backend::Postgres => Some(TestApp::spawn_on(&app.database_url).await),
-        Backend::Sqlite => None,
-    };
-    second.iter().for_each(|s| s.clock.set(friday_morning()));
-    let reception = app.login(RECEPTION).await;
-    let d07 = space_id(&app, SHIOJIRI, "D-07").await;
+    let second = app.second_instance().await;
+    let reception = app.login_as(RECEPTION).await;
+    let d07 = app.space_id(SHIOJIRI, "D-07").await;
     let mut workers = Vec::new();
     for n in 1..=24 {
-        workers.push(app.person_id(&format!("worker{n:02}@kado.example")).await);
+        workers.push(app.person_id(&worker_email(n)).await);
     }
     let starts = ["09:00", "09:15", "09:30", "09:45", "10:00"];
-    let mut tasks = Vec::new();
+    let mut burst = Burst::default();
     for i in 0..50 {
-        let base = match (&second, i % 2) {
-            (Some(s), 1) => s.base.clone(),
-            _ => app.base.clone(),
-        };
         let body = json!({"site_id": SHIOJIRI, "space_id": d07, "date": "2026-11-24",
                           "start": starts[i % starts.len()], "end": "11:00", "person_id": workers[i % workers.len()]});
-        let c = reception.clone();
-        tasks.push(tokio::spawn(async move {
-            let res = c
-                .post(format!("{base}/api/v1/bookings"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            let status = res.status();
-            let body: Value = res.json().await.unwrap();
-            (
-                status,
-                body["code"].as_str().unwrap_or_default().to_string(),
-            )
-        }));
+        burst.post(
+            &reception,
+            app.base_for(&second, i),
+            "/api/v1/bookings",
+            body,
+        );
     }
-    let mut created = 0;
-    for t in tasks {
-        let (status, code) = t.await.unwrap();
-        if status == StatusCode::CREATED {
-            created += 1;
-        } else {
-            assert_eq!(
-                (status, code.as_str()),
-                (StatusCode::CONFLICT, "booking.overlap")
-            );
-        }
-    }
+    let created = burst
+        .created((StatusCode::CONFLICT, "booking.overlap"), "one desk")
+        .await;
     assert_eq!(created, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 1);
 }
@@ -1153,53 +923,29 @@ async fn fifty_at_once_on_one_desk(b: Backend) {
 /// PostgreSQL through two instances). Four get one, each a different desk, and everyone
 /// else a 409: nobody waits on a deadlock or gets a 5xx.
 async fn many_workers_few_desks_at_once(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_morning());
-    let second = match b {
-        Backend::Postgres => Some(TestApp::spawn_on(&app.database_url).await),
-        Backend::Sqlite => None,
-    };
-    second.iter().for_each(|s| s.clock.set(friday_morning()));
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let second = app.second_instance().await;
     // Six rounds, each for its own two hours: a deadlock needs two inserts to meet at the
     // same instant, so one round may miss it.
     for round in 0..6 {
-        let mut tasks = Vec::new();
+        let mut burst = Burst::default();
         for n in 1..=24 {
-            let c = app.login(&format!("worker{n:02}@kado.example")).await;
-            let base = match (&second, n % 2) {
-                (Some(s), 1) => s.base.clone(),
-                _ => app.base.clone(),
-            };
+            let c = app.as_worker(n).await;
             let (start, end) = (8 + round, 9 + round);
             let body = json!({"site_id": SHIOJIRI, "attributes": ["wheelchair_accessible"],
                               "date": "2026-11-24", "start": format!("{start:02}:30"),
                               "end": format!("{end:02}:30")});
-            tasks.push(tokio::spawn(async move {
-                let res = c
-                    .post(format!("{base}/api/v1/bookings"))
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                let status = res.status();
-                let body: Value = res.json().await.unwrap();
-                (
-                    status,
-                    body["code"].as_str().unwrap_or_default().to_string(),
-                )
-            }));
+            burst.post(
+                &c,
+                app.base_for(&second, n as usize),
+                "/api/v1/bookings",
+                body,
+            );
         }
-        let mut created = 0;
-        for t in tasks {
-            match t.await.unwrap() {
-                (StatusCode::CREATED, _) => created += 1,
-                other => assert_eq!(
-                    other,
-                    (StatusCode::CONFLICT, "booking.no_free_desk".into()),
-                    "round {round}"
-                ),
-            }
-        }
+        let round_name = format!("round {round}");
+        let created = burst
+            .created((StatusCode::CONFLICT, "booking.no_free_desk"), &round_name)
+            .await;
         assert_eq!(created, 4, "round {round}");
     }
     assert_eq!(

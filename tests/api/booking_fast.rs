@@ -3,6 +3,7 @@
 //! savepoint around the insert.
 
 use crate::harness::*;
+use crate::helpers::*;
 use crate::on_both_backends;
 use chrono::{TimeZone, Utc};
 use kado::booking::store;
@@ -20,44 +21,23 @@ on_both_backends!(
 /// 2026-11-24 in Tokyo, as UTC seconds: [00:00, 24:00).
 const DAY: (i64, i64) = (1_795_446_000, 1_795_532_400);
 
-async fn desk(app: &TestApp, name: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM spaces WHERE site_id = $1 AND name = $2")
-        .bind(SHIOJIRI)
-        .bind(name)
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap()
-}
-
-async fn post(app: &TestApp, c: &reqwest::Client, path: &str, body: Value) -> (StatusCode, Value) {
-    let res = c.post(app.url(path)).json(&body).send().await.unwrap();
+async fn post(c: &User, path: &str, body: Value) -> (StatusCode, Value) {
+    let res = c.post(path).json(&body).sent().await;
     (res.status(), res.json().await.unwrap())
 }
 
 async fn person_load_in_one_statement(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap());
-    let worker = app.login(WORKER).await;
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
     let me = app.person_id(WORKER).await;
-    let (d01, room) = (desk(&app, "D-01").await, desk(&app, "R-04").await);
-    let (status, made) = post(
-        &app,
-        &worker,
-        "/api/v1/bookings",
-        json!({"site_id": SHIOJIRI, "space_id": d01, "date": "2026-11-24", "start": "09:00", "end": "11:00"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let [d01, room] = app.space_ids(SHIOJIRI, ["D-01", "R-04"]).await;
+    let made = worker
+        .booked(&desk(d01, "2026-11-24", "09:00", "11:00"))
+        .await;
     let id = made["booking"]["id"].as_i64().unwrap();
-    let (status, _) = post(
-        &app,
-        &worker,
-        "/api/v1/bookings",
-        json!({"site_id": SHIOJIRI, "space_id": room, "date": "2026-11-24", "start": "10:00", "end": "12:00"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
+    worker
+        .booked(&desk(room, "2026-11-24", "10:00", "12:00"))
+        .await;
     let now = Utc
         .with_ymd_and_hms(2026, 11, 20, 0, 0, 0)
         .unwrap()
@@ -101,27 +81,19 @@ async fn person_load_in_one_statement(b: Backend) {
 /// The 201 answers are composed from the values written, not read back: they must be what
 /// a read answers, and the confirmation must name the booking.
 async fn answers_are_what_a_read_answers(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap());
-    let worker = app.login(WORKER).await;
-    let d03 = desk(&app, "D-03").await;
-    let (status, made) = post(
-        &app,
-        &worker,
-        "/api/v1/bookings",
-        json!({"site_id": SHIOJIRI, "space_id": d03, "date": "2026-11-24", "start": "09:00", "end": "13:00"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
+    let d03 = app.space_id(SHIOJIRI, "D-03").await;
+    let made = worker
+        .booked(&desk(d03, "2026-11-24", "09:00", "13:00"))
+        .await;
     let id = made["booking"]["id"].as_i64().unwrap();
     let read = worker
-        .get(app.url(&format!("/api/v1/bookings/{id}")))
+        .get(&format!("/api/v1/bookings/{id}"))
         .send_json()
         .await;
     assert_eq!(made["booking"], read);
     let (status, series) = post(
-        &app,
         &worker,
         "/api/v1/booking-series",
         json!({"site_id": SHIOJIRI, "weekdays": ["wed", "thu"], "start": "14:00", "end": "16:00",
@@ -133,7 +105,7 @@ async fn answers_are_what_a_read_answers(b: Backend) {
     assert_eq!(booked.len(), 3);
     for b in booked {
         let read = worker
-            .get(app.url(&format!("/api/v1/bookings/{}", b["id"])))
+            .get(&format!("/api/v1/bookings/{}", b["id"]))
             .send_json()
             .await;
         assert_eq!(*b, read);
@@ -160,21 +132,13 @@ async fn answers_are_what_a_read_answers(b: Backend) {
 /// A series date on which the worker already has a desk is a conflict of that date; the
 /// others are booked in the same transaction (on PostgreSQL no refused insert may abort it).
 async fn series_skips_a_desk_held_elsewhere(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap());
-    let worker = app.login(WORKER).await;
-    let (d01, d02) = (desk(&app, "D-01").await, desk(&app, "D-02").await);
-    let (status, _) = post(
-        &app,
-        &worker,
-        "/api/v1/bookings",
-        json!({"site_id": SHIOJIRI, "space_id": d01, "date": "2026-11-25", "start": "10:00", "end": "11:00"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
+    let [d01, d02] = app.space_ids(SHIOJIRI, ["D-01", "D-02"]).await;
+    worker
+        .booked(&desk(d01, "2026-11-25", "10:00", "11:00"))
+        .await;
     let (status, series) = post(
-        &app,
         &worker,
         "/api/v1/booking-series",
         json!({"site_id": SHIOJIRI, "weekdays": ["tue", "wed", "thu"], "start": "09:00", "end": "12:00",
@@ -182,12 +146,7 @@ async fn series_skips_a_desk_held_elsewhere(b: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{series}");
-    let dates: Vec<&str> = series["booked"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["date"].as_str().unwrap())
-        .collect();
+    let dates = strings(&series["booked"], "date");
     assert_eq!(dates, ["2026-11-24", "2026-11-26"]);
     assert_eq!(series["conflicts"][0]["date"], "2026-11-25");
     assert_eq!(series["conflicts"][0]["code"], "booking.person_overlap");
@@ -199,7 +158,7 @@ async fn series_skips_a_desk_held_elsewhere(b: Backend) {
 async fn a_refused_insert_leaves_the_transaction_usable(b: Backend) {
     let app = TestApp::spawn(b).await;
     let me = app.person_id(WORKER).await;
-    let d04 = desk(&app, "D-04").await;
+    let d04 = app.space_id(SHIOJIRI, "D-04").await;
     let new = |seat_from: i64| store::NewBooking {
         site_id: SiteId(SHIOJIRI),
         space_id: SpaceId(d04),

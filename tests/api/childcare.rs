@@ -2,9 +2,10 @@
 //! shift changes, hand-over, privacy, concurrency.
 
 use crate::harness::*;
+use crate::helpers::*;
 use crate::on_both_backends;
 use chrono::{TimeZone, Utc};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -26,102 +27,64 @@ on_both_backends!(
 
 const DAY: &str = "2026-11-24";
 
+/// Children of the ages the tests need (on DAY): a baby, a one-year-old, a three-year-old
+/// allergic to egg and a five-year-old.
+const REN: Child = ("田中 蓮", "2026-02-14", "");
+const YUI: Child = ("鈴木 結衣", "2025-08-01", "");
+const HARUTO: Child = ("佐藤 春翔", "2023-05-10", "卵");
+const HINA: Child = ("田中 陽菜", "2021-09-09", "小麦");
+
 /// Friday 2026-11-20, 09:00 in Tokyo: 2026-11-24 is the coming Tuesday.
 async fn app_with_clock(b: Backend) -> TestApp {
-    let app = TestApp::spawn(b).await;
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap());
-    // The demo's shifts follow the real calendar; each test plans its own.
-    sqlx::query("DELETE FROM caregiver_shifts")
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    app.clear_shifts().await;
     app
 }
 
 /// Puts caregivers on duty on DAY (caregiver 1 and/or 2) for the given local times.
 async fn shifts(app: &TestApp, plan: &[(u8, &str, &str)]) -> Vec<i64> {
-    let director = app.login(DIRECTOR).await;
     let mut ids = Vec::new();
     for (n, start, end) in plan {
-        let email = if *n == 1 {
-            "caregiver@shiojiri.kado.example"
-        } else {
-            "caregiver2@shiojiri.kado.example"
-        };
-        let person = app.person_id(email).await;
-        let s = director
-            .post(app.url("/api/v1/sites/1/caregiver-shifts"))
-            .json(&json!({"person_id": person, "date": DAY, "start": start, "end": end}))
-            .send_json()
-            .await;
-        ids.push(s["id"].as_i64().unwrap());
+        let who = if *n == 1 { CAREGIVER } else { CAREGIVER2 };
+        ids.push(app.on_duty(who, DAY, start, end).await);
     }
     ids
-}
-
-/// Registers a child of the logged-in worker.
-async fn child(app: &TestApp, c: &Client, name: &str, birth: &str) -> i64 {
-    c.post(app.url("/api/v1/children"))
-        .json(&json!({"name": name, "birth_date": birth, "allergies": ""}))
-        .send_json()
-        .await["id"]
-        .as_i64()
-        .unwrap()
 }
 
 fn with_desk(children: &[i64], start: &str, end: &str) -> Value {
     json!({"site_id": SHIOJIRI, "date": DAY, "start": start, "end": end, "child_ids": children, "desk": {"attributes": []}})
 }
 
-async fn places(app: &TestApp, c: &Client, body: Value) -> reqwest::Response {
-    c.post(app.url("/api/v1/childcare/bookings"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
 /// Workers 10 to 14 each register a baby and book it a place 9:00-12:00 on DAY, with a
 /// desk: 250 of the 300 units two caregivers give.
 async fn five_babies_from_nine_to_twelve(app: &TestApp) {
     for n in 10..15 {
-        let c = worker(app, n).await;
-        let kid = child(app, &c, &format!("赤ちゃん{n}"), "2026-06-01").await;
-        assert_eq!(
-            places(app, &c, with_desk(&[kid], "09:00", "12:00"))
-                .await
-                .status(),
-            StatusCode::CREATED
-        );
+        let c = app.as_worker(n).await;
+        let kid = c.add_child(&format!("赤ちゃん{n}"), "2026-06-01").await;
+        c.placed(&with_desk(&[kid], "09:00", "12:00")).await;
     }
 }
 
-async fn worker(app: &TestApp, n: u32) -> Client {
-    app.login(&format!("worker{n:02}@kado.example")).await
-}
-
-/// The ids of the children of the person logged in as `parent`.
-async fn children_of(app: &TestApp, parent: &Client) -> Vec<i64> {
-    parent
-        .get(app.url("/api/v1/children"))
+/// The childcare segment of DAY that starts at `start`, as reception sees it (and all of
+/// them, to show in a failure).
+async fn segment(app: &TestApp, start: &str) -> (Value, Value) {
+    let reception = app.login_as(RECEPTION).await;
+    let segs = reception
+        .get(&format!("/api/v1/sites/1/childcare/segments?date={DAY}"))
         .send_json()
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect()
+        .await;
+    (find(&segs, "start", start).clone(), segs)
 }
 
 async fn desk_and_childcare_together_or_not_at_all(b: Backend) {
     let app = app_with_clock(b).await;
     shifts(&app, &[(1, "08:30", "18:00")]).await;
-    let parent = worker(&app, 4).await; // guardian of Ren (0) and Hina (5)
-    let kids = children_of(&app, &parent).await;
+    let (parent, kids) = app.parent_of(18, &[REN, HINA]).await;
     assert_eq!(kids.len(), 2);
     // One caregiver is below the minimum of two: full, and the desk is not booked either.
-    let res = places(&app, &parent, with_desk(&kids, "09:00", "12:00")).await;
+    let res = parent
+        .book_places(&with_desk(&kids, "09:00", "12:00"))
+        .await;
     let p = problem(res, StatusCode::CONFLICT, "childcare.full").await;
     assert_eq!(p["errors"][0]["message"], "09:00");
     assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 0);
@@ -133,7 +96,7 @@ async fn desk_and_childcare_together_or_not_at_all(b: Backend) {
     let mut body = with_desk(&kids, "09:00", "12:00");
     body["waitlist"] = json!(true);
     body["keep_desk"] = json!(true);
-    let made: Value = places(&app, &parent, body).await.json().await.unwrap();
+    let made = parent.placed(&body).await;
     assert_eq!(made["waitlisted"], true);
     assert_eq!(made["desk"]["status"], "active");
     assert!(
@@ -145,10 +108,7 @@ async fn desk_and_childcare_together_or_not_at_all(b: Backend) {
     );
     // A second caregiver arrives: the waitlist is served at once.
     shifts(&app, &[(2, "08:30", "18:00")]).await;
-    let mine = parent
-        .get(app.url("/api/v1/childcare/bookings"))
-        .send_json()
-        .await;
+    let mine = parent.get("/api/v1/childcare/bookings").send_json().await;
     assert!(
         mine.as_array()
             .unwrap()
@@ -156,23 +116,11 @@ async fn desk_and_childcare_together_or_not_at_all(b: Backend) {
             .all(|p| p["status"] == "booked"),
         "{mine}"
     );
-    let segs = parent
-        .get(app.url(&format!("/api/v1/sites/1/childcare/segments?date={DAY}")))
-        .send()
-        .await
-        .unwrap();
-    problem(segs, StatusCode::FORBIDDEN, "auth.forbidden").await;
-    let reception = app.login(RECEPTION).await;
-    let segs = reception
-        .get(app.url(&format!("/api/v1/sites/1/childcare/segments?date={DAY}")))
-        .send_json()
+    parent
+        .get(&format!("/api/v1/sites/1/childcare/segments?date={DAY}"))
+        .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
         .await;
-    let nine = segs
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["start"] == "09:00")
-        .unwrap();
+    let (nine, _) = segment(&app, "09:00").await;
     assert_eq!(nine["children"], json!([1, 0, 0, 1]));
     assert_eq!(
         (
@@ -188,14 +136,10 @@ async fn desk_and_childcare_together_or_not_at_all(b: Backend) {
     // morning, and the answer says it is their usual one.
     let morning = mine[0]["desk_booking_id"].as_i64().unwrap();
     let morning = parent
-        .get(app.url(&format!("/api/v1/bookings/{morning}")))
+        .get(&format!("/api/v1/bookings/{morning}"))
         .send_json()
         .await;
-    let made = places(&app, &parent, with_desk(&kids, "13:00", "15:00"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    let made = parent.placed(&with_desk(&kids, "13:00", "15:00")).await;
     assert_eq!(made["desk"]["space_id"], morning["space_id"], "{made}");
     assert_eq!(made["usual_desk"], true);
 }
@@ -206,43 +150,30 @@ async fn ratio_boundaries_by_age(b: Backend) {
     // Five babies take 250 of the 300 units two caregivers give.
     five_babies_from_nine_to_twelve(&app).await;
     // Twins who turn 1 today count as 1-2-year-olds (25 units each): exactly full.
-    let c = worker(&app, 15).await;
-    let a = child(&app, &c, "双子A", "2025-11-24").await;
-    let b2 = child(&app, &c, "双子B", "2025-11-24").await;
-    let made: Value = places(&app, &c, with_desk(&[a, b2], "09:00", "12:00"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let c = app.as_worker(15).await;
+    let a = c.add_child("双子A", "2025-11-24").await;
+    let b2 = c.add_child("双子B", "2025-11-24").await;
+    let made = c.placed(&with_desk(&[a, b2], "09:00", "12:00")).await;
     assert_eq!(made["places"][0]["age_group"], 1, "{made}");
     assert_eq!(made["places"].as_array().unwrap().len(), 2);
     // One more child of any age tips it: even a five-year-old (6 units).
-    let c = worker(&app, 16).await;
-    let big = child(&app, &c, "年長", "2021-04-10").await;
-    let res = places(&app, &c, with_desk(&[big], "10:00", "11:00")).await;
+    let c = app.as_worker(16).await;
+    let big = c.add_child("年長", "2021-04-10").await;
+    let res = c.book_places(&with_desk(&[big], "10:00", "11:00")).await;
     problem(res, StatusCode::CONFLICT, "childcare.full").await;
     // After 12:00 the room is empty again.
-    assert_eq!(
-        places(&app, &c, with_desk(&[big], "12:00", "13:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
+    c.placed(&with_desk(&[big], "12:00", "13:00")).await;
     // A site with class age counts the twins by their age on April 1 (0): they would not fit.
-    let director = app.login(DIRECTOR).await;
+    let director = app.login_as(DIRECTOR).await;
     let s = director
-        .put(app.url("/api/v1/sites/1/childcare-settings"))
+        .put("/api/v1/sites/1/childcare-settings")
         .json(&json!({"ratios": [3, 6, 15, 25], "min_staff": 2, "age_basis": "class", "within_booking": true, "keep_on_desk_cancel": false}))
         .send_json()
         .await;
     assert_eq!(s["room_max"], 12);
-    let c = worker(&app, 17).await;
-    let twin = child(&app, &c, "三つ子", "2025-11-24").await;
-    let made: Value = places(&app, &c, with_desk(&[twin], "14:00", "15:00"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let c = app.as_worker(17).await;
+    let twin = c.add_child("三つ子", "2025-11-24").await;
+    let made = c.placed(&with_desk(&[twin], "14:00", "15:00")).await;
     assert_eq!(made["places"][0]["age_group"], 0);
 }
 
@@ -251,42 +182,35 @@ async fn waitlist_gets_the_freed_place(b: Backend) {
     shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
     let mut first_place = 0;
     for n in 10..16 {
-        let c = worker(&app, n).await;
-        let kid = child(&app, &c, "赤ちゃん", "2026-06-01").await;
-        let made: Value = places(&app, &c, with_desk(&[kid], "09:00", "12:00"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let c = app.as_worker(n).await;
+        let kid = c.add_child("赤ちゃん", "2026-06-01").await;
+        let made = c.placed(&with_desk(&[kid], "09:00", "12:00")).await;
         if n == 10 {
             first_place = made["places"][0]["id"].as_i64().unwrap();
         }
     }
-    let late = worker(&app, 16).await;
-    let kid = child(&app, &late, "遅れて", "2026-06-01").await;
+    let late = app.as_worker(16).await;
+    let kid = late.add_child("遅れて", "2026-06-01").await;
     let mut body = with_desk(&[kid], "10:00", "11:00");
     body["waitlist"] = json!(true);
-    let made: Value = places(&app, &late, body).await.json().await.unwrap();
+    let made = late.placed(&body).await;
     assert_eq!(made["waitlisted"], true);
     assert!(made["desk"].is_null(), "the desk was not kept");
     let waiting = made["places"][0]["id"].as_i64().unwrap();
-    let mine = late
-        .get(app.url("/api/v1/childcare/bookings"))
-        .send_json()
-        .await;
+    let mine = late.get("/api/v1/childcare/bookings").send_json().await;
     assert_eq!(mine[0]["waitlist_position"], 1, "{mine}");
     // A second late parent keeps the desk while waiting.
-    let keeper = worker(&app, 17).await;
-    let kid2 = child(&app, &keeper, "机あり", "2026-06-01").await;
+    let keeper = app.as_worker(17).await;
+    let kid2 = keeper.add_child("机あり", "2026-06-01").await;
     let mut body = with_desk(&[kid2], "10:00", "11:00");
     body["waitlist"] = json!(true);
     body["keep_desk"] = json!(true);
-    let made: Value = places(&app, &keeper, body).await.json().await.unwrap();
+    let made = keeper.placed(&body).await;
     let with_desk_place = made["places"][0]["id"].as_i64().unwrap();
     assert_eq!(made["desk"]["status"], "active");
-    let first = worker(&app, 10).await;
+    let first = app.as_worker(10).await;
     let cancelled = first
-        .post(app.url(&format!("/api/v1/childcare/bookings/{first_place}/cancel")))
+        .post(&format!("/api/v1/childcare/bookings/{first_place}/cancel"))
         .send_json()
         .await;
     assert_eq!(cancelled["status"], "cancelled");
@@ -309,32 +233,17 @@ async fn waitlist_gets_the_freed_place(b: Backend) {
 async fn shift_changes_that_leave_children_short_are_refused(b: Backend) {
     let app = app_with_clock(b).await;
     let ids = shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
-    let parent = worker(&app, 1).await; // Haruto
-    let kids = children_of(&app, &parent).await;
-    assert_eq!(
-        places(&app, &parent, with_desk(&kids, "09:00", "12:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
-    let director = app.login(DIRECTOR).await;
-    let res = director
-        .delete(app.url(&format!("/api/v1/caregiver-shifts/{}", ids[1])))
-        .send()
-        .await
-        .unwrap();
-    let p = problem(
-        res,
-        StatusCode::CONFLICT,
-        "childcare.shift_change_leaves_segment_short",
-    )
-    .await;
-    let segments: Vec<&str> = p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let (parent, kids) = app.parent_of(19, &[HARUTO]).await;
+    parent.placed(&with_desk(&kids, "09:00", "12:00")).await;
+    let director = app.login_as(DIRECTOR).await;
+    let p = director
+        .delete(&format!("/api/v1/caregiver-shifts/{}", ids[1]))
+        .send_problem(
+            StatusCode::CONFLICT,
+            "childcare.shift_change_leaves_segment_short",
+        )
+        .await;
+    let segments = strings(&p["errors"], "field");
     assert_eq!(segments.first(), Some(&"09:00"));
     assert_eq!(segments.last(), Some(&"11:45"));
     assert_eq!(segments.len(), 12);
@@ -346,70 +255,59 @@ async fn shift_changes_that_leave_children_short_are_refused(b: Backend) {
         "{p}"
     );
     // Shortening to 10:00 leaves 10:00-11:45 short.
-    let res = director
-        .patch(app.url(&format!("/api/v1/caregiver-shifts/{}", ids[1])))
+    let p = director
+        .patch(&format!("/api/v1/caregiver-shifts/{}", ids[1]))
         .json(&json!({"end": "10:00"}))
-        .send()
-        .await
-        .unwrap();
-    let p = problem(
-        res,
-        StatusCode::CONFLICT,
-        "childcare.shift_change_leaves_segment_short",
-    )
-    .await;
+        .send_problem(
+            StatusCode::CONFLICT,
+            "childcare.shift_change_leaves_segment_short",
+        )
+        .await;
     assert_eq!(p["errors"][0]["field"], "10:00");
     assert_eq!(app.count("SELECT COUNT(*) FROM caregiver_shifts").await, 2);
     // Ending at 12:00 still covers every booked segment.
     let ok = director
-        .patch(app.url(&format!("/api/v1/caregiver-shifts/{}", ids[1])))
+        .patch(&format!("/api/v1/caregiver-shifts/{}", ids[1]))
         .json(&json!({"end": "12:00"}))
         .send_json()
         .await;
     assert_eq!(ok["end"], "12:00");
     // A shift for someone who is not a caregiver is refused.
-    let res = director
-        .post(app.url("/api/v1/sites/1/caregiver-shifts"))
-        .json(&json!({"person_id": app.person_id(RECEPTION).await, "date": DAY, "start": "09:00", "end": "12:00"}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    director
+        .post("/api/v1/sites/1/caregiver-shifts")
+        .json(&json!({"person_id": app.person_id(RECEPTION).await, "date": DAY, "start": "09:00", "end": "12:00"})).send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
 }
 
 async fn place_must_lie_within_own_booking(b: Backend) {
     let app = app_with_clock(b).await;
     shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
-    let parent = worker(&app, 2).await; // Yui
-    let kids = children_of(&app, &parent).await;
+    let (parent, kids) = app.parent_of(20, &[YUI]).await;
     let only = json!({"site_id": SHIOJIRI, "date": DAY, "start": "09:00", "end": "12:00", "child_ids": kids});
     problem(
-        places(&app, &parent, only.clone()).await,
+        parent.book_places(&only.clone()).await,
         StatusCode::CONFLICT,
         "childcare.not_within_booking",
     )
     .await;
     let d = parent
-        .post(app.url("/api/v1/bookings"))
+        .post("/api/v1/bookings")
         .json(&json!({"site_id": SHIOJIRI, "date": DAY, "start": "08:30", "end": "13:00"}))
         .send_json()
         .await;
-    let made: Value = places(&app, &parent, only.clone())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let made = parent.placed(&only).await;
     assert_eq!(made["places"][0]["desk_booking_id"], d["booking"]["id"]);
     // The same child cannot hold two places at once; someone else's child cannot be booked.
     problem(
-        places(&app, &parent, only.clone()).await,
+        parent.book_places(&only.clone()).await,
         StatusCode::CONFLICT,
         "childcare.child_overlap",
     )
     .await;
-    let stranger = worker(&app, 3).await;
+    let stranger = app.as_worker(3).await;
     problem(
-        places(&app, &stranger, with_desk(&kids, "13:00", "14:00")).await,
+        stranger
+            .book_places(&with_desk(&kids, "13:00", "14:00"))
+            .await,
         StatusCode::NOT_FOUND,
         "not_found",
     )
@@ -419,17 +317,12 @@ async fn place_must_lie_within_own_booking(b: Backend) {
 async fn cancelling_the_desk_asks_about_childcare(b: Backend) {
     let app = app_with_clock(b).await;
     shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
-    let parent = worker(&app, 1).await;
-    let kids = children_of(&app, &parent).await;
-    let made: Value = places(&app, &parent, with_desk(&kids, "09:00", "12:00"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (parent, kids) = app.parent_of(19, &[HARUTO]).await;
+    let made = parent.placed(&with_desk(&kids, "09:00", "12:00")).await;
     let desk = made["desk"]["id"].as_i64().unwrap();
     let cancel = |q: &str| {
         parent
-            .post(app.url(&format!("/api/v1/bookings/{desk}/cancel{q}")))
+            .post(&format!("/api/v1/bookings/{desk}/cancel{q}"))
             .send()
     };
     problem(
@@ -463,12 +356,10 @@ async fn cancelling_the_desk_asks_about_childcare(b: Backend) {
 async fn hand_over_only_to_authorised_adults(b: Backend) {
     let app = app_with_clock(b).await;
     shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
-    let parent = worker(&app, 1).await;
-    let kid = parent.get(app.url("/api/v1/children")).send_json().await[0]["id"]
-        .as_i64()
-        .unwrap();
+    let (parent, kids) = app.parent_of(19, &[HARUTO]).await;
+    let kid = kids[0];
     let grandma = parent
-        .post(app.url(&format!("/api/v1/children/{kid}/authorised")))
+        .post(&format!("/api/v1/children/{kid}/authorised"))
         .json(&json!({"name": "佐藤 ふみ", "relation": "祖母", "phone": "0263-00-1111"}))
         .send_json()
         .await;
@@ -477,56 +368,46 @@ async fn hand_over_only_to_authorised_adults(b: Backend) {
         grandma["pickup_code"].as_str().unwrap().to_string(),
     );
     assert_eq!(code.len(), 6);
-    let made: Value = places(&app, &parent, with_desk(&[kid], "09:00", "12:00"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let made = parent.placed(&with_desk(&[kid], "09:00", "12:00")).await;
     let place = made["places"][0]["id"].as_i64().unwrap();
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap()); // 09:00 on the day
-    let caregiver = app.login("caregiver@shiojiri.kado.example").await;
-    let reception = app.login(RECEPTION).await;
-    problem(
-        reception
-            .post(app.url(&format!("/api/v1/childcare/bookings/{place}/drop-off")))
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::NOT_FOUND,
-        "not_found",
-    )
-    .await;
+    app.clock.set(tuesday_nine()); // 09:00 on the day
+    let caregiver = app.login_as(CAREGIVER).await;
+    let reception = app.login_as(RECEPTION).await;
+    reception
+        .post(&format!("/api/v1/childcare/bookings/{place}/drop-off"))
+        .send_problem(StatusCode::NOT_FOUND, "not_found")
+        .await;
     let dropped = caregiver
-        .post(app.url(&format!("/api/v1/childcare/bookings/{place}/drop-off")))
+        .post(&format!("/api/v1/childcare/bookings/{place}/drop-off"))
         .send_json()
         .await;
     assert_eq!(dropped["status"], "dropped_off");
-    let in_room =
-        kado::childcare::store::children_in_room(&app.db, app.person_id(WORKER).await, SHIOJIRI)
-            .await
-            .unwrap();
+    let in_room = kado::childcare::store::children_in_room(
+        &app.db,
+        app.person_id(&worker_email(19)).await,
+        SHIOJIRI,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         in_room.len(),
         1,
         "the kiosk can see the child is still in the room"
     );
-    let url = app.url(&format!("/api/v1/childcare/bookings/{place}/pick-up"));
+    let url = format!("/api/v1/childcare/bookings/{place}/pick-up");
     for body in [
         json!({"authorised_person_id": grandma_id, "code": "000000"}),
         json!({"guardian_id": app.person_id("worker02@kado.example").await}),
         json!({}),
     ] {
-        let res = caregiver.post(&url).json(&body).send().await.unwrap();
-        problem(
-            res,
-            StatusCode::FORBIDDEN,
-            "childcare.pickup_not_authorised",
-        )
-        .await;
+        caregiver
+            .post(&url)
+            .json(&body)
+            .send_problem(StatusCode::FORBIDDEN, "childcare.pickup_not_authorised")
+            .await;
     }
     let day = caregiver
-        .get(app.url(&format!("/api/v1/sites/1/childcare/day?date={DAY}")))
+        .get(&format!("/api/v1/sites/1/childcare/day?date={DAY}"))
         .send_json()
         .await;
     assert_eq!(day[0]["refused_pickups"].as_array().unwrap().len(), 3);
@@ -534,9 +415,9 @@ async fn hand_over_only_to_authorised_adults(b: Backend) {
     // After closing time with the child still here: an alert.
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 24, 9, 5, 0).unwrap()); // 18:05
-    let caregiver = app.login("caregiver@shiojiri.kado.example").await;
+    let caregiver = app.login_as(CAREGIVER).await;
     let day = caregiver
-        .get(app.url(&format!("/api/v1/sites/1/childcare/day?date={DAY}")))
+        .get(&format!("/api/v1/sites/1/childcare/day?date={DAY}"))
         .send_json()
         .await;
     assert_eq!(day[0]["alert"], "not_picked_up");
@@ -553,7 +434,7 @@ async fn hand_over_only_to_authorised_adults(b: Backend) {
     );
     // A withdrawn permission no longer works.
     parent
-        .patch(app.url(&format!("/api/v1/authorised-persons/{grandma_id}")))
+        .patch(&format!("/api/v1/authorised-persons/{grandma_id}"))
         .json(&json!({"active": false}))
         .send_json()
         .await;
@@ -568,33 +449,26 @@ async fn childrens_data_reaches_only_guardians_and_caregivers(b: Backend) {
     let logs = crate::harness::captured_logs();
     let app = app_with_clock(b).await;
     shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
-    let parent = worker(&app, 3).await;
+    let parent = app.as_worker(3).await;
     let secret = format!(
         "peanut-{}",
         app.person_id("worker03@kado.example").await * 7919 + b as i64
     );
     let kid = parent
-        .post(app.url("/api/v1/children"))
+        .post("/api/v1/children")
         .json(&json!({"name": "伊藤 蒼", "birth_date": "2023-01-15", "allergies": secret, "medical_notes": "喘息 / asthma"}))
         .send_json()
         .await["id"]
         .as_i64()
         .unwrap();
-    let url = app.url(&format!("/api/v1/children/{kid}"));
+    let url = format!("/api/v1/children/{kid}");
     // Before the child has a place at the site, its staff know nothing of it.
-    let caregiver = app.login("caregiver@shiojiri.kado.example").await;
-    problem(
-        caregiver.get(&url).send().await.unwrap(),
-        StatusCode::NOT_FOUND,
-        "not_found",
-    )
-    .await;
-    assert_eq!(
-        places(&app, &parent, with_desk(&[kid], "09:00", "12:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
+    let caregiver = app.login_as(CAREGIVER).await;
+    caregiver
+        .get(&url)
+        .send_problem(StatusCode::NOT_FOUND, "not_found")
+        .await;
+    parent.placed(&with_desk(&[kid], "09:00", "12:00")).await;
     let full = caregiver.get(&url).send_json().await;
     assert_eq!(full["allergies"], secret.as_str());
     assert_eq!(full["medical_notes"], "喘息 / asthma");
@@ -603,7 +477,7 @@ async fn childrens_data_reaches_only_guardians_and_caregivers(b: Backend) {
         secret.as_str()
     );
     for staff in [RECEPTION, "trainer@shiojiri.kado.example"] {
-        let c = app.login(staff).await;
+        let c = app.login_as(staff).await;
         let seen = c.get(&url).send_json().await;
         let keys: Vec<&String> = seen.as_object().unwrap().keys().collect();
         assert_eq!(
@@ -612,7 +486,7 @@ async fn childrens_data_reaches_only_guardians_and_caregivers(b: Backend) {
             "{staff} sees name only: {seen}"
         );
         let day = c
-            .get(app.url(&format!("/api/v1/sites/1/childcare/day?date={DAY}")))
+            .get(&format!("/api/v1/sites/1/childcare/day?date={DAY}"))
             .send_json()
             .await;
         let text = day.to_string();
@@ -622,22 +496,13 @@ async fn childrens_data_reaches_only_guardians_and_caregivers(b: Backend) {
         );
     }
     for outsider in ["worker05@kado.example", OMACHI_DIRECTOR] {
-        let c = app.login(outsider).await;
-        problem(
-            c.get(&url).send().await.unwrap(),
-            StatusCode::NOT_FOUND,
-            "not_found",
-        )
-        .await;
-        problem(
-            c.get(app.url(&format!("/api/v1/children/{kid}/authorised")))
-                .send()
-                .await
-                .unwrap(),
-            StatusCode::NOT_FOUND,
-            "not_found",
-        )
-        .await;
+        let c = app.login_as(outsider).await;
+        c.get(&url)
+            .send_problem(StatusCode::NOT_FOUND, "not_found")
+            .await;
+        c.get(&format!("/api/v1/children/{kid}/authorised"))
+            .send_problem(StatusCode::NOT_FOUND, "not_found")
+            .await;
     }
     let log = logs.lock().unwrap().clone();
     assert!(log.contains("/api/v1/children"), "the log capture works");
@@ -646,49 +511,20 @@ async fn childrens_data_reaches_only_guardians_and_caregivers(b: Backend) {
 
 async fn simultaneous_requests_never_overfill(b: Backend) {
     let app = app_with_clock(b).await;
-    let second = match b {
-        Backend::Postgres => Some(TestApp::spawn_on(&app.database_url).await),
-        Backend::Sqlite => None,
-    };
-    second.iter().for_each(|s| {
-        s.clock
-            .set(Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap())
-    });
+    let second = app.second_instance().await;
     shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
     // Ten parents, one baby each; two caregivers hold six babies.
-    let mut tasks = Vec::new();
+    let mut burst = Burst::default();
     for n in 10..20 {
-        let c = worker(&app, n).await;
-        let kid = child(&app, &c, "赤ちゃん", "2026-06-01").await;
-        let base = match (&second, n % 2) {
-            (Some(s), 1) => s.base.clone(),
-            _ => app.base.clone(),
-        };
+        let c = app.as_worker(n).await;
+        let kid = c.add_child("赤ちゃん", "2026-06-01").await;
         let body = with_desk(&[kid], "09:00", "11:00");
-        tasks.push(tokio::spawn(async move {
-            let res = c
-                .post(format!("{base}/api/v1/childcare/bookings"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            let status = res.status();
-            let v: Value = res.json().await.unwrap();
-            (status, v["code"].as_str().unwrap_or_default().to_string())
-        }));
+        let base = app.base_for(&second, n as usize);
+        burst.post(&c, base, "/api/v1/childcare/bookings", body);
     }
-    let mut created = 0;
-    for t in tasks {
-        let (status, code) = t.await.unwrap();
-        if status == StatusCode::CREATED {
-            created += 1;
-        } else {
-            assert_eq!(
-                (status, code.as_str()),
-                (StatusCode::CONFLICT, "childcare.full")
-            );
-        }
-    }
+    let created = burst
+        .created((StatusCode::CONFLICT, "childcare.full"), "six places")
+        .await;
     assert_eq!(created, 6);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM childcare_bookings WHERE status = 'booked'")
@@ -710,23 +546,12 @@ async fn workers_see_what_still_fits_before_booking(b: Backend) {
     // Two caregivers (the minimum) only from 9 to 12.
     shifts(&app, &[(1, "08:30", "18:00"), (2, "09:00", "12:00")]).await;
     five_babies_from_nine_to_twelve(&app).await;
-    let parent = worker(&app, 4).await; // guardian of Ren (0) and Hina (5)
-    let kids = parent.get(app.url("/api/v1/children")).send_json().await;
-    let id = |name: &str| {
-        kids.as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"].as_str().unwrap().contains(name))
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap()
-    };
-    let (ren, hina) = (id("蓮"), id("陽菜"));
-    let ask = |c: &Client, site: i64, query: String| {
-        c.get(app.url(&format!(
+    let (parent, kids) = app.parent_of(18, &[REN, HINA]).await;
+    let (ren, hina) = (kids[0], kids[1]);
+    let ask = |c: &User, site: i64, query: String| {
+        c.get(&format!(
             "/api/v1/sites/{site}/childcare/availability?{query}"
-        )))
-        .send()
+        ))
     };
     let at = |v: &Value, slot: &str| {
         v["slots"]
@@ -738,11 +563,8 @@ async fn workers_see_what_still_fits_before_booking(b: Backend) {
     };
     // Five babies use 250 of the 300 units two caregivers give.
     let both: Value = ask(&parent, 1, format!("date={DAY}&child_ids={ren},{hina}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_body()
+        .await;
     assert_eq!(both["open"], true);
     assert_eq!(both["slots"][0], "08:30");
     let nine = at(&both, "09:00");
@@ -756,72 +578,48 @@ async fn workers_see_what_still_fits_before_booking(b: Backend) {
         "no counts of others: {both}"
     );
     let hina_only: Value = ask(&parent, 1, format!("date={DAY}&child_ids={hina}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_body()
+        .await;
     assert_eq!(hina_only["fits"][nine], true);
     // Ren takes the last 50 units; asking again for Ren counts his own place once.
-    assert_eq!(
-        places(&app, &parent, with_desk(&[ren], "09:00", "10:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
+    parent.placed(&with_desk(&[ren], "09:00", "10:00")).await;
     let again: Value = ask(&parent, 1, format!("date={DAY}&child_ids={ren}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_body()
+        .await;
     assert_eq!(again["fits"][nine], true);
     let hina_now: Value = ask(&parent, 1, format!("date={DAY}&child_ids={hina}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .send_body()
+        .await;
     assert_eq!(hina_now["fits"][nine], false, "the room is full now");
     // Without children: the slots only. On a closed day (Sunday): nothing.
-    let plain: Value = ask(&parent, 1, format!("date={DAY}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let plain: Value = ask(&parent, 1, format!("date={DAY}")).send_body().await;
     assert_eq!(plain["fits"], json!([]));
     assert_eq!(plain["slots"][nine], "09:00");
-    let sunday: Value = ask(&parent, 1, "date=2026-11-29".into())
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sunday: Value = ask(&parent, 1, "date=2026-11-29".into()).send_body().await;
     assert_eq!(
         (sunday["open"].clone(), sunday["slots"].clone()),
         (json!(false), json!([]))
     );
     // Someone else's child is not found; a site without a room says so; a site where one
     // has no role is forbidden; malformed input is a 422 naming the field.
-    let other = worker(&app, 10).await;
+    let other = app.as_worker(10).await;
     problem(
         ask(&other, 1, format!("date={DAY}&child_ids={ren}"))
-            .await
-            .unwrap(),
+            .sent()
+            .await,
         StatusCode::NOT_FOUND,
         "not_found",
     )
     .await;
-    let omachi = app.login(OMACHI_WORKER).await;
+    let omachi = app.login_as(OMACHI_WORKER).await;
     problem(
-        ask(&omachi, 2, format!("date={DAY}")).await.unwrap(),
+        ask(&omachi, 2, format!("date={DAY}")).sent().await,
         StatusCode::NOT_FOUND,
         "childcare.unavailable",
     )
     .await;
     problem(
-        ask(&omachi, 1, format!("date={DAY}")).await.unwrap(),
+        ask(&omachi, 1, format!("date={DAY}")).sent().await,
         StatusCode::FORBIDDEN,
         "auth.forbidden",
     )
@@ -845,7 +643,7 @@ async fn workers_see_what_still_fits_before_booking(b: Backend) {
         ("date=2026-13-01".into(), "date", "validation.bad_date"),
     ] {
         let p = problem(
-            ask(&parent, 1, query.clone()).await.unwrap(),
+            ask(&parent, 1, query.clone()).sent().await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation",
         )
@@ -866,11 +664,11 @@ async fn workers_see_what_still_fits_before_booking(b: Backend) {
 async fn one_caregiver_entered_twice_is_one_person_on_duty(b: Backend) {
     let app = app_with_clock(b).await;
     shifts(&app, &[(1, "08:30", "18:00")]).await;
-    let director = app.login(DIRECTOR).await;
-    let caregiver = app.person_id("caregiver@shiojiri.kado.example").await;
+    let director = app.login_as(DIRECTOR).await;
+    let caregiver = app.person_id(CAREGIVER).await;
     let shift = |start: &str, end: &str| {
         director
-            .post(app.url("/api/v1/sites/1/caregiver-shifts"))
+            .post("/api/v1/sites/1/caregiver-shifts")
             .json(&json!({"person_id": caregiver, "date": DAY, "start": start, "end": end}))
             .send()
     };
@@ -883,21 +681,23 @@ async fn one_caregiver_entered_twice_is_one_person_on_duty(b: Backend) {
     assert_eq!(p["errors"][0]["field"], "start", "{p}");
     assert_eq!(app.count("SELECT COUNT(*) FROM caregiver_shifts").await, 1);
     // One real caregiver is below the minimum of two: no place.
-    let parent = worker(&app, 10).await;
-    let kid = child(&app, &parent, "一人", "2022-01-01").await;
+    let parent = app.as_worker(10).await;
+    let kid = parent.add_child("一人", "2022-01-01").await;
     problem(
-        places(&app, &parent, with_desk(&[kid], "09:00", "10:00")).await,
+        parent
+            .book_places(&with_desk(&[kid], "09:00", "10:00"))
+            .await,
         StatusCode::CONFLICT,
         "childcare.full",
     )
     .await;
     // The second caregiver's day in two back-to-back halves counts as one person on duty.
-    let second = app.person_id("caregiver2@shiojiri.kado.example").await;
+    let second = app.person_id(CAREGIVER2).await;
     let mut halves = Vec::new();
     for (start, end) in [("08:30", "12:00"), ("12:00", "18:00")] {
         halves.push(
             director
-                .post(app.url("/api/v1/sites/1/caregiver-shifts"))
+                .post("/api/v1/sites/1/caregiver-shifts")
                 .json(&json!({"person_id": second, "date": DAY, "start": start, "end": end}))
                 .send_json()
                 .await["id"]
@@ -905,32 +705,15 @@ async fn one_caregiver_entered_twice_is_one_person_on_duty(b: Backend) {
                 .unwrap(),
         );
     }
-    assert_eq!(
-        places(&app, &parent, with_desk(&[kid], "11:00", "13:00"))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
-    let reception = app.login(RECEPTION).await;
-    let segs = reception
-        .get(app.url(&format!("/api/v1/sites/1/childcare/segments?date={DAY}")))
-        .send_json()
-        .await;
-    let eleven = segs
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["start"] == "11:45")
-        .unwrap();
+    parent.placed(&with_desk(&[kid], "11:00", "13:00")).await;
+    let (eleven, segs) = segment(&app, "11:45").await;
     assert_eq!(eleven["caregivers_on_duty"], 2, "{segs}");
     // Moving one half onto the other is refused the same way.
-    let res = director
-        .patch(app.url(&format!("/api/v1/caregiver-shifts/{}", halves[1])))
+    director
+        .patch(&format!("/api/v1/caregiver-shifts/{}", halves[1]))
         .json(&json!({"start": "11:00"}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::CONFLICT, "childcare.shift_overlap").await;
+        .send_problem(StatusCode::CONFLICT, "childcare.shift_overlap")
+        .await;
     // The database itself refuses, whoever writes.
     let err = sqlx::query(
         "INSERT INTO caregiver_shifts (site_id, person_id, starts_at, ends_at, created_by)
@@ -986,10 +769,7 @@ async fn overlapping_shifts_in_a_live_database_are_merged(b: Backend) {
                 .unwrap()
         }
     };
-    let (one, two) = (
-        person("caregiver@shiojiri.kado.example").await,
-        person("caregiver2@shiojiri.kado.example").await,
-    );
+    let (one, two) = (person(CAREGIVER).await, person(CAREGIVER2).await);
     let h = |hour: i64| 1_900_000_800 + hour * 3600;
     for (who, from, to) in [
         (one, 9, 12),
@@ -1036,30 +816,21 @@ async fn overlapping_shifts_in_a_live_database_are_merged(b: Backend) {
 async fn moving_a_desk_booking_moves_its_childcare_places(b: Backend) {
     let app = app_with_clock(b).await;
     shifts(&app, &[(1, "08:30", "18:00"), (2, "08:30", "18:00")]).await;
-    let director = app.login(DIRECTOR).await;
+    let director = app.login_as(DIRECTOR).await;
     for n in [1, 2] {
-        let email = if n == 1 {
-            "caregiver@shiojiri.kado.example"
-        } else {
-            "caregiver2@shiojiri.kado.example"
-        };
+        let email = if n == 1 { CAREGIVER } else { CAREGIVER2 };
         director
-            .post(app.url("/api/v1/sites/1/caregiver-shifts"))
+            .post("/api/v1/sites/1/caregiver-shifts")
             .json(&json!({"person_id": app.person_id(email).await, "date": "2026-11-25", "start": "08:30", "end": "18:00"}))
             .send_json()
             .await;
     }
-    let parent = worker(&app, 4).await; // Ren (a baby) and Hina (5)
-    let kids = children_of(&app, &parent).await;
-    let made: Value = places(&app, &parent, with_desk(&kids, "09:00", "12:00"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (parent, kids) = app.parent_of(18, &[REN, HINA]).await;
+    let made = parent.placed(&with_desk(&kids, "09:00", "12:00")).await;
     let desk = made["desk"]["id"].as_i64().unwrap();
     let move_to = |body: Value| {
         parent
-            .patch(app.url(&format!("/api/v1/bookings/{desk}")))
+            .patch(&format!("/api/v1/bookings/{desk}"))
             .json(&body)
             .send()
     };
@@ -1071,10 +842,7 @@ async fn moving_a_desk_booking_moves_its_childcare_places(b: Backend) {
         )
     };
     let mine = || async {
-        let list = parent
-            .get(app.url("/api/v1/childcare/bookings"))
-            .send_json()
-            .await;
+        let list = parent.get("/api/v1/childcare/bookings").send_json().await;
         list.as_array()
             .unwrap()
             .iter()
@@ -1122,7 +890,7 @@ async fn moving_a_desk_booking_moves_its_childcare_places(b: Backend) {
     .await;
     assert_eq!(p["errors"][0]["field"], "start", "{p}");
     let still = parent
-        .get(app.url(&format!("/api/v1/bookings/{desk}")))
+        .get(&format!("/api/v1/bookings/{desk}"))
         .send_json()
         .await;
     assert_eq!(
@@ -1140,34 +908,26 @@ async fn allergies_reach_guardians_and_caregivers_only_in_every_answer(b: Backen
     let app = app_with_clock(b).await;
     // Caregivers only in the morning: an afternoon request joins the waitlist.
     shifts(&app, &[(1, "08:30", "12:00"), (2, "08:30", "12:00")]).await;
-    let parent = worker(&app, 3).await;
+    let parent = app.as_worker(3).await;
     let (allergy, medical) = ("peanut-allergy-7919", "epipen-in-bag-104729");
     let kid = parent
-        .post(app.url("/api/v1/children"))
+        .post("/api/v1/children")
         .json(&json!({"name": "伊藤 蒼", "birth_date": "2023-01-15", "allergies": allergy, "medical_notes": medical}))
         .send_json()
         .await["id"]
         .as_i64()
         .unwrap();
     parent
-        .post(app.url(&format!("/api/v1/children/{kid}/authorised")))
+        .post(&format!("/api/v1/children/{kid}/authorised"))
         .json(&json!({"name": "伊藤 ふみ", "relation": "祖母"}))
         .send_json()
         .await;
-    let booked = places(&app, &parent, with_desk(&[kid], "09:00", "11:00"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    let booked = parent.placed(&with_desk(&[kid], "09:00", "11:00")).await;
     let place = booked["places"][0]["id"].as_i64().unwrap();
     let mut wait = with_desk(&[kid], "14:00", "15:00");
     wait["waitlist"] = json!(true);
     wait["keep_desk"] = json!(true);
-    let waiting = places(&app, &parent, wait)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    let waiting = parent.placed(&wait).await;
     assert_eq!(waiting["waitlisted"], true, "{waiting}");
     let waiting = waiting["places"][0]["id"].as_i64().unwrap();
     let leaks = |text: &str| text.contains(allergy) || text.contains(medical);
@@ -1183,7 +943,7 @@ async fn allergies_reach_guardians_and_caregivers_only_in_every_answer(b: Backen
     ];
     let who = [
         ("worker03@kado.example", true),
-        ("caregiver@shiojiri.kado.example", true),
+        (CAREGIVER, true),
         ("worker05@kado.example", false),
         (RECEPTION, false),
         ("trainer@shiojiri.kado.example", false),
@@ -1192,10 +952,10 @@ async fn allergies_reach_guardians_and_caregivers_only_in_every_answer(b: Backen
         (OMACHI_DIRECTOR, false),
     ];
     for (email, sees) in who {
-        let c = app.login(email).await;
+        let c = app.login_as(email).await;
         let mut all = String::new();
         for path in &reads {
-            let res = c.get(app.url(path)).send().await.unwrap();
+            let res = c.get(path).sent().await;
             assert!(!res.status().is_server_error(), "{email} {path}");
             let text = res.text().await.unwrap();
             all.push_str(&text);
@@ -1210,10 +970,9 @@ async fn allergies_reach_guardians_and_caregivers_only_in_every_answer(b: Backen
         }
         assert_eq!(leaks(&all), sees, "{email}: {all}");
         let day = c
-            .get(app.url(&format!("/api/v1/sites/1/childcare/day?date={DAY}")))
-            .send()
-            .await
-            .unwrap();
+            .get(&format!("/api/v1/sites/1/childcare/day?date={DAY}"))
+            .sent()
+            .await;
         if day.status().is_success() {
             let day: Value = day.json().await.unwrap();
             assert_eq!(
@@ -1224,32 +983,36 @@ async fn allergies_reach_guardians_and_caregivers_only_in_every_answer(b: Backen
         }
     }
     // The answers of the hand-over and of a cancelled waitlisted place, whoever acts.
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap()); // 09:00 on the day
-    let director = app.login(DIRECTOR).await;
-    let dropped = director
-        .post(app.url(&format!("/api/v1/childcare/bookings/{place}/drop-off")))
-        .send_text()
-        .await;
-    assert!(
-        dropped.contains("dropped_off") && !leaks(&dropped),
-        "{dropped}"
-    );
-    let admin = app.login(ADMIN).await;
+    app.clock.set(tuesday_nine()); // 09:00 on the day
     let guardian = app.person_id("worker03@kado.example").await;
-    let picked = admin
-        .post(app.url(&format!("/api/v1/childcare/bookings/{place}/pick-up")))
-        .json(&json!({"guardian_id": guardian}))
-        .send_text()
-        .await;
-    assert!(picked.contains("picked_up") && !leaks(&picked), "{picked}");
-    let reception = app.login(RECEPTION).await;
-    let cancelled = reception
-        .post(app.url(&format!("/api/v1/childcare/bookings/{waiting}/cancel")))
-        .send_text()
-        .await;
-    assert!(
-        cancelled.contains("cancelled") && !leaks(&cancelled),
-        "{cancelled}"
-    );
+    for (who, path, body, status) in [
+        (
+            DIRECTOR,
+            format!("{place}/drop-off"),
+            json!(null),
+            "dropped_off",
+        ),
+        (
+            ADMIN,
+            format!("{place}/pick-up"),
+            json!({"guardian_id": guardian}),
+            "picked_up",
+        ),
+        (
+            RECEPTION,
+            format!("{waiting}/cancel"),
+            json!(null),
+            "cancelled",
+        ),
+    ] {
+        let mut req = app
+            .login_as(who)
+            .await
+            .post(&format!("/api/v1/childcare/bookings/{path}"));
+        if !body.is_null() {
+            req = req.json(&body);
+        }
+        let answer = req.send_text().await;
+        assert!(answer.contains(status) && !leaks(&answer), "{answer}");
+    }
 }

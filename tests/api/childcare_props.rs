@@ -3,10 +3,10 @@
 //! caregivers on duty and the room allow.
 
 use crate::harness::*;
+use crate::helpers::*;
 use chrono::{TimeZone, Utc};
 use kado::childcare::{rules, store};
 use proptest::prelude::*;
-use reqwest::Client;
 use serde_json::{Value, json};
 
 const DAY: &str = "2026-11-24";
@@ -52,16 +52,14 @@ fn op() -> impl Strategy<Value = Op> {
 
 struct World {
     app: TestApp,
-    director: Client,
-    parents: Vec<(Client, Vec<i64>)>,
+    director: User,
+    parents: Vec<(User, Vec<i64>)>,
     caregivers: Vec<i64>,
 }
 
 async fn world(b: Backend) -> World {
-    let app = TestApp::spawn(b).await;
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap());
-    let director = app.login(DIRECTOR).await;
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let director = app.login_as(DIRECTOR).await;
     let births = [
         ["2026-06-01", "2021-01-01"],
         ["2025-01-01", "2023-06-01"],
@@ -70,13 +68,11 @@ async fn world(b: Backend) -> World {
     ];
     let mut parents = Vec::new();
     for (i, pair) in births.iter().enumerate() {
-        let c = app
-            .login(&format!("worker{:02}@kado.example", 10 + i))
-            .await;
+        let c = app.as_worker(10 + i as u32).await;
         let mut kids = Vec::new();
         for birth in pair {
             let v = c
-                .post(app.url("/api/v1/children"))
+                .post("/api/v1/children")
                 .json(&json!({"name": "子", "birth_date": birth}))
                 .send_json()
                 .await;
@@ -125,11 +121,9 @@ async fn run(w: &World, ops: &[Op]) {
                 let (start, end) = span(*from, *len);
                 let (c, kids) = &w.parents[*parent];
                 let res = c
-                    .post(w.app.url("/api/v1/childcare/bookings"))
+                    .post("/api/v1/childcare/bookings")
                     .json(&json!({"site_id": 1, "date": DAY, "start": start, "end": end, "child_ids": [kids[*child]], "desk": {"attributes": []}, "waitlist": true, "keep_desk": true}))
-                    .send()
-                    .await
-                    .unwrap();
+                    .sent().await;
                 assert!(
                     res.status().is_success() || res.status().is_client_error(),
                     "{}",
@@ -144,13 +138,9 @@ async fn run(w: &World, ops: &[Op]) {
                 let (parent, id) = places[nth % places.len()];
                 let res = w.parents[parent]
                     .0
-                    .post(
-                        w.app
-                            .url(&format!("/api/v1/childcare/bookings/{id}/cancel")),
-                    )
-                    .send()
-                    .await
-                    .unwrap();
+                    .post(&format!("/api/v1/childcare/bookings/{id}/cancel"))
+                    .sent()
+                    .await;
                 assert!(!res.status().is_server_error());
             }
             Op::AddShift {
@@ -161,11 +151,9 @@ async fn run(w: &World, ops: &[Op]) {
                 let (start, end) = span(*from, *len);
                 let res = w
                     .director
-                    .post(w.app.url("/api/v1/sites/1/caregiver-shifts"))
+                    .post("/api/v1/sites/1/caregiver-shifts")
                     .json(&json!({"person_id": w.caregivers[*caregiver], "date": DAY, "start": start, "end": end}))
-                    .send()
-                    .await
-                    .unwrap();
+                    .sent().await;
                 if res.status().is_success() {
                     shifts.push(res.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
                 }
@@ -175,21 +163,19 @@ async fn run(w: &World, ops: &[Op]) {
                 let id = shifts[nth % shifts.len()];
                 let res = w
                     .director
-                    .patch(w.app.url(&format!("/api/v1/caregiver-shifts/{id}")))
+                    .patch(&format!("/api/v1/caregiver-shifts/{id}"))
                     .json(&json!({"start": start, "end": end}))
-                    .send()
-                    .await
-                    .unwrap();
+                    .sent()
+                    .await;
                 assert!(!res.status().is_server_error());
             }
             Op::DeleteShift { nth } if !shifts.is_empty() => {
                 let id = shifts[nth % shifts.len()];
                 let res = w
                     .director
-                    .delete(w.app.url(&format!("/api/v1/caregiver-shifts/{id}")))
-                    .send()
-                    .await
-                    .unwrap();
+                    .delete(&format!("/api/v1/caregiver-shifts/{id}"))
+                    .sent()
+                    .await;
                 assert!(!res.status().is_server_error());
             }
             _ => {}

@@ -4,18 +4,13 @@
 //! (a small tmpfs, a PostgreSQL server of the test's own), not a mock.
 
 use crate::harness::*;
-use chrono::{TimeZone, Utc};
+use crate::helpers::*;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Friday 2026-11-20, 09:00 in Tokyo.
-fn friday_morning() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap()
-}
 
 /// Shiojiri's open weekdays after that Friday (Monday 11/23 is a holiday).
 const DAYS: [&str; 12] = [
@@ -36,7 +31,7 @@ const DAYS: [&str; 12] = [
 /// Reception books a morning desk for one worker after another: every request is a write
 /// that can succeed.
 struct Booker {
-    client: Client,
+    client: User,
     people: Vec<i64>,
     next: usize,
 }
@@ -46,16 +41,16 @@ impl Booker {
         app.clock.set(friday_morning());
         let mut people = Vec::new();
         for i in 1..=20 {
-            people.push(app.person_id(&format!("worker{i:02}@kado.example")).await);
+            people.push(app.person_id(&worker_email(i)).await);
         }
         Booker {
-            client: app.login(RECEPTION).await,
+            client: app.login_as(RECEPTION).await,
             people,
             next: 0,
         }
     }
 
-    async fn book(&mut self, app: &TestApp) -> Response {
+    async fn book(&mut self) -> Response {
         let k = self.next;
         self.next += 1;
         let body = json!({
@@ -64,7 +59,7 @@ impl Booker {
             "person_id": self.people[k % self.people.len()]
         });
         self.client
-            .post(app.url("/api/v1/bookings"))
+            .post("/api/v1/bookings")
             .json(&body)
             .send()
             .await
@@ -145,7 +140,7 @@ async fn sqlite_full_disk_is_a_503_and_passes() {
     let url = format!("sqlite://{}/kado.db?mode=rwc", fs.dir.path().display());
     let app = TestApp::spawn_on(&url).await;
     let mut booker = Booker::new(&app).await;
-    assert_eq!(booker.book(&app).await.status(), StatusCode::CREATED);
+    assert_eq!(booker.book().await.status(), StatusCode::CREATED);
     assert_eq!(
         ready(&app, Duration::from_secs(5)).await.status(),
         StatusCode::OK
@@ -158,7 +153,7 @@ async fn sqlite_full_disk_is_a_503_and_passes() {
         .unwrap();
     let filler = fs.fill();
     for _ in 0..3 {
-        retry_later(booker.book(&app).await, &["service.database_unavailable"]).await;
+        retry_later(booker.book().await, &["service.database_unavailable"]).await;
     }
     retry_later(
         ready(&app, Duration::from_secs(5)).await,
@@ -171,7 +166,7 @@ async fn sqlite_full_disk_is_a_503_and_passes() {
     let mut tries = 0;
     let status = loop {
         tries += 1;
-        let status = booker.book(&app).await.status();
+        let status = booker.book().await.status();
         if status == StatusCode::CREATED || tries == 20 {
             break status;
         }
@@ -191,7 +186,7 @@ async fn sqlite_full_disk_is_a_503_and_passes() {
         ready(&app, Duration::from_secs(5)).await.status(),
         StatusCode::OK
     );
-    assert_eq!(booker.book(&app).await.status(), StatusCode::CREATED);
+    assert_eq!(booker.book().await.status(), StatusCode::CREATED);
 }
 
 /// A PostgreSQL cluster of the test's own, from the machine's binaries, on a free port.
@@ -331,7 +326,7 @@ async fn postgres_restart_is_a_503_and_recovers() {
     };
     let app = TestApp::spawn_configured(&pg.url(), |c| c.db_acquire_timeout = 2).await;
     let mut booker = Booker::new(&app).await;
-    assert_eq!(booker.book(&app).await.status(), StatusCode::CREATED);
+    assert_eq!(booker.book().await.status(), StatusCode::CREATED);
 
     pg.stop();
     let t = Instant::now();
@@ -342,7 +337,7 @@ async fn postgres_restart_is_a_503_and_recovers() {
     .await;
     eprintln!("PostgreSQL down: /readyz answered 503 in {:?}", t.elapsed());
     let t = Instant::now();
-    let res = tokio::time::timeout(Duration::from_secs(10), booker.book(&app))
+    let res = tokio::time::timeout(Duration::from_secs(10), booker.book())
         .await
         .expect("a write answers while PostgreSQL is down");
     retry_later(res, &["service.database_unavailable", "service.busy"]).await;
@@ -366,7 +361,7 @@ async fn postgres_restart_is_a_503_and_recovers() {
         "not ready 30 s after PostgreSQL is back"
     );
     let ready_after = back.elapsed();
-    assert_eq!(booker.book(&app).await.status(), StatusCode::CREATED);
+    assert_eq!(booker.book().await.status(), StatusCode::CREATED);
     eprintln!(
         "PostgreSQL back: ready after {ready_after:?}, first booking done after {:?}",
         back.elapsed()
@@ -398,11 +393,8 @@ async fn a_dropped_postgres_connection_is_a_503() {
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(res.headers().contains_key("retry-after"));
     // The pool replaces the lost connection: the next request is served.
-    let c = app.anonymous();
-    assert_eq!(
-        c.get(app.url("/readyz")).send().await.unwrap().status(),
-        StatusCode::OK
-    );
+    let c = app.guest();
+    assert_eq!(c.get("/readyz").send_status().await, StatusCode::OK);
 }
 
 /// SQLite writers wait in the process, one at a time, and take their turn in the order they

@@ -89,6 +89,13 @@ impl TestApp {
         app
     }
 
+    /// The app on a fresh database with the demo data, its clock set to `now`.
+    pub async fn spawn_at(backend: Backend, now: chrono::DateTime<chrono::Utc>) -> TestApp {
+        let app = Self::spawn(backend).await;
+        app.clock.set(now);
+        app
+    }
+
     /// The app on an existing database (a restart, for instance).
     pub async fn spawn_on(url: &str) -> TestApp {
         Self::spawn_configured(url, |_| {}).await

@@ -1,6 +1,7 @@
 //! Kiosk devices: register, pair once, revoke.
 
 use crate::harness::*;
+use crate::helpers::*;
 use crate::on_both_backends;
 use chrono::Duration;
 use reqwest::StatusCode;
@@ -13,68 +14,43 @@ on_both_backends!(
 
 async fn pairing_code_is_single_use_and_expires(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let director = app.login(DIRECTOR).await;
+    let director = app.login_as(DIRECTOR).await;
     let registered: Value = director
-        .post(app.url("/api/v1/sites/1/kiosks"))
+        .post("/api/v1/sites/1/kiosks")
         .json(&json!({"name": "2F 入口"}))
         .send_json()
         .await;
     let code = registered["pairing_code"].as_str().unwrap().to_string();
     assert_eq!(code.len(), 8);
     assert!(code.bytes().all(|b| b.is_ascii_digit()));
-    let k = app.anonymous();
+    let k = app.guest();
     let first = k
-        .post(app.url("/api/v1/kiosk/pair"))
+        .post("/api/v1/kiosk/pair")
         .json(&json!({"code": code}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(first.status(), StatusCode::OK);
     let token = first.json::<Value>().await.unwrap()["token"]
         .as_str()
         .unwrap()
         .to_string();
-    let second = k
-        .post(app.url("/api/v1/kiosk/pair"))
+    k.post("/api/v1/kiosk/pair")
         .json(&json!({"code": code}))
-        .send()
-        .await
-        .unwrap();
-    problem(second, StatusCode::UNAUTHORIZED, "kiosk.invalid_code").await;
-    let list: Value = director
-        .get(app.url("/api/v1/sites/1/kiosks"))
-        .send_json()
+        .send_problem(StatusCode::UNAUTHORIZED, "kiosk.invalid_code")
         .await;
-    let mine = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["id"] == registered["id"])
-        .unwrap();
+    let list: Value = director.get("/api/v1/sites/1/kiosks").send_json().await;
+    let mine = find(&list, "id", registered["id"].clone());
     assert_eq!(
         (mine["paired"].clone(), mine["revoked"].clone()),
         (json!(true), json!(false))
     );
     // "Last seen" is written to the minute, not on every request.
     let seen = || async {
-        let list: Value = director
-            .get(app.url("/api/v1/sites/1/kiosks"))
-            .send_json()
-            .await;
-        list.as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["id"] == registered["id"])
-            .unwrap()["last_seen_at"]
-            .as_i64()
+        let list: Value = director.get("/api/v1/sites/1/kiosks").send_json().await;
+        find(&list, "id", registered["id"].clone())["last_seen_at"].as_i64()
     };
     let visit = || async {
-        let res = k
-            .get(app.url("/api/v1/kiosk/me"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let res = k.get("/api/v1/kiosk/me").bearer_auth(&token).sent().await;
         assert_eq!(res.status(), StatusCode::OK);
     };
     visit().await;
@@ -87,30 +63,27 @@ async fn pairing_code_is_single_use_and_expires(b: Backend) {
     assert!(seen().await.unwrap() >= t0 + 61);
     // A code not used within 15 minutes expires.
     let late: Value = director
-        .post(app.url("/api/v1/sites/1/kiosks"))
+        .post("/api/v1/sites/1/kiosks")
         .json(&json!({"name": "裏口"}))
         .send_json()
         .await;
     app.clock.advance(Duration::minutes(16));
-    let res = k
-        .post(app.url("/api/v1/kiosk/pair"))
+    k.post("/api/v1/kiosk/pair")
         .json(&json!({"code": late["pairing_code"]}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::UNAUTHORIZED, "kiosk.invalid_code").await;
+        .send_problem(StatusCode::UNAUTHORIZED, "kiosk.invalid_code")
+        .await;
 }
 
 async fn simultaneous_pairing_guesses_are_reserved(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let k = app.anonymous();
+    let k = app.guest();
     // 200 wrong codes at once from one address: ten are tried, the rest refused unread.
     let handles: Vec<_> = (0..200)
         .map(|i| {
             let req = k
-                .post(app.url("/api/v1/kiosk/pair"))
+                .post("/api/v1/kiosk/pair")
                 .json(&json!({"code": format!("{:08}", 30_000_000 + i)}));
-            tokio::spawn(async move { req.send().await.unwrap().status().as_u16() })
+            tokio::spawn(async move { req.send_status().await.as_u16() })
         })
         .collect();
     let mut counts = std::collections::BTreeMap::<u16, usize>::new();
@@ -121,19 +94,17 @@ async fn simultaneous_pairing_guesses_are_reserved(b: Backend) {
     assert_eq!(counts.get(&429), Some(&190), "{counts:?}");
     // Even the right code waits for the window now.
     let res = k
-        .post(app.url("/api/v1/kiosk/pair"))
+        .post("/api/v1/kiosk/pair")
         .json(&json!({"code": kado::demo::KIOSK_CODE}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert!(res.headers().contains_key("retry-after"));
     problem(res, StatusCode::TOO_MANY_REQUESTS, "kiosk.rate_limited").await;
     app.clock.advance(Duration::minutes(16));
     let res = k
-        .post(app.url("/api/v1/kiosk/pair"))
+        .post("/api/v1/kiosk/pair")
         .json(&json!({"code": kado::demo::KIOSK_CODE}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
 }

@@ -3,9 +3,10 @@
 //! closed days, another site's kiosk, delayed offline scans.
 
 use crate::harness::*;
+use crate::helpers::*;
 use crate::on_both_backends;
 use chrono::{Duration, TimeZone, Utc};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -22,38 +23,6 @@ on_both_backends!(
     staff_only_manage_credentials
 );
 
-/// Tuesday 2026-11-24, 09:00 in Tokyo.
-fn tuesday_nine() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap()
-}
-
-/// The demo kiosk of Shiojiri, paired: (client, token).
-async fn kiosk(app: &TestApp) -> (Client, String) {
-    let c = app.anonymous();
-    let paired = c
-        .post(app.url("/api/v1/kiosk/pair"))
-        .json(&json!({"code": kado::demo::KIOSK_CODE}))
-        .send_json()
-        .await;
-    (c, paired["token"].as_str().unwrap().to_string())
-}
-
-async fn scan(app: &TestApp, k: &(Client, String), credential: &str) -> reqwest::Response {
-    k.0.post(app.url("/api/v1/kiosk/scan"))
-        .bearer_auth(&k.1)
-        .json(&json!({"credential": credential}))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn book_desk(app: &TestApp, c: &Client, start: &str, end: &str) -> Value {
-    c.post(app.url("/api/v1/bookings"))
-        .json(&json!({"site_id": SHIOJIRI, "date": "2026-11-24", "start": start, "end": end, "attributes": []}))
-        .send_json()
-        .await
-}
-
 /// Decodes a PNG with rqrr, as a camera would see it.
 fn read_qr(png: &[u8]) -> String {
     let img = image::load_from_memory(png).unwrap().to_luma8();
@@ -63,38 +32,56 @@ fn read_qr(png: &[u8]) -> String {
     grids[0].decode().unwrap().1
 }
 
+/// How many people are inside (checked in, not out).
+async fn open_presences(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM presence_sessions WHERE checked_out_at IS NULL")
+        .await
+}
+
+/// The app on Tuesday 2026-11-24 at 09:00, WORKER with any desk booked from 09:00 to 13:00
+/// that day, and the site's kiosk.
+async fn booked_this_morning(b: Backend) -> (TestApp, User, Kiosk) {
+    let app = TestApp::spawn_at(b, tuesday_nine()).await;
+    let worker = app.login_as(WORKER).await;
+    worker
+        .booked(&any_desk("2026-11-24", "09:00", "13:00"))
+        .await;
+    let k = app.kiosk().await;
+    (app, worker, k)
+}
+
 async fn qr_round_trip_check_in_repeat_check_out(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
-    let worker = app.login(WORKER).await;
-    let booked = book_desk(&app, &worker, "09:00", "17:00").await;
+    let app = TestApp::spawn_at(b, tuesday_nine()).await;
+    let worker = app.login_as(WORKER).await;
+    let booked = worker
+        .booked(&any_desk("2026-11-24", "09:00", "17:00"))
+        .await;
     let desk = booked["booking"]["space_name"]
         .as_str()
         .unwrap()
         .to_string();
-    let qr = worker.get(app.url("/api/v1/me/qr")).send_json().await;
+    let qr = worker.get("/api/v1/me/qr").send_json().await;
     assert!(qr["svg"].as_str().unwrap().starts_with("<?xml"));
     let payload = qr["payload"].as_str().unwrap();
     // The phone's code as an image, read back by a camera.
     let png = kado::kiosk::http::png_of(payload).unwrap();
     assert_eq!(read_qr(&png), payload);
-    let k = kiosk(&app).await;
+    let k = app.kiosk().await;
     // The server-side decoder reads the same image.
-    let decoded =
-        k.0.post(app.url("/api/v1/kiosk/decode"))
-            .bearer_auth(&k.1)
-            .body(png.clone())
-            .send_json()
-            .await;
+    let decoded = k
+        .post("/api/v1/kiosk/decode")
+        .body(png.clone())
+        .send_json()
+        .await;
     assert_eq!(decoded["payload"], payload);
-    let res = scan(&app, &k, &read_qr(&png)).await;
+    let res = k.scan(&read_qr(&png)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let done: Value = res.json().await.unwrap();
     assert_eq!(done["outcome"], "checked_in");
     assert_eq!(done["space"], desk.as_str());
     assert!(done["message"].as_str().unwrap().contains(&desk), "{done}");
     let b1 = worker
-        .get(app.url(&format!("/api/v1/bookings/{}", booked["booking"]["id"])))
+        .get(&format!("/api/v1/bookings/{}", booked["booking"]["id"]))
         .send_json()
         .await;
     assert_eq!(
@@ -103,7 +90,7 @@ async fn qr_round_trip_check_in_repeat_check_out(b: Backend) {
     );
     // The same code again within a minute changes nothing.
     app.clock.advance(Duration::seconds(20));
-    let again: Value = scan(&app, &k, payload).await.json().await.unwrap();
+    let again: Value = k.scan(payload).await.json().await.unwrap();
     assert_eq!(again["outcome"], "already_in");
     assert_eq!(app.count("SELECT COUNT(*) FROM presence_sessions").await, 1);
     // Four hours and ten minutes later: check out, in English, and the desk is freed. The
@@ -111,14 +98,13 @@ async fn qr_round_trip_check_in_repeat_check_out(b: Backend) {
     // busy machine; half a minute more keeps the whole minutes at 250.
     app.clock
         .set(tuesday_nine() + Duration::minutes(250) + Duration::seconds(30));
-    let qr = worker.get(app.url("/api/v1/me/qr")).send_json().await;
-    let out: Value =
-        k.0.post(app.url("/api/v1/kiosk/scan"))
-            .bearer_auth(&k.1)
-            .header("Accept-Language", "en")
-            .json(&json!({"credential": qr["payload"]}))
-            .send_json()
-            .await;
+    let qr = worker.get("/api/v1/me/qr").send_json().await;
+    let out: Value = k
+        .post("/api/v1/kiosk/scan")
+        .header("Accept-Language", "en")
+        .json(&json!({"credential": qr["payload"]}))
+        .send_json()
+        .await;
     assert_eq!(out["outcome"], "checked_out");
     assert_eq!(out["minutes_today"], 250);
     assert!(
@@ -129,7 +115,7 @@ async fn qr_round_trip_check_in_repeat_check_out(b: Backend) {
         "{out}"
     );
     let b1 = worker
-        .get(app.url(&format!("/api/v1/bookings/{}", booked["booking"]["id"])))
+        .get(&format!("/api/v1/bookings/{}", booked["booking"]["id"]))
         .send_json()
         .await;
     assert_eq!(
@@ -145,63 +131,36 @@ async fn qr_round_trip_check_in_repeat_check_out(b: Backend) {
 }
 
 async fn forged_expired_and_revoked_codes(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
-    let worker = app.login(WORKER).await;
-    book_desk(&app, &worker, "09:00", "13:00").await;
-    let k = kiosk(&app).await;
-    let payload = qr_payload(&app, &worker).await;
+    let (app, worker, k) = booked_this_morning(b).await;
+    let payload = worker.qr_payload().await;
     let someone_else = app.person_id("worker02@kado.example").await;
     let tampered = payload.replacen(
         &format!("KADO1.{}.", app.person_id(WORKER).await),
         &format!("KADO1.{someone_else}."),
         1,
     );
-    problem(
-        scan(&app, &k, &tampered).await,
-        StatusCode::NOT_FOUND,
-        "kiosk.unknown_credential",
-    )
-    .await;
-    problem(
-        scan(&app, &k, "KADO1.8.1.r99.00000000000000000000").await,
-        StatusCode::NOT_FOUND,
-        "kiosk.unknown_credential",
-    )
-    .await;
-    problem(
-        scan(&app, &k, "hello world").await,
-        StatusCode::NOT_FOUND,
-        "kiosk.unknown_credential",
-    )
-    .await;
+    for forged in [
+        &tampered,
+        "KADO1.8.1.r99.00000000000000000000",
+        "hello world",
+    ] {
+        k.refused(forged, StatusCode::NOT_FOUND, "kiosk.unknown_credential")
+            .await;
+    }
     // A screenshot shown 90 seconds later has expired.
     app.clock.advance(Duration::seconds(90));
-    problem(
-        scan(&app, &k, &payload).await,
-        StatusCode::FORBIDDEN,
-        "kiosk.expired_code",
-    )
-    .await;
+    k.refused(&payload, StatusCode::FORBIDDEN, "kiosk.expired_code")
+        .await;
     // After "lost my phone" every code signed before is refused.
-    let fresh = qr_payload(&app, &worker).await;
+    let fresh = worker.qr_payload().await;
     assert_eq!(
-        worker
-            .post(app.url("/api/v1/me/qr/revoke"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        worker.post("/api/v1/me/qr/revoke").send_status().await,
         StatusCode::NO_CONTENT
     );
-    problem(
-        scan(&app, &k, &fresh).await,
-        StatusCode::FORBIDDEN,
-        "kiosk.revoked_code",
-    )
-    .await;
-    let newest = qr_payload(&app, &worker).await;
-    assert_eq!(scan(&app, &k, &newest).await.status(), StatusCode::OK);
+    k.refused(&fresh, StatusCode::FORBIDDEN, "kiosk.revoked_code")
+        .await;
+    let newest = worker.qr_payload().await;
+    assert_eq!(k.scan(&newest).await.status(), StatusCode::OK);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM presence_sessions").await,
         1,
@@ -215,74 +174,53 @@ async fn forged_expired_and_revoked_codes(b: Backend) {
 }
 
 async fn printed_card_and_ic_card(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
-    let worker = app.login(WORKER).await;
+    let (app, _worker, k) = booked_this_morning(b).await;
     let id = app.person_id(WORKER).await;
-    book_desk(&app, &worker, "09:00", "13:00").await;
-    let reception = app.login(RECEPTION).await;
+    let reception = app.login_as(RECEPTION).await;
     let png = reception
-        .get(app.url(&format!("/api/v1/persons/{id}/qr-card")))
-        .send()
+        .get(&format!("/api/v1/persons/{id}/qr-card"))
+        .sent()
         .await
-        .unwrap()
         .bytes()
         .await
         .unwrap();
     let card = read_qr(&png);
     assert!(card.contains(".c1."), "{card}");
-    let k = kiosk(&app).await;
-    assert_eq!(scan(&app, &k, &card).await.status(), StatusCode::OK);
+    assert_eq!(k.scan(&card).await.status(), StatusCode::OK);
     // The card never expires, but a reprint revokes the old one.
     app.clock.advance(Duration::minutes(5));
     reception
-        .post(app.url(&format!("/api/v1/persons/{id}/qr-card/revoke")))
-        .send()
-        .await
-        .unwrap();
-    problem(
-        scan(&app, &k, &card).await,
-        StatusCode::FORBIDDEN,
-        "kiosk.revoked_code",
-    )
-    .await;
+        .post(&format!("/api/v1/persons/{id}/qr-card/revoke"))
+        .sent()
+        .await;
+    k.refused(&card, StatusCode::FORBIDDEN, "kiosk.revoked_code")
+        .await;
     // An IC card, typed by a reader with separators.
     let registered = reception
-        .post(app.url(&format!("/api/v1/persons/{id}/ic-cards")))
+        .post(&format!("/api/v1/persons/{id}/ic-cards"))
         .json(&json!({"uid": "01:23:45:67:89:AB:CD:EF", "label": "FeliCa"}))
         .send_json()
         .await;
-    let res = reception
-        .post(app.url(&format!("/api/v1/persons/{id}/ic-cards")))
+    reception
+        .post(&format!("/api/v1/persons/{id}/ic-cards"))
         .json(&json!({"uid": "0123456789abcdef"}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
-    let out: Value = scan(&app, &k, "0123456789abcdef")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
+    let out: Value = k.scan("0123456789abcdef").await.json().await.unwrap();
     assert_eq!(out["outcome"], "checked_out");
     reception
-        .post(app.url(&format!("/api/v1/ic-cards/{}/revoke", registered["id"])))
-        .send()
-        .await
-        .unwrap();
+        .post(&format!("/api/v1/ic-cards/{}/revoke", registered["id"]))
+        .sent()
+        .await;
     app.clock.advance(Duration::minutes(5));
-    problem(
-        scan(&app, &k, "0123456789ABCDEF").await,
+    k.refused(
+        "0123456789ABCDEF",
         StatusCode::NOT_FOUND,
         "kiosk.unknown_card",
     )
     .await;
-    problem(
-        scan(&app, &k, "DEADBEEF").await,
-        StatusCode::NOT_FOUND,
-        "kiosk.unknown_card",
-    )
-    .await;
+    k.refused("DEADBEEF", StatusCode::NOT_FOUND, "kiosk.unknown_card")
+        .await;
     let stored: String = sqlx::query_scalar("SELECT card_hash FROM ic_cards")
         .fetch_one(&app.db.pool)
         .await
@@ -294,99 +232,56 @@ async fn printed_card_and_ic_card(b: Backend) {
 }
 
 async fn pin_lockout(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
-    let worker = app.login(WORKER).await;
-    book_desk(&app, &worker, "09:00", "13:00").await;
-    let res = worker
-        .put(app.url("/api/v1/me/pin"))
+    let (app, worker, k) = booked_this_morning(b).await;
+    worker
+        .put("/api/v1/me/pin")
         .json(&json!({"pin": "12a4"}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
-    assert_eq!(
-        worker
-            .put(app.url("/api/v1/me/pin"))
-            .json(&json!({"pin": "2468"}))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::NO_CONTENT
-    );
-    let k = kiosk(&app).await;
-    for _ in 0..5 {
-        problem(
-            scan(&app, &k, "PIN:K-0001:1111").await,
-            StatusCode::FORBIDDEN,
-            "kiosk.wrong_pin",
-        )
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
         .await;
+    worker.set_pin("2468").await;
+    for _ in 0..5 {
+        k.refused("PIN:K-0001:1111", StatusCode::FORBIDDEN, "kiosk.wrong_pin")
+            .await;
     }
-    problem(
-        scan(&app, &k, "PIN:K-0001:2468").await,
+    k.refused(
+        "PIN:K-0001:2468",
         StatusCode::TOO_MANY_REQUESTS,
         "kiosk.pin_locked",
     )
     .await;
-    problem(
-        scan(&app, &k, "PIN:K-9999:2468").await,
-        StatusCode::FORBIDDEN,
-        "kiosk.wrong_pin",
-    )
-    .await;
+    k.refused("PIN:K-9999:2468", StatusCode::FORBIDDEN, "kiosk.wrong_pin")
+        .await;
     app.clock.advance(Duration::minutes(16));
     // The keypad has only digits: "0001" is K-0001.
-    let ok: Value = scan(&app, &k, "PIN:0001:2468").await.json().await.unwrap();
+    let ok: Value = k.scan("PIN:0001:2468").await.json().await.unwrap();
     assert_eq!(ok["outcome"], "checked_in");
     // Reception resets a forgotten PIN: the old one no longer works.
-    let reception = app.login(RECEPTION).await;
+    let reception = app.login_as(RECEPTION).await;
     let id = app.person_id(WORKER).await;
     reception
-        .post(app.url(&format!("/api/v1/persons/{id}/pin/reset")))
-        .send()
-        .await
-        .unwrap();
+        .post(&format!("/api/v1/persons/{id}/pin/reset"))
+        .sent()
+        .await;
     app.clock.advance(Duration::minutes(2));
-    problem(
-        scan(&app, &k, "PIN:K-0001:2468").await,
-        StatusCode::FORBIDDEN,
-        "kiosk.wrong_pin",
-    )
-    .await;
+    k.refused("PIN:K-0001:2468", StatusCode::FORBIDDEN, "kiosk.wrong_pin")
+        .await;
 }
 
 async fn child_still_in_the_room(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
-    sqlx::query("DELETE FROM caregiver_shifts")
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
-    let director = app.login(DIRECTOR).await;
-    for email in [
-        "caregiver@shiojiri.kado.example",
-        "caregiver2@shiojiri.kado.example",
-    ] {
-        director
-            .post(app.url("/api/v1/sites/1/caregiver-shifts"))
-            .json(&json!({"person_id": app.person_id(email).await, "date": "2026-11-24", "start": "08:30", "end": "18:00"}))
-            .send_json()
-            .await;
+    let app = TestApp::spawn_at(b, tuesday_nine()).await;
+    app.clear_shifts().await;
+    for caregiver in [CAREGIVER, CAREGIVER2] {
+        app.on_duty(caregiver, "2026-11-24", "08:30", "18:00").await;
     }
-    let parent = app.login(WORKER).await;
-    let kid = parent.get(app.url("/api/v1/children")).send_json().await[0]["id"]
-        .as_i64()
-        .unwrap();
-    let made = parent
-        .post(app.url("/api/v1/childcare/bookings"))
-        .json(&json!({"site_id": SHIOJIRI, "date": "2026-11-24", "start": "09:00", "end": "12:00", "child_ids": [kid], "desk": {"attributes": []}}))
-        .send_json()
+    let (parent, kids) = app
+        .parent_of(18, &[("佐藤 春翔", "2023-05-10", "卵")])
         .await;
-    let k = kiosk(&app).await;
-    let qr = qr_payload(&app, &parent).await;
-    let inn: Value = scan(&app, &k, &qr).await.json().await.unwrap();
+    let made = parent
+        .placed(&json!({"site_id": SHIOJIRI, "date": "2026-11-24", "start": "09:00", "end": "12:00", "child_ids": kids, "desk": {"attributes": []}}))
+        .await;
+    let k = app.kiosk().await;
+    let qr = parent.qr_payload().await;
+    let inn: Value = k.scan(&qr).await.json().await.unwrap();
     assert_eq!(inn["children"], json!(["佐藤 春翔"]));
     assert!(
         inn["message"]
@@ -395,46 +290,37 @@ async fn child_still_in_the_room(b: Backend) {
             .contains("保育士にお預けください"),
         "{inn}"
     );
-    let caregiver = app.login("caregiver@shiojiri.kado.example").await;
+    let caregiver = app.login_as(CAREGIVER).await;
     let place = made["places"][0]["id"].as_i64().unwrap();
     caregiver
-        .post(app.url(&format!("/api/v1/childcare/bookings/{place}/drop-off")))
+        .post(&format!("/api/v1/childcare/bookings/{place}/drop-off"))
         .send_json()
         .await;
     app.clock.advance(Duration::hours(2));
-    let qr = qr_payload(&app, &parent).await;
-    let p = problem(
-        scan(&app, &k, &qr).await,
-        StatusCode::CONFLICT,
-        "kiosk.child_in_room",
-    )
-    .await;
+    let qr = parent.qr_payload().await;
+    let p = k
+        .refused(&qr, StatusCode::CONFLICT, "kiosk.child_in_room")
+        .await;
     assert!(p["detail"].as_str().unwrap().contains("佐藤 春翔"));
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM presence_sessions WHERE checked_out_at IS NULL")
-            .await,
-        1,
-        "still inside"
-    );
+    assert_eq!(open_presences(&app).await, 1, "still inside");
     caregiver
-        .post(app.url(&format!("/api/v1/childcare/bookings/{place}/pick-up")))
-        .json(&json!({"guardian_id": app.person_id(WORKER).await}))
+        .post(&format!("/api/v1/childcare/bookings/{place}/pick-up"))
+        .json(&json!({"guardian_id": app.person_id(&worker_email(18)).await}))
         .send_json()
         .await;
-    let out: Value = scan(&app, &k, &qr).await.json().await.unwrap();
+    let out: Value = k.scan(&qr).await.json().await.unwrap();
     assert_eq!(out["outcome"], "checked_out");
 }
 
 async fn walk_in_closed_day_and_other_site(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
-    let k = kiosk(&app).await;
-    let worker = app.login("worker05@kado.example").await;
-    let qr = qr_payload(&app, &worker).await;
-    let walk_in: Value = scan(&app, &k, &qr).await.json().await.unwrap();
+    let app = TestApp::spawn_at(b, tuesday_nine()).await;
+    let k = app.kiosk().await;
+    let worker = app.as_worker(5).await;
+    let qr = worker.qr_payload().await;
+    let walk_in: Value = k.scan(&qr).await.json().await.unwrap();
     assert_eq!(walk_in["outcome"], "checked_in");
     let mine = worker
-        .get(app.url("/api/v1/bookings?from=2026-11-24&to=2026-11-24"))
+        .get("/api/v1/bookings?from=2026-11-24&to=2026-11-24")
         .send_json()
         .await;
     assert_eq!(
@@ -447,65 +333,40 @@ async fn walk_in_closed_day_and_other_site(b: Backend) {
     );
     // An Omachi worker without a booking here is turned away; so is everyone when the site
     // does not take walk-ins.
-    let omachi = app.login(OMACHI_WORKER).await;
-    let qr = qr_payload(&app, &omachi).await;
-    problem(
-        scan(&app, &k, &qr).await,
-        StatusCode::FORBIDDEN,
-        "kiosk.not_this_site",
-    )
-    .await;
-    app.login(DIRECTOR)
+    let omachi = app.login_as(OMACHI_WORKER).await;
+    let qr = omachi.qr_payload().await;
+    k.refused(&qr, StatusCode::FORBIDDEN, "kiosk.not_this_site")
+        .await;
+    app.login_as(DIRECTOR)
         .await
-        .patch(app.url("/api/v1/sites/1"))
+        .patch("/api/v1/sites/1")
         .json(&json!({"allow_walk_in": false}))
         .send_json()
         .await;
-    let other = app.login("worker06@kado.example").await;
-    let qr = qr_payload(&app, &other).await;
-    problem(
-        scan(&app, &k, &qr).await,
-        StatusCode::CONFLICT,
-        "kiosk.no_booking",
-    )
-    .await;
+    let other = app.as_worker(6).await;
+    let qr = other.qr_payload().await;
+    k.refused(&qr, StatusCode::CONFLICT, "kiosk.no_booking")
+        .await;
     // Sunday: closed.
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 29, 1, 0, 0).unwrap());
-    let other = app.login("worker06@kado.example").await;
-    let qr = qr_payload(&app, &other).await;
-    problem(
-        scan(&app, &k, &qr).await,
-        StatusCode::CONFLICT,
-        "kiosk.site_closed",
-    )
-    .await;
+    let other = app.as_worker(6).await;
+    let qr = other.qr_payload().await;
+    k.refused(&qr, StatusCode::CONFLICT, "kiosk.site_closed")
+        .await;
     assert_eq!(app.count("SELECT COUNT(*) FROM presence_sessions").await, 1);
 }
 
-/// The QR code the phone of the person behind `client` shows now.
-async fn qr_payload(app: &TestApp, client: &Client) -> String {
-    client.get(app.url("/api/v1/me/qr")).send_json().await["payload"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 async fn delayed_offline_scan(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
-    let worker = app.login(WORKER).await;
-    book_desk(&app, &worker, "09:00", "13:00").await;
-    let qr = qr_payload(&app, &worker).await;
-    let k = kiosk(&app).await;
+    let (app, worker, k) = booked_this_morning(b).await;
+    let qr = worker.qr_payload().await;
     // The network comes back ten minutes later; the kiosk sends what it kept.
     app.clock.advance(Duration::minutes(10));
-    let res: Value =
-        k.0.post(app.url("/api/v1/kiosk/scan"))
-            .bearer_auth(&k.1)
-            .json(&json!({"credential": qr, "scanned_at": "2026-11-24T09:00:05+09:00"}))
-            .send_json()
-            .await;
+    let res: Value = k
+        .post("/api/v1/kiosk/scan")
+        .json(&json!({"credential": qr, "scanned_at": "2026-11-24T09:00:05+09:00"}))
+        .send_json()
+        .await;
     assert_eq!(
         (res["outcome"].clone(), res["delayed"].clone()),
         (json!("checked_in"), json!(true))
@@ -524,91 +385,53 @@ async fn delayed_offline_scan(b: Backend) {
             .await,
         1
     );
-    let res =
-        k.0.post(app.url("/api/v1/kiosk/scan"))
-            .bearer_auth(&k.1)
-            .json(&json!({"credential": qr, "scanned_at": "2026-11-20T09:00:00+09:00"}))
-            .send()
-            .await
-            .unwrap();
+    let res = k
+        .post("/api/v1/kiosk/scan")
+        .json(&json!({"credential": qr, "scanned_at": "2026-11-20T09:00:00+09:00"}))
+        .sent()
+        .await;
     problem(res, StatusCode::UNPROCESSABLE_ENTITY, "kiosk.bad_scan_time").await;
     // A scan kept offline from before the live one arrives late: it must not check the
     // worker out again, nor count negative time. (The printed card: a phone's code cannot
     // predate itself.)
     let id = app.person_id(WORKER).await;
     let png = app
-        .login(RECEPTION)
+        .login_as(RECEPTION)
         .await
-        .get(app.url(&format!("/api/v1/persons/{id}/qr-card")))
-        .send()
+        .get(&format!("/api/v1/persons/{id}/qr-card"))
+        .sent()
         .await
-        .unwrap()
         .bytes()
         .await
         .unwrap();
-    let late: Value =
-        k.0.post(app.url("/api/v1/kiosk/scan"))
-            .bearer_auth(&k.1)
-            .json(&json!({"credential": read_qr(&png), "scanned_at": "2026-11-24T08:58:00+09:00"}))
-            .send_json()
-            .await;
+    let late: Value = k
+        .post("/api/v1/kiosk/scan")
+        .json(&json!({"credential": read_qr(&png), "scanned_at": "2026-11-24T08:58:00+09:00"}))
+        .send_json()
+        .await;
     assert_eq!(late["outcome"], "already_in");
     // A PIN is never taken late.
     worker
-        .put(app.url("/api/v1/me/pin"))
+        .put("/api/v1/me/pin")
         .json(&json!({"pin": "1357"}))
-        .send()
-        .await
-        .unwrap();
-    let res = k
-        .0
-        .post(app.url("/api/v1/kiosk/scan"))
-        .bearer_auth(&k.1)
+        .sent()
+        .await;
+    k.post("/api/v1/kiosk/scan")
         .json(&json!({"credential": "PIN:K-0001:1357", "scanned_at": "2026-11-24T09:05:00+09:00"}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "kiosk.late_pin").await;
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM presence_sessions WHERE checked_out_at IS NULL")
-            .await,
-        1
-    );
-}
-
-async fn scan_at(
-    app: &TestApp,
-    k: &(Client, String),
-    credential: &str,
-    at: chrono::DateTime<Utc>,
-) -> reqwest::Response {
-    k.0.post(app.url("/api/v1/kiosk/scan"))
-        .bearer_auth(&k.1)
-        .json(&json!({"credential": credential, "scanned_at": at.to_rfc3339()}))
-        .send()
-        .await
-        .unwrap()
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "kiosk.late_pin")
+        .await;
+    assert_eq!(open_presences(&app).await, 1);
 }
 
 async fn stepping_scan_time_back_cannot_bypass_the_pin_lockout(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
-    let worker = app.login(WORKER).await;
-    book_desk(&app, &worker, "09:00", "13:00").await;
-    let set = worker
-        .put(app.url("/api/v1/me/pin"))
-        .json(&json!({"pin": "2468"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(set.status(), StatusCode::NO_CONTENT);
-    let k = kiosk(&app).await;
+    let (app, worker, k) = booked_this_morning(b).await;
+    worker.set_pin("2468").await;
     // A device stepping its scan time back by 16 minutes a try, so that every lockout it
     // causes would already have ended at the time it claims.
     let mut evaluated = 0;
     for i in 0..40 {
         let at = tuesday_nine() - Duration::hours(20) + Duration::minutes(16 * (i / 5));
-        let res = scan_at(&app, &k, &format!("PIN:K-0001:{:04}", 1000 + i), at).await;
+        let res = k.scan_at(&format!("PIN:K-0001:{:04}", 1000 + i), at).await;
         let body: Value = res.json().await.unwrap();
         if body["code"] == "kiosk.wrong_pin" {
             evaluated += 1;
@@ -617,34 +440,20 @@ async fn stepping_scan_time_back_cannot_bypass_the_pin_lockout(b: Backend) {
     assert!(evaluated <= 5, "{evaluated} PINs were tried");
     // Live: five wrong ones lock PIN entry on the server's clock...
     for _ in 0..5 {
-        problem(
-            scan(&app, &k, "PIN:K-0001:1111").await,
-            StatusCode::FORBIDDEN,
-            "kiosk.wrong_pin",
-        )
-        .await;
+        k.refused("PIN:K-0001:1111", StatusCode::FORBIDDEN, "kiosk.wrong_pin")
+            .await;
     }
     // ...and no claimed time gets around it: not a skewed clock, not a late sending.
-    problem(
-        scan_at(
-            &app,
-            &k,
-            "PIN:K-0001:2468",
-            tuesday_nine() - Duration::seconds(30),
-        )
-        .await,
+    k.refused_at(
+        "PIN:K-0001:2468",
+        tuesday_nine() - Duration::seconds(30),
         StatusCode::TOO_MANY_REQUESTS,
         "kiosk.pin_locked",
     )
     .await;
-    problem(
-        scan_at(
-            &app,
-            &k,
-            "PIN:K-0001:2468",
-            tuesday_nine() - Duration::minutes(5),
-        )
-        .await,
+    k.refused_at(
+        "PIN:K-0001:2468",
+        tuesday_nine() - Duration::minutes(5),
         StatusCode::UNPROCESSABLE_ENTITY,
         "kiosk.late_pin",
     )
@@ -653,44 +462,36 @@ async fn stepping_scan_time_back_cannot_bypass_the_pin_lockout(b: Backend) {
 }
 
 async fn old_screenshot_of_a_rotating_code_is_refused(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(tuesday_nine());
-    let worker = app.login(WORKER).await;
-    book_desk(&app, &worker, "09:00", "13:00").await;
-    let shot = qr_payload(&app, &worker).await;
-    let k = kiosk(&app).await;
+    let (app, worker, k) = booked_this_morning(b).await;
+    let shot = worker.qr_payload().await;
     // Twenty minutes later, sent as if kept offline since the screenshot was taken.
     app.clock.advance(Duration::minutes(20));
-    problem(
-        scan_at(&app, &k, &shot, tuesday_nine() + Duration::seconds(5)).await,
+    k.refused_at(
+        &shot,
+        tuesday_nine() + Duration::seconds(5),
         StatusCode::UNPROCESSABLE_ENTITY,
         "kiosk.bad_scan_time",
     )
     .await;
     // The offline window is the site's, set by its director: at five minutes, a scan kept
     // ten is refused too. A day is the most it can be.
-    let director = app.login(DIRECTOR).await;
-    problem(
-        director
-            .patch(app.url("/api/v1/sites/1"))
-            .json(&json!({"kiosk_offline_minutes": 1441}))
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation",
-    )
-    .await;
+    let director = app.login_as(DIRECTOR).await;
+    director
+        .patch("/api/v1/sites/1")
+        .json(&json!({"kiosk_offline_minutes": 1441}))
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
     let site = director
-        .patch(app.url("/api/v1/sites/1"))
+        .patch("/api/v1/sites/1")
         .json(&json!({"kiosk_offline_minutes": 5}))
         .send_json()
         .await;
     assert_eq!(site["kiosk_offline_minutes"], 5);
-    let fresh = qr_payload(&app, &worker).await;
+    let fresh = worker.qr_payload().await;
     app.clock.advance(Duration::minutes(10));
-    problem(
-        scan_at(&app, &k, &fresh, app.clock.now() - Duration::minutes(10)).await,
+    k.refused_at(
+        &fresh,
+        app.clock.now() - Duration::minutes(10),
         StatusCode::UNPROCESSABLE_ENTITY,
         "kiosk.bad_scan_time",
     )
@@ -738,25 +539,17 @@ fn png_header_only(w: u32, h: u32) -> Vec<u8> {
 
 async fn decode_refuses_huge_frames_from_the_header(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let k = kiosk(&app).await;
+    let k = app.kiosk().await;
     let huge = png_header_only(22_000, 22_000);
     assert!(huge.len() < 100);
-    let res =
-        k.0.post(app.url("/api/v1/kiosk/decode"))
-            .bearer_auth(&k.1)
-            .body(huge)
-            .send()
-            .await
-            .unwrap();
+    let res = k.post("/api/v1/kiosk/decode").body(huge).sent().await;
     problem(res, StatusCode::PAYLOAD_TOO_LARGE, "kiosk.image_too_large").await;
     // A frame within the bound is read as before (here: no code in it).
-    let res =
-        k.0.post(app.url("/api/v1/kiosk/decode"))
-            .bearer_auth(&k.1)
-            .body(png_header_only(640, 480))
-            .send()
-            .await
-            .unwrap();
+    let res = k
+        .post("/api/v1/kiosk/decode")
+        .body(png_header_only(640, 480))
+        .sent()
+        .await;
     problem(res, StatusCode::UNPROCESSABLE_ENTITY, "kiosk.no_code").await;
 }
 
@@ -768,7 +561,7 @@ async fn staff_only_manage_credentials(b: Backend) {
         OMACHI_DIRECTOR,
         "caregiver@shiojiri.kado.example",
     ] {
-        let c = app.login(who).await;
+        let c = app.login_as(who).await;
         for (method, path) in [
             (
                 reqwest::Method::GET,
@@ -783,21 +576,16 @@ async fn staff_only_manage_credentials(b: Backend) {
                 format!("/api/v1/persons/{id}/ic-cards"),
             ),
         ] {
-            let res = c
-                .request(method.clone(), app.url(&path))
-                .send()
-                .await
-                .unwrap();
-            problem(res, StatusCode::FORBIDDEN, "auth.forbidden").await;
+            c.request(method.clone(), &path)
+                .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+                .await;
         }
     }
     // A session cookie is no kiosk token.
-    let worker = app.login(WORKER).await;
-    let res = worker
-        .post(app.url("/api/v1/kiosk/scan"))
+    let worker = app.login_as(WORKER).await;
+    worker
+        .post("/api/v1/kiosk/scan")
         .json(&json!({"credential": "x"}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::UNAUTHORIZED, "kiosk.unpaired").await;
+        .send_problem(StatusCode::UNAUTHORIZED, "kiosk.unpaired")
+        .await;
 }

@@ -2,9 +2,10 @@
 //! aiosmtpd) that goes down and comes back, reminders, cancellation calendars, two senders.
 
 use crate::harness::*;
+use crate::helpers::*;
 use crate::on_both_backends;
 use chrono::{Duration, TimeZone, Utc};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -17,18 +18,6 @@ on_both_backends!(
     two_senders_send_each_message_once,
     directors_see_and_retry_the_outbox
 );
-
-/// Friday 2026-11-20, 09:00 in Tokyo.
-fn friday_nine() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap()
-}
-
-async fn book(app: &TestApp, c: &Client, date: &str) -> serde_json::Value {
-    c.post(app.url("/api/v1/bookings"))
-        .json(&json!({"site_id": SHIOJIRI, "date": date, "start": "09:00", "end": "12:00", "attributes": []}))
-        .send_json()
-        .await
-}
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -68,18 +57,27 @@ fn header(m: &mailparse::ParsedMail, key: &str) -> String {
     m.headers.get_first_value(key).unwrap_or_default()
 }
 
+/// How many different values a header has across raw messages.
+fn distinct(raw: &[Vec<u8>], key: &str) -> usize {
+    let values: std::collections::BTreeSet<String> = raw
+        .iter()
+        .map(|m| header(&mailparse::parse_mail(m).unwrap(), key))
+        .collect();
+    values.len()
+}
+
 async fn confirmation_lands_in_the_mail_drop(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_nine());
-    let worker = app.login(WORKER).await;
-    book(&app, &worker, "2026-11-24").await;
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
+    worker
+        .booked(&any_desk("2026-11-24", "09:00", "12:00"))
+        .await;
     // A refused booking (the same worker, same time) rolls back and sends nothing.
     let res = worker
-        .post(app.url("/api/v1/bookings"))
+        .post("/api/v1/bookings")
         .json(&json!({"site_id": SHIOJIRI, "date": "2026-11-24", "start": "10:00", "end": "11:00"}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 1);
     // The booking's transaction stores the QR code's text, not its drawing: the PNG is drawn
@@ -137,8 +135,8 @@ async fn confirmation_lands_in_the_mail_drop(b: Backend) {
         .unwrap();
     assert_eq!(status, "sent");
     // A worker who reads English gets English.
-    let en = app.login("worker10@kado.example").await;
-    book(&app, &en, "2026-11-24").await;
+    let en = app.as_worker(10).await;
+    en.booked(&any_desk("2026-11-24", "09:00", "12:00")).await;
     kado::mail::send_due(&app.state).await.unwrap();
     let raw = std::fs::read(
         files(app.mail_dir.path())
@@ -156,14 +154,15 @@ async fn confirmation_lands_in_the_mail_drop(b: Backend) {
 }
 
 async fn cancellation_removes_the_calendar_event(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_nine());
-    let worker = app.login(WORKER).await;
-    let made = book(&app, &worker, "2026-11-24").await;
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
+    let made = worker
+        .booked(&any_desk("2026-11-24", "09:00", "12:00"))
+        .await;
     let id = made["booking"]["id"].as_i64().unwrap();
-    app.login(RECEPTION)
+    app.login_as(RECEPTION)
         .await
-        .post(app.url(&format!("/api/v1/bookings/{id}/cancel")))
+        .post(&format!("/api/v1/bookings/{id}/cancel"))
         .send_json()
         .await;
     kado::mail::send_due(&app.state).await.unwrap();
@@ -274,17 +273,19 @@ async fn smtp_down_nothing_lost_nothing_twice(b: Backend) {
     let url = format!("smtp://127.0.0.1:{}", smtp.port);
     let (db_url, _db_dir) = fresh_database(b).await;
     let app = TestApp::spawn_configured(&db_url, |c| c.smtp_url = Some(url.clone())).await;
-    app.clock.set(friday_nine());
+    app.clock.set(friday_morning());
     // While the server is up, a booking's mail arrives at once.
-    let first = app.login(WORKER).await;
-    book(&app, &first, "2026-11-24").await;
+    let first = app.login_as(WORKER).await;
+    first
+        .booked(&any_desk("2026-11-24", "09:00", "12:00"))
+        .await;
     assert_eq!(kado::mail::send_due(&app.state).await.unwrap().sent, 1);
     assert_eq!(smtp.received().len(), 1);
     // The mail server goes down; twenty workers book.
     smtp.stop();
     for n in 2..=21 {
-        let c = app.login(&format!("worker{n:02}@kado.example")).await;
-        book(&app, &c, "2026-11-25").await;
+        let c = app.as_worker(n).await;
+        c.booked(&any_desk("2026-11-25", "09:00", "12:00")).await;
     }
     let report = kado::mail::send_due(&app.state).await.unwrap();
     assert_eq!((report.sent, report.failed), (0, 0));
@@ -296,7 +297,7 @@ async fn smtp_down_nothing_lost_nothing_twice(b: Backend) {
     // The service restarts in the middle; the mail server comes back.
     drop(app);
     let app = TestApp::spawn_configured(&db_url, |c| c.smtp_url = Some(url.clone())).await;
-    app.clock.set(friday_nine() + Duration::minutes(5));
+    app.clock.set(friday_morning() + Duration::minutes(5));
     smtp.start().await;
     let report = kado::mail::send_due(&app.state).await.unwrap();
     assert_eq!(report.sent, 20, "{report:?}");
@@ -307,20 +308,12 @@ async fn smtp_down_nothing_lost_nothing_twice(b: Backend) {
     );
     let got = smtp.received();
     assert_eq!(got.len(), 21);
-    let mut ids: Vec<String> = got
-        .iter()
-        .map(|raw| header(&mailparse::parse_mail(raw).unwrap(), "Message-ID"))
-        .collect();
-    ids.sort();
-    ids.dedup();
-    assert_eq!(ids.len(), 21, "each message exactly once");
-    let mut to: Vec<String> = got
-        .iter()
-        .map(|raw| header(&mailparse::parse_mail(raw).unwrap(), "To"))
-        .collect();
-    to.sort();
-    to.dedup();
-    assert_eq!(to.len(), 21, "one message per worker");
+    assert_eq!(
+        distinct(&got, "Message-ID"),
+        21,
+        "each message exactly once"
+    );
+    assert_eq!(distinct(&got, "To"), 21, "one message per worker");
     // Every message carries the QR image and the calendar file.
     for raw in &got {
         let (_, parts) = split(raw);
@@ -332,10 +325,11 @@ async fn smtp_down_nothing_lost_nothing_twice(b: Backend) {
 }
 
 async fn reminders_the_evening_before(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_nine());
-    let worker = app.login(WORKER).await;
-    book(&app, &worker, "2026-11-24").await;
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
+    worker
+        .booked(&any_desk("2026-11-24", "09:00", "12:00"))
+        .await;
     kado::mail::send_due(&app.state).await.unwrap();
     // Monday 17:55: not yet. 18:05: one reminder, once.
     app.clock
@@ -370,9 +364,9 @@ async fn reminders_the_evening_before(b: Backend) {
         "{subjects:?}"
     );
     // A site can turn reminders off.
-    app.login(DIRECTOR)
+    app.login_as(DIRECTOR)
         .await
-        .patch(app.url("/api/v1/sites/1"))
+        .patch("/api/v1/sites/1")
         .json(&json!({"reminder_hour": -1}))
         .send_json()
         .await;
@@ -387,14 +381,13 @@ async fn reminders_the_evening_before(b: Backend) {
 }
 
 async fn two_senders_send_each_message_once(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_nine());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
     for n in 1..=24 {
-        let c = app.login(&format!("worker{n:02}@kado.example")).await;
-        book(&app, &c, "2026-11-24").await;
+        let c = app.as_worker(n).await;
+        c.booked(&any_desk("2026-11-24", "09:00", "12:00")).await;
     }
     let other = TestApp::spawn_on(&app.database_url).await;
-    other.clock.set(friday_nine());
+    other.clock.set(friday_morning());
     let (a, b2) = tokio::join!(
         kado::mail::send_due(&app.state),
         kado::mail::send_due(&other.state)
@@ -411,19 +404,20 @@ async fn two_senders_send_each_message_once(b: Backend) {
 }
 
 async fn directors_see_and_retry_the_outbox(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    app.clock.set(friday_nine());
-    let worker = app.login(WORKER).await;
-    book(&app, &worker, "2026-11-24").await;
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
+    worker
+        .booked(&any_desk("2026-11-24", "09:00", "12:00"))
+        .await;
     sqlx::query(
         "UPDATE outbox SET status = 'failed', attempts = 8, last_error = 'mailbox unavailable'",
     )
     .execute(&app.db.pool)
     .await
     .unwrap();
-    let director = app.login(DIRECTOR).await;
+    let director = app.login_as(DIRECTOR).await;
     let failed = director
-        .get(app.url("/api/v1/outbox?site_id=1&status=failed"))
+        .get("/api/v1/outbox?site_id=1&status=failed")
         .send_json()
         .await;
     assert_eq!(failed.as_array().unwrap().len(), 1);
@@ -433,34 +427,23 @@ async fn directors_see_and_retry_the_outbox(b: Backend) {
         (DIRECTOR, "/api/v1/outbox"),
         (WORKER, "/api/v1/outbox?site_id=1"),
     ] {
-        let res = app
-            .login(who)
+        app.login_as(who)
             .await
-            .get(app.url(path))
-            .send()
-            .await
-            .unwrap();
-        problem(res, StatusCode::FORBIDDEN, "auth.forbidden").await;
+            .get(path)
+            .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+            .await;
     }
     let id = failed[0]["id"].as_i64().unwrap();
     assert_eq!(
         director
-            .post(app.url(&format!("/api/v1/outbox/{id}/retry")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .post(&format!("/api/v1/outbox/{id}/retry"))
+            .send_status()
+            .await,
         StatusCode::NO_CONTENT
     );
-    problem(
-        director
-            .post(app.url(&format!("/api/v1/outbox/{id}/retry")))
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::CONFLICT,
-        "mail.not_failed",
-    )
-    .await;
+    director
+        .post(&format!("/api/v1/outbox/{id}/retry"))
+        .send_problem(StatusCode::CONFLICT, "mail.not_failed")
+        .await;
     assert_eq!(kado::mail::send_due(&app.state).await.unwrap().sent, 1);
 }

@@ -2,6 +2,7 @@
 
 mod architecture;
 mod harness;
+mod helpers;
 
 mod auth;
 mod authorization;

@@ -2,6 +2,7 @@
 //! service really sends are among those listed; Swagger UI is served from the binary.
 
 use crate::harness::*;
+use crate::helpers::*;
 use crate::on_both_backends;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -15,10 +16,7 @@ on_both_backends!(
 const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
 
 async fn spec(app: &TestApp) -> Value {
-    app.anonymous()
-        .get(app.url("/api/openapi.json"))
-        .send_json()
-        .await
+    app.guest().get("/api/openapi.json").send_json().await
 }
 
 async fn every_operation_lists_its_problem_answers(b: Backend) {
@@ -102,8 +100,8 @@ async fn every_operation_lists_its_problem_answers(b: Backend) {
 async fn real_errors_are_listed_answers(b: Backend) {
     let app = TestApp::spawn(b).await;
     let spec = spec(&app).await;
-    let worker = app.login(WORKER).await;
-    let anonymous = app.anonymous();
+    let worker = app.login_as(WORKER).await;
+    let anonymous = app.guest();
     // (who, method, documented path, sent path, JSON body, expected status)
     let cases = [
         (
@@ -172,11 +170,11 @@ async fn real_errors_are_listed_answers(b: Backend) {
         ),
     ];
     for (client, method, template, path, body, expected) in cases {
-        let mut req = client.request(method.to_uppercase().parse().unwrap(), app.url(path));
+        let mut req = client.request(method.to_uppercase().parse().unwrap(), path);
         if let Some(body) = body {
             req = req.header("content-type", "application/json").body(body);
         }
-        let res = req.send().await.unwrap();
+        let res = req.sent().await;
         assert_eq!(res.status(), expected, "{method} {path}");
         let ct = res.headers()["content-type"].to_str().unwrap().to_string();
         assert_eq!(ct, "application/problem+json", "{method} {path}");
@@ -187,26 +185,19 @@ async fn real_errors_are_listed_answers(b: Backend) {
         );
     }
     // A JSON body sent as something else.
-    let res = worker
-        .post(app.url("/api/v1/children"))
+    worker
+        .post("/api/v1/children")
         .header("content-type", "text/plain")
         .body("{}")
-        .send()
-        .await
-        .unwrap();
-    problem(
-        res,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "request.content_type",
-    )
-    .await;
+        .send_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "request.content_type")
+        .await;
     assert!(spec["paths"]["/api/v1/children"]["post"]["responses"]["415"].is_object());
 }
 
 async fn swagger_ui_is_served_from_the_binary(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let c = app.anonymous();
-    let res = c.get(app.url("/api/docs/")).send().await.unwrap();
+    let c = app.guest();
+    let res = c.get("/api/docs/").sent().await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     assert!(html.contains("swagger-ui"), "{html}");
@@ -215,11 +206,7 @@ async fn swagger_ui_is_served_from_the_binary(b: Backend) {
         "swagger-ui.css",
         "swagger-initializer.js",
     ] {
-        let res = c
-            .get(app.url(&format!("/api/docs/{asset}")))
-            .send()
-            .await
-            .unwrap();
+        let res = c.get(&format!("/api/docs/{asset}")).sent().await;
         assert_eq!(res.status(), StatusCode::OK, "{asset}");
         let body = res.text().await.unwrap();
         assert!(body.len() > 100, "{asset}");
@@ -228,7 +215,7 @@ async fn swagger_ui_is_served_from_the_binary(b: Backend) {
         }
     }
     // The old hand-written viewer is gone: /api/docs is Swagger UI.
-    let res = c.get(app.url("/api/docs")).send().await.unwrap();
+    let res = c.get("/api/docs").sent().await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.unwrap().contains("swagger-ui"));
 }

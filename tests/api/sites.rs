@@ -1,6 +1,7 @@
 //! Sites, holidays and closed days in the site's local time, spaces, teams, clients.
 
 use crate::harness::*;
+use crate::helpers::*;
 use crate::on_both_backends;
 use chrono::{TimeZone, Utc};
 use reqwest::StatusCode;
@@ -14,11 +15,11 @@ on_both_backends!(
     deactivate_instead_of_delete
 );
 
-async fn day(c: &reqwest::Client, app: &TestApp, site: i64, date: &str) -> Value {
+async fn day(c: &User, site: i64, date: &str) -> Value {
     let days: Value = c
-        .get(app.url(&format!(
+        .get(&format!(
             "/api/v1/sites/{site}/calendar?from={date}&to={date}"
-        )))
+        ))
         .send_json()
         .await;
     days[0].clone()
@@ -26,26 +27,26 @@ async fn day(c: &reqwest::Client, app: &TestApp, site: i64, date: &str) -> Value
 
 async fn calendar_shows_holidays_and_closures_in_local_time(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let c = app.login(WORKER).await;
-    let holiday = day(&c, &app, SHIOJIRI, "2026-11-23").await;
+    let c = app.login_as(WORKER).await;
+    let holiday = day(&c, SHIOJIRI, "2026-11-23").await;
     assert_eq!(holiday["open"], false);
     assert_eq!(holiday["reason"], "holiday");
     assert_eq!(holiday["holiday_name"], "勤労感謝の日");
-    let tuesday = day(&c, &app, SHIOJIRI, "2026-11-24").await;
+    let tuesday = day(&c, SHIOJIRI, "2026-11-24").await;
     assert_eq!(tuesday["open"], true);
     assert_eq!(tuesday["hours"], json!({"open": "08:30", "close": "18:00"}));
-    let saturday = day(&c, &app, SHIOJIRI, "2026-11-28").await;
+    let saturday = day(&c, SHIOJIRI, "2026-11-28").await;
     assert_eq!(
         saturday["hours"],
         json!({"open": "09:00", "close": "13:00"})
     );
-    let sunday = day(&c, &app, SHIOJIRI, "2026-11-29").await;
+    let sunday = day(&c, SHIOJIRI, "2026-11-29").await;
     assert_eq!(
         (sunday["open"].clone(), sunday["reason"].clone()),
         (json!(false), json!("weekly"))
     );
     let new_year: Value = c
-        .get(app.url("/api/v1/sites/1/calendar?from=2026-12-28&to=2027-01-04"))
+        .get("/api/v1/sites/1/calendar?from=2026-12-28&to=2027-01-04")
         .send_json()
         .await;
     let open: Vec<bool> = new_year
@@ -61,82 +62,64 @@ async fn calendar_shows_holidays_and_closures_in_local_time(b: Backend) {
 
 async fn exceptions_open_a_holiday_and_close_a_normal_day(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let c = app.login(DIRECTOR).await;
+    let c = app.login_as(DIRECTOR).await;
     let res = c
-        .put(app.url("/api/v1/sites/1/exceptions/2026-11-23"))
+        .put("/api/v1/sites/1/exceptions/2026-11-23")
         .json(
             &json!({"open": true, "open_time": "10:00", "close_time": "15:00", "note": "特別開館"}),
         )
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let opened = day(&c, &app, SHIOJIRI, "2026-11-23").await;
+    let opened = day(&c, SHIOJIRI, "2026-11-23").await;
     assert_eq!(opened["open"], true);
     assert_eq!(opened["reason"], "exception_open");
     assert_eq!(opened["hours"], json!({"open": "10:00", "close": "15:00"}));
     let res = c
-        .put(app.url("/api/v1/sites/1/exceptions/2026-11-25"))
+        .put("/api/v1/sites/1/exceptions/2026-11-25")
         .json(&json!({"open": false, "note": "設備点検"}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let closed = day(&c, &app, SHIOJIRI, "2026-11-25").await;
+    let closed = day(&c, SHIOJIRI, "2026-11-25").await;
     assert_eq!(
         (closed["open"].clone(), closed["note"].clone()),
         (json!(false), json!("設備点検"))
     );
     // A usually-closed Sunday cannot open without hours.
-    let res = c
-        .put(app.url("/api/v1/sites/1/exceptions/2026-11-29"))
+    c.put("/api/v1/sites/1/exceptions/2026-11-29")
         .json(&json!({"open": true}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
-    let list: Value = c
-        .get(app.url("/api/v1/sites/1/exceptions"))
-        .send_json()
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
         .await;
+    let list: Value = c.get("/api/v1/sites/1/exceptions").send_json().await;
     assert_eq!(list.as_array().unwrap().len(), 2);
     let res = c
-        .delete(app.url("/api/v1/sites/1/exceptions/2026-11-25"))
-        .send()
-        .await
-        .unwrap();
+        .delete("/api/v1/sites/1/exceptions/2026-11-25")
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    assert_eq!(day(&c, &app, SHIOJIRI, "2026-11-25").await["open"], true);
-    let res = c
-        .delete(app.url("/api/v1/sites/1/exceptions/2026-11-25"))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::NOT_FOUND, "not_found").await;
+    assert_eq!(day(&c, SHIOJIRI, "2026-11-25").await["open"], true);
+    c.delete("/api/v1/sites/1/exceptions/2026-11-25")
+        .send_problem(StatusCode::NOT_FOUND, "not_found")
+        .await;
 }
 
 async fn site_in_another_time_zone(b: Backend) {
     // A site keeps its local rules in its own zone: the kiosk reports open/closed by the
     // site's wall clock, never the machine's or UTC.
     let app = TestApp::spawn(b).await;
-    let admin = app.login(ADMIN).await;
-    let res = admin
-        .patch(app.url("/api/v1/sites/2"))
-        .json(&json!({"time_zone": "Pacific/Honolulu"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    app.set_site(ADMIN, 2, json!({"time_zone": "Pacific/Honolulu"}))
+        .await;
     let registered: Value = app
-        .login(OMACHI_DIRECTOR)
+        .login_as(OMACHI_DIRECTOR)
         .await
-        .post(app.url("/api/v1/sites/2/kiosks"))
+        .post("/api/v1/sites/2/kiosks")
         .json(&json!({"name": "入口"}))
         .send_json()
         .await;
-    let k = app.anonymous();
+    let k = app.guest();
     let paired: Value = k
-        .post(app.url("/api/v1/kiosk/pair"))
+        .post("/api/v1/kiosk/pair")
         .json(&json!({"code": registered["pairing_code"]}))
         .send_json()
         .await;
@@ -145,7 +128,7 @@ async fn site_in_another_time_zone(b: Backend) {
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 24, 20, 0, 0).unwrap());
     let me: Value = k
-        .get(app.url("/api/v1/kiosk/me"))
+        .get("/api/v1/kiosk/me")
         .bearer_auth(token)
         .send_json()
         .await;
@@ -166,7 +149,7 @@ async fn site_in_another_time_zone(b: Backend) {
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 24, 1, 0, 0).unwrap());
     let me: Value = k
-        .get(app.url("/api/v1/kiosk/me"))
+        .get("/api/v1/kiosk/me")
         .bearer_auth(token)
         .send_json()
         .await;
@@ -176,16 +159,16 @@ async fn site_in_another_time_zone(b: Backend) {
 
 async fn director_manages_spaces_teams_and_clients(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let c = app.login(DIRECTOR).await;
+    let c = app.login_as(DIRECTOR).await;
     let space: Value = c
-        .post(app.url("/api/v1/sites/1/spaces"))
+        .post("/api/v1/sites/1/spaces")
         .json(&json!({"kind": "desk", "name": "D-41", "attributes": ["monitor", "window", "monitor"]}))
         .send_json().await;
     assert_eq!(space["attributes"], json!(["monitor", "window"]));
     assert_eq!(space["capacity"], 1);
     let id = space["id"].as_i64().unwrap();
     let patched: Value = c
-        .patch(app.url(&format!("/api/v1/spaces/{id}")))
+        .patch(&format!("/api/v1/spaces/{id}"))
         .json(&json!({"name": "D-41A", "attributes": ["quiet_zone"]}))
         .send_json()
         .await;
@@ -196,37 +179,28 @@ async fn director_manages_spaces_teams_and_clients(b: Backend) {
 
     let worker = app.person_id(WORKER).await;
     let team: Value = c
-        .post(app.url("/api/v1/sites/1/teams"))
+        .post("/api/v1/sites/1/teams")
         .json(&json!({"name": "自治体業務", "leader_id": worker}))
         .send_json()
         .await;
     assert_eq!(team["leader_id"], worker);
     let omachi_worker = app.person_id(OMACHI_WORKER).await;
-    let res = c
-        .post(app.url("/api/v1/sites/1/teams"))
+    c.post("/api/v1/sites/1/teams")
         .json(&json!({"name": "越境", "leader_id": omachi_worker}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
     let res = c
-        .patch(app.url(&format!("/api/v1/persons/{worker}")))
+        .patch(&format!("/api/v1/persons/{worker}"))
         .json(&json!({"team_id": team["id"]}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let teams: Value = c.get(app.url("/api/v1/sites/1/teams")).send_json().await;
-    let mine = teams
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == team["id"])
-        .unwrap();
+    let teams: Value = c.get("/api/v1/sites/1/teams").send_json().await;
+    let mine = find(&teams, "id", team["id"].clone());
     assert_eq!(mine["member_ids"], json!([worker]));
 
     let client: Value = c
-        .post(app.url("/api/v1/sites/1/clients"))
+        .post("/api/v1/sites/1/clients")
         .json(&json!({"name": "松本ソフト合同会社"}))
         .send_json()
         .await;
@@ -236,13 +210,11 @@ async fn director_manages_spaces_teams_and_clients(b: Backend) {
             .fetch_one(&app.db.pool)
             .await
             .unwrap();
-    let res = c
-        .post(app.url(&format!("/api/v1/clients/{cid}/projects")))
+    let p = c
+        .post(&format!("/api/v1/clients/{cid}/projects"))
         .json(&json!({"name": "検証", "secure_room_id": desk_id}))
-        .send()
-        .await
-        .unwrap();
-    let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
     assert_eq!(p["errors"][0]["field"], "secure_room_id");
     let room_id: i64 =
         sqlx::query_scalar("SELECT id FROM spaces WHERE site_id = 1 AND name = 'R-03'")
@@ -250,13 +222,13 @@ async fn director_manages_spaces_teams_and_clients(b: Backend) {
             .await
             .unwrap();
     let project: Value = c
-        .post(app.url(&format!("/api/v1/clients/{cid}/projects")))
+        .post(&format!("/api/v1/clients/{cid}/projects"))
         .json(&json!({"name": "検証", "secure_room_id": room_id}))
         .send_json()
         .await;
     assert_eq!(project["secure_room_id"], room_id);
     let projects: Value = c
-        .get(app.url(&format!("/api/v1/clients/{cid}/projects")))
+        .get(&format!("/api/v1/clients/{cid}/projects"))
         .send_json()
         .await;
     assert_eq!(projects.as_array().unwrap().len(), 1);
@@ -264,18 +236,12 @@ async fn director_manages_spaces_teams_and_clients(b: Backend) {
 
 async fn deactivate_instead_of_delete(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let admin = app.login(ADMIN).await;
-    let res = admin
-        .patch(app.url("/api/v1/sites/2"))
-        .json(&json!({"active": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    let admin = app.login_as(ADMIN).await;
+    app.set_site(ADMIN, 2, json!({"active": false})).await;
     let worker_view: Value = app
-        .login(WORKER)
+        .login_as(WORKER)
         .await
-        .get(app.url("/api/v1/sites"))
+        .get("/api/v1/sites")
         .send_json()
         .await;
     assert_eq!(
@@ -283,7 +249,7 @@ async fn deactivate_instead_of_delete(b: Backend) {
         1,
         "inactive sites are hidden from non-admins"
     );
-    let admin_view: Value = admin.get(app.url("/api/v1/sites")).send_json().await;
+    let admin_view: Value = admin.get("/api/v1/sites").send_json().await;
     assert_eq!(admin_view.as_array().unwrap().len(), 2);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM sites WHERE active = 0")
@@ -291,18 +257,15 @@ async fn deactivate_instead_of_delete(b: Backend) {
         1
     );
     let res = admin
-        .patch(app.url("/api/v1/municipalities/5"))
+        .patch("/api/v1/municipalities/5")
         .json(&json!({"active": false}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let res = admin
-        .patch(app.url("/api/v1/municipalities/5"))
+    let p = admin
+        .patch("/api/v1/municipalities/5")
         .json(&json!({"code": "202151"}))
-        .send()
-        .await
-        .unwrap();
-    let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
     assert_eq!(p["errors"][0]["code"], "validation.taken");
 }

@@ -1,6 +1,7 @@
 //! Start-up, migrations, demo data, health, metrics, API description, pages.
 
 use crate::harness::*;
+use crate::helpers::*;
 use crate::on_both_backends;
 use chrono::TimeZone;
 use reqwest::StatusCode;
@@ -49,7 +50,7 @@ async fn starts_on_an_empty_database_with_demo_data(b: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) FROM kiosk_devices").await, 1);
     // Every demo login works.
     for (_, email) in kado::demo::LOGINS {
-        app.login(email).await;
+        app.login_as(email).await;
     }
 }
 
@@ -79,16 +80,12 @@ async fn demo_data_loads_once_and_secret_survives_restart(b: Backend) {
 async fn health_metrics_and_docs(b: Backend) {
     let (url, _dir) = fresh_database(b).await;
     let app = TestApp::spawn_configured(&url, |c| c.metrics_token = Some("scrape".into())).await;
-    let c = app.anonymous();
-    let health = c.get(app.url("/healthz")).send().await.unwrap();
+    let c = app.guest();
+    let health = c.get("/healthz").sent().await;
     assert_eq!(health.status(), StatusCode::OK);
-    let ready = c.get(app.url("/readyz")).send().await.unwrap();
+    let ready = c.get("/readyz").sent().await;
     assert_eq!(ready.status(), StatusCode::OK);
-    let metrics = c
-        .get(app.url("/metrics"))
-        .bearer_auth("scrape")
-        .send_text()
-        .await;
+    let metrics = c.get("/metrics").bearer_auth("scrape").send_text().await;
     assert!(
         metrics.contains(
             "kado_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
@@ -99,11 +96,11 @@ async fn health_metrics_and_docs(b: Backend) {
     // The service's own clock, for clients whose clock is wrong: no login needed.
     let start = chrono::Utc.with_ymd_and_hms(2027, 6, 2, 8, 50, 0).unwrap();
     app.clock.set(start);
-    let time: Value = c.get(app.url("/api/v1/time")).send_json().await;
+    let time: Value = c.get("/api/v1/time").send_json().await;
     let now = chrono::DateTime::parse_from_rfc3339(time["now"].as_str().unwrap()).unwrap();
     let drift = (now.with_timezone(&chrono::Utc) - start).num_seconds();
     assert!((0..5).contains(&drift), "{time}");
-    let spec: Value = c.get(app.url("/api/openapi.json")).send_json().await;
+    let spec: Value = c.get("/api/openapi.json").send_json().await;
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
     let schemes = &spec["components"]["securitySchemes"];
     assert_eq!(schemes["session"]["in"], "cookie");
@@ -124,7 +121,7 @@ async fn health_metrics_and_docs(b: Backend) {
         );
     }
     for page in ["/api/docs", "/", "/kiosk/", "/admin/"] {
-        let res = c.get(app.url(page)).send().await.unwrap();
+        let res = c.get(page).sent().await;
         assert_eq!(res.status(), StatusCode::OK, "{page}");
         assert!(
             res.headers()["content-type"]
@@ -138,13 +135,10 @@ async fn health_metrics_and_docs(b: Backend) {
 
 async fn unknown_api_path_is_a_problem(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let res = app
-        .anonymous()
-        .get(app.url("/api/v1/nothing-here"))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::NOT_FOUND, "not_found").await;
+    app.guest()
+        .get("/api/v1/nothing-here")
+        .send_problem(StatusCode::NOT_FOUND, "not_found")
+        .await;
 }
 
 /// Two transactions taking the same two row locks in opposite orders: PostgreSQL kills one

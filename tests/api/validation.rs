@@ -1,6 +1,7 @@
 //! Bad input: a clear 4xx in the request's language, and nothing changed.
 
 use crate::harness::*;
+use crate::helpers::*;
 use crate::on_both_backends;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -16,10 +17,10 @@ on_both_backends!(
 
 async fn unknown_time_zone_and_bad_hours(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let c = app.login(DIRECTOR).await;
-    let before: Value = c.get(app.url("/api/v1/sites/1")).send_json().await;
-    let res = c
-        .patch(app.url("/api/v1/sites/1"))
+    let c = app.login_as(DIRECTOR).await;
+    let before: Value = c.get("/api/v1/sites/1").send_json().await;
+    let body = c
+        .patch("/api/v1/sites/1")
         .header("Accept-Language", "en")
         .json(&json!({
             "time_zone": "Asia/Shiojiri",
@@ -27,16 +28,9 @@ async fn unknown_time_zone_and_bad_hours(b: Backend) {
                               {"weekday": "funday", "open": "09:00", "close": "12:00"},
                               {"weekday": "tue", "open": "9am", "close": "12:00"}]
         }))
-        .send()
-        .await
-        .unwrap();
-    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
-    let codes: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["code"].as_str().unwrap())
-        .collect();
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
+    let codes = strings(&body["errors"], "code");
     for expected in [
         "site.unknown_time_zone",
         "site.close_before_open",
@@ -55,25 +49,23 @@ async fn unknown_time_zone_and_bad_hours(b: Backend) {
             .contains("Unknown time zone"),
         "{body}"
     );
-    let after: Value = c.get(app.url("/api/v1/sites/1")).send_json().await;
+    let after: Value = c.get("/api/v1/sites/1").send_json().await;
     assert_eq!(before, after, "a refused change changes nothing");
     // Duplicate weekday.
-    let res = c
-        .patch(app.url("/api/v1/sites/1"))
+    let body = c
+        .patch("/api/v1/sites/1")
         .json(
             &json!({"opening_hours": [{"weekday": "mon", "open": "09:00", "close": "12:00"},
                                         {"weekday": "mon", "open": "13:00", "close": "17:00"}]}),
         )
-        .send()
-        .await
-        .unwrap();
-    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
     assert_eq!(body["errors"][0]["code"], "site.duplicate_weekday");
 }
 
 async fn duplicate_member_number_and_email(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let c = app.login(DIRECTOR).await;
+    let c = app.login_as(DIRECTOR).await;
     let persons = app.count("SELECT COUNT(*) FROM persons").await;
     let grants = app.count("SELECT COUNT(*) FROM role_grants").await;
     let new = |email: &str, member: &str| {
@@ -84,113 +76,78 @@ async fn duplicate_member_number_and_email(b: Backend) {
         (new("WORKER01@kado.example", "K-9001"), "email"),
         (new("fresh@kado.example", "K-0001"), "member_number"),
     ] {
-        let res = c
-            .post(app.url("/api/v1/persons"))
+        let p = c
+            .post("/api/v1/persons")
             .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+            .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+            .await;
         assert_eq!(p["errors"][0]["field"], field);
         assert_eq!(p["errors"][0]["code"], "validation.taken");
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM persons").await, persons);
     assert_eq!(app.count("SELECT COUNT(*) FROM role_grants").await, grants);
     // A bad e-mail, kana and phone are all reported at once.
-    let res = c
-        .post(app.url("/api/v1/persons"))
+    let p = c
+        .post("/api/v1/persons")
         .json(
             &json!({"email": "not-an-address", "name": "x", "name_kana": "Taro", "phone": "call me",
                       "password": "initial-pass", "site_id": SHIOJIRI, "roles": ["worker"]}),
         )
-        .send()
-        .await
-        .unwrap();
-    let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
-    let fields: Vec<&str> = p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
+    let fields = strings(&p["errors"], "field");
     assert_eq!(fields, ["email", "name_kana", "phone"]);
     // The same e-mail, fresh, goes through.
     let res = c
-        .post(app.url("/api/v1/persons"))
+        .post("/api/v1/persons")
         .json(&new("fresh@kado.example", "K-9001"))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED);
 }
 
 async fn space_in_a_site_that_does_not_exist(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let c = app.login(ADMIN).await;
+    let c = app.login_as(ADMIN).await;
     let spaces = app.count("SELECT COUNT(*) FROM spaces").await;
-    let res = c
-        .post(app.url("/api/v1/sites/999/spaces"))
+    c.post("/api/v1/sites/999/spaces")
         .json(&json!({"kind": "desk", "name": "D-1"}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::NOT_FOUND, "not_found").await;
-    let res = c
-        .post(app.url("/api/v1/sites/1/spaces"))
+        .send_problem(StatusCode::NOT_FOUND, "not_found")
+        .await;
+    c.post("/api/v1/sites/1/spaces")
         .json(&json!({"kind": "sofa", "name": "S-1"}))
-        .send()
-        .await
-        .unwrap();
-    problem(
-        res,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "request.invalid_json",
-    )
-    .await;
-    let res = c
-        .post(app.url("/api/v1/sites/1/spaces"))
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "request.invalid_json")
+        .await;
+    c.post("/api/v1/sites/1/spaces")
         .json(&json!({"kind": "desk", "name": "D-01"}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
-    let res = c
-        .post(app.url("/api/v1/sites/1/spaces"))
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
+    let p = c
+        .post("/api/v1/sites/1/spaces")
         .json(&json!({"kind": "desk", "name": "D-77", "capacity": 3, "attributes": ["jacuzzi"]}))
-        .send()
-        .await
-        .unwrap();
-    let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
     assert_eq!(p["errors"].as_array().unwrap().len(), 2);
-    let res = c
-        .post(app.url("/api/v1/sites/abc/spaces"))
+    c.post("/api/v1/sites/abc/spaces")
         .json(&json!({"kind": "desk", "name": "D-78"}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::BAD_REQUEST, "request.invalid_path").await;
+        .send_problem(StatusCode::BAD_REQUEST, "request.invalid_path")
+        .await;
     assert_eq!(app.count("SELECT COUNT(*) FROM spaces").await, spaces);
 }
 
 async fn malformed_and_huge_bodies(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let c = app.login(DIRECTOR).await;
-    let url = app.url("/api/v1/sites/1/spaces");
-    let res = c
-        .post(&url)
+    let c = app.login_as(DIRECTOR).await;
+    let url = "/api/v1/sites/1/spaces".to_string();
+    c.post(&url)
         .header("content-type", "application/json")
         .body("{\"kind\": \"desk\",")
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::BAD_REQUEST, "request.malformed_json").await;
-    let res = c.post(&url).body("kind=desk").send().await.unwrap();
-    problem(
-        res,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "request.content_type",
-    )
-    .await;
+        .send_problem(StatusCode::BAD_REQUEST, "request.malformed_json")
+        .await;
+    c.post(&url)
+        .body("kind=desk")
+        .send_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "request.content_type")
+        .await;
     let huge = format!(
         "{{\"kind\": \"desk\", \"name\": \"{}\"}}",
         "x".repeat(200_000)
@@ -202,34 +159,19 @@ async fn malformed_and_huge_bodies(b: Backend) {
         // the client from reusing it for the next request.
         .header("connection", "close")
         .body(huge)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     problem(res, StatusCode::PAYLOAD_TOO_LARGE, "request.too_large").await;
-    let res = c
-        .post(&url)
+    c.post(&url)
         .json(&json!({"kind": "desk", "name": "D-50", "colour": "red"}))
-        .send()
-        .await
-        .unwrap();
-    problem(
-        res,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "request.invalid_json",
-    )
-    .await;
-    let res = c
-        .get(app.url("/api/v1/sites/1/calendar?from=2026-13-01&to=2026-12-31"))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
-    let res = c
-        .get(app.url("/api/v1/sites/1/calendar?from=2026-01-01"))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::BAD_REQUEST, "request.invalid_query").await;
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "request.invalid_json")
+        .await;
+    c.get("/api/v1/sites/1/calendar?from=2026-13-01&to=2026-12-31")
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
+    c.get("/api/v1/sites/1/calendar?from=2026-01-01")
+        .send_problem(StatusCode::BAD_REQUEST, "request.invalid_query")
+        .await;
     assert_eq!(
         app.count("SELECT COUNT(*) FROM spaces WHERE site_id = 1")
             .await,
@@ -239,19 +181,16 @@ async fn malformed_and_huge_bodies(b: Backend) {
 
 async fn problem_text_follows_accept_language(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let c = app.anonymous();
-    let ja = problem(
-        c.get(app.url("/api/v1/sites")).send().await.unwrap(),
-        StatusCode::UNAUTHORIZED,
-        "auth.required",
-    )
-    .await;
+    let c = app.guest();
+    let ja = c
+        .get("/api/v1/sites")
+        .send_problem(StatusCode::UNAUTHORIZED, "auth.required")
+        .await;
     let en = problem(
-        c.get(app.url("/api/v1/sites"))
+        c.get("/api/v1/sites")
             .header("Accept-Language", "en-US,en;q=0.9,ja;q=0.5")
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
         StatusCode::UNAUTHORIZED,
         "auth.required",
     )
@@ -263,24 +202,18 @@ async fn problem_text_follows_accept_language(b: Backend) {
 
 async fn bad_kiosk_pairing_code(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let c = app.anonymous();
+    let c = app.guest();
     for _ in 0..10 {
-        let res = c
-            .post(app.url("/api/v1/kiosk/pair"))
+        c.post("/api/v1/kiosk/pair")
             .json(&json!({"code": "00000000"}))
-            .send()
-            .await
-            .unwrap();
-        problem(res, StatusCode::UNAUTHORIZED, "kiosk.invalid_code").await;
+            .send_problem(StatusCode::UNAUTHORIZED, "kiosk.invalid_code")
+            .await;
     }
     // Guessing is throttled: even the right code waits now.
-    let res = c
-        .post(app.url("/api/v1/kiosk/pair"))
+    c.post("/api/v1/kiosk/pair")
         .json(&json!({"code": kado::demo::KIOSK_CODE}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::TOO_MANY_REQUESTS, "kiosk.rate_limited").await;
+        .send_problem(StatusCode::TOO_MANY_REQUESTS, "kiosk.rate_limited")
+        .await;
     assert_eq!(
         app.count("SELECT COUNT(*) FROM kiosk_devices WHERE token_hash IS NOT NULL")
             .await,

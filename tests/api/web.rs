@@ -2,6 +2,7 @@
 //! the metrics token, slow request headers, and secrets kept out of the request log.
 
 use crate::harness::*;
+use crate::helpers::*;
 use crate::on_both_backends;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -15,9 +16,11 @@ on_both_backends!(
     logged_uris_hold_no_secrets,
 );
 
-/// Asserts a 422 naming the field with the control character.
-async fn refused(res: reqwest::Response, field: &str) {
-    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+/// Sends a request, asserting a 422 naming the field with the control character.
+async fn refused(req: reqwest::RequestBuilder, field: &str) {
+    let body = req
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
     assert_eq!(body["errors"][0]["field"], field, "{body}");
     assert_eq!(
         body["errors"][0]["code"], "validation.control_character",
@@ -27,6 +30,10 @@ async fn refused(res: reqwest::Response, field: &str) {
 
 async fn control_characters_are_refused_in_every_kind_of_text(b: Backend) {
     let app = TestApp::spawn(b).await;
+    // A worker with a child, to name an adult allowed to pick the child up.
+    let (worker, kids) = app
+        .parent_of(18, &[("塩尻 はると", "2024-04-01", "卵")])
+        .await;
     let counted = [
         "SELECT COUNT(*) FROM children",
         "SELECT COUNT(*) FROM teams",
@@ -38,81 +45,67 @@ async fn control_characters_are_refused_in_every_kind_of_text(b: Backend) {
     for sql in counted {
         before.push(app.count(sql).await);
     }
-    let anon = app.anonymous();
-    let res = anon
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": WORKER, "password": "kado\u{0}demo"}))
-        .send()
-        .await
-        .unwrap();
-    refused(res, "password").await;
-    let res = anon
-        .post(app.url("/api/v1/kiosk/pair"))
-        .json(&json!({"code": "2026\u{0}2026"}))
-        .send()
-        .await
-        .unwrap();
-    refused(res, "code").await;
+    let anon = app.guest();
+    refused(
+        anon.post("/api/v1/auth/login")
+            .json(&json!({"email": WORKER, "password": "kado\u{0}demo"})),
+        "password",
+    )
+    .await;
+    refused(
+        anon.post("/api/v1/kiosk/pair")
+            .json(&json!({"code": "2026\u{0}2026"})),
+        "code",
+    )
+    .await;
 
-    let worker = app.login(WORKER).await;
-    let res = worker
-        .post(app.url("/api/v1/children"))
-        .json(&json!({"name": "塩尻 はると", "birth_date": "2024-04-01",
-                      "allergies": "卵", "medical_notes": "nap\u{0}after lunch"}))
-        .send()
-        .await
-        .unwrap();
-    refused(res, "medical_notes").await;
-    let children: Value = worker.get(app.url("/api/v1/children")).send_json().await;
-    let child = children[0]["id"].as_i64().unwrap();
-    let res = worker
-        .post(app.url(&format!("/api/v1/children/{child}/authorised")))
-        .json(&json!({"name": "祖母\u{1b}", "relation": "祖母", "phone": "0263-00-0000"}))
-        .send()
-        .await
-        .unwrap();
-    refused(res, "name").await;
+    refused(
+        worker
+            .post("/api/v1/children")
+            .json(&json!({"name": "塩尻 はると", "birth_date": "2024-04-01",
+                      "allergies": "卵", "medical_notes": "nap\u{0}after lunch"})),
+        "medical_notes",
+    )
+    .await;
+    let child = kids[0];
+    refused(
+        worker
+            .post(&format!("/api/v1/children/{child}/authorised"))
+            .json(&json!({"name": "祖母\u{1b}", "relation": "祖母", "phone": "0263-00-0000"})),
+        "name",
+    )
+    .await;
     // DEL, and a text in a list: the field path names the element.
-    let res = worker
-        .post(app.url("/api/v1/bookings"))
-        .json(
+    refused(
+        worker.post("/api/v1/bookings").json(
             &json!({"site_id": SHIOJIRI, "date": "2030-01-08", "start": "09:00",
                       "end": "10:00", "attributes": ["monitor", "quiet\u{7f}"]}),
-        )
-        .send()
-        .await
-        .unwrap();
-    refused(res, "attributes[1]").await;
+        ),
+        "attributes[1]",
+    )
+    .await;
     // Query and path parameters too.
-    let res = worker
-        .get(app.url("/api/v1/sites/1/calendar?from=2026-01-01%00&to=2026-01-31"))
-        .send()
-        .await
-        .unwrap();
-    refused(res, "from").await;
-    let res = worker
-        .get(app.url("/api/v1/calendar/abc%00.ics"))
-        .send()
-        .await
-        .unwrap();
-    refused(res, "file").await;
+    refused(
+        worker.get("/api/v1/sites/1/calendar?from=2026-01-01%00&to=2026-01-31"),
+        "from",
+    )
+    .await;
+    refused(worker.get("/api/v1/calendar/abc%00.ics"), "file").await;
 
-    let director = app.login(DIRECTOR).await;
-    let res = director
-        .post(app.url("/api/v1/sites/1/teams"))
-        .json(&json!({"name": "チーム\u{0}"}))
-        .send()
-        .await
-        .unwrap();
-    refused(res, "name").await;
-    let res = director
-        .post(app.url("/api/v1/sites/1/spaces"))
+    let director = app.login_as(DIRECTOR).await;
+    refused(
+        director
+            .post("/api/v1/sites/1/teams")
+            .json(&json!({"name": "チーム\u{0}"})),
+        "name",
+    )
+    .await;
+    let body = director
+        .post("/api/v1/sites/1/spaces")
         .header("Accept-Language", "en")
         .json(&json!({"kind": "desk", "name": "D-\u{8}99"}))
-        .send()
-        .await
-        .unwrap();
-    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
     assert!(
         body["detail"]
             .as_str()
@@ -120,27 +113,26 @@ async fn control_characters_are_refused_in_every_kind_of_text(b: Backend) {
             .contains("Control characters"),
         "{body}"
     );
-    let res = director
-        .post(app.url("/api/v1/sites/1/kiosks"))
-        .json(&json!({"name": "入口\u{0}"}))
-        .send()
-        .await
-        .unwrap();
-    refused(res, "name").await;
-    let res = director
-        .put(app.url("/api/v1/sites/1/exceptions/2030-01-09"))
-        .json(&json!({"open": false, "note": "点検\u{0}"}))
-        .send()
-        .await
-        .unwrap();
-    refused(res, "note").await;
+    refused(
+        director
+            .post("/api/v1/sites/1/kiosks")
+            .json(&json!({"name": "入口\u{0}"})),
+        "name",
+    )
+    .await;
+    refused(
+        director
+            .put("/api/v1/sites/1/exceptions/2030-01-09")
+            .json(&json!({"open": false, "note": "点検\u{0}"})),
+        "note",
+    )
+    .await;
     // Tabs and line breaks are text, not control.
     let ok = director
-        .put(app.url("/api/v1/sites/1/exceptions/2030-01-09"))
+        .put("/api/v1/sites/1/exceptions/2030-01-09")
         .json(&json!({"open": false, "note": "点検\tA棟\r\n午後"}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(ok.status(), StatusCode::OK);
 
     let mut after = Vec::new();
@@ -152,14 +144,12 @@ async fn control_characters_are_refused_in_every_kind_of_text(b: Backend) {
 }
 
 async fn cross_origin_changes_are_refused(b: Backend) {
-    use chrono::TimeZone;
     let app = TestApp::spawn(b).await;
     // Friday 2026-11-20, 09:00 in Tokyo; the bookings are for the Tuesday after.
-    app.clock
-        .set(chrono::Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap());
-    let worker = app.login(WORKER).await;
+    app.clock.set(friday_morning());
+    let worker = app.login_as(WORKER).await;
     let booking: Value = worker
-        .post(app.url("/api/v1/bookings"))
+        .post("/api/v1/bookings")
         .json(
             &json!({"site_id": SHIOJIRI, "date": "2026-11-24", "start": "09:00",
                       "end": "10:00"}),
@@ -167,7 +157,7 @@ async fn cross_origin_changes_are_refused(b: Backend) {
         .send_json()
         .await;
     let booking = &booking["booking"];
-    let cancel = app.url(&format!("/api/v1/bookings/{}/cancel", booking["id"]));
+    let cancel = format!("/api/v1/bookings/{}/cancel", booking["id"]);
     // A page on another port of the same host: "same-site", so SameSite=Lax sends the cookie.
     let other = app.base.rsplit_once(':').unwrap().0.to_string() + ":1";
     for (name, value) in [
@@ -177,45 +167,38 @@ async fn cross_origin_changes_are_refused(b: Backend) {
         ("Origin", "null"),
         ("Origin", "https://evil.example"),
     ] {
-        let res = worker
+        worker
             .post(&cancel)
             .header(name, value)
-            .send()
-            .await
-            .unwrap();
-        problem(res, StatusCode::FORBIDDEN, "request.cross_origin").await;
+            .send_problem(StatusCode::FORBIDDEN, "request.cross_origin")
+            .await;
     }
     // Refused before the login too (a page must not log a person into its own account).
-    let res = app
-        .anonymous()
-        .post(app.url("/api/v1/auth/login"))
+    app.guest()
+        .post("/api/v1/auth/login")
         .header("Sec-Fetch-Site", "cross-site")
         .json(&json!({"email": WORKER, "password": kado::demo::PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::FORBIDDEN, "request.cross_origin").await;
+        .send_problem(StatusCode::FORBIDDEN, "request.cross_origin")
+        .await;
     let mine: Value = worker
-        .get(app.url(&format!("/api/v1/bookings/{}", booking["id"])))
+        .get(&format!("/api/v1/bookings/{}", booking["id"]))
         .send_json()
         .await;
     assert_eq!(mine["status"], booking["status"], "{mine}");
     // Reading from elsewhere is no change.
     let res = worker
-        .get(app.url("/api/v1/auth/me"))
+        .get("/api/v1/auth/me")
         .header("Sec-Fetch-Site", "cross-site")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     // The service's own pages, and programs that send neither header, may change things.
     let res = worker
         .post(&cancel)
         .header("Sec-Fetch-Site", "same-origin")
         .header("Origin", &app.base)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(
         res.status(),
         StatusCode::OK,
@@ -223,7 +206,7 @@ async fn cross_origin_changes_are_refused(b: Backend) {
         res.text().await.unwrap()
     );
     let again: Value = worker
-        .post(app.url("/api/v1/bookings"))
+        .post("/api/v1/bookings")
         .header("Sec-Fetch-Site", "none")
         .json(
             &json!({"site_id": SHIOJIRI, "date": "2026-11-24", "start": "11:00",
@@ -232,20 +215,19 @@ async fn cross_origin_changes_are_refused(b: Backend) {
         .send_json()
         .await;
     let res = worker
-        .post(app.url(&format!(
+        .post(&format!(
             "/api/v1/bookings/{}/cancel",
             again["booking"]["id"]
-        )))
-        .send()
-        .await
-        .unwrap();
+        ))
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
 }
 
 async fn pages_and_api_answers_carry_security_headers(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let anon = app.anonymous();
-    let worker = app.login(WORKER).await;
+    let anon = app.guest();
+    let worker = app.login_as(WORKER).await;
     let header = |res: &reqwest::Response, name: &str| {
         res.headers()
             .get(name)
@@ -262,7 +244,7 @@ async fn pages_and_api_answers_carry_security_headers(b: Backend) {
         (&worker, "/api/v1/bookings"),
         (&anon, "/api/v1/auth/me"),
     ] {
-        let res = client.get(app.url(path)).send().await.unwrap();
+        let res = client.get(path).sent().await;
         let csp = header(&res, "content-security-policy");
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
         assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
@@ -280,7 +262,7 @@ async fn pages_and_api_answers_carry_security_headers(b: Backend) {
         c.base_url = Some("https://kado.example.jp".into());
     })
     .await;
-    let res = https.anonymous().get(https.url("/")).send().await.unwrap();
+    let res = https.anonymous().get(https.url("/")).sent().await;
     assert!(header(&res, "strict-transport-security").starts_with("max-age="));
     // The https origin is the service's own.
     let res = https
@@ -288,43 +270,37 @@ async fn pages_and_api_answers_carry_security_headers(b: Backend) {
         .post(https.url("/api/v1/auth/login"))
         .header("Origin", "https://kado.example.jp")
         .json(&json!({"email": WORKER, "password": kado::demo::PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
 }
 
 async fn metrics_need_the_configured_token(b: Backend) {
     let (url, _dir) = fresh_database(b).await;
     let closed = TestApp::spawn_on(&url).await;
-    let res = closed
+    closed
         .anonymous()
         .get(closed.url("/metrics"))
         .header("Authorization", "Bearer anything")
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::NOT_FOUND, "not_found").await;
+        .send_problem(StatusCode::NOT_FOUND, "not_found")
+        .await;
     let app = TestApp::spawn_configured(&url, |c| {
         c.metrics_token = Some("s3cret-scrape".into());
     })
     .await;
-    let c = app.anonymous();
-    let res = c.get(app.url("/metrics")).send().await.unwrap();
-    problem(res, StatusCode::UNAUTHORIZED, "metrics.token_required").await;
-    let res = c
-        .get(app.url("/metrics"))
+    let c = app.guest();
+    c.get("/metrics")
+        .send_problem(StatusCode::UNAUTHORIZED, "metrics.token_required")
+        .await;
+    c.get("/metrics")
         .header("Authorization", "Bearer s3cret-scrapf")
-        .send()
-        .await
-        .unwrap();
-    problem(res, StatusCode::UNAUTHORIZED, "metrics.token_required").await;
+        .send_problem(StatusCode::UNAUTHORIZED, "metrics.token_required")
+        .await;
     let res = c
-        .get(app.url("/metrics"))
+        .get("/metrics")
         .header("Authorization", "Bearer s3cret-scrape")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(
         res.text()
@@ -356,39 +332,30 @@ async fn slow_request_headers_close_the_connection(b: Backend) {
         "the connection was still open after 20 s of unfinished headers"
     );
     // Prompt clients are served as before.
-    let res = app
-        .anonymous()
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.guest().get("/healthz").sent().await;
     assert_eq!(res.status(), StatusCode::OK);
 }
 
 async fn logged_uris_hold_no_secrets(b: Backend) {
     let logs = captured_logs();
     let app = TestApp::spawn(b).await;
-    let worker = app.login(WORKER).await;
-    let feed: Value = worker
-        .post(app.url("/api/v1/me/calendar-feed"))
-        .send_json()
-        .await;
+    let worker = app.login_as(WORKER).await;
+    let feed: Value = worker.post("/api/v1/me/calendar-feed").send_json().await;
     let feed = feed["url"].as_str().unwrap();
     let path = &feed[feed.find("/api/v1/calendar/").unwrap()..];
     let token = path
         .trim_start_matches("/api/v1/calendar/")
         .trim_end_matches(".ics")
         .to_string();
-    let res = worker.get(app.url(path)).send().await.unwrap();
+    let res = worker.get(path).sent().await;
     assert_eq!(res.status(), StatusCode::OK);
     let marker = format!("probe{}", &token[..8]);
     let res = worker
-        .get(app.url(&format!(
+        .get(&format!(
             "/api/v1/sites/1/calendar?{marker}=1&token=tok{marker}&pairing_code=pc{marker}"
-        )))
-        .send()
-        .await
-        .unwrap();
+        ))
+        .sent()
+        .await;
     assert!(res.status().is_client_error());
     let text = logs.lock().unwrap().clone();
     assert!(

@@ -30,8 +30,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { CHROMIUM, PASSWORD, ROOT, sleep, startServer } from './server.mjs';
+import { launchBrowser, PASSWORD, ROOT, session, sleep, startServer, watchPage } from './server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.join(ROOT, 'target', 'browser-artifacts');
@@ -41,28 +40,6 @@ const TOMORROW = '2026-11-25';
 const PAIRING_CODE = '20262026';
 const SITE = 1; // Shiojiri in the demo data
 const MAX_INTERACTIONS = 6;
-
-/** A session from node (to prepare data and to check what the pages did). */
-async function session(base, email) {
-  const res = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  assert.equal(res.status, 200, `login as ${email}: ${await res.text()}`);
-  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const call = async (method, p, body, expect = [200, 201, 204]) => {
-    const r = await fetch(`${base}${p}`, {
-      method,
-      headers: { Cookie: cookie, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    assert.ok(expect.includes(r.status), `${method} ${p} as ${email}: ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-  return { call, get: (p) => call('GET', p) };
-}
 
 /** A phone: 360x740, touch, Japanese, watched for page errors and outside requests. */
 async function phone(browser) {
@@ -83,13 +60,7 @@ async function phone(browser) {
   });
   const newPage = async () => {
     const page = await context.newPage();
-    page.on('pageerror', (err) => problems.push(`page error: ${err.stack || err}`));
-    page.on('console', (msg) => {
-      if (msg.type() !== 'error') return;
-      const text = msg.text();
-      if (/^Failed to load resource: the server responded with a status of 4\d\d\b/.test(text)) return;
-      problems.push(`console error: ${text} (${msg.location().url})`);
-    });
+    watchPage(page, problems);
     return page;
   };
   return { context, page: await newPage(), newPage, problems };
@@ -201,14 +172,7 @@ test('worker phone pages in a browser', { timeout: 300_000 }, async (t) => {
     await server.stop();
     t.diagnostic(`app browser test took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`No browser at ${CHROMIUM}: apt-get install -y chromium fonts-noto-cjk (or set KADO_CHROMIUM).`);
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
   const { base } = server;
   const director = await session(base, 'director@shiojiri.kado.example');
   const worker = await session(base, 'worker01@kado.example');

@@ -18,11 +18,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { CHROMIUM, PASSWORD, ROOT, sleep, startServer } from './server.mjs';
+import { launchBrowser, ROOT, session, sleep, startServer, watchPage } from './server.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'target', 'browser-artifacts');
 const PAIRING_CODE = '20262026';
@@ -31,24 +29,6 @@ const REPEAT_WAIT_MS = 61_000; // a second scan within 60 s only shows the state
 const GREEN = 'rgb(11, 107, 43)';
 const BLUE = 'rgb(10, 74, 156)';
 const RED = 'rgb(179, 22, 27)';
-
-/** A person's session from node: log in, then fetch the QR code the phone app would show. */
-async function login(base, email) {
-  const res = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  assert.equal(res.status, 200, `login as ${email}: ${await res.text()}`);
-  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  assert.ok(cookie, `login as ${email} set no cookie`);
-  const get = async (p) => {
-    const r = await fetch(`${base}${p}`, { headers: { Cookie: cookie } });
-    assert.equal(r.status, 200, `GET ${p} as ${email}: ${r.status}`);
-    return r.json();
-  };
-  return { qr: () => get('/api/v1/me/qr'), get };
-}
 
 /**
  * A browser window on the kiosk, watched for page errors, console errors and requests to
@@ -73,14 +53,7 @@ async function kioskPage(browser, base, { token = null, init = null } = {}) {
   }
   if (init) await context.addInitScript(init);
   const page = await context.newPage();
-  page.on('pageerror', (err) => problems.push(`page error: ${err.stack || err}`));
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    const text = msg.text();
-    if (/^Failed to load resource: the server responded with a status of 4\d\d\b/.test(text)) return;
-    if (watch.allowNetErrors && /^Failed to load resource: net::ERR_/.test(text)) return;
-    problems.push(`console error: ${text} (${msg.location().url})`);
-  });
+  watchPage(page, problems, () => watch.allowNetErrors);
   await page.goto(`${base}/kiosk/`);
   return { context, page, problems, watch };
 }
@@ -154,14 +127,7 @@ test('entrance kiosk in a browser', { timeout: 240_000, concurrency: true }, asy
     await server.stop();
     t.diagnostic(`browser test took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`No browser at ${CHROMIUM}: apt-get install -y chromium fonts-noto-cjk (or set KADO_CHROMIUM).`);
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 
   // Pair the kiosk with the demo code.
   const main = await kioskPage(browser, server.base);
@@ -178,7 +144,7 @@ test('entrance kiosk in a browser', { timeout: 240_000, concurrency: true }, asy
 
   await Promise.all([
     t.test('a wedge-reader scan checks in, and 61 s later checks out (ja, then en)', async () => {
-      const worker = await login(server.base, 'worker01@kado.example');
+      const worker = await session(server.base, 'worker01@kado.example');
       await wedgeScan(page, (await worker.qr()).payload);
       const scannedAt = Date.now();
       const checkedIn = await resultOf(page, 'checked_in');
@@ -215,7 +181,7 @@ test('entrance kiosk in a browser', { timeout: 240_000, concurrency: true }, asy
       w.watch.allowNetErrors = true;
       await w.page.route('**/api/v1/kiosk/scan', offline);
 
-      const worker = await login(server.base, 'worker03@kado.example');
+      const worker = await session(server.base, 'worker03@kado.example');
       await wedgeScan(w.page, (await worker.qr()).payload);
       const kept = await resultOf(w.page, 'kept');
       assert.match(kept.text, /サーバーに接続できません/);
@@ -256,7 +222,7 @@ test('entrance kiosk in a browser', { timeout: 240_000, concurrency: true }, asy
       const button = w.page.locator('#camera-button');
       await button.waitFor({ state: 'visible' });
 
-      const worker = await login(server.base, 'worker02@kado.example');
+      const worker = await session(server.base, 'worker02@kado.example');
       const qr = await worker.qr();
       await w.page.evaluate((svg) => window.__kadoShowCode(svg), qr.svg);
       await button.click();

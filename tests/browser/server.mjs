@@ -1,6 +1,7 @@
 // What every browser test file needs: the built service started on a fresh SQLite database of
 // its own with the demo data and a fixed clock, on a free loopback port.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BINARY = path.join(ROOT, 'target', 'debug', 'kado');
@@ -16,6 +18,65 @@ export const CLOCK_START = '2026-11-24T09:00:00+09:00'; // Tuesday; Shiojiri is 
 export const PASSWORD = 'kado-demo';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A person's session from node, to prepare data and to check what the pages did: answers
+ * {cookie, send, call, get, qr}. `send` answers {status, body} whatever the status; `call`
+ * asserts the status is one of `expect` and answers the body; `get` asserts 200.
+ */
+export async function session(base, email) {
+  const res = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  assert.equal(res.status, 200, `login as ${email}: ${await res.text()}`);
+  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  assert.ok(cookie, `login as ${email} set no cookie`);
+  const send = async (method, p, body) => {
+    const r = await fetch(`${base}${p}`, {
+      method,
+      headers: { Cookie: cookie, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null, text };
+  };
+  const call = async (method, p, body, expect = [200, 201, 204]) => {
+    const r = await send(method, p, body);
+    assert.ok(expect.includes(r.status), `${method} ${p} as ${email}: ${r.status} ${r.text}`);
+    return r.body;
+  };
+  const get = (p) => call('GET', p, undefined, [200]);
+  return { cookie, send, call, get, qr: () => get('/api/v1/me/qr') };
+}
+
+/** Debian's chromium, headless, driven by playwright-core; a clear error when it is missing. */
+export async function launchBrowser() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`No browser at ${CHROMIUM}: apt-get install -y chromium fonts-noto-cjk (or set KADO_CHROMIUM).`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * Puts a page's errors and console errors into `problems`, except the browser's note about a
+ * 4xx answer (and, while `allowNetErrors()` says so, about a request the test cut).
+ */
+export function watchPage(page, problems, allowNetErrors = () => false) {
+  page.on('pageerror', (err) => problems.push(`page error: ${err.stack || err}`));
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const text = msg.text();
+    if (/^Failed to load resource: the server responded with a status of 4\d\d\b/.test(text)) return;
+    if (allowNetErrors() && /^Failed to load resource: net::ERR_/.test(text)) return;
+    problems.push(`console error: ${text} (${msg.location().url})`);
+  });
+}
 
 /** A loopback port nobody listens on now. */
 export function freePort() {

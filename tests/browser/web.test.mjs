@@ -17,31 +17,9 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { CHROMIUM, PASSWORD, startServer } from './server.mjs';
+import { launchBrowser, PASSWORD, session, startServer, watchPage } from './server.mjs';
 
 const WORKER = 'worker03@kado.example';
-
-/** A session from node: answers its cookie and a JSON caller. */
-async function session(base, email) {
-  const res = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  assert.equal(res.status, 200, `login as ${email}: ${await res.text()}`);
-  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const call = async (method, p, body) => {
-    const r = await fetch(`${base}${p}`, {
-      method,
-      headers: { Cookie: cookie, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : null };
-  };
-  return { cookie, call };
-}
 
 /** A browser context whose pages report every CSP violation and error into `problems`. */
 async function watchedContext(browser, problems) {
@@ -52,13 +30,7 @@ async function watchedContext(browser, problems) {
     });
   });
   context.on('page', (page) => {
-    page.on('pageerror', (err) => problems.push(`page error: ${err.stack || err}`));
-    page.on('console', (msg) => {
-      if (msg.type() !== 'error') return;
-      const text = msg.text();
-      if (/^Failed to load resource: the server responded with a status of 4\d\d\b/.test(text)) return;
-      problems.push(`console error: ${text} (${msg.location().url})`);
-    });
+    watchPage(page, problems);
   });
   return context;
 }
@@ -66,7 +38,7 @@ async function watchedContext(browser, problems) {
 test('pages pass their CSP; another origin cannot change anything', { timeout: 180_000 }, async (t) => {
   // Mail leaves the outbox within a second or two (the sign-in link).
   const server = await startServer({ KADO_JOB_INTERVAL: '1' });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const browser = await launchBrowser();
   let attacker = null;
   t.after(async () => {
     await browser.close();
@@ -112,7 +84,7 @@ test('pages pass their CSP; another origin cannot change anything', { timeout: 1
 
   await t.test('a page of another origin cannot cancel a booking or log the worker out', async () => {
     const worker = await session(base, WORKER);
-    const made = await worker.call('POST', '/api/v1/bookings',
+    const made = await worker.send('POST', '/api/v1/bookings',
       { site_id: 1, date: '2026-11-25', start: '10:00', end: '12:00' });
     assert.equal(made.status, 201, JSON.stringify(made.body));
     const id = made.body.booking.id;
@@ -146,7 +118,7 @@ test('pages pass their CSP; another origin cannot change anything', { timeout: 1
     await context.close();
 
     // Nothing changed: the booking stands and the session still works.
-    const after = await worker.call('GET', `/api/v1/bookings/${id}`);
+    const after = await worker.send('GET', `/api/v1/bookings/${id}`);
     assert.equal(after.status, 200, 'the worker is still logged in');
     assert.equal(after.body.status, made.body.booking.status, JSON.stringify(after.body));
   });
