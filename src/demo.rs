@@ -97,7 +97,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
     let mut towns = Vec::new();
     for (code, ja, en) in MUNICIPALITIES {
         let m = Municipality {
-            id: 0,
+            id: 0.into(),
             code: code.into(),
             name_ja: ja.into(),
             name_en: en.into(),
@@ -121,7 +121,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
     }];
     let weekdays = ["mon", "tue", "wed", "thu", "fri"];
     let shiojiri_site = Site {
-        id: 0,
+        id: 0.into(),
         municipality_id: towns[0],
         name_ja: "塩尻市テレワークセンター".into(),
         name_en: "Shiojiri Telework Center".into(),
@@ -134,11 +134,13 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
         annual_closures: year_end.clone(),
         ..Site::default()
     };
-    let shiojiri = sites::store::save_site(&mut tx, &shiojiri_site, now).await?;
+    let shiojiri = sites::store::save_site(&mut tx, &shiojiri_site, now)
+        .await?
+        .0;
     let omachi = sites::store::save_site(
         &mut tx,
         &Site {
-            id: 0,
+            id: 0.into(),
             municipality_id: towns[3],
             name_ja: "大町サテライトオフィス".into(),
             name_en: "Omachi Satellite Office".into(),
@@ -149,7 +151,8 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
         },
         now,
     )
-    .await?;
+    .await?
+    .0;
 
     let mut secure_rooms = Vec::new();
     for i in 1..=40 {
@@ -274,7 +277,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
         p.is_admin = grant.is_none();
         let id = people::store::save(&mut tx, &p, Some(&hash), now).await?;
         if let Some((site, role)) = grant {
-            people::store::grant(&mut tx, id, site, role).await?;
+            crate::auth::store::grant(&mut tx, id, site, role).await?;
             if role == Role::Caregiver {
                 caregivers.push(id);
             }
@@ -289,8 +292,8 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
         (omachi, "大町チーム"),
     ] {
         let mut t = Team {
-            id: 0,
-            site_id,
+            id: 0.into(),
+            site_id: site_id.into(),
             name: name.into(),
             leader_id: None,
             active: true,
@@ -313,7 +316,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
             p.language = Lang::En;
         }
         let id = people::store::save(&mut tx, &p, Some(&hash), now).await?;
-        people::store::grant(&mut tx, id, team.site_id, Role::Worker).await?;
+        crate::auth::store::grant(&mut tx, id, team.site_id, Role::Worker).await?;
         team.leader_id = team.leader_id.or(Some(id));
     }
     for t in &teams {
@@ -443,20 +446,20 @@ async fn space(
     attributes: Vec<String>,
 ) -> sqlx::Result<i64> {
     let s = Space {
-        id: 0,
-        site_id,
+        id: 0.into(),
+        site_id: site_id.into(),
         kind,
         name: name.into(),
         capacity,
         attributes,
         active: true,
     };
-    sites::store::save_space(tx, &s).await
+    sites::store::save_space(tx, &s).await.map(|id| id.0)
 }
 
 fn blank_person(email: &str, name: &str, kana: &str) -> Person {
     Person {
-        id: 0,
+        id: 0.into(),
         member_number: None,
         email: email.into(),
         name: name.into(),

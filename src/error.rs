@@ -214,6 +214,12 @@ impl FieldError {
         self.message.fill(name, &value, &value);
         self
     }
+
+    /// Fills the `{name}` placeholder with a value that differs by language.
+    pub fn with_text(&mut self, name: &str, ja: &str, en: &str) -> &mut FieldError {
+        self.message.fill(name, ja, en);
+        self
+    }
 }
 
 /// Everything a handler can fail with.

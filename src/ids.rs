@@ -23,6 +23,12 @@ macro_rules! ids {
                 id.0
             }
         }
+
+        impl From<i64> for $name {
+            fn from(id: i64) -> $name {
+                $name(id)
+            }
+        }
     )*};
 }
 

@@ -182,6 +182,10 @@ pub fn catalogue() -> Vec<CodeInfo> {
     let mut all: Vec<CodeInfo> = catalogue_of::<CommonError>().collect();
     all.extend(catalogue_of::<crate::booking::BookingError>());
     all.extend(catalogue_of::<crate::ops::OpsError>());
+    all.extend(catalogue_of::<crate::auth::AuthError>());
+    all.extend(catalogue_of::<crate::sites::SitesError>());
+    all.extend(catalogue_of::<crate::people::PeopleError>());
+    all.extend(catalogue_of::<crate::clients::ClientsError>());
     all.sort_by_key(|c| c.code);
     all
 }

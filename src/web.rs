@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::auth::kiosk::router())
         .merge(crate::sites::http::router())
         .merge(crate::people::http::router())
+        .merge(crate::people::account::router())
         .merge(crate::clients::router())
         .merge(crate::booking::http::router())
         .merge(crate::childcare::http::router())

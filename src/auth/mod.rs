@@ -2,15 +2,20 @@
 //! they may do. Every handler authorises through [`Principal`] or [`KioskDevice`].
 
 pub mod device;
+pub mod errors;
 pub mod http;
 pub mod kiosk;
+pub mod login;
 pub mod notify;
 pub mod password;
 pub mod store;
 pub mod throttle;
 
+pub use errors::AuthError;
+
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Lang};
+use crate::ids::{PersonId, SiteId};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -51,23 +56,60 @@ impl Role {
         }
     }
 
-    /// Parses a stored role name.
+    /// Parses a role name.
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Parses a role read from `role_grants`; an unknown name is an error naming the row.
+    pub fn stored(s: &str, person_id: PersonId, site_id: SiteId) -> anyhow::Result<Role> {
+        Role::parse(s).ok_or_else(|| {
+            anyhow::anyhow!(
+                "role_grants row (person {person_id}, site {site_id}) has an unknown role {s:?}"
+            )
+        })
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> anyhow::Result<Role> {
+        Role::parse(s).ok_or_else(|| anyhow::anyhow!("unknown role {s:?}"))
+    }
+}
+
+/// A person's language as stored in `persons.language`; anything else is an error naming
+/// the row.
+pub fn stored_language(s: &str, person_id: PersonId) -> anyhow::Result<Lang> {
+    match s {
+        "ja" => Ok(Lang::Ja),
+        "en" => Ok(Lang::En),
+        _ => Err(anyhow::anyhow!(
+            "persons row {person_id} has an unknown language {s:?}"
+        )),
+    }
+}
+
+/// The stored name of a language.
+pub fn language_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ja => "ja",
+        Lang::En => "en",
     }
 }
 
 /// A role on a site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Grant {
-    pub site_id: i64,
+    pub site_id: SiteId,
     pub role: Role,
 }
 
 /// The person a request comes from, with every role they hold.
 #[derive(Clone, Debug)]
 pub struct Principal {
-    pub id: i64,
+    pub id: PersonId,
     pub is_admin: bool,
     pub language: Lang,
     pub grants: Vec<Grant>,
@@ -75,7 +117,8 @@ pub struct Principal {
 
 impl Principal {
     /// Whether this person holds one of `roles` on the site (a global admin holds all).
-    pub fn has(&self, site_id: i64, roles: &[Role]) -> bool {
+    pub fn has(&self, site_id: impl Into<SiteId>, roles: &[Role]) -> bool {
+        let site_id = site_id.into();
         self.is_admin
             || self
                 .grants
@@ -84,7 +127,7 @@ impl Principal {
     }
 
     /// Refuses unless this person holds one of `roles` on the site.
-    pub fn require(&self, site_id: i64, roles: &[Role]) -> ApiResult<()> {
+    pub fn require(&self, site_id: impl Into<SiteId>, roles: &[Role]) -> ApiResult<()> {
         if self.has(site_id, roles) {
             Ok(())
         } else {
@@ -93,7 +136,7 @@ impl Principal {
     }
 
     /// Refuses unless this person directs the site.
-    pub fn require_director(&self, site_id: i64) -> ApiResult<()> {
+    pub fn require_director(&self, site_id: impl Into<SiteId>) -> ApiResult<()> {
         self.require(site_id, &[Role::Director])
     }
 
@@ -108,8 +151,8 @@ impl Principal {
 
     /// The sites this person holds one of `roles` on (not meaningful for an admin, who holds
     /// every role everywhere).
-    pub fn sites_with(&self, roles: &[Role]) -> Vec<i64> {
-        let mut ids: Vec<i64> = self
+    pub fn sites_with(&self, roles: &[Role]) -> Vec<SiteId> {
+        let mut ids: Vec<SiteId> = self
             .grants
             .iter()
             .filter(|g| roles.contains(&g.role))
@@ -228,12 +271,15 @@ mod tests {
 
     fn p(is_admin: bool, grants: &[(i64, Role)]) -> Principal {
         Principal {
-            id: 1,
+            id: PersonId(1),
             is_admin,
             language: Lang::Ja,
             grants: grants
                 .iter()
-                .map(|&(site_id, role)| Grant { site_id, role })
+                .map(|&(site_id, role)| Grant {
+                    site_id: SiteId(site_id),
+                    role,
+                })
                 .collect(),
         }
     }
@@ -245,8 +291,11 @@ mod tests {
         assert!(!director_of_1.has(2, &[Role::Director]));
         assert!(director_of_1.has(2, &[Role::Worker, Role::Reception]));
         assert!(director_of_1.require_admin().is_err());
-        assert_eq!(director_of_1.sites_with(&[Role::Director]), vec![1]);
-        assert_eq!(director_of_1.sites_with(&Role::ALL), vec![1, 2]);
+        assert_eq!(director_of_1.sites_with(&[Role::Director]), vec![SiteId(1)]);
+        assert_eq!(
+            director_of_1.sites_with(&Role::ALL),
+            vec![SiteId(1), SiteId(2)]
+        );
     }
 
     #[test]
@@ -272,5 +321,7 @@ mod tests {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("admin"), None);
+        let err = Role::stored("admin", PersonId(3), SiteId(4)).unwrap_err();
+        assert!(err.to_string().contains("person 3, site 4"), "{err}");
     }
 }

@@ -3,8 +3,8 @@
 use crate::AppState;
 use crate::db::Tx;
 use crate::error::Lang;
+use crate::ids::PersonId;
 use crate::mail::{Email, outbox};
-use sqlx::Row;
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -17,23 +17,19 @@ fn escape(s: &str) -> String {
 pub async fn login_link(
     st: &AppState,
     tx: &mut Tx,
-    person_id: i64,
+    person_id: PersonId,
     token: &str,
 ) -> anyhow::Result<()> {
-    let r = sqlx::query("SELECT email, name, language FROM persons WHERE id = $1")
-        .bind(person_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    let (email, name): (String, String) = (r.get("email"), r.get("name"));
-    let lang = if r.get::<String, _>("language") == "en" {
-        Lang::En
-    } else {
-        Lang::Ja
-    };
+    let (email, name, language): (String, String, String) =
+        sqlx::query_as("SELECT email, name, language FROM persons WHERE id = $1")
+            .bind(person_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let lang = super::stored_language(&language, person_id)?;
     let base = st.config.base_url();
     // The page posts the token: a mail scanner that follows links cannot use it up.
     let link = format!("{base}/?signin={token}");
-    let minutes = super::http::LINK_SECS / 60;
+    let minutes = super::login::LINK_SECS / 60;
     let (subject, hello, body, ignore) = match lang {
         Lang::Ja => (
             "【KADO】ログイン用リンク".to_string(),

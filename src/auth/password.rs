@@ -1,10 +1,10 @@
 //! Password and secret-token hashing, and the gate that bounds how much argon2 work runs at
 //! once.
 
-use crate::error::{ApiError, ApiResult, Text};
+use super::errors::Weakness;
+use crate::error::{ApiError, ApiResult, CommonError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use axum::http::StatusCode;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -20,16 +20,16 @@ pub const ARGON2_M_KIB: u32 = 19 * 1024;
 pub const ARGON2_T: u32 = 2;
 pub const ARGON2_P: u32 = 1;
 
-fn argon2() -> Argon2<'static> {
-    let params = Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, None)
-        .expect("the argon2 parameters are valid");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+fn argon2() -> Result<Argon2<'static>, argon2::Error> {
+    let params = Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, None)?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
 /// Hashes a password with argon2id and a random salt.
 pub fn hash(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
     argon2()
+        .map_err(|e| anyhow::anyhow!("argon2: {e}"))?
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| anyhow::anyhow!("argon2: {e}"))
@@ -38,8 +38,10 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 /// Whether the password matches the stored hash (false for a malformed hash).
 pub fn verify(password: &str, stored: &str) -> bool {
     // The stored hash names its own parameters; argon2() only supplies the algorithm.
-    PasswordHash::new(stored)
-        .is_ok_and(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
+    let (Ok(h), Ok(argon2)) = (PasswordHash::new(stored), argon2()) else {
+        return false;
+    };
+    argon2.verify_password(password.as_bytes(), &h).is_ok()
 }
 
 /// Requests that may wait for a hashing slot, per core: beyond them an answer comes at once
@@ -169,15 +171,7 @@ fn return_large_blocks_at_once() {
 
 /// The answer when the hashing queue is full.
 fn busy() -> ApiError {
-    ApiError::client(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "service.busy",
-        Text::new(
-            "混み合っています。少し待ってからもう一度お試しください。",
-            "The service is busy. Please try again in a moment.",
-        ),
-    )
-    .retry_after(1)
+    ApiError::from(CommonError::Busy).retry_after(1)
 }
 
 /// A hash that matches no password, verified against when an account does not exist so that
@@ -201,18 +195,12 @@ pub fn token_hash(token: &str) -> String {
 }
 
 /// Checks a new password's strength; returns the reason it is refused.
-pub fn weak(password: &str) -> Option<crate::error::Text> {
+pub fn weak(password: &str) -> Option<Weakness> {
     let n = password.chars().count();
     if n < 8 {
-        Some(crate::error::Text::new(
-            "パスワードは8文字以上にしてください。",
-            "Use at least 8 characters for the password.",
-        ))
+        Some(Weakness::TooShort)
     } else if n > 200 {
-        Some(crate::error::Text::new(
-            "パスワードは200文字以内にしてください。",
-            "Use at most 200 characters for the password.",
-        ))
+        Some(Weakness::TooLong)
     } else {
         None
     }
@@ -221,6 +209,7 @@ pub fn weak(password: &str) -> Option<crate::error::Text> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
 
     #[test]
     fn hash_then_verify() {

@@ -1,16 +1,26 @@
 //! SQL for sessions, login throttling and the secret.
 
-use super::{Grant, Principal, Role, password};
-use crate::db::Db;
-use crate::error::Lang;
-use sqlx::Row;
+use super::{Grant, Principal, Role, password, stored_language};
+use crate::db::{Db, Tx};
+use crate::ids::{PersonId, SiteId};
 
 /// How long a session lasts after login.
 pub const SESSION_SECS: i64 = 14 * 24 * 3600;
 
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: PersonId,
+    is_admin: i64,
+    language: String,
+}
+
 /// The person behind a live session token, with their roles.
-pub async fn session_principal(db: &Db, token: &str, now: i64) -> sqlx::Result<Option<Principal>> {
-    let row = sqlx::query(
+pub async fn session_principal(
+    db: &Db,
+    token: &str,
+    now: i64,
+) -> anyhow::Result<Option<Principal>> {
+    let row: Option<SessionRow> = sqlx::query_as(
         "SELECT p.id, p.is_admin, p.language FROM sessions s JOIN persons p ON p.id = s.person_id
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.active = 1",
     )
@@ -19,65 +29,147 @@ pub async fn session_principal(db: &Db, token: &str, now: i64) -> sqlx::Result<O
     .fetch_optional(&db.pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let id: i64 = row.get("id");
     Ok(Some(Principal {
-        id,
-        is_admin: row.get::<i64, _>("is_admin") == 1,
-        language: if row.get::<String, _>("language") == "en" {
-            Lang::En
-        } else {
-            Lang::Ja
-        },
-        grants: grants_of(db, id).await?,
+        id: row.id,
+        is_admin: row.is_admin == 1,
+        language: stored_language(&row.language, row.id)?,
+        grants: grants_of(db, row.id).await?,
     }))
 }
 
+#[derive(sqlx::FromRow)]
+struct GrantRow {
+    person_id: PersonId,
+    site_id: SiteId,
+    role: String,
+}
+
+impl GrantRow {
+    fn grant(&self) -> anyhow::Result<Grant> {
+        Ok(Grant {
+            site_id: self.site_id,
+            role: Role::stored(&self.role, self.person_id, self.site_id)?,
+        })
+    }
+}
+
 /// Every role a person holds.
-pub async fn grants_of(db: &Db, person_id: i64) -> sqlx::Result<Vec<Grant>> {
-    let rows = sqlx::query(
-        "SELECT site_id, role FROM role_grants WHERE person_id = $1 ORDER BY site_id, role",
+pub async fn grants_of(db: &Db, person_id: impl Into<PersonId>) -> anyhow::Result<Vec<Grant>> {
+    let rows: Vec<GrantRow> = sqlx::query_as(
+        "SELECT person_id, site_id, role FROM role_grants WHERE person_id = $1
+         ORDER BY site_id, role",
     )
-    .bind(person_id)
+    .bind(person_id.into())
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows
-        .iter()
-        .filter_map(|r| {
-            Some(Grant {
-                site_id: r.get("site_id"),
-                role: Role::parse(r.get("role"))?,
-            })
-        })
-        .collect())
+    rows.iter().map(GrantRow::grant).collect()
+}
+
+/// Every role of every person, by person.
+pub async fn all_grants(db: &Db) -> anyhow::Result<Vec<(PersonId, Grant)>> {
+    let rows: Vec<GrantRow> =
+        sqlx::query_as("SELECT person_id, site_id, role FROM role_grants ORDER BY site_id, role")
+            .fetch_all(&db.pool)
+            .await?;
+    rows.iter().map(|r| Ok((r.person_id, r.grant()?))).collect()
+}
+
+/// Grants a role on a site (granting it again changes nothing).
+pub async fn grant(
+    tx: &mut Tx,
+    person_id: impl Into<PersonId>,
+    site_id: impl Into<SiteId>,
+    role: Role,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO role_grants (person_id, site_id, role) VALUES ($1, $2, $3)
+         ON CONFLICT (person_id, site_id, role) DO NOTHING",
+    )
+    .bind(person_id.into())
+    .bind(site_id.into())
+    .bind(role.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Takes a role back; whether it was held.
+pub async fn revoke(db: &Db, person_id: PersonId, g: Grant) -> sqlx::Result<bool> {
+    let r =
+        sqlx::query("DELETE FROM role_grants WHERE person_id = $1 AND site_id = $2 AND role = $3")
+            .bind(person_id)
+            .bind(g.site_id)
+            .bind(g.role.as_str())
+            .execute(&db.pool)
+            .await?;
+    Ok(r.rows_affected() > 0)
 }
 
 /// An account as login sees it.
+#[derive(sqlx::FromRow)]
 pub struct LoginAccount {
-    pub id: i64,
+    pub id: PersonId,
+    pub email: String,
     pub password_hash: String,
-    pub active: bool,
+    active: i64,
+}
+
+impl LoginAccount {
+    /// Whether the account may sign in.
+    pub fn active(&self) -> bool {
+        self.active == 1
+    }
 }
 
 /// Finds an account by e-mail (stored lower-case).
 pub async fn account_by_email(db: &Db, email: &str) -> sqlx::Result<Option<LoginAccount>> {
-    let row = sqlx::query("SELECT id, password_hash, active FROM persons WHERE email = $1")
+    sqlx::query_as("SELECT id, email, password_hash, active FROM persons WHERE email = $1")
         .bind(email.trim().to_lowercase())
         .fetch_optional(&db.pool)
+        .await
+}
+
+/// The account of a person.
+pub async fn account(db: &Db, id: PersonId) -> sqlx::Result<LoginAccount> {
+    sqlx::query_as("SELECT id, email, password_hash, active FROM persons WHERE id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+}
+
+/// Sets a person's password hash and ends their sessions but the one kept (the one that
+/// changed it), inside the caller's transaction.
+pub async fn set_password_hash(
+    tx: &mut Tx,
+    person_id: PersonId,
+    hash: &str,
+    keep_session: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE persons SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(person_id)
+        .execute(&mut **tx)
         .await?;
-    Ok(row.map(|r| LoginAccount {
-        id: r.get("id"),
-        password_hash: r.get("password_hash"),
-        active: r.get::<i64, _>("active") == 1,
-    }))
+    sqlx::query("DELETE FROM sessions WHERE person_id = $1 AND token_hash <> $2")
+        .bind(person_id)
+        .bind(keep_session.unwrap_or_default())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of the person (deactivated, or their password reset).
+pub async fn end_sessions(tx: &mut Tx, person_id: PersonId) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE person_id = $1")
+        .bind(person_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Starts a session inside the caller's transaction; returns the token for the cookie (only
 /// its hash is stored).
-pub async fn create_session(
-    tx: &mut crate::db::Tx,
-    person_id: i64,
-    now: i64,
-) -> sqlx::Result<String> {
+pub async fn create_session(tx: &mut Tx, person_id: PersonId, now: i64) -> sqlx::Result<String> {
     let token = password::new_token();
     sqlx::query(
         "INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
@@ -115,7 +207,7 @@ pub async fn reserve_attempt(
     window: i64,
     now: i64,
 ) -> sqlx::Result<(i64, i64)> {
-    let row = sqlx::query(
+    sqlx::query_as(
         "INSERT INTO auth_throttle (key, window_start, attempts) VALUES ($1, $2, 1)
          ON CONFLICT (key) DO UPDATE SET
              attempts = CASE WHEN auth_throttle.window_start <= $3 THEN 1
@@ -128,8 +220,7 @@ pub async fn reserve_attempt(
     .bind(now)
     .bind(now - window)
     .fetch_one(&db.pool)
-    .await?;
-    Ok((row.get("attempts"), row.get("window_start")))
+    .await
 }
 
 /// Gives back a reserved attempt that turned out right (it was no guess).
@@ -153,9 +244,9 @@ pub async fn clear_attempts(db: &Db, key: &str, now: i64) -> sqlx::Result<()> {
 
 /// Keeps a sign-in link's token hash, valid for `secs`.
 pub async fn create_login_link(
-    tx: &mut crate::db::Tx,
+    tx: &mut Tx,
     token_hash: &str,
-    person_id: i64,
+    person_id: PersonId,
     now: i64,
     secs: i64,
 ) -> sqlx::Result<()> {
@@ -175,11 +266,11 @@ pub async fn create_login_link(
 /// is unused, unexpired and the account is active. The person's other open links are revoked
 /// with it (one is enough, and an older one lying in a mailbox is only a risk).
 pub async fn use_login_link(
-    tx: &mut crate::db::Tx,
+    tx: &mut Tx,
     token_hash: &str,
     now: i64,
-) -> sqlx::Result<Option<i64>> {
-    let person: Option<i64> = sqlx::query_scalar(
+) -> sqlx::Result<Option<PersonId>> {
+    let person: Option<PersonId> = sqlx::query_scalar(
         "UPDATE login_links SET used_at = $2
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
          RETURNING person_id",
@@ -200,11 +291,7 @@ pub async fn use_login_link(
 }
 
 /// Marks every open sign-in link of the person used (a link was used, or the password changed).
-pub async fn revoke_login_links(
-    tx: &mut crate::db::Tx,
-    person_id: i64,
-    now: i64,
-) -> sqlx::Result<()> {
+pub async fn revoke_login_links(tx: &mut Tx, person_id: PersonId, now: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE login_links SET used_at = $2 WHERE person_id = $1 AND used_at IS NULL")
         .bind(person_id)
         .bind(now)

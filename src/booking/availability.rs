@@ -4,7 +4,6 @@
 use super::{SiteContext, rules, store};
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::ids::SpaceId;
 use crate::sites::{self, Space, SpaceKind};
 use chrono::{Duration, NaiveDate, NaiveTime};
 
@@ -49,7 +48,7 @@ pub async fn availability(
         .filter(|s| kind.is_none_or(|k| k == s.kind))
         .filter(|s| wanted.iter().all(|a| s.attributes.contains(a)))
         .map(|space| {
-            let id = SpaceId(space.id);
+            let id = space.id;
             let free = slots
                 .iter()
                 .map(|(_, at)| {

@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult, ErrorCode, on_constraint};
 use crate::events::Event;
-use crate::ids::{BookingId, PersonId, SeriesId, SpaceId};
+use crate::ids::{BookingId, PersonId, SeriesId, SiteId, SpaceId};
 use crate::sites::{Space, SpaceKind};
 use chrono::{DateTime, Utc};
 
@@ -64,7 +64,7 @@ pub fn overlap_error(err: sqlx::Error) -> ApiError {
 }
 
 /// Checks that a space can be booked by seat.
-pub fn bookable(space: &Space, site_id: i64) -> ApiResult<()> {
+pub fn bookable(space: &Space, site_id: SiteId) -> ApiResult<()> {
     if space.site_id != site_id || !space.active {
         return Err(ApiError::not_found("スペース", "Space"));
     }
@@ -124,19 +124,19 @@ pub async fn book(
         let free: Vec<(&Space, i64)> = candidates
             .iter()
             .filter_map(|space| {
-                let id = SpaceId(space.id);
+                let id = space.id;
                 let seat = (1..=space.capacity).find(|s| !held.contains(&(id, *s)))?;
                 Some((*space, seat))
             })
             .collect();
-        let ids: Vec<SpaceId> = free.iter().map(|(s, _)| SpaceId(s.id)).collect();
+        let ids: Vec<SpaceId> = free.iter().map(|(s, _)| s.id).collect();
         let Some((chosen, is_usual)) = super::rules::pick_desk(&ids, usual) else {
             return Err(match req.target {
                 Target::Space(_) => taken(),
                 Target::AnyDesk(_) => BookingError::NoFreeDesk.into(),
             });
         };
-        let Some(&(space, seat)) = free.iter().find(|(s, _)| SpaceId(s.id) == chosen) else {
+        let Some(&(space, seat)) = free.iter().find(|(s, _)| s.id == chosen) else {
             break;
         };
         if space.kind == SpaceKind::Desk && load.desk_overlaps > 0 {
@@ -192,7 +192,7 @@ async fn limits(
         Target::Space(id) => req
             .spaces
             .iter()
-            .find(|s| SpaceId(s.id) == *id)
+            .find(|s| s.id == *id)
             .is_some_and(|s| s.kind == SpaceKind::Desk),
         Target::AnyDesk(_) => true,
     };
@@ -227,7 +227,7 @@ async fn candidates<'s>(
             let space = req
                 .spaces
                 .iter()
-                .find(|s| SpaceId(s.id) == *id)
+                .find(|s| s.id == *id)
                 .ok_or_else(|| ApiError::not_found("スペース", "Space"))?;
             bookable(space, ctx.site.id)?;
             Ok((vec![space], None))

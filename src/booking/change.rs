@@ -34,7 +34,7 @@ pub async fn change(
         .map_err(|r| ctx.refuse(r, date, start))?;
     let space_id = to.space_id.unwrap_or(b.space_id);
     let space = crate::sites::store::space_by_id(&st.db, space_id.0).await?;
-    bookable(&space, b.site_id.0)?;
+    bookable(&space, b.site_id)?;
     let (f, t) = (from.timestamp(), until.timestamp());
     // Read before the transaction: a pool read while holding one could wait for itself.
     let cc = crate::childcare::store::settings(&st.db, b.site_id.0).await?;

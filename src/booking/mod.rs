@@ -139,7 +139,7 @@ impl SiteContext {
 
     /// The site's id.
     pub fn site_id(&self) -> SiteId {
-        SiteId(self.site.id)
+        self.site.id
     }
 
     /// The UTC range of the local day holding an instant.
@@ -240,7 +240,7 @@ pub async fn authorise_for(
     person_id: Option<i64>,
 ) -> ApiResult<PersonId> {
     match person_id {
-        Some(p) if p != who.id => {
+        Some(p) if p != who.id.0 => {
             who.require(site_id, &[Role::Reception, Role::Director])?;
             if !store::is_active_worker(&st.db, PersonId(p), SiteId(site_id)).await? {
                 return Err(ApiError::not_found(
@@ -252,7 +252,7 @@ pub async fn authorise_for(
         }
         _ => {
             who.require(site_id, &Role::ALL)?;
-            Ok(PersonId(who.id))
+            Ok(who.id)
         }
     }
 }

@@ -232,7 +232,7 @@ pub async fn reminders(st: &AppState) -> anyhow::Result<usize> {
             ja: site.name_ja.clone(),
             en: site.name_en.clone(),
         };
-        let site_id = SiteId(site.id);
+        let site_id = site.id;
         let mut tx = st.db.begin().await?;
         let due = store::due_reminders(&mut tx, site_id, schedule.day_bounds(tomorrow)).await?;
         let mut people: std::collections::BTreeMap<PersonId, Vec<BookingId>> = Default::default();

@@ -63,13 +63,13 @@ fn place_not_found() -> ApiError {
 fn cares_at(who: &Principal, site_id: i64) -> bool {
     who.grants
         .iter()
-        .any(|g| g.site_id == site_id && g.role == Role::Caregiver)
+        .any(|g| g.site_id.0 == site_id && g.role == Role::Caregiver)
 }
 
 /// How much of a child `who` may see: guardians and caregivers of a site where the child has
 /// a place see everything; the site's other staff (and administrators) see the name.
 async fn view_of(st: &AppState, who: &Principal, c: &ChildRow) -> ApiResult<View> {
-    if c.guardian_ids.contains(&who.id) {
+    if c.guardian_ids.contains(&who.id.0) {
         return Ok(View::Full);
     }
     let sites = store::sites_of_child(&st.db, c.id).await?;
@@ -86,7 +86,7 @@ async fn guardian_child(st: &AppState, who: &Principal, id: i64) -> ApiResult<Ch
     let c = store::child(&st.db, id)
         .await?
         .ok_or_else(child_not_found)?;
-    if c.guardian_ids.contains(&who.id) {
+    if c.guardian_ids.contains(&who.id.0) {
         Ok(c)
     } else {
         Err(child_not_found())
@@ -110,7 +110,7 @@ pub struct ChildInput {
 /// My children.
 #[utoipa::path(get, path = "/api/v1/children", tag = "childcare", responses((status = 200, body = [Child])))]
 async fn my_children(State(st): State<AppState>, who: Principal) -> ApiResult<Json<Vec<Child>>> {
-    let rows = store::children_of(&st.db, who.id).await?;
+    let rows = store::children_of(&st.db, who.id.0).await?;
     Ok(Json(
         rows.into_iter()
             .map(|c| Child::from_row(c, View::Full))
@@ -151,7 +151,7 @@ async fn save_child(
         ),
     );
     v.finish()?;
-    let id = store::save_child(&st.db, &c, who.id, st.clock.epoch()).await?;
+    let id = store::save_child(&st.db, &c, who.id.0, st.clock.epoch()).await?;
     let saved = store::child(&st.db, id)
         .await?
         .ok_or_else(child_not_found)?;
@@ -502,7 +502,7 @@ async fn check_shift_change(
     delete: bool,
     span: (i64, i64),
 ) -> ApiResult<()> {
-    let (held, shifts) = load_day(tx, ctx.site.id, span.0, span.1).await?;
+    let (held, shifts) = load_day(tx, ctx.site.id.0, span.0, span.1).await?;
     let mut after: Vec<rules::Duty> = shifts
         .iter()
         .filter(|s| s.id != changed.id)
@@ -629,7 +629,7 @@ async fn save_shift(
         let caregiver = crate::auth::store::grants_of(&st.db, s.person_id).await?;
         if !caregiver
             .iter()
-            .any(|g| g.site_id == site && g.role == Role::Caregiver)
+            .any(|g| g.site_id.0 == site && g.role == Role::Caregiver)
         {
             return Err(invalid(
                 "person_id",
@@ -647,7 +647,7 @@ async fn save_shift(
         let span = (old.0.min(s.starts_at), old.1.max(s.ends_at));
         check_shift_change(&mut tx, &ctx, &cc.standard, &s, delete, span).await?;
     }
-    let id = store::save_shift(&mut tx, &s, who.id, delete)
+    let id = store::save_shift(&mut tx, &s, who.id.0, delete)
         .await
         .map_err(|e| {
             on_constraint(e, |c| {
@@ -838,7 +838,7 @@ pub async fn book_places(
     }
     let spaces = sites::store::spaces(&st.db, req.site_id).await?;
     let mut tx = st.db.begin().await?;
-    booking::store::lock_for_booking(&mut tx, ctx.site_id(), crate::ids::PersonId(who.id)).await?;
+    booking::store::lock_for_booking(&mut tx, ctx.site_id(), who.id).await?;
     for (child, _) in &children {
         if store::child_places(&mut tx, *child, f, t).await? > 0 {
             return Err(ApiError::conflict(
@@ -869,8 +869,8 @@ pub async fn book_places(
             };
             let one = booking::book::Request {
                 target: &target,
-                person_id: crate::ids::PersonId(who.id),
-                by: crate::ids::PersonId(who.id),
+                person_id: who.id,
+                by: who.id,
                 series_id: None,
                 range: (from, to),
                 spaces: &spaces,
@@ -914,7 +914,7 @@ pub async fn book_places(
         let p = NewPlace {
             site_id: req.site_id,
             child_id: *child,
-            guardian_id: who.id,
+            guardian_id: who.id.0,
             desk_booking_id: link,
             starts_at: f,
             ends_at: t,
@@ -1014,7 +1014,7 @@ async fn place_for(
     let is_staff = who.has(p.site_id, staff);
     let is_guardian = store::child(&st.db, p.child_id)
         .await?
-        .is_some_and(|c| c.guardian_ids.contains(&who.id));
+        .is_some_and(|c| c.guardian_ids.contains(&who.id.0));
     if is_staff || is_guardian {
         Ok((p, is_staff))
     } else {
@@ -1093,7 +1093,7 @@ async fn drop_off(
         now,
     )
     .await?;
-    store::record_handover(&mut tx, id, "dropoff_caregiver_id", who.id, None).await?;
+    store::record_handover(&mut tx, id, "dropoff_caregiver_id", who.id.0, None).await?;
     tx.publish(crate::events::Event::ChildDroppedOff {
         site_id: crate::ids::SiteId(p.site_id),
         child_id: crate::ids::ChildId(p.child_id),
@@ -1158,7 +1158,7 @@ async fn pick_up(
         _ => (false, "unidentified".to_string()),
     };
     let now = st.clock.epoch();
-    store::log_pickup(&st.db, id, who.id, &presented, allowed, now).await?;
+    store::log_pickup(&st.db, id, who.id.0, &presented, allowed, now).await?;
     if !allowed {
         return Err(ApiError::client(
             StatusCode::FORBIDDEN,
@@ -1179,7 +1179,14 @@ async fn pick_up(
         now,
     )
     .await?;
-    store::record_handover(&mut tx, id, "pickup_caregiver_id", who.id, Some(&presented)).await?;
+    store::record_handover(
+        &mut tx,
+        id,
+        "pickup_caregiver_id",
+        who.id.0,
+        Some(&presented),
+    )
+    .await?;
     tx.publish(crate::events::Event::ChildPickedUp {
         site_id: crate::ids::SiteId(p.site_id),
         child_id: crate::ids::ChildId(p.child_id),

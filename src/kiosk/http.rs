@@ -159,9 +159,9 @@ pub struct MyQr {
 #[utoipa::path(get, path = "/api/v1/me/qr", tag = "kiosk", responses((status = 200, body = MyQr)))]
 async fn my_qr(State(st): State<AppState>, who: Principal) -> ApiResult<Json<MyQr>> {
     let now = st.clock.epoch();
-    let creds = store::credentials(&st.db, who.id).await?;
+    let creds = store::credentials(&st.db, who.id.0).await?;
     let w = credential::window(now);
-    let payload = credential::sign(&st.secret, who.id, creds.qr_version, false, w);
+    let payload = credential::sign(&st.secret, who.id.0, creds.qr_version, false, w);
     let code = qrcode::QrCode::new(payload.as_bytes()).map_err(anyhow::Error::from)?;
     let svg = code
         .render::<qrcode::render::svg::Color>()
@@ -182,7 +182,7 @@ async fn my_qr(State(st): State<AppState>, who: Principal) -> ApiResult<Json<MyQ
 /// Revokes all my QR codes (phone and printed card), e.g. after a phone is lost.
 #[utoipa::path(post, path = "/api/v1/me/qr/revoke", tag = "kiosk", responses((status = 204)))]
 async fn revoke_my_qr(State(st): State<AppState>, who: Principal) -> ApiResult<StatusCode> {
-    store::bump_qr_version(&st.db, who.id).await?;
+    store::bump_qr_version(&st.db, who.id.0).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -224,8 +224,8 @@ async fn set_my_pin(
     v.finish()?;
     let pin = req.pin;
     let hash = st.hashing.run(move || password::hash(&pin)).await??;
-    store::set_pin(&st.db, who.id, Some(hash)).await?;
-    crate::auth::store::clear_attempts(&st.db, &super::pin_key(who.id), st.clock.epoch()).await?;
+    store::set_pin(&st.db, who.id.0, Some(hash)).await?;
+    crate::auth::store::clear_attempts(&st.db, &super::pin_key(who.id.0), st.clock.epoch()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

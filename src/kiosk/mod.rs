@@ -239,7 +239,7 @@ async fn act(
     let situation = Situation {
         now,
         site_open: ctx.schedule.is_open_at(at),
-        works_here: grants.iter().any(|g| g.site_id == site),
+        works_here: grants.iter().any(|g| g.site_id.0 == site),
         inside: session.map(|s| s.0),
         last_scan_ago: last.map(|l| now - l),
         bookings: bookings

@@ -1,26 +1,33 @@
 //! Person accounts (workers and staff), the roles they hold per site, and teams.
 
+pub mod account;
+pub mod errors;
 pub mod http;
+pub mod persons;
 pub mod store;
+pub mod teams;
+
+pub use errors::PeopleError;
 
 use crate::auth::Grant;
-use crate::error::{Lang, Text, Validator};
+use crate::error::{Lang, Validator};
+use crate::ids::{MunicipalityId, PersonId, SiteId, TeamId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 /// A person with an account: a worker, a staff member, or both.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Person {
-    pub id: i64,
+    pub id: PersonId,
     /// Workers' member number (printed on cards, typed at the kiosk with a PIN).
     pub member_number: Option<String>,
     pub email: String,
     pub name: String,
     pub name_kana: String,
     pub phone: String,
-    pub home_municipality_id: Option<i64>,
+    pub home_municipality_id: Option<MunicipalityId>,
     pub language: Lang,
-    pub team_id: Option<i64>,
+    pub team_id: Option<TeamId>,
     pub is_admin: bool,
     pub active: bool,
     pub roles: Vec<Grant>,
@@ -29,12 +36,12 @@ pub struct Person {
 /// A team of workers at a site, with its leader.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Team {
-    pub id: i64,
-    pub site_id: i64,
+    pub id: TeamId,
+    pub site_id: SiteId,
     pub name: String,
-    pub leader_id: Option<i64>,
+    pub leader_id: Option<PersonId>,
     pub active: bool,
-    pub member_ids: Vec<i64>,
+    pub member_ids: Vec<PersonId>,
 }
 
 fn is_kana(c: char) -> bool {
@@ -58,48 +65,26 @@ pub fn valid_email(s: &str) -> bool {
 
 /// Checks a person's fields (references to other records are checked by the caller).
 pub fn validate_person(v: &mut Validator, p: &Person) {
-    v.check(
-        valid_email(&p.email),
-        "email",
-        "person.bad_email",
-        Text::new(
-            "メールアドレスの形式が正しくありません。",
-            "This is not a valid e-mail address.",
-        ),
-    );
+    if !valid_email(&p.email) {
+        v.reject("email", PeopleError::BadEmail);
+    }
     v.text("name", &p.name, 1, 100);
     v.text("name_kana", &p.name_kana, 0, 100);
-    v.check(
-        p.name_kana.chars().all(is_kana),
-        "name_kana",
-        "person.bad_kana",
-        Text::new(
-            "フリガナはひらがなかカタカナで入力してください。",
-            "Write the kana reading in hiragana or katakana.",
-        ),
-    );
-    v.check(
-        p.phone.len() <= 20
-            && p.phone
-                .chars()
-                .all(|c| c.is_ascii_digit() || "+-() ".contains(c)),
-        "phone",
-        "person.bad_phone",
-        Text::new(
-            "電話番号は数字とハイフンで20文字以内で入力してください。",
-            "Write the phone number with digits and hyphens, at most 20 characters.",
-        ),
-    );
-    if let Some(m) = &p.member_number {
-        v.check(
-            (1..=20).contains(&m.len()) && m.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
-            "member_number",
-            "person.bad_member_number",
-            Text::new(
-                "会員番号は英数字とハイフンで20文字以内です。",
-                "The member number is letters, digits and hyphens, at most 20.",
-            ),
-        );
+    if !p.name_kana.chars().all(is_kana) {
+        v.reject("name_kana", PeopleError::BadKana);
+    }
+    let phone_ok = p.phone.len() <= 20
+        && p.phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || "+-() ".contains(c));
+    if !phone_ok {
+        v.reject("phone", PeopleError::BadPhone);
+    }
+    if let Some(m) = &p.member_number
+        && !((1..=20).contains(&m.len())
+            && m.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    {
+        v.reject("member_number", PeopleError::BadMemberNumber);
     }
 }
 

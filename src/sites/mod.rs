@@ -1,10 +1,16 @@
 //! Municipalities, sites, spaces, opening hours, closed days and holidays, local time.
 
+pub mod admin;
+pub mod errors;
 pub mod http;
 pub mod rules;
+pub mod spaces;
 pub mod store;
 
-use crate::error::{Text, Validator};
+pub use errors::SitesError;
+
+use crate::error::Validator;
+use crate::ids::{MunicipalityId, SiteId, SpaceId};
 use rules::{AnnualClosure, Hours, Reason};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,7 +18,7 @@ use utoipa::ToSchema;
 /// A municipality of the federation.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Municipality {
-    pub id: i64,
+    pub id: MunicipalityId,
     /// The national local-government code (全国地方公共団体コード), six digits.
     pub code: String,
     pub name_ja: String,
@@ -42,8 +48,8 @@ pub struct Closure {
 /// A telework site.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Site {
-    pub id: i64,
-    pub municipality_id: i64,
+    pub id: SiteId,
+    pub municipality_id: MunicipalityId,
     pub name_ja: String,
     pub name_en: String,
     /// IANA time zone, e.g. Asia/Tokyo.
@@ -152,10 +158,30 @@ impl SpaceKind {
         }
     }
 
-    /// Parses a stored name.
+    /// Parses a kind's name.
     pub fn parse(s: &str) -> Option<SpaceKind> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
+
+    /// Parses the kind stored in a `spaces` row; an unknown name is an error naming the row.
+    pub fn stored(s: &str, space_id: SpaceId) -> anyhow::Result<SpaceKind> {
+        Self::parse(s)
+            .ok_or_else(|| anyhow::anyhow!("spaces row {space_id} has an unknown kind {s:?}"))
+    }
+}
+
+impl std::str::FromStr for SpaceKind {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> anyhow::Result<SpaceKind> {
+        Self::parse(s).ok_or_else(|| anyhow::anyhow!("unknown space kind {s:?}"))
+    }
+}
+
+/// The time zone stored for a site; one that does not parse is an error naming the site.
+pub fn stored_time_zone(name: &str, site_id: SiteId) -> anyhow::Result<chrono_tz::Tz> {
+    name.parse()
+        .map_err(|_| anyhow::anyhow!("sites row {site_id} has an unknown time zone {name:?}"))
 }
 
 /// The attributes a space may have (workers filter desks by them).
@@ -170,8 +196,8 @@ pub const SPACE_ATTRIBUTES: [&str; 5] = [
 /// A desk, room or other bookable place of a site.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Space {
-    pub id: i64,
-    pub site_id: i64,
+    pub id: SpaceId,
+    pub site_id: SiteId,
     pub kind: SpaceKind,
     pub name: String,
     /// Seats in a room; children in the childcare room; 1 for a desk.
@@ -180,11 +206,11 @@ pub struct Space {
     pub active: bool,
 }
 
+/// The parts of a site's schedule its settings describe: time zone, weekly hours, closures.
+pub type ScheduleParts = (chrono_tz::Tz, [Option<Hours>; 7], Vec<AnnualClosure>);
+
 /// Checks a site's fields; on success the schedule parts they describe.
-pub fn validate_site(
-    v: &mut Validator,
-    s: &Site,
-) -> Option<(chrono_tz::Tz, [Option<Hours>; 7], Vec<AnnualClosure>)> {
+pub fn validate_site(v: &mut Validator, s: &Site) -> Option<ScheduleParts> {
     v.text("name_ja", &s.name_ja, 1, 100);
     v.text("name_en", &s.name_en, 1, 100);
     for (field, value, min, max) in [
@@ -196,79 +222,58 @@ pub fn validate_site(
         ("reminder_hour", s.reminder_hour, -1, 23),
         ("kiosk_offline_minutes", s.kiosk_offline_minutes, 0, 1440),
     ] {
-        v.check(
-            (min..=max).contains(&value),
-            field,
-            "validation.out_of_range",
-            Text::new(
-                format!("{min} から {max} の間で入力してください。"),
-                format!("Use a number from {min} to {max}."),
-            ),
-        );
+        if !(min..=max).contains(&value) {
+            v.reject(field, SitesError::OutOfRange)
+                .with("min", min)
+                .with("max", max);
+        }
     }
+    schedule_parts(v, s)
+}
+
+/// Checks the settings that make the site's schedule, and answers them when they are right.
+pub fn schedule_parts(v: &mut Validator, s: &Site) -> Option<ScheduleParts> {
     let tz = s.time_zone.parse::<chrono_tz::Tz>().ok();
-    v.check(
-        tz.is_some(),
-        "time_zone",
-        "site.unknown_time_zone",
-        Text::new(
-            format!(
-                "タイムゾーン「{}」は存在しません(例: Asia/Tokyo)。",
-                s.time_zone
-            ),
-            format!(
-                "Unknown time zone {:?} (for example Asia/Tokyo).",
-                s.time_zone
-            ),
-        ),
-    );
+    if tz.is_none() {
+        v.reject("time_zone", SitesError::UnknownTimeZone)
+            .with_text("zone", &s.time_zone, &format!("{:?}", s.time_zone));
+    }
+    let weekly = weekly_hours(v, &s.opening_hours);
+    let closures = annual_closures(v, &s.annual_closures);
+    tz.map(|tz| (tz, weekly, closures))
+}
+
+/// A week's hours by weekday (Monday first) from their listed form.
+fn weekly_hours(v: &mut Validator, hours: &[OpeningHours]) -> [Option<Hours>; 7] {
     let mut weekly = [None; 7];
-    for (i, h) in s.opening_hours.iter().enumerate() {
+    for (i, h) in hours.iter().enumerate() {
         let field = format!("opening_hours[{i}]");
         let Some(day) = rules::weekday_index(&h.weekday) else {
-            v.add(
-                format!("{field}.weekday"),
-                "site.bad_weekday",
-                Text::new(
-                    "曜日は mon, tue, wed, thu, fri, sat, sun のいずれかです。",
-                    "The weekday must be one of mon, tue, wed, thu, fri, sat, sun.",
-                ),
-            );
+            v.reject(format!("{field}.weekday"), SitesError::BadWeekday);
             continue;
         };
         let (Some(open), Some(close)) = (rules::parse_time(&h.open), rules::parse_time(&h.close))
         else {
-            v.add(
-                field,
-                "site.bad_time",
-                Text::new(
-                    "時刻は 15分単位の HH:MM で入力してください(例: 09:00)。",
-                    "Times are HH:MM on the quarter hour, e.g. 09:00.",
-                ),
-            );
+            v.reject(field, SitesError::BadTime);
             continue;
         };
         if close <= open {
-            v.add(
-                field,
-                "site.close_before_open",
-                Text::new(
-                    "閉館時刻は開館時刻より後にしてください。",
-                    "The closing time must be after the opening time.",
-                ),
-            );
-        } else if weekly[day].is_some() {
-            v.add(
-                field,
-                "site.duplicate_weekday",
-                Text::new("同じ曜日が二度あります。", "This weekday is listed twice."),
-            );
-        } else {
-            weekly[day] = Some(Hours { open, close });
+            v.reject(field, SitesError::CloseBeforeOpen);
+        } else if let Some(slot) = weekly.get_mut(day) {
+            if slot.is_some() {
+                v.reject(field, SitesError::DuplicateWeekday);
+            } else {
+                *slot = Some(Hours { open, close });
+            }
         }
     }
+    weekly
+}
+
+/// The yearly closed periods from their listed form.
+fn annual_closures(v: &mut Validator, listed: &[Closure]) -> Vec<AnnualClosure> {
     let mut closures = Vec::new();
-    for (i, c) in s.annual_closures.iter().enumerate() {
+    for (i, c) in listed.iter().enumerate() {
         v.text(&format!("annual_closures[{i}].note"), &c.note, 0, 200);
         match (
             rules::parse_month_day(&c.from),
@@ -279,42 +284,27 @@ pub fn validate_site(
                 to,
                 note: c.note.clone(),
             }),
-            _ => v.add(
-                format!("annual_closures[{i}]"),
-                "site.bad_month_day",
-                Text::new(
-                    "日付は MM-DD で入力してください(例: 12-29)。",
-                    "Dates are MM-DD, e.g. 12-29.",
-                ),
-            ),
+            _ => {
+                v.reject(format!("annual_closures[{i}]"), SitesError::BadMonthDay);
+            }
         }
     }
-    tz.map(|tz| (tz, weekly, closures))
+    closures
 }
 
 /// Checks a space's fields.
 pub fn validate_space(v: &mut Validator, s: &Space) {
     v.text("name", &s.name, 1, 50);
     let max = if s.kind == SpaceKind::Desk { 1 } else { 200 };
-    v.check(
-        (1..=max).contains(&s.capacity),
-        "capacity",
-        "space.bad_capacity",
-        Text::new(
-            format!("定員は 1 から {max} の間で入力してください。"),
-            format!("The capacity must be between 1 and {max}."),
-        ),
-    );
+    if !(1..=max).contains(&s.capacity) {
+        v.reject("capacity", SitesError::BadCapacity)
+            .with("max", max);
+    }
     for a in &s.attributes {
-        v.check(
-            SPACE_ATTRIBUTES.contains(&a.as_str()),
-            "attributes",
-            "space.unknown_attribute",
-            Text::new(
-                format!("「{a}」という設備はありません。"),
-                format!("Unknown attribute {a:?}."),
-            ),
-        );
+        if !SPACE_ATTRIBUTES.contains(&a.as_str()) {
+            v.reject("attributes", SitesError::UnknownAttribute)
+                .with_text("name", a, &format!("{a:?}"));
+        }
     }
 }
 
@@ -323,8 +313,8 @@ impl Default for Site {
     /// national holidays, bookable 28 days ahead.
     fn default() -> Self {
         Site {
-            id: 0,
-            municipality_id: 0,
+            id: SiteId(0),
+            municipality_id: MunicipalityId(0),
             name_ja: String::new(),
             name_en: String::new(),
             time_zone: "Asia/Tokyo".into(),

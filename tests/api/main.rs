@@ -20,6 +20,7 @@ mod kiosk_scan;
 mod mail;
 mod openapi;
 mod sites;
+mod stored_rows;
 mod system;
 mod validation;
 mod web;

@@ -74,7 +74,7 @@ async fn availability(
         spaces: spaces
             .into_iter()
             .map(|s| SpaceAvailability {
-                id: s.space.id,
+                id: s.space.id.0,
                 name: s.space.name,
                 kind: s.space.kind,
                 capacity: s.space.capacity,

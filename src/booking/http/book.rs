@@ -5,7 +5,7 @@ use crate::auth::Principal;
 use crate::booking::book::{Request, book_one};
 use crate::booking::{Booking, SiteContext, Target, authorise_for, rules};
 use crate::error::{ApiResult, Json, parse_date, parse_time};
-use crate::ids::{PersonId, SpaceId};
+use crate::ids::SpaceId;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -66,7 +66,7 @@ pub(super) async fn create(
     let one = Request {
         target: &target,
         person_id: person,
-        by: PersonId(who.id),
+        by: who.id,
         series_id: None,
         range,
         spaces: &spaces,

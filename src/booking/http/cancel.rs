@@ -6,7 +6,6 @@ use crate::auth::Principal;
 use crate::booking::Booking;
 use crate::booking::cancel::{Places, cancel as cancel_booking};
 use crate::error::{ApiResult, Json, Path, Query};
-use crate::ids::PersonId;
 use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -41,7 +40,7 @@ async fn cancel(
         Some("keep") => Some(Places::Keep),
         _ => None,
     };
-    let by = (PersonId(who.id), staff);
+    let by = (who.id, staff);
     Ok(Json(
         cancel_booking(&st, &b, places, by, st.clock.now()).await?,
     ))

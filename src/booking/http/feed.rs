@@ -4,7 +4,6 @@ use crate::AppState;
 use crate::auth::Principal;
 use crate::booking::{feed as calendar, ics, store};
 use crate::error::{ApiError, ApiResult, Json, Path};
-use crate::ids::PersonId;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -35,7 +34,7 @@ async fn new_feed(
     State(st): State<AppState>,
     who: Principal,
 ) -> ApiResult<(StatusCode, Json<FeedUrl>)> {
-    let token = calendar::renew(&st, PersonId(who.id)).await?;
+    let token = calendar::renew(&st, who.id).await?;
     let url = format!("{}/api/v1/calendar/{token}.ics", st.config.base_url());
     Ok((StatusCode::CREATED, Json(FeedUrl { url })))
 }
@@ -43,7 +42,7 @@ async fn new_feed(
 /// Revokes my calendar feed.
 #[utoipa::path(delete, path = "/api/v1/me/calendar-feed", tag = "bookings", responses((status = 204), (status = 404)))]
 async fn revoke_feed(State(st): State<AppState>, who: Principal) -> ApiResult<StatusCode> {
-    if store::delete_feed(&st.db, PersonId(who.id)).await? {
+    if store::delete_feed(&st.db, who.id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(no_feed())

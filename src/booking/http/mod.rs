@@ -44,7 +44,7 @@ async fn visible(st: &AppState, who: &Principal, id: i64) -> ApiResult<(Booking,
         .await?
         .ok_or_else(not_found)?;
     let staff = who.has(b.site_id.0, &[Role::Reception, Role::Director]);
-    if b.person_id.0 == who.id || staff {
+    if b.person_id == who.id || staff {
         Ok((b, staff))
     } else {
         Err(not_found())

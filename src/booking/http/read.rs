@@ -6,7 +6,7 @@ use crate::auth::{Principal, Role};
 use crate::booking::errors::BookingError;
 use crate::booking::{Booking, SiteContext, store};
 use crate::error::{ApiResult, Json, Path, Query, invalid_code, parse_date};
-use crate::ids::{PersonId, SiteId};
+use crate::ids::SiteId;
 use axum::extract::State;
 use chrono::{Duration, NaiveDate, NaiveTime, Utc};
 use serde::Deserialize;
@@ -54,7 +54,7 @@ pub(super) async fn list_mine(
     // whose local date (in their own site's zone) is in range.
     let utc = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc().timestamp();
     let (lo, hi) = (utc(from) - 86400, utc(to) + 2 * 86400);
-    let rows = store::of_person(&st.db, PersonId(who.id), lo, hi).await?;
+    let rows = store::of_person(&st.db, who.id, lo, hi).await?;
     let list = rows
         .into_iter()
         .filter(|b| from <= b.date && b.date <= to)

@@ -8,7 +8,7 @@ use crate::booking::series::{
 };
 use crate::booking::{Booking, SiteContext, Target, authorise_for, rules, store};
 use crate::error::{ApiError, ApiResult, Json, Path, Validator, parse_date, parse_time};
-use crate::ids::{BookingId, PersonId, SeriesId, SpaceId};
+use crate::ids::{BookingId, SeriesId, SpaceId};
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{NaiveDate, Weekday};
@@ -122,7 +122,7 @@ async fn create_series(
     let target = Target::of(req.space_id.map(SpaceId), req.attributes);
     let series = SeriesRequest {
         person_id: person,
-        by: PersonId(who.id),
+        by: who.id,
         weekdays: &req.weekdays.join(","),
         dates: rules::series_dates(from, &weekdays, until, req.count),
         start,
@@ -170,7 +170,7 @@ async fn cancel_series(
         .await?
         .ok_or_else(super::not_found)?;
     let staff = who.has(site.0, &[Role::Reception, Role::Director]);
-    if person.0 != who.id && !staff {
+    if person != who.id && !staff {
         return Err(super::not_found());
     }
     let from = req
@@ -178,7 +178,7 @@ async fn cancel_series(
         .as_deref()
         .map(|f| parse_date("from", f))
         .transpose()?;
-    let by = PersonId(who.id);
+    let by = who.id;
     let now = st.clock.now();
     let cancelled = cancel_all(&st, id, (person, site), from, by, now).await?;
     Ok(Json(Cancelled { cancelled }))

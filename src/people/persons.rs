@@ -1,0 +1,276 @@
+//! The use cases on person accounts and their roles, and who may see and change whom.
+
+use super::{PeopleError, Person, store};
+use crate::AppState;
+use crate::auth::{self, Grant, Principal, Role, password};
+use crate::error::{
+    ApiError, ApiResult, CommonError, ErrorCode, Lang, Text, Validator, invalid_code,
+    on_constraint, taken,
+};
+use crate::ids::{MunicipalityId, PersonId, SiteId, TeamId};
+use crate::sites;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// Whether `who` may see this person: an administrator, or a director of a site where the
+/// person holds a role.
+pub fn sees(who: &Principal, p: &Person) -> bool {
+    who.is_admin
+        || p.roles
+            .iter()
+            .any(|g| who.has(g.site_id, &[Role::Director]))
+}
+
+/// Whether `who` may change this person (details, password, roles): an administrator, or a
+/// director of every site the person holds a role on, when the person is neither an
+/// administrator nor a director. Anyone who also works elsewhere is changed by an
+/// administrator, so that no director reaches into another site through a shared person.
+pub fn manages(who: &Principal, p: &Person) -> bool {
+    who.is_admin
+        || (!p.is_admin
+            && !p.roles.is_empty()
+            && p.roles
+                .iter()
+                .all(|g| g.role != Role::Director && who.has(g.site_id, &[Role::Director])))
+}
+
+/// Refuses a grant that `who` may not give: directors give any role but director on their
+/// own sites; only administrators appoint directors.
+pub fn may_grant(who: &Principal, g: Grant) -> ApiResult<()> {
+    who.require_director(g.site_id)?;
+    if g.role == Role::Director {
+        who.require_admin()?;
+    }
+    Ok(())
+}
+
+/// A person's fields as a request gives them (all optional when changing).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonInput {
+    member_number: Option<String>,
+    email: Option<String>,
+    name: Option<String>,
+    name_kana: Option<String>,
+    phone: Option<String>,
+    home_municipality_id: Option<MunicipalityId>,
+    language: Option<Lang>,
+    team_id: Option<TeamId>,
+    is_admin: Option<bool>,
+    active: Option<bool>,
+    /// A new password (at least 8 characters); required when creating.
+    password: Option<String>,
+    /// When creating: the site the first roles are on.
+    site_id: Option<SiteId>,
+    /// When creating: the roles on `site_id` (at least one).
+    roles: Option<Vec<Role>>,
+}
+
+/// The persons `who` manages, on one site or (administrators: everyone; directors: those
+/// with a role on their sites) on all.
+pub async fn list(st: &AppState, who: &Principal, site: Option<SiteId>) -> ApiResult<Vec<Person>> {
+    let sites = match site {
+        Some(site) => {
+            who.require_director(site)?;
+            Some(vec![site])
+        }
+        None if who.is_admin => None,
+        None => {
+            let mine = who.sites_with(&[Role::Director]);
+            if mine.is_empty() {
+                return Err(ApiError::forbidden());
+            }
+            Some(mine)
+        }
+    };
+    Ok(store::list(&st.db, sites.as_deref()).await?)
+}
+
+/// One person, for themselves or someone who sees them.
+pub async fn visible(st: &AppState, who: &Principal, id: PersonId) -> ApiResult<Person> {
+    let p = store::get(&st.db, id).await?;
+    if sees(who, &p) || who.id == id {
+        Ok(p)
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+/// Creates an account with its first roles on one site.
+pub async fn create(st: &AppState, who: &Principal, mut input: PersonInput) -> ApiResult<Person> {
+    let (Some(site_id), Some(roles)) =
+        (input.site_id, input.roles.take().filter(|r| !r.is_empty()))
+    else {
+        return Err(invalid_code("roles", PeopleError::RolesRequired));
+    };
+    let grants: Vec<Grant> = roles
+        .into_iter()
+        .map(|role| Grant { site_id, role })
+        .collect();
+    for g in &grants {
+        may_grant(who, *g)?;
+    }
+    sites::store::get(&st.db, site_id).await?;
+    let blank = Person {
+        id: PersonId(0),
+        member_number: None,
+        email: String::new(),
+        name: String::new(),
+        name_kana: String::new(),
+        phone: String::new(),
+        home_municipality_id: None,
+        language: Lang::Ja,
+        team_id: None,
+        is_admin: false,
+        active: true,
+        roles: Vec::new(),
+    };
+    save(st, who, blank, input, &grants).await
+}
+
+/// Changes a person's details, resets their password, or deactivates the account.
+pub async fn update(
+    st: &AppState,
+    who: &Principal,
+    id: PersonId,
+    input: PersonInput,
+) -> ApiResult<Person> {
+    let p = store::get(&st.db, id).await?;
+    if !manages(who, &p) {
+        return Err(ApiError::forbidden());
+    }
+    if input.site_id.is_some() || input.roles.is_some() {
+        return Err(invalid_code("roles", PeopleError::RolesSeparately));
+    }
+    save(st, who, p, input, &[]).await
+}
+
+/// Takes the input's fields into the person.
+fn apply(p: &mut Person, input: &mut PersonInput) {
+    if let Some(m) = input.member_number.take() {
+        p.member_number = Some(m.trim().to_string()).filter(|m| !m.is_empty());
+    }
+    let take = |new: &mut Option<String>, old: &str| new.take().unwrap_or_else(|| old.into());
+    p.email = take(&mut input.email, &p.email).trim().to_lowercase();
+    p.name = take(&mut input.name, &p.name).trim().to_string();
+    p.name_kana = take(&mut input.name_kana, &p.name_kana).trim().to_string();
+    p.phone = take(&mut input.phone, &p.phone).trim().to_string();
+    p.home_municipality_id = input.home_municipality_id.or(p.home_municipality_id);
+    p.language = input.language.unwrap_or(p.language);
+    p.team_id = input.team_id.or(p.team_id);
+    p.is_admin = input.is_admin.unwrap_or(p.is_admin);
+    p.active = input.active.unwrap_or(p.active);
+}
+
+/// Checks the person's fields, the password and the records they name.
+async fn check(
+    st: &AppState,
+    who: &Principal,
+    p: &Person,
+    password: Option<&str>,
+) -> ApiResult<()> {
+    let mut v = Validator::new();
+    super::validate_person(&mut v, p);
+    if let Some(pw) = password {
+        if let Some(weak) = password::weak(pw) {
+            weak.reject(&mut v, "password");
+        }
+    } else if p.id.0 == 0 {
+        // The shared code, with this form's own text.
+        let text = Text::new(
+            "初期パスワードを入力してください。",
+            "Give an initial password.",
+        );
+        v.add("password", CommonError::Required.code(), text);
+    }
+    if let Some(m) = p.home_municipality_id
+        && sites::store::municipality_by_id(&st.db, m).await.is_err()
+    {
+        v.reject("home_municipality_id", PeopleError::UnknownMunicipality);
+    }
+    if let Some(t) = p.team_id {
+        match store::team(&st.db, t).await {
+            Ok(team) if who.has(team.site_id, &[Role::Director]) => {}
+            _ => {
+                v.reject("team_id", PeopleError::UnknownTeam);
+            }
+        }
+    }
+    v.finish()
+}
+
+async fn save(
+    st: &AppState,
+    who: &Principal,
+    mut p: Person,
+    mut input: PersonInput,
+    grants: &[Grant],
+) -> ApiResult<Person> {
+    if input.is_admin.is_some_and(|a| a != p.is_admin) {
+        who.require_admin()?;
+    }
+    apply(&mut p, &mut input);
+    check(st, who, &p, input.password.as_deref()).await?;
+    let hash = match input.password {
+        Some(pw) => Some(st.hashing.run(move || password::hash(&pw)).await??),
+        None => None,
+    };
+    let now = st.clock.epoch();
+    let mut tx = st.db.begin().await?;
+    let id = store::save(&mut tx, &p, hash.as_deref(), now)
+        .await
+        .map_err(|e| {
+            on_constraint(e, |c| match c {
+                "persons_email_key" => Some(taken("email", "メールアドレス", "e-mail address")),
+                "persons_member_number_key" => {
+                    Some(taken("member_number", "会員番号", "member number"))
+                }
+                _ => None,
+            })
+        })?;
+    if hash.is_some() {
+        // A reset password logs the account out everywhere, and closes the sign-in links
+        // mailed before it.
+        auth::login::password_reset(&mut tx, id, now).await?;
+    } else if !p.active {
+        // So does deactivating it.
+        auth::login::log_out_everywhere(&mut tx, id).await?;
+    }
+    for g in grants {
+        auth::store::grant(&mut tx, id, g.site_id, g.role).await?;
+    }
+    tx.commit().await?;
+    store::get(&st.db, id).await
+}
+
+/// Grants a role on a site.
+pub async fn grant_role(
+    st: &AppState,
+    who: &Principal,
+    id: PersonId,
+    g: Grant,
+) -> ApiResult<Person> {
+    may_grant(who, g)?;
+    sites::store::get(&st.db, g.site_id).await?;
+    let p = store::get(&st.db, id).await?;
+    if !manages(who, &p) {
+        return Err(ApiError::forbidden());
+    }
+    let mut tx = st.db.begin().await?;
+    auth::store::grant(&mut tx, id, g.site_id, g.role).await?;
+    tx.commit().await?;
+    store::get(&st.db, id).await
+}
+
+/// Takes a role back.
+pub async fn revoke_role(st: &AppState, who: &Principal, id: PersonId, g: Grant) -> ApiResult<()> {
+    may_grant(who, g)?;
+    if !manages(who, &store::get(&st.db, id).await?) {
+        return Err(ApiError::forbidden());
+    }
+    if auth::store::revoke(&st.db, id, g).await? {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("役割", "Role"))
+    }
+}
