@@ -27,8 +27,6 @@ error_codes! {
         /// Keeping a cancelled desk's places is the desk cancellation's question, so booking
         /// answers it (the code keeps its historical `childcare.` name).
         KeepNotAllowed = (CONFLICT, "childcare.keep_not_allowed", "この拠点では、席の予約を取り消すと託児の予約も取り消されます。", "At this site a childcare place cannot stay without its desk booking."),
-        /// Also declared by sites with another text: one shared code belongs in CommonError.
-        BadRange = (UNPROCESSABLE_ENTITY, "validation.bad_range", "期間は400日以内にしてください。", "Ask for at most 400 days."),
         EndBeforeStart = (UNPROCESSABLE_ENTITY, "booking.end_before_start", "終了時刻は開始時刻より後にしてください。", "The end time must be after the start time."),
         OffGrid = (UNPROCESSABLE_ENTITY, "booking.off_grid", "時刻は15分単位(00, 15, 30, 45分)で指定してください。", "Times are on the quarter hour (:00, :15, :30, :45)."),
         TooShort = (UNPROCESSABLE_ENTITY, "booking.too_short", "予約は30分以上にしてください。", "A booking lasts at least 30 minutes."),
