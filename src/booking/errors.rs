@@ -1,8 +1,6 @@
 //! The booking area's error codes, with their texts in both languages.
 
-use crate::error_codes;
-
-error_codes! {
+crate::error_codes! {
     /// Why a booking request is refused.
     pub enum BookingError {
         Overlap = (CONFLICT, "booking.overlap", "その時間はすでに予約されています。", "That space is already booked for that time."),

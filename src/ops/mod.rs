@@ -3,9 +3,7 @@
 
 pub mod outbox;
 
-use crate::error_codes;
-
-error_codes! {
+crate::error_codes! {
     /// Refusals of the operator pages.
     pub enum OpsError {
         NotFailed = (CONFLICT, "mail.not_failed", "送信に失敗したメールだけ再送できます。", "Only failed messages can be retried."),
