@@ -184,6 +184,8 @@ error_codes! {
         TooLong = (UNPROCESSABLE_ENTITY, "validation.too_long", "{max}文字以内で入力してください。", "Use at most {max} characters."),
         BadDate = (UNPROCESSABLE_ENTITY, "validation.bad_date", "日付は YYYY-MM-DD で入力してください(2000〜2100年)。", "Dates are YYYY-MM-DD, in the years 2000 to 2100."),
         BadTime = (UNPROCESSABLE_ENTITY, "validation.bad_time", "時刻は HH:MM で入力してください。", "Times are HH:MM."),
+        OutOfRange = (UNPROCESSABLE_ENTITY, "validation.out_of_range", "{min} から {max} の間で入力してください。", "Use a number from {min} to {max}."),
+        BadRange = (UNPROCESSABLE_ENTITY, "validation.bad_range", "期間は from 以降、{days}日以内にしてください。", "`to` must be on or after `from`, at most {days} days later."),
         Taken = (UNPROCESSABLE_ENTITY, "validation.taken", "この{what}はすでに使われています。", "This {what} is already in use."),
         ControlCharacter = (UNPROCESSABLE_ENTITY, "validation.control_character", "制御文字(タブと改行以外)は使えません。", "Control characters (other than tabs and line breaks) are not allowed."),
         InvalidJson = (UNPROCESSABLE_ENTITY, "request.invalid_json", "JSONの項目が正しくありません: {problem}", "The JSON fields are not right: {problem}"),

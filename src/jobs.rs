@@ -19,7 +19,7 @@ pub async fn run(st: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "no-show release failed"),
         }
-        match crate::mail::notify::reminders(&st).await {
+        match crate::booking::notify::reminders(&st).await {
             Ok(n) if n > 0 => tracing::info!(count = n, "queued reminders"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "reminders failed"),

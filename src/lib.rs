@@ -22,6 +22,7 @@ pub mod kiosk;
 pub mod mail;
 pub mod metrics;
 mod openapi;
+pub mod ops;
 pub mod people;
 pub mod sites;
 mod web;

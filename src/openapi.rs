@@ -182,6 +182,8 @@ pub fn catalogue() -> Vec<CodeInfo> {
     let mut all: Vec<CodeInfo> = catalogue_of::<CommonError>().collect();
     all.extend(catalogue_of::<crate::kiosk::errors::KioskError>());
     all.extend(catalogue_of::<crate::auth::devices::DeviceError>());
+    all.extend(catalogue_of::<crate::booking::BookingError>());
+    all.extend(catalogue_of::<crate::ops::OpsError>());
     all.extend(catalogue_of::<crate::auth::AuthError>());
     all.extend(catalogue_of::<crate::sites::SitesError>());
     all.extend(catalogue_of::<crate::people::PeopleError>());

@@ -31,7 +31,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::booking::http::router())
         .merge(crate::childcare::http::router())
         .merge(crate::kiosk::http::router())
-        .merge(crate::mail::http::router())
+        .merge(crate::ops::outbox::router())
         .routes(utoipa_axum::routes!(time))
         .split_for_parts();
     crate::openapi::add_error_answers(&mut openapi);

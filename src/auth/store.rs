@@ -315,14 +315,8 @@ pub async fn purge_expired(db: &Db, now: i64) -> sqlx::Result<u64> {
         .execute(&db.pool)
         .await?
         .rows_affected();
-    // A failed mail is not retried either; a pending one still needs its body.
-    let mails = sqlx::query(
-        "UPDATE outbox SET body_text = '', body_html = ''
-         WHERE kind = 'login_link' AND status <> 'pending' AND body_text <> ''",
-    )
-    .execute(&db.pool)
-    .await?
-    .rows_affected();
+    // A sign-in mail's body holds a link: once it left (or failed for good), keep no copy.
+    let mails = crate::mail::outbox::forget_bodies(db, "login_link").await?;
     Ok(counters + links + mails)
 }
 

@@ -1,8 +1,7 @@
 //! Bookings as iCalendar (RFC 5545): one VEVENT a booking, times in UTC, a stable UID so that
 //! calendars update an event instead of duplicating it.
 
-use super::Booking;
-use chrono::{DateTime, Utc};
+use super::{Booking, BookingStatus};
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 
 /// The UID of a booking's event.
@@ -32,21 +31,19 @@ pub fn calendar(
         cal.append_property(("METHOD", m));
     }
     for b in bookings {
-        let parse = |s: &str| DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc));
-        let (Ok(from), Ok(to)) = (parse(&b.starts_at), parse(&b.ends_at)) else {
-            continue;
-        };
         let mut e = Event::new();
         e.uid(&uid(b, base_url))
             .summary(&format!("KADO {}", b.space_name))
             .location(&b.space_name)
-            .starts(from)
-            .ends(to)
-            .status(if matches!(b.status.as_str(), "cancelled" | "no_show") {
-                EventStatus::Cancelled
-            } else {
-                EventStatus::Confirmed
-            });
+            .starts(b.starts_at)
+            .ends(b.ends_at)
+            .status(
+                if matches!(b.status, BookingStatus::Cancelled | BookingStatus::NoShow) {
+                    EventStatus::Cancelled
+                } else {
+                    EventStatus::Confirmed
+                },
+            );
         if let Some(seq) = sequence {
             e.add_property("SEQUENCE", seq.to_string());
         }

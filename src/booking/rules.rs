@@ -1,8 +1,9 @@
 //! Booking rules: when a request for a local date and times is acceptable, recurring dates,
 //! and which desk to pick. Pure functions, no I/O, no clock.
 
-use crate::error::Text;
-use crate::sites::rules::Schedule;
+use super::errors::BookingError;
+use crate::error::ErrorCode;
+use crate::sites::rules::{Hours, Schedule};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 
@@ -36,59 +37,35 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// The stable machine code.
-    pub fn code(self) -> &'static str {
+    /// The catalogued code of this refusal (its texts are filled by `SiteContext::refuse`).
+    pub fn error(self) -> BookingError {
         match self {
-            Refusal::EndNotAfterStart => "booking.end_before_start",
-            Refusal::OffGrid => "booking.off_grid",
-            Refusal::TooShort => "booking.too_short",
-            Refusal::InPast => "booking.in_past",
-            Refusal::TooFarAhead => "booking.too_far_ahead",
-            Refusal::ClosedDay => "booking.closed_day",
-            Refusal::OutsideOpeningHours => "booking.outside_opening_hours",
-            Refusal::NonexistentLocalTime => "booking.nonexistent_local_time",
-            Refusal::AmbiguousLocalTime => "booking.ambiguous_local_time",
+            Refusal::EndNotAfterStart => BookingError::EndBeforeStart,
+            Refusal::OffGrid => BookingError::OffGrid,
+            Refusal::TooShort => BookingError::TooShort,
+            Refusal::InPast => BookingError::InPast,
+            Refusal::TooFarAhead => BookingError::TooFarAhead,
+            Refusal::ClosedDay => BookingError::ClosedDay,
+            Refusal::OutsideOpeningHours => BookingError::OutsideOpeningHours,
+            Refusal::NonexistentLocalTime => BookingError::NonexistentLocalTime,
+            Refusal::AmbiguousLocalTime => BookingError::AmbiguousLocalTime,
         }
     }
 
-    /// The message for a person.
-    pub fn text(self, window_days: i64) -> Text {
+    /// The stable machine code.
+    pub fn code(self) -> &'static str {
+        self.error().code()
+    }
+
+    /// The request field a refusal of a booking from `start` concerns, on a day with these
+    /// opening hours.
+    pub fn field(self, start: NaiveTime, hours: Option<Hours>) -> &'static str {
         match self {
-            Refusal::EndNotAfterStart => Text::new(
-                "終了時刻は開始時刻より後にしてください。",
-                "The end time must be after the start time.",
-            ),
-            Refusal::OffGrid => Text::new(
-                "時刻は15分単位(00, 15, 30, 45分)で指定してください。",
-                "Times are on the quarter hour (:00, :15, :30, :45).",
-            ),
-            Refusal::TooShort => Text::new(
-                "予約は30分以上にしてください。",
-                "A booking lasts at least 30 minutes.",
-            ),
-            Refusal::InPast => Text::new(
-                "過去の時間は予約できません。",
-                "That time has already passed.",
-            ),
-            Refusal::TooFarAhead => Text::new(
-                format!("予約できるのは{window_days}日先までです。"),
-                format!("You can book at most {window_days} days ahead."),
-            ),
-            Refusal::ClosedDay => {
-                Text::new("その日は休館日です。", "The site is closed on that day.")
-            }
-            Refusal::OutsideOpeningHours => Text::new(
-                "開館時間内で予約してください。",
-                "Book within the opening hours.",
-            ),
-            Refusal::NonexistentLocalTime => Text::new(
-                "夏時間の切り替えのため、その時刻は存在しません。",
-                "That local time does not exist on that day (daylight saving time starts).",
-            ),
-            Refusal::AmbiguousLocalTime => Text::new(
-                "夏時間の切り替えのため、その時刻は2回あり特定できません。別の時刻を選んでください。",
-                "That local time occurs twice on that day (daylight saving time ends); choose another time.",
-            ),
+            Refusal::EndNotAfterStart | Refusal::TooShort => "end",
+            Refusal::TooFarAhead | Refusal::ClosedDay => "date",
+            Refusal::OutsideOpeningHours if hours.is_some_and(|h| start >= h.open) => "end",
+            Refusal::OffGrid if on_grid(start) => "end",
+            _ => "start",
         }
     }
 }
@@ -188,7 +165,7 @@ pub fn series_dates(
 }
 
 /// The desk to give: the worker's usual one when it is free, else the first free one.
-pub fn pick_desk(free: &[i64], usual: Option<i64>) -> Option<(i64, bool)> {
+pub fn pick_desk<T: Copy + PartialEq>(free: &[T], usual: Option<T>) -> Option<(T, bool)> {
     match usual.filter(|u| free.contains(u)) {
         Some(u) => Some((u, true)),
         None => free.first().map(|&id| (id, false)),
@@ -198,7 +175,6 @@ pub fn pick_desk(free: &[i64], usual: Option<i64>) -> Option<(i64, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sites::rules::Hours;
     use chrono::TimeZone;
     use std::collections::HashMap;
 
@@ -385,6 +361,30 @@ mod tests {
             MAX_SERIES_DATES
         );
         assert!(series_dates(d(2026, 11, 23), &[], None, Some(3)).is_empty());
+    }
+
+    #[test]
+    fn each_refusal_names_its_field() {
+        let h = Some(Hours {
+            open: t("08:30"),
+            close: t("18:00"),
+        });
+        let cases = [
+            (Refusal::EndNotAfterStart, "09:00", "end"),
+            (Refusal::TooShort, "09:00", "end"),
+            (Refusal::TooFarAhead, "09:00", "date"),
+            (Refusal::ClosedDay, "09:00", "date"),
+            (Refusal::OutsideOpeningHours, "07:00", "start"),
+            (Refusal::OutsideOpeningHours, "17:00", "end"),
+            (Refusal::OffGrid, "09:10", "start"),
+            (Refusal::OffGrid, "09:00", "end"),
+            (Refusal::InPast, "09:00", "start"),
+            (Refusal::NonexistentLocalTime, "02:15", "start"),
+        ];
+        for (r, start, want) in cases {
+            assert_eq!(r.field(t(start), h), want, "{r:?} from {start}");
+        }
+        assert_eq!(Refusal::InPast.code(), "booking.in_past");
     }
 
     #[test]

@@ -1,90 +1,133 @@
 //! SQL for bookings, series and calendar feeds.
 
-use super::Booking;
+use super::{Booking, BookingStatus};
 use crate::db::{Db, Tx};
-use chrono::{DateTime, TimeZone, Utc};
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use crate::ids::{BookingId, PersonId, SeriesId, SiteId, SpaceId};
+use crate::sites::SpaceKind;
+use anyhow::Context;
+use chrono::{DateTime, Utc};
 
 /// Statuses that hold a seat.
 pub const LIVE: &str = "('active', 'checked_in')";
 
-const SELECT: &str = "SELECT b.*, sp.name AS space_name, s.time_zone
+const SELECT: &str = "SELECT b.id, b.site_id, b.space_id, b.space_kind, b.seat, b.person_id,
+         b.series_id, b.starts_at, b.ends_at, b.status, b.checked_in_at, sp.name AS space_name,
+         s.time_zone
      FROM bookings b JOIN spaces sp ON sp.id = b.space_id JOIN sites s ON s.id = b.site_id";
 
-fn booking(r: &AnyRow) -> Booking {
-    let tz: chrono_tz::Tz = r
-        .get::<String, _>("time_zone")
-        .parse()
-        .unwrap_or(chrono_tz::Asia::Tokyo);
-    let new = NewBooking {
-        site_id: r.get("site_id"),
-        space_id: r.get("space_id"),
-        space_kind: r.get("space_kind"),
-        seat: r.get("seat"),
-        person_id: r.get("person_id"),
-        series_id: r.get("series_id"),
-        starts_at: r.get("starts_at"),
-        ends_at: r.get("ends_at"),
-        created_by: 0,
-        now: 0,
-    };
-    let mut b = compose(tz, r.get("id"), &new, r.get("space_name"));
-    b.status = r.get("status");
-    b.checked_in_at = r
-        .get::<Option<i64>, _>("checked_in_at")
-        .map(|s| at(s).to_rfc3339());
-    b
+/// A booking row with its space's name and its site's time zone.
+#[derive(sqlx::FromRow)]
+struct BookingRow {
+    id: BookingId,
+    site_id: SiteId,
+    space_id: SpaceId,
+    space_kind: String,
+    seat: i64,
+    person_id: PersonId,
+    series_id: Option<SeriesId>,
+    starts_at: i64,
+    ends_at: i64,
+    status: String,
+    checked_in_at: Option<i64>,
+    space_name: String,
+    time_zone: String,
 }
 
-fn at(secs: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+impl BookingRow {
+    /// The booking, or an error naming the row when a stored value is not one we know.
+    fn booking(self) -> anyhow::Result<Booking> {
+        let row = format!("bookings row {}", self.id);
+        let tz: chrono_tz::Tz = self
+            .time_zone
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("the site of {row}"))?;
+        let space_kind = SpaceKind::parse(&self.space_kind)
+            .with_context(|| format!("unknown space_kind {:?} in {row}", self.space_kind))?;
+        let status: BookingStatus = self.status.parse().with_context(|| row.clone())?;
+        let new = NewBooking {
+            site_id: self.site_id,
+            space_id: self.space_id,
+            space_kind,
+            seat: self.seat,
+            person_id: self.person_id,
+            series_id: self.series_id,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            created_by: self.person_id,
+            now: 0,
+        };
+        let mut b = compose(tz, self.id, &new, self.space_name)?;
+        b.status = status;
+        b.checked_in_at = self.checked_in_at.map(|s| at(s, &row)).transpose()?;
+        Ok(b)
+    }
+}
+
+fn at(secs: i64, row: &str) -> anyhow::Result<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, 0)
+        .with_context(|| format!("instant {secs} out of range in {row}"))
+}
+
+fn bookings(rows: Vec<BookingRow>) -> anyhow::Result<Vec<Booking>> {
+    rows.into_iter().map(BookingRow::booking).collect()
 }
 
 /// A booking just written, as a read of it would answer, from the values written: the
 /// confirmation and the answer need no read of it.
-pub fn compose(tz: chrono_tz::Tz, id: i64, b: &NewBooking, space_name: String) -> Booking {
-    let (from, to) = (at(b.starts_at), at(b.ends_at));
+pub fn compose(
+    tz: chrono_tz::Tz,
+    id: BookingId,
+    b: &NewBooking,
+    space_name: String,
+) -> anyhow::Result<Booking> {
+    let row = format!("bookings row {id}");
+    let (from, to) = (at(b.starts_at, &row)?, at(b.ends_at, &row)?);
     let (lf, lt) = (from.with_timezone(&tz), to.with_timezone(&tz));
-    Booking {
+    Ok(Booking {
         id,
         site_id: b.site_id,
         space_id: b.space_id,
         space_name,
-        space_kind: b.space_kind.clone(),
+        space_kind: b.space_kind,
         seat: b.seat,
         person_id: b.person_id,
         series_id: b.series_id,
-        date: lf.date_naive().to_string(),
-        start: lf.format("%H:%M").to_string(),
-        end: lt.format("%H:%M").to_string(),
-        starts_at: from.to_rfc3339(),
-        ends_at: to.to_rfc3339(),
-        status: "active".into(),
+        date: lf.date_naive(),
+        start: lf.time(),
+        end: lt.time(),
+        starts_at: from,
+        ends_at: to,
+        status: BookingStatus::Active,
         checked_in_at: None,
-    }
+    })
 }
 
 /// One booking.
-pub async fn get(db: &Db, id: i64) -> sqlx::Result<Option<Booking>> {
+pub async fn get(db: &Db, id: BookingId) -> anyhow::Result<Option<Booking>> {
     get_in(&db.pool, id).await
 }
 
 /// One booking, read through a given connection or transaction (which sees its own writes).
 pub async fn get_in<'e>(
     ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    id: i64,
-) -> sqlx::Result<Option<Booking>> {
-    let row = sqlx::query(&format!("{SELECT} WHERE b.id = $1"))
+    id: BookingId,
+) -> anyhow::Result<Option<Booking>> {
+    let row: Option<BookingRow> = sqlx::query_as(&format!("{SELECT} WHERE b.id = $1"))
         .bind(id)
         .fetch_optional(ex)
         .await?;
-    Ok(row.as_ref().map(booking))
+    row.map(BookingRow::booking).transpose()
 }
 
 /// A person's bookings starting in [from, to), by start.
-pub async fn of_person(db: &Db, person_id: i64, from: i64, to: i64) -> sqlx::Result<Vec<Booking>> {
-    let rows = sqlx::query(&format!(
+pub async fn of_person(
+    db: &Db,
+    person_id: PersonId,
+    from: i64,
+    to: i64,
+) -> anyhow::Result<Vec<Booking>> {
+    let rows: Vec<BookingRow> = sqlx::query_as(&format!(
         "{SELECT} WHERE b.person_id = $1 AND b.starts_at >= $2 AND b.starts_at < $3 ORDER BY b.starts_at, b.id"
     ))
     .bind(person_id)
@@ -92,12 +135,12 @@ pub async fn of_person(db: &Db, person_id: i64, from: i64, to: i64) -> sqlx::Res
     .bind(to)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.iter().map(booking).collect())
+    bookings(rows)
 }
 
 /// A site's bookings starting in [from, to), by start.
-pub async fn of_site(db: &Db, site_id: i64, from: i64, to: i64) -> sqlx::Result<Vec<Booking>> {
-    let rows = sqlx::query(&format!(
+pub async fn of_site(db: &Db, site_id: SiteId, from: i64, to: i64) -> anyhow::Result<Vec<Booking>> {
+    let rows: Vec<BookingRow> = sqlx::query_as(&format!(
         "{SELECT} WHERE b.site_id = $1 AND b.starts_at >= $2 AND b.starts_at < $3 ORDER BY b.starts_at, b.id"
     ))
     .bind(site_id)
@@ -105,27 +148,27 @@ pub async fn of_site(db: &Db, site_id: i64, from: i64, to: i64) -> sqlx::Result<
     .bind(to)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.iter().map(booking).collect())
+    bookings(rows)
 }
 
 /// The bookings of a series that have not started yet and still hold a seat.
-pub async fn of_series(db: &Db, series_id: i64) -> sqlx::Result<Vec<Booking>> {
-    let rows = sqlx::query(&format!(
+pub async fn of_series(db: &Db, series_id: SeriesId) -> anyhow::Result<Vec<Booking>> {
+    let rows: Vec<BookingRow> = sqlx::query_as(&format!(
         "{SELECT} WHERE b.series_id = $1 ORDER BY b.starts_at"
     ))
     .bind(series_id)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.iter().map(booking).collect())
+    bookings(rows)
 }
 
 /// A seat held at some time: (space, seat, start, end).
-pub type Held = (i64, i64, i64, i64);
+pub type Held = (SpaceId, i64, i64, i64);
 
 /// Live bookings of a site that start in [from, to). Bookings never span two local days, so
 /// the (site_id, starts_at) index bounds this to one day's rows however long the history.
-pub async fn held(db: &Db, site_id: i64, from: i64, to: i64) -> sqlx::Result<Vec<Held>> {
-    let rows = sqlx::query(&format!(
+pub async fn held(db: &Db, site_id: SiteId, from: i64, to: i64) -> sqlx::Result<Vec<Held>> {
+    sqlx::query_as(&format!(
         "SELECT space_id, seat, starts_at, ends_at FROM bookings
          WHERE site_id = $1 AND starts_at >= $2 AND starts_at < $3 AND status IN {LIVE}"
     ))
@@ -133,18 +176,7 @@ pub async fn held(db: &Db, site_id: i64, from: i64, to: i64) -> sqlx::Result<Vec
     .bind(from)
     .bind(to)
     .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            (
-                r.get("space_id"),
-                r.get("seat"),
-                r.get("starts_at"),
-                r.get("ends_at"),
-            )
-        })
-        .collect())
+    .await
 }
 
 /// Serialises booking writes: first of the site (desks and childcare places), then of the
@@ -152,13 +184,17 @@ pub async fn held(db: &Db, site_id: i64, from: i64, to: i64) -> sqlx::Result<Vec
 /// wait for each other. Without it, two PostgreSQL inserts of the same seat each find the
 /// other's uncommitted row in the exclusion constraint's index and wait for each other until
 /// the deadlock detector kills one (measured in BENCHMARKS.md: 500s and 20 s queues).
-pub async fn lock_for_booking(tx: &mut Tx, site_id: i64, person_id: i64) -> sqlx::Result<()> {
-    crate::sites::store::lock(tx, site_id).await?;
-    crate::db::lock_row(tx, "persons", person_id).await
+pub async fn lock_for_booking(
+    tx: &mut Tx,
+    site_id: SiteId,
+    person_id: PersonId,
+) -> sqlx::Result<()> {
+    crate::sites::store::lock(tx, site_id.0).await?;
+    crate::db::lock_row(tx, "persons", person_id.0).await
 }
 
 /// What a person already holds, for the limits of a new or moved booking.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, sqlx::FromRow)]
 pub struct PersonLoad {
     /// Minutes of live desk bookings starting in the local day.
     pub desk_minutes: i64,
@@ -173,22 +209,24 @@ pub struct PersonLoad {
 /// `except` is left out of the minutes and the overlaps (it is the one being moved).
 pub async fn person_load(
     tx: &mut Tx,
-    person_id: i64,
+    person_id: PersonId,
     day: (i64, i64),
     now: i64,
     range: (i64, i64),
-    except: i64,
+    except: BookingId,
 ) -> sqlx::Result<PersonLoad> {
     // A booking lies within one day, so nothing starting a day before any bound matters.
     let low = day.0.min(now - 86400).min(range.0 - 86400);
-    let r = sqlx::query(&format!(
+    // COALESCE: a person without bookings sums to NULL.
+    sqlx::query_as(&format!(
         "SELECT
-           CAST(SUM(CASE WHEN space_kind = 'desk' AND starts_at >= $2 AND starts_at < $3
-                         AND id <> $7 THEN ends_at - starts_at ELSE 0 END) AS BIGINT) AS desk_secs,
-           CAST(SUM(CASE WHEN starts_at > $4 - 86400 AND ends_at > $4 THEN 1 ELSE 0 END)
-                AS BIGINT) AS active,
-           CAST(SUM(CASE WHEN space_kind = 'desk' AND starts_at < $6 AND ends_at > $5
-                         AND id <> $7 THEN 1 ELSE 0 END) AS BIGINT) AS desk_overlaps
+           COALESCE(CAST(SUM(CASE WHEN space_kind = 'desk' AND starts_at >= $2 AND starts_at < $3
+                         AND id <> $7 THEN ends_at - starts_at ELSE 0 END) AS BIGINT), 0) / 60
+             AS desk_minutes,
+           COALESCE(CAST(SUM(CASE WHEN starts_at > $4 - 86400 AND ends_at > $4 THEN 1 ELSE 0 END)
+                AS BIGINT), 0) AS active,
+           COALESCE(CAST(SUM(CASE WHEN space_kind = 'desk' AND starts_at < $6 AND ends_at > $5
+                         AND id <> $7 THEN 1 ELSE 0 END) AS BIGINT), 0) AS desk_overlaps
          FROM bookings WHERE person_id = $1 AND starts_at >= $8 AND status IN {LIVE}"
     ))
     .bind(person_id)
@@ -200,25 +238,19 @@ pub async fn person_load(
     .bind(except)
     .bind(low)
     .fetch_one(&mut **tx)
-    .await?;
-    let n = |c: &str| r.get::<Option<i64>, _>(c).unwrap_or(0);
-    Ok(PersonLoad {
-        desk_minutes: n("desk_secs") / 60,
-        active: n("active"),
-        desk_overlaps: n("desk_overlaps"),
-    })
+    .await
 }
 
 /// The seats held at any moment of [from, to) at a site, as (space, seat), leaving one
 /// booking out: one query for every candidate desk (bookings_site_start).
 pub async fn taken_seats(
     tx: &mut Tx,
-    site_id: i64,
+    site_id: SiteId,
     from: i64,
     to: i64,
-    except: i64,
-) -> sqlx::Result<Vec<(i64, i64)>> {
-    let rows = sqlx::query(&format!(
+    except: BookingId,
+) -> sqlx::Result<Vec<(SpaceId, i64)>> {
+    sqlx::query_as(&format!(
         "SELECT DISTINCT space_id, seat FROM bookings
          WHERE site_id = $1 AND starts_at < $3 AND ends_at > $2 AND starts_at >= $2 - 86400
            AND id <> $4 AND status IN {LIVE}"
@@ -228,20 +260,16 @@ pub async fn taken_seats(
     .bind(to)
     .bind(except)
     .fetch_all(&mut **tx)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get("space_id"), r.get("seat")))
-        .collect())
+    .await
 }
 
 /// The desk a person booked most in the last 90 days at the site.
 pub async fn usual_desk(
     tx: &mut Tx,
-    person_id: i64,
-    site_id: i64,
+    person_id: PersonId,
+    site_id: SiteId,
     now: i64,
-) -> sqlx::Result<Option<i64>> {
+) -> sqlx::Result<Option<SpaceId>> {
     sqlx::query_scalar(
         "SELECT space_id FROM bookings
          WHERE person_id = $1 AND site_id = $2 AND space_kind = 'desk' AND starts_at >= $3
@@ -257,15 +285,16 @@ pub async fn usual_desk(
 
 /// A booking to write.
 pub struct NewBooking {
-    pub site_id: i64,
-    pub space_id: i64,
-    pub space_kind: String,
+    pub site_id: SiteId,
+    pub space_id: SpaceId,
+    pub space_kind: SpaceKind,
     pub seat: i64,
-    pub person_id: i64,
-    pub series_id: Option<i64>,
+    pub person_id: PersonId,
+    pub series_id: Option<SeriesId>,
+    /// Epoch seconds.
     pub starts_at: i64,
     pub ends_at: i64,
-    pub created_by: i64,
+    pub created_by: PersonId,
     pub now: i64,
 }
 
@@ -274,7 +303,7 @@ pub struct NewBooking {
 /// savepoint: SQLite backs out only the failed statement (its triggers raise an error), and
 /// on PostgreSQL `ON CONFLICT DO NOTHING` turns an exclusion-constraint conflict into no
 /// row instead of an error that would abort the transaction.
-pub async fn insert_free(tx: &mut Tx, b: &NewBooking) -> sqlx::Result<Option<i64>> {
+pub async fn insert_free(tx: &mut Tx, b: &NewBooking) -> sqlx::Result<Option<BookingId>> {
     sqlx::query_scalar(
         "INSERT INTO bookings (site_id, space_id, space_kind, seat, person_id, series_id, starts_at,
              ends_at, created_by, created_at)
@@ -282,7 +311,7 @@ pub async fn insert_free(tx: &mut Tx, b: &NewBooking) -> sqlx::Result<Option<i64
     )
     .bind(b.site_id)
     .bind(b.space_id)
-    .bind(&b.space_kind)
+    .bind(b.space_kind.as_str())
     .bind(b.seat)
     .bind(b.person_id)
     .bind(b.series_id)
@@ -294,26 +323,27 @@ pub async fn insert_free(tx: &mut Tx, b: &NewBooking) -> sqlx::Result<Option<i64
     .await
 }
 
+/// Where a booking moves: its space and seat, and its range in epoch seconds.
+pub struct Move {
+    pub space_id: SpaceId,
+    pub space_kind: SpaceKind,
+    pub seat: i64,
+    pub from: i64,
+    pub to: i64,
+}
+
 /// Moves a booking that is still active to another time or space; false when it is not
 /// (cancelled, released or checked in meanwhile).
-pub async fn update(
-    tx: &mut Tx,
-    id: i64,
-    space_id: i64,
-    space_kind: &str,
-    seat: i64,
-    from: i64,
-    to: i64,
-) -> sqlx::Result<bool> {
+pub async fn update(tx: &mut Tx, id: BookingId, m: &Move) -> sqlx::Result<bool> {
     let r = sqlx::query(
         "UPDATE bookings SET space_id = $1, space_kind = $2, seat = $3, starts_at = $4, ends_at = $5
          WHERE id = $6 AND status = 'active'",
     )
-    .bind(space_id)
-    .bind(space_kind)
-    .bind(seat)
-    .bind(from)
-    .bind(to)
+    .bind(m.space_id)
+    .bind(m.space_kind.as_str())
+    .bind(m.seat)
+    .bind(m.from)
+    .bind(m.to)
     .bind(id)
     .execute(&mut **tx)
     .await?;
@@ -321,7 +351,12 @@ pub async fn update(
 }
 
 /// Cancels the live bookings among `ids`; answers the ids it cancelled.
-pub async fn cancel(tx: &mut Tx, ids: &[i64], by: i64, now: i64) -> sqlx::Result<Vec<i64>> {
+pub async fn cancel(
+    tx: &mut Tx,
+    ids: &[BookingId],
+    by: PersonId,
+    now: i64,
+) -> sqlx::Result<Vec<BookingId>> {
     let mut done = Vec::new();
     for id in ids {
         let hit = sqlx::query(&format!(
@@ -343,7 +378,7 @@ pub async fn cancel(tx: &mut Tx, ids: &[i64], by: i64, now: i64) -> sqlx::Result
 /// Marks a booking checked in, if it is still waiting; whether it was.
 pub async fn check_in<'e>(
     ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    id: i64,
+    id: BookingId,
     now: i64,
 ) -> sqlx::Result<bool> {
     let r = sqlx::query(
@@ -358,7 +393,7 @@ pub async fn check_in<'e>(
 
 /// Frees the rest of a booking from `at` (rounded up to the quarter hour); a booking that
 /// had not started by then is cancelled instead.
-pub async fn trim(tx: &mut Tx, id: i64, at: i64, by: i64) -> sqlx::Result<()> {
+pub async fn trim(tx: &mut Tx, id: BookingId, at: i64, by: PersonId) -> sqlx::Result<()> {
     let end = super::rules::grid_ceil(at);
     sqlx::query(&format!(
         "UPDATE bookings SET status = CASE WHEN starts_at >= $1 THEN 'cancelled' ELSE status END,
@@ -377,56 +412,66 @@ pub async fn trim(tx: &mut Tx, id: i64, at: i64, by: i64) -> sqlx::Result<()> {
 }
 
 /// Releases every booking nobody checked into by its start (or its creation, when it was
-/// made after it started) plus the site's grace period; answers their ids. One statement: idempotent, and two instances running it at once each
+/// made after it started) plus the site's grace period; answers each one's id, site and
+/// person. One statement: idempotent, and two instances running it at once each
 /// release a booking at most once between them.
-pub async fn release_no_shows(tx: &mut Tx, now: DateTime<Utc>) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar(
+pub async fn release_no_shows(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Vec<(BookingId, SiteId, PersonId)>> {
+    sqlx::query_as(
         "UPDATE bookings SET status = 'no_show'
          WHERE status = 'active' AND starts_at <= $1
            AND CASE WHEN created_at > starts_at THEN created_at ELSE starts_at END
                + 60 * (SELECT no_show_grace_minutes FROM sites WHERE sites.id = bookings.site_id) <= $1
-         RETURNING id",
+         RETURNING id, site_id, person_id",
     )
     .bind(now.timestamp())
     .fetch_all(&mut **tx)
     .await
 }
 
+/// A recurring series to write: the weekdays as given (mon,wed), local HH:MM times.
+pub struct NewSeries<'a> {
+    pub person_id: PersonId,
+    pub site_id: SiteId,
+    pub weekdays: &'a str,
+    pub start: &'a str,
+    pub end: &'a str,
+    pub now: i64,
+}
+
 /// Starts a recurring series; answers its id.
-pub async fn insert_series(
-    tx: &mut Tx,
-    person_id: i64,
-    site_id: i64,
-    weekdays: &str,
-    start: &str,
-    end: &str,
-    now: i64,
-) -> sqlx::Result<i64> {
+pub async fn insert_series(tx: &mut Tx, s: &NewSeries<'_>) -> sqlx::Result<SeriesId> {
     sqlx::query_scalar(
         "INSERT INTO booking_series (person_id, site_id, weekdays, start_time, end_time, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(person_id)
-    .bind(site_id)
-    .bind(weekdays)
-    .bind(start)
-    .bind(end)
-    .bind(now)
+    .bind(s.person_id)
+    .bind(s.site_id)
+    .bind(s.weekdays)
+    .bind(s.start)
+    .bind(s.end)
+    .bind(s.now)
     .fetch_one(&mut **tx)
     .await
 }
 
 /// The person and site a series belongs to.
-pub async fn series_owner(db: &Db, id: i64) -> sqlx::Result<Option<(i64, i64)>> {
-    let row = sqlx::query("SELECT person_id, site_id FROM booking_series WHERE id = $1")
+pub async fn series_owner(db: &Db, id: SeriesId) -> sqlx::Result<Option<(PersonId, SiteId)>> {
+    sqlx::query_as("SELECT person_id, site_id FROM booking_series WHERE id = $1")
         .bind(id)
         .fetch_optional(&db.pool)
-        .await?;
-    Ok(row.map(|r| (r.get("person_id"), r.get("site_id"))))
+        .await
 }
 
 /// Replaces a person's calendar-feed token (only its hash is kept).
-pub async fn set_feed(db: &Db, person_id: i64, token_hash: &str, now: i64) -> sqlx::Result<()> {
+pub async fn set_feed(
+    db: &Db,
+    person_id: PersonId,
+    token_hash: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO calendar_feeds (person_id, token_hash, created_at) VALUES ($1, $2, $3)
          ON CONFLICT (person_id) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at",
@@ -440,7 +485,7 @@ pub async fn set_feed(db: &Db, person_id: i64, token_hash: &str, now: i64) -> sq
 }
 
 /// Revokes a person's calendar feed; whether there was one.
-pub async fn delete_feed(db: &Db, person_id: i64) -> sqlx::Result<bool> {
+pub async fn delete_feed(db: &Db, person_id: PersonId) -> sqlx::Result<bool> {
     let r = sqlx::query("DELETE FROM calendar_feeds WHERE person_id = $1")
         .bind(person_id)
         .execute(&db.pool)
@@ -449,9 +494,54 @@ pub async fn delete_feed(db: &Db, person_id: i64) -> sqlx::Result<bool> {
 }
 
 /// The person a calendar-feed token belongs to.
-pub async fn feed_owner(db: &Db, token_hash: &str) -> sqlx::Result<Option<i64>> {
+pub async fn feed_owner(db: &Db, token_hash: &str) -> sqlx::Result<Option<PersonId>> {
     sqlx::query_scalar("SELECT person_id FROM calendar_feeds WHERE token_hash = $1")
         .bind(token_hash)
         .fetch_optional(&db.pool)
         .await
+}
+
+/// Whether a person is an active worker of a site (whom staff may book for).
+pub async fn is_active_worker(db: &Db, person_id: PersonId, site_id: SiteId) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM role_grants g JOIN persons p ON p.id = g.person_id
+         WHERE g.person_id = $1 AND g.site_id = $2 AND g.role = 'worker' AND p.active = 1",
+    )
+    .bind(person_id)
+    .bind(site_id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
+/// A site's bookings of the local day [from, to) whose reminder is due, as (id, person), by
+/// person and start.
+pub async fn due_reminders(
+    tx: &mut Tx,
+    site_id: SiteId,
+    (from, to): (i64, i64),
+) -> sqlx::Result<Vec<(BookingId, PersonId)>> {
+    sqlx::query_as(
+        "SELECT id, person_id FROM bookings WHERE site_id = $1 AND starts_at >= $2 AND starts_at < $3
+           AND status = 'active' AND reminded_at IS NULL ORDER BY person_id, starts_at",
+    )
+    .bind(site_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Marks bookings reminded.
+pub async fn mark_reminded(tx: &mut Tx, ids: &[BookingId], now: i64) -> sqlx::Result<()> {
+    // One statement; the ids are integers, so writing them into it is safe.
+    let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+    sqlx::query(&format!(
+        "UPDATE bookings SET reminded_at = $1 WHERE id IN ({})",
+        list.join(",")
+    ))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Booking childcare places, with a desk in the same transaction when asked: booking's use
 //! case (a desk booking carries its children's places), calling childcare for the places.
 
+use super::book::Request as BookRequest;
 use super::{Booking, SiteContext, Target, book, rules as booking_rules, store};
 use crate::AppState;
 use crate::auth::{Principal, Role};
@@ -9,7 +10,7 @@ use crate::childcare::{self, ChildcarePlace, store::Settings};
 use crate::error::{
     ApiResult, CommonError, ErrorCode, Json, Text, invalid, parse_date, parse_time,
 };
-use crate::ids::{BookingId, ChildId, PersonId, PlaceId, SiteId};
+use crate::ids::{ChildId, PersonId, PlaceId, SiteId, SpaceId};
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -104,7 +105,7 @@ async fn checked(st: &AppState, who: &Principal, req: PlacesRequest) -> ApiResul
     let guardian = who.id;
     let children = places::children_for(&st.db, guardian, &req.child_ids, date, &cc).await?;
     let desk = req.desk.map(|wish| match wish.space_id {
-        Some(id) => Target::Space(id),
+        Some(id) => Target::Space(SpaceId(id)),
         None => Target::AnyDesk(wish.attributes),
     });
     Ok(Request {
@@ -127,7 +128,7 @@ async fn book_with_places(st: &AppState, r: &Request) -> ApiResult<Written> {
     let span = (r.range.0.timestamp(), r.range.1.timestamp());
     let spaces = crate::sites::store::spaces(&st.db, site).await?;
     let mut tx = st.db.begin().await?;
-    store::lock_for_booking(&mut tx, site.0, r.guardian.0).await?;
+    store::lock_for_booking(&mut tx, site, r.guardian).await?;
     let fit = places::fits(&mut tx, site, &r.children, span, &r.cc, r.ctx.schedule.tz).await?;
     let waitlisted = match fit {
         Fit::Fits => false,
@@ -136,16 +137,20 @@ async fn book_with_places(st: &AppState, r: &Request) -> ApiResult<Written> {
     };
     let desk = match &r.desk {
         Some(target) if !waitlisted || r.keep_desk => {
-            let (who, by) = (r.guardian.0, r.guardian.0);
-            let made = book(
-                &mut tx, &r.ctx, target, who, by, None, r.range, r.now, &spaces,
-            );
-            Some(made.await?)
+            let one = BookRequest {
+                target,
+                person_id: r.guardian,
+                by: r.guardian,
+                series_id: None,
+                range: r.range,
+                spaces: &spaces,
+            };
+            Some(book(&mut tx, &r.ctx, &one, r.now).await?)
         }
         _ => None,
     };
     let link = match &desk {
-        Some(made) => Some(BookingId(made.id)),
+        Some(made) => Some(made.id),
         // The desk was given up for the waitlist: the places wait without one.
         None if r.desk.is_some() => None,
         None => places::covering(&mut tx, r.guardian, site, span, &r.cc).await?,
@@ -161,7 +166,7 @@ async fn book_with_places(st: &AppState, r: &Request) -> ApiResult<Written> {
     };
     let ids = places::add(st, &mut tx, &new).await?;
     if let Some(made) = &desk {
-        crate::mail::notify::booking_confirmed(st, &mut tx, &[made.id], &[]).await?;
+        super::notify::confirmed(st, &mut tx, &[made.id], &[]).await?;
     }
     tx.commit().await?;
     Ok(Written {

@@ -8,6 +8,7 @@ pub mod desk;
 pub mod errors;
 pub mod handover;
 pub mod http;
+pub mod notify;
 pub mod places;
 pub mod room;
 pub mod rules;

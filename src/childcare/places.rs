@@ -6,6 +6,7 @@
 use super::children::of_guardian;
 use super::errors::{ChildcareError, on_field};
 use super::http::place_not_found;
+use super::notify::ChildcareNews;
 use super::rules::{self, Duty, Place, PlaceStatus};
 use super::store::{self, NewPlace, PlaceRow, Settings, ShiftRow};
 use super::{ChildcarePlace, age_group, hhmm, schedule_of};
@@ -14,7 +15,6 @@ use crate::auth::{Principal, Role};
 use crate::db::{Db, Tx};
 use crate::error::{ApiError, ApiResult, Json, Path, Text};
 use crate::ids::{BookingId, ChildId, PersonId, PlaceId, SiteId};
-use crate::mail::templates::ChildcareNews;
 use axum::extract::State;
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -74,18 +74,6 @@ pub fn full(at: i64, places: &[PlaceRow], tz: chrono_tz::Tz) -> ApiError {
         .with_text("frees", &ja, &en)
 }
 
-/// Tells the guardians about their places.
-// Until childcare/notify.rs holds childcare's own notices, they are composed in mail.
-async fn notify(
-    st: &AppState,
-    tx: &mut Tx,
-    ids: &[PlaceId],
-    news: ChildcareNews,
-) -> anyhow::Result<()> {
-    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-    crate::mail::notify::childcare(st, tx, &ids, news).await
-}
-
 /// Promotes waitlisted places that now fit, first come first served, and tells their
 /// guardians; answers their ids.
 pub async fn run_waitlist(
@@ -128,7 +116,7 @@ pub async fn run_waitlist(
         }
     }
     if !promoted.is_empty() {
-        notify(st, tx, &promoted, ChildcareNews::Promoted).await?;
+        super::notify::places(st, tx, &promoted, ChildcareNews::Promoted).await?;
     }
     Ok(promoted)
 }
@@ -244,7 +232,7 @@ pub async fn add(st: &AppState, tx: &mut Tx, p: &NewPlaces<'_>) -> ApiResult<Vec
     } else {
         ChildcareNews::Booked
     };
-    notify(st, tx, &ids, news).await?;
+    super::notify::places(st, tx, &ids, news).await?;
     Ok(ids)
 }
 

@@ -137,7 +137,7 @@ pub async fn act(
             }
             let booking_id = here.and_then(|s| s.booking);
             if let Some(b) = booking_id {
-                booking::store::trim(tx, b.0, now, person.0).await?;
+                booking::store::trim(tx, b, now, person).await?;
             }
             tx.publish(Event::CheckedOut {
                 site_id: site,
@@ -174,7 +174,7 @@ async fn check_in(
     facts: &Facts,
     shown: &Shown,
 ) -> Result<ScanResult, Stop> {
-    if !booking::store::check_in(&mut **tx, booking.0, now).await? {
+    if !booking::store::check_in(&mut **tx, booking, now).await? {
         return Err(refuse(KioskError::BookingReleased));
     }
     let children = present(tx, site, person, booking, now, facts).await?;
@@ -237,25 +237,22 @@ async fn walk_in(
     if end <= start {
         return Err(refuse(KioskError::SiteClosed));
     }
-    let person = p.person.0;
     let target = Target::AnyDesk(vec![]);
-    let made = booking::book(
-        tx,
-        ctx,
-        &target,
-        person,
-        person,
-        None,
-        (from, to),
-        at,
-        &p.spaces,
-    )
-    .await
-    .map_err(|e| match e {
-        ApiError::Client { .. } => Stop::Refuse(e),
-        ApiError::Internal(_) => Stop::Abort(e),
-    })?;
-    let booking = BookingId(made.id);
+    let one = booking::book::Request {
+        target: &target,
+        person_id: p.person,
+        by: p.person,
+        series_id: None,
+        range: (from, to),
+        spaces: &p.spaces,
+    };
+    let made = booking::book(tx, ctx, &one, at)
+        .await
+        .map_err(|e| match e {
+            ApiError::Client { .. } => Stop::Refuse(e),
+            ApiError::Internal(_) => Stop::Abort(e),
+        })?;
+    let booking = made.id;
     if !booking::store::check_in(&mut **tx, made.id, at.timestamp()).await? {
         return Err(Stop::Abort(
             anyhow::anyhow!("walk-in booking {} not checked in", made.id).into(),

@@ -141,7 +141,7 @@ pub async fn scan(
         let mut tx = st.db.begin().await?;
         if let Some(Prepared { person, .. }) = &prepared {
             // A walk-in books: the site's lock comes first, as for every booking.
-            crate::booking::store::lock_for_booking(&mut tx, site.0, person.0).await?;
+            crate::booking::store::lock_for_booking(&mut tx, site, *person).await?;
         }
         let subject = store::subject(&mut tx, st.db.backend, site, &claim).await?;
         let at = scan_instant(

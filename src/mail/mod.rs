@@ -1,9 +1,9 @@
 //! E-mail: messages go to the outbox table in the transaction of the change that causes them;
 //! a job sends them through lettre (SMTP when `SMTP_URL` is set, else `.eml` files in a
 //! mail-drop folder), retrying with back-off, so nothing is lost while the server is down.
+//! A leaf: it knows no area; each area writes its own notices (`<area>/notify.rs`) with the
+//! shared layout of [`templates`].
 
-pub mod http;
-pub mod notify;
 pub mod outbox;
 pub mod templates;
 
@@ -159,6 +159,18 @@ pub struct Report {
     pub failed: usize,
 }
 
+/// The host name of the service's address, for Message-IDs.
+pub fn host(base_url: &str) -> String {
+    base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or(base_url)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("kado")
+        .to_string()
+}
+
 /// Sends every message that is due, in batches, until none is left or the server fails.
 pub async fn send_due(st: &AppState) -> anyhow::Result<Report> {
     let mut report = Report::default();
@@ -176,7 +188,11 @@ pub async fn send_due(st: &AppState) -> anyhow::Result<Report> {
                 report.retry += 1;
                 continue;
             }
-            let result = match build(&st.config.mail_from, &q.message_id, &q.email) {
+            let built = match &q.problem {
+                Some(problem) => Err(anyhow::anyhow!("{problem}")),
+                None => build(&st.config.mail_from, &q.message_id, &q.email),
+            };
+            let result = match built {
                 Err(e) => Err((format!("cannot build the message: {e}"), true)),
                 Ok(msg) => match st.mailer.as_ref() {
                     Mailer::Smtp(t) => t
@@ -197,7 +213,7 @@ pub async fn send_due(st: &AppState) -> anyhow::Result<Report> {
                     report.sent += 1;
                 }
                 Err((error, permanent)) => {
-                    tracing::warn!(id = q.id, %error, "mail not sent");
+                    tracing::warn!(id = q.id.0, %error, "mail not sent");
                     outbox::failed(&st.db, &q, &error, permanent, now).await?;
                     if permanent {
                         report.failed += 1;

@@ -4,6 +4,7 @@ use super::errors::{BAD_HOURS, HALF_HOURS};
 use super::rules::{self, Exception, Hours};
 use super::{Closure, DayView, Municipality, OpeningHours, Site, SitesError, store};
 use crate::db::Db;
+use crate::error::CommonError;
 use crate::error::{ApiResult, Validator, invalid_code, on_constraint, taken};
 use crate::ids::{MunicipalityId, SiteId};
 use chrono::NaiveDate;
@@ -142,7 +143,7 @@ pub async fn calendar(
     to: NaiveDate,
 ) -> ApiResult<Vec<DayView>> {
     if to < from || (to - from).num_days() > 366 {
-        return Err(invalid_code("to", SitesError::BadRange));
+        return Err(invalid_code("to", CommonError::BadRange).with("days", 366));
     }
     let site = store::get(db, site_id).await?;
     let schedule = store::schedule(db, &site).await?;

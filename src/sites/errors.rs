@@ -4,7 +4,6 @@ crate::error_codes! {
     /// Why a municipality, a site, its calendar or a space is refused.
     pub enum SitesError {
         /// Fill `{min}` and `{max}`.
-        OutOfRange = (UNPROCESSABLE_ENTITY, "validation.out_of_range", "{min} から {max} の間で入力してください。", "Use a number from {min} to {max}."),
         /// Fill `{zone}`: as given in ja, quoted and escaped in en.
         UnknownTimeZone = (UNPROCESSABLE_ENTITY, "site.unknown_time_zone", "タイムゾーン「{zone}」は存在しません(例: Asia/Tokyo)。", "Unknown time zone {zone} (for example Asia/Tokyo)."),
         BadWeekday = (UNPROCESSABLE_ENTITY, "site.bad_weekday", "曜日は mon, tue, wed, thu, fri, sat, sun のいずれかです。", "The weekday must be one of mon, tue, wed, thu, fri, sat, sun."),
@@ -15,7 +14,6 @@ crate::error_codes! {
         UnknownMunicipality = (UNPROCESSABLE_ENTITY, "site.unknown_municipality", "その自治体はありません。", "There is no such municipality."),
         BadMunicipalityCode = (UNPROCESSABLE_ENTITY, "municipality.bad_code", "自治体コードは6桁の数字です(例: 202151)。", "The municipality code is six digits, e.g. 202151."),
         /// A calendar asked for a range the wrong way round or too long.
-        BadRange = (UNPROCESSABLE_ENTITY, "validation.bad_range", "期間は from 以降、366日以内にしてください。", "`to` must be on or after `from`, at most 366 days later."),
         /// An exception's hours: `{problem}` is [`BAD_HOURS`] or [`HALF_HOURS`].
         BadHours = (UNPROCESSABLE_ENTITY, "site.bad_hours", "{problem}してください。", "{problem}."),
         HoursRequired = (UNPROCESSABLE_ENTITY, "site.hours_required", "この曜日は通常休館のため、開館時刻と閉館時刻を入力してください。", "The site is usually closed on this weekday: give the opening and closing time."),

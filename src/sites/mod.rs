@@ -9,6 +9,7 @@ pub mod store;
 
 pub use errors::SitesError;
 
+use crate::error::CommonError;
 use crate::error::Validator;
 use crate::ids::{MunicipalityId, SiteId, SpaceId};
 use rules::{AnnualClosure, Hours, Reason};
@@ -223,7 +224,7 @@ pub fn validate_site(v: &mut Validator, s: &Site) -> Option<ScheduleParts> {
         ("kiosk_offline_minutes", s.kiosk_offline_minutes, 0, 1440),
     ] {
         if !(min..=max).contains(&value) {
-            v.reject(field, SitesError::OutOfRange)
+            v.reject(field, CommonError::OutOfRange)
                 .with("min", min)
                 .with("max", max);
         }

@@ -224,7 +224,6 @@ fn source_tree() -> BTreeMap<String, String> {
 }
 
 #[test]
-#[ignore = "switched on when the issue-14 branches are merged"]
 fn the_source_obeys_the_dependency_order() {
     let found = breaches(&source_tree());
     assert!(

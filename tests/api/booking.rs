@@ -696,7 +696,7 @@ async fn no_show_release(b: Backend) {
     );
     app.clock.advance(Duration::minutes(16));
     let released = kado::booking::release_no_shows(&app.state).await.unwrap();
-    assert_eq!(released, [late_id]);
+    assert_eq!(released, [kado::ids::BookingId(late_id)]);
     assert!(
         kado::booking::release_no_shows(&app.state)
             .await
@@ -738,7 +738,7 @@ async fn no_show_release(b: Backend) {
     app.clock.advance(Duration::minutes(11));
     assert_eq!(
         kado::booking::release_no_shows(&app.state).await.unwrap(),
-        [walk_in_id]
+        [kado::ids::BookingId(walk_in_id)]
     );
 }
 

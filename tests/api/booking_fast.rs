@@ -7,6 +7,7 @@ use crate::helpers::*;
 use crate::on_both_backends;
 use chrono::{TimeZone, Utc};
 use kado::booking::store;
+use kado::ids::{BookingId, PersonId, SiteId, SpaceId};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -46,7 +47,7 @@ async fn person_load_in_one_statement(b: Backend) {
         let db = app.db.clone();
         async move {
             let mut tx = db.begin().await.unwrap();
-            store::person_load(&mut tx, me, DAY, now, range, except)
+            store::person_load(&mut tx, PersonId(me), DAY, now, range, BookingId(except))
                 .await
                 .unwrap()
         }
@@ -63,11 +64,11 @@ async fn person_load_in_one_statement(b: Backend) {
     // Once both have ended, nothing is held; another day's desk time does not count.
     let later = store::person_load(
         &mut app.db.begin().await.unwrap(),
-        me,
+        PersonId(me),
         (DAY.1, DAY.1 + 86400),
         DAY.1,
         (DAY.1 + 3600, DAY.1 + 7200),
-        0,
+        BookingId(0),
     )
     .await
     .unwrap();
@@ -159,15 +160,15 @@ async fn a_refused_insert_leaves_the_transaction_usable(b: Backend) {
     let me = app.person_id(WORKER).await;
     let d04 = app.space_id(SHIOJIRI, "D-04").await;
     let new = |seat_from: i64| store::NewBooking {
-        site_id: SHIOJIRI,
-        space_id: d04,
-        space_kind: "desk".into(),
+        site_id: SiteId(SHIOJIRI),
+        space_id: SpaceId(d04),
+        space_kind: kado::sites::SpaceKind::Desk,
         seat: 1,
-        person_id: me,
+        person_id: PersonId(me),
         series_id: None,
         starts_at: seat_from,
         ends_at: seat_from + 3600,
-        created_by: me,
+        created_by: PersonId(me),
         now: DAY.0,
     };
     let mut tx = app.db.begin().await.unwrap();

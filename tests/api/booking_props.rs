@@ -6,6 +6,8 @@
 use crate::harness::{Backend, fresh_database};
 use kado::booking::store::{self, NewBooking};
 use kado::db::Db;
+use kado::ids::{BookingId, PersonId, SiteId, SpaceId};
+use kado::sites::SpaceKind;
 use proptest::prelude::*;
 use sqlx::Row;
 
@@ -100,22 +102,22 @@ async fn run(w: &World, ops: &[Op]) {
             } => {
                 let (space_id, kind) = &w.spaces[*space];
                 let new = NewBooking {
-                    site_id: 1,
-                    space_id: *space_id,
-                    space_kind: kind.clone(),
+                    site_id: SiteId(1),
+                    space_id: SpaceId(*space_id),
+                    space_kind: SpaceKind::parse(kind).unwrap(),
                     seat: if kind == "desk" { 1 } else { *seat },
-                    person_id: w.persons[*person],
+                    person_id: PersonId(w.persons[*person]),
                     series_id: None,
                     starts_at: BASE + start * QUARTER,
                     ends_at: BASE + (start + len) * QUARTER,
-                    created_by: w.persons[*person],
+                    created_by: PersonId(w.persons[*person]),
                     now: BASE,
                 };
                 // A conflict is refused by the database: an error on SQLite (the trigger),
                 // no row on PostgreSQL (ON CONFLICT DO NOTHING on the exclusion constraint).
                 store::insert_free(&mut tx, &new)
                     .await
-                    .map(|id| ids.extend(id))
+                    .map(|id| ids.extend(id.map(|i| i.0)))
             }
             Op::Change {
                 nth,
@@ -127,24 +129,26 @@ async fn run(w: &World, ops: &[Op]) {
                 let (space_id, kind) = &w.spaces[*space];
                 let seat = if kind == "desk" { 1 } else { *seat };
                 let id = ids[nth % ids.len()];
-                store::update(
-                    &mut tx,
-                    id,
-                    *space_id,
-                    kind,
+                let m = store::Move {
+                    space_id: SpaceId(*space_id),
+                    space_kind: SpaceKind::parse(kind).unwrap(),
                     seat,
-                    BASE + start * QUARTER,
-                    BASE + (start + len) * QUARTER,
-                )
-                .await
-                .map(|_| ())
+                    from: BASE + start * QUARTER,
+                    to: BASE + (start + len) * QUARTER,
+                };
+                store::update(&mut tx, BookingId(id), &m).await.map(|_| ())
             }
             Op::Cancel { nth } if !ids.is_empty() => {
                 drop(tx);
                 let mut tx = w.db.begin().await.unwrap();
-                store::cancel(&mut tx, &[ids[nth % ids.len()]], w.persons[0], BASE)
-                    .await
-                    .unwrap();
+                store::cancel(
+                    &mut tx,
+                    &[BookingId(ids[nth % ids.len()])],
+                    PersonId(w.persons[0]),
+                    BASE,
+                )
+                .await
+                .unwrap();
                 tx.commit().await.unwrap();
                 continue;
             }

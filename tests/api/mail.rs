@@ -334,12 +334,18 @@ async fn reminders_the_evening_before(b: Backend) {
     // Monday 17:55: not yet. 18:05: one reminder, once.
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 23, 8, 55, 0).unwrap());
-    assert_eq!(kado::mail::notify::reminders(&app.state).await.unwrap(), 0);
+    assert_eq!(
+        kado::booking::notify::reminders(&app.state).await.unwrap(),
+        0
+    );
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 23, 9, 5, 0).unwrap());
-    assert_eq!(kado::mail::notify::reminders(&app.state).await.unwrap(), 1);
     assert_eq!(
-        kado::mail::notify::reminders(&app.state).await.unwrap(),
+        kado::booking::notify::reminders(&app.state).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        kado::booking::notify::reminders(&app.state).await.unwrap(),
         0,
         "idempotent"
     );
@@ -368,7 +374,10 @@ async fn reminders_the_evening_before(b: Backend) {
         .execute(&app.db.pool)
         .await
         .unwrap();
-    assert_eq!(kado::mail::notify::reminders(&app.state).await.unwrap(), 0);
+    assert_eq!(
+        kado::booking::notify::reminders(&app.state).await.unwrap(),
+        0
+    );
 }
 
 async fn two_senders_send_each_message_once(b: Backend) {

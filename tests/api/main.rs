@@ -7,6 +7,8 @@ mod helpers;
 mod auth;
 mod authorization;
 mod booking;
+mod booking_codes;
+mod booking_events;
 mod booking_fast;
 mod booking_props;
 mod childcare;

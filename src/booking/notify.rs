@@ -1,0 +1,396 @@
+//! The booking area's e-mails: confirmed, changed, cancelled or released, and the
+//! evening-before reminder, with the QR code and calendar files they carry. Put in the
+//! outbox inside the change's own transaction.
+
+use super::{Booking, store};
+use crate::AppState;
+use crate::db::Tx;
+use crate::error::Lang;
+use crate::ids::{BookingId, PersonId, SiteId};
+use crate::mail::templates::{Recipient, SiteName, compose, site_line};
+use crate::mail::{Attachment, Email, outbox};
+
+#[derive(sqlx::FromRow)]
+struct RecipientRow {
+    email: String,
+    name: String,
+    language: String,
+}
+
+/// The person's address, when they are active.
+async fn recipient<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    person_id: PersonId,
+) -> sqlx::Result<Option<Recipient>> {
+    let row: Option<RecipientRow> =
+        sqlx::query_as("SELECT email, name, language FROM persons WHERE id = $1 AND active = 1")
+            .bind(person_id)
+            .fetch_optional(ex)
+            .await?;
+    Ok(row.map(|r| Recipient::new(r.email, r.name, &r.language)))
+}
+
+async fn site_name(tx: &mut Tx, site_id: SiteId) -> sqlx::Result<SiteName> {
+    let (ja, en) = sqlx::query_as("SELECT name_ja, name_en FROM sites WHERE id = $1")
+        .bind(site_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(SiteName { ja, en })
+}
+
+async fn put(
+    st: &AppState,
+    tx: &mut Tx,
+    site: SiteId,
+    kind: &str,
+    email: &Email,
+) -> anyhow::Result<()> {
+    let host = crate::mail::host(&st.config.base_url());
+    outbox::enqueue(tx, Some(site.0), kind, email, &host, st.clock.epoch()).await?;
+    Ok(())
+}
+
+/// The person's static QR code (the printed card's), as an inline PNG drawn when the message
+/// is sent: it works at the kiosk until the card is revoked, unlike the phone's rotating code.
+async fn qr<'e>(
+    st: &AppState,
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    person: PersonId,
+) -> anyhow::Result<Attachment> {
+    // Inside a transaction, read through it: a second connection from the pool while this
+    // one holds a write lock can wait for ever under load.
+    // The signing moves to crate::auth::credential (issue 14, kiosk helper); until then it is
+    // read from kiosk, a higher area.
+    let creds = crate::auth::credential::credentials_in(ex, person.0).await?;
+    let payload = crate::auth::credential::sign(
+        &st.secret,
+        person.0,
+        creds.qr_version,
+        true,
+        creds.card_serial,
+    );
+    Ok(Attachment::qr_png("qr.png", &payload, Some("qr")))
+}
+
+fn ics(st: &AppState, bookings: &[Booking], method: &str) -> Attachment {
+    let body = super::ics::calendar(
+        bookings,
+        &st.config.base_url(),
+        Some(method),
+        Some(st.clock.epoch() / 60),
+    );
+    let ct = format!("text/calendar; charset=utf-8; method={method}");
+    let name = if method == "CANCEL" {
+        "cancel.ics"
+    } else {
+        "booking.ics"
+    };
+    Attachment::new(name, &ct, body.as_bytes(), None)
+}
+
+async fn bookings(tx: &mut Tx, ids: &[BookingId]) -> anyhow::Result<Vec<Booking>> {
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(b) = store::get_in(&mut **tx, *id).await? {
+            out.push(b);
+        }
+    }
+    Ok(out)
+}
+
+/// Who a booking confirmation goes to, with the QR code it carries.
+pub struct Addressee {
+    to: Recipient,
+    qr: Attachment,
+}
+
+/// Reads a confirmation's addressee before the booking's transaction begins, so that the
+/// site's lock is not held for it; None when the person is inactive.
+pub async fn addressee(st: &AppState, person_id: PersonId) -> anyhow::Result<Option<Addressee>> {
+    let Some(to) = recipient(&st.db.pool, person_id).await? else {
+        return Ok(None);
+    };
+    let qr = qr(st, &st.db.pool, person_id).await?;
+    Ok(Some(Addressee { to, qr }))
+}
+
+/// Confirms new bookings of one person (one message for a whole series, with its skipped
+/// dates), with the QR code and a calendar file.
+pub async fn confirmed(
+    st: &AppState,
+    tx: &mut Tx,
+    ids: &[BookingId],
+    skipped: &[(String, String)],
+) -> anyhow::Result<()> {
+    let list = bookings(tx, ids).await?;
+    let Some(first) = list.first() else {
+        return Ok(());
+    };
+    let Some(to) = recipient(&mut **tx, first.person_id).await? else {
+        return Ok(());
+    };
+    let site = site_name(tx, first.site_id).await?;
+    let qr = qr(st, &mut **tx, first.person_id).await?;
+    put_confirmation(st, tx, Addressee { to, qr }, &site, &list, skipped).await
+}
+
+/// [`confirmed`] from what the caller has in hand: the addressee read before the
+/// transaction, the site, and the bookings as written; one statement (the outbox's insert).
+pub async fn confirmed_as(
+    st: &AppState,
+    tx: &mut Tx,
+    addressee: Option<Addressee>,
+    site: &crate::sites::Site,
+    list: &[Booking],
+    skipped: &[(String, String)],
+) -> anyhow::Result<()> {
+    let Some(addressee) = addressee else {
+        return Ok(());
+    };
+    let site = SiteName {
+        ja: site.name_ja.clone(),
+        en: site.name_en.clone(),
+    };
+    put_confirmation(st, tx, addressee, &site, list, skipped).await
+}
+
+async fn put_confirmation(
+    st: &AppState,
+    tx: &mut Tx,
+    addressee: Addressee,
+    site: &SiteName,
+    list: &[Booking],
+    skipped: &[(String, String)],
+) -> anyhow::Result<()> {
+    let Some(first) = list.first() else {
+        return Ok(());
+    };
+    let mut email = confirmed_email(&addressee.to, site, list, skipped, &st.config.base_url());
+    email.attachments = vec![addressee.qr, ics(st, list, "PUBLISH")];
+    put(st, tx, first.site_id, "booking_confirmed", &email).await
+}
+
+/// Tells the worker a booking moved; the calendar file updates the same event.
+pub async fn changed(st: &AppState, tx: &mut Tx, id: BookingId) -> anyhow::Result<()> {
+    let list = bookings(tx, &[id]).await?;
+    let Some(b) = list.first() else { return Ok(()) };
+    let Some(to) = recipient(&mut **tx, b.person_id).await? else {
+        return Ok(());
+    };
+    let site = site_name(tx, b.site_id).await?;
+    let mut email = changed_email(&to, &site, b, &st.config.base_url());
+    email.attachments = vec![
+        qr(st, &mut **tx, b.person_id).await?,
+        ics(st, &list, "PUBLISH"),
+    ];
+    put(st, tx, b.site_id, "booking_changed", &email).await
+}
+
+/// Tells the worker a booking was cancelled or released; the calendar file (METHOD:CANCEL,
+/// same UID) removes the event.
+pub async fn cancelled(
+    st: &AppState,
+    tx: &mut Tx,
+    id: BookingId,
+    released: bool,
+) -> anyhow::Result<()> {
+    let list = bookings(tx, &[id]).await?;
+    let Some(b) = list.first() else { return Ok(()) };
+    let Some(to) = recipient(&mut **tx, b.person_id).await? else {
+        return Ok(());
+    };
+    let site = site_name(tx, b.site_id).await?;
+    let mut email = cancelled_email(&to, &site, b, released, &st.config.base_url());
+    email.attachments = vec![ics(st, &list, "CANCEL")];
+    let kind = if released {
+        "booking_released"
+    } else {
+        "booking_cancelled"
+    };
+    put(st, tx, b.site_id, kind, &email).await
+}
+
+/// Sends the evening-before reminders that are due: at or after each site's reminder hour,
+/// for the next local day's bookings not reminded yet. Idempotent: a booking is marked when
+/// its reminder is queued, in the same transaction.
+pub async fn reminders(st: &AppState) -> anyhow::Result<usize> {
+    let now = st.clock.now();
+    let mut queued = 0;
+    for site in crate::sites::store::sites(&st.db).await? {
+        if !site.active || site.reminder_hour < 0 {
+            continue;
+        }
+        let schedule = crate::sites::store::schedule(&st.db, &site)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let local = now.with_timezone(&schedule.tz);
+        if chrono::Timelike::hour(&local) < site.reminder_hour as u32 {
+            continue;
+        }
+        let tomorrow = local.date_naive() + chrono::Duration::days(1);
+        let name = SiteName {
+            ja: site.name_ja.clone(),
+            en: site.name_en.clone(),
+        };
+        let site_id = site.id;
+        let mut tx = st.db.begin().await?;
+        let due = store::due_reminders(&mut tx, site_id, schedule.day_bounds(tomorrow)).await?;
+        let mut people: std::collections::BTreeMap<PersonId, Vec<BookingId>> = Default::default();
+        for (id, person) in due {
+            people.entry(person).or_default().push(id);
+        }
+        for (person, ids) in people {
+            store::mark_reminded(&mut tx, &ids, now.timestamp()).await?;
+            let Some(to) = recipient(&mut *tx, person).await? else {
+                continue;
+            };
+            let list = bookings(&mut tx, &ids).await?;
+            let mut email = reminder_email(&to, &name, &list, &st.config.base_url());
+            email.attachments = vec![qr(st, &mut *tx, person).await?];
+            put(st, &mut tx, site_id, "booking_reminder", &email).await?;
+            queued += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(queued)
+}
+
+/// "11/24(火) 09:00-13:00 D-05" or "Tue 24 Nov 09:00-13:00, D-05".
+pub fn when(b: &Booking, lang: Lang) -> String {
+    let (start, end) = (b.start.format("%H:%M"), b.end.format("%H:%M"));
+    match lang {
+        Lang::Ja => {
+            let wd = ["月", "火", "水", "木", "金", "土", "日"]
+                [chrono::Datelike::weekday(&b.date).num_days_from_monday() as usize];
+            format!(
+                "{}({wd}) {start}-{end} {}",
+                b.date.format("%-m/%-d"),
+                b.space_name
+            )
+        }
+        Lang::En => format!(
+            "{} {start}-{end}, {}",
+            b.date.format("%a %-d %b"),
+            b.space_name
+        ),
+    }
+}
+
+/// A booking confirmed: one booking, or a series (its dates and the skipped ones).
+pub fn confirmed_email(
+    to: &Recipient,
+    site: &SiteName,
+    bookings: &[Booking],
+    skipped: &[(String, String)],
+    base_url: &str,
+) -> Email {
+    let l = to.lang;
+    let subject = match (bookings, l) {
+        ([b], Lang::Ja) => format!("【KADO】ご予約を承りました: {}", when(b, l)),
+        ([b], Lang::En) => format!("[KADO] Booking confirmed: {}", when(b, l)),
+        (_, Lang::Ja) => format!("【KADO】定期予約を承りました({}件)", bookings.len()),
+        (_, Lang::En) => format!(
+            "[KADO] Recurring booking confirmed ({} dates)",
+            bookings.len()
+        ),
+    };
+    let mut lines = vec![
+        l.pick("以下のご予約を承りました。", "Your booking is confirmed.")
+            .to_string(),
+        site_line(site, l),
+    ];
+    lines.extend(bookings.iter().map(|b| format!("・{}", when(b, l))));
+    if !skipped.is_empty() {
+        lines.push(
+            l.pick(
+                "休館日のため予約しなかった日:",
+                "Not booked (the site is closed):",
+            )
+            .to_string(),
+        );
+        lines.extend(skipped.iter().map(|(d, why)| format!("・{d} {why}")));
+    }
+    lines.push(
+        l.pick(
+            "カレンダー用のファイルを添付しています。",
+            "A calendar file is attached.",
+        )
+        .to_string(),
+    );
+    compose(to, subject, &lines, true, base_url)
+}
+
+/// A booking moved to another time or space.
+pub fn changed_email(to: &Recipient, site: &SiteName, b: &Booking, base_url: &str) -> Email {
+    let l = to.lang;
+    let subject = l
+        .pick(
+            &format!("【KADO】ご予約を変更しました: {}", when(b, l)),
+            &format!("[KADO] Booking changed: {}", when(b, l)),
+        )
+        .to_string();
+    let lines = vec![
+        l.pick(
+            "ご予約を次のとおり変更しました。",
+            "Your booking now reads:",
+        )
+        .to_string(),
+        site_line(site, l),
+        format!("・{}", when(b, l)),
+    ];
+    compose(to, subject, &lines, true, base_url)
+}
+
+/// A booking cancelled (by the worker or the staff) or released as a no-show.
+pub fn cancelled_email(
+    to: &Recipient,
+    site: &SiteName,
+    b: &Booking,
+    released: bool,
+    base_url: &str,
+) -> Email {
+    let l = to.lang;
+    let (ja, en) = if released {
+        (
+            "チェックインがなかったため、ご予約を解放しました。",
+            "Nobody checked in, so the booking was released.",
+        )
+    } else {
+        ("ご予約を取り消しました。", "Your booking was cancelled.")
+    };
+    let subject = l
+        .pick(
+            &format!("【KADO】ご予約の取り消し: {}", when(b, l)),
+            &format!("[KADO] Booking cancelled: {}", when(b, l)),
+        )
+        .to_string();
+    let lines = vec![
+        l.pick(ja, en).to_string(),
+        site_line(site, l),
+        format!("・{}", when(b, l)),
+    ];
+    compose(to, subject, &lines, false, base_url)
+}
+
+/// The evening-before reminder.
+pub fn reminder_email(
+    to: &Recipient,
+    site: &SiteName,
+    bookings: &[Booking],
+    base_url: &str,
+) -> Email {
+    let l = to.lang;
+    let subject = l
+        .pick(
+            "【KADO】明日のご予約のお知らせ",
+            "[KADO] Your booking tomorrow",
+        )
+        .to_string();
+    let mut lines = vec![
+        l.pick("明日のご予約です。", "A reminder of your booking tomorrow:")
+            .to_string(),
+        site_line(site, l),
+    ];
+    lines.extend(bookings.iter().map(|b| format!("・{}", when(b, l))));
+    compose(to, subject, &lines, true, base_url)
+}
