@@ -195,6 +195,8 @@ error_codes! {
         Unreadable = (BAD_REQUEST, "request.unreadable", "リクエストを読み取れませんでした。", "The request body could not be read."),
         InvalidPath = (BAD_REQUEST, "request.invalid_path", "URLが正しくありません: {problem}", "The URL is not right: {problem}"),
         InvalidQuery = (BAD_REQUEST, "request.invalid_query", "URLのパラメータが正しくありません: {problem}", "The query parameters are not right: {problem}"),
+        CrossOrigin = (FORBIDDEN, "request.cross_origin", "別のサイトからの操作は受け付けません。", "Changes from another site's page are not accepted."),
+        MetricsTokenRequired = (UNAUTHORIZED, "metrics.token_required", "メトリクスには正しいトークンが必要です。", "The metrics need the right bearer token."),
         Busy = (SERVICE_UNAVAILABLE, "service.busy", "混み合っています。少し待ってからもう一度お試しください。", "The service is busy. Please try again in a moment."),
         DatabaseUnavailable = (SERVICE_UNAVAILABLE, "service.database_unavailable", "データベースが一時的に利用できません。しばらくしてからもう一度お試しください。", "The database is unavailable for the moment. Please try again shortly."),
         Internal = (INTERNAL_SERVER_ERROR, "internal", "サーバーで問題が起きました。時間をおいてもう一度お試しください。", "Something went wrong on the server. Please try again later."),
@@ -245,8 +247,9 @@ pub enum ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    /// A client error with a code and a message in both languages.
-    pub fn client(status: StatusCode, code: &'static str, detail: Text) -> ApiError {
+    /// A client error with a code and a message in both languages (areas use their
+    /// catalogued codes: `ApiError::from(code)`).
+    fn client(status: StatusCode, code: &'static str, detail: Text) -> ApiError {
         ApiError::Client {
             status,
             code,

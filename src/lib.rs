@@ -34,6 +34,12 @@ use config::Config;
 use db::Db;
 use std::sync::Arc;
 
+/// Every error code the service answers with, with its status and texts (the OpenAPI
+/// document's `ErrorCode`).
+pub fn error_codes() -> Vec<error::CodeInfo> {
+    openapi::catalogue()
+}
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {

@@ -2,9 +2,9 @@
 //! and the middleware every request passes (language, metrics, body limit, tracing).
 
 use crate::AppState;
-use crate::error::{ApiError, LANG, Lang, Text};
+use crate::error::{ApiError, CommonError, LANG, Lang};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -131,15 +131,7 @@ async fn metrics(State(st): State<AppState>, headers: axum::http::HeaderMap) -> 
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
     if !same_secret(sent.trim(), token) {
-        let mut res = ApiError::client(
-            StatusCode::UNAUTHORIZED,
-            "metrics.token_required",
-            Text::new(
-                "メトリクスには正しいトークンが必要です。",
-                "The metrics need the right bearer token.",
-            ),
-        )
-        .into_response();
+        let mut res = ApiError::from(CommonError::MetricsTokenRequired).into_response();
         res.headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return res;
@@ -233,15 +225,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
 async fn guard(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/v1/");
     let mut res = if guard.cross_origin(&req) {
-        ApiError::client(
-            StatusCode::FORBIDDEN,
-            "request.cross_origin",
-            Text::new(
-                "別のサイトからの操作は受け付けません。",
-                "Changes from another site's page are not accepted.",
-            ),
-        )
-        .into_response()
+        ApiError::from(CommonError::CrossOrigin).into_response()
     } else {
         next.run(req).await
     };
@@ -335,15 +319,8 @@ fn page(path: &str) -> Response {
 async fn fallback(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
     if path.starts_with("api/") {
-        return ApiError::client(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            Text::new(
-                "そのAPIはありません。/api/docs を参照してください。",
-                "There is no such API endpoint; see /api/docs.",
-            ),
-        )
-        .into_response();
+        return ApiError::not_found("API(一覧は /api/docs)", "API endpoint (see /api/docs)")
+            .into_response();
     }
     if path.is_empty() || path.ends_with('/') {
         return page(&format!("{path}index.html"));

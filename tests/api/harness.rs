@@ -195,6 +195,11 @@ pub async fn problem(res: Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(ct, "application/problem+json");
     let body: Value = res.json().await.expect("problem body is JSON");
     assert_eq!(body["code"], code, "{body}");
+    // Every code a client can get is catalogued, with its texts in both languages.
+    assert!(
+        kado::error_codes().iter().any(|c| c.code == code),
+        "{code} is not in the error catalogue (error_codes! in its area, listed in openapi.rs)"
+    );
     assert_eq!(body["status"], status.as_u16(), "{body}");
     assert!(
         body["title"].as_str().is_some_and(|t| !t.is_empty()),
