@@ -152,13 +152,7 @@ pub fn pin_key(person: PersonId) -> String {
 
 /// A QR code as a PNG image (the printed card and the kiosk's camera tests).
 pub fn png_of(payload: &str) -> anyhow::Result<Vec<u8>> {
-    let img = qrcode::QrCode::new(payload.as_bytes())?
-        .render::<image::Luma<u8>>()
-        .min_dimensions(300, 300)
-        .build();
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)?;
-    Ok(out.into_inner())
+    crate::mail::qr_png(payload)
 }
 
 /// A QR code as an SVG image, for a phone's screen.

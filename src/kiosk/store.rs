@@ -4,8 +4,8 @@
 use crate::db::{Backend, Db, Tx};
 use crate::error::ApiError;
 use crate::ids::{BookingId, PersonId, SiteId};
+use crate::sites::Site;
 use crate::sites::rules::{Exception, Hours, Schedule};
-use crate::sites::{Closure, OpeningHours, Site};
 use chrono::NaiveDate;
 
 /// Who a scan names before it is verified: a person id (QR code, or a PIN already checked),
@@ -37,23 +37,8 @@ pub struct Subject {
 
 #[derive(sqlx::FromRow)]
 struct SubjectRow {
-    id: i64,
-    municipality_id: i64,
-    name_ja: String,
-    name_en: String,
-    time_zone: String,
-    opening_hours: String,
-    annual_closures: String,
-    open_on_holidays: i64,
-    booking_window_days: i64,
-    no_show_grace_minutes: i64,
-    max_hours_per_day: i64,
-    max_active_bookings: i64,
-    allow_walk_in: i64,
-    check_in_early_minutes: i64,
-    reminder_hour: i64,
-    kiosk_offline_minutes: i64,
-    active: i64,
+    #[sqlx(flatten)]
+    site: crate::sites::store::SiteRow,
     person_id: Option<i64>,
     person_name: Option<String>,
     person_active: Option<i64>,
@@ -69,30 +54,8 @@ fn corrupt(table: &str, id: i64, column: &str, e: impl std::fmt::Display) -> Api
 
 impl SubjectRow {
     fn into_subject(self) -> Result<Subject, ApiError> {
-        let id = self.id;
-        let opening_hours: Vec<OpeningHours> = serde_json::from_str(&self.opening_hours)
-            .map_err(|e| corrupt("sites", id, "opening_hours", e))?;
-        let annual_closures: Vec<Closure> = serde_json::from_str(&self.annual_closures)
-            .map_err(|e| corrupt("sites", id, "annual_closures", e))?;
-        let site = Site {
-            id: SiteId(id),
-            municipality_id: crate::ids::MunicipalityId(self.municipality_id),
-            name_ja: self.name_ja,
-            name_en: self.name_en,
-            time_zone: self.time_zone,
-            opening_hours,
-            annual_closures,
-            open_on_holidays: self.open_on_holidays != 0,
-            booking_window_days: self.booking_window_days,
-            no_show_grace_minutes: self.no_show_grace_minutes,
-            max_hours_per_day: self.max_hours_per_day,
-            max_active_bookings: self.max_active_bookings,
-            allow_walk_in: self.allow_walk_in != 0,
-            check_in_early_minutes: self.check_in_early_minutes,
-            reminder_hour: self.reminder_hour,
-            kiosk_offline_minutes: self.kiosk_offline_minutes,
-            active: self.active != 0,
-        };
+        let site = self.site.site()?;
+        let id = site.id.0;
         let mut v = crate::error::Validator::new();
         let (tz, weekly, annual_closures) = crate::sites::validate_site(&mut v, &site)
             .ok_or_else(|| corrupt("sites", id, "time_zone", &site.time_zone))?;

@@ -60,17 +60,22 @@ impl Attachment {
 
     /// The attachment's bytes.
     fn bytes(&self) -> anyhow::Result<Vec<u8>> {
-        let Some(payload) = &self.qr else {
-            return Ok(base64::engine::general_purpose::STANDARD.decode(&self.data)?);
-        };
-        let img = qrcode::QrCode::new(payload.as_bytes())?
-            .render::<image::Luma<u8>>()
-            .min_dimensions(300, 300)
-            .build();
-        let mut out = std::io::Cursor::new(Vec::new());
-        img.write_to(&mut out, image::ImageFormat::Png)?;
-        Ok(out.into_inner())
+        match &self.qr {
+            Some(payload) => qr_png(payload),
+            None => Ok(base64::engine::general_purpose::STANDARD.decode(&self.data)?),
+        }
     }
+}
+
+/// A QR code as a PNG image of at least 300 px: what a phone shows at the kiosk's reader.
+pub fn qr_png(payload: &str) -> anyhow::Result<Vec<u8>> {
+    let img = qrcode::QrCode::new(payload.as_bytes())?
+        .render::<image::Luma<u8>>()
+        .min_dimensions(300, 300)
+        .build();
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)?;
+    Ok(out.into_inner())
 }
 
 /// A message to one person.

@@ -80,8 +80,10 @@ pub async fn save_municipality(
     }
 }
 
+/// A `sites` row as stored; others flatten it into their own rows (`#[sqlx(flatten)]`) to
+/// read a site in the same statement.
 #[derive(sqlx::FromRow)]
-struct SiteRow {
+pub struct SiteRow {
     id: SiteId,
     municipality_id: MunicipalityId,
     name_ja: String,
@@ -108,7 +110,7 @@ const SITE: &str = "SELECT id, municipality_id, name_ja, name_en, time_zone, ope
 
 impl SiteRow {
     /// The site; its JSON settings that do not parse are an error naming the row.
-    fn site(self) -> anyhow::Result<Site> {
+    pub fn site(self) -> anyhow::Result<Site> {
         let id = self.id;
         let opening_hours: Vec<OpeningHours> = serde_json::from_str(&self.opening_hours)
             .with_context(|| format!("sites row {id}: opening_hours do not parse"))?;
