@@ -4,6 +4,7 @@ use crate::AppState;
 use crate::db::Tx;
 use crate::error::Lang;
 use crate::ids::PersonId;
+use crate::mail::templates::Recipient;
 use crate::mail::{Email, outbox};
 
 fn escape(s: &str) -> String {
@@ -72,4 +73,25 @@ pub async fn login_link(
         .to_string();
     outbox::enqueue(tx, None, "login_link", &message, &host, st.clock.epoch()).await?;
     Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct RecipientRow {
+    email: String,
+    name: String,
+    language: String,
+}
+
+/// Where a person's e-mail goes and in which language, when they are active (every area's
+/// notices address people through this).
+pub async fn recipient<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    person_id: PersonId,
+) -> sqlx::Result<Option<Recipient>> {
+    let row: Option<RecipientRow> =
+        sqlx::query_as("SELECT email, name, language FROM persons WHERE id = $1 AND active = 1")
+            .bind(person_id)
+            .fetch_optional(ex)
+            .await?;
+    Ok(row.map(|r| Recipient::new(r.email, r.name, &r.language)))
 }

@@ -10,33 +10,8 @@ use crate::ids::{BookingId, PersonId, SiteId};
 use crate::mail::templates::{Recipient, SiteName, compose, site_line};
 use crate::mail::{Attachment, Email, outbox};
 
-#[derive(sqlx::FromRow)]
-struct RecipientRow {
-    email: String,
-    name: String,
-    language: String,
-}
-
-/// The person's address, when they are active.
-async fn recipient<'e>(
-    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    person_id: PersonId,
-) -> sqlx::Result<Option<Recipient>> {
-    let row: Option<RecipientRow> =
-        sqlx::query_as("SELECT email, name, language FROM persons WHERE id = $1 AND active = 1")
-            .bind(person_id)
-            .fetch_optional(ex)
-            .await?;
-    Ok(row.map(|r| Recipient::new(r.email, r.name, &r.language)))
-}
-
-async fn site_name(tx: &mut Tx, site_id: SiteId) -> sqlx::Result<SiteName> {
-    let (ja, en) = sqlx::query_as("SELECT name_ja, name_en FROM sites WHERE id = $1")
-        .bind(site_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    Ok(SiteName { ja, en })
-}
+use crate::auth::notify::recipient;
+use crate::sites::store::name_of as site_name;
 
 async fn put(
     st: &AppState,

@@ -62,13 +62,6 @@ impl PlaceRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct RecipientRow {
-    email: String,
-    name: String,
-    language: String,
-}
-
 /// Tells each guardian about their childcare places (one message per guardian and site):
 /// booked, waitlisted, or promoted from the waitlist.
 pub async fn places(
@@ -96,20 +89,11 @@ pub async fn places(
     }
     let base_url = st.config.base_url();
     for ((guardian, site_id), lines) in by_guardian {
-        let to: Option<RecipientRow> = sqlx::query_as(
-            "SELECT email, name, language FROM persons WHERE id = $1 AND active = 1",
-        )
-        .bind(guardian)
-        .fetch_optional(&mut **tx)
-        .await?;
-        let Some(to) = to.map(|r| Recipient::new(r.email, r.name, &r.language)) else {
+        let Some(to) = crate::auth::notify::recipient(&mut **tx, guardian).await? else {
             continue;
         };
-        let (ja, en) = sqlx::query_as("SELECT name_ja, name_en FROM sites WHERE id = $1")
-            .bind(site_id)
-            .fetch_one(&mut **tx)
-            .await?;
-        let email = email(&to, &SiteName { ja, en }, news, &lines, &base_url);
+        let site = crate::sites::store::name_of(tx, site_id).await?;
+        let email = email(&to, &site, news, &lines, &base_url);
         let host = crate::mail::host(&base_url);
         outbox::enqueue(
             tx,

@@ -419,3 +419,15 @@ pub async fn save_space(tx: &mut Tx, s: &Space) -> sqlx::Result<SpaceId> {
 pub async fn lock(tx: &mut Tx, site_id: impl Into<SiteId>) -> sqlx::Result<()> {
     crate::db::lock_row(tx, "sites", site_id.into().0).await
 }
+
+/// A site's name in both languages, as notices write it.
+pub async fn name_of(
+    tx: &mut Tx,
+    site_id: SiteId,
+) -> sqlx::Result<crate::mail::templates::SiteName> {
+    let (ja, en) = sqlx::query_as("SELECT name_ja, name_en FROM sites WHERE id = $1")
+        .bind(site_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(crate::mail::templates::SiteName { ja, en })
+}
