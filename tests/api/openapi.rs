@@ -32,6 +32,28 @@ async fn every_operation_lists_its_problem_answers(b: Backend) {
             "Problem requires {field}: {problem}"
         );
     }
+    // Clients discover the codes: `code` is the enum of every catalogued code.
+    assert_eq!(
+        problem["properties"]["code"]["$ref"], "#/components/schemas/ErrorCode",
+        "{problem}"
+    );
+    let listed: Vec<&str> = spec["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .expect("ErrorCode is an enum")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let catalogue: Vec<&str> = kado::error_codes().iter().map(|c| c.code).collect();
+    assert_eq!(listed, catalogue);
+    for code in [
+        "validation",
+        "auth.required",
+        "booking.overlap",
+        "childcare.full",
+        "kiosk.unpaired",
+    ] {
+        assert!(listed.contains(&code), "{code} is not listed");
+    }
     let mut operations = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
         for method in METHODS {
