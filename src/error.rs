@@ -431,7 +431,9 @@ impl Validator {
     }
 
     /// Records a problem with a field.
-    pub fn add(&mut self, field: impl Into<String>, code: &'static str, message: Text) {
+    /// (A catalogued code with a text of the form's own: the code stays discoverable.)
+    pub fn add<E: ErrorCode>(&mut self, field: impl Into<String>, code: E, message: Text) {
+        let code = code.code();
         self.errors.push(FieldError {
             field: field.into(),
             code,
@@ -443,12 +445,12 @@ impl Validator {
     pub fn reject<E: ErrorCode>(&mut self, field: impl Into<String>, code: E) -> &mut FieldError {
         let (ja, en) = code.texts();
         let at = self.errors.len();
-        self.add(field, code.code(), Text::new(ja, en));
+        self.add(field, code, Text::new(ja, en));
         &mut self.errors[at]
     }
 
     /// Records a problem when `ok` is false.
-    pub fn check(&mut self, ok: bool, field: &str, code: &'static str, message: Text) {
+    pub fn check<E: ErrorCode>(&mut self, ok: bool, field: &str, code: E, message: Text) {
         if !ok {
             self.add(field, code, message);
         }
@@ -482,11 +484,12 @@ impl Validator {
 /// A single-field validation error with a catalogued code.
 pub fn invalid_code<E: ErrorCode>(field: &str, code: E) -> ApiError {
     let (ja, en) = code.texts();
-    invalid(field, code.code(), Text::new(ja, en))
+    invalid(field, code, Text::new(ja, en))
 }
 
 /// A single-field validation error.
-pub fn invalid(field: &str, code: &'static str, message: Text) -> ApiError {
+pub fn invalid<E: ErrorCode>(field: &str, code: E, message: Text) -> ApiError {
+    let code = code.code();
     ApiError::Client {
         status: StatusCode::UNPROCESSABLE_ENTITY,
         code: CommonError::Validation.code(),

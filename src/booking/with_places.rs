@@ -7,9 +7,7 @@ use crate::AppState;
 use crate::auth::{Principal, Role};
 use crate::childcare::places::{self, Fit, NewPlaces};
 use crate::childcare::{self, ChildcarePlace, store::Settings};
-use crate::error::{
-    ApiResult, CommonError, ErrorCode, Json, Text, invalid, parse_date, parse_time,
-};
+use crate::error::{ApiResult, CommonError, Json, Text, invalid, parse_date, parse_time};
 use crate::ids::{ChildId, PersonId, PlaceId, SiteId, SpaceId};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -93,7 +91,7 @@ async fn checked(st: &AppState, who: &Principal, req: PlacesRequest) -> ApiResul
     if req.child_ids.is_empty() || req.child_ids.len() > 10 {
         return Err(invalid(
             "child_ids",
-            CommonError::Required.code(),
+            CommonError::Required,
             Text::new("お子さまを選んでください。", "Choose at least one child."),
         ));
     }

@@ -250,7 +250,7 @@ async fn create_shift(
     else {
         return Err(invalid(
             "person_id",
-            CommonError::Required.code(),
+            CommonError::Required,
             Text::new(
                 "保育士、日付、開始、終了を入力してください。",
                 "Give the caregiver, date, start and end.",

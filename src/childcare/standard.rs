@@ -8,7 +8,7 @@ use super::store::{self, Settings};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::CommonError;
-use crate::error::{ApiResult, ErrorCode, Json, Path, Text, Validator};
+use crate::error::{ApiResult, Json, Path, Text, Validator};
 use crate::ids::SiteId;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -69,7 +69,7 @@ fn apply(mut s: Settings, input: SettingsView) -> ApiResult<Settings> {
     v.check(
         input.ratios.iter().all(|r| (1..=50).contains(r)) && (1..=10).contains(&input.min_staff),
         "ratios",
-        CommonError::OutOfRange.code(),
+        CommonError::OutOfRange,
         Text::new(
             "比率は1〜50、最低人数は1〜10です。",
             "Ratios are 1 to 50; the minimum staff 1 to 10.",

@@ -7,8 +7,8 @@ use crate::AppState;
 use crate::auth::credential;
 use crate::auth::{KioskDevice, Principal, Role, password};
 use crate::error::{
-    ApiError, ApiResult, CommonError, ErrorCode, Json, Path, Text, Validator, invalid,
-    invalid_code, on_constraint,
+    ApiError, ApiResult, CommonError, Json, Path, Text, Validator, invalid, invalid_code,
+    on_constraint,
 };
 use crate::ids::PersonId;
 use axum::body::Bytes;
@@ -58,14 +58,14 @@ async fn scan(
     if req.credential.len() > 200 {
         // The common code with the kiosk's own short text, as the kiosk has always shown it.
         let text = Text::new("長すぎます。", "Too long.");
-        return Err(invalid("credential", CommonError::TooLong.code(), text));
+        return Err(invalid("credential", CommonError::TooLong, text));
     }
     let at = match &req.scanned_at {
         Some(t) => Some(
             chrono::DateTime::parse_from_rfc3339(t)
                 .map_err(|_| {
                     let text = Text::new("時刻の形式が正しくありません。", "Not an RFC 3339 time.");
-                    invalid("scanned_at", CommonError::BadTime.code(), text)
+                    invalid("scanned_at", CommonError::BadTime, text)
                 })?
                 .with_timezone(&chrono::Utc),
         ),
@@ -280,7 +280,7 @@ async fn add_card(
                         "このカードはすでに登録されています。",
                         "This card is already registered.",
                     );
-                    invalid("uid", CommonError::Taken.code(), text)
+                    invalid("uid", CommonError::Taken, text)
                 })
             })
         })?;

@@ -4,8 +4,7 @@ use super::{PeopleError, Person, store};
 use crate::AppState;
 use crate::auth::{self, Grant, Principal, Role, password};
 use crate::error::{
-    ApiError, ApiResult, CommonError, ErrorCode, Lang, Text, Validator, invalid_code,
-    on_constraint, taken,
+    ApiError, ApiResult, CommonError, Lang, Text, Validator, invalid_code, on_constraint, taken,
 };
 use crate::ids::{MunicipalityId, PersonId, SiteId, TeamId};
 use crate::sites;
@@ -181,7 +180,7 @@ async fn check(
             "初期パスワードを入力してください。",
             "Give an initial password.",
         );
-        v.add("password", CommonError::Required.code(), text);
+        v.add("password", CommonError::Required, text);
     }
     if let Some(m) = p.home_municipality_id
         && sites::store::municipality_by_id(&st.db, m).await.is_err()

@@ -3,7 +3,7 @@
 use super::{SitesError, Space, SpaceKind, store};
 use crate::db::Db;
 use crate::error::{
-    ApiError, ApiResult, CommonError, ErrorCode, Text, Validator, invalid, on_constraint, taken,
+    ApiError, ApiResult, CommonError, Text, Validator, invalid, on_constraint, taken,
 };
 use crate::ids::{SiteId, SpaceId};
 use serde::Deserialize;
@@ -26,7 +26,7 @@ pub async fn create(db: &Db, site_id: SiteId, input: SpaceInput, now: i64) -> Ap
     let Some(kind) = input.kind else {
         // The shared code, with this form's own text.
         let text = Text::new("種類を選んでください。", "Choose the kind of space.");
-        return Err(invalid("kind", CommonError::Required.code(), text));
+        return Err(invalid("kind", CommonError::Required, text));
     };
     let blank = Space {
         id: SpaceId(0),
