@@ -4,6 +4,7 @@
 use super::{KioskDevice, password};
 use crate::db::Db;
 use crate::error_codes;
+use crate::ids::{DeviceId, SiteId};
 
 error_codes! {
     /// Why a kiosk request is refused before it reaches the kiosk area.
@@ -22,8 +23,8 @@ const LAST_SEEN_EVERY_SECS: i64 = 60;
 
 #[derive(sqlx::FromRow)]
 struct DeviceRow {
-    id: i64,
-    site_id: i64,
+    id: DeviceId,
+    site_id: SiteId,
     name: String,
     last_seen_at: Option<i64>,
 }

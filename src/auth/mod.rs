@@ -250,8 +250,8 @@ impl FromRequestParts<AppState> for ClientIp {
 /// A paired, unrevoked kiosk device; good only for its own site's kiosk API.
 #[derive(Clone, Debug)]
 pub struct KioskDevice {
-    pub id: i64,
-    pub site_id: i64,
+    pub id: crate::ids::DeviceId,
+    pub site_id: crate::ids::SiteId,
     pub name: String,
 }
 

@@ -174,7 +174,7 @@ async fn pair(
 
 #[derive(Serialize, ToSchema)]
 pub struct DeviceRef {
-    id: i64,
+    id: crate::ids::DeviceId,
     name: String,
 }
 

@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::auth::KioskDevice;
 use crate::auth::credential::{self, Credential};
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{PersonId, SiteId};
+use crate::ids::PersonId;
 use act::{Prepared, Stop};
 use chrono::{DateTime, Duration, Utc};
 use errors::KioskError;
@@ -96,7 +96,7 @@ pub async fn scan(
     scanned_at: Option<DateTime<Utc>>,
 ) -> ApiResult<ScanResult> {
     let received = st.clock.now();
-    let site = SiteId(device.site_id);
+    let site = device.site_id;
     let cred = credential::parse(payload);
     let method = identify::method(&cred);
     let log = |person, result| store::ScanLog {

@@ -371,7 +371,7 @@ pub async fn close(tx: &mut Tx, session: i64, at: i64) -> sqlx::Result<bool> {
 /// One line of the scan log.
 #[derive(Clone, Debug)]
 pub struct ScanLog<'a> {
-    pub device: i64,
+    pub device: crate::ids::DeviceId,
     pub site: SiteId,
     pub person: Option<PersonId>,
     pub method: &'a str,
