@@ -26,7 +26,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let config = cli.config;
+    let mut config = cli.config;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into()),
@@ -51,6 +51,10 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Serve => {
+            // Bound before anything else, so that port 0 ("any free port", used by the test
+            // scripts) is resolved and the base URL and the banner name the real port.
+            let listener = tokio::net::TcpListener::bind(config.bind).await?;
+            config.bind = listener.local_addr()?;
             let bind = config.bind;
             let base = config.base_url();
             let demo_on = config.loads_demo();
@@ -62,7 +66,6 @@ async fn main() -> anyhow::Result<()> {
                 println!("The clock starts at {start} (KADO_CLOCK_START).");
             }
             let app = App::build(config, clock).await?;
-            let listener = tokio::net::TcpListener::bind(bind).await?;
             println!("KADO is running at {base}/ (listening on {bind})");
             println!("  login page   {base}/");
             println!("  admin        {base}/admin/");

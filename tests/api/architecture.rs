@@ -17,8 +17,11 @@ fn level(module: &str) -> Option<u8> {
         "people" | "clients" => 3,
         "childcare" => 4,
         "booking" => 5,
-        "kiosk" => 6,
-        "ops" => 7,
+        // Training reserves rooms through booking; the kiosk records attendance through it.
+        "training" => 6,
+        "kiosk" => 7,
+        // Live views and operator pages read what the areas below publish.
+        "occupancy" | "ops" => 8,
         // lib.rs (App, AppState), main.rs, the router, the jobs loop, the OpenAPI document
         // and the demo data compose the areas.
         _ => return None,

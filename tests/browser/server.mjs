@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,19 +77,6 @@ export function watchPage(page, problems, allowNetErrors = () => false) {
   });
 }
 
-/** A loopback port nobody listens on now. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * Starts the server on a database of its own, with `extraEnv` added to its settings; answers
  * {base, dir, stop(), output()} once GET /readyz answers.
@@ -100,13 +86,13 @@ export async function startServer(extraEnv = {}) {
     throw new Error(`The server binary ${BINARY} is missing: run \`cargo build\` in ${ROOT} first.`);
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kado-browser-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
   const env = {
     PATH: process.env.PATH || '/usr/bin:/bin',
     HOME: process.env.HOME || dir,
     DATABASE_URL: `sqlite://${dir}/kado.db?mode=rwc`,
-    KADO_BIND: `127.0.0.1:${port}`,
+    // Port 0: the server takes a free port and names it in its banner, so no other process can
+    // take the port between choosing and binding it.
+    KADO_BIND: '127.0.0.1:0',
     KADO_DEMO: 'true',
     KADO_CLOCK_START: CLOCK_START,
     MAIL_DIR: path.join(dir, 'mail'),
@@ -132,16 +118,18 @@ export async function startServer(extraEnv = {}) {
     await rm(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 60_000;
+  let base = null;
   for (;;) {
     if (exited) {
       await stop();
       throw new Error(`The server exited (${JSON.stringify(exited)}) before it was ready:\n${output}`);
     }
+    const listening = output.match(/\(listening on ([\d.]+:\d+)\)/);
+    if (listening) base = `http://${listening[1]}`;
     try {
-      const res = await fetch(`${base}/readyz`);
-      if (res.ok) break;
+      if (base && (await fetch(`${base}/readyz`)).ok) break;
     } catch {
-      // not listening yet
+      // not answering yet
     }
     if (Date.now() > deadline) {
       await stop();
