@@ -1,7 +1,7 @@
 //! Kiosk device tokens: which paired, unrevoked device a bearer token belongs to (the
 //! [`super::KioskDevice`] extractor). Registering and pairing devices is the kiosk area's.
 
-use super::{KioskDevice, password};
+use super::{KioskDevice, KioskToken};
 use crate::db::Db;
 use crate::error_codes;
 use crate::ids::{DeviceId, SiteId};
@@ -21,6 +21,20 @@ pub fn unpaired() -> crate::error::ApiError {
 /// How often a kiosk's "last seen" time is written.
 const LAST_SEEN_EVERY_SECS: i64 = 60;
 
+/// Writes a device's "last seen" time when the stored one is a minute old or more: writing it
+/// on every scan would make all scans at one kiosk queue for that row's lock (PostgreSQL) or
+/// the write lock (SQLite) in the morning rush.
+pub async fn seen(db: &Db, device: DeviceId, last_seen: Option<i64>, now: i64) -> sqlx::Result<()> {
+    if last_seen.is_none_or(|s| now - s >= LAST_SEEN_EVERY_SECS) {
+        sqlx::query("UPDATE kiosk_devices SET last_seen_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(device)
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(())
+}
+
 #[derive(sqlx::FromRow)]
 struct DeviceRow {
     id: DeviceId,
@@ -30,29 +44,22 @@ struct DeviceRow {
 }
 
 /// The device a token belongs to, if it is paired and not revoked.
-pub async fn device_for_token(db: &Db, token: &str, now: i64) -> sqlx::Result<Option<KioskDevice>> {
+pub async fn device_for_token(
+    db: &Db,
+    token: &KioskToken,
+    now: i64,
+) -> sqlx::Result<Option<KioskDevice>> {
     let Some(row) = sqlx::query_as::<_, DeviceRow>(
         "SELECT id, site_id, name, last_seen_at FROM kiosk_devices
          WHERE token_hash = $1 AND revoked_at IS NULL",
     )
-    .bind(password::token_hash(token))
+    .bind(&token.hash)
     .fetch_optional(&db.pool)
     .await?
     else {
         return Ok(None);
     };
-    // "Last seen" to the minute: writing it on every scan would make all scans at one kiosk
-    // queue for that row's lock (PostgreSQL) or the write lock (SQLite) in the morning rush.
-    if row
-        .last_seen_at
-        .is_none_or(|s| now - s >= LAST_SEEN_EVERY_SECS)
-    {
-        sqlx::query("UPDATE kiosk_devices SET last_seen_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(row.id)
-            .execute(&db.pool)
-            .await?;
-    }
+    seen(db, row.id, row.last_seen_at, now).await?;
     Ok(Some(KioskDevice {
         id: row.id,
         site_id: row.site_id,

@@ -5,7 +5,7 @@ use super::errors::KioskError;
 use super::{ScanResult, store};
 use crate::AppState;
 use crate::auth::credential;
-use crate::auth::{KioskDevice, Principal, Role, password};
+use crate::auth::{KioskDevice, KioskToken, Principal, Role, password};
 use crate::error::{
     ApiError, ApiResult, CommonError, Json, Path, Text, Validator, invalid, invalid_code,
     on_constraint,
@@ -52,7 +52,7 @@ pub struct ScanRequest {
     security(("kiosk_token" = [])))]
 async fn scan(
     State(st): State<AppState>,
-    device: KioskDevice,
+    token: KioskToken,
     Json(req): Json<ScanRequest>,
 ) -> ApiResult<Json<ScanResult>> {
     if req.credential.len() > 200 {
@@ -71,7 +71,7 @@ async fn scan(
         ),
         None => None,
     };
-    Ok(Json(super::scan(&st, &device, &req.credential, at).await?))
+    Ok(Json(super::scan(&st, &token, &req.credential, at).await?))
 }
 
 /// The largest camera frame decoded, per side: a 4K camera's frame fits.

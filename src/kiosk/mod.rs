@@ -12,8 +12,9 @@ pub mod rules;
 pub mod store;
 
 use crate::AppState;
-use crate::auth::KioskDevice;
+use crate::auth::KioskToken;
 use crate::auth::credential::{self, Credential};
+use crate::auth::devices as kiosk_tokens;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::PersonId;
 use act::{Prepared, Stop};
@@ -87,21 +88,20 @@ fn scan_instant(
     Ok(DateTime::from_timestamp(at, 0).unwrap_or(received))
 }
 
-/// Handles one scan at a kiosk: identifies the person, decides, acts and logs, in one
-/// transaction. `scanned_at` is the time an offline kiosk kept with the scan.
+/// Handles one scan at a kiosk: identifies the kiosk and the person, decides, acts and logs,
+/// in one transaction. `scanned_at` is the time an offline kiosk kept with the scan.
 pub async fn scan(
     st: &AppState,
-    device: &KioskDevice,
+    token: &KioskToken,
     payload: &str,
     scanned_at: Option<DateTime<Utc>>,
 ) -> ApiResult<ScanResult> {
     let received = st.clock.now();
-    let site = device.site_id;
     let cred = credential::parse(payload);
     let method = identify::method(&cred);
-    let log = |person, result| store::ScanLog {
+    let log = |device: &crate::auth::KioskDevice, person, result| store::ScanLog {
         device: device.id,
-        site,
+        site: device.site_id,
         person,
         method,
         result,
@@ -111,9 +111,12 @@ pub async fn scan(
     let pin = matches!(cred, Some(Credential::Pin { .. }));
     let mut claim = match &cred {
         // A PIN is checked before the transaction: its attempt counts even when the scan
-        // then fails.
+        // then fails. It needs the kiosk's site first (an extra statement only PINs pay).
         Some(Credential::Pin { member, pin }) => {
-            let offline = store::offline_minutes(&st.db, site).await?;
+            let device = kiosk_tokens::device_for_token(&st.db, token, received.timestamp())
+                .await?
+                .ok_or_else(kiosk_tokens::unpaired)?;
+            let offline = store::offline_minutes(&st.db, device.site_id).await?;
             let at = scan_instant(received, scanned_at, offline, true)?;
             match identify::pin(st, member, pin, received.timestamp()).await {
                 Ok(person) => Claim::Person(person),
@@ -123,7 +126,7 @@ pub async fn scan(
                     let at = at.timestamp();
                     let line = store::ScanLog {
                         scanned_at: at,
-                        ..log(None, code)
+                        ..log(&device, None, code)
                     };
                     store::log(&mut tx, &line).await?;
                     tx.commit().await?;
@@ -137,13 +140,16 @@ pub async fn scan(
         None => Claim::Nobody,
     };
     let mut prepared = None;
+    let mut walk_in_site = None;
     loop {
         let mut tx = st.db.begin().await?;
-        if let Some(Prepared { person, .. }) = &prepared {
+        if let (Some(Prepared { person, .. }), Some(site)) = (&prepared, walk_in_site) {
             // A walk-in books: the site's lock comes first, as for every booking.
             crate::booking::store::lock_for_booking(&mut tx, site, *person).await?;
         }
-        let subject = store::subject(&mut tx, st.db.backend, site, &claim).await?;
+        let subject = store::subject(&mut tx, st.db.backend, token, &claim)
+            .await?
+            .ok_or_else(kiosk_tokens::unpaired)?;
         let at = scan_instant(
             received,
             scanned_at,
@@ -164,16 +170,23 @@ pub async fn scan(
             Err(Stop::WalkIn(person)) => {
                 drop(tx);
                 claim = Claim::Person(person);
-                prepared = Some(act::prepare_walk_in(st, site, person).await?);
+                walk_in_site = Some(subject.site.id);
+                prepared = Some(act::prepare_walk_in(st, subject.site.id, person).await?);
                 continue;
             }
         };
         let line = store::ScanLog {
             scanned_at: at.timestamp(),
-            ..log(person, code)
+            ..log(&subject.device, person, code)
         };
         store::log(&mut tx, &line).await?;
         tx.commit().await?;
+        // The scan is done: a failed "last seen" write must not turn it into an error.
+        let device = &subject.device;
+        let now = received.timestamp();
+        if let Err(e) = kiosk_tokens::seen(&st.db, device.id, subject.device_seen, now).await {
+            tracing::warn!(device = device.id.0, "kiosk last seen not written: {e}");
+        }
         let mut r = result?;
         r.delayed = received - at > Duration::seconds(60);
         return Ok(r);

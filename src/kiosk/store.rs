@@ -1,9 +1,10 @@
 //! SQL of the kiosk area: what a scan reads (two statements inside its transaction), its
 //! presence sessions and scan log, and IC cards. Other areas' tables are only read here.
 
+use crate::auth::{KioskDevice, KioskToken};
 use crate::db::{Backend, Db, Tx};
 use crate::error::ApiError;
-use crate::ids::{BookingId, PersonId, SiteId};
+use crate::ids::{BookingId, DeviceId, PersonId, SiteId};
 use crate::sites::Site;
 use crate::sites::rules::{Exception, Hours, Schedule};
 use chrono::NaiveDate;
@@ -25,10 +26,13 @@ pub struct Person {
     pub active: bool,
 }
 
-/// The kiosk's site and the person scanned, read (and on PostgreSQL the person's row locked)
+/// The kiosk, its site and the person scanned, read (and on PostgreSQL the person's row locked)
 /// by the scan's first statement.
 #[derive(Clone, Debug)]
 pub struct Subject {
+    /// The kiosk the token belongs to, and when it was last seen (written after the scan).
+    pub device: KioskDevice,
+    pub device_seen: Option<i64>,
     pub site: Site,
     pub schedule: Schedule,
     pub person: Option<Person>,
@@ -37,6 +41,9 @@ pub struct Subject {
 
 #[derive(sqlx::FromRow)]
 struct SubjectRow {
+    device_id: DeviceId,
+    device_name: String,
+    device_seen: Option<i64>,
     #[sqlx(flatten)]
     site: crate::sites::store::SiteRow,
     person_id: Option<i64>,
@@ -76,6 +83,12 @@ impl SubjectRow {
         };
         let defaults = crate::auth::credential::Credentials::default();
         Ok(Subject {
+            device: KioskDevice {
+                id: self.device_id,
+                site_id: site.id,
+                name: self.device_name,
+            },
+            device_seen: self.device_seen,
             site,
             schedule,
             person,
@@ -88,15 +101,16 @@ impl SubjectRow {
     }
 }
 
-/// The scan's first statement: the kiosk's site, the person the claim names (their row
-/// locked on PostgreSQL, so two scans of one person run one after the other; SQLite's
-/// `BEGIN IMMEDIATE` already serialises them) and their kiosk credentials.
+/// The scan's first statement: the kiosk the token belongs to (paired, not revoked) and its
+/// site, the person the claim names (their row locked on PostgreSQL, so two scans of one
+/// person run one after the other; SQLite's `BEGIN IMMEDIATE` already serialises them) and
+/// their kiosk credentials. None: the token names no paired kiosk.
 pub async fn subject(
     tx: &mut Tx,
     backend: Backend,
-    site: SiteId,
+    token: &KioskToken,
     claim: &Claim,
-) -> Result<Subject, ApiError> {
+) -> Result<Option<Subject>, ApiError> {
     let lock = match backend {
         Backend::Postgres => " FOR NO KEY UPDATE",
         Backend::Sqlite => "",
@@ -107,28 +121,29 @@ pub async fn subject(
         Claim::Nobody => (None, None),
     };
     let row: Option<SubjectRow> = sqlx::query_as(&format!(
-        "SELECT s.id, s.municipality_id, s.name_ja, s.name_en, s.time_zone, s.opening_hours,
+        "SELECT d.id AS device_id, d.name AS device_name, d.last_seen_at AS device_seen,
+                s.id, s.municipality_id, s.name_ja, s.name_en, s.time_zone, s.opening_hours,
                 s.annual_closures, s.open_on_holidays, s.booking_window_days,
                 s.no_show_grace_minutes, s.max_hours_per_day, s.max_active_bookings,
                 s.allow_walk_in, s.check_in_early_minutes, s.reminder_hour,
                 s.kiosk_offline_minutes, s.active,
                 p.id AS person_id, p.name AS person_name, p.active AS person_active,
                 c.qr_version, c.card_serial, c.pin_hash
-         FROM sites s
+         FROM kiosk_devices d
+         JOIN sites s ON s.id = d.site_id
          LEFT JOIN (SELECT id, name, active FROM persons
                     WHERE id = COALESCE($2, (SELECT person_id FROM ic_cards
                                              WHERE card_hash = $3 AND revoked_at IS NULL)){lock}) p
                 ON 1 = 1
          LEFT JOIN kiosk_credentials c ON c.person_id = p.id
-         WHERE s.id = $1"
+         WHERE d.token_hash = $1 AND d.revoked_at IS NULL"
     ))
-    .bind(site)
+    .bind(&token.hash)
     .bind(person)
     .bind(card)
     .fetch_optional(&mut **tx)
     .await?;
-    row.ok_or_else(|| ApiError::not_found("拠点", "Site"))?
-        .into_subject()
+    row.map(SubjectRow::into_subject).transpose()
 }
 
 /// A live booking of the person at the kiosk's site today.

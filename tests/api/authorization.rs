@@ -372,4 +372,17 @@ async fn kiosk_token_is_only_good_for_the_kiosk_api(b: Backend) {
         .bearer_auth(&token)
         .send_problem(StatusCode::UNAUTHORIZED, "kiosk.unpaired")
         .await;
+    // The scan resolves its token inside its own transaction: a revoked or made-up token is
+    // refused there too, whatever the credential, and nothing is logged.
+    let scans = app.count("SELECT COUNT(*) FROM scans").await;
+    for bearer in [token.as_str(), "made-up"] {
+        for credential in ["x", "PIN:0001:1234"] {
+            c.post("/api/v1/kiosk/scan")
+                .bearer_auth(bearer)
+                .json(&json!({ "credential": credential }))
+                .send_problem(StatusCode::UNAUTHORIZED, "kiosk.unpaired")
+                .await;
+        }
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM scans").await, scans);
 }
