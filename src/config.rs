@@ -51,6 +51,10 @@ pub struct Config {
     /// there. For demonstrations and browser tests only.
     #[arg(long, env = "KADO_CLOCK_START")]
     pub clock_start: Option<String>,
+    /// Browser tests only: serve `POST /test/clock/advance?seconds=N`, which moves the
+    /// service's clock forward (ignored unless the service listens on loopback only).
+    #[arg(long, env = "KADO_TEST_CLOCK", default_value_t = false, action = clap::ArgAction::Set, hide = true)]
+    pub test_clock: bool,
     /// Seconds between runs of the background jobs (no-show release, ...).
     #[arg(long, env = "KADO_JOB_INTERVAL", default_value_t = 30)]
     pub job_interval: u64,

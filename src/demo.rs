@@ -478,7 +478,20 @@ async fn clients(tx: &mut Tx, shiojiri: i64, secure_rooms: &[i64]) -> anyhow::Re
     Ok(())
 }
 
-/// The entrance kiosk, paired with [`KIOSK_CODE`] for a year.
+/// Whether the demo kiosk's pairing code can still be used (it works once).
+pub async fn kiosk_code_unused(db: &crate::db::Db, now: i64) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM kiosk_devices
+         WHERE pairing_code_hash = $1 AND pairing_expires_at > $2 AND revoked_at IS NULL",
+    )
+    .bind(password::token_hash(KIOSK_CODE))
+    .bind(now)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
+/// The entrance kiosk, to be paired once with [`KIOSK_CODE`] within a year.
 async fn kiosk(tx: &mut Tx, shiojiri: i64, now: i64) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO kiosk_devices (site_id, name, pairing_code_hash, pairing_expires_at, created_at)

@@ -65,18 +65,34 @@ async fn main() -> anyhow::Result<()> {
                 clock.set(at.with_timezone(&chrono::Utc));
                 println!("The clock starts at {start} (KADO_CLOCK_START).");
             }
+            let database = kado::db::redact(config.database_url());
+            let mail = match &config.smtp_url {
+                Some(_) => "sent through SMTP_URL".to_string(),
+                None => format!("written as .eml files to {}", config.mail_dir.display()),
+            };
             let app = App::build(config, clock).await?;
             println!("KADO is running at {base}/ (listening on {bind})");
             println!("  login page   {base}/");
+            println!("  worker pages {base}/app/  (phone first)");
             println!("  admin        {base}/admin/");
             println!("  kiosk        {base}/kiosk/");
             println!("  API docs     {base}/api/docs  (OpenAPI: {base}/api/openapi.json)");
+            println!("Database: {database}");
+            println!("Mail: {mail}");
             if demo_on {
                 println!("Demo accounts (password \"{}\"):", demo::PASSWORD);
                 for (role, email) in demo::LOGINS {
                     println!("  {email:<36} {role}");
                 }
-                println!("Demo kiosk pairing code: {}", demo::KIOSK_CODE);
+                let now = app.state.clock.epoch();
+                if demo::kiosk_code_unused(&app.state.db, now).await? {
+                    println!("Demo kiosk pairing code: {} (works once)", demo::KIOSK_CODE);
+                } else {
+                    println!(
+                        "The demo kiosk is paired (its code works once). To add a kiosk, a \
+                         director registers one on {base}/admin/ and types its code at {base}/kiosk/."
+                    );
+                }
             }
             app.serve(listener).await?;
         }

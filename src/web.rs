@@ -37,6 +37,11 @@ pub fn router(state: AppState) -> Router {
     crate::openapi::add_error_answers(&mut openapi);
     crate::openapi::add_code_catalogue(&mut openapi);
     let max_body = state.config.max_body;
+    let api = if state.config.test_clock && state.config.bind.ip().is_loopback() {
+        api.route("/test/clock/advance", axum::routing::post(advance_clock))
+    } else {
+        api
+    };
     api.route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -72,6 +77,22 @@ async fn time(State(st): State<AppState>) -> Json<ServiceTime> {
             .now()
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     })
+}
+
+#[derive(serde::Deserialize)]
+struct Advance {
+    seconds: u32,
+}
+
+/// Moves the service's clock forward, so that a browser test need not wait in real time for
+/// a window to pass (only with `KADO_TEST_CLOCK=true` on a loopback address).
+async fn advance_clock(
+    State(st): State<AppState>,
+    axum::extract::Query(a): axum::extract::Query<Advance>,
+) -> Json<ServiceTime> {
+    st.clock
+        .advance(chrono::Duration::seconds(a.seconds.into()));
+    time(State(st)).await
 }
 
 /// Runs the request in its language and counts it.

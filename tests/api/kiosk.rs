@@ -8,9 +8,22 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 on_both_backends!(
+    the_demo_code_is_announced_only_while_unused,
     pairing_code_is_single_use_and_expires,
     simultaneous_pairing_guesses_are_reserved
 );
+
+/// `kado serve` prints the demo kiosk's code only while it can still pair (issue 22 item 6).
+async fn the_demo_code_is_announced_only_while_unused(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let unused = || kado::demo::kiosk_code_unused(&app.db, app.clock.epoch());
+    assert!(
+        unused().await.unwrap(),
+        "fresh demo data: the code can pair"
+    );
+    app.kiosk().await;
+    assert!(!unused().await.unwrap(), "paired once: the code is spent");
+}
 
 async fn pairing_code_is_single_use_and_expires(b: Backend) {
     let app = TestApp::spawn(b).await;

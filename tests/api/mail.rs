@@ -195,6 +195,19 @@ async fn cancellation_removes_the_calendar_event(b: Backend) {
     assert_eq!(uids[0], uids[1], "the cancellation names the same event");
 }
 
+/// The Python that has aiosmtpd: KADO_PYTHON, else the .venv scripts/setup makes, else python3.
+fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("KADO_PYTHON") {
+        return p.into();
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python3");
+    if venv.exists() {
+        venv
+    } else {
+        "python3".into()
+    }
+}
+
 /// A real SMTP server on loopback: Python's aiosmtpd, writing a Maildir.
 struct Smtp {
     port: u16,
@@ -217,7 +230,7 @@ impl Smtp {
     }
 
     async fn start(&mut self) {
-        let child = Command::new("python3")
+        let child = Command::new(python())
             .args([
                 "-m",
                 "aiosmtpd",
@@ -231,7 +244,7 @@ impl Smtp {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("python3 -m aiosmtpd (pip install aiosmtpd; see README)");
+            .expect("python3 -m aiosmtpd (scripts/setup installs it; see README)");
         self.child = Some(child);
         for _ in 0..100 {
             if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
@@ -242,7 +255,7 @@ impl Smtp {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("aiosmtpd did not start (is it installed? pip install aiosmtpd)");
+        panic!("aiosmtpd did not start (is it installed? scripts/setup; see README)");
     }
 
     fn stop(&mut self) {

@@ -14,7 +14,35 @@ on_both_backends!(
     metrics_need_the_configured_token,
     slow_request_headers_close_the_connection,
     logged_uris_hold_no_secrets,
+    the_test_clock_hook_is_served_only_when_asked_on_loopback,
 );
+
+/// The browser tests' clock hook moves the clock only with KADO_TEST_CLOCK on a loopback
+/// address; anywhere else the path does not exist.
+async fn the_test_clock_hook_is_served_only_when_asked_on_loopback(b: Backend) {
+    let (url, _dir) = fresh_database(b).await;
+    let hook = "/test/clock/advance?seconds=3600";
+    for (asked, bind) in [(false, "127.0.0.1:8080"), (true, "0.0.0.0:8080")] {
+        let app = TestApp::spawn_configured(&url, |c| {
+            c.test_clock = asked;
+            c.bind = bind.parse().unwrap();
+        })
+        .await;
+        let before = app.clock.epoch();
+        app.guest()
+            .post(hook)
+            .send_problem(StatusCode::NOT_FOUND, "not_found")
+            .await;
+        assert!(app.clock.epoch() - before < 60, "the clock did not move");
+    }
+    let app = TestApp::spawn_configured(&url, |c| c.test_clock = true).await;
+    let before = app.clock.epoch();
+    assert_eq!(app.guest().post(hook).send_status().await, StatusCode::OK);
+    assert!(
+        app.clock.epoch() - before >= 3600,
+        "the clock moved an hour"
+    );
+}
 
 /// Sends a request, asserting a 422 naming the field with the control character.
 async fn refused(req: reqwest::RequestBuilder, field: &str) {
