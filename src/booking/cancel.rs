@@ -50,18 +50,22 @@ pub async fn cancel(
     // The desk and its places in one transaction: a failure leaves both as they were.
     let mut tx = st.db.begin().await?;
     crate::sites::store::lock(&mut tx, site).await?;
-    for done in store::cancel(&mut tx, &[b.id], by, now.timestamp()).await? {
+    let done = store::cancel(&mut tx, &[b.id], by, now.timestamp()).await?;
+    let places = if linked && places == Some(Places::Cancel) && !done.is_empty() {
+        crate::childcare::cancel_places_of_bookings(st, &mut tx, &[b.id.0], site, cc.as_ref())
+            .await?
+    } else {
+        Vec::new()
+    };
+    for &id in &done {
         tx.publish(Event::BookingCancelled {
             site_id: b.site_id,
-            booking_id: done,
+            booking_id: id,
             person_id: b.person_id,
         });
-        notify::cancelled(st, &mut tx, done, false).await?;
     }
-    if linked && places == Some(Places::Cancel) {
-        crate::childcare::cancel_places_of_bookings(st, &mut tx, &[b.id.0], site, cc.as_ref())
-            .await?;
-    }
+    // One message for the desk and the childcare cancelled with it.
+    notify::cancelled_with_places(st, &mut tx, &done, &places).await?;
     tx.commit().await?;
     super::change::reread(st, b.id).await
 }

@@ -10,7 +10,10 @@ use crate::ids::{BookingId, PersonId, SiteId};
 use crate::mail::templates::{Recipient, SiteName, compose, site_line};
 use crate::mail::{Attachment, Email, outbox};
 
+use super::ics::CalEvent;
 use crate::auth::notify::recipient;
+use crate::childcare::notify::PlaceNote;
+use crate::sites::rules::{written_day, written_hours};
 use crate::sites::store::name_of as site_name;
 
 async fn put(
@@ -48,12 +51,22 @@ async fn qr<'e>(
 }
 
 fn ics(st: &AppState, bookings: &[Booking], method: &str) -> Attachment {
-    let body = super::ics::calendar(
-        bookings,
-        &st.config.base_url(),
-        Some(method),
-        Some(st.clock.epoch() / 60),
-    );
+    ics_with(st, bookings, &[], method)
+}
+
+/// One calendar file with the bookings' events and their childcare places' events.
+fn ics_with(st: &AppState, bookings: &[Booking], places: &[PlaceNote], method: &str) -> Attachment {
+    let base = st.config.base_url();
+    let mut events: Vec<CalEvent> = bookings
+        .iter()
+        .map(|b| CalEvent::of_booking(b, &base))
+        .collect();
+    // A CANCEL calendar removes the places' events along with the bookings'.
+    events.extend(places.iter().map(|p| CalEvent {
+        cancelled: method == "CANCEL",
+        ..CalEvent::of_place(p.id, &p.child, (p.starts_at, p.ends_at), &base)
+    }));
+    let body = super::ics::calendar(&events, Some(method), Some(st.clock.epoch() / 60));
     let ct = format!("text/calendar; charset=utf-8; method={method}");
     let name = if method == "CANCEL" {
         "cancel.ics"
@@ -89,15 +102,16 @@ pub async fn addressee(st: &AppState, person_id: PersonId) -> anyhow::Result<Opt
     Ok(Some(Addressee { to, qr }))
 }
 
-/// Confirms new bookings of one person (one message for a whole series, with its skipped
-/// dates), with the QR code and a calendar file.
-pub async fn confirmed(
+/// Confirms a desk booked together with childcare places: one message that lists both (the
+/// places booked, or waiting when `waitlisted`), with the QR code and one calendar file.
+pub async fn confirmed_with_places(
     st: &AppState,
     tx: &mut Tx,
-    ids: &[BookingId],
-    skipped: &[(String, String)],
+    id: BookingId,
+    places: &[crate::ids::PlaceId],
+    waitlisted: bool,
 ) -> anyhow::Result<()> {
-    let list = bookings(tx, ids).await?;
+    let list = bookings(tx, &[id]).await?;
     let Some(first) = list.first() else {
         return Ok(());
     };
@@ -106,7 +120,19 @@ pub async fn confirmed(
     };
     let site = site_name(tx, first.site_id).await?;
     let qr = qr(st, &mut **tx, first.person_id).await?;
-    put_confirmation(st, tx, Addressee { to, qr }, &site, &list, skipped).await
+    let places = crate::childcare::notify::notes(tx, places).await?;
+    let care = Care {
+        places: &places,
+        waitlisted,
+    };
+    put_confirmation(st, tx, Addressee { to, qr }, &site, &list, &[], care).await
+}
+
+/// The childcare places a confirmation carries.
+#[derive(Clone, Copy, Default)]
+pub struct Care<'a> {
+    pub places: &'a [PlaceNote],
+    pub waitlisted: bool,
 }
 
 /// [`confirmed`] from what the caller has in hand: the addressee read before the
@@ -126,7 +152,7 @@ pub async fn confirmed_as(
         ja: site.name_ja.clone(),
         en: site.name_en.clone(),
     };
-    put_confirmation(st, tx, addressee, &site, list, skipped).await
+    put_confirmation(st, tx, addressee, &site, list, skipped, Care::default()).await
 }
 
 async fn put_confirmation(
@@ -136,12 +162,14 @@ async fn put_confirmation(
     site: &SiteName,
     list: &[Booking],
     skipped: &[(String, String)],
+    care: Care<'_>,
 ) -> anyhow::Result<()> {
     let Some(first) = list.first() else {
         return Ok(());
     };
-    let mut email = confirmed_email(&addressee.to, site, list, skipped, &st.config.base_url());
-    email.attachments = vec![addressee.qr, ics(st, list, "PUBLISH")];
+    let base = st.config.base_url();
+    let mut email = confirmed_email(&addressee.to, site, list, skipped, care, &base);
+    email.attachments = vec![addressee.qr, ics_with(st, list, care.places, "PUBLISH")];
     put(st, tx, first.site_id, "booking_confirmed", &email).await
 }
 
@@ -169,14 +197,36 @@ pub async fn cancelled(
     id: BookingId,
     released: bool,
 ) -> anyhow::Result<()> {
-    let list = bookings(tx, &[id]).await?;
+    put_cancellation(st, tx, &[id], released, &[]).await
+}
+
+/// Bookings of one person cancelled in one action (a desk, the rest of a series) with their
+/// childcare places: one message naming them all, one calendar file removing every event.
+pub async fn cancelled_with_places(
+    st: &AppState,
+    tx: &mut Tx,
+    ids: &[BookingId],
+    places: &[crate::ids::PlaceId],
+) -> anyhow::Result<()> {
+    let notes = crate::childcare::notify::notes(tx, places).await?;
+    put_cancellation(st, tx, ids, false, &notes).await
+}
+
+async fn put_cancellation(
+    st: &AppState,
+    tx: &mut Tx,
+    ids: &[BookingId],
+    released: bool,
+    places: &[PlaceNote],
+) -> anyhow::Result<()> {
+    let list = bookings(tx, ids).await?;
     let Some(b) = list.first() else { return Ok(()) };
     let Some(to) = recipient(&mut **tx, b.person_id).await? else {
         return Ok(());
     };
     let site = site_name(tx, b.site_id).await?;
-    let mut email = cancelled_email(&to, &site, b, released, &st.config.base_url());
-    email.attachments = vec![ics(st, &list, "CANCEL")];
+    let mut email = cancelled_email(&to, &site, &list, released, places, &st.config.base_url());
+    email.attachments = vec![ics_with(st, &list, places, "CANCEL")];
     let kind = if released {
         "booking_released"
     } else {
@@ -230,24 +280,13 @@ pub async fn reminders(st: &AppState) -> anyhow::Result<usize> {
     Ok(queued)
 }
 
-/// "11/24(火) 09:00-13:00 D-05" or "Tue 24 Nov 09:00-13:00, D-05".
+/// "11月24日(火) 9:00-13:00 D-05" or "Tue 24 Nov 9:00-13:00, D-05".
 pub fn when(b: &Booking, lang: Lang) -> String {
-    let (start, end) = (b.start.format("%H:%M"), b.end.format("%H:%M"));
+    let day = written_day(b.date, lang);
+    let hours = written_hours(b.start, b.end);
     match lang {
-        Lang::Ja => {
-            let wd = ["月", "火", "水", "木", "金", "土", "日"]
-                [chrono::Datelike::weekday(&b.date).num_days_from_monday() as usize];
-            format!(
-                "{}({wd}) {start}-{end} {}",
-                b.date.format("%-m/%-d"),
-                b.space_name
-            )
-        }
-        Lang::En => format!(
-            "{} {start}-{end}, {}",
-            b.date.format("%a %-d %b"),
-            b.space_name
-        ),
+        Lang::Ja => format!("{day} {hours} {}", b.space_name),
+        Lang::En => format!("{day} {hours}, {}", b.space_name),
     }
 }
 
@@ -257,6 +296,7 @@ pub fn confirmed_email(
     site: &SiteName,
     bookings: &[Booking],
     skipped: &[(String, String)],
+    care: Care<'_>,
     base_url: &str,
 ) -> Email {
     let l = to.lang;
@@ -284,6 +324,17 @@ pub fn confirmed_email(
             .to_string(),
         );
         lines.extend(skipped.iter().map(|(d, why)| format!("・{d} {why}")));
+    }
+    if !care.places.is_empty() {
+        lines.push(if care.waitlisted {
+            l.pick(
+                "託児(満員のためキャンセル待ち。空きが出たらお知らせします):",
+                "Childcare (the room is full: on the waitlist, we will tell you when a place frees):",
+            )
+        } else {
+            l.pick("託児:", "Childcare:")
+        }.to_string());
+        lines.extend(care.places.iter().map(|p| format!("・{}", p.line(l))));
     }
     lines.push(
         l.pick(
@@ -316,12 +367,14 @@ pub fn changed_email(to: &Recipient, site: &SiteName, b: &Booking, base_url: &st
     compose(to, subject, &lines, true, base_url)
 }
 
-/// A booking cancelled (by the worker or the staff) or released as a no-show.
+/// Bookings cancelled (by the worker or the staff: one, or the rest of a series) or one
+/// released as a no-show, with the childcare places cancelled with them.
 pub fn cancelled_email(
     to: &Recipient,
     site: &SiteName,
-    b: &Booking,
+    list: &[Booking],
     released: bool,
+    places: &[PlaceNote],
     base_url: &str,
 ) -> Email {
     let l = to.lang;
@@ -333,17 +386,21 @@ pub fn cancelled_email(
     } else {
         ("ご予約を取り消しました。", "Your booking was cancelled.")
     };
-    let subject = l
-        .pick(
-            &format!("【KADO】ご予約の取り消し: {}", when(b, l)),
-            &format!("[KADO] Booking cancelled: {}", when(b, l)),
-        )
-        .to_string();
-    let lines = vec![
-        l.pick(ja, en).to_string(),
-        site_line(site, l),
-        format!("・{}", when(b, l)),
-    ];
+    let subject = match (list, l) {
+        ([b], Lang::Ja) => format!("【KADO】ご予約の取り消し: {}", when(b, l)),
+        ([b], Lang::En) => format!("[KADO] Booking cancelled: {}", when(b, l)),
+        (_, Lang::Ja) => format!("【KADO】ご予約の取り消し({}件)", list.len()),
+        (_, Lang::En) => format!("[KADO] Bookings cancelled ({} dates)", list.len()),
+    };
+    let mut lines = vec![l.pick(ja, en).to_string(), site_line(site, l)];
+    lines.extend(list.iter().map(|b| format!("・{}", when(b, l))));
+    if !places.is_empty() {
+        lines.push(
+            l.pick("あわせて取り消した託児:", "Childcare cancelled with it:")
+                .to_string(),
+        );
+        lines.extend(places.iter().map(|p| format!("・{}", p.line(l))));
+    }
     compose(to, subject, &lines, false, base_url)
 }
 

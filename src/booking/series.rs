@@ -205,11 +205,12 @@ pub async fn cancel_series(
             booking_id: *done,
             person_id: owner,
         });
-        notify::cancelled(st, &mut tx, *done, false).await?;
     }
-    // A series' childcare places go with it.
+    // A series' childcare places go with it; one message names every date and place.
     let raw: Vec<i64> = cancelled.iter().map(|b| b.0).collect();
-    crate::childcare::cancel_places_of_bookings(st, &mut tx, &raw, site.0, cc.as_ref()).await?;
+    let places =
+        crate::childcare::cancel_places_of_bookings(st, &mut tx, &raw, site.0, cc.as_ref()).await?;
+    notify::cancelled_with_places(st, &mut tx, &cancelled, &places).await?;
     tx.commit().await?;
     Ok(cancelled)
 }

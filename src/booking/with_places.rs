@@ -161,10 +161,11 @@ async fn book_with_places(st: &AppState, r: &Request) -> ApiResult<Written> {
         span,
         waitlisted,
         now: r.now.timestamp(),
+        tell_guardian: desk.is_none(),
     };
     let ids = places::add(st, &mut tx, &new).await?;
     if let Some(made) = &desk {
-        super::notify::confirmed(st, &mut tx, &[made.id], &[]).await?;
+        super::notify::confirmed_with_places(st, &mut tx, made.id, &ids, waitlisted).await?;
     }
     tx.commit().await?;
     Ok(Written {

@@ -115,24 +115,28 @@ pub async fn move_places_of_booking(
 /// Cancels the live childcare places tied to these desk bookings and serves the waitlist,
 /// inside the caller's transaction, which must hold the site lock (taken before it wrote
 /// anything). `cc` is the site's childcare settings; a site without a room has no places.
+/// Answers the places cancelled (the caller's message names them).
 pub async fn cancel_places_of_bookings(
     st: &AppState,
     tx: &mut Tx,
     booking_ids: &[i64],
     site_id: i64,
     cc: Option<&Settings>,
-) -> ApiResult<()> {
+) -> ApiResult<Vec<PlaceId>> {
     let Some(cc) = cc else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let now = st.clock.epoch();
+    let mut cancelled = Vec::new();
     for booking in booking_ids {
         for id in store::places_of_booking(&mut **tx, *booking).await? {
             for from in [PlaceStatus::Booked, PlaceStatus::Waitlisted] {
-                store::transition(tx, id, from, PlaceStatus::Cancelled, now).await?;
+                if store::transition(tx, id, from, PlaceStatus::Cancelled, now).await? {
+                    cancelled.push(id);
+                }
             }
         }
     }
     run_waitlist(st, tx, crate::ids::SiteId(site_id), cc, now).await?;
-    Ok(())
+    Ok(cancelled)
 }

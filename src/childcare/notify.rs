@@ -3,9 +3,11 @@
 
 use crate::AppState;
 use crate::db::Tx;
+use crate::error::Lang;
 use crate::ids::{PersonId, PlaceId, SiteId};
 use crate::mail::templates::{Recipient, SiteName, compose, site_line};
 use crate::mail::{Email, outbox};
+use crate::sites::rules::{written_day, written_hours};
 use anyhow::Context;
 
 /// What happened to a childcare request.
@@ -37,29 +39,68 @@ struct PlaceRow {
     time_zone: String,
 }
 
-impl PlaceRow {
-    /// "はると 2026-11-25 09:00-13:00", or an error naming the place when its site's time zone
-    /// or its times are not readable.
-    fn line(&self, id: PlaceId) -> anyhow::Result<String> {
-        let tz: chrono_tz::Tz = self
+/// A childcare place as a message describes it.
+#[derive(Clone, Debug)]
+pub struct PlaceNote {
+    pub id: PlaceId,
+    pub guardian: PersonId,
+    pub site: SiteId,
+    pub child: String,
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub ends_at: chrono::DateTime<chrono::Utc>,
+    /// The local day and hours, in the site's zone.
+    pub day: chrono::NaiveDate,
+    pub hours: String,
+}
+
+impl PlaceNote {
+    /// "はると 11月25日(水) 9:00-13:00".
+    pub fn line(&self, lang: Lang) -> String {
+        format!(
+            "{} {} {}",
+            self.child,
+            written_day(self.day, lang),
+            self.hours
+        )
+    }
+}
+
+/// The places as messages describe them, or an error naming a place whose site's time zone
+/// or times are not readable.
+pub async fn notes(tx: &mut Tx, place_ids: &[PlaceId]) -> anyhow::Result<Vec<PlaceNote>> {
+    let mut out = Vec::new();
+    for &id in place_ids {
+        let r: PlaceRow = sqlx::query_as(
+            "SELECT p.guardian_id, p.site_id, p.starts_at, p.ends_at, c.name, s.time_zone
+             FROM childcare_bookings p JOIN children c ON c.id = p.child_id JOIN sites s ON s.id = p.site_id
+             WHERE p.id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+        let tz: chrono_tz::Tz = r
             .time_zone
             .parse()
             .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(|| format!("the site of childcare_bookings row {id}"))?;
-        let local = |s: i64| {
+        let instant = |s: i64| {
             chrono::DateTime::from_timestamp(s, 0)
-                .map(|t| t.with_timezone(&tz))
                 .with_context(|| format!("instant {s} in childcare_bookings row {id}"))
         };
-        let (a, b) = (local(self.starts_at)?, local(self.ends_at)?);
-        Ok(format!(
-            "{} {} {}-{}",
-            self.name,
-            a.format("%Y-%m-%d"),
-            a.format("%H:%M"),
-            b.format("%H:%M")
-        ))
+        let (a, b) = (instant(r.starts_at)?, instant(r.ends_at)?);
+        let (la, lb) = (a.with_timezone(&tz), b.with_timezone(&tz));
+        out.push(PlaceNote {
+            id,
+            guardian: r.guardian_id,
+            site: r.site_id,
+            child: r.name,
+            starts_at: a,
+            ends_at: b,
+            day: la.date_naive(),
+            hours: written_hours(la.time(), lb.time()),
+        });
     }
+    Ok(out)
 }
 
 /// Tells each guardian about their childcare places (one message per guardian and site):
@@ -70,29 +111,21 @@ pub async fn places(
     place_ids: &[PlaceId],
     news: ChildcareNews,
 ) -> anyhow::Result<()> {
-    let mut by_guardian: std::collections::BTreeMap<(PersonId, SiteId), Vec<String>> =
+    let mut by_guardian: std::collections::BTreeMap<(PersonId, SiteId), Vec<PlaceNote>> =
         Default::default();
-    for id in place_ids {
-        let r: PlaceRow = sqlx::query_as(
-            "SELECT p.guardian_id, p.site_id, p.starts_at, p.ends_at, c.name, s.time_zone
-             FROM childcare_bookings p JOIN children c ON c.id = p.child_id JOIN sites s ON s.id = p.site_id
-             WHERE p.id = $1",
-        )
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await?;
-        let line = r.line(*id)?;
+    for note in notes(tx, place_ids).await? {
         by_guardian
-            .entry((r.guardian_id, r.site_id))
+            .entry((note.guardian, note.site))
             .or_default()
-            .push(line);
+            .push(note);
     }
     let base_url = st.config.base_url();
-    for ((guardian, site_id), lines) in by_guardian {
+    for ((guardian, site_id), notes) in by_guardian {
         let Some(to) = crate::auth::notify::recipient(&mut **tx, guardian).await? else {
             continue;
         };
         let site = crate::sites::store::name_of(tx, site_id).await?;
+        let lines: Vec<String> = notes.iter().map(|n| n.line(to.lang)).collect();
         let email = email(&to, &site, news, &lines, &base_url);
         let host = crate::mail::host(&base_url);
         outbox::enqueue(

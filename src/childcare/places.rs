@@ -202,10 +202,13 @@ pub struct NewPlaces<'a> {
     pub span: (i64, i64),
     pub waitlisted: bool,
     pub now: i64,
+    /// Send the guardian childcare's own message; false when the caller's confirmation (a
+    /// desk booked with the places) lists them: one action, one e-mail.
+    pub tell_guardian: bool,
 }
 
 /// Writes the places (booked, or waitlisted) inside the caller's transaction and tells the
-/// guardian; answers their ids.
+/// guardian unless the caller does; answers their ids.
 pub async fn add(st: &AppState, tx: &mut Tx, p: &NewPlaces<'_>) -> ApiResult<Vec<PlaceId>> {
     let status = if p.waitlisted {
         PlaceStatus::Waitlisted
@@ -232,7 +235,9 @@ pub async fn add(st: &AppState, tx: &mut Tx, p: &NewPlaces<'_>) -> ApiResult<Vec
     } else {
         ChildcareNews::Booked
     };
-    super::notify::places(st, tx, &ids, news).await?;
+    if p.tell_guardian {
+        super::notify::places(st, tx, &ids, news).await?;
+    }
     Ok(ids)
 }
 

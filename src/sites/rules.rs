@@ -194,8 +194,35 @@ pub fn weekday_index(name: &str) -> Option<usize> {
         .map(|w| w.num_days_from_monday() as usize)
 }
 
+/// A local day as people write it in a message: "11月30日(月)" or "Mon 30 Nov".
+pub fn written_day(d: NaiveDate, lang: crate::error::Lang) -> String {
+    match lang {
+        crate::error::Lang::Ja => {
+            let wd = ["月", "火", "水", "木", "金", "土", "日"]
+                [d.weekday().num_days_from_monday() as usize];
+            format!("{}月{}日({wd})", d.month(), d.day())
+        }
+        crate::error::Lang::En => d.format("%a %-d %b").to_string(),
+    }
+}
+
+/// Local hours as people write them: "9:00-13:00".
+pub fn written_hours(start: NaiveTime, end: NaiveTime) -> String {
+    format!("{}-{}", start.format("%-H:%M"), end.format("%-H:%M"))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn days_and_hours_are_written_as_people_write_them() {
+        use crate::error::Lang;
+        let d = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert_eq!(written_day(d, Lang::Ja), "11月30日(月)");
+        assert_eq!(written_day(d, Lang::En), "Mon 30 Nov");
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert_eq!(written_hours(t(9, 0), t(13, 30)), "9:00-13:30");
+    }
+
     use super::*;
     use chrono::TimeZone;
 

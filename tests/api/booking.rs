@@ -396,6 +396,11 @@ async fn recurring_all_or_nothing_and_skip_conflicts(b: Backend) {
         .send_json()
         .await;
     assert_eq!(cancelled["cancelled"].as_array().unwrap().len(), 2);
+    // One action, one e-mail: the single date's, then one for the rest of the series.
+    let notices = app
+        .count("SELECT COUNT(*) FROM outbox WHERE kind = 'booking_cancelled'")
+        .await;
+    assert_eq!(notices, 2);
     let live = app
         .count("SELECT COUNT(*) FROM bookings WHERE series_id IS NOT NULL AND status = 'active'")
         .await;

@@ -16,8 +16,114 @@ on_both_backends!(
     smtp_down_nothing_lost_nothing_twice,
     reminders_the_evening_before,
     two_senders_send_each_message_once,
-    directors_see_and_retry_the_outbox
+    directors_see_and_retry_the_outbox,
+    a_desk_with_childcare_is_one_message_with_one_calendar
 );
+
+/// Booking a desk with childcare is one action, so one e-mail: it lists the desk and the
+/// child's place, with the QR code and one calendar file holding both events (issue 22).
+/// Childcare booked alone still gets childcare's own message.
+async fn a_desk_with_childcare_is_one_message_with_one_calendar(b: Backend) {
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    app.clear_shifts().await;
+    for day in ["2026-11-24", "2026-11-25"] {
+        for caregiver in [CAREGIVER, CAREGIVER2] {
+            app.on_duty(caregiver, day, "08:00", "18:00").await;
+        }
+    }
+    let (parent, kids) = app.parent_of(3, &[("小林 葵", "2022-02-03", "")]).await;
+    sqlx::query("DELETE FROM outbox")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    parent
+        .placed(
+            &json!({"site_id": SHIOJIRI, "date": "2026-11-24", "start": "09:00",
+            "end": "12:00", "child_ids": kids, "desk": {"attributes": []}}),
+        )
+        .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox").await,
+        1,
+        "one action, one e-mail"
+    );
+    assert_eq!(kado::mail::send_due(&app.state).await.unwrap().sent, 1);
+    let raw = std::fs::read(&files(app.mail_dir.path())[0]).unwrap();
+    let (mail, parts) = split(&raw);
+    assert!(header(&mail, "Subject").contains("ご予約を承りました"));
+    let text = parts.iter().find(|p| p.0 == "text/plain").unwrap();
+    let text = String::from_utf8_lossy(&text.2);
+    assert!(text.contains("11月24日(火) 9:00-12:00"), "{text}");
+    assert!(text.contains("託児:"), "{text}");
+    assert!(text.contains("・小林 葵 11月24日(火) 9:00-12:00"), "{text}");
+    assert!(
+        parts.iter().any(|p| p.0 == "image/png"),
+        "the QR code rides along"
+    );
+    let ics = parts.iter().find(|p| p.0 == "text/calendar").unwrap();
+    let cal: icalendar::Calendar = String::from_utf8(ics.2.clone()).unwrap().parse().unwrap();
+    let uids: Vec<String> = cal
+        .components
+        .iter()
+        .filter_map(|c| c.as_event())
+        .filter_map(|e| icalendar::Component::get_uid(e).map(str::to_string))
+        .collect();
+    assert_eq!(uids.len(), 2, "{uids:?}");
+    assert!(
+        uids[0].starts_with("booking-") && uids[1].starts_with("childcare-"),
+        "{uids:?}"
+    );
+
+    // A desk booked first, then the child's place on its own: each action its own message.
+    parent
+        .booked(&any_desk("2026-11-25", "09:00", "12:00"))
+        .await;
+    parent
+        .placed(
+            &json!({"site_id": SHIOJIRI, "date": "2026-11-25", "start": "09:00",
+            "end": "12:00", "child_ids": kids}),
+        )
+        .await;
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM outbox ORDER BY id")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds,
+        ["booking_confirmed", "booking_confirmed", "childcare_booked"]
+    );
+
+    // Cancelling the first desk with its childcare: one message naming the child, one
+    // calendar file cancelling both events.
+    let desk: i64 = sqlx::query_scalar("SELECT MIN(id) FROM bookings WHERE status = 'active'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM outbox")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    parent
+        .post(&format!("/api/v1/bookings/{desk}/cancel?childcare=cancel"))
+        .send_json()
+        .await;
+    let (kind, text, attachments): (String, String, String) =
+        sqlx::query_as("SELECT kind, body_text, attachments FROM outbox")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(kind, "booking_cancelled");
+    assert!(text.contains("・小林 葵 11月24日(火) 9:00-12:00"), "{text}");
+    let stored: serde_json::Value = serde_json::from_str(&attachments).unwrap();
+    use base64::Engine as _;
+    let ics = base64::engine::general_purpose::STANDARD
+        .decode(stored[0]["data"].as_str().unwrap())
+        .unwrap();
+    let ics = String::from_utf8(ics).unwrap();
+    assert!(ics.contains("METHOD:CANCEL"), "{ics}");
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2, "{ics}");
+    assert_eq!(ics.matches("STATUS:CANCELLED").count(), 2, "{ics}");
+}
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -109,7 +215,7 @@ async fn confirmation_lands_in_the_mail_drop(b: Backend) {
     );
     assert_eq!(header(&mail, "To"), "佐藤 花子 <worker01@kado.example>");
     let text = parts.iter().find(|p| p.0 == "text/plain").unwrap();
-    assert!(String::from_utf8_lossy(&text.2).contains("11/24(火) 09:00-12:00"));
+    assert!(String::from_utf8_lossy(&text.2).contains("11月24日(火) 9:00-12:00"));
     let html = parts.iter().find(|p| p.0 == "text/html").unwrap();
     assert!(String::from_utf8_lossy(&html.2).contains("cid:qr"));
     // The QR image is inline and decodes to a code the kiosk accepts.
@@ -147,7 +253,7 @@ async fn confirmation_lands_in_the_mail_drop(b: Backend) {
     .unwrap();
     let (mail, _) = split(&raw);
     assert!(
-        header(&mail, "Subject").starts_with("[KADO] Booking confirmed: Tue 24 Nov 09:00-12:00"),
+        header(&mail, "Subject").starts_with("[KADO] Booking confirmed: Tue 24 Nov 9:00-12:00"),
         "{}",
         header(&mail, "Subject")
     );

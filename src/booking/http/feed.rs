@@ -57,7 +57,7 @@ async fn feed(State(st): State<AppState>, Path(file): Path<String>) -> ApiResult
     let bookings = calendar::bookings_of(&st, token)
         .await?
         .ok_or_else(no_feed)?;
-    let body = ics::calendar(&bookings, &st.config.base_url(), None, None);
+    let body = ics::of_bookings(&bookings, &st.config.base_url());
     Ok((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
         body,
