@@ -19,6 +19,16 @@ pub async fn run(st: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "no-show release failed"),
         }
+        match crate::booking::series::extend_all(&st).await {
+            Ok(n) if n > 0 => tracing::info!(count = n, "series dates considered"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "series extension failed"),
+        }
+        match crate::booking::series::digests(&st).await {
+            Ok(n) if n > 0 => tracing::info!(count = n, "series digests queued"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "series digests failed"),
+        }
         match crate::booking::notify::reminders(&st).await {
             Ok(n) if n > 0 => tracing::info!(count = n, "queued reminders"),
             Ok(_) => {}

@@ -235,6 +235,98 @@ async fn put_cancellation(
     put(st, tx, b.site_id, kind, &email).await
 }
 
+/// The weekly digest of a worker's series that keep going: the dates the job booked, and
+/// those it could not (closed, taken, over a limit), each with why.
+pub async fn digest(
+    st: &AppState,
+    tx: &mut Tx,
+    person: PersonId,
+    site: SiteId,
+    dates: &[store::Undigested],
+) -> anyhow::Result<()> {
+    let Some(to) = recipient(&mut **tx, person).await? else {
+        return Ok(());
+    };
+    let name = site_name(tx, site).await?;
+    let email = digest_email(&to, &name, dates, &st.config.base_url());
+    put(st, tx, site, "series_digest", &email).await
+}
+
+/// The weekly digest's message.
+pub fn digest_email(
+    to: &Recipient,
+    site: &SiteName,
+    dates: &[store::Undigested],
+    base_url: &str,
+) -> Email {
+    let l = to.lang;
+    let day = |d: &str| {
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_or_else(|_| d.to_string(), |d| written_day(d, l))
+    };
+    let booked: Vec<String> = dates
+        .iter()
+        .filter(|d| d.outcome == "booked")
+        .map(|d| format!("・{}", day(&d.date)))
+        .collect();
+    let not: Vec<String> = dates
+        .iter()
+        .filter(|d| d.outcome != "booked")
+        .map(|d| format!("・{} {}", day(&d.date), why_not(d, l)))
+        .collect();
+    let subject = l
+        .pick(
+            &format!("【KADO】定期予約: 新たに{}件を予約しました", booked.len()),
+            &format!(
+                "[KADO] Your recurring bookings: {} new dates booked",
+                booked.len()
+            ),
+        )
+        .to_string();
+    let mut lines = vec![
+        l.pick(
+            "予約期間が進んだため、定期予約の次の日程を予約しました。",
+            "The booking window moved on, so the next dates of your recurring booking were booked.",
+        )
+        .to_string(),
+        site_line(site, l),
+    ];
+    if !booked.is_empty() {
+        lines.push(l.pick("予約した日:", "Booked:").to_string());
+        lines.extend(booked);
+    }
+    if !not.is_empty() {
+        lines.push(l.pick("予約できなかった日:", "Not booked:").to_string());
+        lines.extend(not);
+    }
+    lines.push(
+        l.pick(
+            "定期予約をやめるときは、予約一覧から「以降を取り消す」を選んでください。",
+            "To stop the series, cancel the rest of it from your bookings.",
+        )
+        .to_string(),
+    );
+    compose(to, subject, &lines, false, base_url)
+}
+
+/// Why a date was not booked, in a few words.
+fn why_not(d: &store::Undigested, l: Lang) -> &'static str {
+    match (d.outcome.as_str(), d.code.as_deref()) {
+        ("skipped", _) => l.pick("(休館日)", "(closed)"),
+        (_, Some("booking.no_free_desk" | "booking.overlap")) => {
+            l.pick("(空いている席がありません)", "(no desk free)")
+        }
+        (_, Some("booking.person_overlap")) => l.pick(
+            "(その時間は別の予約があります)",
+            "(you have another booking then)",
+        ),
+        (_, Some("booking.too_many" | "booking.daily_limit")) => {
+            l.pick("(予約の上限に達しています)", "(over your booking limit)")
+        }
+        _ => l.pick("(予約できませんでした)", "(could not be booked)"),
+    }
+}
+
 /// Sends the evening-before reminders that are due: at or after each site's reminder hour,
 /// for the next local day's bookings not reminded yet. Idempotent: a booking is marked when
 /// its reminder is queued, in the same transaction.

@@ -114,6 +114,11 @@ pub fn check_times(start: NaiveTime, end: NaiveTime) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// The last local date the booking window reaches now.
+pub fn window_end(schedule: &Schedule, policy: &Policy, now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&schedule.tz).date_naive() + Duration::days(policy.window_days)
+}
+
 /// Checks a request for `start`-`end` on a local date; answers the UTC range. A booking may
 /// start in the current quarter hour, not before it.
 pub fn check(
@@ -127,8 +132,7 @@ pub fn check(
     check_times(start, end)?;
     // A closed day is closed however far ahead it is: that is the more useful answer.
     let hours = schedule.day(date).hours.ok_or(Refusal::ClosedDay)?;
-    let today = now.with_timezone(&schedule.tz).date_naive();
-    if date > today + Duration::days(policy.window_days) {
+    if date > window_end(schedule, policy, now) {
         return Err(Refusal::TooFarAhead);
     }
     if start < hours.open || end > hours.close {

@@ -5,7 +5,7 @@ use crate::db::{Db, Tx};
 use crate::ids::{BookingId, PersonId, SeriesId, SiteId, SpaceId};
 use crate::sites::SpaceKind;
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// Statuses that hold a seat.
 pub const LIVE: &str = "('active', 'checked_in')";
@@ -439,13 +439,26 @@ pub struct NewSeries<'a> {
     pub start: &'a str,
     pub end: &'a str,
     pub now: i64,
+    /// How it keeps going past the window, if it does.
+    pub keep: Option<&'a Keep>,
+}
+
+/// A series that keeps going: its end (None: until stopped), the last date already
+/// considered, and the desk asked for.
+#[derive(Clone, Debug)]
+pub struct Keep {
+    pub until: Option<NaiveDate>,
+    pub through: NaiveDate,
+    pub space_id: Option<SpaceId>,
+    pub attributes: Vec<String>,
 }
 
 /// Starts a recurring series; answers its id.
 pub async fn insert_series(tx: &mut Tx, s: &NewSeries<'_>) -> sqlx::Result<SeriesId> {
     sqlx::query_scalar(
-        "INSERT INTO booking_series (person_id, site_id, weekdays, start_time, end_time, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO booking_series (person_id, site_id, weekdays, start_time, end_time, created_at,
+                                     keeps_going, until_date, booked_through, space_id, attributes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(s.person_id)
     .bind(s.site_id)
@@ -453,7 +466,137 @@ pub async fn insert_series(tx: &mut Tx, s: &NewSeries<'_>) -> sqlx::Result<Serie
     .bind(s.start)
     .bind(s.end)
     .bind(s.now)
+    .bind(i64::from(s.keep.is_some()))
+    .bind(s.keep.and_then(|k| k.until).map(|d| d.to_string()))
+    .bind(s.keep.map(|k| k.through.to_string()))
+    .bind(s.keep.and_then(|k| k.space_id))
+    .bind(s.keep.map_or_else(|| "[]".to_string(), |k| serde_json::json!(k.attributes).to_string()))
     .fetch_one(&mut **tx)
+    .await
+}
+
+/// A series that keeps going, as the job that books its new dates reads it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct GoingRow {
+    pub id: SeriesId,
+    pub person_id: PersonId,
+    pub site_id: SiteId,
+    pub weekdays: String,
+    pub start_time: String,
+    pub end_time: String,
+    pub until_date: Option<String>,
+    pub booked_through: Option<String>,
+    pub space_id: Option<SpaceId>,
+    pub attributes: String,
+}
+
+/// The series that keep going and are not stopped, by site.
+pub async fn going(db: &Db) -> sqlx::Result<Vec<GoingRow>> {
+    sqlx::query_as(
+        "SELECT id, person_id, site_id, weekdays, start_time, end_time, until_date,
+                booked_through, space_id, attributes
+         FROM booking_series WHERE keeps_going = 1 AND stopped_at IS NULL ORDER BY site_id, id",
+    )
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Moves a series' "booked through" date from `old` to `new`; false when another run moved
+/// it first (the caller then rolls back what it booked).
+pub async fn advance_series(
+    tx: &mut Tx,
+    id: SeriesId,
+    old: Option<&str>,
+    new: NaiveDate,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE booking_series SET booked_through = $1
+         WHERE id = $2 AND stopped_at IS NULL AND booked_through IS NOT DISTINCT FROM $3",
+    )
+    .bind(new.to_string())
+    .bind(id)
+    .bind(old)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// What became of one date the job considered.
+pub struct DateLog<'a> {
+    pub series: SeriesId,
+    pub date: NaiveDate,
+    pub outcome: &'a str,
+    pub code: Option<&'a str>,
+    pub booking: Option<BookingId>,
+    pub now: i64,
+}
+
+/// Logs a date's outcome for the weekly digest; false when that date was logged already.
+pub async fn log_date(tx: &mut Tx, d: &DateLog<'_>) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO series_dates (series_id, date, outcome, code, booking_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (series_id, date) DO NOTHING",
+    )
+    .bind(d.series)
+    .bind(d.date.to_string())
+    .bind(d.outcome)
+    .bind(d.code)
+    .bind(d.booking)
+    .bind(d.now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Stops a series: the job books no more of its dates.
+pub async fn stop_series(tx: &mut Tx, id: SeriesId, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE booking_series SET stopped_at = $1 WHERE id = $2 AND stopped_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// A logged date not yet in a digest.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Undigested {
+    pub series_id: SeriesId,
+    pub date: String,
+    pub outcome: String,
+    pub code: Option<String>,
+}
+
+/// Takes a person's logged dates at a site that no digest told yet, marking them told in the
+/// caller's transaction: a second run (or instance) finds none.
+pub async fn take_undigested(
+    tx: &mut Tx,
+    person: PersonId,
+    site: SiteId,
+    now: i64,
+) -> sqlx::Result<Vec<Undigested>> {
+    // One statement claims and reads them: a run that comes second finds nothing left.
+    let mut rows: Vec<Undigested> = sqlx::query_as(
+        "UPDATE series_dates SET digested_at = $1 WHERE digested_at IS NULL
+         AND series_id IN (SELECT id FROM booking_series WHERE person_id = $2 AND site_id = $3)
+         RETURNING series_id, date, outcome, code",
+    )
+    .bind(now)
+    .bind(person)
+    .bind(site)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.sort_by(|a, b| (&a.date, a.series_id.0).cmp(&(&b.date, b.series_id.0)));
+    Ok(rows)
+}
+
+/// The people and sites with logged dates no digest told yet.
+pub async fn undigested_owners(db: &Db) -> sqlx::Result<Vec<(PersonId, SiteId)>> {
+    sqlx::query_as(
+        "SELECT DISTINCT s.person_id, s.site_id FROM series_dates d
+         JOIN booking_series s ON s.id = d.series_id WHERE d.digested_at IS NULL",
+    )
+    .fetch_all(&db.pool)
     .await
 }
 

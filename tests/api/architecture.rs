@@ -59,6 +59,7 @@ const TABLES: &[(&str, &[&str])] = &[
     ("pickup_attempts", &["childcare"]),
     ("bookings", &["booking"]),
     ("booking_series", &["booking"]),
+    ("series_dates", &["booking"]),
     ("calendar_feeds", &["booking"]),
     ("presence_sessions", &["kiosk"]),
     ("scans", &["kiosk"]),

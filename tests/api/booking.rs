@@ -619,13 +619,24 @@ async fn series_that_books_nothing_writes_nothing(b: Backend) {
             .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "booking.series_empty")
             .await;
     }
-    // Every date beyond the booking window: nothing booked, nothing written.
-    worker
+    assert_eq!(app.count("SELECT COUNT(*) FROM booking_series").await, 0);
+    // Every date beyond the booking window: no conflict, nothing booked yet; the series keeps
+    // going and the service books its dates as the window reaches them (series_going.rs).
+    let later = worker
         .post("/api/v1/booking-series")
         .json(&series("2027-01-04", "2027-01-29", json!(["mon"])))
-        .send_problem(StatusCode::CONFLICT, "booking.series_conflict")
+        .send_created()
         .await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM booking_series").await, 0);
+    assert_eq!(
+        (later["booked"].clone(), later["conflicts"].clone()),
+        (json!([]), json!([]))
+    );
+    let going = "SELECT COUNT(*) FROM booking_series WHERE keeps_going = 1";
+    assert_eq!(app.count(going).await, 1);
+    sqlx::query("DELETE FROM booking_series")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
     // Times no date could take: one error on the field, not a conflict on every date.
     let mut body = series("2026-11-23", "2026-12-14", json!(["mon"]));
     body["end"] = json!("08:00");

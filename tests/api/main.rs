@@ -24,6 +24,7 @@ mod kiosk_scan;
 mod kiosk_tx;
 mod mail;
 mod openapi;
+mod series_going;
 mod sites;
 mod stored_rows;
 mod system;

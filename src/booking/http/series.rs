@@ -6,6 +6,7 @@ use crate::booking::errors::BookingError;
 use crate::booking::series::{
     SeriesMode, SeriesRequest, book_series, cancel_series as cancel_all, message,
 };
+use crate::booking::store::Keep;
 use crate::booking::{Booking, SiteContext, Target, authorise_for, rules, store};
 use crate::error::{ApiError, ApiResult, Json, Path, Validator, parse_date, parse_time};
 use crate::ids::{BookingId, SeriesId, SpaceId};
@@ -33,10 +34,15 @@ pub struct NewSeriesRequest {
     end: String,
     /// First date considered (local), YYYY-MM-DD.
     from: String,
-    /// Last date (inclusive); or give `count`.
+    /// Last date (inclusive); or give `count`, or `open_ended`. Dates past the booking window
+    /// are booked by the service as the window reaches them.
     until: Option<String>,
-    /// How many dates of the pattern to consider.
+    /// How many dates of the pattern to consider (within the window).
     count: Option<usize>,
+    /// Keep going until the worker cancels the rest of the series: as the booking window
+    /// moves forward, the service books the new dates and sends a weekly digest.
+    #[serde(default)]
+    open_ended: bool,
     space_id: Option<i64>,
     #[serde(default)]
     attributes: Vec<String>,
@@ -87,7 +93,7 @@ fn check_pattern(req: &NewSeriesRequest) -> ApiResult<Vec<Weekday>> {
     if weekdays.is_empty() || weekdays.len() != req.weekdays.len() {
         v.reject("weekdays", BookingError::BadWeekdays);
     }
-    if req.until.is_none() && req.count.is_none() {
+    if req.until.is_none() && req.count.is_none() && !req.open_ended {
         v.reject("until", BookingError::SeriesEndRequired);
     }
     v.finish()?;
@@ -119,19 +125,41 @@ async fn create_series(
     // Times that no date could take are one mistake, not a conflict on every date.
     rules::check_times(start, end).map_err(|r| ctx.refuse(r, from, start))?;
     let spaces = crate::sites::store::spaces(&st.db, req.site_id).await?;
+    let now = st.clock.now();
+    // Dates past the window are the job's, for a series that runs past it or has no end.
+    let window_end = rules::window_end(&ctx.schedule, &ctx.policy, now);
+    let keeps_going = req.count.is_none()
+        && match until {
+            Some(u) => u > window_end,
+            None => req.open_ended,
+        };
+    let considered = match until {
+        Some(u) if keeps_going => Some(u.min(window_end)),
+        None if keeps_going => Some(window_end),
+        other => other,
+    };
+    let keep = keeps_going.then(|| Keep {
+        until,
+        through: considered
+            .unwrap_or(window_end)
+            .max(from.pred_opt().unwrap_or(from)),
+        space_id: req.space_id.map(SpaceId),
+        attributes: req.attributes.clone(),
+    });
     let target = Target::of(req.space_id.map(SpaceId), req.attributes);
     let series = SeriesRequest {
         person_id: person,
         by: who.id,
         weekdays: &req.weekdays.join(","),
-        dates: rules::series_dates(from, &weekdays, until, req.count),
+        dates: rules::series_dates(from, &weekdays, considered, req.count),
+        keep,
         start,
         end,
         target: &target,
         mode: req.mode,
         spaces: &spaces,
     };
-    let out = book_series(&st, &ctx, &series, st.clock.now()).await?;
+    let out = book_series(&st, &ctx, &series, now).await?;
     Ok((
         StatusCode::CREATED,
         Json(SeriesResult {
