@@ -258,19 +258,36 @@ pub async fn authorise_for(
     }
 }
 
-/// Releases the bookings nobody checked into in time and tells their workers, in one
-/// transaction; answers the released ids.
+/// Releases the bookings nobody checked into in time, with the childcare places they carry
+/// (a released desk must not keep a child expected in the room), and tells their workers;
+/// one transaction per site, under the site's lock; answers the released ids.
 pub async fn release_no_shows(st: &AppState) -> anyhow::Result<Vec<BookingId>> {
-    let mut tx = st.db.begin().await?;
-    let released = store::release_no_shows(&mut tx, st.clock.now()).await?;
-    for &(booking_id, site_id, person_id) in &released {
-        tx.publish(crate::events::Event::BookingReleased {
-            site_id,
-            booking_id,
-            person_id,
-        });
-        notify::cancelled(st, &mut tx, booking_id, true).await?;
+    let now = st.clock.now();
+    let mut all = Vec::new();
+    for site in store::no_show_sites(&st.db, now).await? {
+        let cc = crate::childcare::store::settings(&st.db, site.0).await?;
+        let mut tx = st.db.begin().await?;
+        sites::store::lock(&mut tx, site).await?;
+        let released = store::release_no_shows(&mut tx, site, now).await?;
+        for &(booking_id, site_id, person_id) in &released {
+            tx.publish(crate::events::Event::BookingReleased {
+                site_id,
+                booking_id,
+                person_id,
+            });
+            let places = crate::childcare::cancel_places_of_bookings(
+                st,
+                &mut tx,
+                &[booking_id.0],
+                site.0,
+                cc.as_ref(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            notify::released(st, &mut tx, booking_id, &places).await?;
+        }
+        tx.commit().await?;
+        all.extend(released.into_iter().map(|(id, _, _)| id));
     }
-    tx.commit().await?;
-    Ok(released.into_iter().map(|(id, _, _)| id).collect())
+    Ok(all)
 }

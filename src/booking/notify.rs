@@ -200,6 +200,17 @@ pub async fn cancelled(
     put_cancellation(st, tx, &[id], released, &[]).await
 }
 
+/// A booking released as a no-show, with the childcare places released with it.
+pub async fn released(
+    st: &AppState,
+    tx: &mut Tx,
+    id: BookingId,
+    places: &[crate::ids::PlaceId],
+) -> anyhow::Result<()> {
+    let notes = crate::childcare::notify::notes(tx, places).await?;
+    put_cancellation(st, tx, &[id], true, &notes).await
+}
+
 /// Bookings of one person cancelled in one action (a desk, the rest of a series) with their
 /// childcare places: one message naming them all, one calendar file removing every event.
 pub async fn cancelled_with_places(

@@ -417,17 +417,31 @@ pub async fn trim(tx: &mut Tx, id: BookingId, at: i64, by: PersonId) -> sqlx::Re
 /// release a booking at most once between them.
 pub async fn release_no_shows(
     tx: &mut Tx,
+    site: SiteId,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Vec<(BookingId, SiteId, PersonId)>> {
-    sqlx::query_as(
-        "UPDATE bookings SET status = 'no_show'
-         WHERE status = 'active' AND starts_at <= $1
-           AND CASE WHEN created_at > starts_at THEN created_at ELSE starts_at END
-               + 60 * (SELECT no_show_grace_minutes FROM sites WHERE sites.id = bookings.site_id) <= $1
-         RETURNING id, site_id, person_id",
-    )
+    sqlx::query_as(&format!(
+        "UPDATE bookings SET status = 'no_show' WHERE {NO_SHOW} AND site_id = $2
+         RETURNING id, site_id, person_id"
+    ))
     .bind(now.timestamp())
+    .bind(site)
     .fetch_all(&mut **tx)
+    .await
+}
+
+/// A live booking nobody checked into within the site's grace time (`$1`: now).
+const NO_SHOW: &str = "status = 'active' AND starts_at <= $1
+    AND CASE WHEN created_at > starts_at THEN created_at ELSE starts_at END
+        + 60 * (SELECT no_show_grace_minutes FROM sites WHERE sites.id = bookings.site_id) <= $1";
+
+/// The sites that have bookings to release as no-shows now.
+pub async fn no_show_sites(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Vec<SiteId>> {
+    sqlx::query_scalar(&format!(
+        "SELECT DISTINCT site_id FROM bookings WHERE {NO_SHOW} ORDER BY site_id"
+    ))
+    .bind(now.timestamp())
+    .fetch_all(&db.pool)
     .await
 }
 

@@ -17,8 +17,47 @@ on_both_backends!(
     reminders_the_evening_before,
     two_senders_send_each_message_once,
     directors_see_and_retry_the_outbox,
-    a_desk_with_childcare_is_one_message_with_one_calendar
+    a_desk_with_childcare_is_one_message_with_one_calendar,
+    a_released_desk_releases_its_childcare_places
 );
+
+/// A desk released as a no-show takes its childcare places with it: the room no longer
+/// expects the child, and the one message says so.
+async fn a_released_desk_releases_its_childcare_places(b: Backend) {
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    app.clear_shifts().await;
+    for caregiver in [CAREGIVER, CAREGIVER2] {
+        app.on_duty(caregiver, "2026-11-24", "08:00", "18:00").await;
+    }
+    let (parent, kids) = app.parent_of(3, &[("小林 葵", "2022-02-03", "")]).await;
+    parent
+        .placed(
+            &json!({"site_id": SHIOJIRI, "date": "2026-11-24", "start": "09:00",
+            "end": "12:00", "child_ids": kids, "desk": {"attributes": []}}),
+        )
+        .await;
+    sqlx::query("DELETE FROM outbox")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    app.clock.set(tuesday_nine() + Duration::hours(1)); // 10:00 in Shiojiri, nobody came
+    let released = kado::booking::release_no_shows(&app.state).await.unwrap();
+    assert_eq!(released.len(), 1);
+    let live = "SELECT COUNT(*) FROM childcare_bookings WHERE status IN ('booked', 'waitlisted')";
+    assert_eq!(app.count(live).await, 0, "the child is no longer expected");
+    let (kind, text): (String, String) = sqlx::query_as("SELECT kind, body_text FROM outbox")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(kind, "booking_released");
+    assert!(text.contains("・小林 葵 11月24日(火) 9:00-12:00"), "{text}");
+    assert!(
+        kado::booking::release_no_shows(&app.state)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
 
 /// Booking a desk with childcare is one action, so one e-mail: it lists the desk and the
 /// child's place, with the QR code and one calendar file holding both events (issue 22).

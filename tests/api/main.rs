@@ -14,6 +14,7 @@ mod booking_codes;
 mod booking_events;
 mod booking_fast;
 mod booking_props;
+mod bookings_mine;
 mod childcare;
 mod childcare_props;
 mod childcare_stored;

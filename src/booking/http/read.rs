@@ -20,26 +20,39 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, IntoParams)]
 pub struct RangeQuery {
-    /// From this local date (default: today).
+    /// From this local date (default: today at each booking's site).
     from: Option<String>,
     /// To this local date, inclusive (default: 60 days after `from`).
     to: Option<String>,
 }
 
-/// The local dates asked for (default: today in Japan and the 60 days after).
-fn date_range(q: &RangeQuery, now: chrono::DateTime<Utc>) -> ApiResult<(NaiveDate, NaiveDate)> {
-    let from = match &q.from {
-        Some(f) => parse_date("from", f)?,
-        None => now.with_timezone(&chrono_tz::Asia::Tokyo).date_naive(),
-    };
+/// The local dates asked for: `from` (None: today at each booking's own site) and `to`
+/// (default: 60 days after `from`, or after today in UTC).
+fn date_range(
+    q: &RangeQuery,
+    now: chrono::DateTime<Utc>,
+) -> ApiResult<(Option<NaiveDate>, NaiveDate)> {
+    let from = q
+        .from
+        .as_deref()
+        .map(|f| parse_date("from", f))
+        .transpose()?;
+    let start = from.unwrap_or(now.date_naive());
     let to = match &q.to {
         Some(t) => parse_date("to", t)?,
-        None => from + Duration::days(60),
+        None => start + Duration::days(60),
     };
-    if to < from || (to - from).num_days() > 400 {
+    if to < start || (to - start).num_days() > 400 {
         return Err(invalid_code("to", CommonError::BadRange).with("days", 400));
     }
     Ok((from, to))
+}
+
+/// Today at a booking's site: now, moved by the booking's own offset from UTC (its local
+/// start against its instant), so no site has to be looked up.
+fn today_at(b: &Booking, now: chrono::DateTime<Utc>) -> NaiveDate {
+    let offset = b.date.and_time(b.start) - b.starts_at.naive_utc();
+    (now.naive_utc() + offset).date()
 }
 
 /// My bookings whose local date lies in the range.
@@ -49,15 +62,19 @@ pub(super) async fn list_mine(
     who: Principal,
     Query(q): Query<RangeQuery>,
 ) -> ApiResult<Json<Vec<Booking>>> {
-    let (from, to) = date_range(&q, st.clock.now())?;
+    let now = st.clock.now();
+    let (from, to) = date_range(&q, now)?;
     // Sites' zones lie within a day of UTC: fetch with a day's margin, then keep the bookings
     // whose local date (in their own site's zone) is in range.
     let utc = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc().timestamp();
-    let (lo, hi) = (utc(from) - 86400, utc(to) + 2 * 86400);
+    let (lo, hi) = (
+        utc(from.unwrap_or(now.date_naive())) - 86400,
+        utc(to) + 2 * 86400,
+    );
     let rows = store::of_person(&st.db, who.id, lo, hi).await?;
     let list = rows
         .into_iter()
-        .filter(|b| from <= b.date && b.date <= to)
+        .filter(|b| from.unwrap_or_else(|| today_at(b, now)) <= b.date && b.date <= to)
         .collect();
     Ok(Json(list))
 }
