@@ -42,6 +42,7 @@ export function mount(main, ctx) {
       figure,
       h('p', { class: 'qr-countdown', id: 'qr-countdown', 'aria-hidden': 'true' }),
       h('p', { class: 'hint' }, t('qr.refresh')),
+      h('p', { class: 'hint', id: 'qr-card-hint' }, t('qr.card')),
       h('p', { class: 'hint' }, t('qr.pinHint')));
     countdown();
   }

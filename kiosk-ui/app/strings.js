@@ -196,6 +196,7 @@ export const strings = {
     'qr.failed': 'QRコードを読み込めませんでした: {detail}',
     'qr.retry': 'もう一度読み込む',
     'qr.pinHint': 'QRが使えないときは、キオスクで会員番号とPINを入力できます（PINは「設定」で登録）。',
+    'qr.card': '印刷したQRカード（予約確認メールのQRコードと同じもの）は、スマートフォンがなくても使えます。なくしたときは「設定」で無効にしてください。',
 
     'children.title': 'お子さま',
     'children.heading': 'お子さまとお迎えの方',
@@ -454,6 +455,7 @@ export const strings = {
     'qr.failed': 'The QR code could not be loaded: {detail}',
     'qr.retry': 'Try again',
     'qr.pinHint': 'Without the QR code, type your member number and PIN at the kiosk (set the PIN in Settings).',
+    'qr.card': 'The printed QR card (the same code as in your booking e-mails) works without your phone. If you lose it, stop it in Settings.',
 
     'children.title': 'Children',
     'children.heading': 'Children and who may pick them up',

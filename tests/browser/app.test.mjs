@@ -470,6 +470,8 @@ test('worker phone pages in a browser', { timeout: 300_000 }, async (t) => {
       const first = await scan(payload);
       assert.equal(first.status, 200, `the kiosk accepts the code on the page: ${JSON.stringify(first.body)}`);
       assert.equal(first.body.outcome, 'checked_in');
+      // Each code says what it is for: the page's renews itself, the printed card does not.
+      assert.match(await page.locator('#qr-card-hint').innerText(), /印刷したQRカード.*無効/);
       await noOverflow(page, 'qr');
       minor.push(...await axeCheck(page, 'qr'));
       await shot(page, 'app-12-qr.png');
