@@ -6,6 +6,7 @@
 //! metrics, mail) < auth < sites < people, clients < childcare < booking < kiosk < ops; only
 //! this file, main.rs, web.rs, jobs.rs, openapi.rs and demo.rs combine areas freely.
 
+pub mod attendance;
 pub mod auth;
 pub mod booking;
 pub mod childcare;

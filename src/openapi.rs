@@ -184,6 +184,7 @@ pub fn catalogue() -> Vec<CodeInfo> {
     all.extend(catalogue_of::<crate::auth::devices::DeviceError>());
     all.extend(catalogue_of::<crate::booking::BookingError>());
     all.extend(catalogue_of::<crate::ops::OpsError>());
+    all.extend(catalogue_of::<crate::attendance::errors::AttendanceError>());
     all.extend(catalogue_of::<crate::auth::AuthError>());
     all.extend(catalogue_of::<crate::sites::SitesError>());
     all.extend(catalogue_of::<crate::people::PeopleError>());

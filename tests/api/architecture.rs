@@ -18,7 +18,8 @@ fn level(module: &str) -> Option<u8> {
         "childcare" => 4,
         "booking" => 5,
         // Training reserves rooms through booking; the kiosk records attendance through it.
-        "training" => 6,
+        // Attendance (timesheets) reads presence and projects; the kiosk will call it.
+        "training" | "attendance" => 6,
         "kiosk" => 7,
         // Live views and operator pages read what the areas below publish.
         "occupancy" | "ops" => 8,
@@ -60,6 +61,11 @@ const TABLES: &[(&str, &[&str])] = &[
     ("bookings", &["booking"]),
     ("booking_series", &["booking"]),
     ("series_dates", &["booking"]),
+    ("assignments", &["attendance"]),
+    ("assignment_rates", &["attendance"]),
+    ("timesheets", &["attendance"]),
+    ("time_entries", &["attendance"]),
+    ("timesheet_changes", &["attendance"]),
     ("calendar_feeds", &["booking"]),
     ("presence_sessions", &["kiosk"]),
     ("scans", &["kiosk"]),

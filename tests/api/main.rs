@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
 mod architecture;
+mod attendance_lock;
 mod harness;
 mod helpers;
 
