@@ -2,7 +2,6 @@
 //! approved month can be added, changed or removed, even by plain SQL; a reopened month can.
 
 use crate::harness::*;
-use crate::helpers::*;
 use crate::on_both_backends;
 
 on_both_backends!(an_approved_month_refuses_every_change_to_its_entries);
