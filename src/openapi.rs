@@ -27,6 +27,7 @@ use utoipa::{Modify, ToSchema};
         (name = "mail", description = "The outbox of e-mail"),
         (name = "childcare", description = "Children, caregiver shifts, ratio-based places, hand-over"),
         (name = "kiosk devices", description = "Registering and revoking entrance kiosks"),
+        (name = "attendance", description = "A worker's month: time at the center and remote hours, approval"),
         (name = "kiosk", description = "The kiosk's own API (device token)")
     )
 )]

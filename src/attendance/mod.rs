@@ -3,4 +3,7 @@
 //! Issue 18 builds it in steps: the rules and the schema first (rules.rs, migration 0012).
 
 pub mod errors;
+pub mod http;
+pub mod month;
 pub mod rules;
+pub mod store;

@@ -69,7 +69,7 @@ impl Month {
             return None;
         }
         let month = Month {
-            year: y.parse().ok()?,
+            year: y.parse().ok().filter(|y| (2000..=2100).contains(y))?,
             month: m.parse().ok()?,
         };
         month.first_day().map(|_| month)
@@ -263,7 +263,9 @@ mod tests {
         assert_eq!(a, utc("2026-11-01T00:00:00+09:00"));
         assert_eq!(b, utc("2026-12-01T00:00:00+09:00"));
         assert_eq!(Month::of(day("2027-03-31")).to_string(), "2027-03");
-        for bad in ["2026-13", "26-11", "2026-1", "2026/11", ""] {
+        for bad in [
+            "2026-13", "26-11", "2026-1", "2026/11", "", "1999-12", "+202-11",
+        ] {
             assert_eq!(Month::parse(bad), None, "{bad}");
         }
     }

@@ -5,6 +5,7 @@
 
 mod architecture;
 mod attendance_lock;
+mod attendance_month;
 mod harness;
 mod helpers;
 
