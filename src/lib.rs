@@ -25,6 +25,7 @@ mod openapi;
 pub mod ops;
 pub mod people;
 pub mod sites;
+pub mod training;
 mod web;
 
 use anyhow::Context;

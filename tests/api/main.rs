@@ -27,5 +27,6 @@ mod openapi;
 mod sites;
 mod stored_rows;
 mod system;
+mod training;
 mod validation;
 mod web;
