@@ -421,8 +421,129 @@ async fn falling_behind_list_and_csv(b: Backend) {
         .await;
 }
 
+/// Tuesday 2026-11-24 at a local (Tokyo) time.
+fn tuesday_at(h: u32, m: u32) -> chrono::DateTime<Utc> {
+    chrono_tz::Asia::Tokyo
+        .with_ymd_and_hms(2026, 11, 24, h, m, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
 async fn kiosk_records_on_time_late_and_early_check_out(b: Backend) {
-    let _ = (b, Duration::zero());
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let director = app.login_as(DIRECTOR).await;
+    let c = director
+        .post("/api/v1/training/courses")
+        .json(
+            &json!({"name_ja": "情報セキュリティ", "name_en": "Information security",
+                      "kind": "onboarding", "minimum_minutes": 90, "validity_months": 12}),
+        )
+        .send_created()
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let room = app.space_id(SHIOJIRI, "R-05").await;
+    let s = session(
+        &app,
+        json!({"course_id": c, "space_id": room, "date": "2026-11-24", "start": "10:00",
+               "end": "12:00", "capacity": 10}),
+    )
+    .await;
+    let id = s["id"].as_i64().unwrap();
+    let mut w = Vec::new();
+    for n in 1..=4 {
+        let u = app.as_worker(n).await;
+        if n <= 3 {
+            u.post(&format!("/api/v1/training/sessions/{id}/enrolments"))
+                .json(&json!({}))
+                .send_created()
+                .await;
+        }
+        w.push(u);
+    }
+    // Worker 3 also booked a desk.
+    w[2].booked(&any_desk("2026-11-24", "09:00", "12:00")).await;
+    let k = app.kiosk().await;
+    let scan = async |u: usize, at| scan_at(&app, &k, &w[u], at).await;
+    let on_time = scan(0, tuesday_at(9, 45)).await;
+    assert_eq!(on_time["outcome"], "checked_in");
+    let msg = on_time["message"].as_str().unwrap();
+    assert!(
+        msg.contains("研修「情報セキュリティ」を記録しました"),
+        "{msg}"
+    );
+    assert!(!msg.contains("遅刻"), "{msg}");
+    let with_desk = scan(2, tuesday_at(9, 50)).await;
+    let msg = with_desk["message"].as_str().unwrap();
+    assert!(
+        msg.contains("席: D-") && msg.contains("研修「情報セキュリティ」"),
+        "{msg}"
+    );
+    let late = scan(1, tuesday_at(10, 15)).await;
+    let msg = late["message"].as_str().unwrap();
+    assert!(msg.contains("(遅刻)"), "{msg}");
+    // Not enrolled: a walk-in as before, no session named.
+    let other = scan(3, tuesday_at(10, 20)).await;
+    assert!(
+        !other["message"].as_str().unwrap().contains("研修"),
+        "{other}"
+    );
+    // Worker 1 leaves at 11:00: 60 minutes present, 60 missed.
+    let out = scan(0, tuesday_at(11, 0)).await;
+    assert_eq!(out["outcome"], "checked_out");
+    let roster: Value = app
+        .login_as(TRAINER)
+        .await
+        .get(&format!("/api/v1/training/sessions/{id}/roster"))
+        .send_json()
+        .await;
+    let people = roster["people"].as_array().unwrap();
+    assert_eq!(people.len(), 3);
+    let by = |start: &str| {
+        people
+            .iter()
+            .find(|p| p["arrived"] == start)
+            .unwrap_or_else(|| panic!("arrived {start}: {roster}"))
+    };
+    let (a, l, d) = (by("09:45"), by("10:15"), by("09:50"));
+    assert_eq!(
+        (
+            a["attendance"].clone(),
+            a["left"].clone(),
+            a["minutes_present"].clone(),
+            a["early_minutes"].clone()
+        ),
+        (json!("present"), json!("11:00"), json!(60), json!(60))
+    );
+    assert_eq!(
+        (l["attendance"].clone(), l["late_minutes"].clone()),
+        (json!("late"), json!(15))
+    );
+    assert_eq!(d["attendance"], "present");
+    // After the session: those who stayed are present to the end; completions follow.
+    app.clock.set(tuesday_at(12, 30));
+    let granted = kado::training::finish_ended(&app.state).await.unwrap();
+    assert_eq!(
+        granted, 2,
+        "the late one (105 min) and the one with a desk (120 min)"
+    );
+    assert_eq!(kado::training::finish_ended(&app.state).await.unwrap(), 0);
+    let first: Value = w[0].get("/api/v1/me/training").send_json().await;
+    assert!(
+        first["courses"].as_array().unwrap().is_empty(),
+        "60 min: {first}"
+    );
+    let second: Value = w[1].get("/api/v1/me/training").send_json().await;
+    assert_eq!(second["courses"][0]["standing"], "done", "{second}");
+}
+
+/// Scans a user's QR code at the kiosk at `at`, asserting 200; answers the result.
+async fn scan_at(app: &TestApp, k: &Kiosk, u: &User, at: chrono::DateTime<Utc>) -> Value {
+    app.clock.set(at);
+    let qr = u.qr_payload().await;
+    let res = k.scan(&qr).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json::<Value>().await.unwrap()
 }
 
 async fn reminders_are_sent_once_with_two_instances(b: Backend) {
