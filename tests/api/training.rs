@@ -547,5 +547,66 @@ async fn scan_at(app: &TestApp, k: &Kiosk, u: &User, at: chrono::DateTime<Utc>) 
 }
 
 async fn reminders_are_sent_once_with_two_instances(b: Backend) {
-    let _ = b;
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let c = course(&app, "個人情報保護", 1, 60, Some(1)).await;
+    let s = session(
+        &app,
+        json!({"course_id": c, "date": "2026-11-24", "start": "10:00", "end": "12:00", "capacity": 10}),
+    )
+    .await;
+    let id = s["id"].as_i64().unwrap();
+    for n in [1, 2] {
+        app.as_worker(n)
+            .await
+            .post(&format!("/api/v1/training/sessions/{id}/enrolments"))
+            .json(&json!({}))
+            .send_created()
+            .await;
+    }
+    let second = app.second_instance().await;
+    let run_both = async || {
+        app.clock.set(app.clock.now());
+        if let Some(s) = &second {
+            s.clock.set(app.clock.now());
+        }
+        let other = second.as_ref().map_or(&app.state, |s| &s.state);
+        let (a, b) = tokio::join!(
+            kado::training::notify::reminders(&app.state),
+            kado::training::notify::reminders(other)
+        );
+        a.unwrap() + b.unwrap()
+    };
+    let count = |kind: &'static str| {
+        let app = &app;
+        async move {
+            app.count(&format!(
+                "SELECT COUNT(*) FROM outbox WHERE kind = '{kind}'"
+            ))
+            .await
+        }
+    };
+    // The day before: one reminder each.
+    app.clock.set(tuesday_at(9, 0) - Duration::hours(20));
+    assert_eq!(run_both().await, 2);
+    assert_eq!(count("training_reminder").await, 2);
+    assert_eq!(run_both().await, 0);
+    // Worker 1 completes (one month's validity: current through 2026-12-24).
+    app.clock.set(tuesday_at(12, 30));
+    let w1 = app.person_id(&worker_email(1)).await;
+    app.login_as(TRAINER)
+        .await
+        .post(&format!("/api/v1/training/sessions/{id}/marks"))
+        .json(&json!({"person_id": w1, "attendance": "present", "reason": "出席簿"}))
+        .send_json()
+        .await;
+    // 30 days before expiry: once.
+    app.clock.set(tuesday_at(12, 0) + Duration::days(2));
+    assert_eq!(run_both().await, 1);
+    assert_eq!(run_both().await, 0);
+    assert_eq!(count("training_expiry").await, 1);
+    // 7 days before: once more.
+    app.clock.set(tuesday_at(12, 0) + Duration::days(26));
+    assert_eq!(run_both().await, 1);
+    assert_eq!(run_both().await, 0);
+    assert_eq!(count("training_expiry").await, 2);
 }
