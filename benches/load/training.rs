@@ -1,5 +1,5 @@
 //! Training in the load benchmark (issue 17), with `--training-share 0.3`:
-//! - every bench site holds an online session of one course today from 09:00 to 10:00 (the
+//! - every bench site holds a session of one course (in one of its spaces) today from 09:00 to 10:00 (the
 //!   rush starts at 08:50, inside its check-in window), and that share of the bench workers
 //!   is enrolled, so that their check-in scans also record the session's attendance (the
 //!   check-in rush phases then measure the scan with training);
@@ -41,11 +41,13 @@ pub async fn fill(db: &Db, f: &Fill, share: f64) -> Result<()> {
     let (starts, ends) = (local(f.today, 9, 0), local(f.today, 10, 0));
     let mut tx = db.begin().await?;
     let mut sessions = Vec::with_capacity(f.sites.len());
-    for site in &f.sites {
+    for (s, site) in f.sites.iter().enumerate() {
+        // In a space of the site (the kiosk records attendance only in person); which one
+        // does not matter to the scan.
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO training_sessions (course_id, site_id, space_id, trainer_id, starts_at,
                  ends_at, capacity, created_by, created_at)
-             VALUES ($1, $2, NULL, $3, $4, $5, $6, $3, $7) RETURNING id",
+             VALUES ($1, $2, $8, $3, $4, $5, $6, $3, $7) RETURNING id",
         )
         .bind(course)
         .bind(site)
@@ -54,6 +56,7 @@ pub async fn fill(db: &Db, f: &Fill, share: f64) -> Result<()> {
         .bind(ends)
         .bind(f.desks as i64)
         .bind(now)
+        .bind(f.desk_base[s])
         .fetch_one(&mut *tx)
         .await?;
         sessions.push(id);

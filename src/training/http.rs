@@ -36,6 +36,53 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(my_training))
         .routes(routes!(behind))
         .routes(routes!(behind_csv))
+        .routes(routes!(get_settings, set_settings))
+}
+
+/// A site's training settings.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Days after registration after which a worker whose onboarding is not complete is
+    /// falling behind (0-365; default 30).
+    behind_days: i64,
+}
+
+/// A site's training settings (its trainers and directors).
+#[utoipa::path(get, path = "/api/v1/sites/{id}/training/settings", tag = "training",
+    params(("id" = i64, Path)), responses((status = 200, body = Settings), (status = 403)))]
+async fn get_settings(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(site): Path<SiteId>,
+) -> ApiResult<Json<Settings>> {
+    who.require(site, &TRAINERS)?;
+    Ok(Json(Settings {
+        behind_days: store::behind_days(&st.db, site).await?,
+    }))
+}
+
+/// Changes a site's training settings (its directors).
+#[utoipa::path(put, path = "/api/v1/sites/{id}/training/settings", tag = "training",
+    params(("id" = i64, Path)), request_body = Settings,
+    responses((status = 200, body = Settings), (status = 403), (status = 422)))]
+async fn set_settings(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(site): Path<SiteId>,
+    Json(input): Json<Settings>,
+) -> ApiResult<Json<Settings>> {
+    who.require_director(site)?;
+    if !(0..=365).contains(&input.behind_days) {
+        return Err(invalid_code("behind_days", CommonError::OutOfRange)
+            .with("min", 0)
+            .with("max", 365));
+    }
+    crate::sites::store::get(&st.db, site).await?;
+    let mut tx = st.db.begin().await?;
+    store::set_behind_days(&mut tx, site, input.behind_days).await?;
+    tx.commit().await?;
+    Ok(Json(input))
 }
 
 /// Those who run a site's training.

@@ -369,13 +369,13 @@ pub async fn leave(tx: &mut Tx, due: &[store::Due], now: i64) -> ApiResult<()> {
 
 /// Closes the attendances of ended sessions (arrived, never left: present to the end) and
 /// grants the completions they bring; answers how many completions were granted. Each
-/// session is closed once, whichever instance gets it first.
+/// session is closed once, whichever instance gets it first, in a transaction of its own (a
+/// short hold of SQLite's write lock, between the kiosk's scans).
 pub async fn finish_ended(st: &AppState) -> anyhow::Result<usize> {
     let now = st.clock.now();
-    let mut tx = st.db.begin().await?;
-    let ended = store::ended_unclosed(&mut tx, now.timestamp()).await?;
     let mut granted = 0;
-    for s in ended {
+    for s in store::ended_unclosed(&st.db, now.timestamp()).await? {
+        let mut tx = st.db.begin().await?;
         if !store::close_session(&mut tx, s.id, now.timestamp()).await? {
             continue;
         }
@@ -401,7 +401,7 @@ pub async fn finish_ended(st: &AppState) -> anyhow::Result<usize> {
                 granted += 1;
             }
         }
+        tx.commit().await?;
     }
-    tx.commit().await?;
     Ok(granted)
 }

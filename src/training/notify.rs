@@ -126,88 +126,106 @@ pub async fn enrolled(
 }
 
 /// Queues the reminders due now: certificates expiring in 30 and 7 days, sessions starting
-/// tomorrow (within the next 24 hours). Each is claimed by a unique row first, so two
-/// instances running this at once send each one once. Answers how many were queued.
+/// within the next 24 hours. The candidates are read first; each is then claimed by a unique
+/// row and queued in a short transaction of its own, so two instances running this at once
+/// send each one once, and a thousand reminders never hold the write lock together (the
+/// kiosk's scans go between them). Answers how many were queued.
 pub async fn reminders(st: &AppState) -> anyhow::Result<usize> {
     let now = st.clock.epoch();
-    let mut tx = st.db.begin().await?;
     let mut sent = 0;
     for (kind, days) in [("expiry_30", 30), ("expiry_7", 7)] {
         // Due from `days` before expiry until the next (shorter) reminder's time.
         let to = now + days * 86400;
         let from = if days == 30 { now + 7 * 86400 } else { now };
-        for c in store::expiring(&mut tx, from, to).await? {
-            if !store::claim_reminder(&mut tx, kind, c.id, c.person_id, now).await? {
-                continue;
+        for c in store::expiring(&st.db, kind, from, to).await? {
+            let mut tx = st.db.begin().await?;
+            if store::claim_reminder(&mut tx, kind, c.id, c.person_id, now).await? {
+                sent += usize::from(expiry(st, &mut tx, &c, now).await?);
             }
-            let Some(to) = crate::auth::notify::recipient(&mut *tx, c.person_id).await? else {
-                continue;
-            };
-            let course = store::course(&mut *tx, c.course_id).await?;
-            let name = course
-                .map(|c| to.lang.pick(&c.name_ja, &c.name_en).to_string())
-                .unwrap_or_default();
-            let l = to.lang;
-            let day = chrono::DateTime::from_timestamp(c.expires_at - 1, 0)
-                .map(|d| {
-                    d.with_timezone(&chrono_tz::Asia::Tokyo)
-                        .format("%Y-%m-%d")
-                        .to_string()
-                })
-                .unwrap_or_default();
-            let lines = vec![
-                format!(
-                    "{}: {name}",
-                    l.pick(
-                        "修了の有効期限が近づいています",
-                        "A certificate expires soon"
-                    )
-                ),
-                format!("{}: {day}", l.pick("有効期限", "Valid through")),
-            ];
-            let subject = l.pick(
-                "【KADO】研修の有効期限のお知らせ",
-                "[KADO] Training expires soon",
-            );
-            let email = compose(
-                &to,
-                subject.to_string(),
-                &lines,
-                false,
-                &st.config.base_url(),
-            );
-            let host = crate::mail::host(&st.config.base_url());
-            outbox::enqueue(&mut tx, None, "training_expiry", &email, &host, now).await?;
-            sent += 1;
+            tx.commit().await?;
         }
     }
-    for (enrolment, person, session) in store::starting(&mut tx, now, now + 86400).await? {
-        if !store::claim_reminder(&mut tx, "session_eve", enrolment, person, now).await? {
-            continue;
+    for (enrolment, person, session) in store::starting(&st.db, now, now + 86400).await? {
+        let mut tx = st.db.begin().await?;
+        if store::claim_reminder(&mut tx, "session_eve", enrolment, person, now).await? {
+            sent += usize::from(session_eve(st, &mut tx, person, session).await?);
         }
-        let Some(s) = store::session(&mut *tx, session).await? else {
-            continue;
-        };
-        let Some(to) = crate::auth::notify::recipient(&mut *tx, person).await? else {
-            continue;
-        };
-        let l = to.lang;
-        let mut lines = vec![
-            l.pick("明日は研修の日です。", "Your training session is tomorrow.")
-                .to_string(),
-        ];
-        lines.extend(session_lines(&to, &s));
-        let subject = l.pick("【KADO】明日の研修のお知らせ", "[KADO] Training tomorrow");
-        let email = compose(
-            &to,
-            subject.to_string(),
-            &lines,
-            false,
-            &st.config.base_url(),
-        );
-        queue(st, &mut tx, &s, "training_reminder", &email).await?;
-        sent += 1;
+        tx.commit().await?;
     }
-    tx.commit().await?;
     Ok(sent)
+}
+
+/// Queues one expiry reminder; whether there was someone to send it to.
+async fn expiry(st: &AppState, tx: &mut Tx, c: &store::Expiring, now: i64) -> anyhow::Result<bool> {
+    let Some(to) = crate::auth::notify::recipient(&mut **tx, c.person_id).await? else {
+        return Ok(false);
+    };
+    let course = store::course(&mut **tx, c.course_id).await?;
+    let name = course
+        .map(|c| to.lang.pick(&c.name_ja, &c.name_en).to_string())
+        .unwrap_or_default();
+    let l = to.lang;
+    // Completions are not tied to a site: the date is written in Japan's zone.
+    let day = chrono::DateTime::from_timestamp(c.expires_at - 1, 0)
+        .map(|d| {
+            d.with_timezone(&chrono_tz::Asia::Tokyo)
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .unwrap_or_default();
+    let lines = vec![
+        format!(
+            "{}: {name}",
+            l.pick(
+                "修了の有効期限が近づいています",
+                "A certificate expires soon"
+            )
+        ),
+        format!("{}: {day}", l.pick("有効期限", "Valid through")),
+    ];
+    let subject = l.pick(
+        "【KADO】研修の有効期限のお知らせ",
+        "[KADO] Training expires soon",
+    );
+    let email = compose(
+        &to,
+        subject.to_string(),
+        &lines,
+        false,
+        &st.config.base_url(),
+    );
+    let host = crate::mail::host(&st.config.base_url());
+    outbox::enqueue(tx, None, "training_expiry", &email, &host, now).await?;
+    Ok(true)
+}
+
+/// Queues one reminder of tomorrow's session; whether there was someone to send it to.
+async fn session_eve(
+    st: &AppState,
+    tx: &mut Tx,
+    person: PersonId,
+    session: crate::ids::TrainingSessionId,
+) -> anyhow::Result<bool> {
+    let Some(s) = store::session(&mut **tx, session).await? else {
+        return Ok(false);
+    };
+    let Some(to) = crate::auth::notify::recipient(&mut **tx, person).await? else {
+        return Ok(false);
+    };
+    let l = to.lang;
+    let mut lines = vec![
+        l.pick("明日は研修の日です。", "Your training session is tomorrow.")
+            .to_string(),
+    ];
+    lines.extend(session_lines(&to, &s));
+    let subject = l.pick("【KADO】明日の研修のお知らせ", "[KADO] Training tomorrow");
+    let email = compose(
+        &to,
+        subject.to_string(),
+        &lines,
+        false,
+        &st.config.base_url(),
+    );
+    queue(st, tx, &s, "training_reminder", &email).await?;
+    Ok(true)
 }

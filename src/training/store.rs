@@ -529,8 +529,9 @@ pub struct Due {
     pub course_en: String,
 }
 
-/// The person's enrolled sessions at the site that have started or start within their
-/// window and have not ended at `now` (training_sessions_site_start: a day's range).
+/// The person's enrolled sessions in a room of the site that have started or start within
+/// their window and have not ended at `now` (an online session's attendance is the
+/// trainer's to mark).
 pub async fn due(tx: &mut Tx, person: PersonId, site: SiteId, now: i64) -> sqlx::Result<Vec<Due>> {
     sqlx::query_as(
         "SELECT e.id AS enrolment_id, t.id AS session_id, t.starts_at, t.ends_at, t.grace_minutes,
@@ -539,7 +540,7 @@ pub async fn due(tx: &mut Tx, person: PersonId, site: SiteId, now: i64) -> sqlx:
          JOIN training_sessions t ON t.id = e.session_id
          JOIN training_courses c ON c.id = t.course_id
          WHERE e.person_id = $1 AND e.site_id = $2 AND e.status = 'enrolled'
-           AND t.cancelled_at IS NULL AND t.starts_at >= $3 - 86400
+           AND t.space_id IS NOT NULL AND t.cancelled_at IS NULL AND t.starts_at >= $3 - 86400
            AND t.starts_at - t.early_minutes * 60 <= $3 AND t.ends_at > $3
          ORDER BY t.starts_at, t.id",
     )
@@ -697,13 +698,13 @@ pub async fn my_enrolments(
     .await
 }
 
-/// Sessions ended by `now` whose attendances are not closed yet.
-pub async fn ended_unclosed(tx: &mut Tx, now: i64) -> sqlx::Result<Vec<SessionRow>> {
+/// Sessions ended by `now` whose attendances are not closed yet (a read).
+pub async fn ended_unclosed(db: &Db, now: i64) -> sqlx::Result<Vec<SessionRow>> {
     sqlx::query_as(&format!(
         "{SESSION_SELECT} WHERE t.closed_at IS NULL AND t.ends_at <= $1 ORDER BY t.ends_at LIMIT 200"
     ))
     .bind(now)
-    .fetch_all(&mut **tx)
+    .fetch_all(&db.pool)
     .await
 }
 
@@ -804,6 +805,19 @@ pub async fn behind_days(db: &Db, site: SiteId) -> sqlx::Result<i64> {
     Ok(d.unwrap_or(30))
 }
 
+/// Sets the site's days after which unfinished onboarding is behind.
+pub async fn set_behind_days(tx: &mut Tx, site: SiteId, days: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO training_settings (site_id, behind_days) VALUES ($1, $2)
+         ON CONFLICT (site_id) DO UPDATE SET behind_days = excluded.behind_days",
+    )
+    .bind(site)
+    .bind(days)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// The site a worker works at (their first worker grant).
 pub async fn site_of_worker(db: &Db, person: PersonId) -> sqlx::Result<Option<SiteId>> {
     sqlx::query_scalar(
@@ -845,24 +859,28 @@ pub struct Expiring {
     pub expires_at: i64,
 }
 
-/// Completions expiring in [from, to) with no later completion of the same course.
-pub async fn expiring(tx: &mut Tx, from: i64, to: i64) -> sqlx::Result<Vec<Expiring>> {
+/// Completions expiring in [from, to) with no later completion of the same course and no
+/// `kind` reminder yet (a read: each is then claimed in a short transaction of its own).
+pub async fn expiring(db: &Db, kind: &str, from: i64, to: i64) -> sqlx::Result<Vec<Expiring>> {
     sqlx::query_as(
         "SELECT c.id, c.person_id, c.course_id, c.expires_at FROM training_completions c
          WHERE c.expires_at >= $1 AND c.expires_at < $2
            AND NOT EXISTS (SELECT 1 FROM training_completions n
                            WHERE n.person_id = c.person_id AND n.course_id = c.course_id
-                             AND n.completed_at > c.completed_at)",
+                             AND n.completed_at > c.completed_at)
+           AND NOT EXISTS (SELECT 1 FROM training_reminders r
+                           WHERE r.kind = $3 AND r.subject_id = c.id)",
     )
     .bind(from)
     .bind(to)
-    .fetch_all(&mut **tx)
+    .bind(kind)
+    .fetch_all(&db.pool)
     .await
 }
 
-/// Enrolments in sessions starting in [from, to).
+/// Enrolments in sessions starting in [from, to) not yet reminded (a read).
 pub async fn starting(
-    tx: &mut Tx,
+    db: &Db,
     from: i64,
     to: i64,
 ) -> sqlx::Result<Vec<(i64, PersonId, TrainingSessionId)>> {
@@ -870,11 +888,13 @@ pub async fn starting(
         "SELECT e.id, e.person_id, e.session_id FROM training_enrolments e
          JOIN training_sessions t ON t.id = e.session_id
          WHERE e.status = 'enrolled' AND t.cancelled_at IS NULL
-           AND t.starts_at >= $1 AND t.starts_at < $2",
+           AND t.starts_at >= $1 AND t.starts_at < $2
+           AND NOT EXISTS (SELECT 1 FROM training_reminders r
+                           WHERE r.kind = 'session_eve' AND r.subject_id = e.id)",
     )
     .bind(from)
     .bind(to)
-    .fetch_all(&mut **tx)
+    .fetch_all(&db.pool)
     .await
 }
 

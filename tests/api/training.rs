@@ -415,6 +415,29 @@ async fn falling_behind_list_and_csv(b: Backend) {
     let r = find(&rows, "email", "worker02@kado.example");
     assert_eq!(r["next_course"], "オンボーディング, 基本");
     assert_eq!(r["next_unbooked"], "true");
+    // The site's days: directors set them; 0-365.
+    let director = app.login_as(DIRECTOR).await;
+    let set: Value = director
+        .put("/api/v1/sites/1/training/settings")
+        .json(&json!({"behind_days": 45}))
+        .send_json()
+        .await;
+    assert_eq!(set["behind_days"], 45);
+    let got: Value = trainer
+        .get("/api/v1/sites/1/training/settings")
+        .send_json()
+        .await;
+    assert_eq!(got["behind_days"], 45);
+    director
+        .put("/api/v1/sites/1/training/settings")
+        .json(&json!({"behind_days": 400}))
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
+    trainer
+        .put("/api/v1/sites/1/training/settings")
+        .json(&json!({"behind_days": 10}))
+        .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+        .await;
     // Workers and another site's director: 403.
     app.as_worker(1)
         .await
@@ -457,15 +480,23 @@ async fn kiosk_records_on_time_late_and_early_check_out(b: Backend) {
     )
     .await;
     let id = s["id"].as_i64().unwrap();
+    let online = session(
+        &app,
+        json!({"course_id": c, "date": "2026-11-24", "start": "10:00", "end": "12:00", "capacity": 10}),
+    )
+    .await;
     let mut w = Vec::new();
     for n in 1..=4 {
         let u = app.as_worker(n).await;
-        if n <= 3 {
-            u.post(&format!("/api/v1/training/sessions/{id}/enrolments"))
-                .json(&json!({}))
-                .send_created()
-                .await;
-        }
+        let which = if n <= 3 {
+            id
+        } else {
+            online["id"].as_i64().unwrap()
+        };
+        u.post(&format!("/api/v1/training/sessions/{which}/enrolments"))
+            .json(&json!({}))
+            .send_created()
+            .await;
         w.push(u);
     }
     // Worker 3 also booked a desk.
@@ -489,7 +520,7 @@ async fn kiosk_records_on_time_late_and_early_check_out(b: Backend) {
     let late = scan(1, tuesday_at(10, 15)).await;
     let msg = late["message"].as_str().unwrap();
     assert!(msg.contains("(遅刻)"), "{msg}");
-    // Not enrolled: a walk-in as before, no session named.
+    // Enrolled online only: a walk-in as before, no session named (the trainer marks it).
     let other = scan(3, tuesday_at(10, 20)).await;
     assert!(
         !other["message"].as_str().unwrap().contains("研修"),
