@@ -97,6 +97,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
     shifts(&mut tx, &shiojiri_site, shiojiri, &caregivers, clock).await?;
     clients(&mut tx, shiojiri, &secure_rooms).await?;
     kiosk(&mut tx, shiojiri, now).await?;
+    training(&mut tx, &shiojiri_site, shiojiri.into(), clock).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -504,6 +505,94 @@ async fn kiosk(tx: &mut Tx, shiojiri: i64, now: i64) -> anyhow::Result<()> {
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Training: two courses, Shiojiri's onboarding programme, and a session of each on the next
+/// two open weekdays. Online (no room), so the demo holds no bookings; nobody is enrolled, so
+/// the demo workers' scans stay as they were.
+async fn training(
+    tx: &mut Tx,
+    shiojiri_site: &Site,
+    site_id: crate::ids::SiteId,
+    clock: &Clock,
+) -> anyhow::Result<()> {
+    use crate::training::store::{CourseFields, insert_course, set_programme};
+    let now = clock.now();
+    let course = |name_ja, name_en, description, minutes, validity_months| CourseFields {
+        name_ja,
+        name_en,
+        description,
+        kind: "onboarding",
+        sessions_required: 1,
+        minimum_minutes: minutes,
+        validity_months,
+        active: true,
+    };
+    let intro = insert_course(
+        tx,
+        &course(
+            "KADO はじめての研修",
+            "Getting started at KADO",
+            "施設の使い方、予約、キオスク、託児。",
+            45,
+            None,
+        ),
+        now.timestamp(),
+    )
+    .await?;
+    let security = insert_course(
+        tx,
+        &course(
+            "情報セキュリティ",
+            "Information security",
+            "機密情報の扱い、セキュアルームの利用。",
+            90,
+            Some(12),
+        ),
+        now.timestamp(),
+    )
+    .await?;
+    set_programme(tx, Some(site_id), &[intro, security]).await?;
+    let trainer: PersonId =
+        sqlx::query_scalar("SELECT id FROM persons WHERE email = 'trainer@shiojiri.kado.example'")
+            .fetch_one(&mut **tx)
+            .await?;
+    let (tz, weekly, annual_closures) =
+        sites::validate_site(&mut crate::error::Validator::new(), shiojiri_site)
+            .ok_or_else(|| anyhow::anyhow!("demo site has a bad time zone"))?;
+    let schedule = sites::rules::Schedule {
+        tz,
+        weekly,
+        annual_closures,
+        open_on_holidays: false,
+        exceptions: Default::default(),
+    };
+    let today = now.with_timezone(&tz).date_naive();
+    let days = today.iter_days().skip(1).take(14).filter(|d| {
+        schedule
+            .day(*d)
+            .hours
+            .is_some_and(|h| h.close >= chrono::NaiveTime::MIN + chrono::Duration::hours(17))
+    });
+    for (date, course) in days.zip([intro, security]) {
+        let at = |h| schedule.instant(date, chrono::NaiveTime::MIN + chrono::Duration::hours(h));
+        let (Ok(from), Ok(to)) = (at(10), at(12)) else {
+            continue;
+        };
+        let plan = crate::training::Schedule {
+            course,
+            site: site_id,
+            room: None,
+            trainer,
+            range: (from, to),
+            capacity: 8,
+            by: trainer,
+        };
+        crate::training::schedule(tx, &plan, None, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo training session: {e:?}"))?;
+    }
     Ok(())
 }
 

@@ -67,6 +67,12 @@ ids! {
     PresenceId,
     /// An e-mail in the outbox.
     MailId,
+    /// A training course.
+    CourseId,
+    /// A scheduled training session.
+    TrainingSessionId,
+    /// A person's place (or waitlist entry) in a training session.
+    EnrolmentId,
 }
 
 #[cfg(test)]

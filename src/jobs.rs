@@ -34,6 +34,16 @@ pub async fn run(st: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "reminders failed"),
         }
+        match crate::training::finish_ended(&st).await {
+            Ok(n) if n > 0 => tracing::info!(count = n, "training completions granted"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "closing ended training sessions failed"),
+        }
+        match crate::training::notify::reminders(&st).await {
+            Ok(n) if n > 0 => tracing::info!(count = n, "queued training reminders"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "training reminders failed"),
+        }
         match crate::auth::store::purge_expired(&st.db, st.clock.epoch()).await {
             Ok(n) if n > 0 => tracing::info!(count = n, "purged old login throttles and links"),
             Ok(_) => {}

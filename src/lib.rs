@@ -26,6 +26,7 @@ mod openapi;
 pub mod ops;
 pub mod people;
 pub mod sites;
+pub mod training;
 mod web;
 
 use anyhow::Context;

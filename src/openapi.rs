@@ -26,6 +26,7 @@ use utoipa::{Modify, ToSchema};
         (name = "bookings", description = "Desk and room bookings, recurring series, calendar feed"),
         (name = "mail", description = "The outbox of e-mail"),
         (name = "childcare", description = "Children, caregiver shifts, ratio-based places, hand-over"),
+        (name = "training", description = "Courses, sessions, enrolment, attendance, completion"),
         (name = "kiosk devices", description = "Registering and revoking entrance kiosks"),
         (name = "attendance", description = "A worker's month: time at the center and remote hours, approval"),
         (name = "kiosk", description = "The kiosk's own API (device token)")
@@ -191,6 +192,7 @@ pub fn catalogue() -> Vec<CodeInfo> {
     all.extend(catalogue_of::<crate::people::PeopleError>());
     all.extend(catalogue_of::<crate::clients::ClientsError>());
     all.extend(catalogue_of::<crate::childcare::errors::ChildcareError>());
+    all.extend(catalogue_of::<crate::training::errors::TrainingError>());
     all.sort_by_key(|c| c.code);
     all
 }

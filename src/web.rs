@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::clients::router())
         .merge(crate::booking::http::router())
         .merge(crate::childcare::http::router())
+        .merge(crate::training::http::router())
         .merge(crate::kiosk::http::router())
         .merge(crate::ops::outbox::router())
         .merge(crate::attendance::http::router())

@@ -7,6 +7,7 @@
 //   #/qr          my rotating QR code (qr.js)
 //   #/children    children and the adults who may pick them up (children.js)
 //   #/settings    language, password, PIN (settings.js)
+//   #/training    my onboarding progress, training sessions to book (training.js)
 //
 // API: GET /api/v1/auth/me, PATCH /api/v1/auth/me {language}, GET /api/v1/sites,
 // GET /api/v1/sites/{id}/calendar, GET /api/v1/children (the rest in each view).
@@ -23,10 +24,11 @@ import * as bookings from '/app/bookings.js';
 import * as qr from '/app/qr.js';
 import * as children from '/app/children.js';
 import * as settings from '/app/settings.js';
+import * as training from '/app/training.js';
 
 initI18n(strings);
 
-const routes = { '': home, day, series, bookings, qr, children, settings };
+const routes = { '': home, day, series, bookings, qr, children, settings, training };
 
 const main = document.getElementById('main');
 const tabbar = document.getElementById('tabbar');

@@ -11,6 +11,7 @@ use crate::db::Tx;
 use crate::error::{ApiError, Lang};
 use crate::events::Event;
 use crate::ids::{BookingId, PersonId, SiteId};
+use crate::training::Recorded;
 use chrono::{DateTime, Utc};
 
 /// Why a scan stops short of success.
@@ -92,6 +93,8 @@ pub async fn act(
         repeat_since: now - rules::REPEAT_SECS,
     };
     let facts = store::facts(tx, of).await?;
+    // The enrolled training sessions whose check-in window holds the scan (one indexed read).
+    let due = crate::training::due_at_scan(tx, person, site, now).await?;
     if let Some(e) = facts.exception.clone() {
         schedule.exceptions.insert(date, e);
     }
@@ -115,6 +118,7 @@ pub async fn act(
         early_secs: subject.site.check_in_early_minutes * 60,
         allow_walk_in: subject.site.allow_walk_in,
         children_in_room: facts.children_in_room.clone(),
+        session_due: due.iter().any(|d| d.arrived_at.is_none()),
     };
     let shown = Shown::new(&who.name);
     match rules::decide(&situation) {
@@ -124,7 +128,21 @@ pub async fn act(
         // Inside at another site: the presence_open index would refuse the row.
         Decision::CheckIn { .. } if facts.session.is_some() => Err(refuse(KioskError::AlreadyIn)),
         Decision::CheckIn { booking: Some(b) } => {
-            check_in(tx, site, person, b, now, &facts, &shown).await
+            let r = check_in(tx, site, person, b, now, &facts, &shown).await?;
+            let recorded = crate::training::arrive(tx, &due, now).await?;
+            Ok(shown.with_session(r, recorded))
+        }
+        Decision::Attend => {
+            if store::open(tx, site, person, None, now).await?.is_none() {
+                return Err(refuse(KioskError::AlreadyIn));
+            }
+            let recorded = crate::training::arrive(tx, &due, now).await?;
+            tx.publish(Event::CheckedIn {
+                site_id: site,
+                person_id: person,
+                booking_id: None,
+            });
+            Ok(shown.attended(recorded))
         }
         Decision::CheckIn { booking: None } => match prepared {
             Some(p) => walk_in(tx, p, at, &facts, &shown).await,
@@ -139,6 +157,7 @@ pub async fn act(
             if let Some(b) = booking_id {
                 booking::store::trim(tx, b, now, person).await?;
             }
+            crate::training::leave(tx, &due, now).await?;
             tx.publish(Event::CheckedOut {
                 site_id: site,
                 person_id: person,
@@ -201,7 +220,10 @@ async fn present(
     facts: &Facts,
 ) -> Result<Vec<String>, Stop> {
     // The booking's check-in is written: a refusal now must roll it back, so it aborts.
-    if store::open(tx, site, person, booking, now).await?.is_none() {
+    if store::open(tx, site, person, Some(booking), now)
+        .await?
+        .is_none()
+    {
         return Err(Stop::Abort(KioskError::AlreadyIn.into()));
     }
     if !facts.dropoff_due {
@@ -268,6 +290,20 @@ async fn walk_in(
     Ok(shown.checked_in(Some(made.booking.space_name.clone()), children))
 }
 
+/// "研修「情報セキュリティ」を記録しました" and "session 'Information security' recorded",
+/// with "(late)" for a late arrival.
+fn session_texts(r: &Recorded) -> (String, String) {
+    let (late_ja, late_en) = if r.late {
+        ("(遅刻)", " (late)")
+    } else {
+        ("", "")
+    };
+    (
+        format!("研修「{}」を記録しました{late_ja}", r.course_ja),
+        format!("session '{}' recorded{late_en}", r.course_en),
+    )
+}
+
 /// The kiosk's answers for one person, in the request's language.
 struct Shown {
     name: String,
@@ -327,6 +363,33 @@ impl Shown {
             children,
             ..self.result(Outcome::CheckedIn, ja, en)
         }
+    }
+
+    /// A check-in that also recorded a training session's attendance names the session.
+    fn with_session(&self, r: ScanResult, recorded: Option<Recorded>) -> ScanResult {
+        let Some(rec) = recorded else {
+            return r;
+        };
+        let (ja, en) = session_texts(&rec);
+        let message = self
+            .lang
+            .pick(
+                &format!("{}。{ja}", r.message),
+                &format!("{} - {en}", r.message),
+            )
+            .to_string();
+        ScanResult { message, ..r }
+    }
+
+    /// A check-in for a training session only (no desk).
+    fn attended(&self, recorded: Option<Recorded>) -> ScanResult {
+        let name = &self.name;
+        let (ja, en) = recorded.as_ref().map(session_texts).unwrap_or_default();
+        self.result(
+            Outcome::CheckedIn,
+            format!("{name}さん、チェックインしました。{ja}"),
+            format!("Checked in, {name} - {en}"),
+        )
     }
 
     fn checked_out(&self, secs: i64) -> ScanResult {

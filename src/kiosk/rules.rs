@@ -31,6 +31,9 @@ pub struct Situation {
     pub allow_walk_in: bool,
     /// Names of the person's children in the childcare room now.
     pub children_in_room: Vec<String>,
+    /// A training session the person is enrolled in has its check-in window open and they
+    /// have not arrived yet.
+    pub session_due: bool,
 }
 
 /// What the kiosk does.
@@ -40,6 +43,8 @@ pub enum Decision {
     CheckIn {
         booking: Option<BookingId>,
     },
+    /// Check in for a training session only (no desk booked): attendance is recorded.
+    Attend,
     /// Close the presence session; trim the booking it used.
     CheckOut {
         session: i64,
@@ -92,6 +97,9 @@ pub fn decide(s: &Situation) -> Decision {
         return Decision::CheckIn {
             booking: Some(b.id),
         };
+    }
+    if s.session_due {
+        return Decision::Attend;
     }
     if !s.works_here {
         return Decision::Refuse(Refusal::NotThisSite);
@@ -299,6 +307,42 @@ mod tests {
                 Decision::CheckIn {
                     booking: Some(BookingId(5)),
                 },
+            ),
+        ];
+        check(cases);
+    }
+
+    #[test]
+    fn decision_table_training_sessions() {
+        let cases: Vec<(&str, Situation, Decision)> = vec![
+            (
+                "enrolled in a session, no desk: the session only",
+                Situation {
+                    session_due: true,
+                    allow_walk_in: false,
+                    ..base()
+                },
+                Decision::Attend,
+            ),
+            (
+                "a desk booking and a session: the desk (attendance recorded too)",
+                Situation {
+                    session_due: true,
+                    bookings: vec![slot(7, NINE - 600, NINE + 3600)],
+                    ..base()
+                },
+                Decision::CheckIn {
+                    booking: Some(BookingId(7)),
+                },
+            ),
+            (
+                "a session at a closed site",
+                Situation {
+                    session_due: true,
+                    site_open: false,
+                    ..base()
+                },
+                Decision::Refuse(Refusal::SiteClosed),
             ),
         ];
         check(cases);

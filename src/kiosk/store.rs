@@ -356,7 +356,7 @@ pub async fn open(
     tx: &mut Tx,
     site_id: SiteId,
     person_id: PersonId,
-    booking_id: BookingId,
+    booking_id: Option<BookingId>,
     at: i64,
 ) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(

@@ -69,6 +69,15 @@ const TABLES: &[(&str, &[&str])] = &[
     ("calendar_feeds", &["booking"]),
     ("presence_sessions", &["kiosk"]),
     ("scans", &["kiosk"]),
+    ("training_courses", &["training"]),
+    ("training_programme", &["training"]),
+    ("training_settings", &["training"]),
+    ("training_sessions", &["training"]),
+    ("training_session_rooms", &["training"]),
+    ("training_enrolments", &["training"]),
+    ("training_marks", &["training"]),
+    ("training_completions", &["training"]),
+    ("training_reminders", &["training"]),
 ];
 
 /// The top module a file of src/ belongs to: `booking/http.rs` is `booking`, `clients.rs` is

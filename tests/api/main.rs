@@ -31,5 +31,6 @@ mod series_going;
 mod sites;
 mod stored_rows;
 mod system;
+mod training;
 mod validation;
 mod web;

@@ -1,0 +1,231 @@
+//! The training area's e-mails: an enrolment (with the session as an .ics file), and the
+//! reminders 30 and 7 days before a certificate expires and the day before a session, each
+//! sent once however many instances run the job (a unique row per reminder).
+
+use super::store::{self, SessionRow};
+use crate::AppState;
+use crate::db::Tx;
+use crate::ids::PersonId;
+use crate::mail::templates::{Recipient, compose};
+use crate::mail::{Attachment, Email, outbox};
+use icalendar::{Calendar, Component, Event, EventLike};
+
+/// The session's local date and times, "2026-11-24 10:00-12:00".
+fn when(s: &SessionRow) -> String {
+    let tz: chrono_tz::Tz = s.time_zone.parse().unwrap_or(chrono_tz::Asia::Tokyo);
+    let local = |t: i64| chrono::DateTime::from_timestamp(t, 0).map(|d| d.with_timezone(&tz));
+    match (local(s.starts_at), local(s.ends_at)) {
+        (Some(a), Some(b)) => format!(
+            "{} {}-{}",
+            a.format("%Y-%m-%d"),
+            a.format("%H:%M"),
+            b.format("%H:%M")
+        ),
+        _ => String::new(),
+    }
+}
+
+/// The session as an iCalendar file (one VEVENT, a stable UID so an update replaces it).
+/// Written here with the icalendar crate: booking's writer takes bookings, not sessions.
+pub fn ics(s: &SessionRow, base_url: &str) -> String {
+    let host = crate::mail::host(base_url);
+    let mut cal = Calendar::new();
+    cal.name("KADO");
+    cal.append_property(("METHOD", "PUBLISH"));
+    let mut e = Event::new();
+    let (Some(from), Some(to)) = (
+        chrono::DateTime::from_timestamp(s.starts_at, 0),
+        chrono::DateTime::from_timestamp(s.ends_at, 0),
+    ) else {
+        return cal.to_string();
+    };
+    e.uid(&format!("training-session-{}@{host}", s.id))
+        .summary(&format!("KADO {} / {}", s.course_ja, s.course_en))
+        .location(s.room.as_deref().unwrap_or("online"))
+        .starts(from)
+        .ends(to);
+    cal.push(e.done());
+    cal.done().to_string()
+}
+
+async fn queue(
+    st: &AppState,
+    tx: &mut Tx,
+    s: &SessionRow,
+    kind: &str,
+    email: &Email,
+) -> anyhow::Result<()> {
+    let host = crate::mail::host(&st.config.base_url());
+    outbox::enqueue(tx, Some(s.site_id.0), kind, email, &host, st.clock.epoch()).await?;
+    Ok(())
+}
+
+fn session_lines(to: &Recipient, s: &SessionRow) -> Vec<String> {
+    let l = to.lang;
+    let course = l.pick(&s.course_ja, &s.course_en).to_string();
+    let room = s
+        .room
+        .clone()
+        .unwrap_or_else(|| l.pick("オンライン", "online").to_string());
+    vec![
+        format!("{}: {course}", l.pick("講座", "Course")),
+        format!("{}: {}", l.pick("日時", "When"), when(s)),
+        format!("{}: {room}", l.pick("場所", "Where")),
+    ]
+}
+
+/// Tells a person their enrolment (a place or the waitlist), with the session's .ics.
+pub async fn enrolled(
+    st: &AppState,
+    tx: &mut Tx,
+    person: PersonId,
+    s: &SessionRow,
+    waitlisted: bool,
+) -> anyhow::Result<()> {
+    let Some(to) = crate::auth::notify::recipient(&mut **tx, person).await? else {
+        return Ok(());
+    };
+    let l = to.lang;
+    let (subject, first) = if waitlisted {
+        (
+            l.pick(
+                "【KADO】研修のキャンセル待ちに登録しました",
+                "[KADO] On a training waitlist",
+            ),
+            l.pick(
+                "満席のため、キャンセル待ちに登録しました。",
+                "The session is full: you are on its waitlist.",
+            ),
+        )
+    } else {
+        (
+            l.pick(
+                "【KADO】研修のお申し込みを承りました",
+                "[KADO] Training session booked",
+            ),
+            l.pick(
+                "研修のお申し込みを承りました。",
+                "Your place in the training session is booked.",
+            ),
+        )
+    };
+    let mut lines = vec![first.to_string()];
+    lines.extend(session_lines(&to, s));
+    let base = st.config.base_url();
+    let mut email = compose(&to, subject.to_string(), &lines, false, &base);
+    if !waitlisted {
+        let body = ics(s, &base);
+        email.attachments = vec![Attachment::new(
+            "training.ics",
+            "text/calendar; charset=utf-8; method=PUBLISH",
+            body.as_bytes(),
+            None,
+        )];
+    }
+    queue(st, tx, s, "training_enrolled", &email).await
+}
+
+/// Queues the reminders due now: certificates expiring in 30 and 7 days, sessions starting
+/// within the next 24 hours. The candidates are read first; each is then claimed by a unique
+/// row and queued in a short transaction of its own, so two instances running this at once
+/// send each one once, and a thousand reminders never hold the write lock together (the
+/// kiosk's scans go between them). Answers how many were queued.
+pub async fn reminders(st: &AppState) -> anyhow::Result<usize> {
+    let now = st.clock.epoch();
+    let mut sent = 0;
+    for (kind, days) in [("expiry_30", 30), ("expiry_7", 7)] {
+        // Due from `days` before expiry until the next (shorter) reminder's time.
+        let to = now + days * 86400;
+        let from = if days == 30 { now + 7 * 86400 } else { now };
+        for c in store::expiring(&st.db, kind, from, to).await? {
+            let mut tx = st.db.begin().await?;
+            if store::claim_reminder(&mut tx, kind, c.id, c.person_id, now).await? {
+                sent += usize::from(expiry(st, &mut tx, &c, now).await?);
+            }
+            tx.commit().await?;
+        }
+    }
+    for (enrolment, person, session) in store::starting(&st.db, now, now + 86400).await? {
+        let mut tx = st.db.begin().await?;
+        if store::claim_reminder(&mut tx, "session_eve", enrolment, person, now).await? {
+            sent += usize::from(session_eve(st, &mut tx, person, session).await?);
+        }
+        tx.commit().await?;
+    }
+    Ok(sent)
+}
+
+/// Queues one expiry reminder; whether there was someone to send it to.
+async fn expiry(st: &AppState, tx: &mut Tx, c: &store::Expiring, now: i64) -> anyhow::Result<bool> {
+    let Some(to) = crate::auth::notify::recipient(&mut **tx, c.person_id).await? else {
+        return Ok(false);
+    };
+    let course = store::course(&mut **tx, c.course_id).await?;
+    let name = course
+        .map(|c| to.lang.pick(&c.name_ja, &c.name_en).to_string())
+        .unwrap_or_default();
+    let l = to.lang;
+    // Completions are not tied to a site: the date is written in Japan's zone.
+    let day = chrono::DateTime::from_timestamp(c.expires_at - 1, 0)
+        .map(|d| {
+            d.with_timezone(&chrono_tz::Asia::Tokyo)
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .unwrap_or_default();
+    let lines = vec![
+        format!(
+            "{}: {name}",
+            l.pick(
+                "修了の有効期限が近づいています",
+                "A certificate expires soon"
+            )
+        ),
+        format!("{}: {day}", l.pick("有効期限", "Valid through")),
+    ];
+    let subject = l.pick(
+        "【KADO】研修の有効期限のお知らせ",
+        "[KADO] Training expires soon",
+    );
+    let email = compose(
+        &to,
+        subject.to_string(),
+        &lines,
+        false,
+        &st.config.base_url(),
+    );
+    let host = crate::mail::host(&st.config.base_url());
+    outbox::enqueue(tx, None, "training_expiry", &email, &host, now).await?;
+    Ok(true)
+}
+
+/// Queues one reminder of tomorrow's session; whether there was someone to send it to.
+async fn session_eve(
+    st: &AppState,
+    tx: &mut Tx,
+    person: PersonId,
+    session: crate::ids::TrainingSessionId,
+) -> anyhow::Result<bool> {
+    let Some(s) = store::session(&mut **tx, session).await? else {
+        return Ok(false);
+    };
+    let Some(to) = crate::auth::notify::recipient(&mut **tx, person).await? else {
+        return Ok(false);
+    };
+    let l = to.lang;
+    let mut lines = vec![
+        l.pick("明日は研修の日です。", "Your training session is tomorrow.")
+            .to_string(),
+    ];
+    lines.extend(session_lines(&to, &s));
+    let subject = l.pick("【KADO】明日の研修のお知らせ", "[KADO] Training tomorrow");
+    let email = compose(
+        &to,
+        subject.to_string(),
+        &lines,
+        false,
+        &st.config.base_url(),
+    );
+    queue(st, tx, &s, "training_reminder", &email).await?;
+    Ok(true)
+}
