@@ -481,6 +481,24 @@ impl Validator {
     }
 }
 
+/// A refusal with its own status and code that names the field it concerns; the field's
+/// message is `message`, or the code's text.
+pub fn on_field<E: ErrorCode>(code: E, field: &str, message: Option<Text>) -> ApiError {
+    let (ja, en) = code.texts();
+    let detail = Text::new(ja, en);
+    ApiError::Client {
+        status: code.status(),
+        code: code.code(),
+        errors: vec![FieldError {
+            field: field.into(),
+            code: code.code(),
+            message: message.unwrap_or_else(|| detail.clone()),
+        }],
+        detail,
+        retry_after: None,
+    }
+}
+
 /// A single-field validation error with a catalogued code.
 pub fn invalid_code<E: ErrorCode>(field: &str, code: E) -> ApiError {
     let (ja, en) = code.texts();

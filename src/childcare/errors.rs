@@ -33,19 +33,7 @@ crate::error_codes! {
 
 /// The refusal with one field error carrying `message` (the detail keeps the code's text).
 pub fn on_field(code: ChildcareError, field: &str, message: Option<Text>) -> ApiError {
-    let (ja, en) = code.texts();
-    let detail = Text::new(ja, en);
-    ApiError::Client {
-        status: code.status(),
-        code: code.code(),
-        errors: vec![FieldError {
-            field: field.into(),
-            code: code.code(),
-            message: message.unwrap_or_else(|| detail.clone()),
-        }],
-        detail,
-        retry_after: None,
-    }
+    crate::error::on_field(code, field, message)
 }
 
 /// The refusal of a desk-booking move whose places would meet a full room from `at` (HH:MM).

@@ -1,6 +1,6 @@
 //! Training's error codes, with their texts in both languages.
 
-use crate::error::{ApiError, ErrorCode, FieldError, Text};
+use crate::error::ApiError;
 
 crate::error_codes! {
     /// Why a training request is refused.
@@ -24,17 +24,5 @@ crate::error_codes! {
 
 /// The refusal `code` (its own status and code) naming the field it concerns.
 pub fn on_field(code: TrainingError, field: &str) -> ApiError {
-    let (ja, en) = code.texts();
-    let detail = Text::new(ja, en);
-    ApiError::Client {
-        status: code.status(),
-        code: code.code(),
-        errors: vec![FieldError {
-            field: field.into(),
-            code: code.code(),
-            message: detail.clone(),
-        }],
-        detail,
-        retry_after: None,
-    }
+    crate::error::on_field(code, field, None)
 }
