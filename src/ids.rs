@@ -67,6 +67,10 @@ ids! {
     PresenceId,
     /// An e-mail in the outbox.
     MailId,
+    /// A child's nap in the childcare room.
+    NapId,
+    /// A caregiver's note on a child's day.
+    DayNoteId,
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ mod booking_props;
 mod childcare;
 mod childcare_props;
 mod childcare_stored;
+mod childcare_tablet;
 mod events;
 mod faults;
 mod kiosk;
