@@ -6,6 +6,7 @@
 //   #/bookings    my bookings, childcare places, calendar feed (bookings.js)
 //   #/qr          my rotating QR code (qr.js)
 //   #/children    children and the adults who may pick them up (children.js)
+//   #/today       my child today in the childcare room (child_day.js)
 //   #/settings    language, password, PIN (settings.js)
 //
 // API: GET /api/v1/auth/me, PATCH /api/v1/auth/me {language}, GET /api/v1/sites,
@@ -23,10 +24,11 @@ import * as bookings from '/app/bookings.js';
 import * as qr from '/app/qr.js';
 import * as children from '/app/children.js';
 import * as settings from '/app/settings.js';
+import * as today from '/app/child_day.js';
 
 initI18n(strings);
 
-const routes = { '': home, day, series, bookings, qr, children, settings };
+const routes = { '': home, day, series, bookings, qr, children, settings, today };
 
 const main = document.getElementById('main');
 const tabbar = document.getElementById('tabbar');
