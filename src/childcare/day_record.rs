@@ -396,7 +396,7 @@ pub struct DayRecord {
 /// The day's record (the site's caregivers): who came, hand-over times and to whom, nap
 /// checks, notes and refusals; the page prints it.
 #[utoipa::path(get, path = "/api/v1/sites/{id}/childcare/record", tag = "childcare", params(("id" = i64, Path), DateQuery),
-    responses((status = 200, body = DayRecord), (status = 403), (status = 404, description = "childcare.unavailable")))]
+    responses((status = 200, body = DayRecord), (status = 403), (status = 404, description = "childcare.unavailable"), (status = 422)))]
 async fn day_record(
     State(st): State<AppState>,
     who: Principal,

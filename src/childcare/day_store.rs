@@ -306,6 +306,19 @@ pub async fn end_nap(tx: &mut Tx, nap: NapId, by: PersonId, now: i64) -> sqlx::R
     Ok(r.rows_affected() > 0)
 }
 
+/// Ends a place's running nap, if any (the child leaves the room).
+pub async fn end_naps_of(tx: &mut Tx, place: PlaceId, by: PersonId, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE naps SET ended_at = $1, ended_by = $2 WHERE childcare_booking_id = $3 AND ended_at IS NULL",
+    )
+    .bind(now)
+    .bind(by)
+    .bind(place)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// A note to write.
 pub struct NewNote<'a> {
     pub site: SiteId,

@@ -198,6 +198,8 @@ async fn hand_over(
         return Err(ChildcareError::NotInRoom.into());
     }
     store::record_pickup(&mut tx, p.id, caregiver, &presented).await?;
+    // A child collected while asleep: the nap ends with the hand-over.
+    super::day_store::end_naps_of(&mut tx, p.id, caregiver, now).await?;
     tx.publish(Event::ChildPickedUp {
         site_id: p.site_id,
         child_id: p.child_id,
@@ -209,7 +211,7 @@ async fn hand_over(
 /// A caregiver hands the child over, only to a guardian or an active authorised person with
 /// the right one-time code; every attempt is logged, and refusals are shown on the day view.
 #[utoipa::path(post, path = "/api/v1/childcare/bookings/{id}/pick-up", tag = "childcare", params(("id" = i64, Path)), request_body = PickupRequest,
-    responses((status = 200, body = ChildcarePlace), (status = 403, description = "childcare.pickup_not_authorised")))]
+    responses((status = 200, body = ChildcarePlace), (status = 403, description = "childcare.pickup_not_authorised"), (status = 409, description = "childcare.not_in_room")))]
 async fn pick_up(
     State(st): State<AppState>,
     who: Principal,

@@ -121,29 +121,28 @@ fn ratio_rest(
         .collect()
 }
 
-/// The first segment where the ratio breaks once the booked children arrive: a
-/// `caregiver_leaving` alert when fewer caregivers are on duty than in the segment before,
-/// `ratio_at_risk` otherwise.
+/// Where the ratio breaks once the booked children arrive, one alert per short stretch of
+/// segments: `caregiver_leaving` when the stretch starts because fewer caregivers are on duty
+/// than in the segment before, `ratio_at_risk` otherwise.
 fn ratio_alerts(segments: &[(i64, RatioSegment)]) -> Vec<RoomAlert> {
     let mut out: Vec<RoomAlert> = Vec::new();
-    let mut before: Option<u32> = None;
+    let mut before: Option<(u32, bool)> = None;
     for (_, s) in segments {
-        if s.required_expected > s.caregivers_on_duty {
-            let kind = if before.is_some_and(|b| b > s.caregivers_on_duty) {
+        let short = s.required_expected > s.caregivers_on_duty;
+        if short && !before.is_some_and(|(_, was_short)| was_short) {
+            let kind = if before.is_some_and(|(duty, _)| duty > s.caregivers_on_duty) {
                 "caregiver_leaving"
             } else {
                 "ratio_at_risk"
             };
-            if !out.iter().any(|a| a.kind == kind) {
-                out.push(RoomAlert {
-                    kind: kind.into(),
-                    at: s.start.clone(),
-                    child_id: None,
-                    child_name: None,
-                });
-            }
+            out.push(RoomAlert {
+                kind: kind.into(),
+                at: s.start.clone(),
+                child_id: None,
+                child_name: None,
+            });
         }
-        before = Some(s.caregivers_on_duty);
+        before = Some((s.caregivers_on_duty, short));
     }
     out
 }
@@ -152,7 +151,7 @@ fn ratio_alerts(segments: &[(i64, RatioSegment)]) -> Vec<RoomAlert> {
 /// allergies and medical notes, who may collect them, times and status, naps and notes,
 /// refused pick-ups; the ratio now and for the rest of the day, and the alerts.
 #[utoipa::path(get, path = "/api/v1/sites/{id}/childcare/tablet", tag = "childcare", params(("id" = i64, Path), DateQuery),
-    responses((status = 200, body = TabletDay), (status = 403), (status = 404, description = "childcare.unavailable")))]
+    responses((status = 200, body = TabletDay), (status = 403), (status = 404, description = "childcare.unavailable"), (status = 422)))]
 async fn tablet_day(
     State(st): State<AppState>,
     who: Principal,

@@ -17,7 +17,8 @@ on_both_backends!(
     notes_and_the_day_record_list_every_event,
     only_the_rooms_caregivers_and_the_childs_guardians_see_the_day,
     not_collected_mail_goes_once,
-    drop_off_by_qr_needs_a_place_now
+    drop_off_by_qr_needs_a_place_now,
+    ratio_alerts_when_a_caregiver_leaves_or_a_booked_child_arrives
 );
 
 const DAY: &str = "2026-11-24";
@@ -363,6 +364,18 @@ async fn one_nap_at_a_time_under_concurrent_taps(b: Backend) {
         .await;
     assert_eq!(started, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM naps").await, 1);
+    // Collected while asleep: the nap ends with the hand-over.
+    let guardian = app.person_id(&worker_email(15)).await;
+    caregivers[1]
+        .post(&place_url(place, "pick-up"))
+        .json(&json!({"guardian_id": guardian}))
+        .send_json()
+        .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM naps WHERE ended_at IS NULL")
+            .await,
+        0
+    );
 }
 
 async fn notes_and_the_day_record_list_every_event(b: Backend) {
@@ -617,4 +630,52 @@ async fn drop_off_by_qr_needs_a_place_now(b: Backend) {
     app.clock.advance(Duration::minutes(90));
     let got = drop(parent.qr_payload().await).send_json().await;
     assert_eq!(got[0]["status"], "dropped_off");
+}
+
+async fn ratio_alerts_when_a_caregiver_leaves_or_a_booked_child_arrives(b: Backend) {
+    let app = room(b).await;
+    let (parent, kids) = app.parent_of(15, &[REN]).await;
+    let place = book(&parent, &kids, DAY, "09:00", "15:00").await[0];
+    let caregiver = app.login_as(CAREGIVER).await;
+    let day = tablet(&caregiver, DAY).await;
+    assert_eq!(day["alerts"], json!([]), "two caregivers for one baby");
+    assert_eq!(day["ratio_now"]["required_expected"], 2);
+    assert_eq!(day["ratio_now"]["required_present"], 0);
+    // The second caregiver's shift is cut short by hand (called away at 11:00): the tablet
+    // warns before it happens, with the baby booked until 15:00.
+    let eleven = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 24, 2, 0, 0)
+        .unwrap()
+        .timestamp();
+    let caregiver2 = app.person_id(CAREGIVER2).await;
+    sqlx::query("UPDATE caregiver_shifts SET ends_at = $1 WHERE person_id = $2 AND starts_at < $1")
+        .bind(eleven)
+        .bind(caregiver2)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let day = tablet(&caregiver, DAY).await;
+    assert_eq!(
+        day["alerts"],
+        json!([{"kind": "caregiver_leaving", "at": "11:00"}]),
+        "{}",
+        day["ratio_rest"]
+    );
+    // Had they not come at all, the booked baby's arrival itself would break the ratio.
+    sqlx::query("DELETE FROM caregiver_shifts WHERE person_id = $1")
+        .bind(caregiver2)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let day = tablet(&caregiver, DAY).await;
+    assert_eq!(
+        day["alerts"],
+        json!([{"kind": "ratio_at_risk", "at": "09:00"}])
+    );
+    assert_eq!(day["ratio_now"]["caregivers_on_duty"], 1);
+    caregiver
+        .post(&place_url(place, "drop-off"))
+        .send_json()
+        .await;
+    let day = tablet(&caregiver, DAY).await;
+    assert_eq!(day["ratio_now"]["required_present"], 2);
 }
