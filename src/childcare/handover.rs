@@ -37,7 +37,8 @@ async fn handled_place(st: &AppState, who: &Principal, id: PlaceId) -> ApiResult
     }
 }
 
-fn not_now() -> ApiError {
+/// Too early or too late to hand a child over, with the window's minutes.
+pub(super) fn not_now() -> ApiError {
     ApiError::from(ChildcareError::NotNow).with("minutes", DROPOFF_EARLY_SECS / 60)
 }
 

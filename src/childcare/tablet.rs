@@ -261,16 +261,21 @@ async fn receive_children_of(
 ) -> ApiResult<Vec<ChildcarePlace>> {
     let now = st.clock.epoch();
     let tz = schedule_of(&st.db, site).await?.tz;
-    let due: Vec<PlaceRow> = store::places_of_guardian(&st.db, parent, now)
-        .await?
-        .into_iter()
-        .filter(|p| {
-            p.site_id == site
-                && p.status == PlaceStatus::Booked
-                && p.starts_at - DROPOFF_EARLY_SECS <= now
-        })
-        .collect();
+    let (due, later): (Vec<PlaceRow>, Vec<PlaceRow>) =
+        store::places_of_guardian(&st.db, parent, now)
+            .await?
+            .into_iter()
+            .filter(|p| p.site_id == site && p.status == PlaceStatus::Booked)
+            .partition(|p| p.starts_at - DROPOFF_EARLY_SECS <= now);
     if due.is_empty() {
+        // A place later today: too early, and the reason says from when.
+        let today = super::local_date(now, tz);
+        if later
+            .iter()
+            .any(|p| super::local_date(p.starts_at, tz) == today)
+        {
+            return Err(super::handover::not_now());
+        }
         return Err(ChildcareError::NotBookedToday.into());
     }
     let mut out = Vec::new();

@@ -265,11 +265,12 @@ async fn nap_checks_follow_age_and_turn_late(b: Backend) {
         .post(&place_url(yui, "naps"))
         .send_problem(StatusCode::CONFLICT, "childcare.already_napping")
         .await;
-    // 12:05 is on time; 12:06 the baby's check is late, the one-year-old's is not.
-    app.clock.advance(Duration::minutes(5));
+    // Just before 12:05 is on time (the clock runs on between requests); 12:06 the baby's
+    // check is late, the one-year-old's is not.
+    app.clock.advance(Duration::seconds(290));
     let day = tablet(&caregiver, DAY).await;
     assert_eq!(entry(&day, ren)["naps"][0]["late"], false);
-    app.clock.advance(Duration::minutes(1));
+    app.clock.advance(Duration::seconds(70));
     let day = tablet(&caregiver, DAY).await;
     assert_eq!(entry(&day, ren)["naps"][0]["late"], true);
     assert_eq!(entry(&day, ren)["alerts"], json!(["nap_check_late"]));
@@ -299,8 +300,8 @@ async fn nap_checks_follow_age_and_turn_late(b: Backend) {
     let e = entry(&tablet(&caregiver, DAY).await, ren);
     assert_eq!(e["alerts"], json!(["front_position"]));
     assert_eq!(e["naps"][0]["checks"][0]["position"], "front");
-    // 12:11: the one-year-old (due 12:10) is late now.
-    app.clock.advance(Duration::minutes(5));
+    // 12:10:30: the one-year-old (due 12:10) is late now.
+    app.clock.advance(Duration::seconds(270));
     let day = tablet(&caregiver, DAY).await;
     assert_eq!(entry(&day, yui)["naps"][0]["late"], true);
     assert_eq!(
@@ -333,7 +334,7 @@ async fn nap_checks_follow_age_and_turn_late(b: Backend) {
     let ended = caregiver.post(&place_url(yui, "nap-end")).send_json().await;
     assert_eq!(ended["ended"], true);
     let e = entry(&tablet(&caregiver, DAY).await, yui);
-    assert_eq!(e["naps"][0]["ended_at"], "12:11");
+    assert_eq!(e["naps"][0]["ended_at"], "12:10");
     assert_eq!(e["alerts"], json!([]));
 }
 
@@ -609,11 +610,20 @@ async fn drop_off_by_qr_needs_a_place_now(b: Backend) {
             .post("/api/v1/sites/1/childcare/drop-off-by-qr")
             .json(&json!({"payload": payload}))
     };
-    // 09:00: the place starts at 11:00, too early to hand over.
+    // 09:00: the place starts at 11:00, too early to hand over; the answer says from when.
     let p = drop(parent.qr_payload().await)
+        .send_problem(StatusCode::CONFLICT, "childcare.not_now")
+        .await;
+    assert!(p["detail"].as_str().unwrap().contains("30分前"), "{p}");
+    // A parent with no place today: the answer offers booking one.
+    let (other, _) = app.parent_of(16, &[REN]).await;
+    let p = drop(other.qr_payload().await)
         .send_problem(StatusCode::CONFLICT, "childcare.not_booked_today")
         .await;
-    assert!(p["detail"].as_str().unwrap().contains("予約"), "{p}");
+    assert!(
+        p["detail"].as_str().unwrap().contains("予約できます"),
+        "{p}"
+    );
     let p = drop("KADO1.5.1.r1.0000".into())
         .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
         .await;
