@@ -38,10 +38,11 @@ function message(el, text, kind) {
   el.className = `message${kind ? ` ${kind}` : ''}`;
 }
 
-async function act(placeId, fn, okText) {
+async function act(placeId, fn, okText, onDone) {
   try {
     await fn();
     state.messages.set(placeId, { text: okText, kind: 'ok' });
+    if (onDone) onDone();
   } catch (err) {
     state.messages.set(placeId, { text: errorText(err), kind: 'error' });
   }
@@ -149,8 +150,10 @@ function notePanel(c) {
     h('form', { class: 'inline-form', novalidate: true, onsubmit: (ev) => {
       ev.preventDefault();
       const kind = ev.target.querySelector('select').value;
-      const body = ev.target.querySelector('input').value;
-      act(place, () => api('POST', `/api/v1/childcare/bookings/${place}/notes`, { kind, body }), t('cc.noteSaved'));
+      const input = ev.target.querySelector('input');
+      const body = input.value;
+      act(place, () => api('POST', `/api/v1/childcare/bookings/${place}/notes`, { kind, body }), t('cc.noteSaved'),
+        () => { input.value = ''; });
     } },
     h('div', { class: 'field' }, h('label', { for: kindId }, t('cc.kind')),
       h('select', { id: kindId }, ...['meal', 'toilet', 'mood', 'note'].map((k) => h('option', { value: k }, t(`cc.kind.${k}`))))),
@@ -212,7 +215,13 @@ function render() {
     position: focused.dataset.position,
     text: focused.textContent,
   } : null;
+  // What was typed or chosen survives the redraw (the list refreshes every 20 seconds).
+  const typed = [...$('children').querySelectorAll('input[id], select[id]')].map((el) => [el.id, el.value]);
   $('children').replaceChildren(...day.children.map(childCard));
+  for (const [id, value] of typed) {
+    const el = document.getElementById(id);
+    if (el) el.value = value;
+  }
   $('none').hidden = day.children.length > 0;
   if (key) {
     const card = document.querySelector(`[data-place="${key.place}"]`);

@@ -15,6 +15,8 @@ ALTER TABLE authorised_persons ADD COLUMN pickup_code_used_at INTEGER;
 
 -- When the guardian was told their child was not collected (set once, with the e-mail).
 ALTER TABLE childcare_bookings ADD COLUMN not_collected_notified_at INTEGER;
+-- The job's question every run: which children are still in a room.
+CREATE INDEX childcare_bookings_in_room ON childcare_bookings (ends_at) WHERE status = 'dropped_off';
 
 CREATE TABLE naps (
     id                   INTEGER PRIMARY KEY,

@@ -41,25 +41,28 @@ pub(super) struct Detail {
 }
 
 impl Detail {
-    /// Reads it all: a handful of queries whatever the number of children.
+    /// Reads it all: a handful of queries whatever the number of children, sent at once
+    /// (each on its own pooled connection: they are reads).
     pub(super) async fn load(db: &Db, scope: Scope) -> ApiResult<Detail> {
+        let (children, guardians, authorised, handovers, attempts, naps, checks, notes) = tokio::try_join!(
+            ds::children(db, scope),
+            ds::guardians(db, scope),
+            ds::authorised(db, scope),
+            ds::handovers(db, scope),
+            ds::attempts(db, scope),
+            ds::naps(db, scope),
+            ds::checks(db, scope),
+            ds::notes(db, scope),
+        )?;
         Ok(Detail {
-            children: ds::children(db, scope)
-                .await?
-                .into_iter()
-                .map(|c| (c.id, c))
-                .collect(),
-            guardians: ds::guardians(db, scope).await?,
-            authorised: ds::authorised(db, scope).await?,
-            handovers: ds::handovers(db, scope)
-                .await?
-                .into_iter()
-                .map(|h| (h.place_id, h))
-                .collect(),
-            attempts: ds::attempts(db, scope).await?,
-            naps: ds::naps(db, scope).await?,
-            checks: ds::checks(db, scope).await?,
-            notes: ds::notes(db, scope).await?,
+            children: children.into_iter().map(|c| (c.id, c)).collect(),
+            guardians,
+            authorised,
+            handovers: handovers.into_iter().map(|h| (h.place_id, h)).collect(),
+            attempts,
+            naps,
+            checks,
+            notes,
         })
     }
 

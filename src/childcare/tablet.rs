@@ -287,3 +287,46 @@ async fn receive_children_of(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(start: &str, duty: u32, need: u32) -> (i64, RatioSegment) {
+        (
+            0,
+            RatioSegment {
+                start: start.into(),
+                present: [0; 4],
+                expected: [1, 0, 0, 0],
+                caregivers_on_duty: duty,
+                required_present: 0,
+                required_expected: need,
+            },
+        )
+    }
+
+    #[test]
+    fn one_alert_per_short_stretch_named_by_its_cause() {
+        let kinds = |s: &[(i64, RatioSegment)]| -> Vec<(String, String)> {
+            ratio_alerts(s)
+                .into_iter()
+                .map(|a| (a.kind, a.at))
+                .collect()
+        };
+        assert!(kinds(&[seg("09:00", 2, 2), seg("09:15", 2, 2)]).is_empty());
+        // A shift ends at 11:00 and the stretch after it is short: one alert.
+        assert_eq!(
+            kinds(&[seg("10:45", 2, 2), seg("11:00", 1, 2), seg("11:15", 1, 2)]),
+            [("caregiver_leaving".into(), "11:00".into())]
+        );
+        // Short from the start (nobody left): the booked children's arrival breaks it.
+        assert_eq!(
+            kinds(&[seg("09:00", 1, 2), seg("09:15", 2, 2), seg("09:30", 2, 3)]),
+            [
+                ("ratio_at_risk".into(), "09:00".into()),
+                ("ratio_at_risk".into(), "09:30".into())
+            ]
+        );
+    }
+}
