@@ -51,6 +51,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[path = "load/childcare.rs"]
+mod childcare;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum BackendArg {
     Sqlite,
@@ -136,6 +139,10 @@ struct Args {
     /// of 500 workers is measured too.
     #[arg(long, default_value_t = 0.0)]
     training_share: f64,
+    /// Run only the childcare tablet scenarios (issue 15): the day view of 40 children, and
+    /// nap checks during the check-in rush.
+    #[arg(long)]
+    childcare_only: bool,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -286,7 +293,10 @@ async fn run(a: Args) -> Result<()> {
         }
         return counted;
     }
-    let outcome = scenarios(&a, &rates, sh.clone(), &mon).await;
+    let outcome = match a.childcare_only {
+        true => childcare::scenarios(&a, &rates, &url, sh.clone(), &mon).await,
+        false => scenarios(&a, &rates, sh.clone(), &mon).await,
+    };
     let peak: Vec<(u64, u64)> = servers.iter().map(|s| s.mem()).collect();
     let logs: Vec<LogSummary> = servers.iter().map(|s| s.log_summary(ready)).collect();
     drop(servers);

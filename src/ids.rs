@@ -73,6 +73,10 @@ ids! {
     TrainingSessionId,
     /// A person's place (or waitlist entry) in a training session.
     EnrolmentId,
+    /// A child's nap in the childcare room.
+    NapId,
+    /// A caregiver's note on a child's day.
+    DayNoteId,
 }
 
 #[cfg(test)]

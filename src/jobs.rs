@@ -49,6 +49,11 @@ pub async fn run(st: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "login throttle purge failed"),
         }
+        match crate::childcare::notify::not_collected(&st).await {
+            Ok(n) if n > 0 => tracing::info!(count = n, "queued not-collected notices"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "not-collected notices failed"),
+        }
         match crate::mail::send_due(&st).await {
             Ok(r) if r != crate::mail::Report::default() => tracing::info!(?r, "mail run"),
             Ok(_) => {}

@@ -6,6 +6,7 @@
 //   #/bookings    my bookings, childcare places, calendar feed (bookings.js)
 //   #/qr          my rotating QR code (qr.js)
 //   #/children    children and the adults who may pick them up (children.js)
+//   #/today       my child today in the childcare room (child_day.js)
 //   #/settings    language, password, PIN (settings.js)
 //   #/training    my onboarding progress, training sessions to book (training.js)
 //
@@ -25,10 +26,11 @@ import * as qr from '/app/qr.js';
 import * as children from '/app/children.js';
 import * as settings from '/app/settings.js';
 import * as training from '/app/training.js';
+import * as today from '/app/child_day.js';
 
 initI18n(strings);
 
-const routes = { '': home, day, series, bookings, qr, children, settings, training };
+const routes = { '': home, day, series, bookings, qr, children, settings, training, today };
 
 const main = document.getElementById('main');
 const tabbar = document.getElementById('tabbar');

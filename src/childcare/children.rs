@@ -24,6 +24,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_child, update_child))
         .routes(routes!(list_authorised, add_authorised))
         .routes(routes!(update_authorised))
+        .routes(routes!(new_pickup_code))
 }
 
 /// The 404 of a child the caller may not see.
@@ -162,6 +163,8 @@ pub struct Authorised {
     #[serde(skip_serializing_if = "Option::is_none")]
     phone: Option<String>,
     active: bool,
+    /// The pick-up code was used: it works once, and the guardian issues a new one.
+    pickup_code_used: bool,
 }
 
 impl From<AuthorisedRow> for Authorised {
@@ -173,6 +176,7 @@ impl From<AuthorisedRow> for Authorised {
             relation: a.relation,
             phone: Some(a.phone),
             active: a.active,
+            pickup_code_used: a.pickup_code_used_at.is_some(),
         }
     }
 }
@@ -233,7 +237,7 @@ async fn add_authorised(
     v.text("relation", &input.relation, 0, 50);
     v.text("phone", &input.phone, 0, 20);
     v.finish()?;
-    let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000u32));
+    let code = new_code();
     let mut a = AuthorisedRow {
         id: AuthorisedPersonId(0),
         child_id: id,
@@ -242,6 +246,7 @@ async fn add_authorised(
         phone: input.phone.trim().into(),
         pickup_code_hash: pickup_code_hash(id, &code),
         active: true,
+        pickup_code_used_at: None,
     };
     a.id = store::insert_authorised(&st.db, &a, st.clock.epoch()).await?;
     Ok((
@@ -278,4 +283,33 @@ async fn update_authorised(
         .await?
         .ok_or_else(child_not_found)?;
     Ok(Json(a.into()))
+}
+
+/// A fresh six-digit pick-up code.
+fn new_code() -> String {
+    format!("{:06}", rand::thread_rng().gen_range(0..1_000_000u32))
+}
+
+/// A new pick-up code for an authorised person.
+#[derive(Serialize, ToSchema)]
+pub struct PickupCode {
+    pickup_code: String,
+}
+
+/// Issues a new one-time pick-up code for an adult allowed to collect my child (the old one
+/// stops working); answers it, shown only this once.
+#[utoipa::path(post, path = "/api/v1/authorised-persons/{id}/pickup-code", tag = "childcare", params(("id" = i64, Path)),
+    responses((status = 200, body = PickupCode), (status = 404)))]
+async fn new_pickup_code(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<AuthorisedPersonId>,
+) -> ApiResult<Json<PickupCode>> {
+    let a = store::authorised(&st.db, id)
+        .await?
+        .ok_or_else(child_not_found)?;
+    of_guardian(&st.db, who.id, a.child_id).await?;
+    let code = new_code();
+    store::set_pickup_code(&st.db, id, &pickup_code_hash(a.child_id, &code)).await?;
+    Ok(Json(PickupCode { pickup_code: code }))
 }

@@ -27,6 +27,12 @@ crate::error_codes! {
         /// A desk booking's places cannot move with it (see [`does_not_fit_from`] for the
         /// text naming the full segment).
         DoesNotFitBooking = (CONFLICT, "booking.childcare_does_not_fit", "この予約の託児は新しい時間に収まりません。", "The childcare places of this booking do not fit in its new time."),
+        NotBookedToday = (CONFLICT, "childcare.not_booked_today", "この方のお子さまには今の時間の託児予約がありません。空きがあればアプリから今すぐ予約できます。", "This person's children have no childcare place now. If a place fits, they can book one now in the app."),
+        BadQr = (UNPROCESSABLE_ENTITY, "childcare.bad_qr", "QRコードを読み取れませんでした(期限切れまたは無効)。もう一度表示してもらってください。", "This QR code is not valid now (expired or revoked): ask for it to be shown again."),
+        NotNapping = (CONFLICT, "childcare.not_napping", "このお子さまは午睡中ではありません。", "This child is not napping."),
+        AlreadyNapping = (CONFLICT, "childcare.already_napping", "このお子さまはすでに午睡中です。", "This child is already napping."),
+        BadPosition = (UNPROCESSABLE_ENTITY, "childcare.bad_position", "姿勢は back、side、front のいずれかです。", "The position is back, side or front."),
+        BadNoteKind = (UNPROCESSABLE_ENTITY, "childcare.bad_note_kind", "種類は meal、toilet、mood、note のいずれかです。", "The kind is meal, toilet, mood or note."),
         ChildInRoom = (CONFLICT, "booking.childcare_in_room", "お子さまが託児室にいるため、この予約は移動できません。", "A child of this booking is in the childcare room, so the booking cannot move."),
     }
 }

@@ -10,7 +10,7 @@ use super::places::place_view;
 use super::rules::DROPOFF_EARLY_SECS;
 use super::store::{self, ChildRow, PickupAttempt, PlaceRow};
 use crate::AppState;
-use crate::auth::Principal;
+use crate::auth::{Principal, credential};
 use crate::error::{ApiError, ApiResult, Json, Path};
 use crate::events::Event;
 use crate::ids::{AuthorisedPersonId, PersonId, PlaceId};
@@ -37,12 +37,13 @@ async fn handled_place(st: &AppState, who: &Principal, id: PlaceId) -> ApiResult
     }
 }
 
-fn not_now() -> ApiError {
+/// Too early or too late to hand a child over, with the window's minutes.
+pub(super) fn not_now() -> ApiError {
     ApiError::from(ChildcareError::NotNow).with("minutes", DROPOFF_EARLY_SECS / 60)
 }
 
 /// Receives the child of a booked place in its window, in one transaction.
-async fn receive(st: &AppState, p: &PlaceRow, caregiver: PersonId) -> ApiResult<()> {
+pub(super) async fn receive(st: &AppState, p: &PlaceRow, caregiver: PersonId) -> ApiResult<()> {
     let now = st.clock.epoch();
     let to = p
         .status
@@ -74,14 +75,42 @@ async fn drop_off(
     place_view(&st, id, p.site_id).await
 }
 
-/// Who is collecting the child: a guardian (by account), or an authorised person with their
-/// pick-up code.
+/// Who is collecting the child: a guardian (by account, or by the QR code of their app), or
+/// an authorised person with their one-time pick-up code.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PickupRequest {
     guardian_id: Option<PersonId>,
+    /// The QR code the guardian shows (as the kiosk reads it).
+    qr: Option<String>,
     authorised_person_id: Option<AuthorisedPersonId>,
     code: Option<String>,
+}
+
+/// The person a QR code names, checked as the kiosk checks it (signature, version, window);
+/// None for anything that is not a valid QR code now.
+pub async fn qr_person(st: &AppState, payload: &str) -> ApiResult<Option<PersonId>> {
+    let Some(c @ credential::Credential::Qr { person, .. }) = credential::parse(payload) else {
+        return Ok(None);
+    };
+    let creds = credential::credentials(&st.db, person).await?;
+    Ok(credential::verify(
+        &st.secret,
+        &c,
+        st.clock.epoch(),
+        creds.qr_version,
+        creds.card_serial,
+    )
+    .ok())
+}
+
+/// Who was presented, as checked.
+enum Collector {
+    /// A guardian of the child.
+    Guardian,
+    /// An authorised person whose unspent code matched (spent in the hand-over).
+    Authorised(AuthorisedPersonId, String),
+    Refused,
 }
 
 /// Whether the adult presented may collect the child, and how the log names them.
@@ -89,24 +118,51 @@ async fn may_collect(
     st: &AppState,
     child: &ChildRow,
     req: &PickupRequest,
-) -> ApiResult<(bool, String)> {
-    Ok(match (req.guardian_id, req.authorised_person_id) {
-        (Some(g), None) => (child.guardian_ids.contains(&g), format!("guardian:{g}")),
-        (None, Some(a)) => {
-            let code = req.code.as_deref().unwrap_or_default().trim();
-            let ok = store::authorised(&st.db, a).await?.is_some_and(|ap| {
-                ap.child_id == child.id
-                    && ap.active
-                    && ap.pickup_code_hash == pickup_code_hash(child.id, code)
-            });
-            (ok, format!("authorised:{a}"))
-        }
-        _ => (false, "unidentified".to_string()),
-    })
+) -> ApiResult<(Collector, String)> {
+    let guardian = |g: PersonId| {
+        let who = if child.guardian_ids.contains(&g) {
+            Collector::Guardian
+        } else {
+            Collector::Refused
+        };
+        (who, format!("guardian:{g}"))
+    };
+    Ok(
+        match (req.guardian_id, req.qr.as_deref(), req.authorised_person_id) {
+            (Some(g), None, None) => guardian(g),
+            (None, Some(qr), None) => match qr_person(st, qr).await? {
+                Some(g) => guardian(g),
+                None => (Collector::Refused, "qr:invalid".to_string()),
+            },
+            (None, None, Some(a)) => {
+                let code = req.code.as_deref().unwrap_or_default().trim();
+                let hash = pickup_code_hash(child.id, code);
+                let ok = store::authorised(&st.db, a).await?.is_some_and(|ap| {
+                    ap.child_id == child.id
+                        && ap.active
+                        && ap.pickup_code_used_at.is_none()
+                        && ap.pickup_code_hash == hash
+                });
+                let who = if ok {
+                    Collector::Authorised(a, hash)
+                } else {
+                    Collector::Refused
+                };
+                (who, format!("authorised:{a}"))
+            }
+            _ => (Collector::Refused, "unidentified".to_string()),
+        },
+    )
+}
+
+/// Logs a refused attempt on its own (nothing else is written) and answers the refusal.
+async fn refuse(st: &AppState, attempt: &PickupAttempt<'_>) -> ApiResult<()> {
+    store::log_pickup(&st.db.pool, attempt).await?;
+    Err(ChildcareError::PickupNotAuthorised.into())
 }
 
 /// Hands the child over to who was presented: logs the attempt, and when allowed marks the
-/// place picked up, in one transaction.
+/// place picked up (and spends a pick-up code), in one transaction.
 async fn hand_over(
     st: &AppState,
     p: &PlaceRow,
@@ -117,26 +173,34 @@ async fn hand_over(
     let child = store::child(&st.db, p.child_id)
         .await?
         .ok_or_else(child_not_found)?;
-    let (allowed, presented) = may_collect(st, &child, req).await?;
+    let (collector, presented) = may_collect(st, &child, req).await?;
     let now = st.clock.epoch();
-    let attempt = PickupAttempt {
+    let mut attempt = PickupAttempt {
         place_id: p.id,
         caregiver,
         presented: &presented,
-        allowed,
+        allowed: !matches!(collector, Collector::Refused),
         at: now,
     };
-    if !allowed {
-        // A refusal is logged on its own: nothing else is written.
-        store::log_pickup(&st.db.pool, &attempt).await?;
-        return Err(ChildcareError::PickupNotAuthorised.into());
+    if !attempt.allowed {
+        return refuse(st, &attempt).await;
     }
     let mut tx = st.db.begin().await?;
+    if let Collector::Authorised(a, hash) = &collector
+        && !store::spend_pickup_code(&mut tx, *a, hash, now).await?
+    {
+        // Spent by another hand-over in the meantime.
+        tx.rollback().await?;
+        attempt.allowed = false;
+        return refuse(st, &attempt).await;
+    }
     store::log_pickup(&mut *tx, &attempt).await?;
     if !store::transition(&mut tx, p.id, p.status, to, now).await? {
         return Err(ChildcareError::NotInRoom.into());
     }
     store::record_pickup(&mut tx, p.id, caregiver, &presented).await?;
+    // A child collected while asleep: the nap ends with the hand-over.
+    super::day_store::end_naps_of(&mut tx, p.id, caregiver, now).await?;
     tx.publish(Event::ChildPickedUp {
         site_id: p.site_id,
         child_id: p.child_id,
@@ -146,9 +210,9 @@ async fn hand_over(
 }
 
 /// A caregiver hands the child over, only to a guardian or an active authorised person with
-/// the right code; every attempt is logged, and refusals are shown on the day view.
+/// the right one-time code; every attempt is logged, and refusals are shown on the day view.
 #[utoipa::path(post, path = "/api/v1/childcare/bookings/{id}/pick-up", tag = "childcare", params(("id" = i64, Path)), request_body = PickupRequest,
-    responses((status = 200, body = ChildcarePlace), (status = 403, description = "childcare.pickup_not_authorised")))]
+    responses((status = 200, body = ChildcarePlace), (status = 403, description = "childcare.pickup_not_authorised"), (status = 409, description = "childcare.not_in_room")))]
 async fn pick_up(
     State(st): State<AppState>,
     who: Principal,

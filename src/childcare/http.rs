@@ -2,7 +2,9 @@
 
 use super::children::child_not_found;
 use super::store::{self, ChildRow};
-use super::{View, children, handover, places, room, shifts, standard};
+use super::{
+    View, children, day_notes, day_record, handover, naps, places, room, shifts, standard, tablet,
+};
 use crate::AppState;
 use crate::auth::{Principal, Role};
 use crate::db::Db;
@@ -19,6 +21,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(places::router())
         .merge(handover::router())
         .merge(room::router())
+        .merge(tablet::router())
+        .merge(naps::router())
+        .merge(day_notes::router())
+        .merge(day_record::router())
 }
 
 /// The site's staff, who see the childcare room's day.

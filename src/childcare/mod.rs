@@ -4,10 +4,14 @@
 //! (`booking::with_places`), which calls [`places`] for the childcare parts.
 
 pub mod children;
+pub mod day_notes;
+pub mod day_record;
+pub mod day_store;
 pub mod desk;
 pub mod errors;
 pub mod handover;
 pub mod http;
+pub mod naps;
 pub mod notify;
 pub mod places;
 pub mod room;
@@ -15,6 +19,7 @@ pub mod rules;
 pub mod shifts;
 pub mod standard;
 pub mod store;
+pub mod tablet;
 
 pub use desk::{cancel_places_of_bookings, move_places_of_booking};
 pub use store::{children_in_room, request_dropoffs};

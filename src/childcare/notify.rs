@@ -168,3 +168,72 @@ pub fn email(
     lines.extend(lines_of_places.iter().map(|p| format!("・{p}")));
     compose(to, subject.to_string(), &lines, false, base_url)
 }
+
+/// Tells the guardian, once, that their child is still in the childcare room 15 minutes after
+/// the place's end (or at closing): the job's run. Each notice is marked sent in the same
+/// transaction that puts it in the outbox, by a conditional update, so two instances running
+/// the job at once send it once. Answers how many were queued.
+pub async fn not_collected(st: &AppState) -> anyhow::Result<usize> {
+    use super::day_record::{closing, not_collected_from};
+    let now = st.clock.epoch();
+    let mut queued = 0;
+    for u in super::day_store::uncollected(&st.db, now - 86_400).await? {
+        let schedule = super::schedule_of(&st.db, u.site_id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let date = super::local_date(u.starts_at, schedule.tz);
+        if now < not_collected_from(u.ends_at, closing(&schedule, date)) {
+            continue;
+        }
+        let mut tx = st.db.begin().await?;
+        if !super::day_store::mark_not_collected(&mut tx, u.id, now).await? {
+            tx.rollback().await?;
+            continue;
+        }
+        let Some(r) = notes(&mut tx, &[u.id]).await?.pop() else {
+            continue;
+        };
+        if let Some(to) = crate::auth::notify::recipient(&mut *tx, r.guardian).await? {
+            let site = crate::sites::store::name_of(&mut tx, r.site).await?;
+            let base_url = st.config.base_url();
+            let email = not_collected_email(&to, &site, &r.line(to.lang), &base_url);
+            let host = crate::mail::host(&base_url);
+            outbox::enqueue(
+                &mut tx,
+                Some(r.site.0),
+                "childcare_not_collected",
+                &email,
+                &host,
+                now,
+            )
+            .await?;
+            queued += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(queued)
+}
+
+/// Your child is still in the childcare room.
+pub fn not_collected_email(
+    to: &Recipient,
+    site: &SiteName,
+    place_line: &str,
+    base_url: &str,
+) -> Email {
+    let l = to.lang;
+    let subject = l.pick(
+        "【KADO】お子さまのお迎えをお願いします",
+        "[KADO] Your child is waiting to be collected",
+    );
+    let first = l.pick(
+        "託児の終了時刻を過ぎましたが、お子さまはまだ託児室にいます。お迎えをお願いします。",
+        "The childcare place has ended and your child is still in the childcare room: please come and collect them.",
+    );
+    let lines = vec![
+        first.to_string(),
+        site_line(site, l),
+        format!("・{place_line}"),
+    ];
+    compose(to, subject.to_string(), &lines, false, base_url)
+}

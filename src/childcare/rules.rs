@@ -301,6 +301,74 @@ pub fn first_short_segment(
     })
 }
 
+/// How a sleeping child lies at a nap check; stored as its `as_str` in `nap_checks.position`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Position {
+    Back,
+    Side,
+    /// Face down: flagged on the tablet (the sudden-infant-death risk the checks are for).
+    Front,
+}
+
+impl Position {
+    /// Every position, in the order of the migration's CHECK.
+    pub const ALL: [Position; 3] = [Position::Back, Position::Side, Position::Front];
+
+    /// The stored and serialised name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Position::Back => "back",
+            Position::Side => "side",
+            Position::Front => "front",
+        }
+    }
+}
+
+impl std::str::FromStr for Position {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Position::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| format!("unknown position {s:?}"))
+    }
+}
+
+/// Default minutes between nap checks: under 1, ages 1-2, 3 and older (5 and 10 as Japanese
+/// municipal guidelines commonly ask; 15 for the older children, whom they leave to the site).
+pub const NAP_CHECK_MINUTES: [u32; 3] = [5, 10, 15];
+
+/// Seconds between nap checks for a place's age group (0: under 1, 1: ages 1-2, else older).
+pub fn nap_interval_secs(age_group: i64, minutes: [u32; 3]) -> i64 {
+    let m = match age_group {
+        0 => minutes[0],
+        1 => minutes[1],
+        _ => minutes[2],
+    };
+    i64::from(m) * 60
+}
+
+/// When the next check of a nap is due: one interval after the last check, or after the nap
+/// started when none was made yet.
+pub fn nap_check_due(started_at: i64, last_check: Option<i64>, interval: i64) -> i64 {
+    last_check.unwrap_or(started_at).max(started_at) + interval
+}
+
+/// Whether a nap check is late at `now` (a check exactly on time is not).
+pub fn nap_check_late(due: i64, now: i64) -> bool {
+    now > due
+}
+
+/// A child's age in completed months on a day (0 before the first month, and before birth).
+pub fn age_months(birth: NaiveDate, on: NaiveDate) -> u32 {
+    let mut months = (on.year() - birth.year()) * 12 + on.month() as i32 - birth.month() as i32;
+    if on.day() < birth.day() {
+        months -= 1;
+    }
+    months.max(0) as u32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -492,5 +560,35 @@ mod tests {
             .filter(|s| s.holds_capacity())
             .collect();
         assert_eq!(holding, [Booked, DroppedOff]);
+    }
+
+    #[test]
+    fn nap_checks_follow_the_age_group() {
+        let m = NAP_CHECK_MINUTES;
+        assert_eq!(nap_interval_secs(0, m), 300);
+        assert_eq!(nap_interval_secs(1, m), 600);
+        assert_eq!(nap_interval_secs(2, m), 900);
+        assert_eq!(nap_interval_secs(3, [1, 2, 7]), 420);
+        // Started at 1000, no check yet: due at 1300; on time at 1300, late from 1301.
+        let due = nap_check_due(1000, None, 300);
+        assert_eq!(due, 1300);
+        assert!(!nap_check_late(due, 1300));
+        assert!(nap_check_late(due, 1301));
+        // A check resets the clock.
+        assert_eq!(nap_check_due(1000, Some(1250), 300), 1550);
+        for p in Position::ALL {
+            assert_eq!(p.as_str().parse::<Position>(), Ok(p));
+        }
+        assert!("belly".parse::<Position>().is_err());
+    }
+
+    #[test]
+    fn ages_in_months() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        assert_eq!(age_months(d(2026, 2, 14), d(2026, 11, 24)), 9);
+        assert_eq!(age_months(d(2026, 2, 24), d(2026, 11, 24)), 9);
+        assert_eq!(age_months(d(2026, 2, 25), d(2026, 11, 24)), 8);
+        assert_eq!(age_months(d(2023, 5, 10), d(2026, 11, 24)), 42);
+        assert_eq!(age_months(d(2027, 1, 1), d(2026, 11, 24)), 0);
     }
 }

@@ -35,6 +35,10 @@ pub struct SettingsView {
     /// The childcare room's capacity (set on the space).
     #[serde(default)]
     room_max: u32,
+    /// Minutes between nap checks: [under 1, ages 1-2, 3 and older], each 1 to 60 (kept
+    /// when left out).
+    #[serde(default)]
+    nap_check_minutes: Option<[u32; 3]>,
 }
 
 impl From<Settings> for SettingsView {
@@ -46,6 +50,7 @@ impl From<Settings> for SettingsView {
             within_booking: s.within_booking,
             keep_on_desk_cancel: s.keep_on_desk_cancel,
             room_max: s.standard.room_max,
+            nap_check_minutes: Some(s.nap_minutes),
         }
     }
 }
@@ -75,6 +80,16 @@ fn apply(mut s: Settings, input: SettingsView) -> ApiResult<Settings> {
             "Ratios are 1 to 50; the minimum staff 1 to 10.",
         ),
     );
+    let naps = input.nap_check_minutes.unwrap_or(s.nap_minutes);
+    v.check(
+        naps.iter().all(|m| (1..=60).contains(m)),
+        "nap_check_minutes",
+        CommonError::OutOfRange,
+        Text::new(
+            "午睡チェックの間隔は1〜60分です。",
+            "Nap checks are 1 to 60 minutes apart.",
+        ),
+    );
     let basis = input.age_basis.parse::<AgeBasis>();
     if basis.is_err() {
         v.reject("age_basis", ChildcareError::BadAgeBasis);
@@ -85,6 +100,7 @@ fn apply(mut s: Settings, input: SettingsView) -> ApiResult<Settings> {
     s.standard.basis = basis.unwrap_or(s.standard.basis);
     s.within_booking = input.within_booking;
     s.keep_on_desk_cancel = input.keep_on_desk_cancel;
+    s.nap_minutes = naps;
     Ok(s)
 }
 

@@ -19,6 +19,8 @@ pub struct Settings {
     pub within_booking: bool,
     /// Whether a place may stay when its desk booking is cancelled.
     pub keep_on_desk_cancel: bool,
+    /// Minutes between nap checks: under 1, ages 1-2, 3 and older.
+    pub nap_minutes: [u32; 3],
 }
 
 #[derive(sqlx::FromRow)]
@@ -31,6 +33,9 @@ struct SettingsRecord {
     age_basis: String,
     within_booking: i64,
     keep_on_desk_cancel: i64,
+    nap_check_under1_min: i64,
+    nap_check_age1_2_min: i64,
+    nap_check_older_min: i64,
 }
 
 /// The settings and the room's maximum; None when the site has no childcare room.
@@ -46,7 +51,8 @@ pub async fn settings(db: &Db, site_id: i64) -> sqlx::Result<Option<Settings>> {
     };
     let row: Option<SettingsRecord> = sqlx::query_as(
         "SELECT ratio_under1, ratio_age1_2, ratio_age3, ratio_age4_plus, min_staff, age_basis,
-             within_booking, keep_on_desk_cancel
+             within_booking, keep_on_desk_cancel, nap_check_under1_min, nap_check_age1_2_min,
+             nap_check_older_min
          FROM childcare_settings WHERE site_id = $1",
     )
     .bind(site_id)
@@ -59,6 +65,7 @@ pub async fn settings(db: &Db, site_id: i64) -> sqlx::Result<Option<Settings>> {
         },
         within_booking: true,
         keep_on_desk_cancel: false,
+        nap_minutes: super::rules::NAP_CHECK_MINUTES,
     };
     if let Some(r) = row {
         let n = |v: i64| v.clamp(1, 1000) as u32;
@@ -75,6 +82,12 @@ pub async fn settings(db: &Db, site_id: i64) -> sqlx::Result<Option<Settings>> {
             .map_err(|e| corrupt("childcare_settings", site_id, e))?;
         s.within_booking = r.within_booking != 0;
         s.keep_on_desk_cancel = r.keep_on_desk_cancel != 0;
+        let m = |v: i64| v.clamp(1, 60) as u32;
+        s.nap_minutes = [
+            m(r.nap_check_under1_min),
+            m(r.nap_check_age1_2_min),
+            m(r.nap_check_older_min),
+        ];
     }
     Ok(Some(s))
 }
@@ -84,13 +97,17 @@ pub async fn put_settings(db: &Db, site_id: SiteId, s: &Settings) -> sqlx::Resul
     let r = s.standard.ratios;
     sqlx::query(
         "INSERT INTO childcare_settings (site_id, ratio_under1, ratio_age1_2, ratio_age3, ratio_age4_plus,
-             min_staff, age_basis, within_booking, keep_on_desk_cancel)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             min_staff, age_basis, within_booking, keep_on_desk_cancel, nap_check_under1_min,
+             nap_check_age1_2_min, nap_check_older_min)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (site_id) DO UPDATE SET ratio_under1 = excluded.ratio_under1,
              ratio_age1_2 = excluded.ratio_age1_2, ratio_age3 = excluded.ratio_age3,
              ratio_age4_plus = excluded.ratio_age4_plus, min_staff = excluded.min_staff,
              age_basis = excluded.age_basis, within_booking = excluded.within_booking,
-             keep_on_desk_cancel = excluded.keep_on_desk_cancel",
+             keep_on_desk_cancel = excluded.keep_on_desk_cancel,
+             nap_check_under1_min = excluded.nap_check_under1_min,
+             nap_check_age1_2_min = excluded.nap_check_age1_2_min,
+             nap_check_older_min = excluded.nap_check_older_min",
     )
     .bind(site_id)
     .bind(r[0] as i64)
@@ -101,6 +118,9 @@ pub async fn put_settings(db: &Db, site_id: SiteId, s: &Settings) -> sqlx::Resul
     .bind(s.standard.basis.as_str())
     .bind(i64::from(s.within_booking))
     .bind(i64::from(s.keep_on_desk_cancel))
+    .bind(i64::from(s.nap_minutes[0]))
+    .bind(i64::from(s.nap_minutes[1]))
+    .bind(i64::from(s.nap_minutes[2]))
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -262,6 +282,8 @@ pub struct AuthorisedRow {
     pub phone: String,
     pub pickup_code_hash: String,
     pub active: bool,
+    /// When the pick-up code was spent (it works once).
+    pub pickup_code_used_at: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -273,6 +295,7 @@ struct AuthorisedRecord {
     phone: String,
     pickup_code_hash: String,
     active: i64,
+    pickup_code_used_at: Option<i64>,
 }
 
 impl From<AuthorisedRecord> for AuthorisedRow {
@@ -285,12 +308,12 @@ impl From<AuthorisedRecord> for AuthorisedRow {
             phone: r.phone,
             pickup_code_hash: r.pickup_code_hash,
             active: r.active != 0,
+            pickup_code_used_at: r.pickup_code_used_at,
         }
     }
 }
 
-const AUTHORISED: &str =
-    "SELECT id, child_id, name, relation, phone, pickup_code_hash, active FROM authorised_persons";
+const AUTHORISED: &str = "SELECT id, child_id, name, relation, phone, pickup_code_hash, active, pickup_code_used_at FROM authorised_persons";
 
 /// A child's authorised persons.
 pub async fn authorised_of(db: &Db, child_id: ChildId) -> sqlx::Result<Vec<AuthorisedRow>> {
@@ -343,6 +366,38 @@ pub async fn set_authorised_active(
         .execute(&db.pool)
         .await?;
     Ok(())
+}
+
+/// Gives an authorised person a new pick-up code, unspent.
+pub async fn set_pickup_code(db: &Db, id: AuthorisedPersonId, hash: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE authorised_persons SET pickup_code_hash = $1, pickup_code_used_at = NULL WHERE id = $2",
+    )
+    .bind(hash)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Spends an authorised person's pick-up code, only if it is still unspent and is the one
+/// checked; whether it did (a code accepted twice at once is spent by one of them).
+pub async fn spend_pickup_code(
+    tx: &mut Tx,
+    id: AuthorisedPersonId,
+    hash: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE authorised_persons SET pickup_code_used_at = $1
+         WHERE id = $2 AND pickup_code_hash = $3 AND pickup_code_used_at IS NULL AND active = 1",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(hash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() > 0)
 }
 
 /// A caregiver shift.

@@ -20,6 +20,7 @@ mod bookings_mine;
 mod childcare;
 mod childcare_props;
 mod childcare_stored;
+mod childcare_tablet;
 mod events;
 mod faults;
 mod kiosk;
