@@ -538,6 +538,7 @@ async fn training(
             45,
             None,
         ),
+        Some(site_id),
         now.timestamp(),
     )
     .await?;
@@ -550,6 +551,8 @@ async fn training(
             90,
             Some(12),
         ),
+        // Shared by every site: administrators manage it.
+        None,
         now.timestamp(),
     )
     .await?;

@@ -430,10 +430,12 @@ pub async fn release_no_shows(
     .await
 }
 
-/// A live booking nobody checked into within the site's grace time (`$1`: now).
+/// A live booking nobody checked into within the site's grace time (`$1`: now). A room held
+/// for a training session is nobody's to check into: it stays held for the whole session.
 const NO_SHOW: &str = "status = 'active' AND starts_at <= $1
     AND CASE WHEN created_at > starts_at THEN created_at ELSE starts_at END
-        + 60 * (SELECT no_show_grace_minutes FROM sites WHERE sites.id = bookings.site_id) <= $1";
+        + 60 * (SELECT no_show_grace_minutes FROM sites WHERE sites.id = bookings.site_id) <= $1
+    AND NOT EXISTS (SELECT 1 FROM training_session_rooms r WHERE r.booking_id = bookings.id)";
 
 /// The sites that have bookings to release as no-shows now.
 pub async fn no_show_sites(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Vec<SiteId>> {

@@ -98,9 +98,14 @@ fn local(at: i64, tz: chrono_tz::Tz) -> chrono::DateTime<chrono_tz::Tz> {
         .with_timezone(&tz)
 }
 
-/// Anyone who directs or trains somewhere (or an administrator) manages courses.
-fn require_course_manager(who: &Principal) -> ApiResult<()> {
-    if who.is_admin || !who.sites_with(&TRAINERS).is_empty() {
+/// A course is managed by the trainers and directors of its site; a course shared by every
+/// site (no site) by administrators only.
+fn require_course_manager(who: &Principal, site: Option<SiteId>) -> ApiResult<()> {
+    let allowed = match site {
+        Some(s) => who.has(s, &TRAINERS),
+        None => who.is_admin,
+    };
+    if allowed {
         Ok(())
     } else {
         Err(ApiError::forbidden())
@@ -121,6 +126,9 @@ pub struct Course {
     /// Months a completion stays current; null: never expires.
     validity_months: Option<i64>,
     active: bool,
+    /// The site whose trainers and directors manage it; null: shared by every site.
+    #[schema(value_type = Option<i64>)]
+    site_id: Option<SiteId>,
 }
 
 impl From<CourseRow> for Course {
@@ -135,6 +143,7 @@ impl From<CourseRow> for Course {
             minimum_minutes: c.minimum_minutes,
             validity_months: c.validity_months,
             active: c.active != 0,
+            site_id: c.site_id,
         }
     }
 }
@@ -155,6 +164,10 @@ pub struct CourseInput {
     validity_months: Option<i64>,
     #[serde(default = "yes")]
     active: bool,
+    /// The site that manages the course (its trainers and directors); leave it out for a
+    /// course shared by every site (administrators only). A course keeps its site.
+    #[schema(value_type = Option<i64>)]
+    site_id: Option<SiteId>,
 }
 
 fn one() -> i64 {
@@ -216,10 +229,10 @@ async fn create_course(
     who: Principal,
     Json(input): Json<CourseInput>,
 ) -> ApiResult<(StatusCode, Json<Course>)> {
-    require_course_manager(&who)?;
+    require_course_manager(&who, input.site_id)?;
     let fields = input.fields()?;
     let mut tx = st.db.begin().await?;
-    let id = store::insert_course(&mut tx, &fields, st.clock.epoch()).await?;
+    let id = store::insert_course(&mut tx, &fields, input.site_id, st.clock.epoch()).await?;
     let c = store::course(&mut *tx, id).await?;
     tx.commit().await?;
     let c = c.ok_or_else(|| anyhow::anyhow!("course {id} vanished"))?;
@@ -235,7 +248,10 @@ async fn update_course(
     Path(id): Path<CourseId>,
     Json(input): Json<CourseInput>,
 ) -> ApiResult<Json<Course>> {
-    require_course_manager(&who)?;
+    let stored = store::course(&st.db.pool, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("講座", "Course"))?;
+    require_course_manager(&who, stored.site_id)?;
     let fields = input.fields()?;
     let mut tx = st.db.begin().await?;
     if !store::update_course(&mut tx, id, &fields, st.clock.epoch()).await? {
@@ -1014,12 +1030,20 @@ async fn behind(
     Ok(Json(behind_list(&st, site, &q).await?))
 }
 
-/// A CSV field, quoted when it holds a comma, a quote or a line break.
+/// A CSV field, quoted when it holds a comma, a quote or a line break. A field a spreadsheet
+/// would run as a formula (it starts with = + - @, a tab or a carriage return) is defused
+/// with a leading apostrophe (OWASP's advice on CSV injection): names and course titles are
+/// typed by people.
 fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s
     }
 }
 
@@ -1054,5 +1078,35 @@ async fn behind_csv(
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out))
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"training-behind.csv\"",
+            ),
+        ],
+        out,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_never_run_as_formulas() {
+        for (raw, cell) in [
+            ("佐藤 花子", "佐藤 花子"),
+            ("a,b", "\"a,b\""),
+            ("say \"hi\"", "\"say \"\"hi\"\"\""),
+            ("=cmd|'/C calc'!A0", "'=cmd|'/C calc'!A0"),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("=1,2", "\"'=1,2\""),
+        ] {
+            assert_eq!(csv_field(raw), cell, "{raw}");
+        }
+    }
 }

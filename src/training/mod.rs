@@ -182,25 +182,41 @@ pub async fn cancel(
     if s.starts_at <= now.timestamp() {
         return Err(TrainingError::SessionPast.into());
     }
-    let status = EnrolmentStatus::stored(&e.status, e.id)?;
-    if status == EnrolmentStatus::Cancelled
-        || !store::set_status(tx, e.id, status.as_str(), "cancelled", now.timestamp()).await?
-    {
-        return Err(session_not_found());
-    }
+    // Read again inside the transaction: a waitlisted place may have just been given a
+    // freed place by someone else's cancellation (then it is an enrolled one to cancel).
+    let mut attempts = 0;
+    let status = loop {
+        let current = store::enrolment(&mut **tx, e.id)
+            .await?
+            .ok_or_else(session_not_found)?;
+        let status = EnrolmentStatus::stored(&current.status, e.id)?;
+        if status == EnrolmentStatus::Cancelled || attempts == 3 {
+            return Err(session_not_found());
+        }
+        if store::set_status(tx, e.id, status.as_str(), "cancelled", now.timestamp()).await? {
+            break status;
+        }
+        attempts += 1;
+    };
     if status != EnrolmentStatus::Enrolled {
         return Ok(None);
     }
     store::free_place(tx, e.session_id).await?;
-    let Some(next) = store::first_waitlisted(tx, e.session_id).await? else {
-        return Ok(None);
-    };
-    if store::take_place(tx, e.session_id).await?
-        && store::set_status(tx, next, "waitlisted", "enrolled", now.timestamp()).await?
-    {
-        return Ok(Some(next));
+    // The first of the waitlist may be cancelling at this very moment (their row then moves
+    // under us): the place goes to the next one, and no one is left out.
+    loop {
+        let Some(next) = store::first_waitlisted(tx, e.session_id).await? else {
+            return Ok(None);
+        };
+        if !store::take_place(tx, e.session_id).await? {
+            // Someone enrolled into the freed place first.
+            return Ok(None);
+        }
+        if store::set_status(tx, next, "waitlisted", "enrolled", now.timestamp()).await? {
+            return Ok(Some(next));
+        }
+        store::free_place(tx, e.session_id).await?;
     }
-    Err(anyhow::anyhow!("session {}: the freed place was not given", e.session_id).into())
 }
 
 /// A trainer's manual mark.

@@ -18,6 +18,8 @@ pub struct CourseRow {
     pub minimum_minutes: i64,
     pub validity_months: Option<i64>,
     pub active: i64,
+    /// The site that manages it; None: shared by every site (administrators manage it).
+    pub site_id: Option<SiteId>,
 }
 
 impl CourseRow {
@@ -31,7 +33,7 @@ impl CourseRow {
     }
 }
 
-const COURSE_COLUMNS: &str = "id, name_ja, name_en, description, kind, sessions_required, minimum_minutes, validity_months, active";
+const COURSE_COLUMNS: &str = "id, name_ja, name_en, description, kind, sessions_required, minimum_minutes, validity_months, active, site_id";
 
 /// Every course, active first then by id.
 pub async fn courses(db: &Db) -> sqlx::Result<Vec<CourseRow>> {
@@ -68,11 +70,16 @@ pub struct CourseFields<'a> {
 }
 
 /// Inserts a course.
-pub async fn insert_course(tx: &mut Tx, c: &CourseFields<'_>, now: i64) -> sqlx::Result<CourseId> {
+pub async fn insert_course(
+    tx: &mut Tx,
+    c: &CourseFields<'_>,
+    site: Option<SiteId>,
+    now: i64,
+) -> sqlx::Result<CourseId> {
     sqlx::query_scalar(
         "INSERT INTO training_courses (name_ja, name_en, description, kind, sessions_required,
-             minimum_minutes, validity_months, active, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+             minimum_minutes, validity_months, active, created_at, updated_at, site_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id",
     )
     .bind(c.name_ja)
     .bind(c.name_en)
@@ -83,6 +90,7 @@ pub async fn insert_course(tx: &mut Tx, c: &CourseFields<'_>, now: i64) -> sqlx:
     .bind(c.validity_months)
     .bind(i64::from(c.active))
     .bind(now)
+    .bind(site)
     .fetch_one(&mut **tx)
     .await
 }

@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 on_both_backends!(
+    the_waitlist_moves_on_when_its_first_cancels_at_once,
     sessions_reserve_their_room_and_refuse_bad_input,
     enrolment_waitlist_and_conflicts,
     capacity_holds_under_thirty_concurrent_enrolments,
@@ -36,7 +37,7 @@ pub async fn course(
         .json(
             &json!({"name_ja": name, "name_en": name, "kind": "onboarding",
                       "sessions_required": sessions, "minimum_minutes": minutes,
-                      "validity_months": months}),
+                      "validity_months": months, "site_id": SHIOJIRI}),
         )
         .send_created()
         .await;
@@ -104,6 +105,17 @@ async fn sessions_reserve_their_room_and_refuse_bad_input(b: Backend) {
         .await
         .send_problem_of(StatusCode::CONFLICT, "booking.overlap")
         .await;
+    // Nobody checks into a session's room: the no-show job leaves it held all session long.
+    app.clock
+        .set(tuesday_nine() + chrono::Duration::minutes(105)); // 10:45
+    kado::booking::release_no_shows(&app.state).await.unwrap();
+    app.as_worker(3)
+        .await
+        .book(&desk(room, "2026-11-24", "11:00", "12:00"))
+        .await
+        .send_problem_of(StatusCode::CONFLICT, "booking.overlap")
+        .await;
+    app.clock.set(friday_morning());
     // Online: no room.
     let online = post(with("space_id", Value::Null)).send_created().await;
     assert_eq!(online["online"], true);
@@ -193,6 +205,64 @@ async fn enrolment_waitlist_and_conflicts(b: Backend) {
         .json(&json!({"waitlist": true}))
         .send_problem(StatusCode::CONFLICT, "training.session_past")
         .await;
+}
+
+/// The first of the waitlist cancels while an enrolled person cancels: both succeed, and the
+/// freed place goes to the next one waiting (before, a 500 rolled the first cancel back).
+async fn the_waitlist_moves_on_when_its_first_cancels_at_once(b: Backend) {
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let c = course(&app, "Word 基礎", 1, 0, None).await;
+    let s = session(
+        &app,
+        json!({"course_id": c, "date": "2026-11-24", "start": "10:00", "end": "11:00", "capacity": 1}),
+    )
+    .await;
+    let path = format!("/api/v1/training/sessions/{}/enrolments", s["id"]);
+    for round in 0..5 {
+        sqlx::query("DELETE FROM training_enrolments")
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE training_sessions SET enrolled = 0")
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        let (w1, w2, w3) = (
+            app.as_worker(1).await,
+            app.as_worker(2).await,
+            app.as_worker(3).await,
+        );
+        let held = w1.post(&path).json(&json!({})).send_created().await;
+        let first = w2
+            .post(&path)
+            .json(&json!({"waitlist": true}))
+            .send_created()
+            .await;
+        w3.post(&path)
+            .json(&json!({"waitlist": true}))
+            .send_created()
+            .await;
+        let cancel = |u: &User, e: &Value| {
+            u.delete(&format!("/api/v1/training/enrolments/{}", e["id"]))
+                .sent()
+        };
+        let (a, b) = tokio::join!(cancel(&w1, &held), cancel(&w2, &first));
+        assert_eq!(
+            (a.status(), b.status()),
+            (StatusCode::OK, StatusCode::OK),
+            "round {round}"
+        );
+        let mine: Value = w3.get("/api/v1/me/training").send_json().await;
+        assert_eq!(
+            mine["enrolments"][0]["status"], "enrolled",
+            "round {round}: {mine}"
+        );
+        let enrolled = format!(
+            "SELECT enrolled FROM training_sessions WHERE id = {}",
+            s["id"]
+        );
+        assert_eq!(app.count(&enrolled).await, 1, "round {round}");
+    }
 }
 
 async fn capacity_holds_under_thirty_concurrent_enrolments(b: Backend) {
@@ -308,6 +378,30 @@ async fn marks_are_audited_and_completion_keeps_its_rules(b: Backend) {
     assert_eq!(done["standing"], "done");
     // Completed 2026-11-24 (Tokyo) for 12 months: current through 2027-11-24.
     assert_eq!(done["expires_at"], "2027-11-24T15:00:00+00:00");
+    // Only its own site's trainers and directors change a course: not another site's
+    // director, and a course shared by every site only an administrator.
+    let change = json!({"name_ja": "x", "name_en": "x", "kind": "onboarding", "active": false});
+    app.login_as(OMACHI_DIRECTOR)
+        .await
+        .put(&format!("/api/v1/training/courses/{c}"))
+        .json(&change)
+        .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+        .await;
+    let shared = app
+        .login_as(OMACHI_DIRECTOR)
+        .await
+        .post("/api/v1/training/courses")
+        .json(&change)
+        .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+        .await;
+    assert_eq!(shared["code"], "auth.forbidden");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT active FROM training_courses WHERE id = {c}"
+        ))
+        .await,
+        1
+    );
     // Changing the course's rules does not rewrite the completion.
     app.login_as(DIRECTOR)
         .await
@@ -466,7 +560,8 @@ async fn kiosk_records_on_time_late_and_early_check_out(b: Backend) {
         .post("/api/v1/training/courses")
         .json(
             &json!({"name_ja": "情報セキュリティ", "name_en": "Information security",
-                      "kind": "onboarding", "minimum_minutes": 90, "validity_months": 12}),
+                      "kind": "onboarding", "minimum_minutes": 90, "validity_months": 12,
+                      "site_id": SHIOJIRI}),
         )
         .send_created()
         .await["id"]

@@ -62,7 +62,7 @@ test('trainer roster with a live kiosk arrival, marks, and the worker page', { t
   const w3 = await session(base, 'worker03@kado.example');
   const course = await director.call('POST', '/api/v1/training/courses', {
     name_ja: '情報セキュリティ', name_en: 'Information security', kind: 'onboarding',
-    minimum_minutes: 30, validity_months: 12,
+    minimum_minutes: 30, validity_months: 12, site_id: 1,
   });
   await director.call('PUT', '/api/v1/training/programme', { site_id: 1, course_ids: [course.id] });
   const spaces = await director.get('/api/v1/sites/1/spaces');
