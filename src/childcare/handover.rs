@@ -10,6 +10,7 @@ use super::places::place_view;
 use super::rules::DROPOFF_EARLY_SECS;
 use super::store::{self, ChildRow, PickupAttempt, PlaceRow};
 use crate::AppState;
+use crate::auth::throttle::{self, Limit};
 use crate::auth::{Principal, credential};
 use crate::error::{ApiError, ApiResult, Json, Path};
 use crate::events::Event;
@@ -87,21 +88,23 @@ pub struct PickupRequest {
     code: Option<String>,
 }
 
-/// The person a QR code names, checked as the kiosk checks it (signature, version, window);
-/// None for anything that is not a valid QR code now.
+/// The person a QR code names, checked as the kiosk checks it (signature, version, window,
+/// an active account); None for anything that is not a valid QR code of an active person now.
 pub async fn qr_person(st: &AppState, payload: &str) -> ApiResult<Option<PersonId>> {
     let Some(c @ credential::Credential::Qr { person, .. }) = credential::parse(payload) else {
         return Ok(None);
     };
     let creds = credential::credentials(&st.db, person).await?;
-    Ok(credential::verify(
+    let Ok(p) = credential::verify(
         &st.secret,
         &c,
         st.clock.epoch(),
         creds.qr_version,
         creds.card_serial,
-    )
-    .ok())
+    ) else {
+        return Ok(None);
+    };
+    Ok(store::person_active(&st.db, p).await?.then_some(p))
 }
 
 /// Who was presented, as checked.
@@ -119,22 +122,33 @@ async fn may_collect(
     child: &ChildRow,
     req: &PickupRequest,
 ) -> ApiResult<(Collector, String)> {
-    let guardian = |g: PersonId| {
-        let who = if child.guardian_ids.contains(&g) {
+    // A guardian of the child whose account is active: a deactivated account's QR code (which
+    // deactivation does not revoke) is refused here as at the kiosk.
+    let guardian = async |g: PersonId| -> ApiResult<(Collector, String)> {
+        let who = if child.guardian_ids.contains(&g) && store::person_active(&st.db, g).await? {
             Collector::Guardian
         } else {
             Collector::Refused
         };
-        (who, format!("guardian:{g}"))
+        Ok((who, format!("guardian:{g}")))
     };
     Ok(
         match (req.guardian_id, req.qr.as_deref(), req.authorised_person_id) {
-            (Some(g), None, None) => guardian(g),
+            (Some(g), None, None) => guardian(g).await?,
             (None, Some(qr), None) => match qr_person(st, qr).await? {
-                Some(g) => guardian(g),
+                Some(g) => guardian(g).await?,
                 None => (Collector::Refused, "qr:invalid".to_string()),
             },
             (None, None, Some(a)) => {
+                // Wrong codes are throttled per authorised adult: a 6-digit code cannot be
+                // tried through; five misses in 15 minutes lock the code's use for that time.
+                let limit = [Limit::new(format!("pickup:{}", a.0), 5, 15 * 60)];
+                if throttle::reserve(&st.db, &limit, st.clock.epoch())
+                    .await?
+                    .is_err()
+                {
+                    return Ok((Collector::Refused, format!("authorised:{a}:locked")));
+                }
                 let code = req.code.as_deref().unwrap_or_default().trim();
                 let hash = pickup_code_hash(child.id, code);
                 let ok = store::authorised(&st.db, a).await?.is_some_and(|ap| {
@@ -144,6 +158,7 @@ async fn may_collect(
                         && ap.pickup_code_hash == hash
                 });
                 let who = if ok {
+                    throttle::refund(&st.db, &limit).await?;
                     Collector::Authorised(a, hash)
                 } else {
                     Collector::Refused
@@ -169,10 +184,11 @@ async fn hand_over(
     caregiver: PersonId,
     req: &PickupRequest,
 ) -> ApiResult<()> {
-    let to = p.status.pick_up()?;
     let child = store::child(&st.db, p.child_id)
         .await?
         .ok_or_else(child_not_found)?;
+    // Who was presented is decided (and a refusal logged) before the place's state is looked
+    // at: a stranger asking for a child not in the room yet leaves a trace too.
     let (collector, presented) = may_collect(st, &child, req).await?;
     let now = st.clock.epoch();
     let mut attempt = PickupAttempt {
@@ -185,6 +201,7 @@ async fn hand_over(
     if !attempt.allowed {
         return refuse(st, &attempt).await;
     }
+    let to = p.status.pick_up()?;
     let mut tx = st.db.begin().await?;
     if let Collector::Authorised(a, hash) = &collector
         && !store::spend_pickup_code(&mut tx, *a, hash, now).await?

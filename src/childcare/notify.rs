@@ -178,9 +178,15 @@ pub async fn not_collected(st: &AppState) -> anyhow::Result<usize> {
     let now = st.clock.epoch();
     let mut queued = 0;
     for u in super::day_store::uncollected(&st.db, now - 86_400).await? {
-        let schedule = super::schedule_of(&st.db, u.site_id)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        // One site whose calendar cannot be read (deactivated, corrupt) must not keep every
+        // other site's guardians from hearing.
+        let schedule = match super::schedule_of(&st.db, u.site_id).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(place = u.id.0, "not-collected notice skipped: {e:?}");
+                continue;
+            }
+        };
         let date = super::local_date(u.starts_at, schedule.tz);
         if now < not_collected_from(u.ends_at, closing(&schedule, date)) {
             continue;

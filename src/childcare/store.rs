@@ -188,6 +188,15 @@ async fn guardians(db: &Db, child_id: ChildId) -> sqlx::Result<Vec<PersonId>> {
     .await
 }
 
+/// Whether a person's account is active (a deactivated one hands over no child).
+pub async fn person_active(db: &Db, id: PersonId) -> sqlx::Result<bool> {
+    let active: Option<i64> = sqlx::query_scalar("SELECT active FROM persons WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(active == Some(1))
+}
+
 /// One child, with their guardians.
 pub async fn child(db: &Db, id: ChildId) -> sqlx::Result<Option<ChildRow>> {
     let row: Option<ChildRecord> = sqlx::query_as(&format!("{CHILD} WHERE c.id = $1"))

@@ -18,8 +18,89 @@ on_both_backends!(
     only_the_rooms_caregivers_and_the_childs_guardians_see_the_day,
     not_collected_mail_goes_once,
     drop_off_by_qr_needs_a_place_now,
-    ratio_alerts_when_a_caregiver_leaves_or_a_booked_child_arrives
+    ratio_alerts_when_a_caregiver_leaves_or_a_booked_child_arrives,
+    a_deactivated_guardian_a_stranger_too_early_and_code_guessing_are_refused
 );
+
+/// From the review of the tablet: a deactivated account's QR code hands over no child (its
+/// code is not revoked by the deactivation, and the kiosk refuses it already); a stranger asking
+/// for a child who is not in the room yet is logged too; wrong pick-up codes lock the code's
+/// use for a while, so six digits cannot be tried through.
+async fn a_deactivated_guardian_a_stranger_too_early_and_code_guessing_are_refused(b: Backend) {
+    let app = room(b).await;
+    let (parent, kids) = app.parent_of(15, &[HARUTO]).await;
+    let kid = kids[0];
+    let grandma = parent
+        .post(&format!("/api/v1/children/{kid}/authorised"))
+        .json(&json!({"name": "佐藤 ふみ", "relation": "祖母"}))
+        .send_json()
+        .await;
+    let grandma_id = grandma["authorised"]["id"].as_i64().unwrap();
+    let code = grandma["pickup_code"].as_str().unwrap().to_string();
+    let place = book(&parent, &kids, DAY, "09:00", "12:00").await[0];
+    let caregiver = app.login_as(CAREGIVER).await;
+    let refused = "SELECT COUNT(*) FROM pickup_attempts WHERE allowed = 0";
+    // Not in the room yet: a stranger's try is refused and logged all the same.
+    let stranger = app.as_worker(16).await.qr_payload().await;
+    caregiver
+        .post(&place_url(place, "pick-up"))
+        .json(&json!({ "qr": stranger }))
+        .send_problem(StatusCode::FORBIDDEN, "childcare.pickup_not_authorised")
+        .await;
+    assert_eq!(app.count(refused).await, 1);
+    // The guardian's account deactivated: their QR hands nothing over.
+    let qr = parent.qr_payload().await;
+    let guardian = app.person_id(&worker_email(15)).await;
+    sqlx::query(&format!(
+        "UPDATE persons SET active = 0 WHERE id = {guardian}"
+    ))
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let status = caregiver
+        .post("/api/v1/sites/1/childcare/drop-off-by-qr")
+        .json(&json!({ "payload": qr }))
+        .send_status()
+        .await;
+    assert_ne!(
+        status,
+        StatusCode::OK,
+        "a deactivated guardian drops off nobody"
+    );
+    caregiver
+        .post(&place_url(place, "drop-off"))
+        .send_json()
+        .await;
+    for body in [json!({ "qr": qr }), json!({ "guardian_id": guardian })] {
+        caregiver
+            .post(&place_url(place, "pick-up"))
+            .json(&body)
+            .send_problem(StatusCode::FORBIDDEN, "childcare.pickup_not_authorised")
+            .await;
+    }
+    // Five wrong codes, then even the right one waits.
+    for n in 0..5 {
+        caregiver
+            .post(&place_url(place, "pick-up"))
+            .json(&json!({"authorised_person_id": grandma_id, "code": format!("00000{n}")}))
+            .send_problem(StatusCode::FORBIDDEN, "childcare.pickup_not_authorised")
+            .await;
+    }
+    let right = json!({"authorised_person_id": grandma_id, "code": code});
+    caregiver
+        .post(&place_url(place, "pick-up"))
+        .json(&right)
+        .send_problem(StatusCode::FORBIDDEN, "childcare.pickup_not_authorised")
+        .await;
+    assert_eq!(app.count(refused).await, 1 + 2 + 5 + 1);
+    app.clock.advance(Duration::minutes(16));
+    let done = caregiver
+        .post(&place_url(place, "pick-up"))
+        .json(&right)
+        .send_json()
+        .await;
+    assert_eq!(done["status"], "picked_up");
+}
 
 const DAY: &str = "2026-11-24";
 const DAY2: &str = "2026-11-25";
