@@ -4,7 +4,7 @@
 // clock (KADO_CLOCK_START: Tuesday 2026-11-24 09:00 in Shiojiri; both caregivers on duty),
 // and checks on Debian's chromium at 1024x768 (a tablet, touch), driven by playwright-core:
 //   - worker15 books a place for a one-year-old; the director sets nap checks to every minute
-//     so that the clock moving a minute makes a check late (the server's clock runs on);
+//     so that moving the service clock a minute (KADO_TEST_CLOCK) makes a check late;
 //   - the caregiver taps the child to receive them (drop-off), starts a nap, waits past the
 //     check's due time: the child's card turns red; two checks (on back, then on side) are
 //     tapped, and the nap ends;
@@ -24,7 +24,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, ROOT, session, sleep, startServer, watchPage } from './server.mjs';
+import { launchBrowser, ROOT, session, startServer, watchPage } from './server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.join(ROOT, 'target', 'browser-artifacts');
@@ -91,7 +91,7 @@ test('childcare tablet in a browser', { timeout: 300_000 }, async (t) => {
   const minor = [];
   await mkdir(ARTIFACTS, { recursive: true });
   if (!existsSync(AXE)) throw new Error(`axe-core is missing at ${AXE}: run \`npm ci --prefix tests/browser\`.`);
-  const server = await startServer();
+  const server = await startServer({ KADO_TEST_CLOCK: 'true' });
   let browser = null;
   t.after(async () => {
     if (browser) await browser.close();
@@ -133,7 +133,9 @@ test('childcare tablet in a browser', { timeout: 300_000 }, async (t) => {
   await card.getByRole('button', { name: '午睡を始める' }).tap();
   await card.getByRole('button', { name: '呼吸よし・あおむけ' }).waitFor();
   assert.equal(await card.evaluate((el) => el.classList.contains('late')), false);
-  await sleep(Number(process.env.KADO_NAP_WAIT_MS || 62_000));
+  // The service's clock moves on a minute instead of the test waiting for it.
+  const moved = await fetch(`${base}/test/clock/advance?seconds=62`, { method: 'POST' });
+  assert.equal(moved.status, 200, 'the test clock hook is served (KADO_TEST_CLOCK)');
   await page.reload();
   await page.locator(`li[data-place="${place}"].late`).waitFor();
   assert.match(await page.locator('#alerts').textContent(), /午睡チェックが遅れています/);
