@@ -145,7 +145,15 @@ pub async fn reminders(st: &AppState) -> anyhow::Result<usize> {
             tx.commit().await?;
         }
     }
-    for (enrolment, person, session) in store::starting(&st.db, now, now + 86400).await? {
+    // The eve is the site's local day before the session: a session later today gets no
+    // "tomorrow" message (its enrolment e-mail said when).
+    for (enrolment, person, session) in store::starting(&st.db, now, now + 2 * 86400).await? {
+        let Some(s) = store::session(&st.db.pool, session).await? else {
+            continue;
+        };
+        if !is_eve(&s, now) {
+            continue;
+        }
         let mut tx = st.db.begin().await?;
         if store::claim_reminder(&mut tx, "session_eve", enrolment, person, now).await? {
             sent += usize::from(session_eve(st, &mut tx, person, session).await?);
@@ -153,6 +161,19 @@ pub async fn reminders(st: &AppState) -> anyhow::Result<usize> {
         tx.commit().await?;
     }
     Ok(sent)
+}
+
+/// Whether `now` is on the local day before the session's, at its site.
+fn is_eve(s: &store::SessionRow, now: i64) -> bool {
+    let Ok(tz) = s.time_zone.parse::<chrono_tz::Tz>() else {
+        return false;
+    };
+    let day =
+        |t: i64| chrono::DateTime::from_timestamp(t, 0).map(|d| d.with_timezone(&tz).date_naive());
+    match (day(now), day(s.starts_at)) {
+        (Some(today), Some(on)) => today.succ_opt() == Some(on),
+        _ => false,
+    }
 }
 
 /// Queues one expiry reminder; whether there was someone to send it to.

@@ -715,6 +715,9 @@ async fn reminders_are_sent_once_with_two_instances(b: Backend) {
             .await
         }
     };
+    // Two days before (within 48 hours, not the eve): nothing yet.
+    app.clock.set(tuesday_at(9, 0) - Duration::hours(44));
+    assert_eq!(run_both().await, 0);
     // The day before: one reminder each.
     app.clock.set(tuesday_at(9, 0) - Duration::hours(20));
     assert_eq!(run_both().await, 2);
