@@ -261,6 +261,15 @@ pub async fn mark(
         reason: m.reason,
     };
     store::write_mark(tx, &e, &mark, now.timestamp()).await?;
+    // A corrected mark may take back a completion this session helped earn (the secure rooms
+    // trust "current"): when the session no longer counts under the rules that completion was
+    // earned under, it is withdrawn (from this session on) and what still holds is granted.
+    if let Some(last) = store::last_completion(tx, person, s.course_id).await?
+        && last.completed_at >= s.ends_at
+        && !rules::counts(Some(m.attendance), minutes, &last.rules())
+    {
+        store::withdraw_completions(tx, person, s.course_id, s.ends_at).await?;
+    }
     complete(tx, person, s.course_id, &s.time_zone, now).await?;
     store::enrolment(&mut **tx, e.id)
         .await?

@@ -601,6 +601,17 @@ pub struct CompletionRow {
     pub validity_months: Option<i64>,
 }
 
+impl CompletionRow {
+    /// The rules it was earned under.
+    pub fn rules(&self) -> CourseRules {
+        CourseRules {
+            sessions_required: self.sessions_required,
+            minimum_minutes: self.minimum_minutes,
+            validity_months: self.validity_months.and_then(|m| u32::try_from(m).ok()),
+        }
+    }
+}
+
 /// The person's latest completion of a course.
 pub async fn last_completion(
     tx: &mut Tx,
@@ -627,6 +638,26 @@ pub async fn completions(db: &Db, person: PersonId) -> sqlx::Result<Vec<Completi
     .bind(person)
     .fetch_all(&db.pool)
     .await
+}
+
+/// Withdraws a person's completions of a course granted at or after `from` (a session's end):
+/// a corrected mark may no longer earn them; `complete` then grants what still holds.
+pub async fn withdraw_completions(
+    tx: &mut Tx,
+    person: PersonId,
+    course: CourseId,
+    from: i64,
+) -> sqlx::Result<u64> {
+    let r = sqlx::query(
+        "DELETE FROM training_completions
+         WHERE person_id = $1 AND course_id = $2 AND completed_at >= $3",
+    )
+    .bind(person)
+    .bind(course)
+    .bind(from)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected())
 }
 
 /// Grants a completion with the rules it was earned under (once: a repeat is no row).

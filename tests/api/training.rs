@@ -428,6 +428,19 @@ async fn marks_are_audited_and_completion_keeps_its_rules(b: Backend) {
     };
     assert!(current(at(2027, 11, 24)).await.unwrap());
     assert!(!current(at(2027, 11, 25)).await.unwrap());
+    // The mark corrected to absent: the completion it earned is withdrawn (the course's rules
+    // now ask three sessions, so nothing is granted again).
+    trainer
+        .post(&marks)
+        .json(&json!({"person_id": w1_id, "attendance": "absent", "reason": "出席簿の誤り"}))
+        .send_json()
+        .await;
+    assert!(!current(at(2027, 1, 1)).await.unwrap());
+    let mine: Value = w1.get("/api/v1/me/training").send_json().await;
+    assert!(
+        line_of(&mine, c).is_none_or(|l| l["standing"] != "done"),
+        "{mine}"
+    );
 }
 
 async fn falling_behind_list_and_csv(b: Backend) {
