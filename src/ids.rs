@@ -67,6 +67,10 @@ ids! {
     PresenceId,
     /// An e-mail in the outbox.
     MailId,
+    /// An evacuation roll call.
+    RollCallId,
+    /// A person or child on a roll call's list.
+    RollCallEntryId,
 }
 
 #[cfg(test)]

@@ -62,6 +62,9 @@ const TABLES: &[(&str, &[&str])] = &[
     ("calendar_feeds", &["booking"]),
     ("presence_sessions", &["kiosk"]),
     ("scans", &["kiosk"]),
+    ("space_positions", &["occupancy"]),
+    ("roll_calls", &["occupancy"]),
+    ("roll_call_entries", &["occupancy"]),
 ];
 
 /// The top module a file of src/ belongs to: `booking/http.rs` is `booking`, `clients.rs` is

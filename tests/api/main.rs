@@ -23,6 +23,7 @@ mod kiosk;
 mod kiosk_scan;
 mod kiosk_tx;
 mod mail;
+mod occupancy;
 mod openapi;
 mod sites;
 mod stored_rows;

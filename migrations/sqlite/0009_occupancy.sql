@@ -1,0 +1,46 @@
+-- The staff live view: where spaces sit on the site's plan, evacuation roll calls and their
+-- entries (the list is fixed when the roll call starts, so the saved report says who was
+-- inside then and who marked them safe).
+
+-- Positions on a plan of 1000 x 1000 units (x, y: the top-left corner).
+CREATE TABLE space_positions (
+    space_id INTEGER PRIMARY KEY REFERENCES spaces(id),
+    site_id  INTEGER NOT NULL REFERENCES sites(id),
+    x        INTEGER NOT NULL CHECK (x BETWEEN 0 AND 1000),
+    y        INTEGER NOT NULL CHECK (y BETWEEN 0 AND 1000),
+    width    INTEGER NOT NULL DEFAULT 40 CHECK (width BETWEEN 1 AND 1000),
+    height   INTEGER NOT NULL DEFAULT 40 CHECK (height BETWEEN 1 AND 1000)
+);
+CREATE INDEX space_positions_site ON space_positions (site_id);
+
+CREATE TABLE roll_calls (
+    id         INTEGER PRIMARY KEY,
+    site_id    INTEGER NOT NULL REFERENCES sites(id),
+    started_at INTEGER NOT NULL,
+    started_by INTEGER NOT NULL REFERENCES persons(id),
+    ended_at   INTEGER,
+    ended_by   INTEGER REFERENCES persons(id)
+);
+CREATE INDEX roll_calls_site ON roll_calls (site_id, started_at);
+-- One open roll call per site: a second start joins it.
+CREATE UNIQUE INDEX roll_calls_open ON roll_calls (site_id) WHERE ended_at IS NULL;
+
+-- kind: worker, staff or child; subject_id: the person's or the child's id. expected = 1:
+-- booked for now but not arrived (listed apart, nobody needs to find them inside).
+CREATE TABLE roll_call_entries (
+    id           INTEGER PRIMARY KEY,
+    roll_call_id INTEGER NOT NULL REFERENCES roll_calls(id),
+    kind         TEXT NOT NULL CHECK (kind IN ('worker', 'staff', 'child')),
+    subject_id   INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    place        TEXT NOT NULL DEFAULT '',
+    guardian     TEXT NOT NULL DEFAULT '',
+    caregiver    TEXT NOT NULL DEFAULT '',
+    expected     INTEGER NOT NULL DEFAULT 0 CHECK (expected IN (0, 1)),
+    marked_at    INTEGER,
+    marked_by    INTEGER REFERENCES persons(id),
+    UNIQUE (roll_call_id, kind, subject_id)
+);
+
+-- Who is inside now, without reading a site's whole presence history.
+CREATE INDEX presence_open_site ON presence_sessions (site_id) WHERE checked_out_at IS NULL;
