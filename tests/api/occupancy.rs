@@ -536,8 +536,18 @@ async fn directors_place_spaces_on_the_plan(b: Backend) {
     let reception = app.login_as(RECEPTION).await;
     let d01 = app.space_id(SHIOJIRI, "D-01").await;
     let omachi_desk = app.space_id(2, "D-01").await;
+    // The demo places Shiojiri's spaces; Omachi's stand on the automatic grid.
     let before = live(&reception).await;
-    assert_eq!(find(&before["spaces"], "name", "D-01")["placed"], false);
+    assert_eq!(find(&before["spaces"], "name", "D-01")["placed"], true);
+    let omachi = app
+        .login_as(OMACHI_DIRECTOR)
+        .await
+        .get("/api/v1/sites/2/live")
+        .send_json()
+        .await;
+    let grid = find(&omachi["spaces"], "name", "D-12");
+    assert_eq!(grid["placed"], false);
+    assert!(grid["x"].as_i64().unwrap() + grid["width"].as_i64().unwrap() <= 1000);
     let mut screen = Stream::open(&reception, &app.base, SHIOJIRI).await;
     screen.next().await;
     let status = director

@@ -34,7 +34,7 @@ async function axeCheck(page, name) {
 }
 
 /** A browser window logged in with `cookie` (name=value), watched for errors. */
-async function screen(browser, base, cookie, viewport) {
+async function screen(browser, base, cookie, viewport, where = '/staff/') {
   const context = await browser.newContext({ viewport, locale: 'ja-JP', timezoneId: 'Asia/Tokyo', reducedMotion: 'reduce' });
   const cookies = cookie.split('; ').map((c) => {
     const at = c.indexOf('=');
@@ -47,8 +47,9 @@ async function screen(browser, base, cookie, viewport) {
   watchPage(page, problems, () => watch.allowNetErrors);
   // EventSource reports a dropped stream as a console error of its own.
   page.on('console', () => {});
-  await page.goto(`${base}/staff/`);
-  await page.locator('#connection.ok').waitFor({ state: 'visible', timeout: 20_000 });
+  await page.goto(`${base}${where}`);
+  if (where === '/staff/') await page.locator('#connection.ok').waitFor({ state: 'visible', timeout: 20_000 });
+  else await page.locator('#plan-editor h3').waitFor({ timeout: 20_000 });
   return { context, page, problems, watch };
 }
 
@@ -127,6 +128,20 @@ test('staff live view and roll call in a browser', { timeout: 180_000 }, async (
   await page.locator('#connection.ok').waitFor({ timeout: 20_000 });
   phone.watch.allowNetErrors = false;
   await page.screenshot({ path: path.join(ARTIFACTS, 'staff-phone-back.png'), fullPage: true });
+
+  // A director places a space from the admin page (numbers; dragging moves the same values).
+  const director = await session(base, 'director@shiojiri.kado.example');
+  const admin = await screen(browser, base, director.cookie, { width: 1280, height: 900 }, '/admin/#site=1');
+  const x = admin.page.getByLabel('D-05 の 横位置');
+  await admin.page.locator('#plan-editor summary').click();
+  await x.fill('700');
+  await x.dispatchEvent('change');
+  await admin.page.locator('#plan-editor').getByRole('button', { name: '配置を保存' }).click();
+  await admin.page.locator('#plan-editor .message.ok').waitFor();
+  const placed = (await director.get('/api/v1/sites/1/live')).spaces.find((s) => s.name === 'D-05');
+  assert.equal(placed.x, Math.min(700, 1000 - placed.width));
+  await axeCheck(admin.page, 'admin plan editor');
+  assert.deepEqual(admin.problems, []);
 
   assert.deepEqual(desk.problems, []);
   assert.deepEqual(phone.problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|net::ERR_/.test(p)), []);
