@@ -13,6 +13,7 @@ import { initI18n, onLangChange, getLang, getLocale, t } from '/shared/i18n.js';
 import { api, ApiError, errorText } from '/shared/api.js';
 import { h, setChildren, dataTable } from '/shared/dom.js';
 import { strings } from '/staff/strings.js';
+import { showHistory } from '/staff/history.js';
 
 initI18n(strings);
 
@@ -363,6 +364,9 @@ function chooseSite(id) {
   }
   renderRollCall();
   connect();
+  const directs = state.me.is_admin || (state.me.roles || []).some((g) => g.role === 'director' && g.site_id === id);
+  $('history-section').hidden = !directs;
+  if (directs) showHistory($('history-section'), id);
 }
 
 async function init() {

@@ -44,3 +44,26 @@ CREATE TABLE roll_call_entries (
 
 -- Who is inside now, without reading a site's whole presence history.
 CREATE INDEX presence_open_site ON presence_sessions (site_id) WHERE checked_out_at IS NULL;
+
+-- Utilisation history, rolled up per site and local day by an idempotent job (occupancy::
+-- history): seconds of desk seats, room seats and childcare places in use per local hour,
+-- and per day the bookings kept, the no-shows and the most people inside at once.
+CREATE TABLE utilisation_days (
+    site_id   BIGINT NOT NULL REFERENCES sites(id),
+    day       TEXT NOT NULL,
+    weekday   BIGINT NOT NULL CHECK (weekday BETWEEN 0 AND 6),
+    kept      BIGINT NOT NULL,
+    no_shows  BIGINT NOT NULL,
+    peak      BIGINT NOT NULL,
+    PRIMARY KEY (site_id, day)
+);
+
+CREATE TABLE utilisation_hours (
+    site_id        BIGINT NOT NULL REFERENCES sites(id),
+    day            TEXT NOT NULL,
+    hour           BIGINT NOT NULL CHECK (hour BETWEEN 0 AND 23),
+    desk_secs      BIGINT NOT NULL,
+    room_secs      BIGINT NOT NULL,
+    childcare_secs BIGINT NOT NULL,
+    PRIMARY KEY (site_id, day, hour)
+);

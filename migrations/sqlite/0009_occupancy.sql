@@ -44,3 +44,26 @@ CREATE TABLE roll_call_entries (
 
 -- Who is inside now, without reading a site's whole presence history.
 CREATE INDEX presence_open_site ON presence_sessions (site_id) WHERE checked_out_at IS NULL;
+
+-- Utilisation history, rolled up per site and local day by an idempotent job (occupancy::
+-- history): seconds of desk seats, room seats and childcare places in use per local hour,
+-- and per day the bookings kept, the no-shows and the most people inside at once.
+CREATE TABLE utilisation_days (
+    site_id   INTEGER NOT NULL REFERENCES sites(id),
+    day       TEXT NOT NULL,
+    weekday   INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
+    kept      INTEGER NOT NULL,
+    no_shows  INTEGER NOT NULL,
+    peak      INTEGER NOT NULL,
+    PRIMARY KEY (site_id, day)
+);
+
+CREATE TABLE utilisation_hours (
+    site_id        INTEGER NOT NULL REFERENCES sites(id),
+    day            TEXT NOT NULL,
+    hour           INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+    desk_secs      INTEGER NOT NULL,
+    room_secs      INTEGER NOT NULL,
+    childcare_secs INTEGER NOT NULL,
+    PRIMARY KEY (site_id, day, hour)
+);

@@ -3,17 +3,17 @@
 use super::errors::OccupancyError;
 use super::roll_call::{self, RollCall, Summary};
 use super::snapshot::{ChildView, Snapshot, snapshot};
-use super::{live, plan};
+use super::{history, live, plan};
 use crate::AppState;
 use crate::auth::{Principal, Role};
-use crate::error::{ApiResult, Json, Path, invalid_code};
+use crate::error::{ApiResult, Json, Path, Query, invalid_code, parse_date};
 use crate::ids::{RollCallEntryId, RollCallId, SiteId};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Every route of the live view.
@@ -26,6 +26,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mark_safe))
         .routes(routes!(end_roll_call))
         .routes(routes!(put_plan))
+        .routes(routes!(utilisation))
+        .routes(routes!(utilisation_csv))
 }
 
 /// Who sees the live view: the site's reception, caregivers and directors.
@@ -232,4 +234,62 @@ async fn put_plan(
     crate::sites::store::get(&st.db, site).await?;
     plan::place(&st.db, site, input).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A range of local days.
+#[derive(Deserialize, IntoParams)]
+pub struct RangeQuery {
+    /// First day, YYYY-MM-DD.
+    from: String,
+    /// Last day (included), YYYY-MM-DD; at most 366 days after `from`.
+    to: String,
+}
+
+impl RangeQuery {
+    fn days(&self) -> ApiResult<(chrono::NaiveDate, chrono::NaiveDate)> {
+        let (from, to) = (parse_date("from", &self.from)?, parse_date("to", &self.to)?);
+        if to < from || (to - from).num_days() > 365 {
+            return Err(invalid_code("to", OccupancyError::BadRange));
+        }
+        Ok((from, to))
+    }
+}
+
+/// Utilisation over a range (its directors): desks, rooms and childcare places in use by
+/// weekday and hour, the no-show rate, the peak. From the rollup of finished days.
+#[utoipa::path(get, path = "/api/v1/sites/{id}/utilisation", tag = "occupancy", params(("id" = i64, Path), RangeQuery),
+    responses((status = 200, body = history::Utilisation)))]
+async fn utilisation(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(site): Path<SiteId>,
+    Query(q): Query<RangeQuery>,
+) -> ApiResult<Json<history::Utilisation>> {
+    who.require_director(site)?;
+    let (from, to) = q.days()?;
+    Ok(Json(history::report(&st.db, site, from, to).await?))
+}
+
+/// The rollup of a range as CSV (its directors): one line per day and hour with use:
+/// `day,hour,desk_seconds,room_seconds,childcare_seconds`.
+#[utoipa::path(get, path = "/api/v1/sites/{id}/utilisation.csv", tag = "occupancy", params(("id" = i64, Path), RangeQuery),
+    responses((status = 200, content_type = "text/csv", body = String)))]
+async fn utilisation_csv(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(site): Path<SiteId>,
+    Query(q): Query<RangeQuery>,
+) -> ApiResult<Response> {
+    who.require_director(site)?;
+    let (from, to) = q.days()?;
+    let mut csv = String::from("day,hour,desk_seconds,room_seconds,childcare_seconds\r\n");
+    for (day, hour, desk, room, care) in history::hours(&st.db, site, from, to).await? {
+        csv.push_str(&format!("{day},{hour},{desk},{room},{care}\r\n"));
+    }
+    let name = format!("attachment; filename=\"utilisation-{site}-{from}-{to}.csv\"");
+    let mut res = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response();
+    if let Ok(v) = header::HeaderValue::from_str(&name) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
 }

@@ -126,6 +126,37 @@ pub fn grid_columns(n: usize) -> usize {
     c
 }
 
+/// Seconds of the intervals `[start, end)` that fall in each of the 24 hours from `day_start`.
+pub fn seconds_per_hour(intervals: &[(i64, i64)], day_start: i64) -> [i64; 24] {
+    let mut out = [0i64; 24];
+    for (hour, secs) in out.iter_mut().enumerate() {
+        let from = day_start + hour as i64 * 3600;
+        let to = from + 3600;
+        *secs = intervals
+            .iter()
+            .map(|&(a, b)| (b.min(to) - a.max(from)).max(0))
+            .sum();
+    }
+    out
+}
+
+/// The most intervals `[start, end)` open at one instant.
+pub fn peak(intervals: &[(i64, i64)]) -> i64 {
+    let mut edges: Vec<(i64, i64)> = intervals
+        .iter()
+        .filter(|(a, b)| b > a)
+        .flat_map(|&(a, b)| [(a, 1), (b, -1)])
+        .collect();
+    // An end before a start at the same instant: back-to-back is not overlap.
+    edges.sort_unstable();
+    let (mut now, mut most) = (0, 0);
+    for (_, d) in edges {
+        now += d;
+        most = most.max(now);
+    }
+    most
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +209,20 @@ mod tests {
             assert!(x >= 0 && y >= 0 && x + w <= 1000 && y + h <= 1000, "{i}");
         }
         assert_eq!(grid_cell(9, 8), (125, 125, 100, 100));
+    }
+
+    #[test]
+    fn seconds_fall_in_their_hours() {
+        let h = seconds_per_hour(&[(3600 + 1800, 3 * 3600), (0, 600)], 0);
+        assert_eq!(&h[..4], &[600, 1800, 3600, 0]);
+        assert_eq!(seconds_per_hour(&[(-100, 100)], 0)[0], 100);
+    }
+
+    #[test]
+    fn peaks_count_overlap_only() {
+        assert_eq!(peak(&[]), 0);
+        assert_eq!(peak(&[(0, 10), (10, 20)]), 1);
+        assert_eq!(peak(&[(0, 10), (5, 20), (6, 7)]), 3);
+        assert_eq!(peak(&[(5, 5)]), 0);
     }
 }

@@ -24,6 +24,7 @@ mod kiosk_scan;
 mod kiosk_tx;
 mod mail;
 mod occupancy;
+mod occupancy_history;
 mod openapi;
 mod sites;
 mod stored_rows;

@@ -143,6 +143,17 @@ test('staff live view and roll call in a browser', { timeout: 180_000 }, async (
   await axeCheck(admin.page, 'admin plan editor');
   assert.deepEqual(admin.problems, []);
 
+  // The director's staff page adds the utilisation history: heat maps and the CSV link.
+  const board = await screen(browser, base, director.cookie, { width: 1024, height: 900 });
+  await board.page.locator('#history-out figure svg').first().waitFor();
+  const csvHref = await board.page.locator('#history-section a[download]').getAttribute('href');
+  const csv = await fetch(`${base}${csvHref}`, { headers: { Cookie: director.cookie } });
+  assert.equal(csv.status, 200);
+  assert.ok((await csv.text()).startsWith('day,hour,desk_seconds'));
+  await axeCheck(board.page, 'staff history');
+  await board.page.screenshot({ path: path.join(ARTIFACTS, 'staff-director.png'), fullPage: true });
+  assert.deepEqual(board.problems, []);
+
   assert.deepEqual(desk.problems, []);
   assert.deepEqual(phone.problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|net::ERR_/.test(p)), []);
 });
