@@ -32,6 +32,9 @@
 // Tests and the bench may panic on a slip: that is how they fail. Tables of cases run long.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
+#[path = "load/live.rs"]
+mod live;
+
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Datelike, Duration as Days, FixedOffset, NaiveDate, Utc, Weekday};
 use clap::{Parser, ValueEnum};
@@ -128,6 +131,9 @@ struct Args {
     /// statements each made (BEGIN, COMMIT and ROLLBACK are not counted).
     #[arg(long)]
     count_statements: Option<usize>,
+    /// Streams of the staff live view open at one site during its rush (0: no live scenario).
+    #[arg(long, default_value_t = 200)]
+    live_clients: usize,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -2336,6 +2342,7 @@ async fn scenarios(a: &Args, rates: &[f64], sh: Arc<Shared>, mon: &Monitor) -> R
         others(a, rates, &sh, mon, &mut out, &days).await?;
     }
     check_outs(&sh, mon, &mut out, checked_in, parts, conc, secs).await;
+    live::scenario(a.live_clients, 200.0, secs, &sh, mon, &mut out).await;
     Ok(out)
 }
 

@@ -91,17 +91,13 @@ async fn live_stream(
         .iter()
         .filter_map(|v| v.to_str().ok())
         .any(|v| v.contains("text/event-stream"));
-    let sub = live::subscribe(&st.db);
-    let first = snapshot(&st.db, site, st.clock.epoch(), view).await?;
-    let stream = live::stream(
-        st.db.clone(),
-        st.clock.clone(),
-        site,
-        view,
-        sub,
-        first,
-        follow,
-    );
+    // 404 for an administrator asking for a site that does not exist.
+    crate::sites::store::get(&st.db, site).await?;
+    let mut frames = live::frames(&st.db, &st.clock, site, view);
+    if frames.wait_for(Option::is_some).await.is_err() {
+        return Err(crate::error::database_unavailable());
+    }
+    let stream = live::stream(frames, follow);
     let mut res = Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response();

@@ -218,7 +218,8 @@ pub async fn mark(
 ) -> ApiResult<RollCall> {
     let mut tx = db.begin().await?;
     let row = store::roll_call(&mut tx, id).await?.ok_or_else(not_found)?;
-    let at = at.clamp(row.started_at, now);
+    // Not `clamp`: a clock set back before the start must not panic.
+    let at = at.min(now).max(row.started_at);
     if row.ended_at.is_some_and(|end| at > end) {
         return Err(OccupancyError::Ended.into());
     }
