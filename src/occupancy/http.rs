@@ -72,11 +72,24 @@ async fn get_live(
     Ok(Json(snapshot(&st.db, site, st.clock.epoch(), view).await?))
 }
 
+/// One server-sent event of the live stream, as a client parses it (the OpenAPI document
+/// only: the stream writes these fields as `event:`, `id:` and `data:` lines).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct LiveEvent {
+    /// Always `snapshot`.
+    event: String,
+    /// The message's number on this stream.
+    id: String,
+    /// A Snapshot, as JSON.
+    data: String,
+}
+
 /// The site live, as server-sent events: `snapshot` events, each the whole state (the first at
 /// once, then after every change, and every 30 s). A client that does not accept
 /// `text/event-stream` gets the first one and the end of the stream.
 #[utoipa::path(get, path = "/api/v1/sites/{id}/live/stream", tag = "occupancy", params(("id" = i64, Path)),
-    responses((status = 200, content_type = "text/event-stream", body = String,
+    responses((status = 200, content_type = "text/event-stream", body = LiveEvent,
                description = "`event: snapshot` messages whose data is a Snapshot"),
               (status = 403, description = "not staff of the site (or no such site)")))]
 async fn live_stream(
