@@ -30,8 +30,11 @@ pub type Frame = Arc<String>;
 type Feed = Arc<watch::Sender<Option<Frame>>>;
 
 /// The hubs of every instance in the process, by the instance's event bus, site and view.
+/// Each entry holds its bus, so that the bus's id (an address) cannot be reused by another
+/// instance's bus while the entry exists.
 type Key = (usize, SiteId, ChildView);
-static HUBS: LazyLock<Mutex<HashMap<Key, Feed>>> = LazyLock::new(Mutex::default);
+static HUBS: LazyLock<Mutex<HashMap<Key, (Feed, crate::events::Bus)>>> =
+    LazyLock::new(Mutex::default);
 
 /// The snapshots of a site for a view, starting a hub if none runs. The current value is the
 /// latest snapshot (None until the first is taken); the feed closes if the hub cannot take
@@ -46,12 +49,12 @@ pub fn frames(
     let mut hubs = HUBS
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(feed) = hubs.get(&key) {
+    if let Some((feed, _)) = hubs.get(&key) {
         return feed.subscribe();
     }
     let feed: Feed = Arc::new(watch::channel(None).0);
     let rx = feed.subscribe();
-    hubs.insert(key, feed.clone());
+    hubs.insert(key, (feed.clone(), db.events.clone()));
     tokio::spawn(hub(db.clone(), clock.clone(), key, feed));
     rx
 }
@@ -61,7 +64,7 @@ fn retire(key: &Key, feed: &Feed) {
     let mut hubs = HUBS
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if hubs.get(key).is_some_and(|f| Arc::ptr_eq(f, feed)) {
+    if hubs.get(key).is_some_and(|(f, _)| Arc::ptr_eq(f, feed)) {
         hubs.remove(key);
     }
 }
@@ -75,7 +78,7 @@ fn retire_idle(key: &Key, feed: &Feed) -> bool {
     if feed.receiver_count() > 0 {
         return false;
     }
-    if hubs.get(key).is_some_and(|f| Arc::ptr_eq(f, feed)) {
+    if hubs.get(key).is_some_and(|(f, _)| Arc::ptr_eq(f, feed)) {
         hubs.remove(key);
     }
     true
