@@ -32,6 +32,8 @@
 // Tests and the bench may panic on a slip: that is how they fail. Tables of cases run long.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
+#[path = "load/live.rs"]
+mod live;
 #[path = "load/training.rs"]
 mod training;
 
@@ -143,6 +145,9 @@ struct Args {
     /// nap checks during the check-in rush.
     #[arg(long)]
     childcare_only: bool,
+    /// Streams of the staff live view open at one site during its rush (0: no live scenario).
+    #[arg(long, default_value_t = 200)]
+    live_clients: usize,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -2359,6 +2364,7 @@ async fn scenarios(a: &Args, rates: &[f64], sh: Arc<Shared>, mon: &Monitor) -> R
         others(a, rates, &sh, mon, &mut out, &days).await?;
     }
     check_outs(&sh, mon, &mut out, checked_in, parts, conc, secs).await;
+    live::scenario(a.live_clients, 200.0, secs, &sh, mon, &mut out).await;
     Ok(out)
 }
 

@@ -98,6 +98,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
     clients(&mut tx, shiojiri, &secure_rooms).await?;
     kiosk(&mut tx, shiojiri, now).await?;
     training(&mut tx, &shiojiri_site, shiojiri.into(), clock).await?;
+    plan(&mut tx, shiojiri).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -634,4 +635,32 @@ fn blank_person(email: &str, name: &str, kana: &str) -> Person {
         active: true,
         roles: vec![],
     }
+}
+
+/// Shiojiri's plan for the staff's live map: four rows of ten desks, the rooms along the
+/// bottom, the TV-conference room and the childcare room on the right (Omachi keeps the
+/// automatic grid).
+async fn plan(tx: &mut Tx, shiojiri: i64) -> anyhow::Result<()> {
+    let mut places: Vec<(String, [i64; 4])> = Vec::new();
+    for i in 0..40i64 {
+        let (row, col) = (i / 10, i % 10);
+        let y = [60, 130, 250, 320][row as usize];
+        places.push((format!("D-{:02}", i + 1), [40 + col * 55, y, 45, 60]));
+    }
+    for i in 0..10i64 {
+        places.push((format!("R-{:02}", i + 1), [40 + i * 95, 520, 85, 120]));
+    }
+    places.push(("TV会議室".into(), [640, 60, 320, 180]));
+    places.push(("託児室".into(), [640, 280, 320, 200]));
+    let mut rows = Vec::new();
+    for (name, rect) in places {
+        let id: i64 = sqlx::query_scalar("SELECT id FROM spaces WHERE site_id = $1 AND name = $2")
+            .bind(shiojiri)
+            .bind(&name)
+            .fetch_one(&mut **tx)
+            .await?;
+        rows.push((crate::ids::SpaceId(id), rect));
+    }
+    crate::occupancy::store::put_positions(tx, crate::ids::SiteId(shiojiri), &rows).await?;
+    Ok(())
 }

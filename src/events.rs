@@ -7,7 +7,7 @@
 //! commit, to every instance; each instance's one listener task ([`listen`]) hands them to its
 //! in-process subscribers. That listener is their only source there, so nobody gets one twice.
 
-use crate::ids::{BookingId, ChildId, PersonId, SiteId, SpaceId};
+use crate::ids::{BookingId, ChildId, PersonId, RollCallEntryId, RollCallId, SiteId, SpaceId};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use tokio::sync::broadcast;
@@ -58,6 +58,24 @@ pub enum Event {
     ChildPickedUp { site_id: SiteId, child_id: ChildId },
     /// A space was created, changed or removed.
     SpaceChanged { site_id: SiteId, space_id: SpaceId },
+    /// An evacuation roll call started at a site.
+    RollCallStarted {
+        site_id: SiteId,
+        roll_call_id: RollCallId,
+    },
+    /// A person or child on a roll call was marked safe.
+    RollCallMarked {
+        site_id: SiteId,
+        roll_call_id: RollCallId,
+        entry_id: RollCallEntryId,
+    },
+    /// A roll call ended (its report is saved).
+    RollCallEnded {
+        site_id: SiteId,
+        roll_call_id: RollCallId,
+    },
+    /// Directors moved spaces on the site's plan.
+    PlanChanged { site_id: SiteId },
 }
 
 impl Event {
@@ -72,7 +90,11 @@ impl Event {
             | Event::BookingMoved { site_id, .. }
             | Event::ChildDroppedOff { site_id, .. }
             | Event::ChildPickedUp { site_id, .. }
-            | Event::SpaceChanged { site_id, .. } => *site_id,
+            | Event::SpaceChanged { site_id, .. }
+            | Event::RollCallStarted { site_id, .. }
+            | Event::RollCallMarked { site_id, .. }
+            | Event::RollCallEnded { site_id, .. }
+            | Event::PlanChanged { site_id } => *site_id,
         }
     }
 }
@@ -87,13 +109,20 @@ const PAYLOAD_LIMIT: usize = 8000;
 /// `RecvError::Lagged`).
 const CAPACITY: usize = 1024;
 
-/// The in-process subscribers of one instance.
+/// The in-process subscribers of one instance, and a counter of the listener's reconnections
+/// (events committed while it was away are lost: whoever keeps a view from them reloads it).
 #[derive(Clone, Debug)]
-pub struct Bus(broadcast::Sender<Event>);
+pub struct Bus(
+    broadcast::Sender<Event>,
+    std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+);
 
 impl Default for Bus {
     fn default() -> Bus {
-        Bus(broadcast::channel(CAPACITY).0)
+        Bus(
+            broadcast::channel(CAPACITY).0,
+            std::sync::Arc::new(tokio::sync::watch::channel(0).0),
+        )
     }
 }
 
@@ -101,6 +130,21 @@ impl Bus {
     /// Receives every event delivered from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.0.subscribe()
+    }
+
+    /// Changes each time the PostgreSQL listener has reconnected, after which events may have
+    /// been missed.
+    pub fn reconnections(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.1.subscribe()
+    }
+
+    /// Tells buses apart: the same number for every clone of one bus (one instance).
+    pub fn id(&self) -> usize {
+        std::sync::Arc::as_ptr(&self.1).addr()
+    }
+
+    fn reconnected(&self) {
+        self.1.send_modify(|n| *n += 1);
     }
 
     /// The events of a new transaction, delivered through PostgreSQL (`via_postgres`) or
@@ -215,7 +259,10 @@ async fn relay(mut listener: sqlx::postgres::PgListener, url: String, bus: Bus) 
         match listener.try_recv().await {
             Ok(Some(note)) => relay_payload(&bus, note.payload()),
             // sqlx has connected again already.
-            Ok(None) => tracing::warn!("the event listener lost its connection and reconnected"),
+            Ok(None) => {
+                tracing::warn!("the event listener lost its connection and reconnected");
+                bus.reconnected();
+            }
             // sqlx could not reconnect (PostgreSQL is down) or the connection failed otherwise:
             // a fresh listener, tried with growing pauses until PostgreSQL answers.
             Err(e) => {
@@ -232,6 +279,7 @@ async fn relay(mut listener: sqlx::postgres::PgListener, url: String, bus: Bus) 
                     }
                 };
                 tracing::info!("the event listener is listening again");
+                bus.reconnected();
             }
         }
     }

@@ -77,6 +77,10 @@ ids! {
     NapId,
     /// A caregiver's note on a child's day.
     DayNoteId,
+    /// An evacuation roll call.
+    RollCallId,
+    /// A person or child on a roll call's list.
+    RollCallEntryId,
 }
 
 #[cfg(test)]

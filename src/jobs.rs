@@ -54,6 +54,11 @@ pub async fn run(st: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "not-collected notices failed"),
         }
+        match crate::occupancy::history::roll_up(&st.db, st.clock.epoch()).await {
+            Ok(n) if n > 0 => tracing::info!(days = n, "rolled up utilisation"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "utilisation rollup failed"),
+        }
         match crate::mail::send_due(&st).await {
             Ok(r) if r != crate::mail::Report::default() => tracing::info!(?r, "mail run"),
             Ok(_) => {}

@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod kiosk;
 pub mod mail;
 pub mod metrics;
+pub mod occupancy;
 mod openapi;
 pub mod ops;
 pub mod people;

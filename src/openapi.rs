@@ -193,6 +193,7 @@ pub fn catalogue() -> Vec<CodeInfo> {
     all.extend(catalogue_of::<crate::clients::ClientsError>());
     all.extend(catalogue_of::<crate::childcare::errors::ChildcareError>());
     all.extend(catalogue_of::<crate::training::errors::TrainingError>());
+    all.extend(catalogue_of::<crate::occupancy::OccupancyError>());
     all.sort_by_key(|c| c.code);
     all
 }

@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::kiosk::http::router())
         .merge(crate::ops::outbox::router())
         .merge(crate::attendance::http::router())
+        .merge(crate::occupancy::http::router())
         .routes(utoipa_axum::routes!(time))
         .split_for_parts();
     crate::openapi::add_error_answers(&mut openapi);

@@ -10,6 +10,7 @@
 import { initI18n, onLangChange, getLang, getLocale, t } from '/shared/i18n.js';
 import { api, ApiError, errorText } from '/shared/api.js';
 import { h, setChildren, dataTable } from '/shared/dom.js';
+import { showPlan, renderPlan } from '/admin/plan.js';
 
 initI18n({
   ja: {
@@ -357,6 +358,7 @@ function selectSite(id, moveFocus) {
   loadSpaces();
   loadKiosks();
   loadCalendar();
+  if (canManage(currentSite())) showPlan($('plan-editor'), Number(id));
 }
 
 function renderDetailHeading() {
@@ -577,6 +579,7 @@ onLangChange(() => {
     renderKiosks();
     renderNewKiosk();
     renderCalendar();
+    renderPlan();
   }
   if (!el.loginLink.hidden) showMessage(el.authMessage, t('admin.loginRequired'), 'info');
 });

@@ -81,6 +81,11 @@ const TABLES: &[(&str, &[&str])] = &[
     ("training_marks", &["training"]),
     ("training_completions", &["training"]),
     ("training_reminders", &["training"]),
+    ("space_positions", &["occupancy"]),
+    ("roll_calls", &["occupancy"]),
+    ("roll_call_entries", &["occupancy"]),
+    ("utilisation_days", &["occupancy"]),
+    ("utilisation_hours", &["occupancy"]),
 ];
 
 /// The top module a file of src/ belongs to: `booking/http.rs` is `booking`, `clients.rs` is

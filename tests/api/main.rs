@@ -27,6 +27,8 @@ mod kiosk;
 mod kiosk_scan;
 mod kiosk_tx;
 mod mail;
+mod occupancy;
+mod occupancy_history;
 mod openapi;
 mod series_going;
 mod sites;

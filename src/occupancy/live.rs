@@ -1,0 +1,179 @@
+//! The live stream: server-sent events whose first message is the site's snapshot, followed by
+//! a fresh snapshot after each domain event of the site. One task per site and view on each
+//! instance (a hub) takes the snapshots and shares each, serialised once, with every stream of
+//! that site and view: 200 screens cost one snapshot per change, not 200. Events that arrive
+//! together give one snapshot; a hub that fell behind the events, or whose instance's
+//! PostgreSQL listener reconnected (events may have been missed), takes a fresh one, and every
+//! 30 s one comes anyway (arrivals due and closing-time alerts change with the clock). Every
+//! message is the whole state and a stream starts with the latest, so a reconnecting client
+//! (with or without `Last-Event-ID`) is never left stale.
+
+use super::snapshot::{ChildView, snapshot};
+use crate::clock::Clock;
+use crate::db::Db;
+use crate::ids::SiteId;
+use axum::response::sse;
+use futures_util::Stream;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tokio::sync::watch;
+
+/// How often a snapshot comes without any event.
+const REFRESH: Duration = Duration::from_secs(30);
+
+/// A snapshot as JSON, shared by the streams of a site and view.
+pub type Frame = Arc<String>;
+
+type Feed = Arc<watch::Sender<Option<Frame>>>;
+
+/// The hubs of every instance in the process, by the instance's event bus, site and view.
+/// Each entry holds its bus, so that the bus's id (an address) cannot be reused by another
+/// instance's bus while the entry exists.
+type Key = (usize, SiteId, ChildView);
+static HUBS: LazyLock<Mutex<HashMap<Key, (Feed, crate::events::Bus)>>> =
+    LazyLock::new(Mutex::default);
+
+/// The snapshots of a site for a view, starting a hub if none runs. The current value is the
+/// latest snapshot (None until the first is taken); the feed closes if the hub cannot take
+/// one (the database failed): the streams then end and their clients reconnect.
+pub fn frames(
+    db: &Db,
+    clock: &Clock,
+    site: SiteId,
+    view: ChildView,
+) -> watch::Receiver<Option<Frame>> {
+    let key = (db.events.id(), site, view);
+    let mut hubs = HUBS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((feed, _)) = hubs.get(&key) {
+        return feed.subscribe();
+    }
+    let feed: Feed = Arc::new(watch::channel(None).0);
+    let rx = feed.subscribe();
+    hubs.insert(key, (feed.clone(), db.events.clone()));
+    tokio::spawn(hub(db.clone(), clock.clone(), key, feed));
+    rx
+}
+
+/// Removes a hub from the registry (when it is this very one).
+fn retire(key: &Key, feed: &Feed) {
+    let mut hubs = HUBS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if hubs.get(key).is_some_and(|(f, _)| Arc::ptr_eq(f, feed)) {
+        hubs.remove(key);
+    }
+}
+
+/// Removes a hub nobody watches; answers whether it did. Under the registry's lock, so no
+/// stream subscribes in between.
+fn retire_idle(key: &Key, feed: &Feed) -> bool {
+    let mut hubs = HUBS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if feed.receiver_count() > 0 {
+        return false;
+    }
+    if hubs.get(key).is_some_and(|(f, _)| Arc::ptr_eq(f, feed)) {
+        hubs.remove(key);
+    }
+    true
+}
+
+/// Takes a snapshot after each change until no stream listens any more.
+async fn hub(db: Db, clock: Clock, key: Key, feed: Feed) {
+    let (_, site, view) = key;
+    // Before the first snapshot, so nothing committed in between is missed.
+    let mut events = db.subscribe();
+    let mut reconnections = db.events.reconnections();
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + REFRESH, REFRESH);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let frame = match snapshot(&db, site, clock.epoch(), view).await {
+            Ok(snap) => serde_json::to_string(&snap).map_err(anyhow::Error::from),
+            Err(e) => Err(anyhow::anyhow!("{e:?}")),
+        };
+        match frame {
+            Ok(json) => {
+                feed.send_replace(Some(Arc::new(json)));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, %site, "live view: no snapshot; its streams end");
+                retire(&key, &feed);
+                return;
+            }
+        }
+        // Wait for a change of the site.
+        loop {
+            tokio::select! {
+                got = events.recv() => match got {
+                    Ok(event) if event.site_id() == site => break,
+                    Ok(_) => continue,
+                    // Fell behind: some events are lost, a fresh snapshot covers them.
+                    Err(RecvError::Lagged(_)) => break,
+                    Err(RecvError::Closed) => {
+                        retire(&key, &feed);
+                        return;
+                    }
+                },
+                changed = reconnections.changed() => {
+                    if changed.is_err() {
+                        retire(&key, &feed);
+                        return;
+                    }
+                    break;
+                }
+                _ = tick.tick() => {
+                    if retire_idle(&key, &feed) {
+                        return;
+                    }
+                    break;
+                }
+            }
+        }
+        // Events already queued are covered by the snapshot about to be taken.
+        while let Ok(_) | Err(TryRecvError::Lagged(_)) = events.try_recv() {}
+    }
+}
+
+struct State {
+    frames: watch::Receiver<Option<Frame>>,
+    first: bool,
+    /// Whether to go on after the first message.
+    follow: bool,
+    seq: u64,
+}
+
+/// The stream of snapshots: the latest at once, then each new one (for ever when `follow`,
+/// else the first alone). It ends when its hub stops.
+pub fn stream(
+    frames: watch::Receiver<Option<Frame>>,
+    follow: bool,
+) -> impl Stream<Item = Result<sse::Event, Infallible>> {
+    let state = State {
+        frames,
+        first: true,
+        follow,
+        seq: 0,
+    };
+    futures_util::stream::unfold(state, |mut s| async move {
+        if !s.first {
+            if !s.follow {
+                return None;
+            }
+            s.frames.changed().await.ok()?;
+        }
+        s.first = false;
+        let frame = s.frames.borrow_and_update().clone()?;
+        s.seq += 1;
+        let event = sse::Event::default()
+            .event("snapshot")
+            .id(s.seq.to_string())
+            .data(frame.as_str());
+        Some((Ok(event), s))
+    })
+}
