@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -110,7 +111,22 @@ async fn live_stream(
     if frames.wait_for(Option::is_some).await.is_err() {
         return Err(crate::error::database_unavailable());
     }
-    let stream = live::stream(frames, follow);
+    // Logging out, losing the role or the caregiver view ends the stream (within 30 s).
+    let token = crate::auth::cookie_in(&headers, crate::auth::SESSION_COOKIE)
+        .unwrap_or_default()
+        .to_string();
+    let app = st.clone();
+    let still_allowed: live::StillAllowed = Arc::new(move || {
+        let (app, token) = (app.clone(), token.clone());
+        Box::pin(async move {
+            let now = app.clock.epoch();
+            match crate::auth::store::session_principal(&app.db, &token, now).await {
+                Ok(Some(p)) => viewer(&p, site).ok() == Some(view),
+                _ => false,
+            }
+        })
+    });
+    let stream = live::stream(frames, follow, st.clock.clone(), still_allowed);
     let mut res = Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response();
@@ -166,8 +182,8 @@ async fn site_for(
     }
 }
 
-/// A roll call with its list; once ended, the report: who was marked by whom and when, who
-/// was never found (staff of the site).
+/// A roll call with its list (staff of the site); once ended, the report: who was marked by
+/// whom and when, who was never found (the site's directors).
 #[utoipa::path(get, path = "/api/v1/roll-calls/{id}", tag = "occupancy", params(("id" = i64, Path)),
     responses((status = 200, body = RollCall), (status = 404, description = "no such roll call at a site of the caller")))]
 async fn get_roll_call(
@@ -175,8 +191,13 @@ async fn get_roll_call(
     who: Principal,
     Path(id): Path<RollCallId>,
 ) -> ApiResult<Json<RollCall>> {
-    site_for(&st, &who, id, &ROLL_CALL).await?;
-    Ok(Json(roll_call::get(&st.db, id).await?))
+    let site = site_for(&st, &who, id, &ROLL_CALL).await?;
+    let rc = roll_call::get(&st.db, id).await?;
+    // Once ended it is a saved report with everyone's names: its site's directors read it.
+    if rc.ended_at.is_some() && !who.has(site, &[Role::Director]) {
+        return Err(roll_call::not_found());
+    }
+    Ok(Json(rc))
 }
 
 /// A mark: which line of the list is safe, and when the phone recorded it (marks kept

@@ -146,19 +146,37 @@ struct State {
     /// Whether to go on after the first message.
     follow: bool,
     seq: u64,
+    still_allowed: StillAllowed,
+    clock: Clock,
+    /// When the viewer was last found allowed (the service clock's epoch seconds).
+    checked: i64,
 }
+
+/// Whether the viewer may still see the stream (their session alive, their role and view the
+/// same): asked again every [`RECHECK`] while the stream stays open, which ends it when not.
+pub type StillAllowed =
+    Arc<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
+
+/// How often (seconds) an open stream asks again whether its viewer may still see it (the hub
+/// sends a snapshot at least every 30 s, so a logged-out or demoted viewer is cut off soon).
+const RECHECK_SECS: i64 = 30;
 
 /// The stream of snapshots: the latest at once, then each new one (for ever when `follow`,
 /// else the first alone). It ends when its hub stops.
 pub fn stream(
     frames: watch::Receiver<Option<Frame>>,
     follow: bool,
+    clock: Clock,
+    still_allowed: StillAllowed,
 ) -> impl Stream<Item = Result<sse::Event, Infallible>> {
     let state = State {
         frames,
         first: true,
         follow,
         seq: 0,
+        still_allowed,
+        checked: clock.epoch(),
+        clock,
     };
     futures_util::stream::unfold(state, |mut s| async move {
         if !s.first {
@@ -166,6 +184,13 @@ pub fn stream(
                 return None;
             }
             s.frames.changed().await.ok()?;
+            let now = s.clock.epoch();
+            if now - s.checked >= RECHECK_SECS {
+                if !(s.still_allowed)().await {
+                    return None;
+                }
+                s.checked = now;
+            }
         }
         s.first = false;
         let frame = s.frames.borrow_and_update().clone()?;

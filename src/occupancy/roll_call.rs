@@ -205,6 +205,9 @@ pub async fn site_of(db: &Db, id: RollCallId) -> ApiResult<Option<SiteId>> {
     Ok(store::roll_call(&mut c, id).await?.map(|r| r.site_id))
 }
 
+/// How long after a roll call's end a mark kept offline before it is still taken.
+pub const LATE_MARK_SECS: i64 = 30 * 60;
+
 /// Marks a line of the list safe, at `at` (the moment the phone recorded it, possibly
 /// offline, kept between the start and now). A mark made before the end may arrive after it;
 /// a later one is refused. The first mark of a line stands.
@@ -220,7 +223,12 @@ pub async fn mark(
     let row = store::roll_call(&mut tx, id).await?.ok_or_else(not_found)?;
     // Not `clamp`: a clock set back before the start must not panic.
     let at = at.min(now).max(row.started_at);
-    if row.ended_at.is_some_and(|end| at > end) {
+    // A mark kept offline before the end may arrive after it, but only for a while: the saved
+    // report must not be rewritten days later with a claimed early time.
+    if row
+        .ended_at
+        .is_some_and(|end| at > end || now > end + LATE_MARK_SECS)
+    {
         return Err(OccupancyError::Ended.into());
     }
     if !store::mark(&mut tx, id, entry, by, at).await? {

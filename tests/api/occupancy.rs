@@ -16,7 +16,30 @@ on_both_backends!(
     roll_call_from_start_to_report,
     concurrent_starts_make_one_roll_call,
     directors_place_spaces_on_the_plan,
+    a_stream_ends_once_its_viewer_logged_out,
 );
+
+/// A screen left open after its person logged out stops receiving the site (within the
+/// 30 s recheck, on the service's clock).
+async fn a_stream_ends_once_its_viewer_logged_out(b: Backend) {
+    let app = TestApp::spawn_at(b, tuesday_nine()).await;
+    let reception = app.login_as(RECEPTION).await;
+    let mut screen = Stream::open(&reception, &app.base, SHIOJIRI).await;
+    screen.next().await;
+    let res = reception.post("/api/v1/auth/logout").sent().await;
+    assert!(res.status().is_success(), "{}", res.status());
+    app.clock.advance(Duration::seconds(31));
+    let k = app.kiosk().await;
+    let worker = app.as_worker(5).await;
+    assert_eq!(
+        k.scan(&worker.qr_payload().await).await.status(),
+        StatusCode::OK
+    );
+    assert!(
+        screen.ends().await,
+        "the stream ended instead of sending the scan"
+    );
+}
 
 /// Tuesday 09:00 at Shiojiri: both caregivers on duty all day; worker 18 checked in at the
 /// kiosk with a desk and a child (佐藤 春翔, 3, allergic to egg) handed over to CAREGIVER;
@@ -226,6 +249,24 @@ impl Stream {
             let chunk = self.res.chunk().await.unwrap().expect("the stream goes on");
             self.buf.push_str(&String::from_utf8_lossy(&chunk));
         }
+    }
+
+    /// Whether the stream ends (within 20 s) before another snapshot.
+    async fn ends(&mut self) -> bool {
+        let read = async {
+            loop {
+                if self.buf.contains("event: snapshot") {
+                    return false;
+                }
+                match self.res.chunk().await {
+                    Ok(Some(chunk)) => self.buf.push_str(&String::from_utf8_lossy(&chunk)),
+                    _ => return true,
+                }
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(20), read)
+            .await
+            .unwrap_or(false)
     }
 
     /// Reads snapshots until one satisfies `done`.
@@ -449,6 +490,13 @@ async fn roll_call_from_start_to_report(b: Backend) {
         .json(&json!({"entry_id": line(&caregiver_name)["id"]}))
         .send_problem(StatusCode::CONFLICT, "roll_call.ended")
         .await;
+    // And the saved report cannot be rewritten later with a claimed early time.
+    app.clock.advance(Duration::minutes(31));
+    caregiver
+        .post(&marks)
+        .json(&json!({"entry_id": line(&caregiver_name)["id"], "marked_at": "2026-11-24T09:05:00+09:00"}))
+        .send_problem(StatusCode::CONFLICT, "roll_call.ended")
+        .await;
     let on_screen = screen.until(|s| s["roll_call"].is_null()).await;
     assert_eq!(on_screen["roll_call"], Value::Null);
 
@@ -471,6 +519,11 @@ async fn roll_call_from_start_to_report(b: Backend) {
     reception
         .get("/api/v1/sites/1/roll-calls")
         .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+        .await;
+    // The saved report is the directors': other staff no longer read it.
+    reception
+        .get(&format!("/api/v1/roll-calls/{id}"))
+        .send_problem(StatusCode::NOT_FOUND, "not_found")
         .await;
     app.login_as(OMACHI_DIRECTOR)
         .await
