@@ -232,28 +232,45 @@ pub async fn person_name(db: &Db, id: PersonId) -> sqlx::Result<Option<String>> 
 /// whatever two tablets do at once).
 pub async fn start_nap(
     tx: &mut Tx,
-    site: SiteId,
-    place: PlaceId,
+    backend: crate::db::Backend,
+    (site, place): (SiteId, PlaceId),
     by: PersonId,
     now: i64,
-) -> sqlx::Result<Option<NapId>> {
-    let r = sqlx::query_scalar(
-        "INSERT INTO naps (site_id, childcare_booking_id, started_at, started_by) VALUES ($1, $2, $3, $4)
-         RETURNING id",
-    )
+) -> sqlx::Result<NapStart> {
+    // Only while the child is in the room, read under a share lock on PostgreSQL: a pick-up
+    // committing at the same moment either comes first (no nap) or waits for this one (and
+    // then ends it). SQLite's write transaction already runs alone.
+    let lock = match backend {
+        crate::db::Backend::Postgres => " FOR SHARE",
+        crate::db::Backend::Sqlite => "",
+    };
+    let r = sqlx::query_scalar(&format!(
+        "INSERT INTO naps (site_id, childcare_booking_id, started_at, started_by)
+         SELECT $1, $2, $3, $4 WHERE EXISTS (
+             SELECT 1 FROM childcare_bookings WHERE id = $2 AND status = 'dropped_off'{lock})
+         RETURNING id"
+    ))
     .bind(site)
     .bind(place)
     .bind(now)
     .bind(by)
-    .fetch_one(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await;
     match r {
-        Ok(id) => Ok(Some(id)),
+        Ok(Some(id)) => Ok(NapStart::Started(id)),
+        Ok(None) => Ok(NapStart::NotInRoom),
         Err(e) => match crate::db::violated_constraint(&e).as_deref() {
-            Some("naps_one_open" | "naps_childcare_booking_id_key") => Ok(None),
+            Some("naps_one_open" | "naps_childcare_booking_id_key") => Ok(NapStart::AlreadyNapping),
             _ => Err(e),
         },
     }
+}
+
+/// What starting a nap did.
+pub enum NapStart {
+    Started(NapId),
+    AlreadyNapping,
+    NotInRoom,
 }
 
 /// The running nap of a place: its id and start.

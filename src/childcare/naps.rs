@@ -87,8 +87,10 @@ async fn start(st: &AppState, p: &PlaceRow, by: PersonId) -> ApiResult<(NapId, i
     }
     let now = st.clock.epoch();
     let mut tx = st.db.begin().await?;
-    let Some(id) = ds::start_nap(&mut tx, p.site_id, p.id, by, now).await? else {
-        return Err(ChildcareError::AlreadyNapping.into());
+    let id = match ds::start_nap(&mut tx, st.db.backend, (p.site_id, p.id), by, now).await? {
+        ds::NapStart::Started(id) => id,
+        ds::NapStart::AlreadyNapping => return Err(ChildcareError::AlreadyNapping.into()),
+        ds::NapStart::NotInRoom => return Err(ChildcareError::NotInRoom.into()),
     };
     tx.commit().await?;
     Ok((id, now))

@@ -38,9 +38,14 @@ pub async fn roll_up(db: &Db, now: i64) -> anyhow::Result<usize> {
         if !site.active {
             continue;
         }
-        let schedule = crate::sites::store::schedule(db, &site)
-            .await
-            .map_err(|e| anyhow::anyhow!("site {}: {e:?}", site.id))?;
+        // One site whose calendar cannot be read must not hold back the others' history.
+        let schedule = match crate::sites::store::schedule(db, &site).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(site = site.id.0, "utilisation not rolled up: {e:?}");
+                continue;
+            }
+        };
         let today = crate::childcare::local_date(now, schedule.tz);
         let last: Option<String> =
             sqlx::query_scalar("SELECT MAX(day) FROM utilisation_days WHERE site_id = $1")
