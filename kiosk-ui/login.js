@@ -20,6 +20,9 @@ initI18n({
     'login.linkKiosk': '入口キオスク',
     'login.linkAdmin': '管理画面',
     'login.linkApp': '予約・マイページ',
+    'login.linkStaff': '館内の状況・点呼',
+    'login.linkChildcare': '託児室タブレット',
+    'login.linkTrainer': '今日の研修',
     'login.logout': 'ログアウト',
     'login.loggedOut': 'ログアウトしました。',
     'login.sendLink': 'ログイン用リンクをメールで受け取る',
@@ -43,6 +46,9 @@ initI18n({
     'login.linkKiosk': 'Entrance kiosk',
     'login.linkAdmin': 'Admin',
     'login.linkApp': 'Book & my page',
+    'login.linkStaff': 'The building live, roll call',
+    'login.linkChildcare': 'Childcare room tablet',
+    'login.linkTrainer': "Today's training",
     'login.logout': 'Log out',
     'login.loggedOut': 'You have logged out.',
     'login.sendLink': 'E-mail me a sign-in link',
@@ -67,12 +73,27 @@ const logoutButton = $('logout-button');
 
 let person = null;
 
-/** Where to go after logging in: a page of the worker's app asked for, or the app for workers. */
+/** The page each role works from, in the order a person holding several lands on. */
+const LANDING = [
+  ['worker', '/app/'],
+  ['caregiver', '/childcare/'],
+  ['reception', '/staff/'],
+  ['trainer', '/trainer/'],
+  ['director', '/admin/'],
+];
+
+/**
+ * Where to go after logging in: a page of the worker's app asked for, else the page of the
+ * person's role (workers their app, caregivers the room's tablet, reception the live view,
+ * trainers today's sessions, directors the admin page).
+ */
 function destination(p) {
   const next = new URLSearchParams(location.search).get('next') || '';
   if (/^\/app\/[^\\]*$/.test(next) && !next.startsWith('//')) return next;
-  const worker = p && Array.isArray(p.roles) && p.roles.some((g) => g.role === 'worker');
-  return worker ? '/app/' : null;
+  const roles = p && Array.isArray(p.roles) ? p.roles.map((g) => g.role) : [];
+  const landing = LANDING.find(([role]) => roles.includes(role));
+  if (landing) return landing[1];
+  return p && p.is_admin ? '/admin/' : null;
 }
 
 function showMessage(el, text, kind) {
@@ -107,7 +128,12 @@ function renderLoggedIn() {
   loading.hidden = true;
   loginSection.hidden = true;
   sessionSection.hidden = false;
-  document.getElementById('app-link-item').hidden = !(person && Array.isArray(person.roles) && person.roles.length);
+  const roles = person && Array.isArray(person.roles) ? person.roles.map((g) => g.role) : [];
+  document.getElementById('app-link-item').hidden = roles.length === 0;
+  // Each staff page for the roles that work from it.
+  for (const li of document.querySelectorAll('li[data-roles]')) {
+    li.hidden = !li.dataset.roles.split(' ').some((r) => roles.includes(r));
+  }
   sessionHeading.textContent = t('login.loggedInAs', { name: person && person.name ? person.name : '' });
 }
 

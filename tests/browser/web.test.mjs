@@ -82,6 +82,31 @@ test('pages pass their CSP; another origin cannot change anything', { timeout: 1
     assert.deepEqual(problems, []);
   });
 
+  await t.test('staff land on the page of their role after logging in', async () => {
+    for (const [email, landing] of [
+      ['caregiver@shiojiri.kado.example', '/childcare/'],
+      ['reception@shiojiri.kado.example', '/staff/'],
+      ['trainer@shiojiri.kado.example', '/trainer/'],
+      ['director@shiojiri.kado.example', '/admin/'],
+    ]) {
+      const context = await watchedContext(browser, problems);
+      const page = await context.newPage();
+      await page.goto(`${base}/`);
+      await page.locator('#login-section').waitFor({ state: 'visible' });
+      await page.locator('#email').fill(email);
+      await page.locator('#password').fill(PASSWORD);
+      await page.locator('#login-button').click();
+      await page.waitForURL(`${base}${landing}`);
+      // Back on the first page, the menu offers the pages of the person's roles.
+      await page.goto(`${base}/`);
+      await page.locator('#session-section').waitFor({ state: 'visible' });
+      const offered = await page.locator('nav li:not([hidden]) a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      assert.ok(offered.includes(landing) || landing === '/admin/', `${email}: ${offered}`);
+      await context.close();
+    }
+    assert.deepEqual(problems, []);
+  });
+
   await t.test('a page of another origin cannot cancel a booking or log the worker out', async () => {
     const worker = await session(base, WORKER);
     const made = await worker.send('POST', '/api/v1/bookings',
