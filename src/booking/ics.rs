@@ -16,20 +16,9 @@ pub struct CalEvent {
     pub cancelled: bool,
 }
 
-/// The host part of UIDs: the service's host name.
-fn host(base_url: &str) -> &str {
-    base_url
-        .split("://")
-        .nth(1)
-        .unwrap_or(base_url)
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("kado")
-}
-
 /// The UID of a booking's event.
 pub fn uid(b: &Booking, base_url: &str) -> String {
-    format!("booking-{}@{}", b.id, host(base_url))
+    format!("booking-{}@{}", b.id, crate::mail::host(base_url))
 }
 
 impl CalEvent {
@@ -53,7 +42,7 @@ impl CalEvent {
         base_url: &str,
     ) -> CalEvent {
         CalEvent {
-            uid: format!("childcare-{}@{}", id.0, host(base_url)),
+            uid: format!("childcare-{}@{}", id.0, crate::mail::host(base_url)),
             summary: format!("KADO 託児 / childcare: {what}"),
             location: "託児室 / Childcare room".to_string(),
             starts: span.0,

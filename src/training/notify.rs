@@ -4,11 +4,11 @@
 
 use super::store::{self, SessionRow};
 use crate::AppState;
+use crate::booking::ics::{CalEvent, calendar};
 use crate::db::Tx;
 use crate::ids::PersonId;
 use crate::mail::templates::{Recipient, compose};
 use crate::mail::{Attachment, Email, outbox};
-use icalendar::{Calendar, Component, Event, EventLike};
 
 /// The session's local date and times, "2026-11-24 10:00-12:00".
 fn when(s: &SessionRow) -> String {
@@ -25,27 +25,25 @@ fn when(s: &SessionRow) -> String {
     }
 }
 
-/// The session as an iCalendar file (one VEVENT, a stable UID so an update replaces it).
-/// Written here with the icalendar crate: booking's writer takes bookings, not sessions.
+/// The session as an iCalendar file (one VEVENT, a stable UID so an update replaces it),
+/// through booking's calendar writer.
 pub fn ics(s: &SessionRow, base_url: &str) -> String {
-    let host = crate::mail::host(base_url);
-    let mut cal = Calendar::new();
-    cal.name("KADO");
-    cal.append_property(("METHOD", "PUBLISH"));
-    let mut e = Event::new();
-    let (Some(from), Some(to)) = (
+    let event = |starts, ends| CalEvent {
+        uid: format!("training-session-{}@{}", s.id, crate::mail::host(base_url)),
+        summary: format!("KADO {} / {}", s.course_ja, s.course_en),
+        location: s.room.clone().unwrap_or_else(|| "online".into()),
+        starts,
+        ends,
+        cancelled: false,
+    };
+    let events: Vec<CalEvent> = match (
         chrono::DateTime::from_timestamp(s.starts_at, 0),
         chrono::DateTime::from_timestamp(s.ends_at, 0),
-    ) else {
-        return cal.to_string();
+    ) {
+        (Some(from), Some(to)) => vec![event(from, to)],
+        _ => Vec::new(),
     };
-    e.uid(&format!("training-session-{}@{host}", s.id))
-        .summary(&format!("KADO {} / {}", s.course_ja, s.course_en))
-        .location(s.room.as_deref().unwrap_or("online"))
-        .starts(from)
-        .ends(to);
-    cal.push(e.done());
-    cal.done().to_string()
+    calendar(&events, Some("PUBLISH"), None)
 }
 
 async fn queue(
