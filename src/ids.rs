@@ -81,6 +81,14 @@ ids! {
     RollCallId,
     /// A person or child on a roll call's list.
     RollCallEntryId,
+    /// A worker's month at a site (timesheet).
+    TimesheetId,
+    /// A worker's assignment to a client project.
+    AssignmentId,
+    /// Remote hours, or center time allocated to a project.
+    TimeEntryId,
+    /// A worker's proposed end of a session the system closed.
+    CorrectionId,
 }
 
 #[cfg(test)]

@@ -59,6 +59,11 @@ pub async fn run(st: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "utilisation rollup failed"),
         }
+        match crate::attendance::close_forgotten(&st).await {
+            Ok(n) if n > 0 => tracing::info!(count = n, "closed forgotten check-outs"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "closing forgotten check-outs failed"),
+        }
         match crate::mail::send_due(&st).await {
             Ok(r) if r != crate::mail::Report::default() => tracing::info!(?r, "mail run"),
             Ok(_) => {}

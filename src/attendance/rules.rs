@@ -46,6 +46,54 @@ pub fn local_midnight(tz: Tz, day: NaiveDate) -> Option<DateTime<Utc>> {
     })
 }
 
+/// A wall-clock time written "HH:MM", as minutes after local midnight; "24:00" is the end
+/// of the day.
+pub fn clock_minutes(s: &str) -> Option<u32> {
+    let (h, m) = s.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    match (h, m) {
+        (24, 0) => Some(1440),
+        (0..=23, 0..=59) => Some(h * 60 + m),
+        _ => None,
+    }
+}
+
+/// The instant of a local day's minute at a site (1440: the next midnight); None where a DST
+/// change skips or repeats it.
+pub fn local_instant(
+    schedule: &crate::sites::rules::Schedule,
+    date: NaiveDate,
+    minutes: u32,
+) -> Option<i64> {
+    let (day, m) = if minutes == 1440 {
+        (date.succ_opt()?, 0)
+    } else {
+        (date, minutes)
+    };
+    let t = chrono::NaiveTime::from_num_seconds_from_midnight_opt(m * 60, 0)?;
+    schedule.instant(day, t).ok().map(|t| t.timestamp())
+}
+
+/// Whether the spans together cover [from, to) with no gap (they may touch or overlap).
+pub fn covers(spans: &[(i64, i64)], (from, to): (i64, i64)) -> bool {
+    let mut sorted = spans.to_vec();
+    sorted.sort_unstable();
+    let mut reached = from;
+    for (a, b) in sorted {
+        if a > reached {
+            break;
+        }
+        reached = reached.max(b);
+        if reached >= to {
+            return true;
+        }
+    }
+    reached >= to
+}
+
 /// A calendar month, as its timesheet is named ("2026-11").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Month {
@@ -289,5 +337,21 @@ mod tests {
             assert_eq!(MonthStatus::parse(s.as_str()), Some(s));
         }
         assert!(!Approved.editable() && !Submitted.editable() && Reopened.editable());
+    }
+
+    #[test]
+    fn clock_times_and_coverage() {
+        assert_eq!(clock_minutes("09:30"), Some(570));
+        assert_eq!(clock_minutes("24:00"), Some(1440));
+        assert_eq!(clock_minutes("00:00"), Some(0));
+        for bad in ["24:01", "9:30", "09:60", "25:00", "0930", "", "ab:cd"] {
+            assert_eq!(clock_minutes(bad), None, "{bad}");
+        }
+        let spans = [(10, 20), (20, 30), (40, 50)];
+        assert!(covers(&spans, (12, 30)), "touching spans join");
+        assert!(!covers(&spans, (12, 41)), "a gap at 30..40");
+        assert!(!covers(&spans, (5, 15)), "before the first");
+        assert!(covers(&[(0, 100), (10, 20)], (50, 100)));
+        assert!(!covers(&[], (1, 2)));
     }
 }

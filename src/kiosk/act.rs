@@ -133,7 +133,10 @@ pub async fn act(
             Ok(shown.with_session(r, recorded))
         }
         Decision::Attend => {
-            if store::open(tx, site, person, None, now).await?.is_none() {
+            if crate::attendance::presence::open(tx, site, person, None, now)
+                .await?
+                .is_none()
+            {
                 return Err(refuse(KioskError::AlreadyIn));
             }
             let recorded = crate::training::arrive(tx, &due, now).await?;
@@ -149,7 +152,9 @@ pub async fn act(
             None => Err(Stop::WalkIn(person)),
         },
         Decision::CheckOut { session } => {
-            if !store::close(tx, session, now).await? {
+            if !crate::attendance::presence::close(tx, crate::ids::PresenceId(session), now, false)
+                .await?
+            {
                 let e = anyhow::anyhow!("presence session {session} was closed under the lock");
                 return Err(Stop::Abort(e.into()));
             }
@@ -220,7 +225,7 @@ async fn present(
     facts: &Facts,
 ) -> Result<Vec<String>, Stop> {
     // The booking's check-in is written: a refusal now must roll it back, so it aborts.
-    if store::open(tx, site, person, Some(booking), now)
+    if crate::attendance::presence::open(tx, site, person, Some(booking), now)
         .await?
         .is_none()
     {

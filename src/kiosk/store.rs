@@ -1,5 +1,5 @@
 //! SQL of the kiosk area: what a scan reads (two statements inside its transaction), its
-//! presence sessions and scan log, and IC cards. Other areas' tables are only read here.
+//! scan log, and IC cards. Other areas' tables are only read here.
 
 use crate::auth::{KioskDevice, KioskToken};
 use crate::db::{Backend, Db, Tx};
@@ -348,39 +348,6 @@ pub async fn person_by_member(db: &Db, member: &str) -> sqlx::Result<Option<Pers
         [one] => Some(PersonId(one)),
         _ => None,
     })
-}
-
-/// Opens a presence session; answers its id, or None when the person has an open one (the
-/// `presence_open` index; DO NOTHING keeps a PostgreSQL transaction usable).
-pub async fn open(
-    tx: &mut Tx,
-    site_id: SiteId,
-    person_id: PersonId,
-    booking_id: Option<BookingId>,
-    at: i64,
-) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
-        "INSERT INTO presence_sessions (site_id, person_id, booking_id, checked_in_at)
-         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id",
-    )
-    .bind(site_id)
-    .bind(person_id)
-    .bind(booking_id)
-    .bind(at)
-    .fetch_optional(&mut **tx)
-    .await
-}
-
-/// Closes a presence session; whether it was open.
-pub async fn close(tx: &mut Tx, session: i64, at: i64) -> sqlx::Result<bool> {
-    let r = sqlx::query(
-        "UPDATE presence_sessions SET checked_out_at = $1 WHERE id = $2 AND checked_out_at IS NULL",
-    )
-    .bind(at)
-    .bind(session)
-    .execute(&mut **tx)
-    .await?;
-    Ok(r.rows_affected() > 0)
 }
 
 /// One line of the scan log.

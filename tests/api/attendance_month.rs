@@ -56,13 +56,13 @@ async fn my_month_counts_the_kiosk_time_per_local_day(b: Backend) {
         .get(&format!("/api/v1/me/months/2026-11?site_id={SHIOJIRI}"))
         .send_json()
         .await;
-    // The night's half after midnight counts in November.
+    // The night's half after midnight counts in November (a Sunday: the site is closed).
     assert_eq!(
         month["days"],
         json!([
-            {"date": "2026-11-01", "center_minutes": 30, "flags": ["closed_by_system"]},
-            {"date": "2026-11-24", "center_minutes": 210, "flags": []},
-            {"date": "2026-11-26", "center_minutes": 30, "flags": ["still_in"]},
+            {"date": "2026-11-01", "center_minutes": 30, "allocated_minutes": 0, "remote_minutes": 0, "flags": ["closed_by_system", "closed_day"]},
+            {"date": "2026-11-24", "center_minutes": 210, "allocated_minutes": 0, "remote_minutes": 0, "flags": []},
+            {"date": "2026-11-26", "center_minutes": 30, "allocated_minutes": 0, "remote_minutes": 0, "flags": ["still_in"]},
         ]),
         "{month}"
     );
@@ -75,7 +75,7 @@ async fn my_month_counts_the_kiosk_time_per_local_day(b: Backend) {
         .await;
     assert_eq!(
         october["days"],
-        json!([{"date": "2026-10-31", "center_minutes": 30, "flags": ["closed_by_system"]}]),
+        json!([{"date": "2026-10-31", "center_minutes": 30, "allocated_minutes": 0, "remote_minutes": 0, "flags": ["closed_by_system"]}]),
         "{october}"
     );
 
