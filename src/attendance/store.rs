@@ -23,8 +23,9 @@ pub struct PresenceRow {
 }
 
 /// Presence sessions at a site that overlap [from, to), of one person or of everyone, by
-/// check-in. A session began at most a day before the range (a night across its first
-/// midnight).
+/// check-in. A closed session is looked for from 31 days before the range (the forgotten
+/// check-out job closes every session on its own day, so a longer one does not occur); an
+/// open one whenever it began.
 pub async fn presence(
     db: &Db,
     person: Option<PersonId>,
@@ -38,13 +39,13 @@ pub async fn presence(
            LEFT JOIN presence_corrections c ON c.id =
                 (SELECT MAX(id) FROM presence_corrections WHERE session_id = ps.id)
           WHERE ps.site_id = $1 AND ($2 = 0 OR ps.person_id = $2)
-            AND ps.checked_in_at >= $3 AND ps.checked_in_at < $4
-            AND (ps.checked_out_at IS NULL OR ps.checked_out_at > $5)
+            AND ps.checked_in_at < $4
+            AND ((ps.checked_in_at >= $3 AND ps.checked_out_at > $5) OR ps.checked_out_at IS NULL)
           ORDER BY ps.checked_in_at, ps.id",
     )
     .bind(site)
     .bind(person.map_or(0, |p| p.0))
-    .bind(from - 86_400)
+    .bind(from - 31 * 86_400)
     .bind(to)
     .bind(from)
     .fetch_all(&db.pool)

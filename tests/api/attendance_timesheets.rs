@@ -405,3 +405,133 @@ async fn a_month_goes_from_the_kiosk_to_an_approved_lock(b: Backend) {
         "client asked for the 24th to be split"
     );
 }
+
+on_both_backends!(who_may_read_and_decide_a_month);
+
+/// Worker 4 is in the team worker 1 leads; worker 2 leads another team of the same site.
+async fn who_may_read_and_decide_a_month(b: Backend) {
+    let app = TestApp::spawn_at(b, tokyo(24, 23, 0)).await;
+    let director = app.login_as(DIRECTOR).await;
+    let (p1, _) = projects(&app).await;
+    let w4 = app.person_id(&worker_email(4)).await;
+    assign(&director, w4, p1, "2026-11-01").await;
+    let four = app.login_as(&worker_email(4)).await;
+    add_entry(&four, &remote("2026-11-24", "19:00", "21:00", p1)).await;
+    let sheet: i64 = sqlx::query_scalar("SELECT id FROM timesheets")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let month_of_four = format!("/api/v1/sites/{SHIOJIRI}/months/2026-11/people/{w4}");
+    let list = format!("/api/v1/sites/{SHIOJIRI}/months/2026-11");
+    let history = format!("/api/v1/timesheets/{sheet}/history");
+
+    // The team's leader reads the team's months (only theirs), and decides nothing.
+    let leader = app.login_as(WORKER).await;
+    let m: Value = leader.get(&month_of_four).send_json().await;
+    assert_eq!(m["total_remote_minutes"], 120);
+    let rows: Value = leader.get(&list).send_json().await;
+    let team: std::collections::BTreeSet<i64> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["team_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(team.len(), 1, "{rows}");
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["person_id"] == w4)
+    );
+    leader.get(&history).send_json().await;
+    leader
+        .post(&format!("/api/v1/timesheets/{sheet}/approve"))
+        .json(&json!({}))
+        .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+        .await;
+
+    // Another team's leader, another worker, another site's director: nothing.
+    let other_leader = app.login_as(&worker_email(2)).await;
+    other_leader
+        .get(&month_of_four)
+        .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+        .await;
+    other_leader
+        .get(&history)
+        .send_problem(StatusCode::NOT_FOUND, "not_found")
+        .await;
+    let omachi = app.login_as(OMACHI_DIRECTOR).await;
+    omachi
+        .get(&list)
+        .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+        .await;
+    omachi
+        .get(&month_of_four)
+        .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+        .await;
+    omachi
+        .post(&format!("/api/v1/sites/{SHIOJIRI}/assignments"))
+        .json(&json!({"person_id": w4, "project_id": p1, "starts_on": "2026-12-01", "yen_per_hour": 900}))
+        .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+        .await;
+    let w5 = app.login_as(&worker_email(5)).await;
+    w5.get(&month_of_four)
+        .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+        .await;
+    w5.get(&list)
+        .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+        .await;
+    // Nobody changes another's entry: it is not even there for them.
+    let entry: i64 = sqlx::query_scalar("SELECT id FROM time_entries")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    w5.delete(&format!(
+        "/api/v1/me/time-entries/{entry}?site_id={SHIOJIRI}"
+    ))
+    .send_problem(StatusCode::NOT_FOUND, "not_found")
+    .await;
+    // An Omachi worker has no month at Shiojiri; a director lists every worker of the site.
+    app.login_as(OMACHI_WORKER)
+        .await
+        .get(&format!("/api/v1/me/months/2026-11?site_id={SHIOJIRI}"))
+        .send_problem(StatusCode::NOT_FOUND, "not_found")
+        .await;
+    let all: Value = director.get(&list).send_json().await;
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        24,
+        "the 24 workers of Shiojiri"
+    );
+    let filtered: Value = director
+        .get(&format!("{list}?status=open&project_id={p1}"))
+        .send_json()
+        .await;
+    assert_eq!(strings(&filtered, "name").len(), 1, "{filtered}");
+}
+
+on_both_backends!(concurrent_entries_never_overlap);
+
+/// Twenty overlapping entries sent at once: exactly one is written.
+async fn concurrent_entries_never_overlap(b: Backend) {
+    let app = TestApp::spawn_at(b, tokyo(24, 23, 0)).await;
+    let director = app.login_as(DIRECTOR).await;
+    let (p1, _) = projects(&app).await;
+    let me = app.person_id(WORKER).await;
+    assign(&director, me, p1, "2026-11-01").await;
+    let worker = app.login_as(WORKER).await;
+    let sends = (0..20).map(|i| {
+        let start = format!("19:{:02}", i);
+        worker
+            .post(&format!("/api/v1/me/time-entries?site_id={SHIOJIRI}"))
+            .json(&remote("2026-11-24", &start, "21:00", p1))
+            .send()
+    });
+    let answers = futures_join_all(sends).await;
+    let created = answers
+        .iter()
+        .filter(|r| r.as_ref().unwrap().status() == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM time_entries").await, 1);
+}

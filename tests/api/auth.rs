@@ -258,20 +258,6 @@ async fn burst(
     counts
 }
 
-/// Polls every future together (the harness has no `futures` crate).
-async fn futures_join_all<F>(fs: impl Iterator<Item = F>) -> Vec<F::Output>
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let handles: Vec<_> = fs.map(tokio::spawn).collect();
-    let mut out = Vec::new();
-    for h in handles {
-        out.push(h.await.unwrap());
-    }
-    out
-}
-
 async fn simultaneous_attempts_are_reserved_before_checking(b: Backend) {
     let (app, _dir) = behind_proxy(b).await;
     // 200 at once on one account from one address: only the pair's five are evaluated.

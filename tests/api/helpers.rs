@@ -425,3 +425,17 @@ impl Sending for RequestBuilder {
         problem(self.sent().await, status, code).await
     }
 }
+
+/// Polls every future together (the harness has no `futures` crate).
+pub async fn futures_join_all<F>(fs: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = fs.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}

@@ -6,6 +6,7 @@
 mod architecture;
 mod attendance_lock;
 mod attendance_month;
+mod attendance_props;
 mod attendance_timesheets;
 mod harness;
 mod helpers;
