@@ -99,6 +99,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
     kiosk(&mut tx, shiojiri, now).await?;
     training(&mut tx, &shiojiri_site, shiojiri.into(), clock).await?;
     plan(&mut tx, shiojiri).await?;
+    assignments(&mut tx, shiojiri, now).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -662,5 +663,58 @@ async fn plan(tx: &mut Tx, shiojiri: i64) -> anyhow::Result<()> {
         rows.push((crate::ids::SpaceId(id), rect));
     }
     crate::occupancy::store::put_positions(tx, crate::ids::SiteId(shiojiri), &rows).await?;
+    Ok(())
+}
+
+/// Shiojiri's first two teams work on the two client projects at 1,000 yen an hour from the
+/// start of the fiscal year (April), so "My month" has projects to put hours on.
+async fn assignments(tx: &mut Tx, shiojiri: i64, now: i64) -> anyhow::Result<()> {
+    use crate::attendance::store::{NewAssignment, insert_assignment, insert_rate};
+    use chrono::Datelike;
+    let today = chrono::DateTime::from_timestamp(now, 0)
+        .unwrap_or_default()
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive();
+    let year = if today.month() >= 4 {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    let from = format!("{year}-04-01");
+    let director: PersonId =
+        sqlx::query_scalar("SELECT id FROM persons WHERE email = 'director@shiojiri.kado.example'")
+            .fetch_one(&mut **tx)
+            .await?;
+    let projects: Vec<crate::ids::ProjectId> = sqlx::query_scalar(
+        "SELECT p.id FROM client_projects p JOIN client_companies c ON c.id = p.client_id
+          WHERE c.site_id = $1 ORDER BY p.id",
+    )
+    .bind(shiojiri)
+    .fetch_all(&mut **tx)
+    .await?;
+    let teams: Vec<(PersonId, String)> = sqlx::query_as(
+        "SELECT p.id, t.name FROM persons p JOIN teams t ON t.id = p.team_id
+          WHERE t.site_id = $1 ORDER BY p.id",
+    )
+    .bind(shiojiri)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (person, team) in teams {
+        let project = match team.as_str() {
+            "3D地図データ" => projects.first(),
+            "AIアノテーション" => projects.get(1),
+            _ => None,
+        };
+        let Some(&project) = project else { continue };
+        let a = NewAssignment {
+            person,
+            project,
+            starts_on: &from,
+            ends_on: None,
+            by: director,
+        };
+        let id = insert_assignment(tx, &a, now).await?;
+        insert_rate(tx, id, &from, 1000, director, now).await?;
+    }
     Ok(())
 }

@@ -223,27 +223,28 @@ async fn check(
     // the person (the timesheet's lock covers one month at one site).
     crate::db::lock_row(tx, "persons", person.0).await?;
     assigned(tx, person, e.project, e.date).await?;
-    let clock = |t: i64| {
+    let local = |t: i64, format: &str| {
         DateTime::from_timestamp(t, 0).map_or(String::new(), |d| {
-            d.with_timezone(&schedule.tz)
-                .format("%m-%d %H:%M")
-                .to_string()
+            d.with_timezone(&schedule.tz).format(format).to_string()
         })
     };
+    let clock = |a: i64, b: i64| (local(a, "%m/%d %H:%M"), local(b, "%H:%M"));
     let others = store::entries_overlapping(tx, person, (from, to), except).await?;
     if let Some(o) = others.first() {
+        let (start, end) = clock(o.starts_at, o.ends_at);
         return Err(on_field(AttendanceError::Overlap, "start", None)
-            .with("start", clock(o.starts_at))
-            .with("end", clock(o.ends_at)));
+            .with("start", start)
+            .with("end", end));
     }
     let presence =
         store::presence_overlapping(tx, person, None, (from, to), now.timestamp()).await?;
     match e.kind {
         Kind::Remote => {
             if let Some((a, b)) = presence.first() {
+                let (start, end) = clock(*a, *b);
                 return Err(on_field(AttendanceError::OverlapsPresence, "start", None)
-                    .with("start", clock(*a))
-                    .with("end", clock(*b)));
+                    .with("start", start)
+                    .with("end", end));
             }
         }
         Kind::Center => {

@@ -48,7 +48,7 @@ pub async fn decided(
         lines.push(format!("{}: {c}", l.pick("コメント", "Comment")));
     }
     let base = st.config.base_url();
-    lines.push(format!("{base}/app/#month/{month}"));
+    lines.push(format!("{base}/app/#/month?m={month}"));
     let email = compose(&to, subject.to_string(), &lines, false, &base);
     let kind = if approved {
         "month_approved"

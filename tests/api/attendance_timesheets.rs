@@ -18,7 +18,14 @@ fn tokyo(day: u32, hour: u32, minute: u32) -> chrono::DateTime<Utc> {
         - chrono::Duration::hours(9)
 }
 
+/// The two demo projects, with the demo's assignments removed (each test assigns its own).
 async fn projects(app: &TestApp) -> (i64, i64) {
+    for table in ["assignment_rates", "assignments"] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+    }
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM client_projects ORDER BY id")
         .fetch_all(&app.db.pool)
         .await
