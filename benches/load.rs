@@ -55,6 +55,8 @@ use std::time::{Duration, Instant};
 
 #[path = "load/childcare.rs"]
 mod childcare;
+#[path = "load/month.rs"]
+mod month;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum BackendArg {
@@ -145,6 +147,10 @@ struct Args {
     /// nap checks during the check-in rush.
     #[arg(long)]
     childcare_only: bool,
+    /// Run only the month-end scenarios (issue 18): a site's month of 500 workers, one
+    /// worker's month, 500 approvals (needs --workers 500 or more).
+    #[arg(long)]
+    month_end_only: bool,
     /// Streams of the staff live view open at one site during its rush (0: no live scenario).
     #[arg(long, default_value_t = 200)]
     live_clients: usize,
@@ -298,9 +304,12 @@ async fn run(a: Args) -> Result<()> {
         }
         return counted;
     }
-    let outcome = match a.childcare_only {
-        true => childcare::scenarios(&a, &rates, &url, sh.clone(), &mon).await,
-        false => scenarios(&a, &rates, sh.clone(), &mon).await,
+    let outcome = if a.month_end_only {
+        month::scenarios(&a, &url, sh.clone(), &mon).await
+    } else if a.childcare_only {
+        childcare::scenarios(&a, &rates, &url, sh.clone(), &mon).await
+    } else {
+        scenarios(&a, &rates, sh.clone(), &mon).await
     };
     let peak: Vec<(u64, u64)> = servers.iter().map(|s| s.mem()).collect();
     let logs: Vec<LogSummary> = servers.iter().map(|s| s.log_summary(ready)).collect();

@@ -149,6 +149,12 @@ addStrings({
 
 export const titleKey = 'month.title';
 
+/** The entry form's ids of the API's fields. */
+const ENTRY_FIELDS = {
+  kind: 'entry-kind', date: 'entry-date', start: 'entry-start', end: 'entry-end',
+  project_id: 'entry-project', note: 'entry-note', reason: 'entry-reason',
+};
+
 /** "3時間30分" / "3 h 30 min". */
 export function duration(minutes) {
   return t('month.minutes', { h: Math.floor(minutes / 60), m: minutes % 60 });
@@ -266,7 +272,8 @@ export function mount(main, ctx, params) {
       class: 'inline-form', novalidate: true,
       onsubmit: async (ev) => {
         ev.preventDefault();
-        await act(() => api('POST', `/api/v1/me/presence/${s.id}/correction?${q}`, { end: end.value, reason: reason.value }), 'month.proposedDone');
+        await act(() => api('POST', `/api/v1/me/presence/${s.id}/correction?${q}`, { end: end.value, reason: reason.value }), 'month.proposedDone',
+          { end: endId, reason: reasonId });
       },
     },
     field({ id: endId, label: t('month.proposeEnd'), control: end }),
@@ -315,7 +322,7 @@ export function mount(main, ctx, params) {
         };
         if (reason) payload.reason = reason.value;
         const path = editing ? `/api/v1/me/time-entries/${editing.id}?${q}` : `/api/v1/me/time-entries?${q}`;
-        const ok = await act(() => api(editing ? 'PUT' : 'POST', path, payload), 'month.saved');
+        const ok = await act(() => api(editing ? 'PUT' : 'POST', path, payload), 'month.saved', ENTRY_FIELDS);
         if (ok) editing = null;
       },
     },
@@ -345,8 +352,9 @@ export function mount(main, ctx, params) {
     await act(() => api('POST', `/api/v1/me/months/${month}/submit?${q}`), 'month.submitted');
   }
 
-  /** Runs a change, says how it went (with the field the server named), reloads. */
-  async function act(call, done) {
+  /** Runs a change, says how it went (and next to the field the server named: `fields` maps
+   *  the API's field names to the form's ids), reloads. */
+  async function act(call, done, fields = ENTRY_FIELDS) {
     try {
       await call();
       say('ok', t(done));
@@ -355,7 +363,7 @@ export function mount(main, ctx, params) {
     } catch (err) {
       const fieldName = err instanceof ApiError && err.errors && err.errors[0] ? err.errors[0].field : null;
       say('error', errorText(err));
-      const id = fieldName ? `entry-${fieldName === 'project_id' ? 'project' : fieldName}` : null;
+      const id = fieldName ? fields[fieldName] : null;
       const el = id && document.getElementById(id);
       const note = id && document.getElementById(`${id}-error`);
       if (el && note) {

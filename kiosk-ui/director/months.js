@@ -80,6 +80,18 @@ initI18n({
     'dir.col.reason': '理由',
     'dir.readOnly': 'チームリーダーは閲覧のみです。',
     'dir.minutes': '{h}時間{m}分',
+    'dir.confirmLabel': '{day} の訂正を認める',
+    'dir.refuseLabel': '{day} の訂正を認めない',
+    'dir.what.submitted': '提出',
+    'dir.what.returned': '差し戻し',
+    'dir.what.approved': '承認',
+    'dir.what.reopened': '再開',
+    'dir.what.entry_added': '記録の追加',
+    'dir.what.entry_changed': '記録の変更',
+    'dir.what.entry_removed': '記録の削除',
+    'dir.what.end_proposed': '終了時刻の訂正申請',
+    'dir.what.end_confirmed': '訂正の承認',
+    'dir.what.end_refused': '訂正の却下',
   },
   en: {
     'app.title': 'KADO',
@@ -144,11 +156,23 @@ initI18n({
     'dir.col.reason': 'Reason',
     'dir.readOnly': 'Team leaders can read, not decide.',
     'dir.minutes': '{h} h {m} min',
+    'dir.confirmLabel': 'Confirm the correction of {day}',
+    'dir.refuseLabel': 'Refuse the correction of {day}',
+    'dir.what.submitted': 'Submitted',
+    'dir.what.returned': 'Returned',
+    'dir.what.approved': 'Approved',
+    'dir.what.reopened': 'Reopened',
+    'dir.what.entry_added': 'Entry added',
+    'dir.what.entry_changed': 'Entry changed',
+    'dir.what.entry_removed': 'Entry removed',
+    'dir.what.end_proposed': 'End time proposed',
+    'dir.what.end_confirmed': 'Correction confirmed',
+    'dir.what.end_refused': 'Correction refused',
   },
 });
 
 const el = (id) => document.getElementById(id);
-const state = { me: null, sites: [], siteId: null, month: null, teams: [], rows: [], open: null };
+const state = { me: null, sites: [], siteId: null, month: null, teams: [], rows: [], open: null, asked: 0 };
 
 const duration = (m) => t('dir.minutes', { h: Math.floor(m / 60), m: m % 60 });
 const siteOf = () => state.sites.find((s) => s.id === state.siteId);
@@ -222,10 +246,13 @@ async function openPerson(row) {
 async function loadDetail() {
   const row = state.open;
   if (!row) return;
+  // Only the latest request draws: a slow answer for the worker opened before is dropped.
+  const asked = ++state.asked;
   setChildren(el('detail-heading'), t('dir.detail', { name: row.name, month: state.month }));
   try {
     const m = await api('GET', `/api/v1/sites/${state.siteId}/months/${state.month}/people/${row.person_id}`);
     const history = m.timesheet_id ? await api('GET', `/api/v1/timesheets/${m.timesheet_id}/history`) : [];
+    if (asked !== state.asked) return;
     renderDetail(m, history);
   } catch (err) {
     say('detail-status', 'error', errorText(err));
@@ -235,7 +262,7 @@ async function loadDetail() {
 function renderDetail(m, history) {
   const pending = m.sessions.filter((s) => s.correction && s.correction.status === 'proposed');
   const director = isDirector();
-  const comment = h('textarea', { id: 'decision-comment', rows: '2', maxlength: '1000' });
+  const comment = h('textarea', { id: 'decision-comment', rows: '2', maxlength: '1000', 'aria-describedby': 'decision-comment-error' });
   const step = (what) => h('button', {
     type: 'button', class: what === 'approve' ? 'btn' : 'btn secondary', id: `do-${what}`,
     onclick: () => act(() => api('POST', `/api/v1/timesheets/${m.timesheet_id}/${what}`, { comment: comment.value }), `dir.done.${what}`),
@@ -257,18 +284,25 @@ function renderDetail(m, history) {
     pending.length ? [h('h3', null, t('dir.corrections')), h('ul', { class: 'items' }, pending.map((s) => h('li', { class: 'card' },
       t('dir.correction', { day: localDay(s.checked_in_at), closed: localTime(s.checked_out_at), proposed: localTime(s.correction.proposed_end) }), ' ',
       director ? [
-        h('button', { type: 'button', class: 'btn small', onclick: () => act(() => api('POST', `/api/v1/presence-corrections/${s.correction.id}/confirm`), 'dir.done.confirm') }, t('dir.confirm')), ' ',
-        h('button', { type: 'button', class: 'btn secondary small', onclick: () => act(() => api('POST', `/api/v1/presence-corrections/${s.correction.id}/refuse`), 'dir.done.refuse') }, t('dir.refuse')),
+        h('button', {
+          type: 'button', class: 'btn small', 'aria-label': t('dir.confirmLabel', { day: localDay(s.checked_in_at) }),
+          onclick: () => act(() => api('POST', `/api/v1/presence-corrections/${s.correction.id}/confirm`), 'dir.done.confirm'),
+        }, t('dir.confirm')), ' ',
+        h('button', {
+          type: 'button', class: 'btn secondary small', 'aria-label': t('dir.refuseLabel', { day: localDay(s.checked_in_at) }),
+          onclick: () => act(() => api('POST', `/api/v1/presence-corrections/${s.correction.id}/refuse`), 'dir.done.refuse'),
+        }, t('dir.refuse')),
       ] : null)))] : null,
     director && steps.length ? h('div', { class: 'card' },
-      h('div', { class: 'field' }, h('label', { for: 'decision-comment' }, t('dir.comment')), comment),
+      h('div', { class: 'field' }, h('label', { for: 'decision-comment' }, t('dir.comment')), comment,
+        h('p', { id: 'decision-comment-error', class: 'field-error', hidden: true })),
       h('div', { class: 'actions' }, steps)) : null,
     director ? null : h('p', { class: 'muted' }, t('dir.readOnly')),
     h('h3', null, t('dir.history')),
     dataTable(null, [
       { label: t('dir.col.when'), cell: (c) => localStamp(c.changed_at) },
       { label: t('dir.col.who'), cell: (c) => c.changed_by_name },
-      { label: t('dir.col.what'), cell: (c) => c.what },
+      { label: t('dir.col.what'), cell: (c) => t(`dir.what.${c.what}`) },
       { label: t('dir.col.before'), cell: (c) => c.before || '' },
       { label: t('dir.col.after'), cell: (c) => c.after || '' },
       { label: t('dir.col.reason'), cell: (c) => c.reason || '' },
@@ -282,6 +316,15 @@ async function act(call, done) {
     await Promise.all([loadDetail(), loadList()]);
   } catch (err) {
     say('detail-status', 'error', errorText(err));
+    // A comment that is required: said next to the comment box too.
+    const problem = err instanceof ApiError && err.errors[0];
+    const note = el('decision-comment-error');
+    if (problem && problem.field === 'comment' && note) {
+      note.textContent = problem.message;
+      note.hidden = false;
+      el('decision-comment').setAttribute('aria-invalid', 'true');
+      el('decision-comment').focus();
+    }
   }
 }
 

@@ -37,6 +37,21 @@ pub async fn assign(tx: &mut Tx, a: &Assign, now: i64) -> ApiResult<AssignmentId
         return Err(on_field(AttendanceError::EndBeforeStart, "ends_on", None));
     }
     let (starts, ends) = (a.starts_on.to_string(), a.ends_on.map(|d| d.to_string()));
+    // One period at a time per person and project: a day's rate is never ambiguous.
+    crate::db::lock_row(tx, "persons", a.person.0).await?;
+    let overlaps = store::periods(tx, a.person, a.project)
+        .await?
+        .into_iter()
+        .any(|(from, to)| {
+            ends.as_ref().is_none_or(|e| from <= *e) && to.is_none_or(|t| starts <= t)
+        });
+    if overlaps {
+        return Err(on_field(
+            AttendanceError::AssignmentOverlap,
+            "starts_on",
+            None,
+        ));
+    }
     let id = store::insert_assignment(
         tx,
         &NewAssignment {
@@ -71,7 +86,8 @@ pub async fn add_rate(
     by: PersonId,
     now: i64,
 ) -> ApiResult<()> {
-    crate::db::lock_row(tx, "assignments", assignment.0).await?;
+    // The same lock as an approval's: a rate never lands in a month being approved.
+    crate::db::lock_row(tx, "persons", person.0).await?;
     if let Some(approved) = store::last_approved(tx, person, site).await?
         && Month::of(starts_on).to_string() <= approved
     {

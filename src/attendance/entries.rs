@@ -6,6 +6,7 @@
 //! submitted every change is written to its history.
 
 use super::errors::AttendanceError;
+use super::presence::locked;
 use super::rules::{Month, clock_minutes, covers, local_instant};
 use super::sheet::open_to_worker;
 use super::store::{self, Change, EntryRow, NewEntry, TimesheetRow};
@@ -71,7 +72,8 @@ impl Entry {
 
 /// Parses "HH:MM" for a field.
 pub fn parse_clock(field: &str, s: &str) -> ApiResult<u32> {
-    clock_minutes(s).ok_or_else(|| on_field(AttendanceError::EndBeforeStart, field, None))
+    clock_minutes(s)
+        .ok_or_else(|| crate::error::invalid_code(field, crate::error::CommonError::BadTime))
 }
 
 /// Adds an entry to the worker's month.
@@ -86,7 +88,9 @@ pub async fn add(
     let sheet = editable_sheet(tx, schedule, person, site, e).await?;
     check(tx, schedule, (person, site), e, span, TimeEntryId(0), now).await?;
     let new = new_entry(e, span);
-    let id = store::insert_entry(tx, sheet.id, &new, person, now.timestamp()).await?;
+    let id = store::insert_entry(tx, sheet.id, &new, person, now.timestamp())
+        .await
+        .map_err(locked)?;
     if sheet.submitted_at.is_some() {
         let after = Some(describe(schedule, &new));
         let change = Change {
@@ -118,18 +122,32 @@ pub async fn change(
     let sheet = editable_sheet(tx, schedule, person, site, e).await?;
     check(tx, schedule, (person, site), e, span, id, now).await?;
     let new = new_entry(e, span);
-    store::update_entry(tx, id, sheet.id, &new).await?;
-    if sheet.submitted_at.is_some() || old_sheet.submitted_at.is_some() {
-        let change = Change {
-            sheet: sheet.id,
-            entry: Some(id),
-            by: person,
-            what: "entry_changed",
-            before: Some(describe_row(schedule, &old)),
-            after: Some(describe(schedule, &new)),
-            reason: e.reason.as_deref(),
-        };
-        store::record(tx, &change, now.timestamp()).await?;
+    store::update_entry(tx, id, sheet.id, &new)
+        .await
+        .map_err(locked)?;
+    let (before, after) = (describe_row(schedule, &old), describe(schedule, &new));
+    // Moved to another month: it left one history and joined the other.
+    let lines = if old_sheet.id == sheet.id {
+        vec![(&sheet, "entry_changed", Some(before), Some(after))]
+    } else {
+        vec![
+            (&old_sheet, "entry_removed", Some(before), None),
+            (&sheet, "entry_added", None, Some(after)),
+        ]
+    };
+    for (on, what, before, after) in lines {
+        if on.submitted_at.is_some() {
+            let change = Change {
+                sheet: on.id,
+                entry: Some(id),
+                by: person,
+                what,
+                before,
+                after,
+                reason: e.reason.as_deref(),
+            };
+            store::record(tx, &change, now.timestamp()).await?;
+        }
     }
     Ok(())
 }
@@ -145,7 +163,7 @@ pub async fn remove(
 ) -> ApiResult<()> {
     let old = own(tx, person, id).await?;
     let sheet = sheet_editable(tx, &old, reason).await?;
-    store::delete_entry(tx, id).await?;
+    store::delete_entry(tx, id).await.map_err(locked)?;
     if sheet.submitted_at.is_some() {
         let change = Change {
             sheet: sheet.id,
@@ -222,6 +240,9 @@ async fn check(
     // Entries of one person at two sites' months must not overlap either: serialise them on
     // the person (the timesheet's lock covers one month at one site).
     crate::db::lock_row(tx, "persons", person.0).await?;
+    if store::project_site(tx, e.project).await? != Some(site) {
+        return Err(on_field(AttendanceError::NotAssigned, "project_id", None));
+    }
     assigned(tx, person, e.project, e.date).await?;
     let local = |t: i64, format: &str| {
         DateTime::from_timestamp(t, 0).map_or(String::new(), |d| {

@@ -24,6 +24,7 @@ crate::error_codes! {
         RateTaken = (CONFLICT, "attendance.rate_taken", "この日から始まる単価がすでにあります。", "A rate already starts on that day."),
         NotAWorker = (UNPROCESSABLE_ENTITY, "attendance.not_a_worker", "この拠点のワーカーではありません。", "This person is not a worker of this site."),
         CorrectionPending = (CONFLICT, "attendance.correction_pending", "ワーカーの訂正申請に答えてから承認してください。", "Decide the worker's proposed correction before approving."),
+        AssignmentOverlap = (CONFLICT, "attendance.assignment_overlap", "この期間にはすでに同じプロジェクトの担当があります。", "The person is already assigned to this project for part of that period."),
         OtherSiteProject = (UNPROCESSABLE_ENTITY, "attendance.other_site_project", "この拠点のプロジェクトではありません。", "This project is not one of this site's."),
     }
 }

@@ -121,7 +121,7 @@ async fn submit(
     let now = st.clock.now();
     let f = Frame::new(&schedule, site, month, now)?;
     let mut tx = st.db.begin().await?;
-    sheet::submit(&mut tx, &st.db, &f, who.id, now).await?;
+    sheet::submit(&mut tx, &f, who.id, now).await?;
     tx.commit().await?;
     Ok(Json(month::of(&st.db, &f, who.id).await?))
 }
@@ -246,6 +246,9 @@ async fn remove_entry(
 ) -> ApiResult<StatusCode> {
     let site = SiteId(q.site_id);
     require_worker(&who, site)?;
+    let mut v = Validator::new();
+    v.text("reason", q.reason.as_deref().unwrap_or(""), 0, 500);
+    v.finish()?;
     let schedule = schedule_of(&st.db, site).await?;
     let mut tx = st.db.begin().await?;
     entries::remove(
@@ -291,7 +294,7 @@ async fn propose_end(
     let mut tx = st.db.begin().await?;
     let made = presence::propose(
         &mut tx,
-        &schedule,
+        (&schedule, site),
         who.id,
         id,
         (end, input.reason.trim()),
@@ -521,8 +524,19 @@ async fn decide(
     let mut tx = st.db.begin().await?;
     let s = sheet::locked(&mut tx, id).await?;
     who.require_director(s.site_id)?;
-    if step == Step::Approve && store::pending_corrections(&mut tx, id).await? > 0 {
-        return Err(AttendanceError::CorrectionPending.into());
+    // Nobody decides their own month (an administrator may).
+    if s.person_id == who.id && !who.is_admin {
+        return Err(ApiError::forbidden());
+    }
+    if step == Step::Approve {
+        if store::pending_corrections(&mut tx, id).await? > 0 {
+            return Err(AttendanceError::CorrectionPending.into());
+        }
+        // Presence may have changed since the submission (a kiosk's offline scan, the job).
+        let month = parse_month(&s.month)?;
+        let schedule = schedule_of(&st.db, s.site_id).await?;
+        let f = Frame::new(&schedule, s.site_id, month, st.clock.now())?;
+        sheet::require_no_flags(&mut tx, &f, s.person_id).await?;
     }
     let s = sheet::step(&mut tx, s, step, who.id, comment, st.clock.now()).await?;
     if matches!(step, Step::Approve | Step::Return) {
@@ -611,10 +625,7 @@ async fn history(
     who: Principal,
     Path(id): Path<TimesheetId>,
 ) -> ApiResult<Json<Vec<HistoryLine>>> {
-    let mut tx = st.db.begin_read().await?;
-    let s = store::sheet_locked(&mut tx, id).await?;
-    tx.rollback().await?;
-    let Some(s) = s else {
+    let Some(s) = store::sheet(&st.db, id).await? else {
         return Err(ApiError::not_found("勤務表", "Timesheet"));
     };
     if !may_read(&st, &who, s.site_id, s.person_id).await? {

@@ -12,6 +12,7 @@ use crate::ids::{CorrectionId, PersonId, PresenceId, ProjectId, SiteId, TimeEntr
 use crate::sites::rules::Schedule;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use sqlx::AnyConnection;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
@@ -31,12 +32,13 @@ pub enum Flag {
 }
 
 impl Flag {
-    fn as_str(self) -> &'static str {
+    /// What it means, in Japanese and English.
+    fn text(self) -> (&'static str, &'static str) {
         match self {
-            Flag::ClosedBySystem => "closed_by_system",
-            Flag::StillIn => "still_in",
-            Flag::Overlap => "overlap",
-            Flag::ClosedDay => "closed_day",
+            Flag::ClosedBySystem => ("チェックアウト忘れ", "forgotten check-out"),
+            Flag::StillIn => ("チェックイン中", "still checked in"),
+            Flag::Overlap => ("時間の重なり", "overlapping times"),
+            Flag::ClosedDay => ("休館日の時間", "hours on a closed day"),
         }
     }
 }
@@ -150,14 +152,16 @@ pub struct MonthView {
 }
 
 impl MonthView {
-    /// The flags, written for a sentence: "2026-11-03 closed_by_system, ...".
-    pub fn flag_list(&self) -> String {
-        let items: Vec<String> = self
-            .flags
-            .iter()
-            .map(|f| format!("{} {}", f.date, f.flag.as_str()))
-            .collect();
-        items.join(", ")
+    /// The flags, written for a sentence in Japanese and English: "11/3 forgotten check-out".
+    pub fn flag_list(&self) -> (String, String) {
+        let (mut ja, mut en) = (Vec::new(), Vec::new());
+        for f in &self.flags {
+            let (j, e) = f.flag.text();
+            let day = f.date.format("%-m/%-d");
+            ja.push(format!("{day} {j}"));
+            en.push(format!("{day} {e}"));
+        }
+        (ja.join("、"), en.join(", "))
     }
 }
 
@@ -385,11 +389,21 @@ pub fn build(
 /// The month of `person` at a site, as of the frame's instant (an open session counts up to
 /// then).
 pub async fn of(db: &Db, f: &Frame<'_>, person: PersonId) -> ApiResult<MonthView> {
+    let mut conn = db.pool.acquire().await?;
+    read(&mut conn, f, person).await
+}
+
+/// [`of`] on a connection the caller holds (a transaction's, to read under its locks).
+pub async fn read(
+    conn: &mut AnyConnection,
+    f: &Frame<'_>,
+    person: PersonId,
+) -> ApiResult<MonthView> {
     let range = (f.bounds.0.timestamp(), f.bounds.1.timestamp());
     let label = f.month.to_string();
-    let sessions = store::presence(db, Some(person), f.site, range).await?;
-    let entries = store::entries(db, Some(person), f.site, &label).await?;
-    let sheet = store::sheet_of(db, person, f.site, &label).await?;
+    let sessions = store::presence(&mut *conn, Some(person), f.site, range).await?;
+    let entries = store::entries(&mut *conn, Some(person), f.site, &label).await?;
+    let sheet = store::sheet_of(&mut *conn, person, f.site, &label).await?;
     build(
         f,
         person,
@@ -403,9 +417,11 @@ pub async fn of(db: &Db, f: &Frame<'_>, person: PersonId) -> ApiResult<MonthView
 pub async fn of_site(db: &Db, f: &Frame<'_>, people: &[PersonId]) -> ApiResult<Vec<MonthView>> {
     let range = (f.bounds.0.timestamp(), f.bounds.1.timestamp());
     let label = f.month.to_string();
-    let sessions = store::presence(db, None, f.site, range).await?;
-    let entries = store::entries(db, None, f.site, &label).await?;
-    let sheets = store::sheets(db, f.site, &label).await?;
+    let mut conn = db.pool.acquire().await?;
+    let sessions = store::presence(&mut conn, None, f.site, range).await?;
+    let entries = store::entries(&mut conn, None, f.site, &label).await?;
+    let sheets = store::sheets(&mut conn, f.site, &label).await?;
+    drop(conn);
     let mut by_person: BTreeMap<PersonId, (Vec<&PresenceRow>, Vec<&EntryRow>)> = BTreeMap::new();
     for s in &sessions {
         by_person.entry(s.person_id).or_default().0.push(s);
@@ -413,11 +429,13 @@ pub async fn of_site(db: &Db, f: &Frame<'_>, people: &[PersonId]) -> ApiResult<V
     for e in &entries {
         by_person.entry(e.person_id).or_default().1.push(e);
     }
+    let sheets: BTreeMap<PersonId, &TimesheetRow> =
+        sheets.iter().map(|t| (t.person_id, t)).collect();
     people
         .iter()
         .map(|&p| {
             let (s, e) = by_person.remove(&p).unwrap_or_default();
-            build(f, p, sheets.iter().find(|t| t.person_id == p), &s, &e)
+            build(f, p, sheets.get(&p).copied(), &s, &e)
         })
         .collect()
 }

@@ -14,22 +14,51 @@ use crate::sites::rules::Schedule;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
-pub use store::{close, open};
+/// The database's lock of an approved month (its triggers), as the 409 it means.
+pub fn locked(err: sqlx::Error) -> ApiError {
+    crate::error::on_constraint(err, |name| {
+        (name == "attendance_month_locked").then(|| AttendanceError::MonthLocked.into())
+    })
+}
+
+/// Opens a presence session (the kiosk's check-in); None when the person has one open.
+pub async fn open(
+    tx: &mut Tx,
+    site: SiteId,
+    person: PersonId,
+    booking: Option<crate::ids::BookingId>,
+    at: i64,
+) -> ApiResult<Option<PresenceId>> {
+    store::open(tx, site, person, booking, at)
+        .await
+        .map_err(locked)
+}
+
+/// Closes a presence session (the kiosk's check-out, or the system's); whether it was open.
+pub async fn close(tx: &mut Tx, session: PresenceId, at: i64, by_system: bool) -> ApiResult<bool> {
+    store::close(tx, session, at, by_system)
+        .await
+        .map_err(locked)
+}
 
 /// The instant a session opened at `checked_in_at` is closed by the system: the closing time
 /// of its local day, or the day's end when the site was closed that day.
 pub fn closing_of(schedule: &Schedule, checked_in_at: i64) -> Option<i64> {
     let local = DateTime::from_timestamp(checked_in_at, 0)?.with_timezone(&schedule.tz);
     let date = local.date_naive();
+    let day_end = schedule.day_bounds(date).1;
+    // A closing time a DST change skips or repeats: the day's end.
     let close = match schedule.day(date).hours {
-        Some(h) => schedule.instant(date, h.close).ok()?.timestamp(),
-        None => schedule.day_bounds(date).1,
+        Some(h) => schedule
+            .instant(date, h.close)
+            .map_or(day_end, |t| t.timestamp()),
+        None => day_end,
     };
     // A scan after closing (a late exception) is closed at the day's end.
     Some(if close > checked_in_at {
         close
     } else {
-        schedule.day_bounds(date).1
+        day_end
     })
 }
 
@@ -53,17 +82,30 @@ pub async fn close_forgotten(st: &AppState) -> anyhow::Result<usize> {
         if at > now {
             continue;
         }
-        let mut tx = st.db.begin().await?;
-        if store::close(&mut tx, s.id, at, true).await? {
-            tx.publish(Event::CheckedOut {
-                site_id: s.site_id,
-                person_id: s.person_id,
-                booking_id: s.booking_id,
-            });
-            closed += 1;
+        // One session that cannot be closed (its month approved meanwhile) must not keep the
+        // others open: it is logged and skipped.
+        match close_one(st, &s, at).await {
+            Ok(true) => closed += 1,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(session = %s.id, error = %e, "closing a forgotten check-out failed")
+            }
         }
-        tx.commit().await?;
     }
+    Ok(closed)
+}
+
+async fn close_one(st: &AppState, s: &store::OpenRow, at: i64) -> anyhow::Result<bool> {
+    let mut tx = st.db.begin().await?;
+    let closed = store::close(&mut tx, s.id, at, true).await?;
+    if closed {
+        tx.publish(Event::CheckedOut {
+            site_id: s.site_id,
+            person_id: s.person_id,
+            booking_id: s.booking_id,
+        });
+    }
+    tx.commit().await?;
     Ok(closed)
 }
 
@@ -72,7 +114,7 @@ pub async fn close_forgotten(st: &AppState) -> anyhow::Result<usize> {
 /// open to them refuses it).
 pub async fn propose(
     tx: &mut Tx,
-    schedule: &Schedule,
+    (schedule, site): (&Schedule, SiteId),
     person: PersonId,
     session: PresenceId,
     (end_minutes, reason): (u32, &str),
@@ -80,7 +122,7 @@ pub async fn propose(
 ) -> ApiResult<CorrectionId> {
     let s = store::session(tx, session)
         .await?
-        .filter(|s| s.person_id == person)
+        .filter(|s| s.person_id == person && s.site_id == site)
         .ok_or_else(|| ApiError::not_found("在館記録", "Session"))?;
     let Some(closed_at) = s.checked_out_at.filter(|_| s.auto_closed != 0) else {
         return Err(AttendanceError::NotClosedBySystem.into());
@@ -110,7 +152,9 @@ pub async fn propose(
     )
     .await?;
     super::sheet::open_to_worker(&sheet, Some(reason))?;
-    let Some(id) = store::propose(tx, s.id, sheet.id, end, reason, person, now.timestamp()).await?
+    let Some(id) = store::propose(tx, s.id, sheet.id, end, reason, person, now.timestamp())
+        .await
+        .map_err(locked)?
     else {
         return Err(AttendanceError::AlreadyProposed.into());
     };
@@ -141,6 +185,9 @@ pub async fn decide(
         .ok_or_else(|| ApiError::not_found("訂正", "Correction"))?;
     let sheet = super::sheet::locked(tx, c.timesheet_id).await?;
     who.require_director(sheet.site_id)?;
+    if sheet.person_id == who.id && !who.is_admin {
+        return Err(ApiError::forbidden());
+    }
     if sheet.status == "approved" {
         return Err(AttendanceError::MonthLocked.into());
     }
@@ -152,7 +199,9 @@ pub async fn decide(
         .await?
         .and_then(|s| s.checked_out_at);
     if confirm {
-        store::set_end(tx, c.session_id, c.proposed_end).await?;
+        store::set_end(tx, c.session_id, c.proposed_end)
+            .await
+            .map_err(locked)?;
     }
     let change = Change {
         sheet: sheet.id,

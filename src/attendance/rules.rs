@@ -68,13 +68,12 @@ pub fn local_instant(
     date: NaiveDate,
     minutes: u32,
 ) -> Option<i64> {
-    let (day, m) = if minutes == 1440 {
-        (date.succ_opt()?, 0)
-    } else {
-        (date, minutes)
-    };
-    let t = chrono::NaiveTime::from_num_seconds_from_midnight_opt(m * 60, 0)?;
-    schedule.instant(day, t).ok().map(|t| t.timestamp())
+    if minutes == 1440 {
+        // The next midnight, also where a DST change skips it.
+        return local_midnight(schedule.tz, date.succ_opt()?).map(|t| t.timestamp());
+    }
+    let t = chrono::NaiveTime::from_num_seconds_from_midnight_opt(minutes * 60, 0)?;
+    schedule.instant(date, t).ok().map(|t| t.timestamp())
 }
 
 /// Whether the spans together cover [from, to) with no gap (they may touch or overlap).

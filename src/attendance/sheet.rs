@@ -42,11 +42,21 @@ impl Step {
     }
 }
 
+/// Refuses (409 listing them) while the month has flags to resolve; read on the transaction's
+/// connection, under the timesheet's lock: an entry written meanwhile waits for it.
+pub async fn require_no_flags(tx: &mut Tx, f: &Frame<'_>, person: PersonId) -> ApiResult<()> {
+    let view = month::read(tx, f, person).await?;
+    if view.flags.is_empty() {
+        return Ok(());
+    }
+    let (ja, en) = view.flag_list();
+    Err(ApiError::from(AttendanceError::Unresolved).with_text("flags", &ja, &en))
+}
+
 /// Submits the worker's month: refused while it is not over, and (409 listing them) while a
 /// flag is unresolved.
 pub async fn submit(
     tx: &mut Tx,
-    db: &crate::db::Db,
     f: &Frame<'_>,
     person: PersonId,
     now: DateTime<Utc>,
@@ -62,12 +72,7 @@ pub async fn submit(
         (f.bounds.0.timestamp(), f.bounds.1.timestamp()),
     )
     .await?;
-    // Read under the timesheet's lock: an entry written meanwhile waits for it, then finds
-    // the month submitted.
-    let view = month::of(db, f, person).await?;
-    if !view.flags.is_empty() {
-        return Err(ApiError::from(AttendanceError::Unresolved).with("flags", view.flag_list()));
-    }
+    require_no_flags(tx, f, person).await?;
     step(tx, sheet, Step::Submit, person, None, now).await
 }
 
@@ -88,6 +93,9 @@ pub async fn step(
         )
     })?;
     let to = step.apply(from)?;
+    // Rates and approvals of one person wait for each other (a rate never lands in a month
+    // being approved).
+    crate::db::lock_row(tx, "persons", sheet.person_id.0).await?;
     let comment = matches!(step, Step::Return | Step::Approve)
         .then_some(note)
         .flatten();

@@ -7,6 +7,7 @@ use crate::ids::{
     AssignmentId, BookingId, CorrectionId, PersonId, PresenceId, ProjectId, SiteId, TeamId,
     TimeEntryId, TimesheetId,
 };
+use sqlx::AnyConnection;
 
 /// A presence session at the site, as a month reads it.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -27,7 +28,7 @@ pub struct PresenceRow {
 /// check-out job closes every session on its own day, so a longer one does not occur); an
 /// open one whenever it began.
 pub async fn presence(
-    db: &Db,
+    conn: &mut AnyConnection,
     person: Option<PersonId>,
     site: SiteId,
     (from, to): (i64, i64),
@@ -48,7 +49,7 @@ pub async fn presence(
     .bind(from - 31 * 86_400)
     .bind(to)
     .bind(from)
-    .fetch_all(&db.pool)
+    .fetch_all(conn)
     .await
 }
 
@@ -166,7 +167,7 @@ const SHEET: &str = "SELECT id, person_id, site_id, month, status, submitted_at,
 
 /// The month's timesheet, if it exists yet.
 pub async fn sheet_of(
-    db: &Db,
+    conn: &mut AnyConnection,
     person: PersonId,
     site: SiteId,
     month: &str,
@@ -177,8 +178,16 @@ pub async fn sheet_of(
     .bind(person)
     .bind(site)
     .bind(month)
-    .fetch_optional(&db.pool)
+    .fetch_optional(conn)
     .await
+}
+
+/// A timesheet by id.
+pub async fn sheet(db: &Db, id: TimesheetId) -> sqlx::Result<Option<TimesheetRow>> {
+    sqlx::query_as(&format!("{SHEET} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
 }
 
 /// A timesheet by id, locked until the transaction ends (its changes are serialised).
@@ -323,7 +332,7 @@ const ENTRY: &str = "SELECT e.id, e.timesheet_id, t.person_id, e.kind, e.project
 
 /// The entries of a site's month (of one person, or of everyone when `person` is None).
 pub async fn entries(
-    db: &Db,
+    conn: &mut AnyConnection,
     person: Option<PersonId>,
     site: SiteId,
     month: &str,
@@ -335,7 +344,7 @@ pub async fn entries(
     .bind(site)
     .bind(month)
     .bind(person.map_or(0, |p| p.0))
-    .fetch_all(&db.pool)
+    .fetch_all(conn)
     .await
 }
 
@@ -652,11 +661,15 @@ pub async fn workers(db: &Db, site: SiteId, team: Option<TeamId>) -> sqlx::Resul
 }
 
 /// The timesheets of a site's month.
-pub async fn sheets(db: &Db, site: SiteId, month: &str) -> sqlx::Result<Vec<TimesheetRow>> {
+pub async fn sheets(
+    conn: &mut AnyConnection,
+    site: SiteId,
+    month: &str,
+) -> sqlx::Result<Vec<TimesheetRow>> {
     sqlx::query_as(&format!("{SHEET} WHERE site_id = $1 AND month = $2"))
         .bind(site)
         .bind(month)
-        .fetch_all(&db.pool)
+        .fetch_all(conn)
         .await
 }
 

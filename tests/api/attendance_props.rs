@@ -59,7 +59,6 @@ fn op() -> impl Strategy<Value = Op> {
 struct World {
     db: Db,
     schedule: Schedule,
-    worker: PersonId,
     director: Principal,
     project: ProjectId,
 }
@@ -82,20 +81,9 @@ async fn world(b: Backend) -> (World, Option<tempfile::TempDir>) {
                 .unwrap()
         }
     };
-    let worker = PersonId(id("SELECT id FROM persons WHERE member_number = 'K-0001'").await);
     let director =
         id("SELECT id FROM persons WHERE email = 'director@shiojiri.kado.example'").await;
     let project = ProjectId(id("SELECT MIN(id) FROM client_projects").await);
-    sqlx::query(
-        "INSERT INTO assignments (person_id, project_id, starts_on, created_by, created_at)
-         VALUES ($1, $2, '2026-10-01', $3, 0)",
-    )
-    .bind(worker)
-    .bind(project)
-    .bind(director)
-    .execute(&db.pool)
-    .await
-    .unwrap();
     let schedule = schedule_of(&db, SITE).await.unwrap();
     let director = Principal {
         id: PersonId(director),
@@ -110,7 +98,6 @@ async fn world(b: Backend) -> (World, Option<tempfile::TempDir>) {
         World {
             db,
             schedule,
-            worker,
             director,
             project,
         },
@@ -118,28 +105,68 @@ async fn world(b: Backend) -> (World, Option<tempfile::TempDir>) {
     )
 }
 
-async fn ids(w: &World, sql: &str) -> Vec<i64> {
-    sqlx::query_scalar(sql).fetch_all(&w.db.pool).await.unwrap()
+/// The ids a query answers, `$1` being the worker.
+async fn ids(w: &World, me: PersonId, sql: &str) -> Vec<i64> {
+    sqlx::query_scalar(sql)
+        .bind(me)
+        .fetch_all(&w.db.pool)
+        .await
+        .unwrap()
+}
+
+/// A new worker of the site for each case, assigned to the project: no case sees another's
+/// rows (and an approved month's rows cannot be deleted).
+async fn new_worker(w: &World) -> PersonId {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM persons")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    let me: PersonId = sqlx::query_scalar(
+        "INSERT INTO persons (email, name, password_hash, created_at) VALUES ($1, 'prop', 'x', 0) RETURNING id",
+    )
+    .bind(format!("prop{n}@kado.example"))
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    for sql in [
+        "INSERT INTO role_grants (person_id, site_id, role) VALUES ($1, 1, 'worker')",
+        "INSERT INTO assignments (person_id, project_id, starts_on, created_by, created_at)
+         VALUES ($1, $2, '2026-10-01', $3, 0)",
+    ] {
+        let mut q = sqlx::query(sql).bind(me);
+        if sql.contains("assignments") {
+            q = q.bind(w.project).bind(w.director.id);
+        }
+        q.execute(&w.db.pool).await.unwrap();
+    }
+    me
 }
 
 /// One operation in its own transaction; a refusal (the rules') rolls it back.
-async fn apply(w: &World, op: &Op, now: DateTime<Utc>) {
+async fn apply(w: &World, me: PersonId, op: &Op, now: DateTime<Utc>) {
     let mut tx = w.db.begin().await.unwrap();
     let ok = match op {
         Op::Wait(_) => true,
-        Op::CheckIn => presence::open(&mut tx, SITE, w.worker, None, now.timestamp())
+        Op::CheckIn => presence::open(&mut tx, SITE, me, None, now.timestamp())
             .await
             .is_ok(),
         Op::CheckOut { by_system } => {
-            match ids(
-                w,
-                "SELECT id FROM presence_sessions WHERE checked_out_at IS NULL",
+            // Sessions stay under a month, as the forgotten check-out job keeps them.
+            let open: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT id, checked_in_at FROM presence_sessions
+                  WHERE checked_out_at IS NULL AND person_id = $1",
             )
-            .await[..]
-            {
-                [id] => presence::close(&mut tx, PresenceId(id), now.timestamp(), *by_system)
-                    .await
-                    .is_ok(),
+            .bind(me)
+            .fetch_all(&w.db.pool)
+            .await
+            .unwrap();
+            match open[..] {
+                [(id, since)] => {
+                    let at = now.timestamp().min(since + 30 * 86_400);
+                    presence::close(&mut tx, PresenceId(id), at, *by_system)
+                        .await
+                        .is_ok()
+                }
                 _ => true,
             }
         }
@@ -160,17 +187,17 @@ async fn apply(w: &World, op: &Op, now: DateTime<Utc>) {
                 note: "work".into(),
                 reason: Some("property".into()),
             };
-            entries::add(&mut tx, &w.schedule, (w.worker, SITE), &e, now)
+            entries::add(&mut tx, &w.schedule, (me, SITE), &e, now)
                 .await
                 .is_ok()
         }
         Op::Remove(nth) => {
-            let all = ids(w, "SELECT id FROM time_entries ORDER BY id").await;
+            let all = ids(w, me, "SELECT e.id FROM time_entries e JOIN timesheets t ON t.id = e.timesheet_id WHERE t.person_id = $1 ORDER BY e.id").await;
             match all.get(nth % all.len().max(1)) {
                 Some(id) => entries::remove(
                     &mut tx,
                     &w.schedule,
-                    w.worker,
+                    me,
                     TimeEntryId(*id),
                     Some("property"),
                     now,
@@ -183,15 +210,16 @@ async fn apply(w: &World, op: &Op, now: DateTime<Utc>) {
         Op::Correct { nth, end, confirm } => {
             let closed = ids(
                 w,
-                "SELECT id FROM presence_sessions WHERE auto_closed = 1 ORDER BY id",
+                me,
+                "SELECT id FROM presence_sessions WHERE auto_closed = 1 AND person_id = $1 ORDER BY id",
             )
             .await;
             match closed.get(nth % closed.len().max(1)) {
                 Some(id) => {
                     let proposed = presence::propose(
                         &mut tx,
-                        &w.schedule,
-                        w.worker,
+                        (&w.schedule, SITE),
+                        me,
                         PresenceId(*id),
                         (*end, "property"),
                         now,
@@ -222,12 +250,15 @@ async fn apply(w: &World, op: &Op, now: DateTime<Utc>) {
             .unwrap();
             let f = Frame::new(&w.schedule, SITE, last, now).unwrap();
             match op {
-                Op::Submit => sheet::submit(&mut tx, &w.db, &f, w.worker, now)
-                    .await
-                    .is_ok(),
-                _ => match store::sheet_of(&w.db, w.worker, SITE, &last.to_string())
-                    .await
-                    .unwrap()
+                Op::Submit => sheet::submit(&mut tx, &f, me, now).await.is_ok(),
+                _ => match store::sheet_of(
+                    &mut w.db.pool.acquire().await.unwrap(),
+                    me,
+                    SITE,
+                    &last.to_string(),
+                )
+                .await
+                .unwrap()
                 {
                     Some(s) => {
                         let s = store::sheet_locked(&mut tx, s.id).await.unwrap().unwrap();
@@ -253,14 +284,16 @@ async fn apply(w: &World, op: &Op, now: DateTime<Utc>) {
 
 /// The month's totals from the raw rows: each session clipped to the month (seconds cut per
 /// session), each remote entry whole.
-async fn expected(w: &World, month: Month, now: DateTime<Utc>) -> (i64, i64) {
+async fn expected(w: &World, me: PersonId, month: Month, now: DateTime<Utc>) -> (i64, i64) {
     let (from, to) = month.bounds(w.schedule.tz).unwrap();
     let (from, to) = (from.timestamp(), to.timestamp());
-    let sessions: Vec<(i64, Option<i64>)> =
-        sqlx::query_as("SELECT checked_in_at, checked_out_at FROM presence_sessions")
-            .fetch_all(&w.db.pool)
-            .await
-            .unwrap();
+    let sessions: Vec<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT checked_in_at, checked_out_at FROM presence_sessions WHERE person_id = $1",
+    )
+    .bind(me)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
     let center = sessions
         .iter()
         .map(|(a, b)| (b.unwrap_or(now.timestamp()).min(to) - a.max(&from)).max(0) / 60)
@@ -268,9 +301,10 @@ async fn expected(w: &World, month: Month, now: DateTime<Utc>) -> (i64, i64) {
     let remote: Option<i64> = sqlx::query_scalar(
         "SELECT CAST(SUM((e.ends_at - e.starts_at) / 60) AS BIGINT) FROM time_entries e
            JOIN timesheets t ON t.id = e.timesheet_id
-          WHERE e.kind = 'remote' AND t.month = $1",
+          WHERE e.kind = 'remote' AND t.month = $1 AND t.person_id = $2",
     )
     .bind(month.to_string())
+    .bind(me)
     .fetch_one(&w.db.pool)
     .await
     .unwrap();
@@ -278,35 +312,19 @@ async fn expected(w: &World, month: Month, now: DateTime<Utc>) -> (i64, i64) {
 }
 
 async fn run(w: &World, ops: &[Op]) {
-    // Unlocked first: the database refuses to delete an approved month's rows.
-    sqlx::query("UPDATE timesheets SET status = 'open'")
-        .execute(&w.db.pool)
-        .await
-        .unwrap();
-    for table in [
-        "timesheet_changes",
-        "presence_corrections",
-        "time_entries",
-        "timesheets",
-        "presence_sessions",
-    ] {
-        sqlx::query(&format!("DELETE FROM {table}"))
-            .execute(&w.db.pool)
-            .await
-            .unwrap();
-    }
+    let me = new_worker(w).await;
     // From the last evening of October, across the month's first midnight, into December.
     let mut now = Utc.with_ymd_and_hms(2026, 10, 31, 11, 0, 0).unwrap();
     for op in ops {
         if let Op::Wait(minutes) = op {
             now += chrono::Duration::minutes(minutes * 7);
         }
-        apply(w, op, now).await;
+        apply(w, me, op, now).await;
         for month in ["2026-10", "2026-11", "2026-12"] {
             let month = Month::parse(month).unwrap();
             let f = Frame::new(&w.schedule, SITE, month, now).unwrap();
-            let view = month::of(&w.db, &f, w.worker).await.unwrap();
-            let (center, remote) = expected(w, month, now).await;
+            let view = month::of(&w.db, &f, me).await.unwrap();
+            let (center, remote) = expected(w, me, month, now).await;
             assert_eq!(
                 view.total_center_minutes, center,
                 "{month} center after {op:?}"

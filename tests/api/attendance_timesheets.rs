@@ -258,6 +258,20 @@ async fn a_month_goes_from_the_kiosk_to_an_approved_lock(b: Backend) {
         StatusCode::NO_CONTENT
     );
     worker.post(&submit).send_json().await;
+    // Presence that changed after the submission (here a session left open) is seen at
+    // approval.
+    let late = format!(
+        "INSERT INTO presence_sessions (site_id, person_id, checked_in_at) VALUES ({SHIOJIRI}, {me}, {})",
+        tokyo(27, 9, 0).timestamp()
+    );
+    sqlx::query(&late).execute(&app.db.pool).await.unwrap();
+    step(&director, "approve", "")
+        .send_problem(StatusCode::CONFLICT, "attendance.unresolved_flags")
+        .await;
+    sqlx::query("DELETE FROM presence_sessions WHERE checked_out_at IS NULL")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
     let approved: Value = step(&director, "approve", "").send_json().await;
     assert_eq!(approved["status"], "approved");
     step(&director, "approve", "")
@@ -324,6 +338,47 @@ async fn a_month_goes_from_the_kiosk_to_an_approved_lock(b: Backend) {
         ))
         .await,
     );
+    // The approved timesheet keeps its bounds and status; the history cannot be rewritten.
+    locked(
+        sql(format!(
+            "UPDATE timesheets SET ends_at = starts_at WHERE id = {sheet}"
+        ))
+        .await,
+    );
+    locked(
+        sql(format!(
+            "UPDATE timesheets SET status = 'open' WHERE id = {sheet}"
+        ))
+        .await,
+    );
+    locked(sql(format!("DELETE FROM timesheets WHERE id = {sheet}")).await);
+    for change in [
+        "UPDATE timesheet_changes SET reason = 'x'",
+        "DELETE FROM timesheet_changes",
+    ] {
+        let e = sql(change.into())
+            .await
+            .expect_err("the history is append-only");
+        assert_eq!(
+            kado::db::violated_constraint(&e).as_deref(),
+            Some("timesheet_history_append_only"),
+            "{e}"
+        );
+    }
+
+    // The kiosk (e.g. an offline scan dated back) meets the lock as a 409, not a 500.
+    let mut tx = app.db.begin().await.unwrap();
+    let refused = kado::attendance::presence::open(
+        &mut tx,
+        kado::ids::SiteId(SHIOJIRI),
+        kado::ids::PersonId(me),
+        None,
+        tokyo(27, 9, 0).timestamp(),
+    )
+    .await
+    .expect_err("an approved month takes no presence");
+    assert_eq!(refused.status(), StatusCode::CONFLICT, "{refused}");
+    tx.rollback().await.unwrap();
 
     // A rate never changes an approved month.
     let assignment: i64 = sqlx::query_scalar(&format!(
@@ -498,6 +553,44 @@ async fn who_may_read_and_decide_a_month(b: Backend) {
     ))
     .send_problem(StatusCode::NOT_FOUND, "not_found")
     .await;
+    // Nobody approves their own month: worker 4 made a director of the site too.
+    for sql in [
+        format!(
+            "INSERT INTO role_grants (person_id, site_id, role) VALUES ({w4}, {SHIOJIRI}, 'director')"
+        ),
+        format!("UPDATE timesheets SET status = 'submitted' WHERE id = {sheet}"),
+    ] {
+        sqlx::query(&sql).execute(&app.db.pool).await.unwrap();
+    }
+    let four = app.login_as(&worker_email(4)).await;
+    four.post(&format!("/api/v1/timesheets/{sheet}/approve"))
+        .json(&json!({}))
+        .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+        .await;
+    // Hours at Omachi go on Omachi's projects only.
+    sqlx::query(&format!(
+        "INSERT INTO role_grants (person_id, site_id, role) SELECT {w4}, site_id, 'worker' FROM teams WHERE name = '大町チーム'"
+    ))
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let omachi_site: i64 =
+        sqlx::query_scalar("SELECT site_id FROM teams WHERE name = '大町チーム'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let p = four
+        .post(&format!("/api/v1/me/time-entries?site_id={omachi_site}"))
+        .json(&remote("2026-11-23", "19:00", "20:00", p1))
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "attendance.not_assigned")
+        .await;
+    assert_eq!(p["errors"][0]["field"], "project_id", "{p}");
+    // One assignment at a time per person and project.
+    director
+        .post(&format!("/api/v1/sites/{SHIOJIRI}/assignments"))
+        .json(&json!({"person_id": w4, "project_id": p1, "starts_on": "2026-12-01", "yen_per_hour": 1100}))
+        .send_problem(StatusCode::CONFLICT, "attendance.assignment_overlap")
+        .await;
     // An Omachi worker has no month at Shiojiri; a director lists every worker of the site.
     app.login_as(OMACHI_WORKER)
         .await
@@ -511,7 +604,7 @@ async fn who_may_read_and_decide_a_month(b: Backend) {
         "the 24 workers of Shiojiri"
     );
     let filtered: Value = director
-        .get(&format!("{list}?status=open&project_id={p1}"))
+        .get(&format!("{list}?status=submitted&project_id={p1}"))
         .send_json()
         .await;
     assert_eq!(strings(&filtered, "name").len(), 1, "{filtered}");
