@@ -101,6 +101,8 @@ export const strings = {
     'home.dayView': '1日の空き状況',
     'home.next': '次の予定',
     'home.noUpcoming': '予定はありません。',
+    'home.bookAnother': '別の予約をする',
+    'home.glancePast': 'この日は過ぎています。今日以降の日付を選んでください。',
 
     'day.title': '空き状況',
     'day.heading': '1日の空き状況',
@@ -186,6 +188,10 @@ export const strings = {
     'bookings.calendarCopy': 'アドレスをコピー',
     'bookings.calendarCopied': 'アドレスをコピーしました。',
     'bookings.newSeries': 'くり返し予約をする',
+    'bookings.seriesHeading': 'くり返し予約 {from}〜{to}',
+    'bookings.seriesSummary': '{n}日分 · {times}',
+    'bookings.seriesChildcare': '託児 {n}件つき',
+    'bookings.seriesShow': '{n}日分の日付を見る',
 
     'qr.title': 'マイQR',
     'qr.heading': 'マイQR',
@@ -361,6 +367,8 @@ export const strings = {
     'home.dayView': 'What is free on a day',
     'home.next': 'Next',
     'home.noUpcoming': 'Nothing booked.',
+    'home.bookAnother': 'Book another',
+    'home.glancePast': 'That day has passed. Please choose today or a later day.',
 
     'day.title': 'Availability',
     'day.heading': 'What is free on a day',
@@ -446,6 +454,10 @@ export const strings = {
     'bookings.calendarCopy': 'Copy the address',
     'bookings.calendarCopied': 'Address copied.',
     'bookings.newSeries': 'Book every week',
+    'bookings.seriesHeading': 'Weekly booking {from} – {to}',
+    'bookings.seriesSummary': '{n} dates · {times}',
+    'bookings.seriesChildcare': 'with {n} childcare places',
+    'bookings.seriesShow': 'Show the {n} dates',
 
     'qr.title': 'My QR',
     'qr.heading': 'My QR code',
