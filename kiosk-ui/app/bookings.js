@@ -54,8 +54,10 @@ function choices({ label, question, answers, id }) {
   return wrap;
 }
 
-export function mount(main, ctx) {
+export function mount(main, ctx, params) {
   const siteId = ctx.defaultSiteId();
+  // The booking an e-mail links to (#/bookings?id=N): shown open and focused once loaded.
+  let linked = Number((params && params.get('id')) || 0) || null;
   let alive = true;
   let data = null;
   let message = null; // {text, kind}
@@ -78,6 +80,22 @@ export function mount(main, ctx) {
       loadError = errorText(err);
     }
     if (alive) render();
+    if (alive && data && linked) showLinked();
+  }
+
+  function showLinked() {
+    const item = root.querySelector(`li.booking[data-booking-id="${linked}"]`);
+    linked = null;
+    if (!item) return;
+    const details = item.closest('details');
+    if (details) {
+      details.open = true;
+      openSeries.add(Number(item.dataset.seriesId));
+    }
+    item.classList.add('linked');
+    item.setAttribute('tabindex', '-1');
+    item.scrollIntoView({ block: 'center' });
+    item.focus();
   }
 
   async function act(fn, done) {

@@ -521,6 +521,12 @@ test('worker phone pages in a browser', { timeout: 300_000 }, async (t) => {
       minor.push(...await axeCheck(page, 'bookings-series'));
       await noOverflow(page, 'bookings with a series');
       await shot(page, 'app-13-bookings-series.png');
+
+      // ---- the e-mail's link opens the booking itself, inside its folded series
+      await page.locator('summary', { hasText: '日分の日付' }).tap(); // folded again
+      const linked = made.booked[3];
+      await view(page, `#/bookings?id=${linked.id}`, `li.booking.linked[data-booking-id="${linked.id}"]`);
+      assert.equal(await page.evaluate(() => document.activeElement.dataset.bookingId), String(linked.id));
     }),
 
     t.test('worker02: My QR is accepted by the kiosk and renews itself', async () => {

@@ -1,0 +1,131 @@
+//! What a new user trips over (issue 22): e-mails and calendar events say where the site is
+//! and link to the booking.
+
+use crate::harness::*;
+use crate::helpers::*;
+use crate::on_both_backends;
+use reqwest::StatusCode;
+use serde_json::json;
+
+on_both_backends!(
+    mail_and_calendar_say_where_and_link_to_the_booking,
+    a_site_address_is_kept_and_checked
+);
+
+/// The calendar files of the messages in the mail-drop folder.
+fn calendars(dir: &std::path::Path) -> Vec<icalendar::Calendar> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let raw = std::fs::read(entry.path()).unwrap();
+        let mail = mailparse::parse_mail(&raw).unwrap();
+        fn walk(m: &mailparse::ParsedMail, out: &mut Vec<icalendar::Calendar>) {
+            if m.ctype.mimetype == "text/calendar" {
+                let text = String::from_utf8(m.get_body_raw().unwrap()).unwrap();
+                out.push(text.parse().unwrap());
+            }
+            for p in &m.subparts {
+                walk(p, out);
+            }
+        }
+        walk(&mail, &mut out);
+    }
+    out
+}
+
+fn locations(cal: &icalendar::Calendar) -> Vec<String> {
+    cal.components
+        .iter()
+        .filter_map(|c| c.as_event())
+        .filter_map(|e| icalendar::EventLike::get_location(e).map(str::to_string))
+        .collect()
+}
+
+/// The confirmation names the site with its address and links to the booking on the
+/// worker's pages; its calendar event is located at the desk, the site and its address. In
+/// the worker's language (worker 10 reads English).
+async fn mail_and_calendar_say_where_and_link_to_the_booking(b: Backend) {
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let ja = app.as_worker(5).await;
+    let en = app.as_worker(10).await;
+    sqlx::query("DELETE FROM outbox")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let booked = ja.booked(&any_desk("2026-11-24", "09:00", "12:00")).await;
+    let id = booked["booking"]["id"].as_i64().unwrap();
+    let desk = booked["booking"]["space_name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let text: String = sqlx::query_scalar("SELECT body_text FROM outbox")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        text.contains("拠点: 塩尻市テレワークセンター"),
+        "the site's name: {text}"
+    );
+    assert!(
+        text.contains("所在地: 〒399-0000 長野県塩尻市大門1-1"),
+        "the site's address: {text}"
+    );
+    let link = format!("{}/app/#/bookings?id={id}", app.state.config.base_url());
+    assert!(
+        text.contains(&link),
+        "a link to the booking ({link}): {text}"
+    );
+
+    en.booked(&any_desk("2026-11-25", "09:00", "12:00")).await;
+    let text: String =
+        sqlx::query_scalar("SELECT body_text FROM outbox WHERE to_email = 'worker10@kado.example'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(
+        text.contains("Address: 1-1 Daimon, Shiojiri, Nagano 399-0000"),
+        "{text}"
+    );
+    assert!(text.contains("See or cancel it: "), "{text}");
+
+    assert_eq!(kado::mail::send_due(&app.state).await.unwrap().sent, 2);
+    let mut all: Vec<String> = calendars(app.mail_dir.path())
+        .iter()
+        .flat_map(locations)
+        .collect();
+    all.sort();
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert!(
+        all.iter().any(|l| l.starts_with(&desk)
+            && l.contains("塩尻市テレワークセンター")
+            && l.contains("長野県塩尻市大門1-1")),
+        "the event is at the desk, the site and its address: {all:?}"
+    );
+    assert!(
+        all.iter()
+            .any(|l| l.contains("Shiojiri Telework Center, 1-1 Daimon, Shiojiri")),
+        "in English for an English reader: {all:?}"
+    );
+}
+
+/// A director gives the site's address; it is served with the site and bounded in length.
+async fn a_site_address_is_kept_and_checked(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let site = app
+        .set_site(
+            DIRECTOR,
+            SHIOJIRI,
+            json!({"address_ja": " 長野県塩尻市1-2-3 ", "address_en": "1-2-3 Shiojiri"}),
+        )
+        .await;
+    assert_eq!(site["address_ja"], "長野県塩尻市1-2-3", "trimmed");
+    assert_eq!(site["address_en"], "1-2-3 Shiojiri");
+    let director = app.login_as(DIRECTOR).await;
+    let res = director
+        .patch(&format!("/api/v1/sites/{SHIOJIRI}"))
+        .json(&json!({"address_en": "x".repeat(201)}))
+        .sent()
+        .await;
+    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    assert_eq!(body["errors"][0]["field"], "address_en", "{body}");
+    assert_eq!(body["errors"][0]["code"], "validation.too_long", "{body}");
+}
