@@ -9,7 +9,8 @@ use serde_json::json;
 
 on_both_backends!(
     mail_and_calendar_say_where_and_link_to_the_booking,
-    a_site_address_is_kept_and_checked
+    a_site_address_is_kept_and_checked,
+    the_kiosk_says_which_member_number_it_understood
 );
 
 /// The calendar files of the messages in the mail-drop folder.
@@ -128,4 +129,38 @@ async fn a_site_address_is_kept_and_checked(b: Backend) {
     let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
     assert_eq!(body["errors"][0]["field"], "address_en", "{body}");
     assert_eq!(body["errors"][0]["code"], "validation.too_long", "{body}");
+}
+
+/// The PIN pad's member number as the service understands it, before the PIN is typed: "1"
+/// is K-0001; a number nobody has, or no kiosk token, says nothing about anyone.
+async fn the_kiosk_says_which_member_number_it_understood(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let kiosk = app.kiosk().await;
+    let ask = |typed: &str| {
+        kiosk
+            .user
+            .get(&format!("/api/v1/kiosk/member?number={typed}"))
+            .bearer_auth(&kiosk.token)
+    };
+    for (typed, full) in [("1", "K-0001"), ("0004", "K-0004"), ("K-0012", "K-0012")] {
+        let body = ask(typed).send_json().await;
+        assert_eq!(body, json!({"member_number": full}), "{typed}");
+    }
+    for typed in ["999", "K-9999", "", &"1".repeat(40)] {
+        let res = ask(typed).sent().await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{typed:?}");
+    }
+    let res = kiosk.user.get("/api/v1/kiosk/member?number=1").sent().await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNAUTHORIZED,
+        "without a kiosk token"
+    );
+    let worker = app.as_worker(1).await;
+    let res = worker.get("/api/v1/kiosk/member?number=1").sent().await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNAUTHORIZED,
+        "a worker's session is no kiosk"
+    );
 }
