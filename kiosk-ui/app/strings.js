@@ -2,7 +2,7 @@
 
 export const strings = {
   ja: {
-    'app.title': 'KADO 塩尻',
+    'app.title': 'KADO',
     'common.skip': '本文へ移動',
     'common.back': 'やめる',
     'common.save': '保存する',
@@ -21,6 +21,8 @@ export const strings = {
     'shell.langSaveFailed': '言語の設定をアカウントに保存できませんでした: {detail}',
     'shell.loginRequired': 'ログインが必要です。ログインページへ移動します…',
     'shell.noSite': 'ご利用できる拠点がありません。受付にお問い合わせください。',
+    'shell.adminNoSite': 'このページは利用者が席と託児を予約するページです。管理者のアカウントでは予約しません。拠点や利用者の管理は管理画面から行えます。',
+    'shell.adminLink': '管理画面へ',
     'shell.pageTitle': '{page} | KADO',
 
     'attr.monitor': 'モニター付き',
@@ -268,7 +270,7 @@ export const strings = {
     'settings.logout': 'ログアウト',
   },
   en: {
-    'app.title': 'KADO Shiojiri',
+    'app.title': 'KADO',
     'common.skip': 'Skip to content',
     'common.back': 'Go back',
     'common.save': 'Save',
@@ -287,6 +289,8 @@ export const strings = {
     'shell.langSaveFailed': 'The language could not be saved to your account: {detail}',
     'shell.loginRequired': 'Please log in. Taking you to the login page…',
     'shell.noSite': 'You have no site to book at. Please ask the reception.',
+    'shell.adminNoSite': 'These are the pages where workers book desks and childcare; an administrator\'s account does not book. Sites and people are managed from the admin page.',
+    'shell.adminLink': 'Go to the admin page',
     'shell.pageTitle': '{page} | KADO',
 
     'attr.monitor': 'With monitor',

@@ -11,7 +11,7 @@
 // The page refreshes every 20 seconds (nap checks turn late on their own) and after every
 // action. Site: ?site=ID, else the first site where the person is a caregiver.
 
-import { initI18n, onLangChange, t } from '/shared/i18n.js';
+import { getLang, initI18n, onLangChange, t } from '/shared/i18n.js';
 import { api, ApiError, errorText } from '/shared/api.js';
 import { h } from '/shared/dom.js';
 import { strings } from '/childcare/strings.js';
@@ -267,6 +267,7 @@ async function boot() {
     if (site && site.time_zone) state.tz = site.time_zone;
     state.offset = new Date(time.now).getTime() - Date.now();
     state.siteName = site ? site : null;
+    setBrand();
   } catch {
     // The site's zone and the server's clock are refinements: go on with the defaults.
   }
@@ -294,6 +295,18 @@ $('qr-form').addEventListener('submit', async (ev) => {
   input.focus();
 });
 
-onLangChange(() => render());
+/** The header names the room's site, not one site for everybody. */
+function setBrand() {
+  const s = state.siteName;
+  const brand = document.getElementById('brand');
+  if (!s || !brand) return;
+  brand.removeAttribute('data-i18n');
+  brand.textContent = `KADO ${getLang() === 'ja' ? s.name_ja : s.name_en}`;
+}
+
+onLangChange(() => {
+  setBrand();
+  render();
+});
 
 boot();

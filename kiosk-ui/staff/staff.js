@@ -354,8 +354,18 @@ function siteName(s) {
   return getLang() === 'ja' ? s.name_ja : s.name_en;
 }
 
+/** The header names the site on screen, not one site for everybody. */
+function setBrand() {
+  const s = state.sites.find((x) => x.id === state.siteId);
+  const brand = document.getElementById('brand');
+  if (!s || !brand) return;
+  brand.removeAttribute('data-i18n');
+  brand.textContent = `KADO ${siteName(s)}`;
+}
+
 function chooseSite(id) {
   state.siteId = id;
+  setBrand();
   state.snap = null;
   try {
     history.replaceState(null, '', `#site=${id}`);
@@ -404,6 +414,7 @@ window.addEventListener('online', () => flushMarks());
 setInterval(() => flushMarks(), 10000);
 onLangChange(() => {
   renderLegend();
+  setBrand();
   if (state.me) {
     for (const opt of $('site-select').options) {
       const s = state.sites.find((x) => String(x.id) === opt.value);

@@ -2,7 +2,7 @@
 
 export const strings = {
   ja: {
-    'app.title': 'KADO 塩尻',
+    'app.title': 'KADO',
     'common.skip': '本文へ移動',
     'staff.pageTitle': '館内の様子 | KADO',
     'staff.heading': '館内の様子',
@@ -89,7 +89,7 @@ export const strings = {
     'history.weekdays': '月,火,水,木,金,土,日',
   },
   en: {
-    'app.title': 'KADO Shiojiri',
+    'app.title': 'KADO',
     'common.skip': 'Skip to content',
     'staff.pageTitle': 'Live view | KADO',
     'staff.heading': 'The building now',

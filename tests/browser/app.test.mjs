@@ -465,6 +465,7 @@ test('worker phone pages in a browser', { timeout: 300_000 }, async (t) => {
         if (req.url().includes('/childcare/availability')) asked.push(new URL(req.url()).searchParams.get('date'));
       });
       await logIn(page, base, 'worker07@kado.example');
+      assert.equal(await page.locator('#brand').innerText(), 'KADO 塩尻市テレワークセンター', 'the header names my site');
 
       // ---- after a booking the form steps aside: a second tap cannot book the same day again
       await page.locator(`label[for="date-${TOMORROW}"]`).tap();
@@ -521,6 +522,23 @@ test('worker phone pages in a browser', { timeout: 300_000 }, async (t) => {
       minor.push(...await axeCheck(page, 'bookings-series'));
       await noOverflow(page, 'bookings with a series');
       await shot(page, 'app-13-bookings-series.png');
+
+      // ---- an administrator on the worker pages: a sentence for them, not "ask reception"
+      const a = await phone(browser);
+      phones.push(a);
+      await a.page.goto(`${base}/`);
+      await a.page.locator('#login-section').waitFor({ state: 'visible' });
+      await a.page.locator('#email').fill('admin@kado.example');
+      await a.page.locator('#password').fill(PASSWORD);
+      await a.page.locator('#login-button').tap();
+      await a.page.waitForURL(`${base}/admin/`);
+      await a.page.goto(`${base}/app/`);
+      await a.page.locator('#no-site').waitFor({ state: 'visible' });
+      const said = await a.page.locator('#no-site').innerText();
+      assert.match(said, /管理者/);
+      assert.doesNotMatch(said, /受付/);
+      assert.equal(await a.page.locator('#no-site a[href="/admin/"]').count(), 1);
+      minor.push(...await axeCheck(a.page, 'app-admin'));
 
       // ---- the e-mail's link opens the booking itself, inside its folded series
       await page.locator('summary', { hasText: '日分の日付' }).tap(); // folded again

@@ -120,6 +120,7 @@ test('childcare tablet in a browser', { timeout: 300_000 }, async (t) => {
   await card.waitFor({ state: 'visible' });
   assert.equal(await card.getAttribute('data-status'), 'expected');
   assert.match(await card.textContent(), /卵/, 'allergies on the card');
+  assert.equal(await page.locator('#brand').innerText(), 'KADO 塩尻市テレワークセンター', 'the header names the site');
   minor.push(...await axeCheck(page, 'tablet'));
   await touchTargets(page, 'tablet');
   await shot(page, 'childcare-tablet.png');
@@ -163,6 +164,7 @@ test('childcare tablet in a browser', { timeout: 300_000 }, async (t) => {
   // English, one tap.
   await page.locator('#lang-toggle').tap();
   await page.getByRole('heading', { name: "Today's children" }).waitFor();
+  assert.equal(await page.locator('#brand').innerText(), 'KADO Shiojiri Telework Center');
   minor.push(...await axeCheck(page, 'tablet-en'));
   await page.locator('#lang-toggle').tap();
 
@@ -178,6 +180,7 @@ test('childcare tablet in a browser', { timeout: 300_000 }, async (t) => {
   await row.waitFor();
   assert.match(await row.textContent(), /あおむけ.*横向き/);
   assert.match(await row.textContent(), new RegExp(me.name));
+  assert.equal(await page.locator('#brand').innerText(), 'KADO 塩尻市テレワークセンター');
   minor.push(...await axeCheck(page, 'record'));
   await shot(page, 'childcare-record.png');
 

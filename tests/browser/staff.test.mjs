@@ -90,6 +90,7 @@ test('staff live view and roll call in a browser', { timeout: 180_000 }, async (
   const occupied = desk.page.locator('#seats td', { hasText: workerName });
   assert.ok(await occupied.count() >= 1, 'the seat list names the worker');
   await desk.page.locator('#map svg .seat-occupied').first().waitFor({ state: 'attached' });
+  assert.equal(await desk.page.locator('#brand').innerText(), 'KADO 塩尻市テレワークセンター', 'the header names the site');
   await axeCheck(desk.page, 'staff desktop');
   await desk.page.screenshot({ path: path.join(ARTIFACTS, 'staff-desktop.png'), fullPage: true });
 
