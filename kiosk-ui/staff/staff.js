@@ -31,9 +31,34 @@ const state = {
   source: null,
   connected: false,
   rollCall: loadJson(ROLLCALL_KEY),
-  pending: loadJson(MARKS_KEY) || [],
+  pending: [],
   flushing: false,
+  loggedOut: false,
 };
+
+/**
+ * The marks kept on this device, {person_id, marks}: only the person who made them sends
+ * them (after logging in again if the session ended), never the next person on the device.
+ */
+function loadMarks(personId) {
+  const kept = loadJson(MARKS_KEY);
+  if (kept && kept.person_id === personId && Array.isArray(kept.marks)) return kept.marks;
+  if (kept) saveJson(MARKS_KEY, null);
+  return [];
+}
+
+function saveMarks() {
+  saveJson(MARKS_KEY, state.pending.length && state.me ? { person_id: state.me.id, marks: state.pending } : null);
+}
+
+/** Logging out leaves nothing of the roll call on the device. */
+function forgetStaffData() {
+  try {
+    for (const key of Object.keys(localStorage)) if (key.startsWith('kado.staff.')) localStorage.removeItem(key);
+  } catch {
+    // Storage disabled: nothing was kept.
+  }
+}
 
 function loadJson(key) {
   try {
@@ -132,14 +157,14 @@ function markSafe(entry) {
   const rc = state.rollCall;
   if (!rc) return;
   state.pending.push({ roll_call_id: rc.id, entry_id: entry.id, marked_at: new Date().toISOString() });
-  saveJson(MARKS_KEY, state.pending);
+  saveMarks();
   renderRollCall();
   message($('rollcall-status'), t('staff.marked', { name: entry.name }), 'ok');
   flushMarks();
 }
 
 async function flushMarks() {
-  if (state.flushing || state.pending.length === 0) return;
+  if (state.flushing || state.pending.length === 0 || !state.me) return;
   state.flushing = true;
   try {
     while (state.pending.length) {
@@ -151,14 +176,22 @@ async function flushMarks() {
           state.rollCall = rc;
           saveJson(ROLLCALL_KEY, rc.ended_at ? null : rc);
         }
+        state.loggedOut = false;
       } catch (e) {
-        // Offline: keep it for later. Refused (ended, not on the list): drop it.
+        // Offline: keep it for later. The session ended: keep it until this person logs in
+        // again. Refused (ended, not on the list): drop it.
         if (e instanceof ApiError && e.status === 0) break;
         if (e instanceof ApiError && e.status >= 500) break;
+        if (e instanceof ApiError && e.status === 401) {
+          state.loggedOut = true;
+          message($('rollcall-status'), t('staff.loginToSend', { count: state.pending.length }), 'error');
+          $('login-link').hidden = false;
+          break;
+        }
         message($('rollcall-status'), errorText(e), 'error');
       }
       state.pending.shift();
-      saveJson(MARKS_KEY, state.pending);
+      saveMarks();
     }
   } finally {
     state.flushing = false;
@@ -393,6 +426,7 @@ async function init() {
     }
     return;
   }
+  state.pending = loadMarks(state.me.id);
   state.sites = await api('GET', '/api/v1/sites');
   const sites = liveSites();
   $('loading').hidden = true;
@@ -409,6 +443,18 @@ async function init() {
   $('staff-content').hidden = false;
   chooseSite(first);
 }
+
+$('logout-button').addEventListener('click', async () => {
+  if (state.pending.length && !window.confirm(t('staff.logoutUnsent', { count: state.pending.length }))) return;
+  forgetStaffData();
+  state.pending = [];
+  try {
+    await api('POST', '/api/v1/auth/logout');
+  } catch {
+    // Logged out already, or offline: the device keeps nothing either way.
+  }
+  location.href = '/';
+});
 
 window.addEventListener('online', () => flushMarks());
 setInterval(() => flushMarks(), 10000);

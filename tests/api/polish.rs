@@ -10,7 +10,8 @@ use serde_json::json;
 on_both_backends!(
     mail_and_calendar_say_where_and_link_to_the_booking,
     a_site_address_is_kept_and_checked,
-    the_kiosk_says_which_member_number_it_understood
+    the_kiosk_says_which_member_number_it_understood,
+    one_person_cannot_hold_every_live_stream
 );
 
 /// The calendar files of the messages in the mail-drop folder.
@@ -163,4 +164,36 @@ async fn the_kiosk_says_which_member_number_it_understood(b: Backend) {
         StatusCode::UNAUTHORIZED,
         "a worker's session is no kiosk"
     );
+}
+
+/// Live streams are capped per person (and per instance): the eleventh of one person's screens
+/// is refused with a clear 429, while someone else still gets theirs.
+async fn one_person_cannot_hold_every_live_stream(b: Backend) {
+    let app = TestApp::spawn_at(b, tuesday_nine()).await;
+    let reception = app.login_as(RECEPTION).await;
+    let open = |who: &User| {
+        who.get("/api/v1/sites/1/live/stream")
+            .header("accept", "text/event-stream")
+            .sent()
+    };
+    let mut held = Vec::new();
+    for _ in 0..kado::occupancy::live::STREAMS_PER_PERSON {
+        let res = open(&reception).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        held.push(res);
+    }
+    let res = open(&reception).await;
+    let body = problem(
+        res,
+        StatusCode::TOO_MANY_REQUESTS,
+        "occupancy.too_many_streams",
+    )
+    .await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("(10)"),
+        "the limit is said: {body}"
+    );
+    let caregiver = app.login_as(CAREGIVER).await;
+    assert_eq!(open(&caregiver).await.status(), StatusCode::OK);
+    drop(held);
 }
