@@ -11,7 +11,8 @@ on_both_backends!(
     mail_and_calendar_say_where_and_link_to_the_booking,
     a_site_address_is_kept_and_checked,
     the_kiosk_says_which_member_number_it_understood,
-    one_person_cannot_hold_every_live_stream
+    one_person_cannot_hold_every_live_stream,
+    a_late_change_reaches_a_rolled_up_day
 );
 
 /// The calendar files of the messages in the mail-drop folder.
@@ -196,4 +197,52 @@ async fn one_person_cannot_hold_every_live_stream(b: Backend) {
     let caregiver = app.login_as(CAREGIVER).await;
     assert_eq!(open(&caregiver).await.status(), StatusCode::OK);
     drop(held);
+}
+
+/// A day already rolled up into the utilisation history is rolled up again while late changes
+/// can reach it (two days, at most every 15 minutes), and then stays as it is.
+async fn a_late_change_reaches_a_rolled_up_day(b: Backend) {
+    use kado::occupancy::history::roll_up;
+    let app = TestApp::spawn_at(b, tuesday_nine()).await;
+    let [d01] = app.space_ids(SHIOJIRI, ["D-01"]).await;
+    let came = app.as_worker(5).await;
+    came.booked(&desk(d01, "2026-11-24", "09:00", "12:00"))
+        .await;
+    let k = app.kiosk().await;
+    assert_eq!(
+        k.scan(&came.qr_payload().await).await.status(),
+        StatusCode::OK
+    );
+    let hours = "SELECT COUNT(*) FROM utilisation_hours WHERE day = '2026-11-24'";
+    app.clock.advance(chrono::Duration::hours(24));
+    let now = app.clock.epoch();
+    assert_eq!(roll_up(&app.db, now).await.unwrap(), 1);
+    assert_eq!(app.count(hours).await, 3, "9, 10 and 11 o'clock");
+
+    // The next morning staff correct it: the worker left at 11:00.
+    let correct = "UPDATE bookings SET ends_at = ends_at - 3600 WHERE status = 'checked_in'";
+    sqlx::query(correct).execute(&app.db.pool).await.unwrap();
+    assert_eq!(
+        roll_up(&app.db, now + 60).await.unwrap(),
+        0,
+        "not again at once"
+    );
+    assert_eq!(
+        roll_up(&app.db, now + 16 * 60).await.unwrap(),
+        1,
+        "rolled up again"
+    );
+    assert_eq!(app.count(hours).await, 2, "11 o'clock is empty now");
+    assert_eq!(roll_up(&app.db, now + 17 * 60).await.unwrap(), 0);
+
+    // Past the late window the day is final.
+    let later = now + 3 * 86_400;
+    roll_up(&app.db, later).await.unwrap();
+    sqlx::query(correct).execute(&app.db.pool).await.unwrap();
+    roll_up(&app.db, later + 16 * 60).await.unwrap();
+    assert_eq!(
+        app.count(hours).await,
+        2,
+        "an old day is not rolled up again"
+    );
 }

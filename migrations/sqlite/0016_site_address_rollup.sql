@@ -2,3 +2,7 @@
 -- (issue 22 item 3). Empty for a site that has not given one.
 ALTER TABLE sites ADD COLUMN address_ja TEXT NOT NULL DEFAULT '';
 ALTER TABLE sites ADD COLUMN address_en TEXT NOT NULL DEFAULT '';
+
+-- When a day was last rolled up: a finished day is rolled up again while late changes can
+-- still reach it (issue 16).
+ALTER TABLE utilisation_days ADD COLUMN rolled_at INTEGER NOT NULL DEFAULT 0;
