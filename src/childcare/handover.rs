@@ -12,6 +12,7 @@ use super::store::{self, ChildRow, PickupAttempt, PlaceRow};
 use crate::AppState;
 use crate::auth::throttle::{self, Limit};
 use crate::auth::{Principal, credential};
+use crate::db::Tx;
 use crate::error::{ApiError, ApiResult, Json, Path};
 use crate::events::Event;
 use crate::ids::{AuthorisedPersonId, PersonId, PlaceId};
@@ -45,21 +46,32 @@ pub(super) fn not_now() -> ApiError {
 
 /// Receives the child of a booked place in its window, in one transaction.
 pub(super) async fn receive(st: &AppState, p: &PlaceRow, caregiver: PersonId) -> ApiResult<()> {
-    let now = st.clock.epoch();
+    let mut tx = st.db.begin().await?;
+    receive_in(&mut tx, p, caregiver, st.clock.epoch()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Receives the child of a booked place in its window, inside the caller's transaction (so
+/// that several children handed over together are received together or not at all).
+pub(super) async fn receive_in(
+    tx: &mut Tx,
+    p: &PlaceRow,
+    caregiver: PersonId,
+    now: i64,
+) -> ApiResult<()> {
     let to = p
         .status
         .drop_off((p.starts_at, p.ends_at), now)
         .map_err(|_| not_now())?;
-    let mut tx = st.db.begin().await?;
-    if !store::transition(&mut tx, p.id, p.status, to, now).await? {
+    if !store::transition(tx, p.id, p.status, to, now).await? {
         return Err(not_now());
     }
-    store::record_dropoff(&mut tx, p.id, caregiver).await?;
+    store::record_dropoff(tx, p.id, caregiver).await?;
     tx.publish(Event::ChildDroppedOff {
         site_id: p.site_id,
         child_id: p.child_id,
     });
-    tx.commit().await?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 use super::day_record::{Detail, RoomChild, RoomContext, closing, require_caregiver};
 use super::day_store::Scope;
 use super::errors::ChildcareError;
-use super::handover::{qr_person, receive};
+use super::handover::{qr_person, receive_in};
 use super::http::CARERS;
 use super::places::{as_places, as_shifts, load_day};
 use super::room::DateQuery;
@@ -278,9 +278,15 @@ async fn receive_children_of(
         }
         return Err(ChildcareError::NotBookedToday.into());
     }
+    // Every child of the parent in one transaction: both received, or neither (a parent
+    // handing over two children must not leave with one recorded and one not).
+    let mut tx = st.db.begin().await?;
+    for p in &due {
+        receive_in(&mut tx, p, caregiver, now).await?;
+    }
+    tx.commit().await?;
     let mut out = Vec::new();
     for p in due {
-        receive(st, &p, caregiver).await?;
         if let Some(p) = store::place(&st.db.pool, p.id).await? {
             out.push(ChildcarePlace::from_row(p, tz));
         }

@@ -12,7 +12,8 @@ on_both_backends!(
     a_site_address_is_kept_and_checked,
     the_kiosk_says_which_member_number_it_understood,
     one_person_cannot_hold_every_live_stream,
-    a_late_change_reaches_a_rolled_up_day
+    a_late_change_reaches_a_rolled_up_day,
+    two_children_by_qr_are_received_together_or_not_at_all
 );
 
 /// The calendar files of the messages in the mail-drop folder.
@@ -245,4 +246,96 @@ async fn a_late_change_reaches_a_rolled_up_day(b: Backend) {
         2,
         "an old day is not rolled up again"
     );
+}
+
+/// A parent's QR code at the tablet receives all their children booked now in one
+/// transaction: when the second cannot be recorded, the first is not either (a fault injected
+/// by a trigger on the second child's row), and once it can, both are.
+async fn two_children_by_qr_are_received_together_or_not_at_all(b: Backend) {
+    let app = TestApp::spawn_at(b, tuesday_nine()).await;
+    app.clear_shifts().await;
+    for caregiver in [CAREGIVER, CAREGIVER2] {
+        app.on_duty(caregiver, "2026-11-24", "08:30", "18:00").await;
+    }
+    let (parent, kids) = app
+        .parent_of(
+            9,
+            &[
+                ("田中 蓮", "2026-02-14", ""),
+                ("田中 陽菜", "2021-09-09", ""),
+            ],
+        )
+        .await;
+    let made = parent
+        .placed(
+            &json!({"site_id": SHIOJIRI, "date": "2026-11-24", "start": "09:00",
+            "end": "12:00", "child_ids": kids, "desk": {"attributes": []}}),
+        )
+        .await;
+    let places: Vec<i64> = made["places"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(places.len(), 2);
+    let second = places.iter().max().unwrap();
+    let inject: Vec<String> = match b {
+        Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER fail_second BEFORE UPDATE ON childcare_bookings
+             WHEN NEW.id = {second} AND NEW.status = 'dropped_off'
+             BEGIN SELECT RAISE(ABORT, 'injected'); END"
+        )],
+        Backend::Postgres => vec![
+            format!(
+                "CREATE FUNCTION fail_second() RETURNS trigger AS $$ BEGIN
+                 IF NEW.id = {second} AND NEW.status = 'dropped_off' THEN
+                 RAISE EXCEPTION 'injected'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER fail_second BEFORE UPDATE ON childcare_bookings
+             FOR EACH ROW EXECUTE FUNCTION fail_second()"
+                .to_string(),
+        ],
+    };
+    for sql in &inject {
+        sqlx::query(sql).execute(&app.db.pool).await.unwrap();
+    }
+    let caregiver = app.login_as(CAREGIVER).await;
+    let payload = parent.qr_payload().await;
+    let res = caregiver
+        .post("/api/v1/sites/1/childcare/drop-off-by-qr")
+        .json(&json!({"payload": payload}))
+        .sent()
+        .await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let booked = "SELECT COUNT(*) FROM childcare_bookings WHERE status = 'booked'";
+    assert_eq!(
+        app.count(booked).await,
+        2,
+        "neither child is recorded as received"
+    );
+    let received = "SELECT COUNT(*) FROM childcare_bookings WHERE dropoff_caregiver_id IS NOT NULL";
+    assert_eq!(
+        app.count(received).await,
+        0,
+        "nobody is named as having received one"
+    );
+
+    sqlx::query("DROP TRIGGER fail_second ON childcare_bookings")
+        .execute(&app.db.pool)
+        .await
+        .ok();
+    sqlx::query("DROP TRIGGER IF EXISTS fail_second")
+        .execute(&app.db.pool)
+        .await
+        .ok();
+    let payload = parent.qr_payload().await;
+    let got = caregiver
+        .post("/api/v1/sites/1/childcare/drop-off-by-qr")
+        .json(&json!({"payload": payload}))
+        .send_json()
+        .await;
+    assert_eq!(got.as_array().unwrap().len(), 2, "{got}");
+    let dropped = "SELECT COUNT(*) FROM childcare_bookings WHERE status = 'dropped_off'";
+    assert_eq!(app.count(dropped).await, 2);
 }
