@@ -32,10 +32,33 @@ async fn handled_place(st: &AppState, who: &Principal, id: PlaceId) -> ApiResult
     let p = store::place(&st.db.pool, id)
         .await?
         .ok_or_else(place_not_found)?;
-    if who.has(p.site_id, &CARERS) {
-        Ok(p)
+    if !who.has(p.site_id, &CARERS) {
+        return Err(place_not_found());
+    }
+    may_hand_over(st, who, p.site_id).await?;
+    Ok(p)
+}
+
+/// Who records a hand-over (issue 15: "a caregiver of the site" does, on the room's tablet):
+/// the site's caregivers on duty today (a shift of theirs that local day: the room's ratio
+/// counts only caregivers on duty, and one who stays past the shift's end for a child not
+/// collected must still hand them over); and the site's director, who answers for the room
+/// and stands in (an administrator holds every role). 403 `childcare.not_on_duty` for a
+/// caregiver with no shift today; the caller has checked the role.
+pub(super) async fn may_hand_over(
+    st: &AppState,
+    who: &Principal,
+    site: crate::ids::SiteId,
+) -> ApiResult<()> {
+    if who.has(site, &[crate::auth::Role::Director]) {
+        return Ok(());
+    }
+    let schedule = super::schedule_of(&st.db, site).await?;
+    let today = super::local_date(st.clock.epoch(), schedule.tz);
+    if store::on_duty(&st.db, site, who.id, schedule.day_bounds(today)).await? {
+        Ok(())
     } else {
-        Err(place_not_found())
+        Err(ChildcareError::NotOnDuty.into())
     }
 }
 
@@ -77,7 +100,7 @@ pub(super) async fn receive_in(
 
 /// A caregiver receives the child.
 #[utoipa::path(post, path = "/api/v1/childcare/bookings/{id}/drop-off", tag = "childcare", params(("id" = i64, Path)),
-    responses((status = 200, body = ChildcarePlace), (status = 409)))]
+    responses((status = 200, body = ChildcarePlace), (status = 403, description = "childcare.not_on_duty"), (status = 409)))]
 async fn drop_off(
     State(st): State<AppState>,
     who: Principal,
@@ -241,7 +264,7 @@ async fn hand_over(
 /// A caregiver hands the child over, only to a guardian or an active authorised person with
 /// the right one-time code; every attempt is logged, and refusals are shown on the day view.
 #[utoipa::path(post, path = "/api/v1/childcare/bookings/{id}/pick-up", tag = "childcare", params(("id" = i64, Path)), request_body = PickupRequest,
-    responses((status = 200, body = ChildcarePlace), (status = 403, description = "childcare.pickup_not_authorised"), (status = 409, description = "childcare.not_in_room")))]
+    responses((status = 200, body = ChildcarePlace), (status = 403, description = "childcare.pickup_not_authorised, childcare.not_on_duty"), (status = 409, description = "childcare.not_in_room")))]
 async fn pick_up(
     State(st): State<AppState>,
     who: Principal,

@@ -238,7 +238,7 @@ pub struct QrInput {
 /// (from 30 minutes before the place starts): the caregivers and directors of the site. 409
 /// `childcare.not_booked_today` when none is (the parent may book a place now in the app).
 #[utoipa::path(post, path = "/api/v1/sites/{id}/childcare/drop-off-by-qr", tag = "childcare", params(("id" = i64, Path)), request_body = QrInput,
-    responses((status = 200, body = [ChildcarePlace]), (status = 409, description = "childcare.not_booked_today"), (status = 422, description = "childcare.bad_qr")))]
+    responses((status = 200, body = [ChildcarePlace]), (status = 403, description = "not a carer of the site, or childcare.not_on_duty"), (status = 409, description = "childcare.not_booked_today"), (status = 422, description = "childcare.bad_qr")))]
 async fn drop_off_by_qr(
     State(st): State<AppState>,
     who: Principal,
@@ -246,6 +246,7 @@ async fn drop_off_by_qr(
     Json(input): Json<QrInput>,
 ) -> ApiResult<Json<Vec<ChildcarePlace>>> {
     who.require(site, &CARERS)?;
+    super::handover::may_hand_over(&st, &who, site).await?;
     let parent = qr_person(&st, &input.payload)
         .await?
         .ok_or_else(|| invalid_code("payload", ChildcareError::BadQr))?;

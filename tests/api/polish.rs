@@ -13,7 +13,8 @@ on_both_backends!(
     the_kiosk_says_which_member_number_it_understood,
     one_person_cannot_hold_every_live_stream,
     a_late_change_reaches_a_rolled_up_day,
-    two_children_by_qr_are_received_together_or_not_at_all
+    two_children_by_qr_are_received_together_or_not_at_all,
+    hand_overs_are_recorded_by_caregivers_on_duty_and_the_director
 );
 
 /// The calendar files of the messages in the mail-drop folder.
@@ -338,4 +339,78 @@ async fn two_children_by_qr_are_received_together_or_not_at_all(b: Backend) {
     assert_eq!(got.as_array().unwrap().len(), 2, "{got}");
     let dropped = "SELECT COUNT(*) FROM childcare_bookings WHERE status = 'dropped_off'";
     assert_eq!(app.count(dropped).await, 2);
+}
+
+/// Who records a hand-over: the site's caregivers on duty that day and its director; a
+/// caregiver with no shift today is refused with a clear 403; reception, trainers, parents and
+/// another site's director do not see the place at all.
+async fn hand_overs_are_recorded_by_caregivers_on_duty_and_the_director(b: Backend) {
+    let app = TestApp::spawn_at(b, tuesday_nine()).await;
+    app.clear_shifts().await;
+    app.on_duty(CAREGIVER, "2026-11-24", "08:30", "12:30").await;
+    let second = app
+        .on_duty(CAREGIVER2, "2026-11-24", "08:30", "12:30")
+        .await;
+    let (parent, kids) = app.parent_of(9, &[("田中 陽菜", "2021-09-09", "")]).await;
+    let made = parent
+        .placed(
+            &json!({"site_id": SHIOJIRI, "date": "2026-11-24", "start": "09:00",
+            "end": "12:00", "child_ids": kids, "desk": {"attributes": []}}),
+        )
+        .await;
+    let place = made["places"][0]["id"].as_i64().unwrap();
+    // The second caregiver's shift is called off (she is not working today).
+    sqlx::query("DELETE FROM caregiver_shifts WHERE id = $1")
+        .bind(second)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let drop_off = format!("/api/v1/childcare/bookings/{place}/drop-off");
+    let pick_up = format!("/api/v1/childcare/bookings/{place}/pick-up");
+    for who in [
+        RECEPTION,
+        "trainer@shiojiri.kado.example",
+        OMACHI_DIRECTOR,
+        "worker09@kado.example",
+    ] {
+        app.login_as(who)
+            .await
+            .post(&drop_off)
+            .send_problem(StatusCode::NOT_FOUND, "not_found")
+            .await;
+    }
+    let off_duty = app.login_as(CAREGIVER2).await;
+    off_duty
+        .post(&drop_off)
+        .send_problem(StatusCode::FORBIDDEN, "childcare.not_on_duty")
+        .await;
+    off_duty
+        .post("/api/v1/sites/1/childcare/drop-off-by-qr")
+        .json(&json!({"payload": parent.qr_payload().await}))
+        .send_problem(StatusCode::FORBIDDEN, "childcare.not_on_duty")
+        .await;
+    // The director stands in.
+    let dropped = app
+        .login_as(DIRECTOR)
+        .await
+        .post(&drop_off)
+        .send_json()
+        .await;
+    assert_eq!(dropped["status"], "dropped_off");
+    let guardian = json!({"guardian_id": app.person_id("worker09@kado.example").await});
+    off_duty
+        .post(&pick_up)
+        .json(&guardian)
+        .send_problem(StatusCode::FORBIDDEN, "childcare.not_on_duty")
+        .await;
+    // The caregiver on duty today, also after the shift's end (a child collected late).
+    app.clock.advance(chrono::Duration::hours(4)); // 13:00, the shift ended at 12:30
+    let done = app
+        .login_as(CAREGIVER)
+        .await
+        .post(&pick_up)
+        .json(&guardian)
+        .send_json()
+        .await;
+    assert_eq!(done["status"], "picked_up");
 }
