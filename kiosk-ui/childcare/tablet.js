@@ -19,6 +19,7 @@ import { strings } from '/childcare/strings.js';
 initI18n(strings);
 
 const $ = (id) => document.getElementById(id);
+// Polled only while the live stream is down; otherwise the stream says when to reload.
 const REFRESH_MS = 20_000;
 
 const state = { site: null, tz: 'Asia/Tokyo', day: null, open: new Set(), messages: new Map() };
@@ -241,6 +242,51 @@ async function load() {
   }
 }
 
+// ---------- live: the site's event stream (the staff live view's) says when to reload ----------
+
+const live = { source: null, poll: null, pending: null };
+
+/** A reload soon after a burst of snapshots (a scan and its drop-off arrive together). */
+function reloadSoon() {
+  if (live.pending) return;
+  live.pending = setTimeout(() => {
+    live.pending = null;
+    load();
+  }, 150);
+}
+
+function polling(on) {
+  if (on && !live.poll) live.poll = setInterval(load, REFRESH_MS);
+  if (!on && live.poll) {
+    clearInterval(live.poll);
+    live.poll = null;
+  }
+}
+
+/**
+ * Follows GET /api/v1/sites/{id}/live/stream: a snapshot comes after each change at the site
+ * (a kiosk scan, a hand-over, a booking) and every 30 s, each a cue to reload the day. While
+ * the stream is down the page polls, and the browser reconnects by itself.
+ */
+function follow() {
+  if (typeof EventSource !== 'function') {
+    polling(true);
+    return;
+  }
+  if (live.source) live.source.close();
+  const es = new EventSource(`/api/v1/sites/${state.site}/live/stream`);
+  live.source = es;
+  es.addEventListener('snapshot', () => {
+    polling(false);
+    reloadSoon();
+  });
+  es.onerror = () => {
+    polling(true);
+    // A refused stream (closed, e.g. too many screens) is tried again later.
+    if (es.readyState === EventSource.CLOSED) setTimeout(() => { if (live.source === es) follow(); }, 30_000);
+  };
+}
+
 async function boot() {
   let me;
   try {
@@ -275,7 +321,7 @@ async function boot() {
   $('tablet').hidden = false;
   await load();
   $('qr-input').focus();
-  setInterval(load, REFRESH_MS);
+  follow();
 }
 
 $('qr-form').addEventListener('submit', async (ev) => {
