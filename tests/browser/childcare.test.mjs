@@ -111,7 +111,7 @@ test('childcare tablet in a browser', { timeout: 300_000 }, async (t) => {
   const place = made.places[0].id;
   // A second child, received by the director at another screen while the tablet is open.
   const other = await session(base, 'worker16@kado.example');
-  const otherChild = await other.call('POST', '/api/v1/children', { name: '田中 蓮', name_kana: 'タナカ レン', birth_date: '2024-02-14' });
+  const otherChild = await other.call('POST', '/api/v1/children', { name: '小林 葵', name_kana: 'コバヤシ アオイ', birth_date: '2024-02-14' });
   const otherPlace = (await other.call('POST', '/api/v1/childcare/bookings', {
     site_id: SITE, date: TODAY, start: '09:00', end: '12:00', child_ids: [otherChild.id], desk: { attributes: [] },
   })).places[0].id;
