@@ -218,12 +218,15 @@ pub enum Full {
     Total(usize),
 }
 
+/// Open streams in all, and per (instance's event bus, person).
+type Counts = (usize, HashMap<(usize, i64), usize>);
+
 /// Counts the open streams, per person and in all, against their limits.
 #[derive(Debug)]
 pub struct Gate {
     per_person: usize,
     total: usize,
-    open: Mutex<(usize, HashMap<(usize, i64), usize>)>,
+    open: Mutex<Counts>,
 }
 
 /// An open stream's place at the gate, given back when the stream ends (dropped).

@@ -266,7 +266,8 @@ mod tests {
             (at(d, 0, 0), at(&next.to_string(), 0, 0))
         };
         // (day, local span, expected seconds per local hour, hours of the day)
-        let cases: [(&str, (u32, u32), (u32, u32), &[(usize, i64)], i64); 4] = [
+        type Case<'a> = (&'a str, (u32, u32), (u32, u32), &'a [(usize, i64)], i64);
+        let cases: [Case; 4] = [
             // Spring forward (2:00 -> 3:00): 1:00-4:00 is two hours; 2:00 does not exist.
             (
                 "2026-03-08",
