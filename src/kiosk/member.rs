@@ -4,8 +4,8 @@
 use super::store;
 use crate::AppState;
 use crate::auth::KioskDevice;
-use crate::error::{ApiError, ApiResult, Json};
-use axum::extract::{Query, State};
+use crate::error::{ApiError, ApiResult, Json, Query};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
