@@ -21,6 +21,7 @@ const $ = (id) => document.getElementById(id);
 const LIVE_ROLES = ['reception', 'caregiver', 'director'];
 const MARKS_KEY = 'kado.staff.marks';
 const ROLLCALL_KEY = 'kado.staff.rollcall';
+const OWNER_KEY = 'kado.staff.owner';
 const STATES = ['free', 'reserved', 'occupied', 'released', 'out_of_service'];
 
 const state = {
@@ -167,6 +168,22 @@ async function flushMarks() {
   if (state.flushing || state.pending.length === 0 || !state.me) return;
   state.flushing = true;
   try {
+    if (state.loggedOut) {
+      // Sent only as the person who marked: another login on this device does not send them.
+      let now = null;
+      try {
+        now = await api('GET', '/api/v1/auth/me');
+      } catch {
+        return; // still logged out, or offline: kept for later
+      }
+      if (now.id !== state.me.id) {
+        state.pending = [];
+        forgetStaffData();
+        location.reload();
+        return;
+      }
+      state.loggedOut = false;
+    }
     while (state.pending.length) {
       const m = state.pending[0];
       try {
@@ -425,6 +442,13 @@ async function init() {
       message($('auth-message'), errorText(e), 'error');
     }
     return;
+  }
+  // What the device keeps belongs to the person who kept it: someone else logging in on it
+  // sees none of their roll call.
+  if (loadJson(OWNER_KEY) !== state.me.id) {
+    forgetStaffData();
+    state.rollCall = null;
+    saveJson(OWNER_KEY, state.me.id);
   }
   state.pending = loadMarks(state.me.id);
   state.sites = await api('GET', '/api/v1/sites');

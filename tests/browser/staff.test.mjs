@@ -153,6 +153,8 @@ test('staff live view and roll call in a browser', { timeout: 180_000 }, async (
   }
   assert.equal(rc.marked, 2, 'the kept mark was sent after logging in again');
   assert.equal(rc.entries.find((e) => e.id === other.id).marked_by, rc.entries.find((e) => e.name === workerName).marked_by);
+  const owner = await page.evaluate(() => JSON.parse(localStorage.getItem('kado.staff.owner')));
+  assert.equal(owner, (await caregiver.get('/api/v1/auth/me')).id, 'what the device keeps is marked as the caregiver\'s');
   await page.locator('#logout-button').click();
   await page.waitForURL(`${base}/`);
   const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('kado.staff.')));
