@@ -114,9 +114,30 @@ function connect() {
   es.onerror = () => {
     state.connected = false;
     renderConnection();
-    // EventSource retries by itself; a closed one (HTTP error) is opened again later.
-    if (es.readyState === EventSource.CLOSED) setTimeout(() => { if (state.source === es) connect(); }, 5000);
+    // EventSource retries by itself; a closed one (HTTP error) is opened again later, and the
+    // service's reason (too many screens open, the service full) is shown meanwhile.
+    if (es.readyState === EventSource.CLOSED) {
+      explainRefusal();
+      setTimeout(() => { if (state.source === es) connect(); }, 5000);
+    }
   };
+}
+
+/** Asks the stream once as JSON: a refusal comes back as a problem whose text is shown. */
+async function explainRefusal() {
+  try {
+    const res = await fetch(`/api/v1/sites/${state.siteId}/live/stream`, {
+      headers: { Accept: 'application/json', 'Accept-Language': getLang() }, credentials: 'same-origin',
+    });
+    if (res.status === 429 || res.status === 503) {
+      const problem = await res.json();
+      $('connection').textContent = problem.detail || t('staff.offline');
+    } else if (res.body) {
+      res.body.cancel().catch(() => {});
+    }
+  } catch {
+    // offline: the badge already says so
+  }
 }
 
 function renderConnection() {

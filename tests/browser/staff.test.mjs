@@ -185,6 +185,28 @@ test('staff live view and roll call in a browser', { timeout: 180_000 }, async (
   await board.page.screenshot({ path: path.join(ARTIFACTS, 'staff-director.png'), fullPage: true });
   assert.deepEqual(board.problems, []);
 
+  // One person with every live screen allowed open: the next one says why it cannot connect.
+  const streams = new AbortController();
+  const held = [];
+  for (let i = 0; i < 10; i += 1) {
+    const r = await fetch(`${base}/api/v1/sites/1/live/stream`, {
+      headers: { Cookie: caregiver.cookie, Accept: 'text/event-stream' }, signal: streams.signal,
+    });
+    assert.equal(r.status, 200);
+    held.push(r);
+  }
+  const full = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'ja-JP' });
+  await full.addCookies(caregiver.cookie.split('; ').map((c) => {
+    const at = c.indexOf('=');
+    return { name: c.slice(0, at), value: c.slice(at + 1), url: base };
+  }));
+  const fullPage = await full.newPage();
+  await fullPage.goto(`${base}/staff/`);
+  await fullPage.locator('#connection', { hasText: '上限' }).waitFor({ timeout: 20_000 });
+  assert.match(await fullPage.locator('#connection').innerText(), /使っていない画面やタブを閉じてください/);
+  streams.abort();
+  await full.close();
+
   assert.deepEqual(desk.problems, []);
   assert.deepEqual(phone.problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|net::ERR_/.test(p)), []);
 });
