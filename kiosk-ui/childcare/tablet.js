@@ -8,8 +8,10 @@
 //   POST /api/v1/childcare/bookings/{id}/naps | nap-checks {breathing, position} | nap-end
 //   POST /api/v1/childcare/bookings/{id}/notes          {kind, body}
 //
-// The page refreshes every 20 seconds (nap checks turn late on their own) and after every
-// action. Site: ?site=ID, else the first site where the person is a caregiver.
+// The page reloads the day after every action, on each message of the site's live stream
+// (GET /api/v1/sites/{id}/live/stream: each change at the site, and every 30 s), and when the
+// next nap check falls due (so that a late check turns red on time); it polls every 20 s only
+// while the stream is down. Site: ?site=ID, else the first site where the person is a caregiver.
 
 import { getLang, initI18n, onLangChange, t } from '/shared/i18n.js';
 import { api, ApiError, errorText } from '/shared/api.js';
@@ -202,6 +204,27 @@ function childCard(c) {
     h('div', { class: `message${msg ? ` ${msg.kind}` : ''}`, role: 'status', 'aria-live': 'polite' }, msg ? msg.text : ''));
 }
 
+let dueTimer = null;
+
+/** A reload just after the earliest nap check due (HH:MM at the site) of the running naps. */
+function reloadWhenDue(day) {
+  clearTimeout(dueTimer);
+  const [h, m] = (day.now || '').split(':').map(Number);
+  if (!Number.isFinite(h) || !Number.isFinite(m)) return;
+  const nowMin = h * 60 + m;
+  const waits = day.children
+    .flatMap((c) => c.naps.filter((n) => !n.ended_at && n.check_due_at && !n.late))
+    .map((n) => n.check_due_at.split(':').map(Number))
+    .map(([dh, dm]) => dh * 60 + dm - nowMin)
+    .filter((d) => d >= 0 && d < 24 * 60);
+  if (waits.length === 0) return;
+  const seconds = new Date(Date.now() + (state.offset || 0)).getSeconds();
+  const next = Math.min(...waits);
+  // Due within this minute (the time shown is cut to the minute): look again in 15 s.
+  const ms = next > 0 ? Math.max(1000, (next * 60 - seconds + 1) * 1000) : 15_000;
+  dueTimer = setTimeout(load, ms);
+}
+
 function render() {
   const day = state.day;
   if (!day) return;
@@ -224,6 +247,7 @@ function render() {
     if (el) el.value = value;
   }
   $('none').hidden = day.children.length > 0;
+  reloadWhenDue(day);
   if (key) {
     const card = document.querySelector(`[data-place="${key.place}"]`);
     const target = card && ((key.id && card.querySelector(`#${CSS.escape(key.id)}`))
