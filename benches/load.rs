@@ -745,6 +745,8 @@ impl Server {
             .env("KADO_CLOCK_START", &a.clock)
             .env("KADO_DB_POOL", a.db_pool.to_string())
             .env("MAIL_DIR", dir.join("mail"))
+            // The live view's 200 screens share one login: lift the per-person stream cap.
+            .env("KADO_LIVE_STREAMS_PER_PERSON", "100000")
             .env(
                 "RUST_LOG",
                 match a.count_statements {

@@ -100,6 +100,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
     training(&mut tx, &shiojiri_site, shiojiri.into(), clock).await?;
     plan(&mut tx, shiojiri).await?;
     assignments(&mut tx, shiojiri, now).await?;
+    first_look(&mut tx, shiojiri, omachi).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -715,6 +716,31 @@ async fn assignments(tx: &mut Tx, shiojiri: i64, now: i64) -> anyhow::Result<()>
         };
         let id = insert_assignment(tx, &a, now).await?;
         insert_rate(tx, id, &from, 1000, director, now).await?;
+    }
+    Ok(())
+}
+
+/// What a new user sees first (issue 22): the sites' addresses, which e-mails and calendar
+/// events carry.
+async fn first_look(tx: &mut Tx, shiojiri: i64, omachi: i64) -> anyhow::Result<()> {
+    for (site, ja, en) in [
+        (
+            shiojiri,
+            "〒399-0000 長野県塩尻市大門1-1",
+            "1-1 Daimon, Shiojiri, Nagano 399-0000",
+        ),
+        (
+            omachi,
+            "〒398-0000 長野県大町市大町1-1",
+            "1-1 Omachi, Omachi, Nagano 398-0000",
+        ),
+    ] {
+        sqlx::query("UPDATE sites SET address_ja = $1, address_en = $2 WHERE id = $3")
+            .bind(ja)
+            .bind(en)
+            .bind(site)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

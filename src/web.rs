@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::childcare::http::router())
         .merge(crate::training::http::router())
         .merge(crate::kiosk::http::router())
+        .merge(crate::kiosk::member::router())
         .merge(crate::ops::outbox::router())
         .merge(crate::attendance::http::router())
         .merge(crate::occupancy::http::router())

@@ -18,7 +18,7 @@ import { initI18n, onLangChange, getLang, setLang, t } from '/shared/i18n.js';
 import { api, ApiError, errorText } from '/shared/api.js';
 import { h } from '/shared/dom.js';
 import { strings } from '/app/strings.js';
-import { addDays, loadPrefs, syncClock, todayAt } from '/app/util.js';
+import { addDays, loadPrefs, siteName, syncClock, todayAt } from '/app/util.js';
 import * as home from '/app/home.js';
 import * as day from '/app/day.js';
 import * as series from '/app/series.js';
@@ -168,8 +168,17 @@ document.getElementById('skip-link').addEventListener('click', (ev) => {
   main.focus();
 });
 
+/** The header names the person's own site (not one site for everybody). */
+function setBrand() {
+  const brand = document.getElementById('brand');
+  if (!brand || !ctx.me || ctx.sites.length === 0) return;
+  brand.removeAttribute('data-i18n');
+  brand.textContent = `KADO ${siteName(ctx.site(ctx.defaultSiteId()))}`;
+}
+
 onLangChange(async (lang) => {
   setTitle();
+  setBrand();
   if (current && current.rerender) current.rerender();
   if (!ctx.me || ctx.me.language === lang) return;
   try {
@@ -219,9 +228,14 @@ async function boot() {
     return;
   }
   if (ctx.sites.length === 0) {
-    document.getElementById('boot').replaceWith(h('div', { class: 'message info', role: 'status' }, t('shell.noSite')));
+    // An administrator books nothing here: say so, and where their work is.
+    document.getElementById('boot').replaceWith(ctx.me.is_admin
+      ? h('div', { class: 'message info', role: 'status', id: 'no-site' }, h('p', null, t('shell.adminNoSite')),
+        h('p', null, h('a', { class: 'btn secondary', href: '/admin/' }, t('shell.adminLink'))))
+      : h('div', { class: 'message info', role: 'status', id: 'no-site' }, t('shell.noSite')));
     return;
   }
+  setBrand();
   tabbar.hidden = false;
   window.addEventListener('hashchange', () => route(false));
   route(true);

@@ -16,6 +16,8 @@ import { addDays, confirmButton, formatDate, placeStatus, serverNow, timeRange }
 export const titleKey = 'bookings.title';
 
 const feed = { url: '' };
+// The series whose dates are open, kept across re-renders (a cancel re-draws the list).
+const openSeries = new Set();
 
 /** A button that opens a question with several answers (and "go back"). */
 function choices({ label, question, answers, id }) {
@@ -52,8 +54,10 @@ function choices({ label, question, answers, id }) {
   return wrap;
 }
 
-export function mount(main, ctx) {
+export function mount(main, ctx, params) {
   const siteId = ctx.defaultSiteId();
+  // The booking an e-mail links to (#/bookings?id=N): shown open and focused once loaded.
+  let linked = Number((params && params.get('id')) || 0) || null;
   let alive = true;
   let data = null;
   let message = null; // {text, kind}
@@ -76,6 +80,22 @@ export function mount(main, ctx) {
       loadError = errorText(err);
     }
     if (alive) render();
+    if (alive && data && linked) showLinked();
+  }
+
+  function showLinked() {
+    const item = root.querySelector(`li.booking[data-booking-id="${linked}"]`);
+    linked = null;
+    if (!item) return;
+    const details = item.closest('details');
+    if (details) {
+      details.open = true;
+      openSeries.add(Number(item.dataset.seriesId));
+    }
+    item.classList.add('linked');
+    item.setAttribute('tabindex', '-1');
+    item.scrollIntoView({ block: 'center' });
+    item.focus();
   }
 
   async function act(fn, done) {
@@ -158,18 +178,60 @@ export function mount(main, ctx) {
     for (const b of liveBookings) day(b.date).bookings.push(b);
     const livePlaces = data.places.filter((p) => ['booked', 'waitlisted', 'dropped_off'].includes(p.status));
     for (const p of livePlaces) if (!p.desk_booking_id || !ids.has(p.desk_booking_id)) day(p.date).places.push(p);
-    if (days.size === 0) return h('p', { class: 'empty', id: 'bookings-empty' }, t('bookings.none'));
-    const dates = [...days.keys()].sort();
-    return h('div', { id: 'bookings-list' }, dates.map((date) => {
-      const entry = days.get(date);
+    // A series is one card (its dates inside, opened on demand) instead of a card per date.
+    const series = new Map();
+    for (const [date, entry] of days) {
+      entry.bookings = entry.bookings.filter((b) => {
+        if (!b.series_id) return true;
+        if (!series.has(b.series_id)) series.set(b.series_id, []);
+        series.get(b.series_id).push(b);
+        return false;
+      });
+      if (entry.bookings.length === 0 && entry.places.length === 0) days.delete(date);
+    }
+    if (days.size === 0 && series.size === 0) return h('p', { class: 'empty', id: 'bookings-empty' }, t('bookings.none'));
+    const cards = [];
+    for (const [date, entry] of days) {
       entry.bookings.sort((a, b) => a.starts_at.localeCompare(b.starts_at));
       const headingId = `day-${date}`;
-      return h('section', { class: 'day-card', 'aria-labelledby': headingId, 'data-date': date },
+      cards.push({ key: date, card: h('section', { class: 'day-card', 'aria-labelledby': headingId, 'data-date': date },
         h('h2', { id: headingId }, formatDate(date)),
         h('ul', { class: 'items' },
           entry.bookings.map((b) => bookingItem(b, livePlaces.filter((p) => p.desk_booking_id === b.id))),
-          entry.places.map(placeItem)));
-    }));
+          entry.places.map(placeItem))) });
+    }
+    for (const [id, list] of series) {
+      list.sort((a, b) => a.starts_at.localeCompare(b.starts_at));
+      cards.push({ key: list[0].date, card: seriesCard(id, list, livePlaces) });
+    }
+    cards.sort((a, b) => a.key.localeCompare(b.key));
+    return h('div', { id: 'bookings-list' }, cards.map((c) => c.card));
+  }
+
+  /** One card for a series: when it runs, how many dates, and the dates behind a disclosure. */
+  function seriesCard(id, list, livePlaces) {
+    const first = list[0];
+    const last = list[list.length - 1];
+    const headingId = `series-${id}`;
+    const times = [...new Set(list.map((b) => timeRange(b.start, b.end)))].join(', ');
+    const kids = livePlaces.filter((p) => list.some((b) => b.id === p.desk_booking_id));
+    const open = openSeries.has(id);
+    const details = h('details', { class: 'series-dates', open, ontoggle: (ev) => {
+      if (ev.target.open) openSeries.add(id);
+      else openSeries.delete(id);
+    } },
+    h('summary', null, t('bookings.seriesShow', { n: list.length })),
+    h('ul', { class: 'items' }, list.map((b) => {
+      const item = bookingItem(b, livePlaces.filter((p) => p.desk_booking_id === b.id));
+      item.querySelector('.item-line').prepend(h('span', { class: 'item-date' }, formatDate(b.date)));
+      return item;
+    })));
+    return h('section', { class: 'day-card series-card', 'aria-labelledby': headingId, 'data-series-id': String(id),
+      'data-count': String(list.length) },
+    h('h2', { id: headingId }, t('bookings.seriesHeading', { from: formatDate(first.date), to: formatDate(last.date) })),
+    h('p', { class: 'series-summary' }, t('bookings.seriesSummary', { n: list.length, times }),
+      kids.length ? ` ${t('bookings.seriesChildcare', { n: kids.length })}` : ''),
+    details);
   }
 
   function feedSection() {

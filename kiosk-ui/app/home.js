@@ -341,14 +341,30 @@ export function mount(main, ctx, params) {
     h('ul', { class: 'result-lines' }, lines),
     h('p', { class: 'muted' }, t('home.mailNote')),
     h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'btn small', id: 'book-another', onclick: bookAnother }, t('home.bookAnother')),
       h('a', { class: 'btn secondary small', href: '#/bookings' }, t('home.seeBookings')),
       h('a', { class: 'btn secondary small', href: '#/qr' }, t('home.showQr'))));
+  }
+
+  /** The form again, on a fresh date: a second tap must not book the same day twice. */
+  function bookAnother() {
+    state.result = null;
+    d.date = null;
+    d.other = '';
+    render();
+    const heading = document.getElementById('home-heading');
+    if (heading) {
+      heading.setAttribute('tabindex', '-1');
+      heading.focus();
+    }
   }
 
   function render() {
     if (!alive) return;
     pickDefaultDate();
-    const form = h('form', { id: 'book-form', novalidate: true, 'aria-labelledby': 'home-heading', onsubmit: (ev) => {
+    // After a booking the form steps aside (the result offers "book another"), so that a second
+    // tap cannot send the same booking again.
+    const form = state.result ? null : h('form', { id: 'book-form', novalidate: true, 'aria-labelledby': 'home-heading', onsubmit: (ev) => {
       ev.preventDefault();
       submit(false);
     } },
@@ -402,6 +418,11 @@ export function mount(main, ctx, params) {
     if (!box || !date || !calendar) return;
     const seq = ++glanceSeq;
     const day = calendar.get(date);
+    if (date < today()) {
+      // Nothing can be booked on a day that has passed: no desk or childcare availability.
+      box.replaceChildren(h('p', { class: 'glance-line warn', id: 'glance-past' }, t('home.glancePast')));
+      return;
+    }
     if (day && !day.open) {
       box.replaceChildren(h('p', { class: 'glance-line warn' }, t('home.glanceClosed')));
       return;
@@ -522,8 +543,28 @@ export function mount(main, ctx, params) {
 
   // ---------- the next booking ----------
 
+  let nextData = null;
+
+  /** The next booking's card, from the last answer (drawn again when the language changes). */
+  function drawNext() {
+    if (!nextData) return;
+    if (nextData.error) {
+      nextBox.replaceChildren(h('p', { class: 'muted' }, errorText(nextData.error)));
+      return;
+    }
+    const { next, kids } = nextData;
+    if (!next) {
+      nextBox.replaceChildren(h('p', { class: 'muted' }, t('home.noUpcoming')));
+      return;
+    }
+    nextBox.replaceChildren(h('div', { class: 'card next-card' },
+      h('p', { class: 'next-when' }, `${formatDate(next.date)} ${timeRange(next.start, next.end)}`),
+      h('p', null, `${t('word.desk')}: ${next.space_name}`),
+      kids.map((p) => h('p', null, `${t('word.childcare')}: ${p.child_name} · ${placeStatus(p)}`)),
+      h('a', { href: '#/bookings' }, t('home.seeBookings'))));
+  }
+
   async function loadNext() {
-    const box = () => nextBox;
     try {
       const from = today();
       const [list, places] = await Promise.all([
@@ -534,20 +575,14 @@ export function mount(main, ctx, params) {
       const now = serverNow().getTime();
       const live = list.filter((b) => (b.status === 'active' || b.status === 'checked_in') && Date.parse(b.ends_at) > now)
         .sort((a, b) => a.starts_at.localeCompare(b.starts_at));
-      const next = live[0];
-      if (!next) {
-        box().replaceChildren(h('p', { class: 'muted' }, t('home.noUpcoming')));
-        return;
-      }
-      const kids = places.filter((p) => p.desk_booking_id === next.id && p.status !== 'cancelled');
-      box().replaceChildren(h('div', { class: 'card next-card' },
-        h('p', { class: 'next-when' }, `${formatDate(next.date)} ${timeRange(next.start, next.end)}`),
-        h('p', null, `${t('word.desk')}: ${next.space_name}`),
-        kids.map((p) => h('p', null, `${t('word.childcare')}: ${p.child_name} · ${placeStatus(p)}`)),
-        h('a', { href: '#/bookings' }, t('home.seeBookings'))));
+      const next = live[0] || null;
+      const kids = next ? places.filter((p) => p.desk_booking_id === next.id && p.status !== 'cancelled') : [];
+      nextData = { next, kids };
     } catch (err) {
-      box().replaceChildren(h('p', { class: 'muted' }, errorText(err)));
+      if (!alive) return;
+      nextData = { error: err };
     }
+    drawNext();
   }
 
   async function loadCalendar() {
@@ -569,6 +604,7 @@ export function mount(main, ctx, params) {
       state.errors = {};
       state.formError = '';
       render();
+      drawNext();
     },
     unmount() {
       alive = false;

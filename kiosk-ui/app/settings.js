@@ -150,6 +150,12 @@ export function mount(main, ctx) {
         h('button', { type: 'button', class: 'btn danger', id: 'logout', onclick: async () => {
           try {
             await api('POST', '/api/v1/auth/logout');
+            // A staff member's roll call kept on this device goes with the session.
+            try {
+              for (const key of Object.keys(localStorage)) if (key.startsWith('kado.staff.')) localStorage.removeItem(key);
+            } catch {
+              // storage disabled: nothing kept
+            }
           } finally {
             location.assign('/');
           }

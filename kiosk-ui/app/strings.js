@@ -2,7 +2,7 @@
 
 export const strings = {
   ja: {
-    'app.title': 'KADO 塩尻',
+    'app.title': 'KADO',
     'common.skip': '本文へ移動',
     'common.back': 'やめる',
     'common.save': '保存する',
@@ -22,6 +22,8 @@ export const strings = {
     'shell.langSaveFailed': '言語の設定をアカウントに保存できませんでした: {detail}',
     'shell.loginRequired': 'ログインが必要です。ログインページへ移動します…',
     'shell.noSite': 'ご利用できる拠点がありません。受付にお問い合わせください。',
+    'shell.adminNoSite': 'このページは利用者が席と託児を予約するページです。管理者のアカウントでは予約しません。拠点や利用者の管理は管理画面から行えます。',
+    'shell.adminLink': '管理画面へ',
     'shell.pageTitle': '{page} | KADO',
 
     'attr.monitor': 'モニター付き',
@@ -102,6 +104,8 @@ export const strings = {
     'home.dayView': '1日の空き状況',
     'home.next': '次の予定',
     'home.noUpcoming': '予定はありません。',
+    'home.bookAnother': '別の予約をする',
+    'home.glancePast': 'この日は過ぎています。今日以降の日付を選んでください。',
 
     'day.title': '空き状況',
     'day.heading': '1日の空き状況',
@@ -187,6 +191,10 @@ export const strings = {
     'bookings.calendarCopy': 'アドレスをコピー',
     'bookings.calendarCopied': 'アドレスをコピーしました。',
     'bookings.newSeries': 'くり返し予約をする',
+    'bookings.seriesHeading': 'くり返し予約 {from}〜{to}',
+    'bookings.seriesSummary': '{n}日分 · {times}',
+    'bookings.seriesChildcare': '託児 {n}件つき',
+    'bookings.seriesShow': '{n}日分の日付を見る',
 
     'qr.title': 'マイQR',
     'qr.heading': 'マイQR',
@@ -263,7 +271,7 @@ export const strings = {
     'settings.logout': 'ログアウト',
   },
   en: {
-    'app.title': 'KADO Shiojiri',
+    'app.title': 'KADO',
     'common.skip': 'Skip to content',
     'common.back': 'Go back',
     'common.save': 'Save',
@@ -283,6 +291,8 @@ export const strings = {
     'shell.langSaveFailed': 'The language could not be saved to your account: {detail}',
     'shell.loginRequired': 'Please log in. Taking you to the login page…',
     'shell.noSite': 'You have no site to book at. Please ask the reception.',
+    'shell.adminNoSite': 'These are the pages where workers book desks and childcare; an administrator\'s account does not book. Sites and people are managed from the admin page.',
+    'shell.adminLink': 'Go to the admin page',
     'shell.pageTitle': '{page} | KADO',
 
     'attr.monitor': 'With monitor',
@@ -363,6 +373,8 @@ export const strings = {
     'home.dayView': 'What is free on a day',
     'home.next': 'Next',
     'home.noUpcoming': 'Nothing booked.',
+    'home.bookAnother': 'Book another',
+    'home.glancePast': 'That day has passed. Please choose today or a later day.',
 
     'day.title': 'Availability',
     'day.heading': 'What is free on a day',
@@ -448,6 +460,10 @@ export const strings = {
     'bookings.calendarCopy': 'Copy the address',
     'bookings.calendarCopied': 'Address copied.',
     'bookings.newSeries': 'Book every week',
+    'bookings.seriesHeading': 'Weekly booking {from} – {to}',
+    'bookings.seriesSummary': '{n} dates · {times}',
+    'bookings.seriesChildcare': 'with {n} childcare places',
+    'bookings.seriesShow': 'Show the {n} dates',
 
     'qr.title': 'My QR',
     'qr.heading': 'My QR code',

@@ -39,6 +39,12 @@ function render() {
   $('heading').textContent = t('rec.heading', { date: record.date });
   document.title = `${t('rec.heading', { date: record.date })} | KADO`;
   $('site').textContent = getLang() === 'ja' ? record.site_name_ja : record.site_name_en;
+  // The header names the record's site, not one site for everybody.
+  const brand = document.getElementById('brand');
+  if (brand) {
+    brand.removeAttribute('data-i18n');
+    brand.textContent = `KADO ${$('site').textContent}`;
+  }
   if (!record.children.length) {
     $('record').replaceChildren(h('p', {}, t('rec.none')));
     return;

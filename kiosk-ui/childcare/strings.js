@@ -2,7 +2,7 @@
 
 export const strings = {
   ja: {
-    'app.title': 'KADO 塩尻',
+    'app.title': 'KADO',
     'common.skip': '本文へ移動',
     'cc.pageTitle': '託児室タブレット | KADO',
     'cc.heading': '託児室',
@@ -92,7 +92,7 @@ export const strings = {
     'rec.none': '本日の予約はありません。',
   },
   en: {
-    'app.title': 'KADO Shiojiri',
+    'app.title': 'KADO',
     'common.skip': 'Skip to content',
     'cc.pageTitle': 'Childcare room tablet | KADO',
     'cc.heading': 'Childcare room',

@@ -8,10 +8,12 @@
 //   POST /api/v1/childcare/bookings/{id}/naps | nap-checks {breathing, position} | nap-end
 //   POST /api/v1/childcare/bookings/{id}/notes          {kind, body}
 //
-// The page refreshes every 20 seconds (nap checks turn late on their own) and after every
-// action. Site: ?site=ID, else the first site where the person is a caregiver.
+// The page reloads the day after every action, on each message of the site's live stream
+// (GET /api/v1/sites/{id}/live/stream: each change at the site, and every 30 s), and when the
+// next nap check falls due (so that a late check turns red on time); it polls every 20 s only
+// while the stream is down. Site: ?site=ID, else the first site where the person is a caregiver.
 
-import { initI18n, onLangChange, t } from '/shared/i18n.js';
+import { getLang, initI18n, onLangChange, t } from '/shared/i18n.js';
 import { api, ApiError, errorText } from '/shared/api.js';
 import { h } from '/shared/dom.js';
 import { strings } from '/childcare/strings.js';
@@ -19,6 +21,7 @@ import { strings } from '/childcare/strings.js';
 initI18n(strings);
 
 const $ = (id) => document.getElementById(id);
+// Polled only while the live stream is down; otherwise the stream says when to reload.
 const REFRESH_MS = 20_000;
 
 const state = { site: null, tz: 'Asia/Tokyo', day: null, open: new Set(), messages: new Map() };
@@ -201,6 +204,27 @@ function childCard(c) {
     h('div', { class: `message${msg ? ` ${msg.kind}` : ''}`, role: 'status', 'aria-live': 'polite' }, msg ? msg.text : ''));
 }
 
+let dueTimer = null;
+
+/** A reload just after the earliest nap check due (HH:MM at the site) of the running naps. */
+function reloadWhenDue(day) {
+  clearTimeout(dueTimer);
+  const [h, m] = (day.now || '').split(':').map(Number);
+  if (!Number.isFinite(h) || !Number.isFinite(m)) return;
+  const nowMin = h * 60 + m;
+  const waits = day.children
+    .flatMap((c) => c.naps.filter((n) => !n.ended_at && n.check_due_at && !n.late))
+    .map((n) => n.check_due_at.split(':').map(Number))
+    .map(([dh, dm]) => dh * 60 + dm - nowMin)
+    .filter((d) => d >= 0 && d < 24 * 60);
+  if (waits.length === 0) return;
+  const seconds = new Date(Date.now() + (state.offset || 0)).getSeconds();
+  const next = Math.min(...waits);
+  // Due within this minute (the time shown is cut to the minute): look again in 15 s.
+  const ms = next > 0 ? Math.max(1000, (next * 60 - seconds + 1) * 1000) : 15_000;
+  dueTimer = setTimeout(load, ms);
+}
+
 function render() {
   const day = state.day;
   if (!day) return;
@@ -223,6 +247,7 @@ function render() {
     if (el) el.value = value;
   }
   $('none').hidden = day.children.length > 0;
+  reloadWhenDue(day);
   if (key) {
     const card = document.querySelector(`[data-place="${key.place}"]`);
     const target = card && ((key.id && card.querySelector(`#${CSS.escape(key.id)}`))
@@ -239,6 +264,51 @@ async function load() {
   } catch (err) {
     message($('page-message'), errorText(err), 'error');
   }
+}
+
+// ---------- live: the site's event stream (the staff live view's) says when to reload ----------
+
+const live = { source: null, poll: null, pending: null };
+
+/** A reload soon after a burst of snapshots (a scan and its drop-off arrive together). */
+function reloadSoon() {
+  if (live.pending) return;
+  live.pending = setTimeout(() => {
+    live.pending = null;
+    load();
+  }, 150);
+}
+
+function polling(on) {
+  if (on && !live.poll) live.poll = setInterval(load, REFRESH_MS);
+  if (!on && live.poll) {
+    clearInterval(live.poll);
+    live.poll = null;
+  }
+}
+
+/**
+ * Follows GET /api/v1/sites/{id}/live/stream: a snapshot comes after each change at the site
+ * (a kiosk scan, a hand-over, a booking) and every 30 s, each a cue to reload the day. While
+ * the stream is down the page polls, and the browser reconnects by itself.
+ */
+function follow() {
+  if (typeof EventSource !== 'function') {
+    polling(true);
+    return;
+  }
+  if (live.source) live.source.close();
+  const es = new EventSource(`/api/v1/sites/${state.site}/live/stream`);
+  live.source = es;
+  es.addEventListener('snapshot', () => {
+    polling(false);
+    reloadSoon();
+  });
+  es.onerror = () => {
+    polling(true);
+    // A refused stream (closed, e.g. too many screens) is tried again later.
+    if (es.readyState === EventSource.CLOSED) setTimeout(() => { if (live.source === es) follow(); }, 30_000);
+  };
 }
 
 async function boot() {
@@ -267,6 +337,7 @@ async function boot() {
     if (site && site.time_zone) state.tz = site.time_zone;
     state.offset = new Date(time.now).getTime() - Date.now();
     state.siteName = site ? site : null;
+    setBrand();
   } catch {
     // The site's zone and the server's clock are refinements: go on with the defaults.
   }
@@ -274,7 +345,7 @@ async function boot() {
   $('tablet').hidden = false;
   await load();
   $('qr-input').focus();
-  setInterval(load, REFRESH_MS);
+  follow();
 }
 
 $('qr-form').addEventListener('submit', async (ev) => {
@@ -294,6 +365,18 @@ $('qr-form').addEventListener('submit', async (ev) => {
   input.focus();
 });
 
-onLangChange(() => render());
+/** The header names the room's site, not one site for everybody. */
+function setBrand() {
+  const s = state.siteName;
+  const brand = document.getElementById('brand');
+  if (!s || !brand) return;
+  brand.removeAttribute('data-i18n');
+  brand.textContent = `KADO ${getLang() === 'ja' ? s.name_ja : s.name_en}`;
+}
+
+onLangChange(() => {
+  setBrand();
+  render();
+});
 
 boot();

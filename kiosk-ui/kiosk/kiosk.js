@@ -49,6 +49,8 @@ initI18n({
     'kiosk.keyBackLabel': '1 文字削除',
     'kiosk.pinSubmit': '送信',
     'kiosk.pinMissing': '会員番号と PIN を入力してください。',
+    'kiosk.memberUnderstood': '会員番号 {number} として受け付けます。',
+    'kiosk.memberUnknown': 'この会員番号は見つかりません。番号を確かめてください。',
     'kiosk.checking': '確認中…',
     'kiosk.scanOk': '受け付けました',
     'kiosk.children': 'お子さま',
@@ -98,6 +100,8 @@ initI18n({
     'kiosk.keyBackLabel': 'Delete one digit',
     'kiosk.pinSubmit': 'Send',
     'kiosk.pinMissing': 'Please enter your member number and PIN.',
+    'kiosk.memberUnderstood': 'Member number {number}.',
+    'kiosk.memberUnknown': 'No one has this member number. Please check it.',
     'kiosk.checking': 'Checking…',
     'kiosk.scanOk': 'Accepted',
     'kiosk.children': 'Children',
@@ -801,11 +805,61 @@ function resetPinIdle() {
   }, PIN_IDLE_MS);
 }
 
+// The member number the service understood ("1" is K-0001), shown before the PIN is typed.
+const pinUnderstood = h('p', { id: 'pin-understood', class: 'pin-understood', 'aria-live': 'polite' });
+el.pinMember.closest('.keypad-field').after(pinUnderstood);
+const memberLookup = { timer: null, seq: 0, asked: '' };
+
+function clearUnderstood() {
+  clearTimeout(memberLookup.timer);
+  memberLookup.seq += 1;
+  memberLookup.asked = '';
+  pinUnderstood.textContent = '';
+  pinUnderstood.removeAttribute('data-member');
+  pinUnderstood.classList.remove('unknown');
+}
+
+async function lookUpMember() {
+  clearTimeout(memberLookup.timer);
+  const typed = cleanMember(el.pinMember.value);
+  const token = getToken();
+  if (!typed || !token) {
+    clearUnderstood();
+    return;
+  }
+  if (typed === memberLookup.asked) return;
+  memberLookup.asked = typed;
+  const seq = ++memberLookup.seq;
+  try {
+    const res = await api('GET', `/api/v1/kiosk/member?number=${encodeURIComponent(typed)}`, undefined,
+      { headers: authHeaders(token), timeoutMs: 5000 });
+    if (seq !== memberLookup.seq) return;
+    pinUnderstood.textContent = t('kiosk.memberUnderstood', { number: res.member_number });
+    pinUnderstood.dataset.member = res.member_number;
+    pinUnderstood.classList.remove('unknown');
+  } catch (err) {
+    if (seq !== memberLookup.seq) return;
+    memberLookup.asked = '';
+    // Offline or a refused token: say nothing here (the PIN answer says what went wrong).
+    const unknown = err instanceof ApiError && err.status === 404;
+    pinUnderstood.textContent = unknown ? t('kiosk.memberUnknown') : '';
+    pinUnderstood.removeAttribute('data-member');
+    pinUnderstood.classList.toggle('unknown', unknown);
+  }
+}
+
+/** After the member number changes: looked up once typing pauses. */
+function memberChanged() {
+  clearTimeout(memberLookup.timer);
+  memberLookup.timer = setTimeout(lookUpMember, 400);
+}
+
 function openPin() {
   if (typeof el.pinDialog.showModal !== 'function') return;
   el.pinMember.value = '';
   el.pinPin.value = '';
   el.pinMessage.textContent = '';
+  clearUnderstood();
   setActivePinField(el.pinMember);
   el.pinDialog.showModal();
   el.pinMember.focus();
@@ -823,9 +877,12 @@ for (const input of [el.pinMember, el.pinPin]) {
     const clean = input === el.pinMember ? cleanMember(input.value) : input.value.normalize('NFKC').replace(/\D/g, '');
     const value = clean.slice(0, input.maxLength > 0 ? input.maxLength : 12);
     if (value !== input.value) input.value = value;
+    if (input === el.pinMember) memberChanged();
     resetPinIdle();
   });
 }
+// Moving on to the PIN: the number is looked up at once.
+el.pinPin.addEventListener('focus', () => lookUpMember());
 
 el.pinMember.addEventListener('keydown', (ev) => {
   if (ev.key === 'Enter' && !ev.isComposing) {
@@ -843,6 +900,7 @@ el.keypad.addEventListener('click', (ev) => {
   if (key === 'back') input.value = input.value.slice(0, -1);
   else if (key === 'clear') input.value = '';
   else if (/^\d$/.test(key) && input.value.length < max) input.value += key;
+  if (input === el.pinMember) memberChanged();
   el.pinMessage.textContent = '';
   resetPinIdle();
 });
@@ -868,6 +926,7 @@ el.pinDialog.addEventListener('close', () => {
   el.pinMember.value = '';
   el.pinPin.value = ''; // do not leave a PIN in the page
   el.pinMessage.textContent = '';
+  clearUnderstood();
   setTimeout(focusScan, 0);
 });
 

@@ -21,6 +21,7 @@ const $ = (id) => document.getElementById(id);
 const LIVE_ROLES = ['reception', 'caregiver', 'director'];
 const MARKS_KEY = 'kado.staff.marks';
 const ROLLCALL_KEY = 'kado.staff.rollcall';
+const OWNER_KEY = 'kado.staff.owner';
 const STATES = ['free', 'reserved', 'occupied', 'released', 'out_of_service'];
 
 const state = {
@@ -31,9 +32,34 @@ const state = {
   source: null,
   connected: false,
   rollCall: loadJson(ROLLCALL_KEY),
-  pending: loadJson(MARKS_KEY) || [],
+  pending: [],
   flushing: false,
+  loggedOut: false,
 };
+
+/**
+ * The marks kept on this device, {person_id, marks}: only the person who made them sends
+ * them (after logging in again if the session ended), never the next person on the device.
+ */
+function loadMarks(personId) {
+  const kept = loadJson(MARKS_KEY);
+  if (kept && kept.person_id === personId && Array.isArray(kept.marks)) return kept.marks;
+  if (kept) saveJson(MARKS_KEY, null);
+  return [];
+}
+
+function saveMarks() {
+  saveJson(MARKS_KEY, state.pending.length && state.me ? { person_id: state.me.id, marks: state.pending } : null);
+}
+
+/** Logging out leaves nothing of the roll call on the device. */
+function forgetStaffData() {
+  try {
+    for (const key of Object.keys(localStorage)) if (key.startsWith('kado.staff.')) localStorage.removeItem(key);
+  } catch {
+    // Storage disabled: nothing was kept.
+  }
+}
 
 function loadJson(key) {
   try {
@@ -88,9 +114,30 @@ function connect() {
   es.onerror = () => {
     state.connected = false;
     renderConnection();
-    // EventSource retries by itself; a closed one (HTTP error) is opened again later.
-    if (es.readyState === EventSource.CLOSED) setTimeout(() => { if (state.source === es) connect(); }, 5000);
+    // EventSource retries by itself; a closed one (HTTP error) is opened again later, and the
+    // service's reason (too many screens open, the service full) is shown meanwhile.
+    if (es.readyState === EventSource.CLOSED) {
+      explainRefusal();
+      setTimeout(() => { if (state.source === es) connect(); }, 5000);
+    }
   };
+}
+
+/** Asks the stream once as JSON: a refusal comes back as a problem whose text is shown. */
+async function explainRefusal() {
+  try {
+    const res = await fetch(`/api/v1/sites/${state.siteId}/live/stream`, {
+      headers: { Accept: 'application/json', 'Accept-Language': getLang() }, credentials: 'same-origin',
+    });
+    if (res.status === 429 || res.status === 503) {
+      const problem = await res.json();
+      $('connection').textContent = problem.detail || t('staff.offline');
+    } else if (res.body) {
+      res.body.cancel().catch(() => {});
+    }
+  } catch {
+    // offline: the badge already says so
+  }
 }
 
 function renderConnection() {
@@ -132,16 +179,32 @@ function markSafe(entry) {
   const rc = state.rollCall;
   if (!rc) return;
   state.pending.push({ roll_call_id: rc.id, entry_id: entry.id, marked_at: new Date().toISOString() });
-  saveJson(MARKS_KEY, state.pending);
+  saveMarks();
   renderRollCall();
   message($('rollcall-status'), t('staff.marked', { name: entry.name }), 'ok');
   flushMarks();
 }
 
 async function flushMarks() {
-  if (state.flushing || state.pending.length === 0) return;
+  if (state.flushing || state.pending.length === 0 || !state.me) return;
   state.flushing = true;
   try {
+    if (state.loggedOut) {
+      // Sent only as the person who marked: another login on this device does not send them.
+      let now = null;
+      try {
+        now = await api('GET', '/api/v1/auth/me');
+      } catch {
+        return; // still logged out, or offline: kept for later
+      }
+      if (now.id !== state.me.id) {
+        state.pending = [];
+        forgetStaffData();
+        location.reload();
+        return;
+      }
+      state.loggedOut = false;
+    }
     while (state.pending.length) {
       const m = state.pending[0];
       try {
@@ -151,14 +214,22 @@ async function flushMarks() {
           state.rollCall = rc;
           saveJson(ROLLCALL_KEY, rc.ended_at ? null : rc);
         }
+        state.loggedOut = false;
       } catch (e) {
-        // Offline: keep it for later. Refused (ended, not on the list): drop it.
+        // Offline: keep it for later. The session ended: keep it until this person logs in
+        // again. Refused (ended, not on the list): drop it.
         if (e instanceof ApiError && e.status === 0) break;
         if (e instanceof ApiError && e.status >= 500) break;
+        if (e instanceof ApiError && e.status === 401) {
+          state.loggedOut = true;
+          message($('rollcall-status'), t('staff.loginToSend', { count: state.pending.length }), 'error');
+          $('login-link').hidden = false;
+          break;
+        }
         message($('rollcall-status'), errorText(e), 'error');
       }
       state.pending.shift();
-      saveJson(MARKS_KEY, state.pending);
+      saveMarks();
     }
   } finally {
     state.flushing = false;
@@ -354,8 +425,18 @@ function siteName(s) {
   return getLang() === 'ja' ? s.name_ja : s.name_en;
 }
 
+/** The header names the site on screen, not one site for everybody. */
+function setBrand() {
+  const s = state.sites.find((x) => x.id === state.siteId);
+  const brand = document.getElementById('brand');
+  if (!s || !brand) return;
+  brand.removeAttribute('data-i18n');
+  brand.textContent = `KADO ${siteName(s)}`;
+}
+
 function chooseSite(id) {
   state.siteId = id;
+  setBrand();
   state.snap = null;
   try {
     history.replaceState(null, '', `#site=${id}`);
@@ -383,6 +464,14 @@ async function init() {
     }
     return;
   }
+  // What the device keeps belongs to the person who kept it: someone else logging in on it
+  // sees none of their roll call.
+  if (loadJson(OWNER_KEY) !== state.me.id) {
+    forgetStaffData();
+    state.rollCall = null;
+    saveJson(OWNER_KEY, state.me.id);
+  }
+  state.pending = loadMarks(state.me.id);
   state.sites = await api('GET', '/api/v1/sites');
   const sites = liveSites();
   $('loading').hidden = true;
@@ -400,10 +489,23 @@ async function init() {
   chooseSite(first);
 }
 
+$('logout-button').addEventListener('click', async () => {
+  if (state.pending.length && !window.confirm(t('staff.logoutUnsent', { count: state.pending.length }))) return;
+  forgetStaffData();
+  state.pending = [];
+  try {
+    await api('POST', '/api/v1/auth/logout');
+  } catch {
+    // Logged out already, or offline: the device keeps nothing either way.
+  }
+  location.href = '/';
+});
+
 window.addEventListener('online', () => flushMarks());
 setInterval(() => flushMarks(), 10000);
 onLangChange(() => {
   renderLegend();
+  setBrand();
   if (state.me) {
     for (const opt of $('site-select').options) {
       const s = state.sites.find((x) => String(x.id) === opt.value);

@@ -2,11 +2,14 @@
 
 export const strings = {
   ja: {
-    'app.title': 'KADO 塩尻',
+    'app.title': 'KADO',
     'common.skip': '本文へ移動',
     'staff.pageTitle': '館内の様子 | KADO',
     'staff.heading': '館内の様子',
     'staff.goLogin': 'ログインページへ',
+    'staff.logout': 'ログアウト',
+    'staff.logoutUnsent': '未送信の確認が {count} 件あります。ログアウトすると送信されません。ログアウトしますか？',
+    'staff.loginToSend': 'ログインの有効期限が切れました。未送信の確認 {count} 件は、もう一度ログインすると送信します。',
     'staff.loginRequired': 'この画面を使うにはログインが必要です。',
     'staff.notStaff': 'この画面は施設の受付・保育士・施設長が使います。',
     'staff.site': '施設',
@@ -89,11 +92,14 @@ export const strings = {
     'history.weekdays': '月,火,水,木,金,土,日',
   },
   en: {
-    'app.title': 'KADO Shiojiri',
+    'app.title': 'KADO',
     'common.skip': 'Skip to content',
     'staff.pageTitle': 'Live view | KADO',
     'staff.heading': 'The building now',
     'staff.goLogin': 'Go to the login page',
+    'staff.logout': 'Log out',
+    'staff.logoutUnsent': '{count} marks have not been sent and will be lost. Log out anyway?',
+    'staff.loginToSend': 'Your session has ended. The {count} marks not sent yet are sent once you log in again.',
     'staff.loginRequired': 'Please log in to use this page.',
     'staff.notStaff': 'This page is for the reception, caregivers and directors of a site.',
     'staff.site': 'Site',

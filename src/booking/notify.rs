@@ -7,14 +7,15 @@ use crate::AppState;
 use crate::db::Tx;
 use crate::error::Lang;
 use crate::ids::{BookingId, PersonId, SiteId};
-use crate::mail::templates::{Recipient, SiteName, compose, site_line};
+use crate::mail::templates::{Recipient, compose};
 use crate::mail::{Attachment, Email, outbox};
 
 use super::ics::CalEvent;
 use crate::auth::notify::recipient;
 use crate::childcare::notify::PlaceNote;
+use crate::sites::Whereabouts;
 use crate::sites::rules::{written_day, written_hours};
-use crate::sites::store::name_of as site_name;
+use crate::sites::store::where_of as site_name;
 
 async fn put(
     st: &AppState,
@@ -50,20 +51,32 @@ async fn qr<'e>(
     Ok(Attachment::qr_png("qr.png", &payload, Some("qr")))
 }
 
-fn ics(st: &AppState, bookings: &[Booking], method: &str) -> Attachment {
-    ics_with(st, bookings, &[], method)
+fn ics(st: &AppState, at: (&Whereabouts, Lang), bookings: &[Booking], method: &str) -> Attachment {
+    ics_with(st, at, bookings, &[], method)
 }
 
-/// One calendar file with the bookings' events and their childcare places' events.
-fn ics_with(st: &AppState, bookings: &[Booking], places: &[PlaceNote], method: &str) -> Attachment {
+/// One calendar file with the bookings' events and their childcare places' events, each
+/// located at the site's address (`at`: the site and the reader's language).
+fn ics_with(
+    st: &AppState,
+    (site, lang): (&Whereabouts, Lang),
+    bookings: &[Booking],
+    places: &[PlaceNote],
+    method: &str,
+) -> Attachment {
     let base = st.config.base_url();
     let mut events: Vec<CalEvent> = bookings
         .iter()
-        .map(|b| CalEvent::of_booking(b, &base))
+        .map(|b| CalEvent {
+            location: site.location(&b.space_name, lang),
+            ..CalEvent::of_booking(b, &base)
+        })
         .collect();
     // A CANCEL calendar removes the places' events along with the bookings'.
+    let room = lang.pick("託児室", "Childcare room");
     events.extend(places.iter().map(|p| CalEvent {
         cancelled: method == "CANCEL",
+        location: site.location(room, lang),
         ..CalEvent::of_place(p.id, &p.child, (p.starts_at, p.ends_at), &base)
     }));
     let body = super::ics::calendar(&events, Some(method), Some(st.clock.epoch() / 60));
@@ -148,10 +161,7 @@ pub async fn confirmed_as(
     let Some(addressee) = addressee else {
         return Ok(());
     };
-    let site = SiteName {
-        ja: site.name_ja.clone(),
-        en: site.name_en.clone(),
-    };
+    let site = Whereabouts::of(site);
     put_confirmation(st, tx, addressee, &site, list, skipped, Care::default()).await
 }
 
@@ -159,7 +169,7 @@ async fn put_confirmation(
     st: &AppState,
     tx: &mut Tx,
     addressee: Addressee,
-    site: &SiteName,
+    site: &Whereabouts,
     list: &[Booking],
     skipped: &[(String, String)],
     care: Care<'_>,
@@ -169,7 +179,8 @@ async fn put_confirmation(
     };
     let base = st.config.base_url();
     let mut email = confirmed_email(&addressee.to, site, list, skipped, care, &base);
-    email.attachments = vec![addressee.qr, ics_with(st, list, care.places, "PUBLISH")];
+    let at = (site, addressee.to.lang);
+    email.attachments = vec![addressee.qr, ics_with(st, at, list, care.places, "PUBLISH")];
     put(st, tx, first.site_id, "booking_confirmed", &email).await
 }
 
@@ -184,7 +195,7 @@ pub async fn changed(st: &AppState, tx: &mut Tx, id: BookingId) -> anyhow::Resul
     let mut email = changed_email(&to, &site, b, &st.config.base_url());
     email.attachments = vec![
         qr(st, &mut **tx, b.person_id).await?,
-        ics(st, &list, "PUBLISH"),
+        ics(st, (&site, to.lang), &list, "PUBLISH"),
     ];
     put(st, tx, b.site_id, "booking_changed", &email).await
 }
@@ -237,7 +248,7 @@ async fn put_cancellation(
     };
     let site = site_name(tx, b.site_id).await?;
     let mut email = cancelled_email(&to, &site, &list, released, places, &st.config.base_url());
-    email.attachments = vec![ics_with(st, &list, places, "CANCEL")];
+    email.attachments = vec![ics_with(st, (&site, to.lang), &list, places, "CANCEL")];
     let kind = if released {
         "booking_released"
     } else {
@@ -266,7 +277,7 @@ pub async fn digest(
 /// The weekly digest's message.
 pub fn digest_email(
     to: &Recipient,
-    site: &SiteName,
+    site: &Whereabouts,
     dates: &[store::Undigested],
     base_url: &str,
 ) -> Email {
@@ -300,8 +311,8 @@ pub fn digest_email(
             "The booking window moved on, so the next dates of your recurring booking were booked.",
         )
         .to_string(),
-        site_line(site, l),
     ];
+    lines.extend(site.lines(l));
     if !booked.is_empty() {
         lines.push(l.pick("予約した日:", "Booked:").to_string());
         lines.extend(booked);
@@ -356,10 +367,7 @@ pub async fn reminders(st: &AppState) -> anyhow::Result<usize> {
             continue;
         }
         let tomorrow = local.date_naive() + chrono::Duration::days(1);
-        let name = SiteName {
-            ja: site.name_ja.clone(),
-            en: site.name_en.clone(),
-        };
+        let name = Whereabouts::of(&site);
         let site_id = site.id;
         let mut tx = st.db.begin().await?;
         let due = store::due_reminders(&mut tx, site_id, schedule.day_bounds(tomorrow)).await?;
@@ -383,6 +391,20 @@ pub async fn reminders(st: &AppState) -> anyhow::Result<usize> {
     Ok(queued)
 }
 
+/// The address of a booking on the worker's pages (a series opens with its first date).
+pub fn booking_url(b: &Booking, base_url: &str) -> String {
+    format!("{base_url}/app/#/bookings?id={}", b.id.0)
+}
+
+/// "予約の確認・取り消し: <link>": where to see, change or cancel the booking.
+fn link(b: &Booking, l: Lang, base_url: &str) -> String {
+    format!(
+        "{}{}",
+        l.pick("予約の確認・取り消し: ", "See or cancel it: "),
+        booking_url(b, base_url)
+    )
+}
+
 /// "11月24日(火) 9:00-13:00 D-05" or "Tue 24 Nov 9:00-13:00, D-05".
 pub fn when(b: &Booking, lang: Lang) -> String {
     let day = written_day(b.date, lang);
@@ -396,7 +418,7 @@ pub fn when(b: &Booking, lang: Lang) -> String {
 /// A booking confirmed: one booking, or a series (its dates and the skipped ones).
 pub fn confirmed_email(
     to: &Recipient,
-    site: &SiteName,
+    site: &Whereabouts,
     bookings: &[Booking],
     skipped: &[(String, String)],
     care: Care<'_>,
@@ -415,8 +437,8 @@ pub fn confirmed_email(
     let mut lines = vec![
         l.pick("以下のご予約を承りました。", "Your booking is confirmed.")
             .to_string(),
-        site_line(site, l),
     ];
+    lines.extend(site.lines(l));
     lines.extend(bookings.iter().map(|b| format!("・{}", when(b, l))));
     if !skipped.is_empty() {
         lines.push(
@@ -439,6 +461,7 @@ pub fn confirmed_email(
         }.to_string());
         lines.extend(care.places.iter().map(|p| format!("・{}", p.line(l))));
     }
+    lines.extend(bookings.first().map(|b| link(b, l, base_url)));
     lines.push(
         l.pick(
             "カレンダー用のファイルを添付しています。",
@@ -450,7 +473,7 @@ pub fn confirmed_email(
 }
 
 /// A booking moved to another time or space.
-pub fn changed_email(to: &Recipient, site: &SiteName, b: &Booking, base_url: &str) -> Email {
+pub fn changed_email(to: &Recipient, site: &Whereabouts, b: &Booking, base_url: &str) -> Email {
     let l = to.lang;
     let subject = l
         .pick(
@@ -458,15 +481,16 @@ pub fn changed_email(to: &Recipient, site: &SiteName, b: &Booking, base_url: &st
             &format!("[KADO] Booking changed: {}", when(b, l)),
         )
         .to_string();
-    let lines = vec![
+    let mut lines = vec![
         l.pick(
             "ご予約を次のとおり変更しました。",
             "Your booking now reads:",
         )
         .to_string(),
-        site_line(site, l),
-        format!("・{}", when(b, l)),
     ];
+    lines.extend(site.lines(l));
+    lines.push(format!("・{}", when(b, l)));
+    lines.push(link(b, l, base_url));
     compose(to, subject, &lines, true, base_url)
 }
 
@@ -474,7 +498,7 @@ pub fn changed_email(to: &Recipient, site: &SiteName, b: &Booking, base_url: &st
 /// released as a no-show, with the childcare places cancelled with them.
 pub fn cancelled_email(
     to: &Recipient,
-    site: &SiteName,
+    site: &Whereabouts,
     list: &[Booking],
     released: bool,
     places: &[PlaceNote],
@@ -495,7 +519,8 @@ pub fn cancelled_email(
         (_, Lang::Ja) => format!("【KADO】ご予約の取り消し({}件)", list.len()),
         (_, Lang::En) => format!("[KADO] Bookings cancelled ({} dates)", list.len()),
     };
-    let mut lines = vec![l.pick(ja, en).to_string(), site_line(site, l)];
+    let mut lines = vec![l.pick(ja, en).to_string()];
+    lines.extend(site.lines(l));
     lines.extend(list.iter().map(|b| format!("・{}", when(b, l))));
     if !places.is_empty() {
         lines.push(
@@ -510,7 +535,7 @@ pub fn cancelled_email(
 /// The evening-before reminder.
 pub fn reminder_email(
     to: &Recipient,
-    site: &SiteName,
+    site: &Whereabouts,
     bookings: &[Booking],
     base_url: &str,
 ) -> Email {
@@ -524,8 +549,9 @@ pub fn reminder_email(
     let mut lines = vec![
         l.pick("明日のご予約です。", "A reminder of your booking tomorrow:")
             .to_string(),
-        site_line(site, l),
     ];
+    lines.extend(site.lines(l));
     lines.extend(bookings.iter().map(|b| format!("・{}", when(b, l))));
+    lines.extend(bookings.first().map(|b| link(b, l, base_url)));
     compose(to, subject, &lines, true, base_url)
 }

@@ -13,6 +13,7 @@ crate::error_codes! {
         NotWithinBooking = (CONFLICT, "childcare.not_within_booking", "託児はご自身の席の予約の時間内で申し込んでください。", "A childcare place must lie within your own desk or room booking at this site."),
         NotCancellable = (CONFLICT, "childcare.not_cancellable", "この託児予約は取り消せません。", "This childcare place can no longer be cancelled."),
         /// `{minutes}`: how early a child may be handed over.
+        NotOnDuty = (FORBIDDEN, "childcare.not_on_duty", "お子さまの受け渡しは勤務中の保育士(または施設長)が記録します。シフトが登録されているか確認してください。", "A hand-over is recorded by a caregiver on duty (or the site's director). Please check that your shift is entered."),
         NotNow = (CONFLICT, "childcare.not_now", "お預かりは予約時間の{minutes}分前から終了までです。", "Drop-off is from {minutes} minutes before the place starts until it ends."),
         NotInRoom = (CONFLICT, "childcare.not_in_room", "このお子さまは託児室にいません。", "This child is not in the childcare room."),
         PickupNotAuthorised = (FORBIDDEN, "childcare.pickup_not_authorised", "この方にはお子さまをお渡しできません。保護者または登録された方のみです。", "This child can be handed only to a guardian or a registered authorised person."),

@@ -12,6 +12,7 @@ use super::store::{self, ChildRow, PickupAttempt, PlaceRow};
 use crate::AppState;
 use crate::auth::throttle::{self, Limit};
 use crate::auth::{Principal, credential};
+use crate::db::Tx;
 use crate::error::{ApiError, ApiResult, Json, Path};
 use crate::events::Event;
 use crate::ids::{AuthorisedPersonId, PersonId, PlaceId};
@@ -31,10 +32,33 @@ async fn handled_place(st: &AppState, who: &Principal, id: PlaceId) -> ApiResult
     let p = store::place(&st.db.pool, id)
         .await?
         .ok_or_else(place_not_found)?;
-    if who.has(p.site_id, &CARERS) {
-        Ok(p)
+    if !who.has(p.site_id, &CARERS) {
+        return Err(place_not_found());
+    }
+    may_hand_over(st, who, p.site_id).await?;
+    Ok(p)
+}
+
+/// Who records a hand-over (issue 15: "a caregiver of the site" does, on the room's tablet):
+/// the site's caregivers on duty today (a shift of theirs that local day: the room's ratio
+/// counts only caregivers on duty, and one who stays past the shift's end for a child not
+/// collected must still hand them over); and the site's director, who answers for the room
+/// and stands in (an administrator holds every role). 403 `childcare.not_on_duty` for a
+/// caregiver with no shift today; the caller has checked the role.
+pub(super) async fn may_hand_over(
+    st: &AppState,
+    who: &Principal,
+    site: crate::ids::SiteId,
+) -> ApiResult<()> {
+    if who.has(site, &[crate::auth::Role::Director]) {
+        return Ok(());
+    }
+    let schedule = super::schedule_of(&st.db, site).await?;
+    let today = super::local_date(st.clock.epoch(), schedule.tz);
+    if store::on_duty(&st.db, site, who.id, schedule.day_bounds(today)).await? {
+        Ok(())
     } else {
-        Err(place_not_found())
+        Err(ChildcareError::NotOnDuty.into())
     }
 }
 
@@ -45,27 +69,38 @@ pub(super) fn not_now() -> ApiError {
 
 /// Receives the child of a booked place in its window, in one transaction.
 pub(super) async fn receive(st: &AppState, p: &PlaceRow, caregiver: PersonId) -> ApiResult<()> {
-    let now = st.clock.epoch();
+    let mut tx = st.db.begin().await?;
+    receive_in(&mut tx, p, caregiver, st.clock.epoch()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Receives the child of a booked place in its window, inside the caller's transaction (so
+/// that several children handed over together are received together or not at all).
+pub(super) async fn receive_in(
+    tx: &mut Tx,
+    p: &PlaceRow,
+    caregiver: PersonId,
+    now: i64,
+) -> ApiResult<()> {
     let to = p
         .status
         .drop_off((p.starts_at, p.ends_at), now)
         .map_err(|_| not_now())?;
-    let mut tx = st.db.begin().await?;
-    if !store::transition(&mut tx, p.id, p.status, to, now).await? {
+    if !store::transition(tx, p.id, p.status, to, now).await? {
         return Err(not_now());
     }
-    store::record_dropoff(&mut tx, p.id, caregiver).await?;
+    store::record_dropoff(tx, p.id, caregiver).await?;
     tx.publish(Event::ChildDroppedOff {
         site_id: p.site_id,
         child_id: p.child_id,
     });
-    tx.commit().await?;
     Ok(())
 }
 
 /// A caregiver receives the child.
 #[utoipa::path(post, path = "/api/v1/childcare/bookings/{id}/drop-off", tag = "childcare", params(("id" = i64, Path)),
-    responses((status = 200, body = ChildcarePlace), (status = 409)))]
+    responses((status = 200, body = ChildcarePlace), (status = 403, description = "childcare.not_on_duty"), (status = 409)))]
 async fn drop_off(
     State(st): State<AppState>,
     who: Principal,
@@ -229,7 +264,7 @@ async fn hand_over(
 /// A caregiver hands the child over, only to a guardian or an active authorised person with
 /// the right one-time code; every attempt is logged, and refusals are shown on the day view.
 #[utoipa::path(post, path = "/api/v1/childcare/bookings/{id}/pick-up", tag = "childcare", params(("id" = i64, Path)), request_body = PickupRequest,
-    responses((status = 200, body = ChildcarePlace), (status = 403, description = "childcare.pickup_not_authorised"), (status = 409, description = "childcare.not_in_room")))]
+    responses((status = 200, body = ChildcarePlace), (status = 403, description = "childcare.pickup_not_authorised, childcare.not_on_duty"), (status = 409, description = "childcare.not_in_room")))]
 async fn pick_up(
     State(st): State<AppState>,
     who: Principal,

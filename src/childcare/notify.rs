@@ -5,8 +5,9 @@ use crate::AppState;
 use crate::db::Tx;
 use crate::error::Lang;
 use crate::ids::{PersonId, PlaceId, SiteId};
-use crate::mail::templates::{Recipient, SiteName, compose, site_line};
+use crate::mail::templates::{Recipient, compose};
 use crate::mail::{Email, outbox};
+use crate::sites::Whereabouts;
 use crate::sites::rules::{written_day, written_hours};
 use anyhow::Context;
 
@@ -124,7 +125,7 @@ pub async fn places(
         let Some(to) = crate::auth::notify::recipient(&mut **tx, guardian).await? else {
             continue;
         };
-        let site = crate::sites::store::name_of(tx, site_id).await?;
+        let site = crate::sites::store::where_of(tx, site_id).await?;
         let lines: Vec<String> = notes.iter().map(|n| n.line(to.lang)).collect();
         let email = email(&to, &site, news, &lines, &base_url);
         let host = crate::mail::host(&base_url);
@@ -144,7 +145,7 @@ pub async fn places(
 /// Childcare booked, waitlisted, or given a freed place.
 pub fn email(
     to: &Recipient,
-    site: &SiteName,
+    site: &Whereabouts,
     news: ChildcareNews,
     lines_of_places: &[String],
     base_url: &str,
@@ -164,8 +165,13 @@ pub fn email(
             l.pick("キャンセル待ちの託児に空きが出たため、予約が確定しました。", "A place freed up: your waitlisted childcare is now booked."),
         ),
     };
-    let mut lines = vec![first.to_string(), site_line(site, l)];
+    let mut lines = vec![first.to_string()];
+    lines.extend(site.lines(l));
     lines.extend(lines_of_places.iter().map(|p| format!("・{p}")));
+    lines.push(format!(
+        "{}{base_url}/app/#/bookings",
+        l.pick("予約の確認・取り消し: ", "See or cancel it: ")
+    ));
     compose(to, subject.to_string(), &lines, false, base_url)
 }
 
@@ -200,7 +206,7 @@ pub async fn not_collected(st: &AppState) -> anyhow::Result<usize> {
             continue;
         };
         if let Some(to) = crate::auth::notify::recipient(&mut *tx, r.guardian).await? {
-            let site = crate::sites::store::name_of(&mut tx, r.site).await?;
+            let site = crate::sites::store::where_of(&mut tx, r.site).await?;
             let base_url = st.config.base_url();
             let email = not_collected_email(&to, &site, &r.line(to.lang), &base_url);
             let host = crate::mail::host(&base_url);
@@ -223,7 +229,7 @@ pub async fn not_collected(st: &AppState) -> anyhow::Result<usize> {
 /// Your child is still in the childcare room.
 pub fn not_collected_email(
     to: &Recipient,
-    site: &SiteName,
+    site: &Whereabouts,
     place_line: &str,
     base_url: &str,
 ) -> Email {
@@ -236,10 +242,8 @@ pub fn not_collected_email(
         "託児の終了時刻を過ぎましたが、お子さまはまだ託児室にいます。お迎えをお願いします。",
         "The childcare place has ended and your child is still in the childcare room: please come and collect them.",
     );
-    let lines = vec![
-        first.to_string(),
-        site_line(site, l),
-        format!("・{place_line}"),
-    ];
+    let mut lines = vec![first.to_string()];
+    lines.extend(site.lines(l));
+    lines.push(format!("・{place_line}"));
     compose(to, subject.to_string(), &lines, false, base_url)
 }

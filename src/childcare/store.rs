@@ -755,6 +755,26 @@ pub async fn record_dropoff(tx: &mut Tx, id: PlaceId, caregiver: PersonId) -> sq
     Ok(())
 }
 
+/// Whether the person has a caregiver shift at the site within `[from, to)` (a local day).
+pub async fn on_duty(
+    db: &Db,
+    site: SiteId,
+    person: PersonId,
+    (from, to): (i64, i64),
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM caregiver_shifts
+         WHERE site_id = $1 AND person_id = $2 AND starts_at < $4 AND ends_at > $3",
+    )
+    .bind(site)
+    .bind(person)
+    .bind(from)
+    .bind(to)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
 /// Records the caregiver who handed a child over, and to whom.
 pub async fn record_pickup(
     tx: &mut Tx,

@@ -5,7 +5,7 @@
 use super::day_record::{Detail, RoomChild, RoomContext, closing, require_caregiver};
 use super::day_store::Scope;
 use super::errors::ChildcareError;
-use super::handover::{qr_person, receive};
+use super::handover::{qr_person, receive_in};
 use super::http::CARERS;
 use super::places::{as_places, as_shifts, load_day};
 use super::room::DateQuery;
@@ -238,7 +238,7 @@ pub struct QrInput {
 /// (from 30 minutes before the place starts): the caregivers and directors of the site. 409
 /// `childcare.not_booked_today` when none is (the parent may book a place now in the app).
 #[utoipa::path(post, path = "/api/v1/sites/{id}/childcare/drop-off-by-qr", tag = "childcare", params(("id" = i64, Path)), request_body = QrInput,
-    responses((status = 200, body = [ChildcarePlace]), (status = 409, description = "childcare.not_booked_today"), (status = 422, description = "childcare.bad_qr")))]
+    responses((status = 200, body = [ChildcarePlace]), (status = 403, description = "not a carer of the site, or childcare.not_on_duty"), (status = 409, description = "childcare.not_booked_today"), (status = 422, description = "childcare.bad_qr")))]
 async fn drop_off_by_qr(
     State(st): State<AppState>,
     who: Principal,
@@ -246,6 +246,7 @@ async fn drop_off_by_qr(
     Json(input): Json<QrInput>,
 ) -> ApiResult<Json<Vec<ChildcarePlace>>> {
     who.require(site, &CARERS)?;
+    super::handover::may_hand_over(&st, &who, site).await?;
     let parent = qr_person(&st, &input.payload)
         .await?
         .ok_or_else(|| invalid_code("payload", ChildcareError::BadQr))?;
@@ -278,9 +279,15 @@ async fn receive_children_of(
         }
         return Err(ChildcareError::NotBookedToday.into());
     }
+    // Every child of the parent in one transaction: both received, or neither (a parent
+    // handing over two children must not leave with one recorded and one not).
+    let mut tx = st.db.begin().await?;
+    for p in &due {
+        receive_in(&mut tx, p, caregiver, now).await?;
+    }
+    tx.commit().await?;
     let mut out = Vec::new();
     for p in due {
-        receive(st, &p, caregiver).await?;
         if let Some(p) = store::place(&st.db.pool, p.id).await? {
             out.push(ChildcarePlace::from_row(p, tz));
         }

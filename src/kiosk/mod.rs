@@ -8,6 +8,7 @@ pub mod devices;
 pub mod errors;
 pub mod http;
 pub mod identify;
+pub mod member;
 pub mod rules;
 pub mod store;
 

@@ -16,6 +16,13 @@ use utoipa::ToSchema;
 /// several runs).
 const DAYS_PER_RUN: i64 = 62;
 
+/// Finished days that late changes can still reach, rolled up again: a kiosk that was offline
+/// sends its scans hours late, a presence or a childcare place left open is closed after
+/// midnight, staff correct a booking the next morning. Older days stay as rolled up.
+const LATE_DAYS: i64 = 2;
+/// How often a day within the late window is rolled up again (the job runs every 30 s).
+const REROLL_SECS: i64 = 15 * 60;
+
 #[derive(sqlx::FromRow)]
 struct Kept {
     space_kind: String,
@@ -69,10 +76,30 @@ pub async fn roll_up(db: &Db, now: i64) -> anyhow::Result<usize> {
         let mut day = first;
         while day < today && (day - first).num_days() < DAYS_PER_RUN {
             let mut tx = db.begin().await?;
-            roll_up_day(&mut tx, site.id, &schedule, day).await?;
+            roll_up_day(&mut tx, site.id, &schedule, day, now).await?;
             tx.commit().await?;
             done += 1;
             day += Duration::days(1);
+        }
+        // Again, the finished days late changes can still reach (not rolled up lately).
+        let stale: Vec<String> = sqlx::query_scalar(
+            "SELECT day FROM utilisation_days
+             WHERE site_id = $1 AND day >= $2 AND day < $3 AND rolled_at <= $4 ORDER BY day",
+        )
+        .bind(site.id)
+        .bind((today - Duration::days(LATE_DAYS)).to_string())
+        .bind(today.to_string())
+        .bind(now - REROLL_SECS)
+        .fetch_all(&db.pool)
+        .await?;
+        for day in stale {
+            let Ok(day) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") else {
+                continue;
+            };
+            let mut tx = db.begin().await?;
+            roll_up_day(&mut tx, site.id, &schedule, day, now).await?;
+            tx.commit().await?;
+            done += 1;
         }
     }
     Ok(done)
@@ -84,6 +111,7 @@ async fn roll_up_day(
     site: SiteId,
     schedule: &Schedule,
     day: NaiveDate,
+    now: i64,
 ) -> anyhow::Result<()> {
     let (from, to) = schedule.day_bounds(day);
     let kept: Vec<Kept> = sqlx::query_as(
@@ -122,16 +150,18 @@ async fn roll_up_day(
     };
     let spans =
         |v: &[Span]| -> Vec<(i64, i64)> { v.iter().map(|s| (s.a, s.b.unwrap_or(s.c))).collect() };
-    let desk = rules::seconds_per_hour(&used(true), from);
-    let room = rules::seconds_per_hour(&used(false), from);
-    let childcare = rules::seconds_per_hour(&spans(&care), from);
+    // By the local hour on the clock, so that a day with a DST change has its hours right.
+    let local = |v: &[(i64, i64)]| rules::seconds_per_local_hour(v, (from, to), schedule.tz);
+    let desk = local(&used(true));
+    let room = local(&used(false));
+    let childcare = local(&spans(&care));
     let no_shows = kept.iter().filter(|k| k.status == "no_show").count() as i64;
     let key = day.to_string();
     sqlx::query(
-        "INSERT INTO utilisation_days (site_id, day, weekday, kept, no_shows, peak)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO utilisation_days (site_id, day, weekday, kept, no_shows, peak, rolled_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (site_id, day) DO UPDATE SET kept = excluded.kept,
-             no_shows = excluded.no_shows, peak = excluded.peak",
+             no_shows = excluded.no_shows, peak = excluded.peak, rolled_at = excluded.rolled_at",
     )
     .bind(site)
     .bind(&key)
@@ -139,8 +169,15 @@ async fn roll_up_day(
     .bind(kept.len() as i64 - no_shows)
     .bind(no_shows)
     .bind(rules::peak(&spans(&inside)))
+    .bind(now)
     .execute(&mut **tx)
     .await?;
+    // A day rolled up again may have hours that are empty now.
+    sqlx::query("DELETE FROM utilisation_hours WHERE site_id = $1 AND day = $2")
+        .bind(site)
+        .bind(&key)
+        .execute(&mut **tx)
+        .await?;
     for hour in 0..24 {
         if desk[hour] + room[hour] + childcare[hour] == 0 {
             continue;

@@ -92,7 +92,9 @@ pub struct LiveEvent {
 #[utoipa::path(get, path = "/api/v1/sites/{id}/live/stream", tag = "occupancy", params(("id" = i64, Path)),
     responses((status = 200, content_type = "text/event-stream", body = LiveEvent,
                description = "`event: snapshot` messages whose data is a Snapshot"),
-              (status = 403, description = "not staff of the site (or no such site)")))]
+              (status = 403, description = "not staff of the site (or no such site)"),
+              (status = 429, description = "occupancy.too_many_streams: this person holds the most live streams allowed"),
+              (status = 503, description = "occupancy.streams_full: the instance holds the most live streams allowed")))]
 async fn live_stream(
     State(st): State<AppState>,
     who: Principal,
@@ -107,6 +109,15 @@ async fn live_stream(
         .any(|v| v.contains("text/event-stream"));
     // 404 for an administrator asking for a site that does not exist.
     crate::sites::store::get(&st.db, site).await?;
+    // One person cannot hold every stream the instance can serve; the instance has a ceiling.
+    let permit = live::GATE
+        .admit(st.db.events.id(), who.id.0)
+        .map_err(|full| match full {
+            live::Full::Person(max) => {
+                crate::error::ApiError::from(OccupancyError::TooManyStreams).with("max", max)
+            }
+            live::Full::Total(_) => OccupancyError::StreamsFull.into(),
+        })?;
     let mut frames = live::frames(&st.db, &st.clock, site, view);
     if frames.wait_for(Option::is_some).await.is_err() {
         return Err(crate::error::database_unavailable());
@@ -126,7 +137,14 @@ async fn live_stream(
             }
         })
     });
-    let stream = live::stream(frames, follow, st.clock.clone(), still_allowed);
+    // The permit goes with the stream: its place is given back when the client goes.
+    let stream = futures_util::StreamExt::map(
+        live::stream(frames, follow, st.clock.clone(), still_allowed),
+        move |event| {
+            let _held = &permit;
+            event
+        },
+    );
     let mut res = Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response();

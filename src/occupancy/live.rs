@@ -202,3 +202,119 @@ pub fn stream(
         Some((Ok(event), s))
     })
 }
+
+/// Most live streams one person may hold open on one instance (tabs, phones, a wall screen);
+/// `KADO_LIVE_STREAMS_PER_PERSON` changes it (the benchmark's 200 screens share one login).
+pub const STREAMS_PER_PERSON: usize = 10;
+/// Most live streams open on one instance; `KADO_LIVE_STREAMS_TOTAL` changes it.
+pub const STREAMS_TOTAL: usize = 2000;
+
+/// Why a stream was not opened.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Full {
+    /// This person holds the most streams allowed.
+    Person(usize),
+    /// The instance holds the most streams allowed.
+    Total(usize),
+}
+
+/// Open streams in all, and per (instance's event bus, person).
+type Counts = (usize, HashMap<(usize, i64), usize>);
+
+/// Counts the open streams, per person and in all, against their limits.
+#[derive(Debug)]
+pub struct Gate {
+    per_person: usize,
+    total: usize,
+    open: Mutex<Counts>,
+}
+
+/// An open stream's place at the gate, given back when the stream ends (dropped).
+#[derive(Debug)]
+pub struct Permit {
+    gate: &'static Gate,
+    key: (usize, i64),
+}
+
+impl Gate {
+    /// A gate with these limits.
+    pub fn new(per_person: usize, total: usize) -> Gate {
+        Gate {
+            per_person,
+            total,
+            open: Mutex::new((0, HashMap::new())),
+        }
+    }
+
+    /// A place for one more stream of `person` on the instance whose event bus is `bus`, or
+    /// why not.
+    pub fn admit(&'static self, bus: usize, person: i64) -> Result<Permit, Full> {
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let key = (bus, person);
+        let mine = open.1.get(&key).copied().unwrap_or(0);
+        if mine >= self.per_person {
+            return Err(Full::Person(self.per_person));
+        }
+        if open.0 >= self.total {
+            return Err(Full::Total(self.total));
+        }
+        open.0 += 1;
+        open.1.insert(key, mine + 1);
+        Ok(Permit { gate: self, key })
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        let mut open = self
+            .gate
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        open.0 = open.0.saturating_sub(1);
+        if let Some(n) = open.1.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.1.remove(&self.key);
+            }
+        }
+    }
+}
+
+fn limit_from_env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(default)
+}
+
+/// The process's gate for live streams.
+pub static GATE: LazyLock<Gate> = LazyLock::new(|| {
+    Gate::new(
+        limit_from_env("KADO_LIVE_STREAMS_PER_PERSON", STREAMS_PER_PERSON),
+        limit_from_env("KADO_LIVE_STREAMS_TOTAL", STREAMS_TOTAL),
+    )
+});
+
+#[cfg(test)]
+mod gate_tests {
+    use super::*;
+
+    #[test]
+    fn streams_are_counted_per_person_and_in_all_and_given_back() {
+        static G: LazyLock<Gate> = LazyLock::new(|| Gate::new(2, 3));
+        let a1 = G.admit(1, 7).unwrap();
+        let _a2 = G.admit(1, 7).unwrap();
+        assert_eq!(G.admit(1, 7).unwrap_err(), Full::Person(2));
+        // The same person id on another instance (another database) is someone else.
+        let _b1 = G.admit(2, 7).unwrap();
+        assert_eq!(G.admit(1, 8).unwrap_err(), Full::Total(3));
+        drop(a1);
+        let _c1 = G.admit(1, 8).unwrap();
+        assert_eq!(G.admit(1, 7).unwrap_err(), Full::Total(3));
+    }
+}

@@ -140,6 +140,35 @@ pub fn seconds_per_hour(intervals: &[(i64, i64)], day_start: i64) -> [i64; 24] {
     out
 }
 
+/// Seconds of the intervals `[start, end)` that fall in each local hour (0-23) of the day
+/// `[day_start, day_end)` in `tz`. On a day the clocks go forward the skipped hour holds
+/// nothing; on a day they go back the repeated hour holds both. Local hours start on a
+/// quarter hour of UTC in every zone, so the day is walked in quarter hours.
+pub fn seconds_per_local_hour(
+    intervals: &[(i64, i64)],
+    (day_start, day_end): (i64, i64),
+    tz: chrono_tz::Tz,
+) -> [i64; 24] {
+    use chrono::{TimeZone, Timelike};
+    let mut out = [0i64; 24];
+    let mut from = day_start;
+    while from < day_end {
+        let to = (from + 900).min(day_end);
+        let hour = tz
+            .timestamp_opt(from, 0)
+            .single()
+            .map_or(0, |t| t.hour() as usize);
+        if let Some(secs) = out.get_mut(hour) {
+            *secs += intervals
+                .iter()
+                .map(|&(a, b)| (b.min(to) - a.max(from)).max(0))
+                .sum::<i64>();
+        }
+        from = to;
+    }
+    out
+}
+
 /// The most intervals `[start, end)` open at one instant.
 pub fn peak(intervals: &[(i64, i64)]) -> i64 {
     let mut edges: Vec<(i64, i64)> = intervals
@@ -216,6 +245,99 @@ mod tests {
         let h = seconds_per_hour(&[(3600 + 1800, 3 * 3600), (0, 600)], 0);
         assert_eq!(&h[..4], &[600, 1800, 3600, 0]);
         assert_eq!(seconds_per_hour(&[(-100, 100)], 0)[0], 100);
+    }
+
+    #[test]
+    fn local_hours_across_a_dst_change() {
+        use chrono::{NaiveDate, TimeZone};
+        let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
+        let at = |d: &str, h: u32, m: u32| {
+            let day = NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+            tz.from_local_datetime(&day.and_hms_opt(h, m, 0).unwrap())
+                .earliest()
+                .unwrap()
+                .timestamp()
+        };
+        let bounds = |d: &str| {
+            let next = NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .unwrap()
+                .succ_opt()
+                .unwrap();
+            (at(d, 0, 0), at(&next.to_string(), 0, 0))
+        };
+        // (day, local span, expected seconds per local hour, hours of the day)
+        type Case<'a> = (&'a str, (u32, u32), (u32, u32), &'a [(usize, i64)], i64);
+        let cases: [Case; 4] = [
+            // Spring forward (2:00 -> 3:00): 1:00-4:00 is two hours; 2:00 does not exist.
+            (
+                "2026-03-08",
+                (1, 0),
+                (4, 0),
+                &[(1, 3600), (2, 0), (3, 3600)],
+                23,
+            ),
+            // Fall back (2:00 -> 1:00): 0:30-3:00 is three and a half hours; 1:00 twice.
+            (
+                "2026-11-01",
+                (0, 30),
+                (3, 0),
+                &[(0, 1800), (1, 7200), (2, 3600)],
+                25,
+            ),
+            // An ordinary day, the afternoon after the change.
+            (
+                "2026-11-01",
+                (13, 0),
+                (14, 15),
+                &[(13, 3600), (14, 900), (15, 0)],
+                25,
+            ),
+            (
+                "2026-11-02",
+                (9, 0),
+                (10, 0),
+                &[(8, 0), (9, 3600), (10, 0)],
+                24,
+            ),
+        ];
+        for (day, (h1, m1), (h2, m2), want, hours) in cases {
+            let (from, to) = bounds(day);
+            assert_eq!((to - from) / 3600, hours, "{day} has {hours} hours");
+            let got = seconds_per_local_hour(&[(at(day, h1, m1), at(day, h2, m2))], (from, to), tz);
+            for &(hour, secs) in want {
+                assert_eq!(
+                    got[hour], secs,
+                    "{day} {h1}:{m1:02}-{h2}:{m2:02}, hour {hour}"
+                );
+            }
+            let total = i64::from(h2 * 60 + m2) * 60 - i64::from(h1 * 60 + m1) * 60;
+            let dst = if day == "2026-03-08" {
+                -3600
+            } else if h1 == 0 && day == "2026-11-01" {
+                3600
+            } else {
+                0
+            };
+            assert_eq!(
+                got.iter().sum::<i64>(),
+                total + dst,
+                "{day}: every second counted once"
+            );
+        }
+        // A zone with a half-hour offset and no DST: hours still land on local hours.
+        let kolkata: chrono_tz::Tz = "Asia/Kolkata".parse().unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let local = |h: u32| {
+            kolkata
+                .from_local_datetime(&day.and_hms_opt(h, 0, 0).unwrap())
+                .single()
+                .unwrap()
+                .timestamp()
+        };
+        let start = local(0);
+        let got =
+            seconds_per_local_hour(&[(local(9), local(10))], (start, start + 86_400), kolkata);
+        assert_eq!((got[8], got[9], got[10]), (0, 3600, 0));
     }
 
     #[test]

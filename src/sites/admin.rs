@@ -82,6 +82,10 @@ pub struct SiteInput {
     reminder_hour: Option<i64>,
     kiosk_offline_minutes: Option<i64>,
     active: Option<bool>,
+    /// Postal address in Japanese (e-mails and calendar events say where).
+    address_ja: Option<String>,
+    /// Postal address in English.
+    address_en: Option<String>,
 }
 
 impl SiteInput {
@@ -97,6 +101,8 @@ impl SiteInput {
         s.name_ja = text(self.name_ja, &s.name_ja).trim().to_string();
         s.name_en = text(self.name_en, &s.name_en).trim().to_string();
         s.time_zone = text(self.time_zone, &s.time_zone).trim().to_string();
+        s.address_ja = text(self.address_ja, &s.address_ja).trim().to_string();
+        s.address_en = text(self.address_en, &s.address_en).trim().to_string();
         if let Some(h) = self.opening_hours {
             s.opening_hours = h;
         }

@@ -77,6 +77,10 @@ pub struct Site {
     /// are never accepted late.
     pub kiosk_offline_minutes: i64,
     pub active: bool,
+    /// Postal address as Japanese write it (e-mails, calendar events); empty when not given.
+    pub address_ja: String,
+    /// Postal address in English.
+    pub address_en: String,
 }
 
 /// Hours in the API's form.
@@ -214,6 +218,8 @@ pub type ScheduleParts = (chrono_tz::Tz, [Option<Hours>; 7], Vec<AnnualClosure>)
 pub fn validate_site(v: &mut Validator, s: &Site) -> Option<ScheduleParts> {
     v.text("name_ja", &s.name_ja, 1, 100);
     v.text("name_en", &s.name_en, 1, 100);
+    v.text("address_ja", &s.address_ja, 0, 200);
+    v.text("address_en", &s.address_en, 0, 200);
     for (field, value, min, max) in [
         ("booking_window_days", s.booking_window_days, 1, 366),
         ("no_show_grace_minutes", s.no_show_grace_minutes, 5, 240),
@@ -341,6 +347,60 @@ impl Default for Site {
             reminder_hour: 18,
             kiosk_offline_minutes: 15,
             active: true,
+            address_ja: String::new(),
+            address_en: String::new(),
         }
+    }
+}
+
+/// Where a site is, as notices write it: its name and postal address in both languages.
+#[derive(Clone, Debug)]
+pub struct Whereabouts {
+    pub name: crate::mail::templates::SiteName,
+    pub address_ja: String,
+    pub address_en: String,
+}
+
+impl Whereabouts {
+    /// The whereabouts of a site read in full.
+    pub fn of(site: &Site) -> Whereabouts {
+        Whereabouts {
+            name: crate::mail::templates::SiteName {
+                ja: site.name_ja.clone(),
+                en: site.name_en.clone(),
+            },
+            address_ja: site.address_ja.clone(),
+            address_en: site.address_en.clone(),
+        }
+    }
+
+    /// The address in this language (the other one when this one is not given).
+    pub fn address(&self, lang: crate::error::Lang) -> &str {
+        let (mine, other) = match lang {
+            crate::error::Lang::Ja => (&self.address_ja, &self.address_en),
+            crate::error::Lang::En => (&self.address_en, &self.address_ja),
+        };
+        if mine.is_empty() { other } else { mine }
+    }
+
+    /// The lines of a message that say where: "拠点: …" and, when known, "所在地: …".
+    pub fn lines(&self, lang: crate::error::Lang) -> Vec<String> {
+        let mut out = vec![crate::mail::templates::site_line(&self.name, lang)];
+        let address = self.address(lang);
+        if !address.is_empty() {
+            out.push(format!("{}{address}", lang.pick("所在地: ", "Address: ")));
+        }
+        out
+    }
+
+    /// A calendar event's LOCATION: what (a desk, the childcare room), the site, its address.
+    pub fn location(&self, what: &str, lang: crate::error::Lang) -> String {
+        let name = lang.pick(&self.name.ja, &self.name.en).to_string();
+        [what, name.as_str(), self.address(lang)]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }

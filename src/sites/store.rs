@@ -101,12 +101,17 @@ pub struct SiteRow {
     reminder_hour: i64,
     kiosk_offline_minutes: i64,
     active: i64,
+    // Statements that flatten this row without naming the address read an empty one.
+    #[sqlx(default)]
+    address_ja: String,
+    #[sqlx(default)]
+    address_en: String,
 }
 
 const SITE: &str = "SELECT id, municipality_id, name_ja, name_en, time_zone, opening_hours,
     annual_closures, open_on_holidays, booking_window_days, no_show_grace_minutes,
     max_hours_per_day, max_active_bookings, allow_walk_in, check_in_early_minutes,
-    reminder_hour, kiosk_offline_minutes, active FROM sites";
+    reminder_hour, kiosk_offline_minutes, active, address_ja, address_en FROM sites";
 
 impl SiteRow {
     /// The site; its JSON settings that do not parse are an error naming the row.
@@ -134,6 +139,8 @@ impl SiteRow {
             reminder_hour: self.reminder_hour,
             kiosk_offline_minutes: self.kiosk_offline_minutes,
             active: self.active != 0,
+            address_ja: self.address_ja,
+            address_en: self.address_en,
         })
     }
 }
@@ -165,8 +172,10 @@ pub async fn save_site(tx: &mut Tx, s: &Site, now: i64) -> sqlx::Result<SiteId> 
             "INSERT INTO sites (municipality_id, name_ja, name_en, time_zone, opening_hours,
                  annual_closures, open_on_holidays, active, booking_window_days,
                  no_show_grace_minutes, max_hours_per_day, max_active_bookings, allow_walk_in,
-                 check_in_early_minutes, reminder_hour, kiosk_offline_minutes, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                 check_in_early_minutes, reminder_hour, kiosk_offline_minutes, created_at,
+                 address_ja, address_en)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 $18, $19)
              RETURNING id",
         )
     } else {
@@ -175,7 +184,8 @@ pub async fn save_site(tx: &mut Tx, s: &Site, now: i64) -> sqlx::Result<SiteId> 
                  opening_hours = $5, annual_closures = $6, open_on_holidays = $7, active = $8,
                  booking_window_days = $9, no_show_grace_minutes = $10, max_hours_per_day = $11,
                  max_active_bookings = $12, allow_walk_in = $13, check_in_early_minutes = $14,
-                 reminder_hour = $15, kiosk_offline_minutes = $16
+                 reminder_hour = $15, kiosk_offline_minutes = $16, address_ja = $18,
+                 address_en = $19
              WHERE id = $17 RETURNING id",
         )
     };
@@ -197,6 +207,8 @@ pub async fn save_site(tx: &mut Tx, s: &Site, now: i64) -> sqlx::Result<SiteId> 
         .bind(s.kiosk_offline_minutes)
         // $17 is the creation time of a new site, the id of an existing one.
         .bind(if s.id.0 == 0 { now } else { s.id.0 })
+        .bind(&s.address_ja)
+        .bind(&s.address_en)
         .fetch_one(&mut **tx)
         .await
 }
@@ -430,4 +442,18 @@ pub async fn name_of(
         .fetch_one(&mut **tx)
         .await?;
     Ok(crate::mail::templates::SiteName { ja, en })
+}
+
+/// A site's name and address, as notices write them.
+pub async fn where_of(tx: &mut Tx, site_id: SiteId) -> sqlx::Result<super::Whereabouts> {
+    let (ja, en, address_ja, address_en) =
+        sqlx::query_as("SELECT name_ja, name_en, address_ja, address_en FROM sites WHERE id = $1")
+            .bind(site_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(super::Whereabouts {
+        name: crate::mail::templates::SiteName { ja, en },
+        address_ja,
+        address_en,
+    })
 }

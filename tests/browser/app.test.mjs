@@ -309,8 +309,9 @@ test('worker phone pages in a browser', { timeout: 300_000 }, async (t) => {
       await page.locator('#series-result').scrollIntoViewIfNeeded();
       await shot(page, 'app-04-series.png');
 
-      // Cancel one date, then the rest of the series, from my bookings.
+      // Cancel one date, then the rest of the series, from my bookings (the series is one card).
       await view(page, '#/bookings', '#bookings-list');
+      await page.locator('section.series-card summary').tap();
       const dec1 = page.locator('li.booking[data-date="2026-12-01"]');
       await dec1.getByRole('button', { name: '席を取り消す', exact: true }).tap();
       await dec1.locator('.confirm-box').waitFor({ state: 'visible' });
@@ -451,6 +452,99 @@ test('worker phone pages in a browser', { timeout: 300_000 }, async (t) => {
         if (me.language !== 'ja') await sleep(100);
       }
       assert.equal(me.language, 'ja');
+    }),
+
+    t.test('worker07: the form resets, a past day, the language, a long series', async () => {
+      const p = await phone(browser);
+      phones.push(p);
+      const { page } = p;
+      const w7 = await session(base, 'worker07@kado.example');
+      const minato = (await w7.get('/api/v1/children'))[0];
+      const asked = [];
+      page.on('request', (req) => {
+        if (req.url().includes('/childcare/availability')) asked.push(new URL(req.url()).searchParams.get('date'));
+      });
+      await logIn(page, base, 'worker07@kado.example');
+      assert.equal(await page.locator('#brand').innerText(), 'KADO 塩尻市テレワークセンター', 'the header names my site');
+
+      // ---- after a booking the form steps aside: a second tap cannot book the same day again
+      await page.locator(`label[for="date-${TOMORROW}"]`).tap();
+      await page.locator('#book-submit').tap();
+      await page.locator('#book-result[data-outcome="booked"]').waitFor({ state: 'visible' });
+      assert.equal(await page.locator('#book-form').count(), 0, 'the armed form is gone after the booking');
+      assert.equal(await page.locator('#book-another').isVisible(), true);
+      await page.locator('.next-card').waitFor({ state: 'visible' });
+      minor.push(...await axeCheck(page, 'home-book-another'));
+
+      // ---- every card changes language at once, without a reload
+      await page.locator('#lang-toggle').tap();
+      await page.waitForFunction(() => document.documentElement.lang === 'en');
+      assert.equal(await page.locator('#result-heading').innerText(), 'Booked');
+      assert.match(await page.locator('.next-card').innerText(), /^Wed 25 Nov[\s\S]*Desk:/, 'the next booking card is in English');
+      assert.equal(await page.locator('#book-another').innerText(), 'Book another');
+      assert.equal(await page.locator('#tabbar a[data-route="bookings"]').innerText(), 'Bookings');
+      await page.locator('#lang-toggle').tap();
+      await page.waitForFunction(() => document.documentElement.lang === 'ja');
+      assert.match(await page.locator('.next-card').innerText(), /11月25日[\s\S]*席:/, 'and back in Japanese');
+
+      // "Book another" gives the form back, on a fresh choice
+      await page.locator('#book-another').tap();
+      await page.locator('#book-form .chips').waitFor({ state: 'visible' });
+      assert.equal(await page.locator('#book-result').count(), 0);
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'home-heading');
+
+      // ---- a day that has passed shows no childcare (or desk) availability
+      await page.locator(`#book-child-${minato.id}`).tap();
+      await page.locator('label[for="date-other"]').tap();
+      await page.locator('#book-other-date').fill('2026-11-20');
+      await page.locator('#glance-past').waitFor({ state: 'visible' });
+      await sleep(400); // longer than the glance's pause: nothing more is asked
+      assert.doesNotMatch(await page.locator('#book-glance').innerText(), /託児/);
+      assert.ok(!asked.includes('2026-11-20'), `no childcare availability asked for a past day (${asked})`);
+
+      // ---- a long series is one card, opened to see its dates
+      const made = await w7.call('POST', '/api/v1/booking-series', {
+        site_id: SITE, weekdays: ['mon', 'wed', 'fri'], start: '09:00', end: '12:00', from: '2026-11-30',
+        until: '2026-12-18', attributes: [], mode: 'skip_conflicts',
+      });
+      assert.ok(made.booked.length >= 9, `the series booked ${made.booked.length} dates`);
+      await view(page, '#/bookings', '#bookings-list');
+      const card = page.locator(`section.series-card[data-series-id="${made.series_id}"]`);
+      await card.waitFor({ state: 'visible' });
+      assert.equal(await card.getAttribute('data-count'), String(made.booked.length));
+      assert.equal(await page.locator('section.series-card').count(), 1, 'one card for the whole series');
+      assert.equal(await page.locator('li.booking[data-series-id]').first().isVisible(), false, 'its dates are folded');
+      const height = await page.evaluate(() => document.getElementById('bookings-list').scrollHeight);
+      assert.ok(height < 800, `the list is short (${height} px)`);
+      await card.locator('summary').tap();
+      await card.locator(`li.booking[data-date="${made.booked[0].date}"]`).waitFor({ state: 'visible' });
+      assert.equal(await card.locator('li.booking').count(), made.booked.length);
+      minor.push(...await axeCheck(page, 'bookings-series'));
+      await noOverflow(page, 'bookings with a series');
+      await shot(page, 'app-13-bookings-series.png');
+
+      // ---- an administrator on the worker pages: a sentence for them, not "ask reception"
+      const a = await phone(browser);
+      phones.push(a);
+      await a.page.goto(`${base}/`);
+      await a.page.locator('#login-section').waitFor({ state: 'visible' });
+      await a.page.locator('#email').fill('admin@kado.example');
+      await a.page.locator('#password').fill(PASSWORD);
+      await a.page.locator('#login-button').tap();
+      await a.page.waitForURL(`${base}/admin/`);
+      await a.page.goto(`${base}/app/`);
+      await a.page.locator('#no-site').waitFor({ state: 'visible' });
+      const said = await a.page.locator('#no-site').innerText();
+      assert.match(said, /管理者/);
+      assert.doesNotMatch(said, /受付/);
+      assert.equal(await a.page.locator('#no-site a[href="/admin/"]').count(), 1);
+      minor.push(...await axeCheck(a.page, 'app-admin'));
+
+      // ---- the e-mail's link opens the booking itself, inside its folded series
+      await page.locator('summary', { hasText: '日分の日付' }).tap(); // folded again
+      const linked = made.booked[3];
+      await view(page, `#/bookings?id=${linked.id}`, `li.booking.linked[data-booking-id="${linked.id}"]`);
+      assert.equal(await page.evaluate(() => document.activeElement.dataset.bookingId), String(linked.id));
     }),
 
     t.test('worker02: My QR is accepted by the kiosk and renews itself', async () => {

@@ -109,20 +109,35 @@ test('childcare tablet in a browser', { timeout: 300_000 }, async (t) => {
     site_id: SITE, date: TODAY, start: '09:15', end: '13:00', child_ids: [child.id], desk: { attributes: [] },
   });
   const place = made.places[0].id;
+  // A second child, received by the director at another screen while the tablet is open.
+  const other = await session(base, 'worker16@kado.example');
+  const otherChild = await other.call('POST', '/api/v1/children', { name: '小林 葵', name_kana: 'コバヤシ アオイ', birth_date: '2024-02-14' });
+  const otherPlace = (await other.call('POST', '/api/v1/childcare/bookings', {
+    site_id: SITE, date: TODAY, start: '09:00', end: '12:00', child_ids: [otherChild.id], desk: { attributes: [] },
+  })).places[0].id;
   const settings = await director.get(`/api/v1/sites/${SITE}/childcare-settings`);
   await director.call('PUT', `/api/v1/sites/${SITE}/childcare-settings`, { ...settings, nap_check_minutes: [1, 1, 1] });
 
   browser = await launchBrowser();
   const tab = await contextFor(browser, base, caregiver, { width: 1024, height: 768 });
   const { page } = tab;
+  const streamed = page.waitForRequest((r) => r.url().endsWith(`/api/v1/sites/${SITE}/live/stream`));
   await page.goto(`${base}/childcare/`);
   const card = page.locator(`li[data-place="${place}"]`);
   await card.waitFor({ state: 'visible' });
   assert.equal(await card.getAttribute('data-status'), 'expected');
   assert.match(await card.textContent(), /卵/, 'allergies on the card');
+  assert.equal(await page.locator('#brand').innerText(), 'KADO 塩尻市テレワークセンター', 'the header names the site');
   minor.push(...await axeCheck(page, 'tablet'));
   await touchTargets(page, 'tablet');
   await shot(page, 'childcare-tablet.png');
+
+  // The tablet follows the site's event stream, not a timer: a hand-over recorded elsewhere
+  // shows at once, without a reload.
+  await streamed;
+  await page.locator(`li[data-place="${otherPlace}"][data-status="expected"]`).waitFor();
+  await director.call('POST', `/api/v1/childcare/bookings/${otherPlace}/drop-off`);
+  await page.locator(`li[data-place="${otherPlace}"][data-status="here"]`).waitFor({ timeout: 10_000 });
 
   // Drop-off: one tap on the child.
   await card.getByRole('button', { name: `${CHILD}さんを受け入れる` }).tap();
@@ -163,6 +178,7 @@ test('childcare tablet in a browser', { timeout: 300_000 }, async (t) => {
   // English, one tap.
   await page.locator('#lang-toggle').tap();
   await page.getByRole('heading', { name: "Today's children" }).waitFor();
+  assert.equal(await page.locator('#brand').innerText(), 'KADO Shiojiri Telework Center');
   minor.push(...await axeCheck(page, 'tablet-en'));
   await page.locator('#lang-toggle').tap();
 
@@ -178,6 +194,7 @@ test('childcare tablet in a browser', { timeout: 300_000 }, async (t) => {
   await row.waitFor();
   assert.match(await row.textContent(), /あおむけ.*横向き/);
   assert.match(await row.textContent(), new RegExp(me.name));
+  assert.equal(await page.locator('#brand').innerText(), 'KADO 塩尻市テレワークセンター');
   minor.push(...await axeCheck(page, 'record'));
   await shot(page, 'childcare-record.png');
 

@@ -261,6 +261,22 @@ test('entrance kiosk in a browser', { timeout: 240_000, concurrency: true }, asy
       // not kiosk.unpaired).
       await w.page.locator('#pin-button').click();
       await w.page.locator('#pin-dialog').waitFor({ state: 'visible' });
+      // Before the PIN: the member number the service understood ("4" is K-0004), or that
+      // nobody has it.
+      const key = (k) => w.page.locator(`#keypad button[data-key="${k}"]`).click();
+      await key('9');
+      await key('9');
+      await w.page.locator('#pin-understood.unknown').waitFor({ state: 'visible' });
+      assert.match(await w.page.locator('#pin-understood').innerText(), /見つかりません/);
+      await key('clear');
+      await key('4');
+      await w.page.locator('#pin-pin').focus(); // moving on looks it up at once
+      await w.page.locator('#pin-understood[data-member="K-0004"]').waitFor({ state: 'visible' });
+      assert.match(await w.page.locator('#pin-understood').innerText(), /会員番号 K-0004/);
+      await shot(w.page, '08b-member-understood.png');
+      await key('clear'); // (the PIN field is active: nothing in it yet)
+      await w.page.locator('#pin-member').fill('');
+      await w.page.locator('#pin-member').focus();
       await w.page.keyboard.type('K-0004');
       await w.page.locator('#pin-pin').focus();
       for (const key of '9090') await w.page.locator(`#keypad button[data-key="${key}"]`).click();

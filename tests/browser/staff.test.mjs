@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, ROOT, session, startServer, watchPage } from './server.mjs';
+import { launchBrowser, PASSWORD, ROOT, session, startServer, watchPage } from './server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const AXE = path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
@@ -90,6 +90,7 @@ test('staff live view and roll call in a browser', { timeout: 180_000 }, async (
   const occupied = desk.page.locator('#seats td', { hasText: workerName });
   assert.ok(await occupied.count() >= 1, 'the seat list names the worker');
   await desk.page.locator('#map svg .seat-occupied').first().waitFor({ state: 'attached' });
+  assert.equal(await desk.page.locator('#brand').innerText(), 'KADO 塩尻市テレワークセンター', 'the header names the site');
   await axeCheck(desk.page, 'staff desktop');
   await desk.page.screenshot({ path: path.join(ARTIFACTS, 'staff-desktop.png'), fullPage: true });
 
@@ -129,6 +130,36 @@ test('staff live view and roll call in a browser', { timeout: 180_000 }, async (
   phone.watch.allowNetErrors = false;
   await page.screenshot({ path: path.join(ARTIFACTS, 'staff-phone-back.png'), fullPage: true });
 
+  // The session ends (401): a mark is kept on the device, not dropped, and sent once the same
+  // person logs in again. Logging out then leaves nothing of the roll call on the device.
+  const other = rc.entries.find((e) => !e.expected && !e.marked_at);
+  assert.ok(other, `someone else is inside: ${JSON.stringify(rc.entries.map((e) => e.name))}`);
+  await phone.context.clearCookies();
+  const otherLine = page.locator('#rollcall-inside li', { hasText: other.name });
+  await otherLine.getByRole('button').click();
+  await page.locator('#rollcall-status', { hasText: 'もう一度ログイン' }).waitFor();
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('kado.staff.marks')));
+  assert.equal(kept.marks.length, 1, `the mark is kept: ${JSON.stringify(kept)}`);
+  assert.equal((await reception.get(`/api/v1/roll-calls/${rollCallId}`)).marked, 1);
+  const relogged = await page.evaluate(async (password) => (await fetch('/api/v1/auth/login', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: 'caregiver@shiojiri.kado.example', password }),
+  })).status, PASSWORD);
+  assert.equal(relogged, 200);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  for (let i = 0; i < 100 && rc.marked < 2; i += 1) {
+    await new Promise((r) => setTimeout(r, 200));
+    rc = await reception.get(`/api/v1/roll-calls/${rollCallId}`);
+  }
+  assert.equal(rc.marked, 2, 'the kept mark was sent after logging in again');
+  assert.equal(rc.entries.find((e) => e.id === other.id).marked_by, rc.entries.find((e) => e.name === workerName).marked_by);
+  const owner = await page.evaluate(() => JSON.parse(localStorage.getItem('kado.staff.owner')));
+  assert.equal(owner, (await caregiver.get('/api/v1/auth/me')).id, 'what the device keeps is marked as the caregiver\'s');
+  await page.locator('#logout-button').click();
+  await page.waitForURL(`${base}/`);
+  const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('kado.staff.')));
+  assert.deepEqual(left, [], 'logging out clears the roll call kept on the device');
+
   // A director places a space from the admin page (numbers; dragging moves the same values).
   const director = await session(base, 'director@shiojiri.kado.example');
   const admin = await screen(browser, base, director.cookie, { width: 1280, height: 900 }, '/admin/#site=1');
@@ -153,6 +184,28 @@ test('staff live view and roll call in a browser', { timeout: 180_000 }, async (
   await axeCheck(board.page, 'staff history');
   await board.page.screenshot({ path: path.join(ARTIFACTS, 'staff-director.png'), fullPage: true });
   assert.deepEqual(board.problems, []);
+
+  // One person with every live screen allowed open: the next one says why it cannot connect.
+  const streams = new AbortController();
+  const held = [];
+  for (let i = 0; i < 10; i += 1) {
+    const r = await fetch(`${base}/api/v1/sites/1/live/stream`, {
+      headers: { Cookie: caregiver.cookie, Accept: 'text/event-stream' }, signal: streams.signal,
+    });
+    assert.equal(r.status, 200);
+    held.push(r);
+  }
+  const full = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'ja-JP' });
+  await full.addCookies(caregiver.cookie.split('; ').map((c) => {
+    const at = c.indexOf('=');
+    return { name: c.slice(0, at), value: c.slice(at + 1), url: base };
+  }));
+  const fullPage = await full.newPage();
+  await fullPage.goto(`${base}/staff/`);
+  await fullPage.locator('#connection', { hasText: '上限' }).waitFor({ timeout: 20_000 });
+  assert.match(await fullPage.locator('#connection').innerText(), /使っていない画面やタブを閉じてください/);
+  streams.abort();
+  await full.close();
 
   assert.deepEqual(desk.problems, []);
   assert.deepEqual(phone.problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|net::ERR_/.test(p)), []);
