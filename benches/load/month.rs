@@ -64,9 +64,12 @@ async fn fill(url: &str, sh: &Shared) -> Result<MonthEnd> {
     let (from, to) = month
         .bounds(chrono_tz::Asia::Tokyo)
         .context("the month's bounds")?;
+    // The weekdays the site is open (no hours on a closed day: nothing to resolve).
+    let schedule = kado::attendance::schedule_of(&db, kado::ids::SiteId(f.shiojiri)).await?;
     let weekdays: Vec<NaiveDate> = (0..31)
         .filter_map(|k| first.checked_add_days(Days::new(k)))
         .filter(|d| Month::of(*d) == month && d.weekday().num_days_from_monday() < 5)
+        .filter(|d| schedule.day(*d).open())
         .collect();
     let mut people = Vec::with_capacity(WORKERS);
     let mut sheets = Vec::with_capacity(WORKERS);
@@ -139,7 +142,7 @@ async fn fill(url: &str, sh: &Shared) -> Result<MonthEnd> {
     tx.commit().await?;
     db.close().await;
     log(format!(
-        "month end: {WORKERS} workers, {} weekdays of {month} each",
+        "month end: {WORKERS} workers, {} open weekdays of {month} each",
         weekdays.len()
     ));
     Ok(MonthEnd {

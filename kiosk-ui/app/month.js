@@ -80,6 +80,17 @@ addStrings({
     'month.submit': 'この月を提出',
     'month.submitted': '提出しました。',
     'month.minutes': '{h}時間{m}分',
+    'month.history': '履歴',
+    'month.what.submitted': '提出',
+    'month.what.returned': '差し戻し',
+    'month.what.approved': '承認',
+    'month.what.reopened': '再開',
+    'month.what.entry_added': '記録の追加',
+    'month.what.entry_changed': '記録の変更',
+    'month.what.entry_removed': '記録の削除',
+    'month.what.end_proposed': '終了時刻の訂正申請',
+    'month.what.end_confirmed': '訂正の承認',
+    'month.what.end_refused': '訂正の却下',
   },
   en: {
     'month.title': 'My month',
@@ -144,6 +155,17 @@ addStrings({
     'month.submit': 'Submit this month',
     'month.submitted': 'Submitted.',
     'month.minutes': '{h} h {m} min',
+    'month.history': 'History',
+    'month.what.submitted': 'Submitted',
+    'month.what.returned': 'Returned',
+    'month.what.approved': 'Approved',
+    'month.what.reopened': 'Reopened',
+    'month.what.entry_added': 'Entry added',
+    'month.what.entry_changed': 'Entry changed',
+    'month.what.entry_removed': 'Entry removed',
+    'month.what.end_proposed': 'End time proposed',
+    'month.what.end_confirmed': 'Correction confirmed',
+    'month.what.end_refused': 'Correction refused',
   },
 });
 
@@ -184,6 +206,7 @@ export function mount(main, ctx, params) {
   let alive = true;
   let data = null;
   let projects = [];
+  let history = [];
   let editing = null;
   const root = h('div', { class: 'view month' });
   const status = h('div', { class: 'message', id: 'month-status', role: 'status', 'aria-live': 'polite' });
@@ -247,7 +270,13 @@ export function mount(main, ctx, params) {
           : h('ul', { class: 'items', id: 'entry-list' }, m.entries.map((e) => entryCard(e, editable)))),
       editable ? entryForm(m) : null,
       editable ? h('div', { class: 'actions' },
-        h('button', { type: 'button', class: 'btn', id: 'month-submit', onclick: submit }, t('month.submit'))) : null);
+        h('button', { type: 'button', class: 'btn', id: 'month-submit', onclick: submit }, t('month.submit'))) : null,
+      history.length ? h('section', { 'aria-labelledby': 'month-history' },
+        h('h2', { id: 'month-history' }, t('month.history')),
+        h('ol', { class: 'items', id: 'history-list' }, history.map((c) => h('li', { class: 'card' },
+          h('strong', null, `${formatDate(new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(new Date(c.changed_at)))} ${localTime(c.changed_at, tz)}`),
+          ` ${c.changed_by_name}: ${t(`month.what.${c.what}`)}`,
+          c.reason ? h('p', { class: 'hint' }, c.reason) : null)))) : null);
   }
 
   function sessionCard(s, editable) {
@@ -383,6 +412,7 @@ export function mount(main, ctx, params) {
         api('GET', `/api/v1/me/months/${month}?${q}`),
         api('GET', '/api/v1/me/assignments'),
       ]);
+      history = m.timesheet_id ? await api('GET', `/api/v1/timesheets/${m.timesheet_id}/history`) : [];
       if (!alive) return;
       data = m;
       projects = mine.filter((a) => a.site_id === siteId);

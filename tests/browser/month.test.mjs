@@ -120,6 +120,7 @@ test('a worker allocates and submits a month, a director approves it', { timeout
   await phone.page.reload();
   await phone.page.locator('#month-submit').click();
   await phone.page.locator('#month-state[data-status="submitted"]').waitFor();
+  assert.match(await phone.page.locator('#history-list').innerText(), /提出/);
   await axeCheck(phone.page, 'my month submitted');
 
   // The director approves.
