@@ -65,6 +65,7 @@ struct Door {
     site: SiteId,
     space: SpaceId,
     room: String,
+    roster_enough: bool,
     tz: chrono_tz::Tz,
 }
 
@@ -80,7 +81,10 @@ async fn door(st: &AppState, token: &KioskToken, now: i64) -> ApiResult<Door> {
     let s = crate::sites::store::space_by_id(&st.db, space.0).await?;
     let site = crate::sites::store::get(&st.db, device.site_id).await?;
     let tz = crate::sites::store::schedule(&st.db, &site).await?.tz;
+    // Read before the scan's transaction: a pool read while holding one could wait for itself.
+    let roster_enough = store::room(&st.db, space).await?.roster_enough;
     Ok(Door {
+        roster_enough,
         device: device.id,
         site: device.site_id,
         space,
@@ -136,11 +140,10 @@ pub async fn scan(
         Direction::Leave => Ok(None),
         Direction::Enter => {
             let facts = store::facts(&mut tx, person, d.space, at).await?;
-            let room = store::room(&st.db, d.space).await?;
             let door = rules::AtDoor {
                 checked_in: store::checked_in(&mut tx, person, d.site).await?,
                 booked: store::booked_now(&mut tx, person, d.space, at).await?,
-                roster_enough: room.roster_enough,
+                roster_enough: d.roster_enough,
             };
             let day = now.with_timezone(&d.tz).date_naive();
             rules::may_enter(&facts, door, day, at).map(Some)
