@@ -149,13 +149,27 @@ pub async fn scan(
             rules::may_enter(&facts, door, day, at).map(Some)
         }
     };
+    let who = (person, name);
+    finish(tx, d, entry, who, direction, decided, lang).await
+}
+
+/// Writes the decision: who is inside, the audit record, the event; answers what to show.
+async fn finish(
+    mut tx: crate::db::Tx,
+    d: Door,
+    mut entry: Entry,
+    (person, name): (PersonId, Option<String>),
+    direction: Direction,
+    decided: Result<Option<crate::ids::ProjectId>, rules::Refusal>,
+    lang: Lang,
+) -> ApiResult<DoorResult> {
     match decided {
         Ok(project) => {
             entry.decision = "allow".into();
             entry.project_id = project;
             let inside = match direction {
                 Direction::Enter => {
-                    store::enter(&mut tx, d.site, d.space, person, at).await?;
+                    store::enter(&mut tx, d.site, d.space, person, entry.at).await?;
                     true
                 }
                 Direction::Leave => {

@@ -396,7 +396,33 @@ async fn export(
     let schedule = crate::sites::store::schedule(&st.db, &site).await?;
     let (start, _) = schedule.day_bounds(from);
     let (_, end) = schedule.day_bounds(to);
-    let pool = st.db.pool.clone();
+    let stream = trail(st.db.pool.clone(), space, (start, end), json);
+    let (ctype, ext) = if json {
+        ("application/json", "json")
+    } else {
+        ("text/csv; charset=utf-8", "csv")
+    };
+    let disposition = format!(
+        "attachment; filename=\"audit-{}-{from}-{to}.{ext}\"",
+        space.0
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, ctype.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// The room's records in `[start, end)` as CSV or JSON text, read page by page by id.
+fn trail(
+    pool: sqlx::AnyPool,
+    space: SpaceId,
+    (start, end): (i64, i64),
+    json: bool,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
     struct Page {
         last: i64,
         first: bool,
@@ -412,7 +438,7 @@ async fn export(
         first: true,
         done: false,
     };
-    let stream = futures_util::stream::unfold(state, move |mut p| {
+    futures_util::stream::unfold(state, move |mut p| {
         let pool = pool.clone();
         let sql = sql.clone();
         async move {
@@ -459,24 +485,7 @@ async fn export(
             }
             Some((Ok::<Bytes, std::io::Error>(Bytes::from(out)), p))
         }
-    });
-    let (ctype, ext) = if json {
-        ("application/json", "json")
-    } else {
-        ("text/csv; charset=utf-8", "csv")
-    };
-    let disposition = format!(
-        "attachment; filename=\"audit-{}-{from}-{to}.{ext}\"",
-        space.0
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, ctype.to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        Body::from_stream(stream),
-    )
-        .into_response())
+    })
 }
 
 const CSV_HEADER: &str = "id,at,site_id,actor_id,device_id,space_id,project_id,subject_id,action,decision,reason,detail,prev_hash,hash\r\n";

@@ -229,6 +229,7 @@ mod tests {
     const OK_COURSE: Option<(i64, Option<i64>)> = Some((AT - 100, Some(AT + 100)));
 
     #[test]
+    #[allow(clippy::too_many_lines)]
     fn the_decision_table() {
         let day = d("2026-11-24");
         let expired = Refusal::CourseExpired {

@@ -408,7 +408,14 @@ async fn the_door_allows_and_denies_with_the_reason(b: Backend) {
     assert_eq!(allowed, 4);
     let v = s.verify().await;
     assert_eq!(v["intact"], true, "{v}");
-    assert_eq!(s.door_id > 0, true);
+    // Each names the door reader it was made at.
+    let at_door = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM access_audit WHERE action = 'door.enter' AND device_id = {}",
+            s.door_id
+        ))
+        .await;
+    assert_eq!(at_door, 8);
 }
 
 async fn fifty_concurrent_door_scans_keep_one_chain(b: Backend) {
