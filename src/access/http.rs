@@ -9,7 +9,7 @@ use super::{
     secure_room,
 };
 use crate::AppState;
-use crate::auth::{KioskToken, Principal};
+use crate::auth::{KioskDevice, KioskToken, Principal};
 use crate::error::{
     ApiError, ApiResult, CommonError, Json, Path, Query, Text, invalid, parse_date,
 };
@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_room, put_room))
         .routes(routes!(pair_door))
         .routes(routes!(door_scan))
+        .routes(routes!(door_me))
         .routes(routes!(get_review))
         .routes(routes!(certify))
         .routes(routes!(occupants))
@@ -304,6 +305,32 @@ async fn door_scan(
     Ok(Json(
         door::scan(&st, &token, &req.credential, req.direction).await?,
     ))
+}
+
+/// What a door reader shows when idle.
+#[derive(Serialize, ToSchema)]
+pub struct DoorInfo {
+    room: String,
+    space_id: SpaceId,
+    site_id: SiteId,
+}
+
+/// The door reader's own room (an entrance kiosk's token: 403 access.not_a_door).
+#[utoipa::path(get, path = "/api/v1/door/me", tag = "access",
+    responses((status = 200, body = DoorInfo), (status = 401, description = "kiosk.unpaired"),
+              (status = 403, description = "access.not_a_door")),
+    security(("kiosk_token" = [])))]
+async fn door_me(State(st): State<AppState>, device: KioskDevice) -> ApiResult<Json<DoorInfo>> {
+    let mut tx = st.db.begin_read().await?;
+    let space = store::door_of(&mut tx, device.id).await?;
+    tx.rollback().await?;
+    let space = space.ok_or(AccessError::NotADoor)?;
+    let s = crate::sites::store::space_by_id(&st.db, space.0).await?;
+    Ok(Json(DoorInfo {
+        room: s.name,
+        space_id: space,
+        site_id: device.site_id,
+    }))
 }
 
 /// Who can enter each secure room of the site today and why, what expires within 30 days,
