@@ -118,12 +118,12 @@ CREATE TABLE access_reviews (
     entries      BIGINT NOT NULL
 );
 
--- One row per expiry reminder sent: the unique key makes it once, with any number of instances.
+-- One row per reminder sent (`subject`: what it is about, e.g. "nda:7:2026-12-31" or
+-- "booking:42"): the primary key makes it once, with any number of instances.
 CREATE TABLE access_reminders (
-    person_id  BIGINT NOT NULL REFERENCES persons(id),
-    project_id BIGINT NOT NULL REFERENCES client_projects(id),
-    what       TEXT NOT NULL,
-    expires_on TEXT NOT NULL,
-    sent_at    BIGINT NOT NULL,
-    PRIMARY KEY (person_id, project_id, what, expires_on)
+    person_id BIGINT NOT NULL REFERENCES persons(id),
+    what      TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    sent_at   BIGINT NOT NULL,
+    PRIMARY KEY (person_id, what, subject)
 );

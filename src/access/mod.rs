@@ -374,11 +374,25 @@ pub struct ReviewRoom {
     pub people: Vec<ReviewLine>,
 }
 
+/// A booking of a secure room whose holder will not be eligible then (an NDA or training
+/// that expires first): kept, and flagged to the worker and the director.
+#[derive(Serialize, ToSchema)]
+pub struct FlaggedBooking {
+    pub booking_id: crate::ids::BookingId,
+    pub person_id: PersonId,
+    pub name: String,
+    pub space_id: SpaceId,
+    pub room: String,
+    pub starts_at: i64,
+    pub reason: String,
+}
+
 /// The access review of a site.
 #[derive(Serialize, ToSchema)]
 pub struct Review {
     pub date: String,
     pub rooms: Vec<ReviewRoom>,
+    pub flagged_bookings: Vec<FlaggedBooking>,
     pub last_certified_at: Option<i64>,
     pub last_certified_by: Option<String>,
 }
@@ -435,10 +449,37 @@ pub async fn review(st: &AppState, site: SiteId) -> ApiResult<Review> {
             people,
         });
     }
+    let mut flagged = Vec::new();
+    for b in store::room_bookings(&st.db, site, at).await? {
+        let mut tx = st.db.begin_read().await?;
+        let from = store::facts(&mut tx, b.person_id, b.space_id, b.starts_at).await?;
+        let to = store::facts(&mut tx, b.person_id, b.space_id, b.ends_at - 1).await?;
+        tx.rollback().await?;
+        let day = |t: i64| {
+            DateTime::from_timestamp(t, 0)
+                .map(|d| d.with_timezone(&tz).date_naive())
+                .unwrap_or(today)
+        };
+        let refused = rules::eligible(&from, day(b.starts_at), b.starts_at)
+            .and_then(|_| rules::eligible(&to, day(b.ends_at - 1), b.ends_at - 1))
+            .err();
+        if let Some(r) = refused {
+            flagged.push(FlaggedBooking {
+                booking_id: b.id,
+                person_id: b.person_id,
+                name: b.name,
+                space_id: b.space_id,
+                room: b.room,
+                starts_at: b.starts_at,
+                reason: errors::text(&r, tz, lang),
+            });
+        }
+    }
     let last = store::last_certified(&st.db, site).await?;
     Ok(Review {
         date: today.to_string(),
         rooms,
+        flagged_bookings: flagged,
         last_certified_at: last.as_ref().map(|l| l.0),
         last_certified_by: last.map(|l| l.1),
     })

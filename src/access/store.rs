@@ -568,27 +568,51 @@ pub async fn last_certified(db: &Db, site: SiteId) -> sqlx::Result<Option<(i64, 
     .await
 }
 
-/// Claims a reminder (once per person, project, what and expiry); whether this caller sends it.
+/// Claims a reminder (once per person, kind and subject); whether this caller sends it.
 pub async fn claim_reminder(
     tx: &mut Tx,
     person: PersonId,
-    project: ProjectId,
     what: &str,
-    expires_on: &str,
+    subject: &str,
     now: i64,
 ) -> sqlx::Result<bool> {
     let r = sqlx::query(
-        "INSERT INTO access_reminders (person_id, project_id, what, expires_on, sent_at)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        "INSERT INTO access_reminders (person_id, what, subject, sent_at)
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
     )
     .bind(person)
-    .bind(project)
     .bind(what)
-    .bind(expires_on)
+    .bind(subject)
     .bind(now)
     .execute(&mut **tx)
     .await?;
     Ok(r.rows_affected() > 0)
+}
+
+/// A live booking of a seat in a secure room that has not ended.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RoomBooking {
+    pub id: crate::ids::BookingId,
+    pub person_id: PersonId,
+    pub name: String,
+    pub space_id: SpaceId,
+    pub room: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+}
+
+/// The site's live secure-room bookings that end after `now`, soonest first.
+pub async fn room_bookings(db: &Db, site: SiteId, now: i64) -> sqlx::Result<Vec<RoomBooking>> {
+    sqlx::query_as(
+        "SELECT b.id, b.person_id, p.name, b.space_id, s.name AS room, b.starts_at, b.ends_at
+         FROM bookings b JOIN spaces s ON s.id = b.space_id JOIN persons p ON p.id = b.person_id
+         WHERE b.site_id = $1 AND s.kind = 'secure_room' AND b.status = 'active' AND b.ends_at > $2
+         ORDER BY b.starts_at, b.id LIMIT 1000",
+    )
+    .bind(site)
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await
 }
 
 /// The site's directors.

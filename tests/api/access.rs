@@ -17,6 +17,7 @@ on_both_backends!(
     fifty_concurrent_door_scans_keep_one_chain,
     verify_names_the_first_changed_record,
     export_streams_the_rooms_trail_with_its_hashes,
+    review_flags_and_reminds_once_with_two_instances,
 );
 
 /// Tuesday 2026-11-24 at `h:m` in Tokyo.
@@ -586,4 +587,88 @@ async fn export_streams_the_rooms_trail_with_its_hashes(b: Backend) {
             "access.roster_end_before_start",
         )
         .await;
+}
+
+async fn review_flags_and_reminds_once_with_two_instances(b: Backend) {
+    let s = setup(b).await;
+    let app = &s.app;
+    s.worker
+        .book(&desk(s.room, "2026-12-01", "09:00", "12:00"))
+        .await
+        .error_for_status()
+        .unwrap();
+    // The NDA is cut short to 11-30: the booking of 12-01 is kept and flagged.
+    s.director
+        .post(&format!("/api/v1/projects/{}/ndas", s.project))
+        .json(&json!({"person_id": s.worker_id, "signed_on": "2026-01-01",
+                      "expires_on": "2026-11-30", "document_ref": "NDA-2026-001b"}))
+        .send_status()
+        .await;
+    let review = s
+        .director
+        .get("/api/v1/sites/1/access-review")
+        .header("accept-language", "en")
+        .send_json()
+        .await;
+    let room = review["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["space_id"] == s.room)
+        .unwrap();
+    let line = &room["people"][0];
+    assert_eq!(line["person_id"], s.worker_id, "{review}");
+    assert_eq!(line["can_enter"], true, "{review}");
+    assert_eq!(line["nda_expires_on"], "2026-11-30", "{review}");
+    assert_eq!(line["expiring_soon"], true, "{review}");
+    let flagged = &review["flagged_bookings"][0];
+    assert_eq!(flagged["person_id"], s.worker_id, "{review}");
+    assert_eq!(
+        flagged["reason"], "The NDA expired on 11/30/2026.",
+        "{review}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM bookings WHERE status = 'active' AND space_id IN (SELECT id FROM spaces WHERE name = 'R-01')")
+            .await,
+        1
+    );
+    // The reminders: once each, to the worker and every director, with two instances at once.
+    let directors = app
+        .count("SELECT COUNT(*) FROM role_grants WHERE site_id = 1 AND role = 'director'")
+        .await;
+    let second = app.second_instance().await;
+    let other = second
+        .as_ref()
+        .map_or(app.state.clone(), |s| s.state.clone());
+    let (a, c) = tokio::join!(
+        kado::access::notify::reminders(&app.state),
+        kado::access::notify::reminders(&other)
+    );
+    let queued = a.unwrap() + c.unwrap();
+    let mails = app
+        .count("SELECT COUNT(*) FROM outbox WHERE kind = 'access_expiry'")
+        .await;
+    let claimed: Vec<(String, String)> =
+        sqlx::query_as("SELECT what, subject FROM access_reminders ORDER BY what, subject")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        mails,
+        2 * (1 + directors),
+        "the NDA's reminder and the booking's flag: {claimed:?}"
+    );
+    assert_eq!(queued as i64, mails);
+    assert_eq!(
+        kado::access::notify::reminders(&app.state).await.unwrap(),
+        0
+    );
+    // Certifying the review is audited.
+    let certified = s
+        .director
+        .post("/api/v1/sites/1/access-review/certify")
+        .send_json()
+        .await;
+    assert!(certified["last_certified_at"].is_i64(), "{certified}");
+    assert_eq!(s.audit_rows("review.certify").await, 1);
 }
