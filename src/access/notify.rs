@@ -12,13 +12,16 @@ use crate::ids::{PersonId, SiteId};
 use crate::mail::outbox;
 use crate::mail::templates::compose;
 
+/// A reminder to claim: the worker, its kind, its subject, and what the e-mail says.
+type Due = (PersonId, &'static str, String, Vec<(String, String)>);
+
 /// Queues the reminders due now at every site; answers how many e-mails were queued.
 pub async fn reminders(st: &AppState) -> anyhow::Result<usize> {
     let mut sent = 0;
     for site in crate::sites::store::sites(&st.db).await? {
         let review = super::review(st, site.id).await?;
         let directors = store::directors(&st.db, site.id).await?;
-        let mut due: Vec<(PersonId, &'static str, String, Vec<(String, String)>)> = Vec::new();
+        let mut due: Vec<Due> = Vec::new();
         for room in &review.rooms {
             for line in room.people.iter().filter(|l| l.expiring_soon) {
                 let expiring = [
