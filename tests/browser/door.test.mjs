@@ -8,7 +8,8 @@
 //   - refuses worker 2, on no project of the room, with the reason, in Japanese and then in
 //     English (red: "not on the roster");
 //   - records the leaving of worker 1.
-// Every attempt is in the audit trail (read back through the director's JSON export).
+// Every attempt is in the audit trail (read back through the director's JSON export). The
+// director's page shows the review (axe clean) and certifies it.
 //
 // Run: node --test tests/browser/door.test.mjs  (after cargo build)
 
@@ -148,5 +149,21 @@ test('secure room door reader in a browser', { timeout: 180_000 }, async (t) => 
   const attempts = trail.filter((r) => r.action.startsWith('door.') && r.action !== 'door.pair');
   assert.deepEqual(attempts.map((r) => `${r.action} ${r.decision}`),
     ['door.enter allow', 'door.enter deny', 'door.enter deny', 'door.leave allow']);
+
+  // The director's page: the review names worker 1 in R-01, certifying is recorded; axe clean.
+  const [cname, cvalue] = director.cookie.split('; ')[0].split('=');
+  const staff = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  await staff.addCookies([{ name: cname, value: cvalue, url: base }]);
+  const dpage = await staff.newPage();
+  watchPage(dpage, problems);
+  await dpage.goto(`${base}/director/`);
+  await dpage.locator('#content').waitFor({ state: 'visible' });
+  await dpage.waitForFunction(() => document.getElementById('review').textContent.includes('R-01'));
+  assert.match(await dpage.locator('#review').innerText(), /2027-03-31/);
+  await axeCheck(dpage, 'director access page');
+  await dpage.locator('#certify').click();
+  await dpage.waitForFunction(() => /最終承認/.test(document.getElementById('certified').textContent));
+  await dpage.screenshot({ path: path.join(ARTIFACTS, 'door-03-director.png'), fullPage: true });
+  assert.match(await dpage.locator('#export-csv').getAttribute('href'), /format=csv/);
   assert.deepEqual(problems, []);
 });
