@@ -335,6 +335,25 @@ async fn the_door_allows_and_denies_with_the_reason(b: Backend) {
         .await;
     assert_eq!(inside[0]["person_id"], s.worker_id, "{inside}");
     assert_eq!(inside[0]["booked"], 1, "{inside}");
+    // The live view: no alert while the booking covers the person inside; once it has
+    // ended, "someone inside, nobody booked".
+    let unbooked = |live: &Value| {
+        live["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["kind"] == "secure_room_unbooked")
+            .map(|a| a["name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let live = s.director.get("/api/v1/sites/1/live").send_json().await;
+    assert_eq!(unbooked(&live), Vec::<String>::new(), "{live}");
+    app.clock.set(tokyo(24, 12, 5));
+    let live = s.director.get("/api/v1/sites/1/live").send_json().await;
+    let alerts = unbooked(&live);
+    assert_eq!(alerts.len(), 1, "{live}");
+    assert!(alerts[0].contains("R-01"), "{alerts:?}");
+    app.clock.set(tokyo(24, 9, 6));
     let r = s.scan(&s.worker, "leave").await;
     assert_eq!(r["allowed"], true, "{r}");
     let inside = s
