@@ -204,14 +204,7 @@ pub async fn snapshot(db: &Db, site_id: SiteId, now: i64, view: ChildView) -> Ap
 
     let space_views = place_spaces(spaces, &bookings, &inside_on, now)?;
 
-    // Secure rooms (the door readers' DoorPassed events refresh the view).
-    let mut alerts: Vec<Alert> = unbooked
-        .into_iter()
-        .map(|u| Alert {
-            kind: "secure_room_unbooked".into(),
-            name: format!("{} ({})", u.person_name, u.space_name),
-        })
-        .collect();
+    let mut alerts = unbooked_alerts(unbooked);
     let people: Vec<PersonInside> = inside
         .into_iter()
         .map(|p| {
@@ -277,6 +270,17 @@ pub async fn snapshot(db: &Db, site_id: SiteId, now: i64, view: ChildView) -> Ap
         alerts,
         roll_call,
     })
+}
+
+/// Someone inside a secure room with no booking of it now (the door readers' DoorPassed
+/// events refresh the view).
+fn unbooked_alerts(rows: Vec<store::UnbookedRow>) -> Vec<Alert> {
+    rows.into_iter()
+        .map(|u| Alert {
+            kind: "secure_room_unbooked".into(),
+            name: format!("{} ({})", u.person_name, u.space_name),
+        })
+        .collect()
 }
 
 /// The spaces with their seats now, on the plan (stored positions, else the automatic grid).
