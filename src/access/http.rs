@@ -393,7 +393,8 @@ const PAGE: i64 = 500;
 /// length of range: it is read page by page, never whole).
 #[utoipa::path(get, path = "/api/v1/secure-rooms/{id}/audit", tag = "access",
     params(("id" = i64, Path), ExportQuery),
-    responses((status = 200, description = "text/csv or application/json: the records", content_type = "text/csv"),
+    responses((status = 200, description = "the room's records, with their hashes",
+               content((String = "text/csv"), (Vec<Record> = "application/json"))),
               (status = 403), (status = 404), (status = 422)))]
 async fn export(
     State(st): State<AppState>,

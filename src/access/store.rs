@@ -376,6 +376,34 @@ pub async fn door_of(tx: &mut Tx, device: DeviceId) -> sqlx::Result<Option<Space
         .await
 }
 
+/// A paired device by its token, with its door's room if it is a door reader.
+#[derive(sqlx::FromRow)]
+pub struct DoorRow {
+    pub device_id: DeviceId,
+    pub site_id: SiteId,
+    pub last_seen_at: Option<i64>,
+    pub time_zone: String,
+    pub space_id: Option<SpaceId>,
+    pub room: Option<String>,
+    pub roster_enough: i64,
+}
+
+/// The unrevoked device a token hash belongs to, and its door (one statement).
+pub async fn door_by_token(db: &Db, token_hash: &str) -> sqlx::Result<Option<DoorRow>> {
+    sqlx::query_as(
+        "SELECT k.id AS device_id, k.site_id, k.last_seen_at, st.time_zone,
+                a.space_id, s.name AS room, COALESCE(r.roster_enough, 0) AS roster_enough
+         FROM kiosk_devices k JOIN sites st ON st.id = k.site_id
+         LEFT JOIN access_doors a ON a.device_id = k.id
+         LEFT JOIN spaces s ON s.id = a.space_id
+         LEFT JOIN access_rooms r ON r.space_id = a.space_id
+         WHERE k.token_hash = $1 AND k.revoked_at IS NULL",
+    )
+    .bind(token_hash)
+    .fetch_optional(&db.pool)
+    .await
+}
+
 /// Whether a device token belongs to a door reader.
 pub async fn is_door_token(db: &Db, token_hash: &str) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(
