@@ -63,29 +63,31 @@ pub async fn entrance_guard(State(st): State<AppState>, req: Request, next: Next
 
 /// A project's roster (the site's directors).
 #[utoipa::path(get, path = "/api/v1/projects/{id}/roster", tag = "access", params(("id" = i64, Path)),
-    responses((status = 200, body = [RosterLine]), (status = 403), (status = 404)))]
+    responses((status = 200, body = [ProjectRosterLine]), (status = 403), (status = 404)))]
 async fn get_roster(
     State(st): State<AppState>,
     who: Principal,
     Path(project): Path<ProjectId>,
-) -> ApiResult<Json<Vec<RosterLine>>> {
+) -> ApiResult<Json<Vec<ProjectRosterLine>>> {
     project_site(&st, &who, project).await?;
     let rows = store::roster(&st.db, project).await?;
-    Ok(Json(rows.into_iter().map(RosterLine::from).collect()))
+    Ok(Json(
+        rows.into_iter().map(ProjectRosterLine::from).collect(),
+    ))
 }
 
 /// A roster line as answered.
 #[derive(Serialize, ToSchema)]
-pub struct RosterLine {
+pub struct ProjectRosterLine {
     person_id: PersonId,
     name: String,
     from: String,
     to: Option<String>,
 }
 
-impl From<RosterRow> for RosterLine {
+impl From<RosterRow> for ProjectRosterLine {
     fn from(r: RosterRow) -> Self {
-        RosterLine {
+        ProjectRosterLine {
             person_id: r.person_id,
             name: r.person_name,
             from: r.valid_from,
