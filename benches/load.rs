@@ -32,6 +32,8 @@
 // Tests and the bench may panic on a slip: that is how they fail. Tables of cases run long.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
+#[path = "load/access.rs"]
+mod access;
 #[path = "load/live.rs"]
 mod live;
 #[path = "load/training.rs"]
@@ -154,6 +156,10 @@ struct Args {
     /// Streams of the staff live view open at one site during its rush (0: no live scenario).
     #[arg(long, default_value_t = 200)]
     live_clients: usize,
+    /// Door scans per second at a secure room right after the check-in rush (issue 20; 0: no
+    /// door phase).
+    #[arg(long, default_value_t = 50.0)]
+    door_rate: f64,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -2371,6 +2377,7 @@ async fn scenarios(a: &Args, rates: &[f64], sh: Arc<Shared>, mon: &Monitor) -> R
     parts.push((offset, p.n, None));
     out.push(p);
     let checked_in = Instant::now();
+    access::scenario(a.door_rate, secs, &sh, mon, &mut out).await;
     if !a.kiosk_only {
         others(a, rates, &sh, mon, &mut out, &days).await?;
     }

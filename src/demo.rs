@@ -101,6 +101,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
     plan(&mut tx, shiojiri).await?;
     assignments(&mut tx, shiojiri, now).await?;
     first_look(&mut tx, shiojiri, omachi).await?;
+    secure_rooms_demo(&mut tx, shiojiri, clock).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -741,6 +742,79 @@ async fn first_look(tx: &mut Tx, shiojiri: i64, omachi: i64) -> anyhow::Result<(
             .bind(site)
             .execute(&mut **tx)
             .await?;
+    }
+    Ok(())
+}
+
+/// Secure room R-02 for the image annotation project, which requires information security:
+/// workers 20 and 21 are on its roster with NDAs (21's expires in 20 days: the review lists
+/// it) and are cleared once their security training is complete. R-01 and R-03 are left for
+/// directors to set up.
+async fn secure_rooms_demo(tx: &mut Tx, shiojiri: i64, clock: &Clock) -> anyhow::Result<()> {
+    let now = clock.now();
+    let day = |days: i64| {
+        (now + chrono::Duration::days(days))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let room: i64 =
+        sqlx::query_scalar("SELECT id FROM spaces WHERE site_id = $1 AND name = 'R-02'")
+            .bind(shiojiri)
+            .fetch_one(&mut **tx)
+            .await?;
+    let project: i64 =
+        sqlx::query_scalar("SELECT id FROM client_projects WHERE name = '画像アノテーション'")
+            .fetch_one(&mut **tx)
+            .await?;
+    let course: i64 = sqlx::query_scalar(
+        "SELECT id FROM training_courses WHERE name_en = 'Information security'",
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query("INSERT INTO access_rooms (space_id, site_id, roster_enough) VALUES ($1, $2, 0)")
+        .bind(room)
+        .bind(shiojiri)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO access_room_projects (space_id, project_id) VALUES ($1, $2)")
+        .bind(room)
+        .bind(project)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO access_requirements (project_id, course_id) VALUES ($1, $2)")
+        .bind(project)
+        .bind(course)
+        .execute(&mut **tx)
+        .await?;
+    for (n, nda_days) in [(20, 120), (21, 20)] {
+        let person: i64 = sqlx::query_scalar("SELECT id FROM persons WHERE email = $1")
+            .bind(format!("worker{n:02}@kado.example"))
+            .fetch_one(&mut **tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO access_rosters (site_id, project_id, person_id, valid_from, valid_to, created_at)
+             VALUES ($1, $2, $3, $4, NULL, $5)",
+        )
+        .bind(shiojiri)
+        .bind(project)
+        .bind(person)
+        .bind(day(-90))
+        .bind(now.timestamp())
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO access_ndas (site_id, project_id, person_id, signed_on, expires_on, document_ref, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(shiojiri)
+        .bind(project)
+        .bind(person)
+        .bind(day(-90))
+        .bind(day(nda_days))
+        .bind(format!("NDA-ALPS-{n:03}"))
+        .bind(now.timestamp())
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }

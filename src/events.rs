@@ -76,6 +76,13 @@ pub enum Event {
     },
     /// Directors moved spaces on the site's plan.
     PlanChanged { site_id: SiteId },
+    /// Someone went into (`inside`) or out of a secure room through its door reader.
+    DoorPassed {
+        site_id: SiteId,
+        space_id: SpaceId,
+        person_id: PersonId,
+        inside: bool,
+    },
 }
 
 impl Event {
@@ -94,7 +101,8 @@ impl Event {
             | Event::RollCallStarted { site_id, .. }
             | Event::RollCallMarked { site_id, .. }
             | Event::RollCallEnded { site_id, .. }
-            | Event::PlanChanged { site_id } => *site_id,
+            | Event::PlanChanged { site_id }
+            | Event::DoorPassed { site_id, .. } => *site_id,
         }
     }
 }

@@ -44,6 +44,11 @@ pub async fn run(st: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "training reminders failed"),
         }
+        match crate::access::notify::reminders(&st).await {
+            Ok(n) if n > 0 => tracing::info!(count = n, "queued secure room expiry reminders"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "secure room reminders failed"),
+        }
         match crate::auth::store::purge_expired(&st.db, st.clock.epoch()).await {
             Ok(n) if n > 0 => tracing::info!(count = n, "purged old login throttles and links"),
             Ok(_) => {}

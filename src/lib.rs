@@ -6,6 +6,7 @@
 //! metrics, mail) < auth < sites < people, clients < childcare < booking < kiosk < ops; only
 //! this file, main.rs, web.rs, jobs.rs, openapi.rs and demo.rs combine areas freely.
 
+pub mod access;
 pub mod attendance;
 pub mod auth;
 pub mod booking;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub mailer: Arc<mail::Mailer>,
     /// Bounds concurrent password and PIN hashing.
     pub hashing: Arc<auth::password::Gate>,
+    /// Who may book a seat in a secure room: access's rules, called by booking.
+    pub secure_rooms: Arc<dyn booking::book::SecureRoomGate>,
 }
 
 /// The built service: its state and its routes.
@@ -85,6 +88,7 @@ impl App {
             metrics: Arc::default(),
             mailer,
             hashing: Arc::new(auth::password::Gate::for_machine()),
+            secure_rooms: Arc::new(access::Gate),
         };
         let router = web::router(state.clone());
         Ok(App { state, router })

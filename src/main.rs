@@ -1,4 +1,4 @@
-//! `kado`: serve (the default), `kado migrate`, `kado demo`.
+//! `kado`: serve (the default), `kado migrate`, `kado demo`, `kado audit verify`.
 
 use clap::{Parser, Subcommand};
 use kado::config::Config;
@@ -21,6 +21,17 @@ enum Command {
     Migrate,
     /// Load the demo data (once), then exit.
     Demo,
+    /// The secure rooms' audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Recompute the hash chain; name the first record that does not match (exit code 1).
+    Verify,
 }
 
 #[tokio::main]
@@ -48,6 +59,22 @@ async fn main() -> anyhow::Result<()> {
                 println!("Demo data loaded.");
             } else {
                 println!("Demo data was already loaded; nothing changed.");
+            }
+        }
+        Command::Audit {
+            action: AuditAction::Verify,
+        } => {
+            let db = Db::connect(config.database_url(), 1).await?;
+            let v = kado::access::audit::verify(&db).await?;
+            if v.intact {
+                println!("Audit chain intact: {} records.", v.records);
+            } else {
+                println!(
+                    "Audit chain BROKEN at record {}: {}",
+                    v.first_bad.unwrap_or_default(),
+                    v.problem.unwrap_or_default()
+                );
+                std::process::exit(1);
             }
         }
         Command::Serve => {

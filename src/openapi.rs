@@ -29,7 +29,8 @@ use utoipa::{Modify, ToSchema};
         (name = "training", description = "Courses, sessions, enrolment, attendance, completion"),
         (name = "kiosk devices", description = "Registering and revoking entrance kiosks"),
         (name = "attendance", description = "A worker's month: time at the center and remote hours, approval"),
-        (name = "kiosk", description = "The kiosk's own API (device token)")
+        (name = "kiosk", description = "The kiosk's own API (device token)"),
+        (name = "access", description = "Secure client rooms: rosters, NDAs, door readers, the audit trail")
     )
 )]
 pub struct ApiDoc;
@@ -185,6 +186,7 @@ pub fn catalogue() -> Vec<CodeInfo> {
     all.extend(catalogue_of::<crate::kiosk::errors::KioskError>());
     all.extend(catalogue_of::<crate::auth::devices::DeviceError>());
     all.extend(catalogue_of::<crate::booking::BookingError>());
+    all.extend(catalogue_of::<crate::access::AccessError>());
     all.extend(catalogue_of::<crate::ops::OpsError>());
     all.extend(catalogue_of::<crate::attendance::errors::AttendanceError>());
     all.extend(catalogue_of::<crate::auth::AuthError>());

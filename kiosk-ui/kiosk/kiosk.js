@@ -711,6 +711,11 @@ async function submitCredential(credential) {
       revoked();
       return;
     }
+    // A director made this device a secure room's door reader: the door mode.
+    if (err instanceof ApiError && err.code === 'access.door_at_entrance') {
+      window.location.assign('/door/');
+      return;
+    }
     if (isNetworkError(err) && err.code !== 'timeout') {
       offline();
       return;

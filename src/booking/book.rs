@@ -13,6 +13,53 @@ use crate::ids::{BookingId, PersonId, SeriesId, SiteId, SpaceId};
 use crate::sites::{Space, SpaceKind};
 use chrono::{DateTime, Utc};
 
+/// Whether a person may have a seat in a secure room over a range: the rules are access's
+/// (a higher area), so composition (lib.rs) puts its check in [`crate::AppState`] and booking
+/// calls it inside the booking's transaction, under the site's lock. An error refuses.
+pub trait SecureRoomGate: Send + Sync {
+    /// Refuses the seat in `space` for `person` over `range` (`tz`: the site's zone).
+    fn check<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        space: &'a Space,
+        person: PersonId,
+        range: (DateTime<Utc>, DateTime<Utc>),
+        tz: chrono_tz::Tz,
+    ) -> futures_util::future::BoxFuture<'a, ApiResult<()>>;
+}
+
+/// The gate when nothing else is plugged in: refuses nobody.
+pub struct OpenGate;
+
+impl SecureRoomGate for OpenGate {
+    fn check<'a>(
+        &'a self,
+        _: &'a mut Tx,
+        _: &'a Space,
+        _: PersonId,
+        _: (DateTime<Utc>, DateTime<Utc>),
+        _: chrono_tz::Tz,
+    ) -> futures_util::future::BoxFuture<'a, ApiResult<()>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// Asks the gate about a seat in a secure room (any other space passes).
+pub async fn secure_room_gate(
+    tx: &mut Tx,
+    ctx: &SiteContext,
+    space: &Space,
+    person: PersonId,
+    range: (DateTime<Utc>, DateTime<Utc>),
+) -> ApiResult<()> {
+    if space.kind != SpaceKind::SecureRoom {
+        return Ok(());
+    }
+    ctx.gate
+        .check(tx, space, person, range, ctx.schedule.tz)
+        .await
+}
+
 /// What to book: a given space, or any free desk with these attributes.
 pub enum Target {
     Space(SpaceId),
@@ -69,11 +116,11 @@ pub fn bookable(space: &Space, site_id: SiteId) -> ApiResult<()> {
         return Err(ApiError::not_found("スペース", "Space"));
     }
     match space.kind {
-        SpaceKind::Desk | SpaceKind::Room | SpaceKind::MeetingRoom => Ok(()),
+        // A secure room's seat is then asked of the gate ([`secure_room_gate`]).
+        SpaceKind::Desk | SpaceKind::Room | SpaceKind::MeetingRoom | SpaceKind::SecureRoom => {
+            Ok(())
+        }
         SpaceKind::ChildcareRoom => Err(BookingError::NotBookable.into()),
-        // Secure client rooms admit only a project's roster with an NDA and current security
-        // training; until those rules are in place (access/), nobody books them here.
-        SpaceKind::SecureRoom => Err(BookingError::SecureRoomAccess.into()),
     }
 }
 
@@ -142,6 +189,7 @@ pub async fn book(
         if space.kind == SpaceKind::Desk && load.desk_overlaps > 0 {
             return Err(BookingError::PersonOverlap.into());
         }
+        secure_room_gate(tx, ctx, space, req.person_id, req.range).await?;
         let new = NewBooking {
             site_id: ctx.site_id(),
             space_id: chosen,

@@ -43,6 +43,7 @@ pub async fn change(
     if space.kind == SpaceKind::Desk {
         check_daily_limit(&mut tx, &ctx, b.person_id, from, t - f, b.id).await?;
     }
+    super::book::secure_room_gate(&mut tx, &ctx, &space, b.person_id, (from, until)).await?;
     let held = store::taken_seats(&mut tx, b.site_id, f, t, b.id).await?;
     let free = |seat: i64| !held.contains(&(space_id, seat));
     let seat = if space_id == b.space_id && free(b.seat) {

@@ -11,7 +11,8 @@ crate::error_codes! {
         TooMany = (CONFLICT, "booking.too_many", "同時に持てる予約は{max}件までです。", "You can hold at most {max} upcoming bookings."),
         NoFreeDesk = (CONFLICT, "booking.no_free_desk", "その時間に条件に合う空席はありません。", "No desk matching those wishes is free at that time."),
         NotBookable = (UNPROCESSABLE_ENTITY, "booking.not_bookable", "託児室は託児予約から申し込んでください。", "The childcare room is booked through childcare, not as a seat."),
-        SecureRoomAccess = (FORBIDDEN, "booking.secure_room_access", "セキュアルームは入室が許可された人だけが予約できます。", "Only people cleared for this secure room may book it."),
+        /// `{reason}`: what is missing, e.g. "Information security training expired on 3/31/2027."
+        SecureRoomAccess = (FORBIDDEN, "booking.secure_room_access", "セキュアルームは入室が許可された人だけが予約できます: {reason}", "Only people cleared for this secure room may book it: {reason}"),
         BadWeekdays = (UNPROCESSABLE_ENTITY, "booking.bad_weekdays", "曜日を mon〜sun で一つ以上選んでください。", "Choose one or more weekdays, mon to sun."),
         SeriesEndRequired = (UNPROCESSABLE_ENTITY, "booking.series_end_required", "終了日か回数を指定してください。", "Give an end date or a count."),
         SeriesEmpty = (UNPROCESSABLE_ENTITY, "booking.series_empty", "その曜日と期間には予約できる日がありません。", "No open date matches those weekdays and dates."),

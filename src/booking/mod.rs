@@ -116,6 +116,8 @@ pub struct SiteContext {
     pub site: Site,
     pub schedule: Schedule,
     pub policy: Policy,
+    /// Who may have a seat in a secure room (access's rules, from the app's state).
+    pub gate: std::sync::Arc<dyn book::SecureRoomGate>,
 }
 
 impl SiteContext {
@@ -135,6 +137,7 @@ impl SiteContext {
             site,
             schedule,
             policy,
+            gate: st.secure_rooms.clone(),
         })
     }
 

@@ -153,8 +153,9 @@ pub struct Expected {
 /// Something staff should act on.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Alert {
-    /// not_picked_up (a child still in the room after closing) or after_closing (someone
-    /// still checked in after closing).
+    /// not_picked_up (a child still in the room after closing), after_closing (someone
+    /// still checked in after closing) or secure_room_unbooked (someone inside a secure room
+    /// with no booking of it now).
     pub kind: String,
     pub name: String,
 }
@@ -185,6 +186,7 @@ pub async fn snapshot(db: &Db, site_id: SiteId, now: i64, view: ChildView) -> Ap
     let spaces = store::spaces(&mut tx, site_id).await?;
     let bookings = store::bookings(&mut tx, site_id, now, within).await?;
     let inside = store::inside(&mut tx, site_id).await?;
+    let unbooked = store::unbooked_in_secure_rooms(&mut tx, site_id, now).await?;
     let duty = store::on_duty(&mut tx, site_id, now).await?;
     let kids = store::children(&mut tx, site_id, now, within).await?;
     let roll_call = match store::open_roll_call(&mut tx, site_id).await? {
@@ -202,7 +204,7 @@ pub async fn snapshot(db: &Db, site_id: SiteId, now: i64, view: ChildView) -> Ap
 
     let space_views = place_spaces(spaces, &bookings, &inside_on, now)?;
 
-    let mut alerts = Vec::new();
+    let mut alerts = unbooked_alerts(unbooked);
     let people: Vec<PersonInside> = inside
         .into_iter()
         .map(|p| {
@@ -268,6 +270,17 @@ pub async fn snapshot(db: &Db, site_id: SiteId, now: i64, view: ChildView) -> Ap
         alerts,
         roll_call,
     })
+}
+
+/// Someone inside a secure room with no booking of it now (the door readers' DoorPassed
+/// events refresh the view).
+fn unbooked_alerts(rows: Vec<store::UnbookedRow>) -> Vec<Alert> {
+    rows.into_iter()
+        .map(|u| Alert {
+            kind: "secure_room_unbooked".into(),
+            name: format!("{} ({})", u.person_name, u.space_name),
+        })
+        .collect()
 }
 
 /// The spaces with their seats now, on the plan (stored positions, else the automatic grid).

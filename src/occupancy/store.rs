@@ -82,6 +82,38 @@ pub struct PresenceRow {
     pub staff: i64,
 }
 
+/// Someone inside a secure room (through its door reader) without a booking of it now, in a
+/// room whose roster is not enough: the live view's "someone inside, nobody booked" alert.
+#[derive(sqlx::FromRow)]
+pub struct UnbookedRow {
+    pub person_name: String,
+    pub space_name: String,
+}
+
+/// The people inside the site's secure rooms without a booking covering `now`.
+pub async fn unbooked_in_secure_rooms(
+    c: &mut AnyConnection,
+    site: SiteId,
+    now: i64,
+) -> sqlx::Result<Vec<UnbookedRow>> {
+    sqlx::query_as(
+        "SELECT p.name AS person_name, s.name AS space_name
+         FROM access_occupants o JOIN persons p ON p.id = o.person_id
+         JOIN spaces s ON s.id = o.space_id
+         LEFT JOIN access_rooms r ON r.space_id = o.space_id
+         WHERE o.site_id = $1 AND COALESCE(r.roster_enough, 0) = 0
+           AND NOT EXISTS (SELECT 1 FROM bookings b
+                           WHERE b.person_id = o.person_id AND b.space_id = o.space_id
+                             AND b.status IN ('active', 'checked_in')
+                             AND b.starts_at <= $2 AND b.ends_at > $2)
+         ORDER BY s.name, p.name",
+    )
+    .bind(site)
+    .bind(now)
+    .fetch_all(c)
+    .await
+}
+
 /// Everyone checked in at the site and not out.
 pub async fn inside(c: &mut AnyConnection, site: SiteId) -> sqlx::Result<Vec<PresenceRow>> {
     sqlx::query_as(

@@ -22,7 +22,8 @@ fn level(module: &str) -> Option<u8> {
         "training" | "attendance" => 6,
         "kiosk" => 7,
         // Live views and operator pages read what the areas below publish.
-        "occupancy" | "ops" => 8,
+        // Secure rooms use training's completions and the kiosk's identification.
+        "occupancy" | "ops" | "access" => 8,
         // lib.rs (App, AppState), main.rs, the router, the jobs loop, the OpenAPI document
         // and the demo data compose the areas.
         _ => return None,
@@ -87,6 +88,17 @@ const TABLES: &[(&str, &[&str])] = &[
     ("roll_call_entries", &["occupancy"]),
     ("utilisation_days", &["occupancy"]),
     ("utilisation_hours", &["occupancy"]),
+    ("access_rosters", &["access"]),
+    ("access_ndas", &["access"]),
+    ("access_requirements", &["access"]),
+    ("access_rooms", &["access"]),
+    ("access_room_projects", &["access"]),
+    ("access_doors", &["access"]),
+    ("access_occupants", &["access"]),
+    ("access_audit", &["access"]),
+    ("access_chain", &["access"]),
+    ("access_reviews", &["access"]),
+    ("access_reminders", &["access"]),
 ];
 
 /// The top module a file of src/ belongs to: `booking/http.rs` is `booking`, `clients.rs` is

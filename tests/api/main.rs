@@ -3,6 +3,7 @@
 // Tests and the bench may panic on a slip: that is how they fail. Tables of cases run long.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
+mod access;
 mod architecture;
 mod attendance_lock;
 mod attendance_month;
