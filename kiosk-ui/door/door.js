@@ -81,6 +81,8 @@ async function scan(credential) {
   if (!credential) return;
   try {
     show(await api('POST', '/api/v1/door/scan', { credential, direction }, auth()));
+    // Each scan starts as an entry again: a "leave" left selected must not greet the next person.
+    if (direction === 'leave') setDirection('enter');
   } catch (err) {
     const box = $('door-result');
     box.dataset.allowed = 'false';

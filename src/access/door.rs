@@ -132,6 +132,17 @@ pub async fn scan(
             return refuse(st, &d, entry, None, &e, direction, lang).await;
         }
     };
+    // A person deactivated (or who no longer works at the site) is refused as the entrance
+    // refuses them, and the attempt is audited with who claimed to be there.
+    let active = subject
+        .person
+        .as_ref()
+        .is_some_and(|p| p.id == person && p.active);
+    if !active || !store::works_at(&mut tx, person, d.site).await? {
+        drop(tx);
+        let e = ApiError::from(crate::kiosk::errors::KioskError::UnknownCredential);
+        return refuse(st, &d, entry, Some(person), &e, direction, lang).await;
+    }
     let name = subject.person.as_ref().map(|p| p.name.clone());
     entry.actor_id = Some(person);
     entry.subject_id = Some(person);
@@ -172,10 +183,28 @@ async fn finish(
                     store::enter(&mut tx, d.site, d.space, person, entry.at).await?;
                     true
                 }
-                Direction::Leave => {
-                    store::leave(&mut tx, d.space, person).await?;
-                    false
+                // Only someone inside leaves: any other "leave" is a refusal, audited.
+                Direction::Leave if !store::leave(&mut tx, d.space, person).await? => {
+                    let e = ApiError::from(errors::AccessError::NotInside);
+                    let (code, message) = text_of(&e, lang);
+                    let (_, ja) = text_of(&e, Lang::Ja);
+                    let (_, en) = text_of(&e, Lang::En);
+                    entry.decision = "deny".into();
+                    entry.reason = code.clone();
+                    entry.detail = json!({"ja": ja, "en": en}).to_string();
+                    let id = audit::append(&mut tx, &entry).await?;
+                    tx.commit().await?;
+                    return Ok(DoorResult {
+                        allowed: false,
+                        direction,
+                        code: Some(code),
+                        message,
+                        person_name: name,
+                        room: d.room,
+                        audit_id: id,
+                    });
                 }
+                Direction::Leave => false,
             };
             let id = audit::append(&mut tx, &entry).await?;
             tx.publish(Event::DoorPassed {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Datelike, NaiveDate};
 crate::error_codes! {
     /// Why a secure-room request or door scan is refused.
     pub enum AccessError {
+        NotInside = (CONFLICT, "access.not_inside", "この部屋に入室した記録がありません。", "There is no record of you entering this room."),
         NoProject = (FORBIDDEN, "access.no_project", "このルームを使う案件がありません。", "No project uses this room."),
         NotOnRoster = (FORBIDDEN, "access.not_on_roster", "このルームを使う案件の名簿に載っていません。", "You are not on the roster of a project that uses this room."),
         /// `{date}`: the first day on the roster.

@@ -652,3 +652,15 @@ pub async fn directors(db: &Db, site: SiteId) -> sqlx::Result<Vec<PersonId>> {
     .fetch_all(&db.pool)
     .await
 }
+
+/// Whether the person holds a role at the site (any: staff may enter too when cleared).
+pub async fn works_at(tx: &mut Tx, person: PersonId, site: SiteId) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM role_grants WHERE person_id = $1 AND site_id = $2",
+    )
+    .bind(person)
+    .bind(site)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n > 0)
+}

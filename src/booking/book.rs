@@ -160,6 +160,11 @@ pub async fn book(
 ) -> ApiResult<Made> {
     let load = limits(tx, ctx, req, now).await?;
     let (candidates, usual) = candidates(tx, ctx, req, now).await?;
+    // A secure room (only ever named by id) is asked of the gate before its seats are looked
+    // at: whether it is full is not told to someone who may not book it.
+    for space in &candidates {
+        secure_room_gate(tx, ctx, space, req.person_id, req.range).await?;
+    }
     let (f, t) = (req.range.0.timestamp(), req.range.1.timestamp());
     // Look for a free seat, then write it. Every writer of a site's seats holds the site's
     // lock (and of a person's desks the person's), so a seat seen free here stays free until
@@ -189,7 +194,6 @@ pub async fn book(
         if space.kind == SpaceKind::Desk && load.desk_overlaps > 0 {
             return Err(BookingError::PersonOverlap.into());
         }
-        secure_room_gate(tx, ctx, space, req.person_id, req.range).await?;
         let new = NewBooking {
             site_id: ctx.site_id(),
             space_id: chosen,

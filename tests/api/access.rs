@@ -436,6 +436,28 @@ async fn the_door_allows_and_denies_with_the_reason(b: Backend) {
         ))
         .await;
     assert_eq!(at_door, 8);
+    // Leaving is only for someone inside: another "leave" is refused (and audited).
+    denied(&s.scan(&w2, "leave").await, "access.not_inside");
+    assert_eq!(s.audit_rows("door.leave").await, 2);
+    // A person deactivated since is refused at the door as at the entrance, still audited.
+    app.clock.set(tokyo(24, 16, 0));
+    let qr = s.worker.qr_payload().await;
+    sqlx::query(&format!(
+        "UPDATE persons SET active = 0 WHERE id = {}",
+        s.worker_id
+    ))
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let r = s
+        .door
+        .post("/api/v1/door/scan")
+        .header("accept-language", "en")
+        .json(&json!({"credential": qr, "direction": "enter"}))
+        .send_json()
+        .await;
+    denied(&r, "kiosk.unknown_credential");
+    assert_eq!(s.audit_rows("door.enter").await, 9);
 }
 
 async fn fifty_concurrent_door_scans_keep_one_chain(b: Backend) {

@@ -365,6 +365,19 @@ async fn a_month_goes_from_the_kiosk_to_an_approved_lock(b: Backend) {
             "{e}"
         );
     }
+    // SQLite's INSERT OR REPLACE (a delete without delete triggers) is refused too.
+    if matches!(b, Backend::Sqlite) {
+        let e = sql("INSERT OR REPLACE INTO timesheet_changes (id, timesheet_id, changed_by, changed_at, what)
+                     SELECT id, timesheet_id, changed_by, changed_at, 'x' FROM timesheet_changes LIMIT 1"
+            .into())
+        .await
+        .expect_err("no replacing a line of the history");
+        assert_eq!(
+            kado::db::violated_constraint(&e).as_deref(),
+            Some("timesheet_history_append_only"),
+            "{e}"
+        );
+    }
 
     // The kiosk (e.g. an offline scan dated back) meets the lock as a 409, not a 500.
     let mut tx = app.db.begin().await.unwrap();
