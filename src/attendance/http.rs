@@ -528,7 +528,8 @@ async fn decide(
     if s.person_id == who.id && !who.is_admin {
         return Err(ApiError::forbidden());
     }
-    if step == Step::Approve {
+    // (A month not submitted gets its own answer from the step below.)
+    if step == Step::Approve && s.status == MonthStatus::Submitted.as_str() {
         if store::pending_corrections(&mut tx, id).await? > 0 {
             return Err(AttendanceError::CorrectionPending.into());
         }

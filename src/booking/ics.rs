@@ -52,15 +52,6 @@ impl CalEvent {
     }
 }
 
-/// A calendar of bookings (the private feed).
-pub fn of_bookings(bookings: &[Booking], base_url: &str) -> String {
-    let events: Vec<CalEvent> = bookings
-        .iter()
-        .map(|b| CalEvent::of_booking(b, base_url))
-        .collect();
-    calendar(&events, None, None)
-}
-
 /// A calendar of events. `method` is the iTIP method of a calendar sent by e-mail (PUBLISH,
 /// CANCEL); `sequence` orders updates of the same event.
 pub fn calendar(events: &[CalEvent], method: Option<&str>, sequence: Option<i64>) -> String {

@@ -660,6 +660,14 @@ pub async fn feed_owner(db: &Db, token_hash: &str) -> sqlx::Result<Option<Person
         .await
 }
 
+/// A person's language as stored ("ja" or "en").
+pub async fn language_of(db: &Db, person: PersonId) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT language FROM persons WHERE id = $1")
+        .bind(person)
+        .fetch_one(&db.pool)
+        .await
+}
+
 /// Whether a person is an active worker of a site (whom staff may book for).
 pub async fn is_active_worker(db: &Db, person_id: PersonId, site_id: SiteId) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(

@@ -101,10 +101,13 @@ async fn a_month_goes_from_the_kiosk_to_an_approved_lock(b: Backend) {
         StatusCode::OK
     );
     app.clock.set(tokyo(24, 23, 0));
-    // The job, by two callers at once and then again: one closure, at closing time (18:00).
+    // The job, by two instances at once (PostgreSQL; two callers on SQLite) and then again:
+    // one closure, at closing time (18:00).
+    let second = app.second_instance().await;
+    let other = second.as_ref().map_or(&app.state, |s| &s.state);
     let (a, b2) = tokio::join!(
         kado::attendance::close_forgotten(&app.state),
-        kado::attendance::close_forgotten(&app.state)
+        kado::attendance::close_forgotten(other)
     );
     assert_eq!(a.unwrap() + b2.unwrap(), 1);
     assert_eq!(
@@ -647,4 +650,105 @@ async fn concurrent_entries_never_overlap(b: Backend) {
         .count();
     assert_eq!(created, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM time_entries").await, 1);
+}
+
+on_both_backends!(a_site_in_new_york_counts_local_days_across_dst);
+
+/// Shiojiri moved to New York's zone: a night across the DST change of 2026-03-08 (5 real
+/// hours from 22:00 to 04:00), and one across the month's end, are counted per local day; a
+/// month with hours on a closed day (a Sunday) cannot be submitted; an unsubmitted month
+/// cannot be approved.
+async fn a_site_in_new_york_counts_local_days_across_dst(b: Backend) {
+    let app = TestApp::spawn_at(b, Utc.with_ymd_and_hms(2026, 4, 2, 15, 0, 0).unwrap()).await;
+    sqlx::query(&format!(
+        "UPDATE sites SET time_zone = 'America/New_York' WHERE id = {SHIOJIRI}"
+    ))
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let me = app.person_id(WORKER).await;
+    let utc = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp();
+    for (a, z) in [
+        ("2026-03-07T22:00:00-05:00", "2026-03-08T04:00:00-04:00"),
+        ("2026-03-31T23:00:00-04:00", "2026-04-01T01:00:00-04:00"),
+    ] {
+        sqlx::query(&format!(
+            "INSERT INTO presence_sessions (site_id, person_id, checked_in_at, checked_out_at) VALUES ({SHIOJIRI}, {me}, {}, {})",
+            utc(a),
+            utc(z)
+        ))
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    }
+    let worker = app.login_as(WORKER).await;
+    let march: Value = worker
+        .get(&format!("/api/v1/me/months/2026-03?site_id={SHIOJIRI}"))
+        .send_json()
+        .await;
+    let days: Vec<(String, i64)> = march["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["date"].as_str().unwrap().to_string(),
+                d["center_minutes"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("2026-03-07".to_string(), 120),
+            ("2026-03-08".to_string(), 180),
+            ("2026-03-31".to_string(), 60)
+        ],
+        "{march}"
+    );
+    assert_eq!(march["total_center_minutes"], 360);
+    let april: Value = worker
+        .get(&format!("/api/v1/me/months/2026-04?site_id={SHIOJIRI}"))
+        .send_json()
+        .await;
+    assert_eq!(april["total_center_minutes"], 60, "{april}");
+    // Sunday 03-08: the site is closed; the submission lists the day.
+    let p = worker
+        .post(&format!(
+            "/api/v1/me/months/2026-03/submit?site_id={SHIOJIRI}"
+        ))
+        .header("accept-language", "en")
+        .send_problem(StatusCode::CONFLICT, "attendance.unresolved_flags")
+        .await;
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("3/8 hours on a closed day"),
+        "{p}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM timesheets").await,
+        0,
+        "a refused submission writes nothing"
+    );
+    // A month that was never submitted cannot be approved.
+    sqlx::query(&format!(
+        "INSERT INTO timesheets (person_id, site_id, month, starts_at, ends_at) VALUES ({me}, {SHIOJIRI}, '2026-03', {}, {})",
+        utc("2026-03-01T00:00:00-05:00"),
+        utc("2026-04-01T00:00:00-04:00")
+    ))
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let sheet: i64 = sqlx::query_scalar("SELECT id FROM timesheets")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    app.login_as(DIRECTOR)
+        .await
+        .post(&format!("/api/v1/timesheets/{sheet}/approve"))
+        .json(&json!({}))
+        .send_problem(StatusCode::CONFLICT, "attendance.not_submitted")
+        .await;
 }

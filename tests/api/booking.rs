@@ -794,6 +794,15 @@ async fn calendar_feed(b: Backend) {
             .iter()
             .all(|e| e.get_uid().is_some_and(|u| u.starts_with("booking-")))
     );
+    // Each event says where: the desk, the site and its address (issue 22 item 3).
+    use icalendar::EventLike;
+    for e in &events {
+        let at = e.get_location().unwrap_or_default();
+        assert!(
+            at.starts_with("D-0") && at.contains("塩尻") && at.contains("大門"),
+            "{at}"
+        );
+    }
     // Cancelled and released bookings leave the feed (subscribed calendars keep showing
     // STATUS:CANCELLED events); the cancellation e-mail carries METHOD:CANCEL instead.
     let third = worker

@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::booking::{feed as calendar, ics, store};
+use crate::booking::{feed as calendar, store};
 use crate::error::{ApiError, ApiResult, Json, Path};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -54,10 +54,9 @@ async fn revoke_feed(State(st): State<AppState>, who: Principal) -> ApiResult<St
     responses((status = 200, description = "text/calendar"), (status = 404)))]
 async fn feed(State(st): State<AppState>, Path(file): Path<String>) -> ApiResult<Response> {
     let token = file.strip_suffix(".ics").unwrap_or(&file);
-    let bookings = calendar::bookings_of(&st, token)
+    let body = calendar::calendar_of(&st, token)
         .await?
         .ok_or_else(no_feed)?;
-    let body = ics::of_bookings(&bookings, &st.config.base_url());
     Ok((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
         body,
