@@ -26,12 +26,12 @@ fn when(s: &SessionRow) -> String {
 }
 
 /// The session as an iCalendar file (one VEVENT, a stable UID so an update replaces it),
-/// through booking's calendar writer.
-pub fn ics(s: &SessionRow, base_url: &str) -> String {
+/// through booking's calendar writer; `location` says where (the room, the site, its address).
+pub fn ics(s: &SessionRow, base_url: &str, location: String) -> String {
     let event = |starts, ends| CalEvent {
         uid: format!("training-session-{}@{}", s.id, crate::mail::host(base_url)),
         summary: format!("KADO {} / {}", s.course_ja, s.course_en),
-        location: s.room.clone().unwrap_or_else(|| "online".into()),
+        location: location.clone(),
         starts,
         ends,
         cancelled: false,
@@ -112,7 +112,15 @@ pub async fn enrolled(
     let base = st.config.base_url();
     let mut email = compose(&to, subject.to_string(), &lines, false, &base);
     if !waitlisted {
-        let body = ics(s, &base);
+        // In a room: the room, the site and its address; online: "online".
+        let location = match &s.room {
+            Some(room) => {
+                let site = crate::sites::store::get(&st.db, s.site_id).await?;
+                crate::sites::Whereabouts::of(&site).location(room, l)
+            }
+            None => l.pick("オンライン", "online").to_string(),
+        };
+        let body = ics(s, &base, location);
         email.attachments = vec![Attachment::new(
             "training.ics",
             "text/calendar; charset=utf-8; method=PUBLISH",

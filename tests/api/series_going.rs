@@ -139,3 +139,41 @@ async fn a_series_past_the_window_stops_at_its_end(b: Backend) {
     app.clock.advance(Duration::days(60));
     assert_eq!(extend_twice(&app).await, 0, "the series ended on 1-12");
 }
+
+on_both_backends!(eight_weeks_of_an_open_ended_series_send_one_mail_a_week);
+
+/// Issue 22's count: an open-ended Mon/Wed/Fri series, the jobs run every day for eight
+/// weeks: one confirmation, then at most one digest a week (the reminders the evening before
+/// each date are counted apart).
+async fn eight_weeks_of_an_open_ended_series_send_one_mail_a_week(b: Backend) {
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let worker = app.login_as(WORKER).await;
+    worker
+        .post("/api/v1/booking-series")
+        .json(
+            &json!({"site_id": SHIOJIRI, "weekdays": ["mon", "wed", "fri"], "start": "09:00",
+            "end": "12:00", "from": "2026-11-23", "open_ended": true, "attributes": [],
+            "mode": "skip_conflicts"}),
+        )
+        .send_created()
+        .await;
+    // Twice a day (9:00 and 21:00): the digest goes out on Monday evenings.
+    for _ in 0..112 {
+        app.clock.advance(Duration::hours(12));
+        kado::booking::series::extend_all(&app.state).await.unwrap();
+        kado::booking::series::digests(&app.state).await.unwrap();
+    }
+    let kinds: Vec<(String, i64)> =
+        sqlx::query_as("SELECT kind, COUNT(*) FROM outbox GROUP BY kind ORDER BY kind")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        kinds,
+        [
+            ("booking_confirmed".to_string(), 1),
+            ("series_digest".to_string(), 8)
+        ],
+        "one confirmation, a digest a week"
+    );
+}

@@ -197,6 +197,25 @@ async fn enrolment_waitlist_and_conflicts(b: Backend) {
             .await
             >= 2
     );
+    // The .ics says where, in the reader's language: this session is online (one in a room
+    // names the room, the site and its address, as a desk's does).
+    let stored: String = sqlx::query_scalar(
+        "SELECT attachments FROM outbox WHERE kind = 'training_enrolled' AND attachments LIKE '%training.ics%'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let list: Value = serde_json::from_str(&stored).unwrap();
+    use base64::Engine;
+    let ics = base64::engine::general_purpose::STANDARD
+        .decode(list[0]["data"].as_str().unwrap())
+        .unwrap();
+    let ics = String::from_utf8(ics).unwrap().replace("\r\n ", "");
+    let location = ics
+        .lines()
+        .find(|l| l.starts_with("LOCATION:"))
+        .unwrap_or_default();
+    assert_eq!(location, "LOCATION:オンライン", "{ics}");
     // Past: 409.
     app.clock.set(tuesday_nine() + Duration::hours(2));
     app.as_worker(3)
