@@ -147,6 +147,10 @@ pub async fn act(
             });
             Ok(shown.attended(recorded))
         }
+        Decision::AttendInside => {
+            let recorded = crate::training::arrive(tx, &due, now).await?;
+            Ok(shown.attended(recorded))
+        }
         Decision::CheckIn { booking: None } => match prepared {
             Some(p) => walk_in(tx, p, at, &facts, &shown).await,
             None => Err(Stop::WalkIn(person)),

@@ -45,6 +45,9 @@ pub enum Decision {
     },
     /// Check in for a training session only (no desk booked): attendance is recorded.
     Attend,
+    /// Already inside, and a session is due: its attendance is recorded, the person stays in
+    /// (a second scan after the repeat window checks out).
+    AttendInside,
     /// Close the presence session; trim the booking it used.
     CheckOut {
         session: i64,
@@ -81,6 +84,9 @@ pub fn decide(s: &Situation) -> Decision {
         };
     }
     if let Some(session) = s.inside {
+        if s.session_due {
+            return Decision::AttendInside;
+        }
         if !s.children_in_room.is_empty() {
             return Decision::Refuse(Refusal::ChildrenInRoom(s.children_in_room.clone()));
         }
@@ -334,6 +340,15 @@ mod tests {
                 Decision::CheckIn {
                     booking: Some(BookingId(7)),
                 },
+            ),
+            (
+                "inside already, a session due: the session, not a check-out",
+                Situation {
+                    session_due: true,
+                    inside: Some(3),
+                    ..base()
+                },
+                Decision::AttendInside,
             ),
             (
                 "a session at a closed site",

@@ -697,6 +697,44 @@ async fn kiosk_records_on_time_late_and_early_check_out(b: Backend) {
     assert!(line_of(&first, c).is_none(), "60 min: {first}");
     let second: Value = w[1].get("/api/v1/me/training").send_json().await;
     assert_eq!(line_of(&second, c).unwrap()["standing"], "done", "{second}");
+
+    // Already inside when the session's check-in opens: a scan records the session and the
+    // worker stays in (it used to check them out).
+    let afternoon = session(
+        &app,
+        json!({"course_id": c, "space_id": room, "date": "2026-11-24", "start": "14:00",
+               "end": "15:00", "capacity": 10}),
+    )
+    .await;
+    let five = app.as_worker(5).await;
+    five.post(&format!(
+        "/api/v1/training/sessions/{}/enrolments",
+        afternoon["id"]
+    ))
+    .json(&json!({}))
+    .send_created()
+    .await;
+    five.booked(&any_desk("2026-11-24", "13:00", "17:00")).await;
+    let came = scan_at(&app, &k, &five, tuesday_at(13, 5)).await;
+    assert!(
+        !came["message"].as_str().unwrap().contains("研修"),
+        "{came}"
+    );
+    let again = scan_at(&app, &k, &five, tuesday_at(13, 40)).await;
+    assert_eq!(again["outcome"], "checked_in", "{again}");
+    assert!(
+        again["message"].as_str().unwrap().contains("研修"),
+        "{again}"
+    );
+    let me = app.person_id(&worker_email(5)).await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM presence_sessions WHERE person_id = {me} AND checked_out_at IS NULL"
+        ))
+        .await,
+        1,
+        "still inside"
+    );
 }
 
 /// Scans a user's QR code at the kiosk at `at`, asserting 200; answers the result.
