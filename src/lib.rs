@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod occupancy;
 mod openapi;
 pub mod ops;
+pub mod pay;
 pub mod people;
 pub mod sites;
 pub mod training;

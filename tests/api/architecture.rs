@@ -20,7 +20,8 @@ fn level(module: &str) -> Option<u8> {
         // Training reserves rooms through booking; the kiosk records attendance through it.
         // Attendance (timesheets) reads presence and projects; the kiosk will call it.
         "training" | "attendance" => 6,
-        "kiosk" => 7,
+        // Pay reads approved months and rates from attendance.
+        "kiosk" | "pay" => 7,
         // Live views and operator pages read what the areas below publish.
         "occupancy" | "ops" => 8,
         // lib.rs (App, AppState), main.rs, the router, the jobs loop, the OpenAPI document
