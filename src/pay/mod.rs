@@ -3,3 +3,9 @@
 //! director's payments of a month, and marking them paid.
 
 pub mod rules;
+
+pub mod errors;
+pub mod http;
+pub mod payments;
+pub mod statement;
+pub mod store;

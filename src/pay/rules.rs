@@ -185,8 +185,9 @@ mod tests {
             starts_on: d("2026-11-01"),
             yen_per_hour: 1013,
         }];
-        // (days with minutes, rates, yen, parts)
-        let cases: Vec<(Vec<(&str, i64)>, &[Rate], i64, Vec<(i64, i64)>)> = vec![
+        /// Days with minutes, rates, yen, parts (rate, minutes).
+        type Case<'a> = (Vec<(&'a str, i64)>, &'a [Rate], i64, Vec<(i64, i64)>);
+        let cases: Vec<Case> = vec![
             (vec![], &one, 0, vec![]),
             (vec![("2026-11-02", 60)], &one, 1000, vec![(1000, 60)]),
             // 1 minute at 1000 yen/h is 16.67 yen: floored.

@@ -32,6 +32,7 @@ mod mail;
 mod occupancy;
 mod occupancy_history;
 mod openapi;
+mod pay;
 mod polish;
 mod series_going;
 mod sites;

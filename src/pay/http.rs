@@ -1,0 +1,223 @@
+//! The pay API: a site's payment rule and a project's withholding (directors), my
+//! statements and my invoice registration number (the worker), a site's payments of a month
+//! with its warnings, and marking them paid (directors).
+
+use super::payments::{self, Payments};
+use super::statement::{self, Statement};
+use crate::AppState;
+use crate::attendance::errors::AttendanceError;
+use crate::attendance::rules::Month;
+use crate::auth::{Principal, Role};
+use crate::error::{ApiResult, Json, Path, Query, invalid_code, parse_date};
+use crate::ids::{ProjectId, SiteId};
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The routes of the pay area.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_rule, put_rule))
+        .routes(routes!(put_withholding))
+        .routes(routes!(put_invoice_number))
+        .routes(routes!(my_statements))
+        .routes(routes!(site_payments))
+        .routes(routes!(mark_paid))
+}
+
+fn parse_month(s: &str) -> ApiResult<Month> {
+    Month::parse(s).ok_or_else(|| invalid_code("month", AttendanceError::BadMonth))
+}
+
+/// A site's payment rule: months close at their end, paid on `day` of the month
+/// `months_after` the close.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleInput {
+    /// 1 to 31 (past the month's end: its last day).
+    day: i64,
+    /// 1 (the next month) or 2.
+    months_after: i64,
+}
+
+/// The rule in force.
+#[derive(Serialize, ToSchema)]
+pub struct RuleView {
+    day: u32,
+    months_after: u32,
+    /// True when the site has set none: the end of the next month.
+    is_default: bool,
+}
+
+/// The site's payment rule (its directors).
+#[utoipa::path(get, path = "/api/v1/sites/{id}/pay-rule", tag = "pay",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = RuleView), (status = 403)))]
+async fn get_rule(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(site): Path<SiteId>,
+) -> ApiResult<Json<RuleView>> {
+    who.require_director(site)?;
+    let (r, is_default) = statement::rule_of(&st.db, site).await?;
+    Ok(Json(RuleView {
+        day: r.day,
+        months_after: r.months_after,
+        is_default,
+    }))
+}
+
+/// Sets the site's payment rule (its directors); a rule that would pay any month later than
+/// the freelance act's 60 days after its close is a 422 naming that month.
+#[utoipa::path(put, path = "/api/v1/sites/{id}/pay-rule", tag = "pay",
+    params(("id" = i64, Path)), request_body = RuleInput,
+    responses((status = 200, body = RuleView), (status = 403),
+              (status = 422, description = "pay.too_late, pay.bad_pay_day, pay.bad_months_after")))]
+async fn put_rule(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(site): Path<SiteId>,
+    Json(input): Json<RuleInput>,
+) -> ApiResult<Json<RuleView>> {
+    who.require_director(site)?;
+    let mut tx = st.db.begin().await?;
+    let r = payments::set_rule(
+        &mut tx,
+        site,
+        (input.day, input.months_after),
+        who.id,
+        st.clock.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(RuleView {
+        day: r.day,
+        months_after: r.months_after,
+        is_default: false,
+    }))
+}
+
+/// Whether a project's pay is withheld.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithholdingInput {
+    on: bool,
+}
+
+/// Switches income-tax withholding on or off for a project (directors of its site).
+#[utoipa::path(put, path = "/api/v1/projects/{id}/withholding", tag = "pay",
+    params(("id" = i64, Path)), request_body = WithholdingInput,
+    responses((status = 204), (status = 403), (status = 404)))]
+async fn put_withholding(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(project): Path<ProjectId>,
+    Json(input): Json<WithholdingInput>,
+) -> ApiResult<StatusCode> {
+    let mut tx = st.db.begin().await?;
+    payments::set_withholding(
+        &mut tx,
+        project,
+        input.on,
+        |site| who.has(site, &[Role::Director]),
+        who.id,
+        st.clock.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// My qualified-invoice registration number, or null to remove it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceNumberInput {
+    /// "T" and 13 digits.
+    invoice_number: Option<String>,
+}
+
+/// Sets my qualified-invoice registration number (shown on my statements).
+#[utoipa::path(put, path = "/api/v1/me/invoice-number", tag = "pay",
+    request_body = InvoiceNumberInput,
+    responses((status = 204), (status = 401), (status = 422, description = "pay.bad_invoice_number")))]
+async fn put_invoice_number(
+    State(st): State<AppState>,
+    who: Principal,
+    Json(input): Json<InvoiceNumberInput>,
+) -> ApiResult<StatusCode> {
+    let n = input.invoice_number.as_deref().map(str::trim);
+    let mut tx = st.db.begin().await?;
+    payments::set_invoice_number(&mut tx, who.id, n, st.clock.now()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct StatementsQuery {
+    /// YYYY-MM.
+    month: String,
+}
+
+/// My statements (支払明細) of a month: one per site where the month is approved; none for
+/// a month not approved.
+#[utoipa::path(get, path = "/api/v1/me/statements", tag = "pay",
+    params(StatementsQuery),
+    responses((status = 200, body = Vec<Statement>), (status = 401), (status = 422)))]
+async fn my_statements(
+    State(st): State<AppState>,
+    who: Principal,
+    Query(q): Query<StatementsQuery>,
+) -> ApiResult<Json<Vec<Statement>>> {
+    let month = parse_month(&q.month)?;
+    Ok(Json(
+        payments::statements(&st.db, who.id, month, st.clock.now()).await?,
+    ))
+}
+
+/// The site's payments of a month, with the warnings as of today (its directors).
+#[utoipa::path(get, path = "/api/v1/sites/{id}/payments/{month}", tag = "pay",
+    params(("id" = i64, Path), ("month" = String, Path, description = "YYYY-MM")),
+    responses((status = 200, body = Payments), (status = 403), (status = 409, description = "pay.no_rate"), (status = 422)))]
+async fn site_payments(
+    State(st): State<AppState>,
+    who: Principal,
+    Path((site, month)): Path<(SiteId, String)>,
+) -> ApiResult<Json<Payments>> {
+    who.require_director(site)?;
+    let month = parse_month(&month)?;
+    Ok(Json(
+        payments::of_month(&st.db, site, month, st.clock.now()).await?,
+    ))
+}
+
+/// The day a payment run was made.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaidInput {
+    /// YYYY-MM-DD.
+    paid_on: String,
+}
+
+/// Marks the approved months of a site's month paid (its directors); a month marked already
+/// keeps its first date: marking twice changes nothing.
+#[utoipa::path(post, path = "/api/v1/sites/{id}/payments/{month}/paid", tag = "pay",
+    params(("id" = i64, Path), ("month" = String, Path, description = "YYYY-MM")),
+    request_body = PaidInput,
+    responses((status = 200, body = Payments), (status = 403), (status = 409, description = "pay.no_rate"), (status = 422)))]
+async fn mark_paid(
+    State(st): State<AppState>,
+    who: Principal,
+    Path((site, month)): Path<(SiteId, String)>,
+    Json(input): Json<PaidInput>,
+) -> ApiResult<Json<Payments>> {
+    who.require_director(site)?;
+    let month = parse_month(&month)?;
+    let paid_on = parse_date("paid_on", &input.paid_on)?;
+    let now = st.clock.now();
+    let mut tx = st.db.begin().await?;
+    payments::mark_paid(&mut tx, &st.db, (site, month), paid_on, who.id, now).await?;
+    tx.commit().await?;
+    Ok(Json(payments::of_month(&st.db, site, month, now).await?))
+}

@@ -1,0 +1,162 @@
+//! Pay's SQL: payment rules, withholding switches, invoice registration numbers, payments
+//! marked paid (its own tables), and the approved timesheets it reads (attendance's).
+
+use crate::db::{Db, Tx};
+use crate::ids::{PersonId, ProjectId, SiteId, TimesheetId};
+
+/// A site's payment rule as stored.
+#[derive(Clone, Copy, Debug, sqlx::FromRow)]
+pub struct RuleRow {
+    pub pay_day: i64,
+    pub months_after: i64,
+}
+
+/// The site's payment rule, if it has one.
+pub async fn rule(db: &Db, site: SiteId) -> sqlx::Result<Option<RuleRow>> {
+    sqlx::query_as("SELECT pay_day, months_after FROM pay_rules WHERE site_id = $1")
+        .bind(site)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Sets the site's payment rule.
+pub async fn set_rule(
+    tx: &mut Tx,
+    site: SiteId,
+    rule: RuleRow,
+    by: PersonId,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO pay_rules (site_id, pay_day, months_after, set_by, set_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (site_id) DO UPDATE SET pay_day = excluded.pay_day,
+                months_after = excluded.months_after, set_by = excluded.set_by, set_at = excluded.set_at",
+    )
+    .bind(site)
+    .bind(rule.pay_day)
+    .bind(rule.months_after)
+    .bind(by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The projects with withholding switched on.
+pub async fn withheld(db: &Db) -> sqlx::Result<Vec<ProjectId>> {
+    sqlx::query_scalar("SELECT project_id FROM pay_withholding ORDER BY project_id")
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// Switches withholding on or off for a project.
+pub async fn set_withholding(
+    tx: &mut Tx,
+    project: ProjectId,
+    on: bool,
+    by: PersonId,
+    now: i64,
+) -> sqlx::Result<()> {
+    if on {
+        sqlx::query(
+            "INSERT INTO pay_withholding (project_id, set_by, set_at) VALUES ($1, $2, $3)
+             ON CONFLICT (project_id) DO NOTHING",
+        )
+        .bind(project)
+        .bind(by)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    } else {
+        sqlx::query("DELETE FROM pay_withholding WHERE project_id = $1")
+            .bind(project)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A person's qualified-invoice registration number.
+pub async fn invoice_number(db: &Db, person: PersonId) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT number FROM pay_invoice_numbers WHERE person_id = $1")
+        .bind(person)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Sets (or with None removes) a person's registration number.
+pub async fn set_invoice_number(
+    tx: &mut Tx,
+    person: PersonId,
+    number: Option<&str>,
+    now: i64,
+) -> sqlx::Result<()> {
+    match number {
+        Some(n) => sqlx::query(
+            "INSERT INTO pay_invoice_numbers (person_id, number, set_at) VALUES ($1, $2, $3)
+             ON CONFLICT (person_id) DO UPDATE SET number = excluded.number, set_at = excluded.set_at",
+        )
+        .bind(person)
+        .bind(n)
+        .bind(now),
+        None => sqlx::query("DELETE FROM pay_invoice_numbers WHERE person_id = $1").bind(person),
+    }
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// An approved timesheet and its payment, if marked.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ApprovedRow {
+    pub id: TimesheetId,
+    pub person_id: PersonId,
+    pub site_id: SiteId,
+    pub paid_on: Option<String>,
+}
+
+/// The approved timesheets of a month: of a person (at any site) or of a site.
+pub async fn approved(
+    db: &Db,
+    person: Option<PersonId>,
+    site: Option<SiteId>,
+    month: &str,
+) -> sqlx::Result<Vec<ApprovedRow>> {
+    sqlx::query_as(
+        "SELECT t.id, t.person_id, t.site_id, p.paid_on
+           FROM timesheets t LEFT JOIN pay_payments p ON p.timesheet_id = t.id
+          WHERE t.status = 'approved' AND t.month = $1
+            AND ($2 = 0 OR t.person_id = $2) AND ($3 = 0 OR t.site_id = $3)
+          ORDER BY t.site_id, t.person_id",
+    )
+    .bind(month)
+    .bind(person.map_or(0, |p| p.0))
+    .bind(site.map_or(0, |s| s.0))
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Records a timesheet's payment; false when it was recorded already (the first stays).
+pub async fn mark_paid(
+    tx: &mut Tx,
+    sheet: TimesheetId,
+    paid_on: &str,
+    (amount, withholding): (i64, i64),
+    by: PersonId,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO pay_payments (timesheet_id, paid_on, amount, withholding, marked_by, marked_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (timesheet_id) DO NOTHING",
+    )
+    .bind(sheet)
+    .bind(paid_on)
+    .bind(amount)
+    .bind(withholding)
+    .bind(by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() > 0)
+}
