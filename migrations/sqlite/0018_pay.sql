@@ -31,3 +31,30 @@ CREATE TABLE pay_payments (
     marked_by    INTEGER NOT NULL REFERENCES persons(id),
     marked_at    INTEGER NOT NULL
 );
+
+-- The terms notice of an assignment (the freelance act's written terms: work, rate, period,
+-- how hours count, the payment date), kept exactly as it was sent: the database refuses to
+-- change or remove it. The worker's acknowledgment is a row of its own.
+CREATE TABLE pay_terms (
+    id            INTEGER PRIMARY KEY,
+    assignment_id INTEGER NOT NULL UNIQUE REFERENCES assignments(id),
+    person_id     INTEGER NOT NULL REFERENCES persons(id),
+    site_id       INTEGER NOT NULL REFERENCES sites(id),
+    body_ja       TEXT NOT NULL,
+    body_en       TEXT NOT NULL,
+    sent_at       INTEGER NOT NULL
+);
+CREATE INDEX pay_terms_person ON pay_terms (person_id, sent_at);
+CREATE TRIGGER pay_terms_unchanged BEFORE UPDATE ON pay_terms
+BEGIN
+    SELECT RAISE(ABORT, 'pay_terms_unchanged');
+END;
+CREATE TRIGGER pay_terms_kept BEFORE DELETE ON pay_terms
+BEGIN
+    SELECT RAISE(ABORT, 'pay_terms_unchanged');
+END;
+
+CREATE TABLE pay_terms_acks (
+    terms_id        INTEGER PRIMARY KEY REFERENCES pay_terms(id),
+    acknowledged_at INTEGER NOT NULL
+);

@@ -9,9 +9,10 @@ use crate::attendance::errors::AttendanceError;
 use crate::attendance::rules::Month;
 use crate::auth::{Principal, Role};
 use crate::error::{ApiResult, Json, Path, Query, invalid_code, parse_date};
-use crate::ids::{ProjectId, SiteId};
+use crate::ids::{ProjectId, SiteId, TermsId};
 use axum::extract::State;
 use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -25,6 +26,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(my_statements))
         .routes(routes!(site_payments))
         .routes(routes!(mark_paid))
+        .routes(routes!(my_terms))
+        .routes(routes!(acknowledge))
 }
 
 fn parse_month(s: &str) -> ApiResult<Month> {
@@ -220,4 +223,63 @@ async fn mark_paid(
     payments::mark_paid(&mut tx, &st.db, (site, month), paid_on, who.id, now).await?;
     tx.commit().await?;
     Ok(Json(payments::of_month(&st.db, site, month, now).await?))
+}
+
+/// A terms notice as it was sent, in both languages.
+#[derive(Serialize, ToSchema)]
+pub struct TermsView {
+    #[schema(value_type = i64)]
+    id: TermsId,
+    #[schema(value_type = i64)]
+    assignment_id: crate::ids::AssignmentId,
+    #[schema(value_type = i64)]
+    site_id: SiteId,
+    body_ja: String,
+    body_en: String,
+    #[schema(value_type = String, format = DateTime)]
+    sent_at: DateTime<Utc>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    acknowledged_at: Option<DateTime<Utc>>,
+}
+
+/// The terms notices of my assignments, newest first, with my acknowledgment.
+#[utoipa::path(get, path = "/api/v1/me/terms", tag = "pay",
+    responses((status = 200, body = Vec<TermsView>), (status = 401)))]
+async fn my_terms(State(st): State<AppState>, who: Principal) -> ApiResult<Json<Vec<TermsView>>> {
+    let rows = super::store::terms_of(&st.db, who.id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|t| TermsView {
+                id: t.id,
+                assignment_id: t.assignment_id,
+                site_id: t.site_id,
+                body_ja: t.body_ja,
+                body_en: t.body_en,
+                sent_at: DateTime::from_timestamp(t.sent_at, 0).unwrap_or_default(),
+                acknowledged_at: t
+                    .acknowledged_at
+                    .and_then(|a| DateTime::from_timestamp(a, 0)),
+            })
+            .collect(),
+    ))
+}
+
+/// Acknowledges one of my terms notices (again: nothing changes).
+#[utoipa::path(post, path = "/api/v1/me/terms/{id}/acknowledge", tag = "pay",
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 401), (status = 404, description = "not_found: not one of my notices")))]
+async fn acknowledge(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<TermsId>,
+) -> ApiResult<StatusCode> {
+    let mut tx = st.db.begin().await?;
+    if !super::store::acknowledge(&mut tx, id, who.id, st.clock.epoch()).await? {
+        return Err(crate::error::ApiError::not_found(
+            "条件通知",
+            "Terms notice",
+        ));
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }

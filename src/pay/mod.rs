@@ -9,3 +9,4 @@ pub mod http;
 pub mod payments;
 pub mod statement;
 pub mod store;
+pub mod terms;

@@ -160,3 +160,91 @@ pub async fn mark_paid(
     .await?;
     Ok(r.rows_affected() > 0)
 }
+
+/// The assignments that have a terms notice.
+pub async fn noticed(db: &Db) -> sqlx::Result<Vec<crate::ids::AssignmentId>> {
+    sqlx::query_scalar("SELECT assignment_id FROM pay_terms")
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// A terms notice to store.
+pub struct NewTerms<'a> {
+    pub assignment: crate::ids::AssignmentId,
+    pub person: PersonId,
+    pub site: SiteId,
+    pub body_ja: &'a str,
+    pub body_en: &'a str,
+}
+
+/// Stores a notice; None when the assignment has one already (another instance sent it).
+pub async fn insert_terms(
+    tx: &mut Tx,
+    t: &NewTerms<'_>,
+    now: i64,
+) -> sqlx::Result<Option<crate::ids::TermsId>> {
+    sqlx::query_scalar(
+        "INSERT INTO pay_terms (assignment_id, person_id, site_id, body_ja, body_en, sent_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (assignment_id) DO NOTHING RETURNING id",
+    )
+    .bind(t.assignment)
+    .bind(t.person)
+    .bind(t.site)
+    .bind(t.body_ja)
+    .bind(t.body_en)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// A notice as the worker reads it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TermsRow {
+    pub id: crate::ids::TermsId,
+    pub assignment_id: crate::ids::AssignmentId,
+    pub site_id: SiteId,
+    pub body_ja: String,
+    pub body_en: String,
+    pub sent_at: i64,
+    pub acknowledged_at: Option<i64>,
+}
+
+/// A person's notices, newest first.
+pub async fn terms_of(db: &Db, person: PersonId) -> sqlx::Result<Vec<TermsRow>> {
+    sqlx::query_as(
+        "SELECT t.id, t.assignment_id, t.site_id, t.body_ja, t.body_en, t.sent_at, a.acknowledged_at
+           FROM pay_terms t LEFT JOIN pay_terms_acks a ON a.terms_id = t.id
+          WHERE t.person_id = $1 ORDER BY t.sent_at DESC, t.id DESC",
+    )
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Records the person's acknowledgment of their notice (once: the first instant stays);
+/// false when the notice is not theirs.
+pub async fn acknowledge(
+    tx: &mut Tx,
+    terms: crate::ids::TermsId,
+    person: PersonId,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let mine: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM pay_terms WHERE id = $1 AND person_id = $2")
+            .bind(terms)
+            .bind(person)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if mine.is_none() {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO pay_terms_acks (terms_id, acknowledged_at) VALUES ($1, $2)
+         ON CONFLICT (terms_id) DO NOTHING",
+    )
+    .bind(terms)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(true)
+}

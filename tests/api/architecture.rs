@@ -72,6 +72,8 @@ const TABLES: &[(&str, &[&str])] = &[
     ("pay_withholding", &["pay"]),
     ("pay_invoice_numbers", &["pay"]),
     ("pay_payments", &["pay"]),
+    ("pay_terms", &["pay"]),
+    ("pay_terms_acks", &["pay"]),
     ("time_entries", &["attendance"]),
     ("timesheet_changes", &["attendance"]),
     ("calendar_feeds", &["booking"]),
