@@ -58,3 +58,26 @@ CREATE TABLE pay_terms_acks (
     terms_id        BIGINT PRIMARY KEY REFERENCES pay_terms(id),
     acknowledged_at BIGINT NOT NULL
 );
+
+-- The accountant role: pay's own grant (auth's roles stay as they are), per site, given by
+-- an administrator; accountants see the site's payments and its workers' bank accounts.
+CREATE TABLE pay_accountants (
+    person_id  BIGINT NOT NULL REFERENCES persons(id),
+    site_id    BIGINT NOT NULL REFERENCES sites(id),
+    granted_by BIGINT NOT NULL REFERENCES persons(id),
+    granted_at BIGINT NOT NULL,
+    PRIMARY KEY (person_id, site_id)
+);
+
+-- A worker's bank account for transfers (Zengin fields), seen only by the worker and the
+-- accountants of their sites.
+CREATE TABLE pay_bank_accounts (
+    person_id    BIGINT PRIMARY KEY REFERENCES persons(id),
+    bank_code    TEXT NOT NULL CHECK (length(bank_code) = 4),
+    branch_code  TEXT NOT NULL CHECK (length(branch_code) = 3),
+    account_type TEXT NOT NULL CHECK (account_type IN ('ordinary', 'current', 'savings')),
+    number       TEXT NOT NULL CHECK (length(number) = 7),
+    holder_kana  TEXT NOT NULL,
+    set_by       BIGINT NOT NULL REFERENCES persons(id),
+    set_at       BIGINT NOT NULL
+);

@@ -8,6 +8,11 @@ crate::error_codes! {
         BadPayDay = (UNPROCESSABLE_ENTITY, "pay.bad_pay_day", "支払日は1〜31日で指定してください(31は月末)。", "The pay day is 1 to 31 (31 means the month's last day)."),
         BadMonthsAfter = (UNPROCESSABLE_ENTITY, "pay.bad_months_after", "支払月は締めの翌月(1)か翌々月(2)です。", "Payment falls in the month after the close (1) or the one after (2)."),
         BadInvoiceNumber = (UNPROCESSABLE_ENTITY, "pay.bad_invoice_number", "登録番号は T に続く13桁の数字です。", "A registration number is T followed by 13 digits."),
+        BadBankCode = (UNPROCESSABLE_ENTITY, "pay.bad_bank_code", "金融機関コードは4桁の数字です。", "The bank code is 4 digits."),
+        BadBranchCode = (UNPROCESSABLE_ENTITY, "pay.bad_branch_code", "支店コードは3桁の数字です。", "The branch code is 3 digits."),
+        BadAccountType = (UNPROCESSABLE_ENTITY, "pay.bad_account_type", "預金種目は普通(ordinary)・当座(current)・貯蓄(savings)のいずれかです。", "The account type is ordinary, current or savings."),
+        BadAccountNumber = (UNPROCESSABLE_ENTITY, "pay.bad_account_number", "口座番号は7桁の数字です(短い場合は先頭を0で埋めてください)。", "The account number is 7 digits (pad a shorter one with leading zeros)."),
+        BadHolder = (UNPROCESSABLE_ENTITY, "pay.bad_holder", "口座名義は半角カナで書ける文字(カナ、英大文字、数字、空白と ( ) . - / ,)で、30文字までで入力してください。", "The holder's name must be writable in half-width kana (kana, capital letters, digits, space and ( ) . - / ,), 30 characters at most."),
         NoRate = (CONFLICT, "pay.no_rate", "{day}の時間に単価がありません。", "The hours of {day} have no rate."),
     }
 }

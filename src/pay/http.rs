@@ -8,8 +8,8 @@ use crate::AppState;
 use crate::attendance::errors::AttendanceError;
 use crate::attendance::rules::Month;
 use crate::auth::{Principal, Role};
-use crate::error::{ApiResult, Json, Path, Query, invalid_code, parse_date};
-use crate::ids::{ProjectId, SiteId, TermsId};
+use crate::error::{ApiError, ApiResult, Json, Path, Query, invalid_code, parse_date};
+use crate::ids::{PersonId, ProjectId, SiteId, TermsId};
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
@@ -28,6 +28,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mark_paid))
         .routes(routes!(my_terms))
         .routes(routes!(acknowledge))
+        .routes(routes!(get_bank_account, put_bank_account))
+        .routes(routes!(grant_accountant, withdraw_accountant))
+}
+
+/// A director or an accountant of the site.
+async fn may_pay(st: &AppState, who: &Principal, site: SiteId) -> ApiResult<()> {
+    if who.has(site, &[Role::Director]) || super::store::is_accountant(&st.db, who.id, site).await?
+    {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
 }
 
 fn parse_month(s: &str) -> ApiResult<Month> {
@@ -85,6 +97,8 @@ async fn put_rule(
     Json(input): Json<RuleInput>,
 ) -> ApiResult<Json<RuleView>> {
     who.require_director(site)?;
+    // An unknown site is a 404, not a failed insert.
+    crate::attendance::schedule_of(&st.db, site).await?;
     let mut tx = st.db.begin().await?;
     let r = payments::set_rule(
         &mut tx,
@@ -179,7 +193,8 @@ async fn my_statements(
     ))
 }
 
-/// The site's payments of a month, with the warnings as of today (its directors).
+/// The site's payments of a month, with the warnings as of today (its directors and
+/// accountants).
 #[utoipa::path(get, path = "/api/v1/sites/{id}/payments/{month}", tag = "pay",
     params(("id" = i64, Path), ("month" = String, Path, description = "YYYY-MM")),
     responses((status = 200, body = Payments), (status = 403), (status = 409, description = "pay.no_rate"), (status = 422)))]
@@ -188,7 +203,7 @@ async fn site_payments(
     who: Principal,
     Path((site, month)): Path<(SiteId, String)>,
 ) -> ApiResult<Json<Payments>> {
-    who.require_director(site)?;
+    may_pay(&st, &who, site).await?;
     let month = parse_month(&month)?;
     Ok(Json(
         payments::of_month(&st.db, site, month, st.clock.now()).await?,
@@ -203,7 +218,7 @@ pub struct PaidInput {
     paid_on: String,
 }
 
-/// Marks the approved months of a site's month paid (its directors); a month marked already
+/// Marks the approved months of a site's month paid (its directors and accountants); a month marked already
 /// keeps its first date: marking twice changes nothing.
 #[utoipa::path(post, path = "/api/v1/sites/{id}/payments/{month}/paid", tag = "pay",
     params(("id" = i64, Path), ("month" = String, Path, description = "YYYY-MM")),
@@ -215,7 +230,7 @@ async fn mark_paid(
     Path((site, month)): Path<(SiteId, String)>,
     Json(input): Json<PaidInput>,
 ) -> ApiResult<Json<Payments>> {
-    who.require_director(site)?;
+    may_pay(&st, &who, site).await?;
     let month = parse_month(&month)?;
     let paid_on = parse_date("paid_on", &input.paid_on)?;
     let now = st.clock.now();
@@ -275,11 +290,124 @@ async fn acknowledge(
 ) -> ApiResult<StatusCode> {
     let mut tx = st.db.begin().await?;
     if !super::store::acknowledge(&mut tx, id, who.id, st.clock.epoch()).await? {
-        return Err(crate::error::ApiError::not_found(
-            "条件通知",
-            "Terms notice",
-        ));
+        return Err(ApiError::not_found("条件通知", "Terms notice"));
     }
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A bank account for transfers.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BankAccount {
+    /// 4 digits.
+    bank_code: String,
+    /// 3 digits.
+    branch_code: String,
+    /// ordinary, current or savings.
+    account_type: String,
+    /// 7 digits.
+    number: String,
+    /// The holder's name as the bank has it; answered in half-width kana.
+    holder_kana: String,
+}
+
+/// A person's bank account: the person and the accountants of their sites only.
+#[utoipa::path(get, path = "/api/v1/people/{id}/bank-account", tag = "pay",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = BankAccount), (status = 403), (status = 404, description = "not_found: none entered")))]
+async fn get_bank_account(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(person): Path<PersonId>,
+) -> ApiResult<Json<BankAccount>> {
+    if who.id != person && !super::store::accountant_of(&st.db, who.id, person).await? {
+        return Err(ApiError::forbidden());
+    }
+    let b = super::store::bank_account(&st.db, person)
+        .await?
+        .ok_or_else(|| ApiError::not_found("口座", "Bank account"))?;
+    Ok(Json(BankAccount {
+        bank_code: b.bank_code,
+        branch_code: b.branch_code,
+        account_type: b.account_type,
+        number: b.number,
+        holder_kana: b.holder_kana,
+    }))
+}
+
+/// Sets a person's bank account: the person, a director or an accountant of a site where
+/// they work (a director enters it but does not read it back).
+#[utoipa::path(put, path = "/api/v1/people/{id}/bank-account", tag = "pay",
+    params(("id" = i64, Path)), request_body = BankAccount,
+    responses((status = 204), (status = 403), (status = 422, description = "pay.bad_bank_code, pay.bad_branch_code, pay.bad_account_type, pay.bad_account_number, pay.bad_holder")))]
+async fn put_bank_account(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(person): Path<PersonId>,
+    Json(input): Json<BankAccount>,
+) -> ApiResult<StatusCode> {
+    let allowed = who.id == person
+        || super::store::accountant_of(&st.db, who.id, person).await?
+        || super::store::work_sites(&st.db, person)
+            .await?
+            .into_iter()
+            .any(|s| who.has(s, &[Role::Director]));
+    if !allowed {
+        return Err(ApiError::forbidden());
+    }
+    let b = super::bank::BankInput {
+        bank_code: &input.bank_code,
+        branch_code: &input.branch_code,
+        account_type: &input.account_type,
+        number: &input.number,
+        holder: &input.holder_kana,
+    };
+    let mut tx = st.db.begin().await?;
+    super::bank::set(&mut tx, person, &b, who.id, st.clock.now()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn set_accountant(
+    st: &AppState,
+    who: &Principal,
+    at: (SiteId, PersonId),
+    on: bool,
+) -> ApiResult<StatusCode> {
+    if !who.is_admin {
+        return Err(ApiError::forbidden());
+    }
+    let mut tx = st.db.begin().await?;
+    if !super::store::person_and_site(&mut tx, at.1, at.0).await? {
+        return Err(ApiError::not_found("人または拠点", "Person or site"));
+    }
+    super::store::set_accountant(&mut tx, (at.1, at.0), on, who.id, st.clock.epoch()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Makes a person an accountant of the site (administrators): they see its payments and
+/// its workers' bank accounts.
+#[utoipa::path(put, path = "/api/v1/sites/{id}/accountants/{person_id}", tag = "pay",
+    params(("id" = i64, Path), ("person_id" = i64, Path)),
+    responses((status = 204), (status = 403), (status = 404)))]
+async fn grant_accountant(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(at): Path<(SiteId, PersonId)>,
+) -> ApiResult<StatusCode> {
+    set_accountant(&st, &who, at, true).await
+}
+
+/// Withdraws the accountant role at the site (administrators).
+#[utoipa::path(delete, path = "/api/v1/sites/{id}/accountants/{person_id}", tag = "pay",
+    params(("id" = i64, Path), ("person_id" = i64, Path)),
+    responses((status = 204), (status = 403), (status = 404)))]
+async fn withdraw_accountant(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(at): Path<(SiteId, PersonId)>,
+) -> ApiResult<StatusCode> {
+    set_accountant(&st, &who, at, false).await
 }

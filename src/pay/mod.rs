@@ -4,8 +4,10 @@
 
 pub mod rules;
 
+pub mod bank;
 pub mod errors;
 pub mod http;
+pub mod kana;
 pub mod payments;
 pub mod statement;
 pub mod store;

@@ -248,3 +248,130 @@ pub async fn acknowledge(
     .await?;
     Ok(true)
 }
+
+/// Whether the person is an accountant of the site.
+pub async fn is_accountant(db: &Db, person: PersonId, site: SiteId) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pay_accountants WHERE person_id = $1 AND site_id = $2",
+    )
+    .bind(person)
+    .bind(site)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Whether `viewer` is an accountant of a site where `owner` works.
+pub async fn accountant_of(db: &Db, viewer: PersonId, owner: PersonId) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pay_accountants a JOIN role_grants g ON g.site_id = a.site_id
+          WHERE a.person_id = $1 AND g.person_id = $2 AND g.role = 'worker'",
+    )
+    .bind(viewer)
+    .bind(owner)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
+/// The sites where the person works.
+pub async fn work_sites(db: &Db, person: PersonId) -> sqlx::Result<Vec<SiteId>> {
+    sqlx::query_scalar(
+        "SELECT site_id FROM role_grants WHERE person_id = $1 AND role = 'worker' ORDER BY site_id",
+    )
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Grants (or with `on` false withdraws) the accountant role at a site.
+pub async fn set_accountant(
+    tx: &mut Tx,
+    (person, site): (PersonId, SiteId),
+    on: bool,
+    by: PersonId,
+    now: i64,
+) -> sqlx::Result<()> {
+    if on {
+        sqlx::query(
+            "INSERT INTO pay_accountants (person_id, site_id, granted_by, granted_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT (person_id, site_id) DO NOTHING",
+        )
+        .bind(person)
+        .bind(site)
+        .bind(by)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    } else {
+        sqlx::query("DELETE FROM pay_accountants WHERE person_id = $1 AND site_id = $2")
+            .bind(person)
+            .bind(site)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A bank account as stored (never logged: no Debug).
+#[derive(Clone, sqlx::FromRow)]
+pub struct BankRow {
+    pub bank_code: String,
+    pub branch_code: String,
+    pub account_type: String,
+    pub number: String,
+    pub holder_kana: String,
+}
+
+/// The person's bank account.
+pub async fn bank_account(db: &Db, person: PersonId) -> sqlx::Result<Option<BankRow>> {
+    sqlx::query_as(
+        "SELECT bank_code, branch_code, account_type, number, holder_kana
+           FROM pay_bank_accounts WHERE person_id = $1",
+    )
+    .bind(person)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Sets the person's bank account.
+pub async fn set_bank_account(
+    tx: &mut Tx,
+    person: PersonId,
+    b: &BankRow,
+    by: PersonId,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO pay_bank_accounts
+                (person_id, bank_code, branch_code, account_type, number, holder_kana, set_by, set_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (person_id) DO UPDATE SET bank_code = excluded.bank_code,
+                branch_code = excluded.branch_code, account_type = excluded.account_type,
+                number = excluded.number, holder_kana = excluded.holder_kana,
+                set_by = excluded.set_by, set_at = excluded.set_at",
+    )
+    .bind(person)
+    .bind(&b.bank_code)
+    .bind(&b.branch_code)
+    .bind(&b.account_type)
+    .bind(&b.number)
+    .bind(&b.holder_kana)
+    .bind(by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Whether the person and the site both exist.
+pub async fn person_and_site(tx: &mut Tx, person: PersonId, site: SiteId) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM persons WHERE id = $1) * (SELECT COUNT(*) FROM sites WHERE id = $2)",
+    )
+    .bind(person)
+    .bind(site)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n > 0)
+}

@@ -74,6 +74,8 @@ const TABLES: &[(&str, &[&str])] = &[
     ("pay_payments", &["pay"]),
     ("pay_terms", &["pay"]),
     ("pay_terms_acks", &["pay"]),
+    ("pay_accountants", &["pay"]),
+    ("pay_bank_accounts", &["pay"]),
     ("time_entries", &["attendance"]),
     ("timesheet_changes", &["attendance"]),
     ("calendar_feeds", &["booking"]),

@@ -33,6 +33,7 @@ mod occupancy;
 mod occupancy_history;
 mod openapi;
 mod pay;
+mod pay_bank;
 mod pay_terms;
 mod polish;
 mod series_going;
