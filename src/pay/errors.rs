@@ -13,6 +13,10 @@ crate::error_codes! {
         BadAccountType = (UNPROCESSABLE_ENTITY, "pay.bad_account_type", "預金種目は普通(ordinary)・当座(current)・貯蓄(savings)のいずれかです。", "The account type is ordinary, current or savings."),
         BadAccountNumber = (UNPROCESSABLE_ENTITY, "pay.bad_account_number", "口座番号は7桁の数字です(短い場合は先頭を0で埋めてください)。", "The account number is 7 digits (pad a shorter one with leading zeros)."),
         BadHolder = (UNPROCESSABLE_ENTITY, "pay.bad_holder", "口座名義は半角カナで書ける文字(カナ、英大文字、数字、空白と ( ) . - / ,)で、30文字までで入力してください。", "The holder's name must be writable in half-width kana (kana, capital letters, digits, space and ( ) . - / ,), 30 characters at most."),
+        /// `{names}`: the workers whose month is not approved.
+        Unapproved = (CONFLICT, "pay.unapproved", "承認されていない勤務表があります: {names}", "Some timesheets are not approved: {names}"),
+        /// `{names}`: the rows with a character Shift_JIS cannot hold.
+        NotCp932 = (CONFLICT, "pay.not_cp932", "Shift_JIS(CP932)で表せない文字を含む行があります: {names}。UTF-8 で出力してください。", "Some rows hold characters Shift_JIS (CP932) cannot: {names}. Export in UTF-8 instead."),
         NoRate = (CONFLICT, "pay.no_rate", "{day}の時間に単価がありません。", "The hours of {day} have no rate."),
     }
 }

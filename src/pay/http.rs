@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(my_statements))
         .routes(routes!(site_payments))
         .routes(routes!(mark_paid))
+        .routes(routes!(export_csv))
         .routes(routes!(my_terms))
         .routes(routes!(acknowledge))
         .routes(routes!(get_bank_account, put_bank_account))
@@ -410,4 +411,69 @@ async fn withdraw_accountant(
     Path(at): Path<(SiteId, PersonId)>,
 ) -> ApiResult<StatusCode> {
     set_accountant(&st, &who, at, false).await
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ExportQuery {
+    /// utf-8 (with a BOM, the default) or cp932 (Shift_JIS).
+    encoding: Option<String>,
+    /// true: refuse (409) while a worker with time has no approved month.
+    approved_only: Option<bool>,
+}
+
+/// The month's approved payments as CSV, one row per worker and project, Japanese headers
+/// (directors and accountants). `X-Unapproved` lists the ids of workers with time whose
+/// month is not approved (not in the file).
+#[utoipa::path(get, path = "/api/v1/sites/{id}/payments/{month}/export.csv", tag = "pay",
+    params(("id" = i64, Path), ("month" = String, Path, description = "YYYY-MM"), ExportQuery),
+    responses((status = 200, body = String, content_type = "text/csv"), (status = 403),
+              (status = 409, description = "pay.unapproved, pay.not_cp932, pay.no_rate"), (status = 422)))]
+async fn export_csv(
+    State(st): State<AppState>,
+    who: Principal,
+    Path((site, month)): Path<(SiteId, String)>,
+    Query(q): Query<ExportQuery>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    may_pay(&st, &who, site).await?;
+    let month = parse_month(&month)?;
+    let encoding = match q.encoding.as_deref() {
+        None | Some("utf-8") => super::export::Encoding::Utf8,
+        Some("cp932") => super::export::Encoding::Cp932,
+        Some(_) => {
+            return Err(invalid_code(
+                "encoding",
+                crate::error::CommonError::Validation,
+            ));
+        }
+    };
+    let (bytes, missing) = super::export::csv(
+        &st.db,
+        (site, month),
+        encoding,
+        q.approved_only.unwrap_or(false),
+        st.clock.now(),
+    )
+    .await?;
+    let charset = match encoding {
+        super::export::Encoding::Utf8 => "text/csv; charset=utf-8",
+        super::export::Encoding::Cp932 => "text/csv; charset=Shift_JIS",
+    };
+    let unapproved: Vec<String> = missing.iter().map(|p| p.0.to_string()).collect();
+    let unapproved = unapproved.join(",");
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, charset.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"payments-{site}-{month}.csv\""),
+            ),
+            (
+                axum::http::header::HeaderName::from_static("x-unapproved"),
+                unapproved,
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -6,6 +6,7 @@ pub mod rules;
 
 pub mod bank;
 pub mod errors;
+pub mod export;
 pub mod http;
 pub mod kana;
 pub mod payments;

@@ -129,6 +129,31 @@ async fn month_of(
         .collect()
 }
 
+/// The statements of a site's approved months, and the workers with time whose month is
+/// not approved.
+pub async fn statements_of_site(
+    db: &Db,
+    site: SiteId,
+    month: Month,
+    now: DateTime<Utc>,
+) -> ApiResult<(Vec<Statement>, Vec<PersonId>)> {
+    let site = Site {
+        id: site,
+        workers: crate::attendance::store::workers(db, site, None).await?,
+        ctx: statement::context(db, site).await?,
+    };
+    let mut done = Vec::new();
+    let mut missing = Vec::new();
+    for (v, s) in month_of(db, &site, month, now).await? {
+        match s {
+            Some(s) => done.push(s),
+            None if v.total_minutes > 0 => missing.push(v.person_id),
+            None => {}
+        }
+    }
+    Ok((done, missing))
+}
+
 /// The site's payments of a month, and its warnings as of `now`.
 pub async fn of_month(
     db: &Db,

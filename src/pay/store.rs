@@ -375,3 +375,30 @@ pub async fn person_and_site(tx: &mut Tx, person: PersonId, site: SiteId) -> sql
     .await?;
     Ok(n > 0)
 }
+
+/// A worker as the exports name them.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ExportPerson {
+    pub id: PersonId,
+    pub member_number: Option<String>,
+    pub name: String,
+    pub name_kana: String,
+    pub municipality: Option<String>,
+    pub team: Option<String>,
+}
+
+/// The site's workers with their municipality and team.
+pub async fn export_people(db: &Db, site: SiteId) -> sqlx::Result<Vec<ExportPerson>> {
+    sqlx::query_as(
+        "SELECT p.id, p.member_number, p.name, p.name_kana, m.name_ja AS municipality,
+                t.name AS team
+           FROM role_grants g JOIN persons p ON p.id = g.person_id
+           LEFT JOIN municipalities m ON m.id = p.home_municipality_id
+           LEFT JOIN teams t ON t.id = p.team_id
+          WHERE g.site_id = $1 AND g.role = 'worker'
+          ORDER BY p.member_number, p.id",
+    )
+    .bind(site)
+    .fetch_all(&db.pool)
+    .await
+}

@@ -45,6 +45,28 @@ fn tokyo(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap() - chrono::Duration::hours(9)
 }
 
+/// The CSV file read back by Python's csv module in an encoding.
+fn python_rows(bytes: &[u8], encoding: &str) -> Vec<Vec<String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("payments.csv");
+    std::fs::write(&path, bytes).unwrap();
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], encoding=sys.argv[2], newline='')))))",
+            path.to_str().unwrap(),
+            encoding,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 on_both_backends!(an_approved_month_is_paid);
 
 async fn an_approved_month_is_paid(b: Backend) {
@@ -177,6 +199,66 @@ async fn an_approved_month_is_paid(b: Backend) {
     assert_eq!(s["paid_on"], Value::Null);
     assert_eq!(s["invoice_number"], "T1234567890123");
 
+    // The CSV exports, read back by Python in UTF-8 (with a BOM) and in CP932.
+    let export = format!("{payments}/export.csv");
+    let res = director.get(&export).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["x-unapproved"], two.to_string().as_str());
+    let utf8 = res.bytes().await.unwrap().to_vec();
+    assert_eq!(&utf8[..3], b"\xEF\xBB\xBF");
+    let rows = python_rows(&utf8, "utf-8-sig");
+    assert_eq!(rows[0][0], "会員番号");
+    assert_eq!(rows[0][12], "支払期日");
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let p2_name = two_p["name"].as_str().unwrap();
+    let line = rows.iter().find(|r| r[5] == p2_name).unwrap();
+    assert_eq!(
+        line[6..],
+        ["7", "0.12", "1200", "140", "14", "126", "2026-12-25"]
+    );
+    let line = rows
+        .iter()
+        .find(|r| r[5] == one["name"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(line[8], "1000/1100");
+    let sjis = director
+        .get(&format!("{export}?encoding=cp932"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_ne!(sjis.to_vec(), utf8);
+    assert_eq!(python_rows(&sjis, "cp932"), rows);
+    director
+        .get(&format!("{export}?approved_only=true"))
+        .send_problem(StatusCode::CONFLICT, "pay.unapproved")
+        .await;
+    // A name CP932 cannot hold: refused, naming the row; UTF-8 still holds it.
+    sqlx::query("UPDATE persons SET name = '𠮷田 花子' WHERE id = $1")
+        .bind(me)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let p = director
+        .get(&format!("{export}?encoding=cp932"))
+        .send_problem(StatusCode::CONFLICT, "pay.not_cp932")
+        .await;
+    assert!(p["detail"].as_str().unwrap().contains("𠮷田 花子"), "{p}");
+    let rows = python_rows(
+        &director
+            .get(&export)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap(),
+        "utf-8-sig",
+    );
+    assert_eq!(rows[1][1], "𠮷田 花子");
+
     // Nobody else sees it: another worker has no statement of their own and no list;
     // reception, trainers and another site's director get 403.
     assert_eq!(other.get(statements).send_json().await, json!([]));
@@ -186,7 +268,7 @@ async fn an_approved_month_is_paid(b: Backend) {
         &app.login_as("trainer@shiojiri.kado.example").await,
         &app.login_as(OMACHI_DIRECTOR).await,
     ] {
-        for path in [payments.clone(), rule.clone()] {
+        for path in [payments.clone(), rule.clone(), export.clone()] {
             user.get(&path)
                 .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
                 .await;
