@@ -81,3 +81,16 @@ CREATE TABLE pay_bank_accounts (
     set_by       INTEGER NOT NULL REFERENCES persons(id),
     set_at       INTEGER NOT NULL
 );
+
+-- The account a site's transfers are paid from, as the Zengin file's header names it.
+CREATE TABLE pay_payers (
+    site_id      INTEGER PRIMARY KEY REFERENCES sites(id),
+    client_code  TEXT NOT NULL CHECK (length(client_code) = 10),
+    name_kana    TEXT NOT NULL,
+    bank_code    TEXT NOT NULL CHECK (length(bank_code) = 4),
+    branch_code  TEXT NOT NULL CHECK (length(branch_code) = 3),
+    account_type TEXT NOT NULL CHECK (account_type IN ('ordinary', 'current', 'savings')),
+    number       TEXT NOT NULL CHECK (length(number) = 7),
+    set_by       INTEGER NOT NULL REFERENCES persons(id),
+    set_at       INTEGER NOT NULL
+);

@@ -66,3 +66,44 @@ pub async fn set(
     store::set_bank_account(tx, person, &row, by, now.timestamp()).await?;
     Ok(())
 }
+
+/// The account a site pays from, as entered.
+pub struct PayerInput<'a> {
+    pub client_code: &'a str,
+    pub name: &'a str,
+    pub bank: BankInput<'a>,
+}
+
+/// Sets the site's paying account: each field checked, the name in half-width kana.
+pub async fn set_payer(
+    tx: &mut Tx,
+    site: crate::ids::SiteId,
+    input: &PayerInput<'_>,
+    by: PersonId,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let client = input.client_code.trim();
+    let account = match validate(&BankInput {
+        holder: input.name,
+        ..input.bank
+    }) {
+        Ok(a) if digits(client, 10) => a,
+        Ok(_) => {
+            let mut v = Validator::new();
+            v.reject("client_code", PayError::BadClientCode);
+            v.finish()?;
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    let row = store::PayerRow {
+        client_code: client.into(),
+        name_kana: account.holder_kana,
+        bank_code: account.bank_code,
+        branch_code: account.branch_code,
+        account_type: account.account_type,
+        number: account.number,
+    };
+    store::set_payer(tx, site, &row, by, now.timestamp()).await?;
+    Ok(())
+}

@@ -16,7 +16,11 @@ crate::error_codes! {
         /// `{names}`: the workers whose month is not approved.
         Unapproved = (CONFLICT, "pay.unapproved", "承認されていない勤務表があります: {names}", "Some timesheets are not approved: {names}"),
         /// `{names}`: the rows with a character Shift_JIS cannot hold.
-        NotCp932 = (CONFLICT, "pay.not_cp932", "Shift_JIS(CP932)で表せない文字を含む行があります: {names}。UTF-8 で出力してください。", "Some rows hold characters Shift_JIS (CP932) cannot: {names}. Export in UTF-8 instead."),
+        NotCp932 = (CONFLICT, "pay.not_shift_jis", "Shift_JIS(CP932)で表せない文字を含む行があります: {names}。UTF-8 で出力してください。", "Some rows hold characters Shift_JIS (CP932) cannot: {names}. Export in UTF-8 instead."),
+        BadClientCode = (UNPROCESSABLE_ENTITY, "pay.bad_client_code", "委託者コードは10桁の数字です。", "The client code is 10 digits."),
+        /// `{names}`: the workers without a bank account.
+        NoBankAccount = (CONFLICT, "pay.no_bank_account", "口座が登録されていない人がいます: {names}", "Some workers have no bank account: {names}"),
+        NoPayer = (CONFLICT, "pay.no_payer", "振込元の口座が設定されていません。", "The account transfers are paid from is not set."),
         NoRate = (CONFLICT, "pay.no_rate", "{day}の時間に単価がありません。", "The hours of {day} have no rate."),
     }
 }

@@ -27,6 +27,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(site_payments))
         .routes(routes!(mark_paid))
         .routes(routes!(export_csv))
+        .routes(routes!(export_zengin))
+        .routes(routes!(put_payer))
         .routes(routes!(my_terms))
         .routes(routes!(acknowledge))
         .routes(routes!(get_bank_account, put_bank_account))
@@ -427,7 +429,7 @@ pub struct ExportQuery {
 #[utoipa::path(get, path = "/api/v1/sites/{id}/payments/{month}/export.csv", tag = "pay",
     params(("id" = i64, Path), ("month" = String, Path, description = "YYYY-MM"), ExportQuery),
     responses((status = 200, body = String, content_type = "text/csv"), (status = 403),
-              (status = 409, description = "pay.unapproved, pay.not_cp932, pay.no_rate"), (status = 422)))]
+              (status = 409, description = "pay.unapproved, pay.not_shift_jis, pay.no_rate"), (status = 422)))]
 async fn export_csv(
     State(st): State<AppState>,
     who: Principal,
@@ -471,6 +473,92 @@ async fn export_csv(
             (
                 axum::http::header::HeaderName::from_static("x-unapproved"),
                 unapproved,
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The account a site's transfers are paid from.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayerInput {
+    /// 委託者コード: 10 digits, given by the bank.
+    client_code: String,
+    /// The payer's name as the bank has it (converted to half-width kana).
+    holder_kana: String,
+    bank_code: String,
+    branch_code: String,
+    /// ordinary, current or savings.
+    account_type: String,
+    number: String,
+}
+
+/// Sets the account the site's transfers are paid from (its directors and accountants).
+#[utoipa::path(put, path = "/api/v1/sites/{id}/payer-account", tag = "pay",
+    params(("id" = i64, Path)), request_body = PayerInput,
+    responses((status = 204), (status = 403), (status = 404), (status = 422)))]
+async fn put_payer(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(site): Path<SiteId>,
+    Json(input): Json<PayerInput>,
+) -> ApiResult<StatusCode> {
+    may_pay(&st, &who, site).await?;
+    crate::attendance::schedule_of(&st.db, site).await?;
+    let p = super::bank::PayerInput {
+        client_code: &input.client_code,
+        name: &input.holder_kana,
+        bank: super::bank::BankInput {
+            bank_code: &input.bank_code,
+            branch_code: &input.branch_code,
+            account_type: &input.account_type,
+            number: &input.number,
+            holder: &input.holder_kana,
+        },
+    };
+    let mut tx = st.db.begin().await?;
+    super::bank::set_payer(&mut tx, site, &p, who.id, st.clock.now()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ZenginQuery {
+    /// The transfer day, YYYY-MM-DD (the month's due date when absent).
+    transfer_date: Option<String>,
+}
+
+/// The month's bank transfer file in the Zengin 総合振込 format (120-byte records,
+/// Shift_JIS), one data record per worker paid (directors and accountants).
+#[utoipa::path(get, path = "/api/v1/sites/{id}/payments/{month}/zengin", tag = "pay",
+    params(("id" = i64, Path), ("month" = String, Path, description = "YYYY-MM"), ZenginQuery),
+    responses((status = 200, body = String, content_type = "text/plain"), (status = 403),
+              (status = 409, description = "pay.no_payer, pay.no_bank_account, pay.no_rate"), (status = 422)))]
+async fn export_zengin(
+    State(st): State<AppState>,
+    who: Principal,
+    Path((site, month)): Path<(SiteId, String)>,
+    Query(q): Query<ZenginQuery>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    may_pay(&st, &who, site).await?;
+    let month = parse_month(&month)?;
+    let date = match &q.transfer_date {
+        Some(d) => Some(parse_date("transfer_date", d)?),
+        None => None,
+    };
+    let bytes = super::zengin::transfers(&st.db, (site, month), date, st.clock.now()).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; charset=Shift_JIS".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"zengin-{site}-{month}.txt\""),
             ),
         ],
         bytes,

@@ -13,3 +13,4 @@ pub mod payments;
 pub mod statement;
 pub mod store;
 pub mod terms;
+pub mod zengin;

@@ -402,3 +402,79 @@ pub async fn export_people(db: &Db, site: SiteId) -> sqlx::Result<Vec<ExportPers
     .fetch_all(&db.pool)
     .await
 }
+
+/// The account a site pays from.
+#[derive(Clone, sqlx::FromRow)]
+pub struct PayerRow {
+    pub client_code: String,
+    pub name_kana: String,
+    pub bank_code: String,
+    pub branch_code: String,
+    pub account_type: String,
+    pub number: String,
+}
+
+/// The site's paying account.
+pub async fn payer(db: &Db, site: SiteId) -> sqlx::Result<Option<PayerRow>> {
+    sqlx::query_as(
+        "SELECT client_code, name_kana, bank_code, branch_code, account_type, number
+           FROM pay_payers WHERE site_id = $1",
+    )
+    .bind(site)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Sets the site's paying account.
+pub async fn set_payer(
+    tx: &mut Tx,
+    site: SiteId,
+    p: &PayerRow,
+    by: PersonId,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO pay_payers
+                (site_id, client_code, name_kana, bank_code, branch_code, account_type, number, set_by, set_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (site_id) DO UPDATE SET client_code = excluded.client_code,
+                name_kana = excluded.name_kana, bank_code = excluded.bank_code,
+                branch_code = excluded.branch_code, account_type = excluded.account_type,
+                number = excluded.number, set_by = excluded.set_by, set_at = excluded.set_at",
+    )
+    .bind(site)
+    .bind(&p.client_code)
+    .bind(&p.name_kana)
+    .bind(&p.bank_code)
+    .bind(&p.branch_code)
+    .bind(&p.account_type)
+    .bind(&p.number)
+    .bind(by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A worker's bank account, for the transfer file.
+#[derive(Clone, sqlx::FromRow)]
+pub struct AccountOf {
+    pub person_id: PersonId,
+    pub bank_code: String,
+    pub branch_code: String,
+    pub account_type: String,
+    pub number: String,
+    pub holder_kana: String,
+}
+
+/// The bank accounts of the site's workers.
+pub async fn bank_accounts(db: &Db, site: SiteId) -> sqlx::Result<Vec<AccountOf>> {
+    sqlx::query_as(
+        "SELECT b.person_id, b.bank_code, b.branch_code, b.account_type, b.number, b.holder_kana
+           FROM pay_bank_accounts b JOIN role_grants g ON g.person_id = b.person_id
+          WHERE g.site_id = $1 AND g.role = 'worker'",
+    )
+    .bind(site)
+    .fetch_all(&db.pool)
+    .await
+}

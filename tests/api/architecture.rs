@@ -76,6 +76,7 @@ const TABLES: &[(&str, &[&str])] = &[
     ("pay_terms_acks", &["pay"]),
     ("pay_accountants", &["pay"]),
     ("pay_bank_accounts", &["pay"]),
+    ("pay_payers", &["pay"]),
     ("time_entries", &["attendance"]),
     ("timesheet_changes", &["attendance"]),
     ("calendar_feeds", &["booking"]),

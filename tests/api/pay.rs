@@ -235,6 +235,65 @@ async fn an_approved_month_is_paid(b: Backend) {
         .get(&format!("{export}?approved_only=true"))
         .send_problem(StatusCode::CONFLICT, "pay.unapproved")
         .await;
+    // The Zengin transfer file: the paying account and the worker's account first.
+    let zengin = format!("{payments}/zengin?transfer_date=2026-12-24");
+    director
+        .get(&zengin)
+        .send_problem(StatusCode::CONFLICT, "pay.no_payer")
+        .await;
+    let payer = json!({"client_code": "1234567890", "holder_kana": "カ)カド センター", "bank_code": "0001", "branch_code": "001", "account_type": "current", "number": "7654321"});
+    let res = director
+        .put(&format!("/api/v1/sites/{SHIOJIRI}/payer-account"))
+        .json(&payer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let p = director
+        .get(&zengin)
+        .send_problem(StatusCode::CONFLICT, "pay.no_bank_account")
+        .await;
+    let name: String = sqlx::query_scalar("SELECT name FROM persons WHERE id = $1")
+        .bind(me)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(p["detail"].as_str().unwrap().contains(&name), "{p}");
+    let res = worker
+        .put(&format!("/api/v1/people/{me}/bank-account"))
+        .json(&json!({"bank_code": "0005", "branch_code": "123", "account_type": "ordinary", "number": "0012345", "holder_kana": "やまだ はなこ"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let file = director
+        .get(&zengin)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let records: Vec<&[u8]> = file
+        .split(|b| *b == b'\n')
+        .filter(|r| !r.is_empty())
+        .collect();
+    assert_eq!(records.len(), 4);
+    for r in &records {
+        assert_eq!(r.len(), 121, "120 bytes and CR: {r:?}");
+        // Single-byte Shift_JIS only: ASCII and half-width kana.
+        assert!(
+            r.iter().all(|b| *b < 0x80 || (0xA1..=0xDF).contains(b)),
+            "{r:?}"
+        );
+    }
+    assert_eq!(&records[0][..4], b"1210");
+    assert_eq!(&records[0][54..58], b"1224");
+    assert_eq!(&records[1][43..50], b"0012345");
+    assert_eq!(&records[1][80..90], b"0000002726");
+    assert_eq!(&records[2][..19], b"8000001000000002726");
+    assert_eq!(records[3][0], b'9');
+
     // A name CP932 cannot hold: refused, naming the row; UTF-8 still holds it.
     sqlx::query("UPDATE persons SET name = '𠮷田 花子' WHERE id = $1")
         .bind(me)
@@ -243,7 +302,7 @@ async fn an_approved_month_is_paid(b: Backend) {
         .unwrap();
     let p = director
         .get(&format!("{export}?encoding=cp932"))
-        .send_problem(StatusCode::CONFLICT, "pay.not_cp932")
+        .send_problem(StatusCode::CONFLICT, "pay.not_shift_jis")
         .await;
     assert!(p["detail"].as_str().unwrap().contains("𠮷田 花子"), "{p}");
     let rows = python_rows(
@@ -268,7 +327,12 @@ async fn an_approved_month_is_paid(b: Backend) {
         &app.login_as("trainer@shiojiri.kado.example").await,
         &app.login_as(OMACHI_DIRECTOR).await,
     ] {
-        for path in [payments.clone(), rule.clone(), export.clone()] {
+        for path in [
+            payments.clone(),
+            rule.clone(),
+            export.clone(),
+            zengin.clone(),
+        ] {
             user.get(&path)
                 .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
                 .await;
