@@ -91,7 +91,7 @@ async fn get_rule(
 /// the freelance act's 60 days after its close is a 422 naming that month.
 #[utoipa::path(put, path = "/api/v1/sites/{id}/pay-rule", tag = "pay",
     params(("id" = i64, Path)), request_body = RuleInput,
-    responses((status = 200, body = RuleView), (status = 403),
+    responses((status = 200, body = RuleView), (status = 403), (status = 404),
               (status = 422, description = "pay.too_late, pay.bad_pay_day, pay.bad_months_after")))]
 async fn put_rule(
     State(st): State<AppState>,
@@ -200,7 +200,7 @@ async fn my_statements(
 /// accountants).
 #[utoipa::path(get, path = "/api/v1/sites/{id}/payments/{month}", tag = "pay",
     params(("id" = i64, Path), ("month" = String, Path, description = "YYYY-MM")),
-    responses((status = 200, body = Payments), (status = 403), (status = 409, description = "pay.no_rate"), (status = 422)))]
+    responses((status = 200, body = Payments), (status = 403), (status = 404), (status = 409, description = "pay.no_rate"), (status = 422)))]
 async fn site_payments(
     State(st): State<AppState>,
     who: Principal,
@@ -226,7 +226,7 @@ pub struct PaidInput {
 #[utoipa::path(post, path = "/api/v1/sites/{id}/payments/{month}/paid", tag = "pay",
     params(("id" = i64, Path), ("month" = String, Path, description = "YYYY-MM")),
     request_body = PaidInput,
-    responses((status = 200, body = Payments), (status = 403), (status = 409, description = "pay.no_rate"), (status = 422)))]
+    responses((status = 200, body = Payments), (status = 403), (status = 404), (status = 409, description = "pay.no_rate"), (status = 422)))]
 async fn mark_paid(
     State(st): State<AppState>,
     who: Principal,
@@ -428,7 +428,7 @@ pub struct ExportQuery {
 /// month is not approved (not in the file).
 #[utoipa::path(get, path = "/api/v1/sites/{id}/payments/{month}/export.csv", tag = "pay",
     params(("id" = i64, Path), ("month" = String, Path, description = "YYYY-MM"), ExportQuery),
-    responses((status = 200, body = String, content_type = "text/csv"), (status = 403),
+    responses((status = 200, body = String, content_type = "text/csv"), (status = 403), (status = 404),
               (status = 409, description = "pay.unapproved, pay.not_shift_jis, pay.no_rate"), (status = 422)))]
 async fn export_csv(
     State(st): State<AppState>,
@@ -534,7 +534,7 @@ pub struct ZenginQuery {
 /// Shift_JIS), one data record per worker paid (directors and accountants).
 #[utoipa::path(get, path = "/api/v1/sites/{id}/payments/{month}/zengin", tag = "pay",
     params(("id" = i64, Path), ("month" = String, Path, description = "YYYY-MM"), ZenginQuery),
-    responses((status = 200, body = String, content_type = "text/plain"), (status = 403),
+    responses((status = 200, body = String, content_type = "text/plain"), (status = 403), (status = 404),
               (status = 409, description = "pay.no_payer, pay.no_bank_account, pay.no_rate"), (status = 422)))]
 async fn export_zengin(
     State(st): State<AppState>,
