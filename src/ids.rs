@@ -89,6 +89,8 @@ ids! {
     TimeEntryId,
     /// A worker's proposed end of a session the system closed.
     CorrectionId,
+    /// A terms notice sent to a worker for an assignment.
+    TermsId,
 }
 
 #[cfg(test)]

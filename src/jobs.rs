@@ -69,6 +69,11 @@ pub async fn run(st: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "closing forgotten check-outs failed"),
         }
+        match crate::pay::terms::send_pending(&st).await {
+            Ok(n) if n > 0 => tracing::info!(count = n, "sent assignment terms notices"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "assignment terms notices failed"),
+        }
         match crate::mail::send_due(&st).await {
             Ok(r) if r != crate::mail::Report::default() => tracing::info!(?r, "mail run"),
             Ok(_) => {}

@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod occupancy;
 mod openapi;
 pub mod ops;
+pub mod pay;
 pub mod people;
 pub mod sites;
 pub mod training;

@@ -29,6 +29,7 @@ use utoipa::{Modify, ToSchema};
         (name = "training", description = "Courses, sessions, enrolment, attendance, completion"),
         (name = "kiosk devices", description = "Registering and revoking entrance kiosks"),
         (name = "attendance", description = "A worker's month: time at the center and remote hours, approval"),
+        (name = "pay", description = "Paying approved months: payment rules, statements, payments of a month"),
         (name = "kiosk", description = "The kiosk's own API (device token)"),
         (name = "access", description = "Secure client rooms: rosters, NDAs, door readers, the audit trail")
     )
@@ -189,6 +190,7 @@ pub fn catalogue() -> Vec<CodeInfo> {
     all.extend(catalogue_of::<crate::access::AccessError>());
     all.extend(catalogue_of::<crate::ops::OpsError>());
     all.extend(catalogue_of::<crate::attendance::errors::AttendanceError>());
+    all.extend(catalogue_of::<crate::pay::errors::PayError>());
     all.extend(catalogue_of::<crate::auth::AuthError>());
     all.extend(catalogue_of::<crate::sites::SitesError>());
     all.extend(catalogue_of::<crate::people::PeopleError>());

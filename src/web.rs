@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::access::http::router())
         .merge(crate::ops::outbox::router())
         .merge(crate::attendance::http::router())
+        .merge(crate::pay::http::router())
         .merge(crate::occupancy::http::router())
         .routes(utoipa_axum::routes!(time))
         .split_for_parts();

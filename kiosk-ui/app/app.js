@@ -10,6 +10,7 @@
 //   #/settings    language, password, PIN (settings.js)
 //   #/training    my onboarding progress, training sessions to book (training.js)
 //   #/month       my month: time at the center, remote hours, submission (month.js)
+//   #/pay         my terms notices, statements and bank account (pay.js)
 //
 // API: GET /api/v1/auth/me, PATCH /api/v1/auth/me {language}, GET /api/v1/sites,
 // GET /api/v1/sites/{id}/calendar, GET /api/v1/children (the rest in each view).
@@ -29,10 +30,11 @@ import * as settings from '/app/settings.js';
 import * as training from '/app/training.js';
 import * as today from '/app/child_day.js';
 import * as month from '/app/month.js';
+import * as pay from '/app/pay.js';
 
 initI18n(strings);
 
-const routes = { '': home, day, series, bookings, qr, children, settings, training, today, month };
+const routes = { '': home, day, series, bookings, qr, children, settings, training, today, month, pay };
 
 const main = document.getElementById('main');
 const tabbar = document.getElementById('tabbar');

@@ -156,25 +156,37 @@ pub async fn act(
             None => Err(Stop::WalkIn(person)),
         },
         Decision::CheckOut { session } => {
-            if !crate::attendance::presence::close(tx, crate::ids::PresenceId(session), now, false)
-                .await?
-            {
-                let e = anyhow::anyhow!("presence session {session} was closed under the lock");
-                return Err(Stop::Abort(e.into()));
-            }
-            let booking_id = here.and_then(|s| s.booking);
-            if let Some(b) = booking_id {
-                booking::store::trim(tx, b, now, person).await?;
-            }
-            crate::training::leave(tx, &due, now).await?;
-            tx.publish(Event::CheckedOut {
-                site_id: site,
-                person_id: person,
-                booking_id,
-            });
+            let booking = here.and_then(|s| s.booking);
+            check_out(tx, (site, person), (session, booking), &due, now).await?;
             Ok(shown.checked_out(facts.present_secs))
         }
     }
+}
+
+/// Closes the presence session, trims the booking it used, records the training leave.
+async fn check_out(
+    tx: &mut Tx,
+    (site, person): (SiteId, PersonId),
+    (session, booking_id): (i64, Option<BookingId>),
+    due: &[crate::training::store::Due],
+    now: i64,
+) -> Result<(), Stop> {
+    let closed =
+        crate::attendance::presence::close(tx, crate::ids::PresenceId(session), now, false).await?;
+    if !closed {
+        let e = anyhow::anyhow!("presence session {session} was closed under the lock");
+        return Err(Stop::Abort(e.into()));
+    }
+    if let Some(b) = booking_id {
+        booking::store::trim(tx, b, now, person).await?;
+    }
+    crate::training::leave(tx, due, now).await?;
+    tx.publish(Event::CheckedOut {
+        site_id: site,
+        person_id: person,
+        booking_id,
+    });
+    Ok(())
 }
 
 fn refusal(r: Refusal) -> ApiError {

@@ -20,7 +20,8 @@ fn level(module: &str) -> Option<u8> {
         // Training reserves rooms through booking; the kiosk records attendance through it.
         // Attendance (timesheets) reads presence and projects; the kiosk will call it.
         "training" | "attendance" => 6,
-        "kiosk" => 7,
+        // Pay reads approved months and rates from attendance.
+        "kiosk" | "pay" => 7,
         // Live views and operator pages read what the areas below publish.
         // Secure rooms use training's completions and the kiosk's identification.
         "occupancy" | "ops" | "access" => 8,
@@ -68,6 +69,15 @@ const TABLES: &[(&str, &[&str])] = &[
     ("assignments", &["attendance"]),
     ("assignment_rates", &["attendance"]),
     ("timesheets", &["attendance"]),
+    ("pay_rules", &["pay"]),
+    ("pay_withholding", &["pay"]),
+    ("pay_invoice_numbers", &["pay"]),
+    ("pay_payments", &["pay"]),
+    ("pay_terms", &["pay"]),
+    ("pay_terms_acks", &["pay"]),
+    ("pay_accountants", &["pay"]),
+    ("pay_bank_accounts", &["pay"]),
+    ("pay_payers", &["pay"]),
     ("time_entries", &["attendance"]),
     ("timesheet_changes", &["attendance"]),
     ("calendar_feeds", &["booking"]),

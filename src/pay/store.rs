@@ -1,0 +1,480 @@
+//! Pay's SQL: payment rules, withholding switches, invoice registration numbers, payments
+//! marked paid (its own tables), and the approved timesheets it reads (attendance's).
+
+use crate::db::{Db, Tx};
+use crate::ids::{PersonId, ProjectId, SiteId, TimesheetId};
+
+/// A site's payment rule as stored.
+#[derive(Clone, Copy, Debug, sqlx::FromRow)]
+pub struct RuleRow {
+    pub pay_day: i64,
+    pub months_after: i64,
+}
+
+/// The site's payment rule, if it has one.
+pub async fn rule(db: &Db, site: SiteId) -> sqlx::Result<Option<RuleRow>> {
+    sqlx::query_as("SELECT pay_day, months_after FROM pay_rules WHERE site_id = $1")
+        .bind(site)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Sets the site's payment rule.
+pub async fn set_rule(
+    tx: &mut Tx,
+    site: SiteId,
+    rule: RuleRow,
+    by: PersonId,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO pay_rules (site_id, pay_day, months_after, set_by, set_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (site_id) DO UPDATE SET pay_day = excluded.pay_day,
+                months_after = excluded.months_after, set_by = excluded.set_by, set_at = excluded.set_at",
+    )
+    .bind(site)
+    .bind(rule.pay_day)
+    .bind(rule.months_after)
+    .bind(by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The projects with withholding switched on.
+pub async fn withheld(db: &Db) -> sqlx::Result<Vec<ProjectId>> {
+    sqlx::query_scalar("SELECT project_id FROM pay_withholding ORDER BY project_id")
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// Switches withholding on or off for a project.
+pub async fn set_withholding(
+    tx: &mut Tx,
+    project: ProjectId,
+    on: bool,
+    by: PersonId,
+    now: i64,
+) -> sqlx::Result<()> {
+    if on {
+        sqlx::query(
+            "INSERT INTO pay_withholding (project_id, set_by, set_at) VALUES ($1, $2, $3)
+             ON CONFLICT (project_id) DO NOTHING",
+        )
+        .bind(project)
+        .bind(by)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    } else {
+        sqlx::query("DELETE FROM pay_withholding WHERE project_id = $1")
+            .bind(project)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A person's qualified-invoice registration number.
+pub async fn invoice_number(db: &Db, person: PersonId) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT number FROM pay_invoice_numbers WHERE person_id = $1")
+        .bind(person)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Sets (or with None removes) a person's registration number.
+pub async fn set_invoice_number(
+    tx: &mut Tx,
+    person: PersonId,
+    number: Option<&str>,
+    now: i64,
+) -> sqlx::Result<()> {
+    match number {
+        Some(n) => sqlx::query(
+            "INSERT INTO pay_invoice_numbers (person_id, number, set_at) VALUES ($1, $2, $3)
+             ON CONFLICT (person_id) DO UPDATE SET number = excluded.number, set_at = excluded.set_at",
+        )
+        .bind(person)
+        .bind(n)
+        .bind(now),
+        None => sqlx::query("DELETE FROM pay_invoice_numbers WHERE person_id = $1").bind(person),
+    }
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// An approved timesheet and its payment, if marked.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ApprovedRow {
+    pub id: TimesheetId,
+    pub person_id: PersonId,
+    pub site_id: SiteId,
+    pub paid_on: Option<String>,
+}
+
+/// The approved timesheets of a month: of a person (at any site) or of a site.
+pub async fn approved(
+    db: &Db,
+    person: Option<PersonId>,
+    site: Option<SiteId>,
+    month: &str,
+) -> sqlx::Result<Vec<ApprovedRow>> {
+    sqlx::query_as(
+        "SELECT t.id, t.person_id, t.site_id, p.paid_on
+           FROM timesheets t LEFT JOIN pay_payments p ON p.timesheet_id = t.id
+          WHERE t.status = 'approved' AND t.month = $1
+            AND ($2 = 0 OR t.person_id = $2) AND ($3 = 0 OR t.site_id = $3)
+          ORDER BY t.site_id, t.person_id",
+    )
+    .bind(month)
+    .bind(person.map_or(0, |p| p.0))
+    .bind(site.map_or(0, |s| s.0))
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Records a timesheet's payment; false when it was recorded already (the first stays).
+pub async fn mark_paid(
+    tx: &mut Tx,
+    sheet: TimesheetId,
+    paid_on: &str,
+    (amount, withholding): (i64, i64),
+    by: PersonId,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO pay_payments (timesheet_id, paid_on, amount, withholding, marked_by, marked_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (timesheet_id) DO NOTHING",
+    )
+    .bind(sheet)
+    .bind(paid_on)
+    .bind(amount)
+    .bind(withholding)
+    .bind(by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// The assignments that have a terms notice.
+pub async fn noticed(db: &Db) -> sqlx::Result<Vec<crate::ids::AssignmentId>> {
+    sqlx::query_scalar("SELECT assignment_id FROM pay_terms")
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// A terms notice to store.
+pub struct NewTerms<'a> {
+    pub assignment: crate::ids::AssignmentId,
+    pub person: PersonId,
+    pub site: SiteId,
+    pub body_ja: &'a str,
+    pub body_en: &'a str,
+}
+
+/// Stores a notice; None when the assignment has one already (another instance sent it).
+pub async fn insert_terms(
+    tx: &mut Tx,
+    t: &NewTerms<'_>,
+    now: i64,
+) -> sqlx::Result<Option<crate::ids::TermsId>> {
+    sqlx::query_scalar(
+        "INSERT INTO pay_terms (assignment_id, person_id, site_id, body_ja, body_en, sent_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (assignment_id) DO NOTHING RETURNING id",
+    )
+    .bind(t.assignment)
+    .bind(t.person)
+    .bind(t.site)
+    .bind(t.body_ja)
+    .bind(t.body_en)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// A notice as the worker reads it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TermsRow {
+    pub id: crate::ids::TermsId,
+    pub assignment_id: crate::ids::AssignmentId,
+    pub site_id: SiteId,
+    pub body_ja: String,
+    pub body_en: String,
+    pub sent_at: i64,
+    pub acknowledged_at: Option<i64>,
+}
+
+/// A person's notices, newest first.
+pub async fn terms_of(db: &Db, person: PersonId) -> sqlx::Result<Vec<TermsRow>> {
+    sqlx::query_as(
+        "SELECT t.id, t.assignment_id, t.site_id, t.body_ja, t.body_en, t.sent_at, a.acknowledged_at
+           FROM pay_terms t LEFT JOIN pay_terms_acks a ON a.terms_id = t.id
+          WHERE t.person_id = $1 ORDER BY t.sent_at DESC, t.id DESC",
+    )
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Records the person's acknowledgment of their notice (once: the first instant stays);
+/// false when the notice is not theirs.
+pub async fn acknowledge(
+    tx: &mut Tx,
+    terms: crate::ids::TermsId,
+    person: PersonId,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let mine: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM pay_terms WHERE id = $1 AND person_id = $2")
+            .bind(terms)
+            .bind(person)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if mine.is_none() {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO pay_terms_acks (terms_id, acknowledged_at) VALUES ($1, $2)
+         ON CONFLICT (terms_id) DO NOTHING",
+    )
+    .bind(terms)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(true)
+}
+
+/// Whether the person is an accountant of the site.
+pub async fn is_accountant(db: &Db, person: PersonId, site: SiteId) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pay_accountants WHERE person_id = $1 AND site_id = $2",
+    )
+    .bind(person)
+    .bind(site)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Whether `viewer` is an accountant of a site where `owner` works.
+pub async fn accountant_of(db: &Db, viewer: PersonId, owner: PersonId) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pay_accountants a JOIN role_grants g ON g.site_id = a.site_id
+          WHERE a.person_id = $1 AND g.person_id = $2 AND g.role = 'worker'",
+    )
+    .bind(viewer)
+    .bind(owner)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
+/// The sites where the person works.
+pub async fn work_sites(db: &Db, person: PersonId) -> sqlx::Result<Vec<SiteId>> {
+    sqlx::query_scalar(
+        "SELECT site_id FROM role_grants WHERE person_id = $1 AND role = 'worker' ORDER BY site_id",
+    )
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Grants (or with `on` false withdraws) the accountant role at a site.
+pub async fn set_accountant(
+    tx: &mut Tx,
+    (person, site): (PersonId, SiteId),
+    on: bool,
+    by: PersonId,
+    now: i64,
+) -> sqlx::Result<()> {
+    if on {
+        sqlx::query(
+            "INSERT INTO pay_accountants (person_id, site_id, granted_by, granted_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT (person_id, site_id) DO NOTHING",
+        )
+        .bind(person)
+        .bind(site)
+        .bind(by)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    } else {
+        sqlx::query("DELETE FROM pay_accountants WHERE person_id = $1 AND site_id = $2")
+            .bind(person)
+            .bind(site)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A bank account as stored (never logged: no Debug).
+#[derive(Clone, sqlx::FromRow)]
+pub struct BankRow {
+    pub bank_code: String,
+    pub branch_code: String,
+    pub account_type: String,
+    pub number: String,
+    pub holder_kana: String,
+}
+
+/// The person's bank account.
+pub async fn bank_account(db: &Db, person: PersonId) -> sqlx::Result<Option<BankRow>> {
+    sqlx::query_as(
+        "SELECT bank_code, branch_code, account_type, number, holder_kana
+           FROM pay_bank_accounts WHERE person_id = $1",
+    )
+    .bind(person)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Sets the person's bank account.
+pub async fn set_bank_account(
+    tx: &mut Tx,
+    person: PersonId,
+    b: &BankRow,
+    by: PersonId,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO pay_bank_accounts
+                (person_id, bank_code, branch_code, account_type, number, holder_kana, set_by, set_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (person_id) DO UPDATE SET bank_code = excluded.bank_code,
+                branch_code = excluded.branch_code, account_type = excluded.account_type,
+                number = excluded.number, holder_kana = excluded.holder_kana,
+                set_by = excluded.set_by, set_at = excluded.set_at",
+    )
+    .bind(person)
+    .bind(&b.bank_code)
+    .bind(&b.branch_code)
+    .bind(&b.account_type)
+    .bind(&b.number)
+    .bind(&b.holder_kana)
+    .bind(by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Whether the person and the site both exist.
+pub async fn person_and_site(tx: &mut Tx, person: PersonId, site: SiteId) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM persons WHERE id = $1) * (SELECT COUNT(*) FROM sites WHERE id = $2)",
+    )
+    .bind(person)
+    .bind(site)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n > 0)
+}
+
+/// A worker as the exports name them.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ExportPerson {
+    pub id: PersonId,
+    pub member_number: Option<String>,
+    pub name: String,
+    pub name_kana: String,
+    pub municipality: Option<String>,
+    pub team: Option<String>,
+}
+
+/// The site's workers with their municipality and team.
+pub async fn export_people(db: &Db, site: SiteId) -> sqlx::Result<Vec<ExportPerson>> {
+    sqlx::query_as(
+        "SELECT p.id, p.member_number, p.name, p.name_kana, m.name_ja AS municipality,
+                t.name AS team
+           FROM role_grants g JOIN persons p ON p.id = g.person_id
+           LEFT JOIN municipalities m ON m.id = p.home_municipality_id
+           LEFT JOIN teams t ON t.id = p.team_id
+          WHERE g.site_id = $1 AND g.role = 'worker'
+          ORDER BY p.member_number, p.id",
+    )
+    .bind(site)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The account a site pays from.
+#[derive(Clone, sqlx::FromRow)]
+pub struct PayerRow {
+    pub client_code: String,
+    pub name_kana: String,
+    pub bank_code: String,
+    pub branch_code: String,
+    pub account_type: String,
+    pub number: String,
+}
+
+/// The site's paying account.
+pub async fn payer(db: &Db, site: SiteId) -> sqlx::Result<Option<PayerRow>> {
+    sqlx::query_as(
+        "SELECT client_code, name_kana, bank_code, branch_code, account_type, number
+           FROM pay_payers WHERE site_id = $1",
+    )
+    .bind(site)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Sets the site's paying account.
+pub async fn set_payer(
+    tx: &mut Tx,
+    site: SiteId,
+    p: &PayerRow,
+    by: PersonId,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO pay_payers
+                (site_id, client_code, name_kana, bank_code, branch_code, account_type, number, set_by, set_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (site_id) DO UPDATE SET client_code = excluded.client_code,
+                name_kana = excluded.name_kana, bank_code = excluded.bank_code,
+                branch_code = excluded.branch_code, account_type = excluded.account_type,
+                number = excluded.number, set_by = excluded.set_by, set_at = excluded.set_at",
+    )
+    .bind(site)
+    .bind(&p.client_code)
+    .bind(&p.name_kana)
+    .bind(&p.bank_code)
+    .bind(&p.branch_code)
+    .bind(&p.account_type)
+    .bind(&p.number)
+    .bind(by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A worker's bank account, for the transfer file.
+#[derive(Clone, sqlx::FromRow)]
+pub struct AccountOf {
+    pub person_id: PersonId,
+    pub bank_code: String,
+    pub branch_code: String,
+    pub account_type: String,
+    pub number: String,
+    pub holder_kana: String,
+}
+
+/// The bank accounts of the site's workers.
+pub async fn bank_accounts(db: &Db, site: SiteId) -> sqlx::Result<Vec<AccountOf>> {
+    sqlx::query_as(
+        "SELECT b.person_id, b.bank_code, b.branch_code, b.account_type, b.number, b.holder_kana
+           FROM pay_bank_accounts b JOIN role_grants g ON g.person_id = b.person_id
+          WHERE g.site_id = $1 AND g.role = 'worker'",
+    )
+    .bind(site)
+    .fetch_all(&db.pool)
+    .await
+}
