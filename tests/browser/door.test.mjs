@@ -18,24 +18,14 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, ROOT, session, startServer, watchPage } from './server.mjs';
+import { AXE, axeCheck, launchBrowser, ROOT, session, startServer, watchPage } from './server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.join(ROOT, 'target', 'browser-artifacts');
-const AXE = path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
 const PAIRING_CODE = '20262026';
 const GREEN = 'rgb(11, 107, 43)';
 const RED = 'rgb(179, 22, 27)';
 
-async function axeCheck(page, name) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(await readFile(AXE, 'utf8'));
-  const violations = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
-  });
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad, [], `${name}: axe-core found serious or critical violations`);
-}
 
 async function post(base, p, body, token) {
   const r = await fetch(`${base}${p}`, {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,4 +138,37 @@ export async function startServer(extraEnv = {}) {
     await sleep(100);
   }
   return { base, dir, stop, output: () => output };
+}
+
+/** Where the tests' axe-core is (npm ci --prefix tests/browser). */
+export const AXE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node_modules', 'axe-core', 'axe.min.js');
+
+/** Runs axe-core on the page; fails on any serious or critical violation. */
+export async function axeCheck(page, name) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(await readFile(AXE, 'utf8'));
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+  });
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad, [], `${name}: axe-core found serious or critical violations`);
+}
+
+/**
+ * A page in a fresh context logged in as `who` (a session()), Japanese, Tokyo time; answers
+ * {context, page, problems}: requests to another host and page errors are collected.
+ */
+export async function pageAs(browser, base, who, viewport) {
+  const context = await browser.newContext({ viewport, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  const problems = [];
+  context.on('request', (req) => {
+    const url = new URL(req.url());
+    if (url.protocol === 'data:' || url.protocol === 'blob:') return;
+    if (url.hostname !== '127.0.0.1') problems.push(`request to another host: ${req.url()}`);
+  });
+  const [name, value] = who.cookie.split(';')[0].split('=');
+  await context.addCookies([{ name, value, url: base }]);
+  const page = await context.newPage();
+  watchPage(page, problems);
+  return { context, page, problems };
 }

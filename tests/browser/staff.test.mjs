@@ -16,22 +16,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, PASSWORD, ROOT, session, startServer, watchPage } from './server.mjs';
+import { AXE, axeCheck, launchBrowser, PASSWORD, ROOT, session, startServer, watchPage } from './server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const AXE = path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
 const ARTIFACTS = path.join(ROOT, 'target', 'browser-artifacts');
 const PAIRING_CODE = '20262026';
 
-async function axeCheck(page, name) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(await readFile(AXE, 'utf8'));
-  const violations = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
-  });
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad, [], `${name}: axe-core found serious or critical violations`);
-}
 
 /** A browser window logged in with `cookie` (name=value), watched for errors. */
 async function screen(browser, base, cookie, viewport, where = '/staff/') {

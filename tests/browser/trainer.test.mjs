@@ -14,36 +14,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, ROOT, session, startServer, watchPage } from './server.mjs';
+import { AXE, axeCheck, launchBrowser, pageAs, ROOT, session, startServer, watchPage } from './server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const AXE = path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
 const ARTIFACTS = path.join(ROOT, 'target', 'browser-artifacts');
 
-async function axeCheck(page, name) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(await readFile(AXE, 'utf8'));
-  const violations = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
-  });
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad, [], `${name}: axe-core found serious or critical violations`);
-}
 
-async function pageAs(browser, base, who, viewport) {
-  const context = await browser.newContext({ viewport, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-  const problems = [];
-  context.on('request', (req) => {
-    const url = new URL(req.url());
-    if (url.protocol === 'data:' || url.protocol === 'blob:') return;
-    if (url.hostname !== '127.0.0.1') problems.push(`request to another host: ${req.url()}`);
-  });
-  const [name, value] = who.cookie.split(';')[0].split('=');
-  await context.addCookies([{ name, value, url: base }]);
-  const page = await context.newPage();
-  watchPage(page, problems);
-  return { context, page, problems };
-}
 
 test('trainer roster with a live kiosk arrival, marks, and the worker page', { timeout: 180_000 }, async (t) => {
   await mkdir(ARTIFACTS, { recursive: true });
