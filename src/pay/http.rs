@@ -343,7 +343,7 @@ async fn get_bank_account(
 /// they work (a director enters it but does not read it back).
 #[utoipa::path(put, path = "/api/v1/people/{id}/bank-account", tag = "pay",
     params(("id" = i64, Path)), request_body = BankAccount,
-    responses((status = 204), (status = 403), (status = 422, description = "pay.bad_bank_code, pay.bad_branch_code, pay.bad_account_type, pay.bad_account_number, pay.bad_holder")))]
+    responses((status = 204), (status = 403), (status = 409, description = "pay.account_exists"), (status = 422, description = "pay.bad_bank_code, pay.bad_branch_code, pay.bad_account_type, pay.bad_account_number, pay.bad_holder")))]
 async fn put_bank_account(
     State(st): State<AppState>,
     who: Principal,
@@ -358,6 +358,12 @@ async fn put_bank_account(
             .any(|s| who.has(s, &[Role::Director]));
     if !allowed {
         return Err(ApiError::forbidden());
+    }
+    // A director enters a missing account; only the person or an accountant changes one (a
+    // director must not be able to send someone's pay elsewhere unseen).
+    let changer = who.id == person || super::store::accountant_of(&st.db, who.id, person).await?;
+    if !changer && super::store::bank_account(&st.db, person).await?.is_some() {
+        return Err(super::errors::PayError::AccountExists.into());
     }
     let b = super::bank::BankInput {
         bank_code: &input.bank_code,
@@ -543,7 +549,11 @@ async fn export_zengin(
     Query(q): Query<ZenginQuery>,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    may_pay(&st, &who, site).await?;
+    // The transfer file holds the workers' bank accounts: the site's accountants only
+    // (directors see the payments, never the accounts).
+    if !super::store::is_accountant(&st.db, who.id, site).await? {
+        return Err(ApiError::forbidden());
+    }
     let month = parse_month(&month)?;
     let date = match &q.transfer_date {
         Some(d) => Some(parse_date("transfer_date", d)?),

@@ -237,6 +237,22 @@ async fn an_approved_month_is_paid(b: Backend) {
         .await;
     // The Zengin transfer file: the paying account and the worker's account first.
     let zengin = format!("{payments}/zengin?transfer_date=2026-12-24");
+    // It holds bank accounts: a director gets it only once made an accountant of the site.
+    director
+        .get(&zengin)
+        .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
+        .await;
+    let director_id = app.person_id(DIRECTOR).await;
+    let res = app
+        .login_as(ADMIN)
+        .await
+        .put(&format!(
+            "/api/v1/sites/{SHIOJIRI}/accountants/{director_id}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
     director
         .get(&zengin)
         .send_problem(StatusCode::CONFLICT, "pay.no_payer")

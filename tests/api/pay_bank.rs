@@ -63,7 +63,19 @@ async fn bank_accounts_are_seen_by_the_worker_and_accountants_only(b: Backend) {
             .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
             .await;
     }
-    let res = director.put(&account).json(&good).send().await.unwrap();
+    // A director may enter a missing account, never replace one (pay sent elsewhere, unseen).
+    director
+        .put(&account)
+        .json(&good)
+        .send_problem(StatusCode::CONFLICT, "pay.account_exists")
+        .await;
+    let w3 = app.person_id(&worker_email(3)).await;
+    let res = director
+        .put(&format!("/api/v1/people/{w3}/bank-account"))
+        .json(&good)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     app.login_as(OMACHI_DIRECTOR)
         .await
