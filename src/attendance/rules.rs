@@ -3,7 +3,8 @@
 //! with its transitions. No I/O, no clock.
 
 use super::errors::AttendanceError;
-use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
+pub use crate::sites::rules::local_midnight;
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 /// The minutes of a span on each local day it touches, in order. The pieces always add up to
@@ -33,17 +34,6 @@ pub fn minutes_by_day(tz: Tz, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<(
             }
         }
     }
-}
-
-/// The first instant of a local day (the earliest, where a DST change makes it ambiguous; the
-/// first valid minute, where it skips midnight).
-pub fn local_midnight(tz: Tz, day: NaiveDate) -> Option<DateTime<Utc>> {
-    (0..=120).find_map(|m| {
-        let t = day.and_hms_opt(0, 0, 0)? + chrono::Duration::minutes(m);
-        tz.from_local_datetime(&t)
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-    })
 }
 
 /// A wall-clock time written "HH:MM", as minutes after local midnight; "24:00" is the end

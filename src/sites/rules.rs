@@ -133,12 +133,7 @@ impl Schedule {
     /// The UTC bounds of a local date, as epoch seconds: the first instant of the day to the
     /// first of the next.
     pub fn day_bounds(&self, date: NaiveDate) -> (i64, i64) {
-        let start_of = |d: NaiveDate| {
-            // Midnight can fall in a DST gap in a few zones: take the first instant that exists.
-            (0..24 * 4)
-                .find_map(|q| instant(self.tz, d, NaiveTime::MIN + Duration::minutes(15 * q)).ok())
-                .map_or(0, |t| t.timestamp())
-        };
+        let start_of = |d: NaiveDate| local_midnight(self.tz, d).map_or(0, |t| t.timestamp());
         (start_of(date), start_of(date + Duration::days(1)))
     }
 
@@ -149,6 +144,17 @@ impl Schedule {
             .hours
             .is_some_and(|h| h.open <= local.time() && local.time() < h.close)
     }
+}
+
+/// The first instant of a local day: the earliest, where a DST change repeats midnight; the
+/// first minute that exists, where it skips midnight (a few zones).
+pub fn local_midnight(tz: Tz, day: NaiveDate) -> Option<DateTime<Utc>> {
+    (0..=120).find_map(|m| {
+        let t = day.and_hms_opt(0, 0, 0)? + Duration::minutes(m);
+        tz.from_local_datetime(&t)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    })
 }
 
 /// Why a local date and time names no single instant.
