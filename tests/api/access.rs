@@ -575,21 +575,13 @@ async fn export_streams_the_rooms_trail_with_its_hashes(b: Backend) {
         .send_text()
         .await;
     // Read back by Python's csv module: the header and one row per record of the room.
-    let mut py = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import csv,sys,json; rows=list(csv.DictReader(sys.stdin)); \
-             print(json.dumps([[r['id'], r['action'], r['decision'], r['reason'], r['hash']] for r in rows]))",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    py.stdin.take().unwrap().write_all(csv.as_bytes()).unwrap();
-    let out = py.wait_with_output().unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let rows: Vec<Vec<String>> = serde_json::from_slice(&out.stdout).unwrap();
+    let rows: Vec<Vec<String>> = serde_json::from_value(python_reads(
+        csv.as_bytes(),
+        "import csv,sys,json; rows=list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8'))); \
+         print(json.dumps([[r['id'], r['action'], r['decision'], r['reason'], r['hash']] for r in rows]))",
+        &[],
+    ))
+    .unwrap();
     // The room's setting, the door's pairing and three denied attempts.
     assert_eq!(rows.len(), 5, "{rows:?}");
     assert_eq!(rows[4][1], "door.enter");

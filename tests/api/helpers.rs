@@ -439,3 +439,38 @@ where
     }
     out
 }
+
+/// The Python the tests' readers run on: KADO_PYTHON, else the .venv scripts/setup makes (it
+/// has aiosmtpd and openpyxl), else python3.
+pub fn python() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("KADO_PYTHON") {
+        return p.into();
+    }
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python3");
+    if venv.exists() {
+        venv
+    } else {
+        "python3".into()
+    }
+}
+
+/// A file read back by a real reader: `script` runs with the file's path as `sys.argv[1]`
+/// (then `args`) and prints JSON, which is returned.
+pub fn python_reads(bytes: &[u8], script: &str, args: &[&str]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export");
+    std::fs::write(&path, bytes).unwrap();
+    let out = std::process::Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .arg(&path)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}

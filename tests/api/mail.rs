@@ -340,19 +340,6 @@ async fn cancellation_removes_the_calendar_event(b: Backend) {
     assert_eq!(uids[0], uids[1], "the cancellation names the same event");
 }
 
-/// The Python that has aiosmtpd: KADO_PYTHON, else the .venv scripts/setup makes, else python3.
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("KADO_PYTHON") {
-        return p.into();
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python3");
-    if venv.exists() {
-        venv
-    } else {
-        "python3".into()
-    }
-}
-
 /// A real SMTP server on loopback: Python's aiosmtpd, writing a Maildir.
 struct Smtp {
     port: u16,

@@ -47,24 +47,12 @@ fn tokyo(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
 
 /// The CSV file read back by Python's csv module in an encoding.
 fn python_rows(bytes: &[u8], encoding: &str) -> Vec<Vec<String>> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("payments.csv");
-    std::fs::write(&path, bytes).unwrap();
-    let out = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], encoding=sys.argv[2], newline='')))))",
-            path.to_str().unwrap(),
-            encoding,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_value(python_reads(
+        bytes,
+        "import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], encoding=sys.argv[2], newline='')))))",
+        &[encoding],
+    ))
+    .unwrap()
 }
 
 on_both_backends!(an_approved_month_is_paid);

@@ -519,21 +519,11 @@ async fn falling_behind_list_and_csv(b: Backend) {
             .starts_with("text/csv")
     );
     let body = res.text().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("behind.csv");
-    std::fs::write(&file, &body).unwrap();
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg("import csv,sys,json; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))))")
-        .arg(&file)
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let rows = python_reads(
+        body.as_bytes(),
+        "import csv,sys,json; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))))",
+        &[],
     );
-    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         rows.as_array().unwrap().len(),
         list.as_array().unwrap().len()
