@@ -4,6 +4,7 @@
 import { getLang, getLocale, t } from '/shared/i18n.js';
 import { api } from '/shared/api.js';
 import { h } from '/shared/dom.js';
+import { localDate } from '/shared/time.js';
 
 // ---------- local dates as "YYYY-MM-DD" strings ----------
 
@@ -108,11 +109,7 @@ export function serverNow() {
 
 /** Today at a site, "YYYY-MM-DD", in its time zone. */
 export function todayAt(timeZone) {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: timeZone || 'Asia/Tokyo', year: 'numeric', month: '2-digit', day: '2-digit',
-  }).formatToParts(serverNow());
-  const get = (type) => parts.find((p) => p.type === type).value;
-  return `${get('year')}-${get('month')}-${get('day')}`;
+  return localDate(timeZone, serverNow());
 }
 
 // ---------- remembered preferences (per person, on this device) ----------

@@ -16,6 +16,7 @@
 import { getLang, initI18n, onLangChange, t } from '/shared/i18n.js';
 import { api, ApiError, errorText } from '/shared/api.js';
 import { h } from '/shared/dom.js';
+import { localDate } from '/shared/time.js';
 import { strings } from '/childcare/strings.js';
 
 initI18n(strings);
@@ -29,7 +30,7 @@ const state = { site: null, tz: 'Asia/Tokyo', day: null, open: new Set(), messag
 /** Today's date at the site, YYYY-MM-DD. */
 function today() {
   const now = new Date(Date.now() + (state.offset || 0));
-  return new Intl.DateTimeFormat('en-CA', { timeZone: state.tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return localDate(state.tz, now);
 }
 
 function age(months) {

@@ -6,6 +6,7 @@
 import { getLang, initI18n, onLangChange, t } from '/shared/i18n.js';
 import { api, ApiError, errorText } from '/shared/api.js';
 import { h, setChildren, dataTable } from '/shared/dom.js';
+import { localDate } from '/shared/time.js';
 
 initI18n({
   ja: {
@@ -190,7 +191,8 @@ async function boot() {
   }
   options(el('site-select'), state.sites, name);
   state.siteId = state.sites[0].id;
-  const today = time.now.slice(0, 10);
+  const site = state.sites[0];
+  const today = localDate(site.time_zone, new Date(time.now));
   el('export-from').value = `${today.slice(0, 8)}01`;
   el('export-to').value = today;
   el('content').hidden = false;

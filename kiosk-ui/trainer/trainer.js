@@ -11,6 +11,7 @@
 import { getLang, initI18n, onLangChange, t } from '/shared/i18n.js';
 import { api, ApiError, errorText } from '/shared/api.js';
 import { h, setChildren, dataTable } from '/shared/dom.js';
+import { localDate } from '/shared/time.js';
 
 initI18n({
   ja: {
@@ -127,13 +128,6 @@ const MARKS = ['present', 'late', 'excused', 'absent'];
 const el = (id) => document.getElementById(id);
 const state = { sites: [], siteId: null, date: null, sessions: [], open: null, roster: null, timer: null };
 
-function todayIn(timeZone, now) {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit',
-  }).formatToParts(now);
-  const get = (type) => parts.find((p) => p.type === type).value;
-  return `${get('year')}-${get('month')}-${get('day')}`;
-}
 
 const attLabel = (a) => t(`trainer.att.${a || 'none'}`);
 
@@ -303,7 +297,7 @@ async function boot() {
   fill();
   state.siteId = state.sites[0].id;
   const site = state.sites[0];
-  state.date = todayIn(site.time_zone || 'Asia/Tokyo', new Date(time.now));
+  state.date = localDate(site.time_zone || 'Asia/Tokyo', new Date(time.now));
   el('day-date').value = state.date;
   select.addEventListener('change', () => {
     state.siteId = Number(select.value);

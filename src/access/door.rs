@@ -50,10 +50,16 @@ pub struct DoorResult {
     pub audit_id: i64,
 }
 
+/// The most precise code of a refusal (a field's own, as `validation.too_long`) and its text.
 fn text_of(e: &ApiError, lang: Lang) -> (String, String) {
     match e {
-        ApiError::Client { code, detail, .. } => (
-            code.to_string(),
+        ApiError::Client {
+            code,
+            detail,
+            errors,
+            ..
+        } => (
+            errors.first().map_or(*code, |f| f.code).to_string(),
             lang.pick(&detail.ja, &detail.en).to_string(),
         ),
         ApiError::Internal(_) => ("internal".into(), String::new()),
@@ -93,6 +99,9 @@ async fn door(st: &AppState, token: &KioskToken, now: i64) -> ApiResult<Door> {
     })
 }
 
+/// The longest credential a reader sends (a signed QR payload is well under this).
+pub const MAX_CREDENTIAL: usize = 200;
+
 /// Handles one scan at a secure room's door.
 pub async fn scan(
     st: &AppState,
@@ -104,16 +113,29 @@ pub async fn scan(
     let at = now.timestamp();
     let lang = Lang::current();
     let d = door(st, token, at).await?;
-    let cred = credential::parse(payload);
     let mut entry = Entry::new(at, d.site, direction.action(), "deny");
     entry.device_id = Some(d.device);
     entry.space_id = Some(d.space);
+    // Something no reader produces is still an attempt at the door: audited, then refused as
+    // bad input (the payload itself is not kept).
+    if payload.len() > MAX_CREDENTIAL {
+        let e = crate::error::invalid(
+            "credential",
+            crate::error::CommonError::TooLong,
+            crate::error::Text::new("長すぎます。", "Too long."),
+        );
+        refuse(st, &d, entry, None, &e, direction, lang).await?;
+        return Err(e);
+    }
+    let cred = credential::parse(payload);
     // A PIN is checked before the transaction (its attempt counts even when refused).
     let claim = match &cred {
         Some(Credential::Pin { member, pin }) => match identify::pin(st, member, pin, at).await {
             Ok(p) => Claim::Person(p),
             Err(e @ ApiError::Client { .. }) => {
-                return refuse(st, &d, entry, None, &e, direction, lang).await;
+                // The auditor sees whose member number was tried (the door shows nobody).
+                let named = crate::kiosk::store::person_by_member(&st.db, member).await?;
+                return refuse(st, &d, entry, named, &e, direction, lang).await;
             }
             Err(e) => return Err(e),
         },
@@ -129,7 +151,12 @@ pub async fn scan(
         Ok(p) => p,
         Err(e) => {
             drop(tx);
-            return refuse(st, &d, entry, None, &e, direction, lang).await;
+            // A revoked, expired or forged code: the trail keeps the person it names.
+            let named = match &cred {
+                Some(Credential::Qr { person, .. }) => Some(*person),
+                _ => subject.person.as_ref().map(|p| p.id),
+            };
+            return refuse(st, &d, entry, named, &e, direction, lang).await;
         }
     };
     // A person deactivated (or who no longer works at the site) is refused as the entrance

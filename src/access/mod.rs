@@ -292,7 +292,7 @@ pub async fn put_requirements(
     courses.sort_unstable();
     courses.dedup();
     for c in &courses {
-        if !store::course_exists(&st.db, *c).await? {
+        if !store::course_offered(&st.db, *c).await? {
             return Err(on_field(AccessError::UnknownCourse, "course_ids", None));
         }
     }
@@ -384,7 +384,11 @@ pub struct FlaggedBooking {
     pub space_id: SpaceId,
     pub room: String,
     pub starts_at: i64,
+    /// Why, in the request's language.
     pub reason: String,
+    /// Why, in both languages (for the e-mails, each in its recipient's).
+    #[serde(skip)]
+    pub reasons: crate::error::Text,
 }
 
 /// The access review of a site.
@@ -450,18 +454,26 @@ pub async fn review(st: &AppState, site: SiteId) -> ApiResult<Review> {
         });
     }
     let mut flagged = Vec::new();
+    // Facts change only by what is recorded until now, so a person's facts for a room are read
+    // once however many future bookings they hold there (the rules weigh them at each instant).
+    let mut known: std::collections::HashMap<(PersonId, SpaceId), Vec<rules::ProjectFacts>> =
+        std::collections::HashMap::new();
     for b in store::room_bookings(&st.db, site, at).await? {
-        let mut tx = st.db.begin_read().await?;
-        let from = store::facts(&mut tx, b.person_id, b.space_id, b.starts_at).await?;
-        let to = store::facts(&mut tx, b.person_id, b.space_id, b.ends_at - 1).await?;
-        tx.rollback().await?;
+        let key = (b.person_id, b.space_id);
+        if let std::collections::hash_map::Entry::Vacant(slot) = known.entry(key) {
+            let mut tx = st.db.begin_read().await?;
+            slot.insert(store::facts(&mut tx, b.person_id, b.space_id, at).await?);
+            tx.rollback().await?;
+        }
+        let facts = &known[&key];
+        let (from, to) = (facts, facts);
         let day = |t: i64| {
             DateTime::from_timestamp(t, 0)
                 .map(|d| d.with_timezone(&tz).date_naive())
                 .unwrap_or(today)
         };
-        let refused = rules::eligible(&from, day(b.starts_at), b.starts_at)
-            .and_then(|_| rules::eligible(&to, day(b.ends_at - 1), b.ends_at - 1))
+        let refused = rules::eligible(from, day(b.starts_at), b.starts_at)
+            .and_then(|_| rules::eligible(to, day(b.ends_at - 1), b.ends_at - 1))
             .err();
         if let Some(r) = refused {
             flagged.push(FlaggedBooking {
@@ -472,6 +484,10 @@ pub async fn review(st: &AppState, site: SiteId) -> ApiResult<Review> {
                 room: b.room,
                 starts_at: b.starts_at,
                 reason: errors::text(&r, tz, lang),
+                reasons: crate::error::Text::new(
+                    errors::text(&r, tz, Lang::Ja),
+                    errors::text(&r, tz, Lang::En),
+                ),
             });
         }
     }

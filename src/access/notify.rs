@@ -7,13 +7,22 @@
 use super::store;
 use crate::AppState;
 use crate::db::Tx;
-use crate::error::Lang;
+use crate::error::{Lang, Text};
 use crate::ids::{PersonId, SiteId};
 use crate::mail::outbox;
 use crate::mail::templates::compose;
 
+/// What a reminder says: the worker, the room, what expires and when (a date, or for a
+/// booking the reason in each language, so each recipient reads their own).
+struct Notice {
+    name: String,
+    room: String,
+    what: &'static str,
+    when: Text,
+}
+
 /// A reminder to claim: the worker, its kind, its subject, and what the e-mail says.
-type Due = (PersonId, &'static str, String, Vec<(String, String)>);
+type Due = (PersonId, &'static str, String, Notice);
 
 /// Queues the reminders due now at every site; answers how many e-mails were queued.
 pub async fn reminders(st: &AppState) -> anyhow::Result<usize> {
@@ -46,31 +55,40 @@ pub async fn reminders(st: &AppState) -> anyhow::Result<usize> {
                         room.space_id,
                         line.project_id.map_or(0, |p| p.0)
                     );
-                    let lines = vec![
-                        (line.name.clone(), room.name.clone()),
-                        (what.to_string(), day.clone()),
-                    ];
-                    due.push((line.person_id, "expiry", format!("{what}:{subject}"), lines));
+                    let notice = Notice {
+                        name: line.name.clone(),
+                        room: room.name.clone(),
+                        what,
+                        when: Text::new(day.clone(), day.clone()),
+                    };
+                    due.push((
+                        line.person_id,
+                        "expiry",
+                        format!("{what}:{subject}"),
+                        notice,
+                    ));
                 }
             }
         }
         for b in &review.flagged_bookings {
-            let lines = vec![
-                (b.name.clone(), b.room.clone()),
-                ("booking".to_string(), b.reason.clone()),
-            ];
+            let notice = Notice {
+                name: b.name.clone(),
+                room: b.room.clone(),
+                what: "booking",
+                when: b.reasons.clone(),
+            };
             due.push((
                 b.person_id,
                 "booking",
                 format!("booking:{}", b.booking_id),
-                lines,
+                notice,
             ));
         }
-        for (worker, what, subject, lines) in due {
+        for (worker, what, subject, notice) in due {
             let mut tx = st.db.begin().await?;
             if store::claim_reminder(&mut tx, worker, what, &subject, st.clock.epoch()).await? {
                 for person in std::iter::once(worker).chain(directors.iter().copied()) {
-                    sent += usize::from(remind(st, &mut tx, site.id, person, &lines).await?);
+                    sent += usize::from(remind(st, &mut tx, site.id, person, &notice).await?);
                 }
             }
             tx.commit().await?;
@@ -96,14 +114,14 @@ async fn remind(
     tx: &mut Tx,
     site: SiteId,
     person: PersonId,
-    lines: &[(String, String)],
+    n: &Notice,
 ) -> anyhow::Result<bool> {
     let Some(to) = crate::auth::notify::recipient(&mut **tx, person).await? else {
         return Ok(false);
     };
     let l = to.lang;
-    let (who, room) = lines.first().cloned().unwrap_or_default();
-    let (what, when) = lines.get(1).cloned().unwrap_or_default();
+    let (who, room, what) = (&n.name, &n.room, n.what);
+    let when = l.pick(&n.when.ja, &n.when.en);
     let body = vec![
         l.pick(
             "セキュアルームへの入室資格について確認してください。",
@@ -112,7 +130,7 @@ async fn remind(
         .to_string(),
         format!("{}: {who}", l.pick("利用者", "Worker")),
         format!("{}: {room}", l.pick("ルーム", "Room")),
-        format!("{}: {when}", thing(l, &what)),
+        format!("{}: {when}", thing(l, what)),
     ];
     let subject = l.pick(
         "【KADO】セキュアルームの入室資格の期限",

@@ -162,12 +162,13 @@ pub async fn requirements(db: &Db, project: ProjectId) -> sqlx::Result<Vec<Cours
     .await
 }
 
-/// Whether a course exists.
-pub async fn course_exists(db: &Db, course: CourseId) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM training_courses WHERE id = $1")
-        .bind(course)
-        .fetch_one(&db.pool)
-        .await?;
+/// Whether a course exists and is offered (a withdrawn course could never be completed again).
+pub async fn course_offered(db: &Db, course: CourseId) -> sqlx::Result<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM training_courses WHERE id = $1 AND active = 1")
+            .bind(course)
+            .fetch_one(&db.pool)
+            .await?;
     Ok(n > 0)
 }
 
@@ -335,8 +336,8 @@ pub async fn facts(
     Ok(out)
 }
 
-/// Per course, the completion that counts at `at`: a current one, else the one that expired
-/// last.
+/// Per course, the completion that counts at `at`: the current one that holds longest, else
+/// the one that expired last (so facts read now also answer for any later instant).
 fn best_completions<'a>(lines: impl Iterator<Item = &'a CourseLine>, at: i64) -> Vec<CourseFact> {
     let mut by: BTreeMap<CourseId, CourseFact> = BTreeMap::new();
     let current = |c: Option<(i64, Option<i64>)>| {
@@ -353,13 +354,15 @@ fn best_completions<'a>(lines: impl Iterator<Item = &'a CourseLine>, at: i64) ->
             continue;
         };
         let this = Some((done, l.expires_at));
+        let lasts_longer =
+            |until: Option<i64>| until.is_some_and(|u| l.expires_at.is_none_or(|e| e > u));
         let better = match f.completion {
             None => true,
-            Some((_, until)) => {
-                current(this) && !current(f.completion)
-                    || (!current(f.completion)
-                        && until.is_some_and(|u| l.expires_at.is_none_or(|e| e > u)))
-            }
+            Some((_, until)) => match (current(this), current(f.completion)) {
+                (true, false) => true,
+                (false, true) => false,
+                _ => lasts_longer(until),
+            },
         };
         if better {
             f.completion = this;
@@ -629,13 +632,14 @@ pub struct RoomBooking {
     pub ends_at: i64,
 }
 
-/// The site's live secure-room bookings that end after `now`, soonest first.
+/// The site's live secure-room bookings that end after `now`, soonest first (all of them:
+/// bookings are made at most the site's horizon ahead, so this stays a few thousand rows).
 pub async fn room_bookings(db: &Db, site: SiteId, now: i64) -> sqlx::Result<Vec<RoomBooking>> {
     sqlx::query_as(
         "SELECT b.id, b.person_id, p.name, b.space_id, s.name AS room, b.starts_at, b.ends_at
          FROM bookings b JOIN spaces s ON s.id = b.space_id JOIN persons p ON p.id = b.person_id
          WHERE b.site_id = $1 AND s.kind = 'secure_room' AND b.status = 'active' AND b.ends_at > $2
-         ORDER BY b.starts_at, b.id LIMIT 1000",
+         ORDER BY b.starts_at, b.id",
     )
     .bind(site)
     .bind(now)
@@ -663,4 +667,41 @@ pub async fn works_at(tx: &mut Tx, person: PersonId, site: SiteId) -> sqlx::Resu
     .fetch_one(&mut **tx)
     .await?;
     Ok(n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(done: i64, until: Option<i64>) -> CourseLine {
+        CourseLine {
+            project_id: ProjectId(1),
+            course_id: CourseId(7),
+            name_ja: String::new(),
+            name_en: String::new(),
+            completed_at: Some(done),
+            expires_at: until,
+        }
+    }
+
+    #[test]
+    fn the_completion_that_counts_holds_longest() {
+        // (completions in the order the database gives them, at, the one that counts)
+        let table = [
+            // Renewed before the first expired: the renewal counts, whichever comes first.
+            (vec![line(0, Some(100)), line(50, Some(200))], 60, Some(200)),
+            (vec![line(50, Some(200)), line(0, Some(100))], 60, Some(200)),
+            // A current one beats an expired one that once held longer.
+            (vec![line(0, Some(15)), line(10, Some(40))], 20, Some(40)),
+            (vec![line(10, Some(40)), line(0, Some(30))], 20, Some(40)),
+            // None current: the one that expired last.
+            (vec![line(0, Some(10)), line(5, Some(30))], 50, Some(30)),
+            // No expiry holds longest of all.
+            (vec![line(0, Some(100)), line(5, None)], 60, None),
+        ];
+        for (lines, at, until) in table {
+            let got = best_completions(lines.iter(), at);
+            assert_eq!(got[0].completion.map(|c| c.1), Some(until), "at {at}");
+        }
+    }
 }

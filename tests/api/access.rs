@@ -18,6 +18,8 @@ on_both_backends!(
     verify_names_the_first_changed_record,
     export_streams_the_rooms_trail_with_its_hashes,
     review_flags_and_reminds_once_with_two_instances,
+    every_refused_door_attempt_names_whom_it_claimed,
+    reminders_speak_each_recipients_language,
 );
 
 /// Tuesday 2026-11-24 at `h:m` in Tokyo.
@@ -582,10 +584,24 @@ async fn export_streams_the_rooms_trail_with_its_hashes(b: Backend) {
         &[],
     ))
     .unwrap();
-    // The room's setting, the door's pairing and three denied attempts.
-    assert_eq!(rows.len(), 5, "{rows:?}");
-    assert_eq!(rows[4][1], "door.enter");
-    assert_eq!(rows[4][3], "access.not_checked_in");
+    // The room's setting, its project's requirements, roster and NDA (the other project's
+    // requirements are not this room's), the door's pairing and three denied attempts.
+    let actions: Vec<&str> = rows.iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "room.set",
+            "requirements.set",
+            "roster.set",
+            "nda.set",
+            "door.pair",
+            "door.enter",
+            "door.enter",
+            "door.enter"
+        ],
+        "{rows:?}"
+    );
+    assert_eq!(rows[7][3], "access.not_checked_in");
     let json = s
         .director
         .get(&format!(
@@ -595,7 +611,7 @@ async fn export_streams_the_rooms_trail_with_its_hashes(b: Backend) {
         .send_json()
         .await;
     let list = json.as_array().unwrap();
-    assert_eq!(list.len(), 5);
+    assert_eq!(list.len(), 8);
     for (r, c) in list.iter().zip(&rows) {
         assert_eq!(r["hash"], c[4].as_str());
         assert_eq!(r["hash"].as_str().unwrap().len(), 64);
@@ -711,4 +727,109 @@ async fn review_flags_and_reminds_once_with_two_instances(b: Backend) {
         .await;
     assert!(certified["last_certified_at"].is_i64(), "{certified}");
     assert_eq!(s.audit_rows("review.certify").await, 1);
+}
+
+/// Every attempt at the door is in the trail with the person it claimed to be, even when the
+/// reader could not confirm them: a wrong PIN, a revoked QR code, a payload no reader sends.
+async fn every_refused_door_attempt_names_whom_it_claimed(b: Backend) {
+    let s = setup(b).await;
+    s.worker.set_pin("2468").await;
+    let refused = |credential: String| {
+        s.door
+            .post("/api/v1/door/scan")
+            .json(&json!({"credential": credential, "direction": "enter"}))
+    };
+    let last = || async {
+        let row: (Option<i64>, String, String) = sqlx::query_as(
+            "SELECT subject_id, decision, reason FROM access_audit ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_one(&s.app.db.pool)
+        .await
+        .unwrap();
+        row
+    };
+    let member: String = sqlx::query_scalar("SELECT member_number FROM persons WHERE id = $1")
+        .bind(s.worker_id)
+        .fetch_one(&s.app.db.pool)
+        .await
+        .unwrap();
+    let r = refused(format!("PIN:{member}:1111")).send_json().await;
+    denied(&r, "kiosk.wrong_pin");
+    let who = Some(s.worker_id);
+    assert_eq!(last().await, (who, "deny".into(), "kiosk.wrong_pin".into()));
+    let qr = s.worker.qr_payload().await;
+    assert_eq!(
+        s.worker.post("/api/v1/me/qr/revoke").send_status().await,
+        StatusCode::NO_CONTENT
+    );
+    let r = refused(qr).send_json().await;
+    assert_eq!(r["allowed"], false, "{r}");
+    let (subject, decision, reason) = last().await;
+    assert_eq!((subject, decision), (who, "deny".into()), "{r}");
+    assert_eq!(r["code"], reason.as_str());
+    let before = s.app.count("SELECT COUNT(*) FROM access_audit").await;
+    refused("Q".repeat(201))
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
+    assert_eq!(
+        s.app.count("SELECT COUNT(*) FROM access_audit").await,
+        before + 1
+    );
+    assert_eq!(
+        last().await,
+        (None, "deny".into(), "validation.too_long".into())
+    );
+    assert_eq!(s.verify().await["intact"], true);
+}
+
+/// A flagged booking's e-mail gives the reason in each recipient's language, whatever the
+/// language the job runs in.
+async fn reminders_speak_each_recipients_language(b: Backend) {
+    let s = setup(b).await;
+    let app = &s.app;
+    s.worker
+        .book(&desk(s.room, "2026-12-01", "09:00", "12:00"))
+        .await
+        .error_for_status()
+        .unwrap();
+    sqlx::query("UPDATE persons SET language = 'en' WHERE id = $1")
+        .bind(s.worker_id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    s.director
+        .post(&format!("/api/v1/projects/{}/ndas", s.project))
+        .json(&json!({"person_id": s.worker_id, "signed_on": "2026-01-01",
+                      "expires_on": "2026-11-30", "document_ref": "NDA-2026-001b"}))
+        .send_status()
+        .await;
+    kado::access::notify::reminders(&app.state).await.unwrap();
+    let bodies: Vec<(String, String)> = sqlx::query_as(
+        "SELECT to_email, body_text FROM outbox WHERE kind = 'access_expiry' ORDER BY id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let to_worker: Vec<&String> = bodies
+        .iter()
+        .filter(|(to, _)| *to == worker_email(1))
+        .map(|(_, b)| b)
+        .collect();
+    assert!(
+        to_worker
+            .iter()
+            .any(|b| b.contains("The NDA expired on 11/30/2026.")),
+        "{to_worker:?}"
+    );
+    let to_director = bodies
+        .iter()
+        .filter(|(to, _)| to.starts_with("director"))
+        .map(|(_, b)| b)
+        .collect::<Vec<_>>();
+    assert!(
+        to_director
+            .iter()
+            .any(|b| b.contains("秘密保持契約(NDA)の期限が2026年11月30日に切れました。")),
+        "{to_director:?}"
+    );
 }
