@@ -20,6 +20,7 @@ on_both_backends!(
     review_flags_and_reminds_once_with_two_instances,
     every_refused_door_attempt_names_whom_it_claimed,
     reminders_speak_each_recipients_language,
+    a_withdrawn_course_cannot_be_required,
 );
 
 /// Tuesday 2026-11-24 at `h:m` in Tokyo.
@@ -832,4 +833,24 @@ async fn reminders_speak_each_recipients_language(b: Backend) {
             .any(|b| b.contains("秘密保持契約(NDA)の期限が2026年11月30日に切れました。")),
         "{to_director:?}"
     );
+}
+
+async fn a_withdrawn_course_cannot_be_required(b: Backend) {
+    let s = setup(b).await;
+    let put = || {
+        s.director
+            .put(&format!("/api/v1/projects/{}/requirements", s.project))
+            .json(&json!({"course_ids": [s.course]}))
+    };
+    assert_eq!(put().send_status().await, StatusCode::NO_CONTENT);
+    sqlx::query("UPDATE training_courses SET active = 0 WHERE id = $1")
+        .bind(s.course)
+        .execute(&s.app.db.pool)
+        .await
+        .unwrap();
+    let before = s.audit_rows("requirements.set").await;
+    put()
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "access.unknown_course")
+        .await;
+    assert_eq!(s.audit_rows("requirements.set").await, before);
 }
