@@ -30,6 +30,11 @@ pub struct Config {
     /// DATABASE_URL, false with one].
     #[arg(long, env = "KADO_DEMO", action = clap::ArgAction::Set)]
     pub demo: Option<bool>,
+    /// Bring the schema up to date on start. false: the schema's owner runs `kado migrate`
+    /// (then `kado grant ROLE`) and the service logs in as a role that only reads and writes
+    /// rows (README, PostgreSQL).
+    #[arg(long, env = "KADO_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub migrate: bool,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "KADO_MAX_BODY", default_value_t = 64 * 1024)]
     pub max_body: usize,

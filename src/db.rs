@@ -103,6 +103,15 @@ impl PoolSettings {
     }
 }
 
+/// The trails that are only ever appended to (their triggers refuse the rest on both
+/// backends; on PostgreSQL the service's role also holds no right to change them).
+pub const APPEND_ONLY: &[&str] = &[
+    "access_audit",
+    "timesheet_changes",
+    "pay_terms",
+    "pay_terms_acks",
+];
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -167,6 +176,44 @@ impl Db {
             .run(self.writer.as_ref().unwrap_or(&self.pool))
             .await
             .context("migrations failed")?;
+        Ok(())
+    }
+
+    /// PostgreSQL: lets `role` (the service's own login, not the schema's owner) read and
+    /// write rows, but never rewrite an append-only trail nor change the schema (so it cannot
+    /// drop a trail's trigger either). Run by the owner after each `kado migrate`.
+    pub async fn grant_service_role(&self, role: &str) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.backend == Backend::Postgres,
+            "roles are PostgreSQL's: SQLite has none"
+        );
+        let ok = role.len() <= 63
+            && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && role
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        anyhow::ensure!(
+            ok,
+            "a role name is lower-case letters, digits and _: {role:?}"
+        );
+        let mut tx = self.pool.begin().await?;
+        let grants = [
+            format!("GRANT USAGE ON SCHEMA public TO {role}"),
+            format!(
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"
+            ),
+            format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+            format!(
+                "REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {role}",
+                APPEND_ONLY.join(", ")
+            ),
+            format!("REVOKE ALL ON _sqlx_migrations FROM {role}"),
+            format!("GRANT SELECT ON _sqlx_migrations TO {role}"),
+        ];
+        for sql in grants {
+            sqlx::query(&sql).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -72,7 +72,9 @@ impl App {
     /// configured), and builds the routes.
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<App> {
         let db = Db::open(config.database_url(), config.pool()).await?;
-        db.migrate().await?;
+        if config.migrate {
+            db.migrate().await?;
+        }
         events::listen(&db.events, config.database_url()).await?;
         if config.loads_demo() {
             demo::load_if_empty(&db, &clock)

@@ -1,4 +1,5 @@
-//! `kado`: serve (the default), `kado migrate`, `kado demo`, `kado audit verify`.
+//! `kado`: serve (the default), `kado migrate`, `kado grant ROLE`, `kado demo`,
+//! `kado audit verify`.
 
 use clap::{Parser, Subcommand};
 use kado::config::Config;
@@ -19,6 +20,9 @@ enum Command {
     Serve,
     /// Bring the database schema up to date, then exit.
     Migrate,
+    /// PostgreSQL, run as the schema's owner: let the service's login ROLE read and write
+    /// rows but not change the schema nor rewrite the audit trails, then exit.
+    Grant { role: String },
     /// Load the demo data (once), then exit.
     Demo,
     /// The secure rooms' audit trail.
@@ -51,6 +55,11 @@ async fn main() -> anyhow::Result<()> {
                 "Database schema is up to date ({}).",
                 kado::db::redact(config.database_url())
             );
+        }
+        Command::Grant { role } => {
+            let db = Db::connect(config.database_url(), 1).await?;
+            db.grant_service_role(&role).await?;
+            println!("{role} may read and write rows; the trails are append-only for it.");
         }
         Command::Demo => {
             let db = Db::connect(config.database_url(), 1).await?;

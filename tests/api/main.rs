@@ -36,6 +36,7 @@ mod openapi;
 mod pay;
 mod pay_bank;
 mod pay_terms;
+mod pg_roles;
 mod polish;
 mod series_going;
 mod sites;
