@@ -34,6 +34,8 @@
 
 #[path = "load/access.rs"]
 mod access;
+#[path = "load/audit.rs"]
+mod audit;
 #[path = "load/live.rs"]
 mod live;
 #[path = "load/training.rs"]
@@ -160,6 +162,11 @@ struct Args {
     /// door phase).
     #[arg(long, default_value_t = 50.0)]
     door_rate: f64,
+    /// Run only the audit trail's scale scenario (issue 20): this many chained records in a
+    /// secure room's trail over the year before the bench day, then `kado audit verify` over
+    /// them and the room's year exported through the API (e.g. 1000000).
+    #[arg(long)]
+    audit_records: Option<usize>,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -310,7 +317,9 @@ async fn run(a: Args) -> Result<()> {
         }
         return counted;
     }
-    let outcome = if a.month_end_only {
+    let outcome = if let Some(n) = a.audit_records {
+        audit::scenarios(&a, n, &url, sh.clone(), &mon).await
+    } else if a.month_end_only {
         month::scenarios(&a, &url, sh.clone(), &mon).await
     } else if a.childcare_only {
         childcare::scenarios(&a, &rates, &url, sh.clone(), &mon).await

@@ -31,8 +31,8 @@ async fn call(sh: &Shared, method: reqwest::Method, path: &str, body: Value) -> 
     })
 }
 
-/// Sets up the first site's secure room and door; answers the door's token.
-async fn door(sh: &Shared) -> Result<String> {
+/// Sets up the first site's secure room and door; answers the door's token and the room.
+pub(super) async fn door(sh: &Shared) -> Result<(String, i64)> {
     use reqwest::Method;
     let site = sh.fill.sites[0];
     let room = call(
@@ -104,7 +104,8 @@ async fn door(sh: &Shared) -> Result<String> {
         json!({"space_id": room}),
     )
     .await?;
-    Ok(paired["token"].as_str().context("door token")?.to_string())
+    let token = paired["token"].as_str().context("door token")?.to_string();
+    Ok((token, room))
 }
 
 /// The door phase at `rate` scans/s for `secs` (nothing when `rate` is 0).
@@ -113,7 +114,7 @@ pub async fn scenario(rate: f64, secs: f64, sh: &Arc<Shared>, mon: &Monitor, out
         return;
     }
     let token = match door(sh).await {
-        Ok(t) => t,
+        Ok((t, _)) => t,
         Err(e) => {
             log(format!("door reader: set-up failed: {e:#}"));
             return;

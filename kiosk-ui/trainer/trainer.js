@@ -32,6 +32,12 @@ initI18n({
     'trainer.col.open': '出欠',
     'trainer.online': 'オンライン',
     'trainer.openRoster': '出欠を開く',
+    'trainer.col.cancel': '中止',
+    'trainer.cancel': '中止する',
+    'trainer.cancelLabel': '中止する: {time} の {course}',
+    'trainer.cancelConfirm': '{time} の {course} を中止しますか？ 申込者全員にメールでお知らせし、部屋の予約を解除します。',
+    'trainer.cancelled': '中止',
+    'trainer.cancelledNow': '{course} を中止しました。申込者にメールでお知らせします。',
     'trainer.openRosterLabel': '{course} {time} の出欠を開く',
     'trainer.rosterHeading': '{course}（{time}）の出欠',
     'trainer.summary': '到着 {arrived} 人 / 申込 {enrolled} 人・キャンセル待ち {waitlisted} 人',
@@ -85,6 +91,12 @@ initI18n({
     'trainer.col.open': 'Attendance',
     'trainer.online': 'Online',
     'trainer.openRoster': 'Open roster',
+    'trainer.col.cancel': 'Cancel',
+    'trainer.cancel': 'Cancel session',
+    'trainer.cancelLabel': 'Cancel session: {course} at {time}',
+    'trainer.cancelConfirm': 'Cancel {course} at {time}? Everyone booked is told by e-mail and the room is freed.',
+    'trainer.cancelled': 'Cancelled',
+    'trainer.cancelledNow': '{course} is cancelled. Everyone booked will be told by e-mail.',
     'trainer.openRosterLabel': 'Open roster: {course} at {time}',
     'trainer.rosterHeading': 'Roster: {course} ({time})',
     'trainer.summary': '{arrived} arrived / {enrolled} enrolled, {waitlisted} waitlisted',
@@ -149,7 +161,7 @@ function renderSessions() {
     { label: t('trainer.col.time'), cell: (s) => `${s.start}–${s.end}` },
     { label: t('trainer.col.course'), cell: (s) => s.course_name },
     { label: t('trainer.col.room'), cell: (s) => s.room || t('trainer.online') },
-    { label: t('trainer.col.places'), cell: (s) => `${s.enrolled} / ${s.capacity}` },
+    { label: t('trainer.col.places'), cell: (s) => (s.cancelled ? t('trainer.cancelled') : `${s.enrolled} / ${s.capacity}`) },
     {
       label: t('trainer.col.open'),
       cell: (s) => h('button', {
@@ -158,7 +170,27 @@ function renderSessions() {
         onclick: () => openRoster(s.id, true),
       }, t('trainer.openRoster')),
     },
+    {
+      label: t('trainer.col.cancel'),
+      cell: (s) => (s.cancelled ? '' : h('button', {
+        type: 'button', class: 'btn secondary small', id: `cancel-${s.id}`,
+        'aria-label': t('trainer.cancelLabel', { course: s.course_name, time: s.start }),
+        onclick: () => cancelSession(s),
+      }, t('trainer.cancel'))),
+    },
   ], state.sessions, { emptyText: t('trainer.noSessions') }));
+}
+
+async function cancelSession(s) {
+  if (!window.confirm(t('trainer.cancelConfirm', { course: s.course_name, time: s.start }))) return;
+  try {
+    await api('POST', `/api/v1/training/sessions/${s.id}/cancel`);
+    el('sessions-status').textContent = t('trainer.cancelledNow', { course: s.course_name });
+    await loadSessions();
+    el('sessions-status').textContent = t('trainer.cancelledNow', { course: s.course_name });
+  } catch (err) {
+    el('sessions-status').textContent = errorText(err);
+  }
 }
 
 async function openRoster(id, focus) {

@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_course))
         .routes(routes!(get_programme, set_programme))
         .routes(routes!(list_sessions, create_session))
+        .routes(routes!(cancel_session))
         .routes(routes!(enrol))
         .routes(routes!(cancel_enrolment))
         .routes(routes!(roster))
@@ -539,6 +540,33 @@ async fn create_session(
         StatusCode::CREATED,
         Json(Session::of(row, crate::error::Lang::current())?),
     ))
+}
+
+/// Cancels a session that has not started (a trainer of its site): the room is freed, every
+/// place and waitlist entry is cancelled and each person gets an e-mail that takes it out
+/// of their calendar. Cancelling again answers the cancelled session.
+#[utoipa::path(post, path = "/api/v1/training/sessions/{id}/cancel", tag = "training",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Session), (status = 404), (status = 409, description = "training.session_past")))]
+async fn cancel_session(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<TrainingSessionId>,
+) -> ApiResult<Json<Session>> {
+    let s = store::session(&st.db.pool, id)
+        .await?
+        .ok_or_else(session_not_found)?;
+    if !who.has(s.site_id, &TRAINERS) {
+        return Err(session_not_found());
+    }
+    let mut tx = st.db.begin().await?;
+    for person in super::cancel_session(&mut tx, &s, who.id, st.clock.now()).await? {
+        super::notify::session_cancelled(&st, &mut tx, person, &s).await?;
+    }
+    let row = store::session(&mut *tx, id).await?;
+    tx.commit().await?;
+    let row = row.ok_or_else(session_not_found)?;
+    Ok(Json(Session::of(row, crate::error::Lang::current())?))
 }
 
 /// A place in a session, or a waitlist entry.

@@ -107,6 +107,35 @@ pub async fn schedule(
     Ok(id)
 }
 
+/// Cancels a session that has not started: its room's bookings are freed and every place
+/// and waitlist entry is cancelled. Answers the people to tell (none when it was already
+/// cancelled: cancelling twice changes nothing).
+pub async fn cancel_session(
+    tx: &mut Tx,
+    s: &store::SessionRow,
+    by: PersonId,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<PersonId>> {
+    if s.cancelled_at.is_some() {
+        return Ok(Vec::new());
+    }
+    if s.starts_at <= now.timestamp() {
+        return Err(TrainingError::SessionPast.into());
+    }
+    if !store::cancel_session(tx, s.id, now.timestamp()).await? {
+        return Ok(Vec::new());
+    }
+    let rooms = store::room_bookings_of(tx, s.id).await?;
+    for b in crate::booking::store::cancel(tx, &rooms, by, now.timestamp()).await? {
+        tx.publish(crate::events::Event::BookingCancelled {
+            site_id: s.site_id,
+            booking_id: b,
+            person_id: s.trainer_id,
+        });
+    }
+    Ok(store::cancel_enrolments(tx, s.id, now.timestamp()).await?)
+}
+
 /// What an enrolment request ended as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

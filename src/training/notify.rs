@@ -28,13 +28,18 @@ fn when(s: &SessionRow) -> String {
 /// The session as an iCalendar file (one VEVENT, a stable UID so an update replaces it),
 /// through booking's calendar writer; `location` says where (the room, the site, its address).
 pub fn ics(s: &SessionRow, base_url: &str, location: String) -> String {
+    session_calendar(s, base_url, location, false)
+}
+
+/// The session's event, published or (same UID) cancelled.
+fn session_calendar(s: &SessionRow, base_url: &str, location: String, cancelled: bool) -> String {
     let event = |starts, ends| CalEvent {
         uid: format!("training-session-{}@{}", s.id, crate::mail::host(base_url)),
         summary: format!("KADO {} / {}", s.course_ja, s.course_en),
         location: location.clone(),
         starts,
         ends,
-        cancelled: false,
+        cancelled,
     };
     let events: Vec<CalEvent> = match (
         chrono::DateTime::from_timestamp(s.starts_at, 0),
@@ -43,7 +48,11 @@ pub fn ics(s: &SessionRow, base_url: &str, location: String) -> String {
         (Some(from), Some(to)) => vec![event(from, to)],
         _ => Vec::new(),
     };
-    calendar(&events, Some("PUBLISH"), None)
+    calendar(
+        &events,
+        Some(if cancelled { "CANCEL" } else { "PUBLISH" }),
+        None,
+    )
 }
 
 async fn queue(
@@ -129,6 +138,43 @@ pub async fn enrolled(
         )];
     }
     queue(st, tx, s, "training_enrolled", &email).await
+}
+
+/// Tells a person that a session they held a place (or a waitlist entry) in is cancelled,
+/// with a cancelling .ics (the enrolment's UID) so their calendar drops it.
+pub async fn session_cancelled(
+    st: &AppState,
+    tx: &mut Tx,
+    person: PersonId,
+    s: &SessionRow,
+) -> anyhow::Result<()> {
+    let Some(to) = crate::auth::notify::recipient(&mut **tx, person).await? else {
+        return Ok(());
+    };
+    let l = to.lang;
+    let subject = l.pick(
+        "【KADO】研修は中止になりました",
+        "[KADO] Training session cancelled",
+    );
+    let mut lines = vec![
+        l.pick(
+            "お申し込みの研修は中止になりました。ほかの日程からお選びください。",
+            "The training session you booked is cancelled. Please choose another date.",
+        )
+        .to_string(),
+    ];
+    lines.extend(session_lines(&to, s));
+    let base = st.config.base_url();
+    let mut email = compose(&to, subject.to_string(), &lines, false, &base);
+    let location = s.room.clone().unwrap_or_default();
+    let body = session_calendar(s, &base, location, true);
+    email.attachments = vec![Attachment::new(
+        "training.ics",
+        "text/calendar; charset=utf-8; method=CANCEL",
+        body.as_bytes(),
+        None,
+    )];
+    queue(st, tx, s, "training_cancelled", &email).await
 }
 
 /// Queues the reminders due now: certificates expiring in 30 and 7 days, sessions starting

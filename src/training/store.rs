@@ -406,6 +406,56 @@ pub async fn insert_enrolment(
     .await
 }
 
+/// Marks a session cancelled; whether this call did (not already cancelled).
+pub async fn cancel_session(tx: &mut Tx, id: TrainingSessionId, now: i64) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE training_sessions SET cancelled_at = $1, enrolled = 0
+         WHERE id = $2 AND cancelled_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// The bookings that hold a session's room.
+pub async fn room_bookings_of(
+    tx: &mut Tx,
+    id: TrainingSessionId,
+) -> sqlx::Result<Vec<crate::ids::BookingId>> {
+    sqlx::query_scalar(
+        "SELECT booking_id FROM training_session_rooms WHERE session_id = $1 ORDER BY booking_id",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Cancels every live enrolment (places and waitlist) of a session; answers their people.
+pub async fn cancel_enrolments(
+    tx: &mut Tx,
+    id: TrainingSessionId,
+    now: i64,
+) -> sqlx::Result<Vec<PersonId>> {
+    let people = sqlx::query_scalar(
+        "SELECT person_id FROM training_enrolments
+         WHERE session_id = $1 AND status <> 'cancelled' ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE training_enrolments SET status = 'cancelled', cancelled_at = $1
+         WHERE session_id = $2 AND status <> 'cancelled'",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(people)
+}
+
 /// Sets an enrolment's status; whether it was `from`.
 pub async fn set_status(
     tx: &mut Tx,

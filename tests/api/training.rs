@@ -18,6 +18,7 @@ on_both_backends!(
     falling_behind_list_and_csv,
     kiosk_records_on_time_late_and_early_check_out,
     reminders_are_sent_once_with_two_instances,
+    a_cancelled_session_frees_its_room_and_tells_its_people,
 );
 
 pub const TRAINER: &str = "trainer@shiojiri.kado.example";
@@ -802,4 +803,92 @@ async fn reminders_are_sent_once_with_two_instances(b: Backend) {
     assert_eq!(run_both().await, 1);
     assert_eq!(run_both().await, 0);
     assert_eq!(count("training_expiry").await, 2);
+}
+
+/// A trainer cancels a session before it starts: the room's seats are free again, every place
+/// and waitlist entry is cancelled, and each person gets one e-mail whose .ics (the
+/// enrolment's UID) takes the session out of their calendar; once started, it stays.
+async fn a_cancelled_session_frees_its_room_and_tells_its_people(b: Backend) {
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let c = course(&app, "情報セキュリティ", 1, 0, None).await;
+    let room = app.space_id(SHIOJIRI, "R-05").await;
+    let s = session(
+        &app,
+        json!({"course_id": c, "space_id": room, "date": "2026-11-24",
+               "start": "10:00", "end": "12:00", "capacity": 1}),
+    )
+    .await;
+    let enrol = format!("/api/v1/training/sessions/{}/enrolments", s["id"]);
+    let w1 = app.as_worker(1).await;
+    w1.post(&enrol).json(&json!({})).send_created().await;
+    app.as_worker(2)
+        .await
+        .post(&enrol)
+        .json(&json!({"waitlist": true}))
+        .send_created()
+        .await;
+    let held =
+        format!("SELECT COUNT(*) FROM bookings WHERE space_id = {room} AND status = 'active'");
+    assert!(app.count(&held).await > 0);
+    let cancel = format!("/api/v1/training/sessions/{}/cancel", s["id"]);
+    // Neither a worker nor another site's staff may cancel it (it does not exist for them).
+    for who in [WORKER, OMACHI_DIRECTOR] {
+        app.login_as(who)
+            .await
+            .post(&cancel)
+            .send_problem(StatusCode::NOT_FOUND, "not_found")
+            .await;
+    }
+    let trainer = app.login_as(TRAINER).await;
+    let done = trainer.post(&cancel).send_json().await;
+    assert_eq!(done["cancelled"], true, "{done}");
+    assert_eq!(app.count(&held).await, 0);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM training_enrolments WHERE session_id = {} AND status <> 'cancelled'",
+            s["id"]
+        ))
+        .await,
+        0
+    );
+    let sent = "SELECT COUNT(*) FROM outbox WHERE kind = 'training_cancelled'";
+    assert_eq!(app.count(sent).await, 2);
+    let attachments: String = sqlx::query_scalar(
+        "SELECT attachments FROM outbox WHERE kind = 'training_cancelled' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let stored: Value = serde_json::from_str(&attachments).unwrap();
+    use base64::Engine as _;
+    let ics = base64::engine::general_purpose::STANDARD
+        .decode(stored[0]["data"].as_str().unwrap())
+        .unwrap();
+    let ics = String::from_utf8(ics).unwrap();
+    assert!(ics.contains("METHOD:CANCEL"), "{ics}");
+    assert!(
+        ics.contains(&format!("UID:training-session-{}@", s["id"])),
+        "{ics}"
+    );
+    // Again: the same answer, nobody told twice; enrolling in it is refused.
+    let again = trainer.post(&cancel).send_json().await;
+    assert_eq!(again["cancelled"], true);
+    assert_eq!(app.count(sent).await, 2);
+    app.as_worker(3)
+        .await
+        .post(&enrol)
+        .json(&json!({}))
+        .send_problem(StatusCode::CONFLICT, "training.session_cancelled")
+        .await;
+    // A session that has started cannot be cancelled.
+    let later = session(
+        &app,
+        json!({"course_id": c, "date": "2026-11-24", "start": "13:00", "end": "14:00", "capacity": 3}),
+    )
+    .await;
+    app.clock.set(tuesday_at(13, 5));
+    trainer
+        .post(&format!("/api/v1/training/sessions/{}/cancel", later["id"]))
+        .send_problem(StatusCode::CONFLICT, "training.session_past")
+        .await;
 }

@@ -50,6 +50,10 @@ test('trainer roster with a live kiosk arrival, marks, and the worker page', { t
     course_id: course.id, space_id: room.id, date: '2026-11-26', start: '14:00', end: '15:00', capacity: 8,
   });
   for (const w of [w1, w2]) await w.call('POST', `/api/v1/training/sessions/${s.id}/enrolments`, {});
+  const extra = await trainer.call('POST', '/api/v1/sites/1/training/sessions', {
+    course_id: course.id, date: '2026-11-24', start: '16:00', end: '17:00', capacity: 4,
+  });
+  await w2.call('POST', `/api/v1/training/sessions/${extra.id}/enrolments`, {});
 
   browser = await launchBrowser();
   const tr = await pageAs(browser, base, trainer, { width: 1024, height: 768 });
@@ -93,6 +97,13 @@ test('trainer roster with a live kiosk arrival, marks, and the worker page', { t
   await tr.page.locator('#lang-toggle').click();
   await tr.page.locator('#roster-heading', { hasText: 'Roster' }).waitFor();
   await axeCheck(tr.page, 'trainer roster (en)');
+  // The trainer cancels the afternoon session (after confirming): it shows as cancelled.
+  tr.page.once('dialog', (d) => d.accept());
+  await tr.page.locator(`#cancel-${extra.id}`).click();
+  await tr.page.locator('#sessions-status', { hasText: 'is cancelled' }).waitFor({ timeout: 10_000 });
+  assert.equal(await tr.page.locator(`#cancel-${extra.id}`).count(), 0);
+  const mine = await w2.get('/api/v1/me/training');
+  assert.ok(!mine.enrolments.some((e) => e.session_id === extra.id && e.status !== 'cancelled'), JSON.stringify(mine.enrolments));
   assert.deepEqual(tr.problems, []);
 
   // Worker03 on a phone: the programme's course is next; books the later session.
