@@ -639,21 +639,26 @@ async fn export_streams_the_rooms_trail_with_its_hashes(b: Backend) {
         .await;
 }
 
-async fn review_flags_and_reminds_once_with_two_instances(b: Backend) {
-    let s = setup(b).await;
-    let app = &s.app;
+/// The worker books the room for 12-01, then their NDA is cut short to 11-30: the booking
+/// is kept and flagged.
+async fn flagged_booking(s: &Secure) {
     s.worker
         .book(&desk(s.room, "2026-12-01", "09:00", "12:00"))
         .await
         .error_for_status()
         .unwrap();
-    // The NDA is cut short to 11-30: the booking of 12-01 is kept and flagged.
     s.director
         .post(&format!("/api/v1/projects/{}/ndas", s.project))
         .json(&json!({"person_id": s.worker_id, "signed_on": "2026-01-01",
                       "expires_on": "2026-11-30", "document_ref": "NDA-2026-001b"}))
         .send_status()
         .await;
+}
+
+async fn review_flags_and_reminds_once_with_two_instances(b: Backend) {
+    let s = setup(b).await;
+    let app = &s.app;
+    flagged_booking(&s).await;
     let review = s
         .director
         .get("/api/v1/sites/1/access-review")
@@ -788,22 +793,12 @@ async fn every_refused_door_attempt_names_whom_it_claimed(b: Backend) {
 async fn reminders_speak_each_recipients_language(b: Backend) {
     let s = setup(b).await;
     let app = &s.app;
-    s.worker
-        .book(&desk(s.room, "2026-12-01", "09:00", "12:00"))
-        .await
-        .error_for_status()
-        .unwrap();
     sqlx::query("UPDATE persons SET language = 'en' WHERE id = $1")
         .bind(s.worker_id)
         .execute(&app.db.pool)
         .await
         .unwrap();
-    s.director
-        .post(&format!("/api/v1/projects/{}/ndas", s.project))
-        .json(&json!({"person_id": s.worker_id, "signed_on": "2026-01-01",
-                      "expires_on": "2026-11-30", "document_ref": "NDA-2026-001b"}))
-        .send_status()
-        .await;
+    flagged_booking(&s).await;
     kado::access::notify::reminders(&app.state).await.unwrap();
     let bodies: Vec<(String, String)> = sqlx::query_as(
         "SELECT to_email, body_text FROM outbox WHERE kind = 'access_expiry' ORDER BY id",
