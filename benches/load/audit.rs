@@ -145,6 +145,8 @@ pub(super) async fn scenarios(
 
     let before = mon.snap();
     let (took, peak_kb, said) = verify(a, url)?;
+    // Its last line is the verdict (a slow-statement warning may come before it).
+    let said = said.lines().last().unwrap_or_default().to_string();
     log(format!(
         "audit: verify {:.2} s, peak {} MB: {said}",
         took.as_secs_f64(),
