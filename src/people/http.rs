@@ -1,16 +1,19 @@
 //! The API for person accounts, their roles, and teams.
 
+use super::import::{self, ImportReport};
 use super::persons::{self, PersonInput};
 use super::teams::{self, TeamInput};
-use super::{Person, Team, store};
+use super::{Person, Team, invite, store};
 use crate::AppState;
 use crate::auth::{Grant, Principal, Role};
 use crate::error::{ApiResult, Json, Path, Query};
 use crate::ids::{PersonId, SiteId, TeamId};
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -21,6 +24,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_role))
         .routes(routes!(list_teams, create_team))
         .routes(routes!(update_team))
+        .routes(routes!(import_persons))
+        .routes(routes!(invite_person))
+        .routes(routes!(accept_invitation))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -142,4 +148,79 @@ async fn update_team(
     let t = store::team(&st.db, id).await?;
     who.require_director(t.site_id)?;
     Ok(Json(teams::update(&st, t, input).await?))
+}
+
+// ---- import and invitations
+
+#[derive(Deserialize, IntoParams)]
+pub struct ImportParams {
+    /// Only check the file: answer each row's outcome and write nothing (default true).
+    dry_run: Option<bool>,
+    /// Mail each new person an invitation to set their password (default false).
+    invite: Option<bool>,
+}
+
+/// Imports workers into a site from a spreadsheet: CSV (UTF-8 or Shift_JIS) or XLSX, with
+/// Japanese or English headers (member number, name, kana, e-mail, phone, municipality,
+/// team, language, site). A dry run answers each row's outcome; the import writes every row
+/// or none (the site's directors and administrators).
+#[utoipa::path(post, path = "/api/v1/sites/{id}/person-imports", tag = "people",
+    params(("id" = i64, Path), ImportParams),
+    request_body(content = Vec<u8>, content_type = "text/csv", description = "the CSV or XLSX file's bytes"),
+    responses((status = 200, body = ImportReport), (status = 403), (status = 404),
+              (status = 409, description = "import.conflict: someone changed these people meanwhile"),
+              (status = 413, description = "import.too_large (5 MB), import.too_many_rows (5,000)"),
+              (status = 422, description = "import.rows_invalid (nothing written), import.unreadable, import.missing_column, import.empty")))]
+async fn import_persons(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(site_id): Path<SiteId>,
+    Query(p): Query<ImportParams>,
+    body: Body,
+) -> ApiResult<Json<ImportReport>> {
+    // Refused before a large upload is read.
+    who.require_director(site_id)?;
+    let bytes = axum::body::to_bytes(body, import::MAX_BYTES)
+        .await
+        .map_err(|_| import::too_large())?;
+    let opts = import::Options {
+        dry_run: p.dry_run.unwrap_or(true),
+        invite: p.invite.unwrap_or(false),
+    };
+    Ok(Json(import::run(&st, &who, site_id, &bytes, opts).await?))
+}
+
+/// Mails the person an invitation to set their password (a new one closes the earlier).
+#[utoipa::path(post, path = "/api/v1/persons/{id}/invitation", tag = "people", params(("id" = i64, Path)),
+    responses((status = 202, description = "in the outbox"), (status = 403), (status = 404),
+              (status = 409, description = "invitation.inactive")))]
+async fn invite_person(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<PersonId>,
+) -> ApiResult<StatusCode> {
+    invite::invite(&st, &who, id).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationAccept {
+    /// The token from the invitation's link.
+    token: String,
+    /// The new password (at least 8 characters).
+    password: String,
+}
+
+/// Sets one's first password with an invitation's token (once, before it expires) and signs
+/// in.
+#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "people", request_body = InvitationAccept, security(()),
+    responses((status = 200, body = Person), (status = 410, description = "invitation.invalid: unknown, used or expired"),
+              (status = 422, description = "auth.weak_password")))]
+async fn accept_invitation(
+    State(st): State<AppState>,
+    Json(req): Json<InvitationAccept>,
+) -> ApiResult<Response> {
+    let session = invite::accept(&st, &req.token, req.password).await?;
+    super::account::signed_in(&st, session).await
 }

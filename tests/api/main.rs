@@ -26,6 +26,7 @@ mod childcare_stored;
 mod childcare_tablet;
 mod events;
 mod faults;
+mod import;
 mod kiosk;
 mod kiosk_scan;
 mod kiosk_tx;
