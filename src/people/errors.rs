@@ -14,6 +14,7 @@ crate::error_codes! {
         BadLeader = (UNPROCESSABLE_ENTITY, "team.bad_leader", "リーダーはこの拠点のワーカーから選んでください。", "The leader must be a worker of this site."),
         InvitationInvalid = (GONE, "invitation.invalid", "この招待リンクは使用済みか、有効期限が切れています。拠点の担当者に再送を依頼してください。", "This invitation link was already used or has expired. Ask your site to send a new one."),
         InviteInactive = (CONFLICT, "invitation.inactive", "無効になっているアカウントには招待を送れません。", "An inactive account cannot be invited."),
+        InviteSeparately = (UNPROCESSABLE_ENTITY, "invitation.separately", "既存のアカウントへの招待は /persons/{id}/invitation で送ってください。", "Invite an existing account through /persons/{id}/invitation."),
         ImportTooLarge = (PAYLOAD_TOO_LARGE, "import.too_large", "ファイルが大きすぎます(上限 {limit} MB)。", "The file is too large (the limit is {limit} MB)."),
         ImportTooManyRows = (PAYLOAD_TOO_LARGE, "import.too_many_rows", "行が多すぎます(上限 {limit} 行)。ファイルを分けてください。", "Too many rows (the limit is {limit}). Split the file."),
         ImportUnreadable = (UNPROCESSABLE_ENTITY, "import.unreadable", "ファイルを読めません。CSV(UTF-8 か Shift_JIS)か XLSX で保存してください。", "The file cannot be read. Save it as CSV (UTF-8 or Shift_JIS) or XLSX."),

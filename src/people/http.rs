@@ -1,7 +1,7 @@
 //! The API for person accounts, their roles, and teams.
 
 use super::import::{self, ImportReport};
-use super::persons::{self, PersonInput};
+use super::persons::{self, PersonInput, PersonPage};
 use super::teams::{self, TeamInput};
 use super::{Person, Team, invite, store};
 use crate::AppState;
@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_role))
         .routes(routes!(list_teams, create_team))
         .routes(routes!(update_team))
+        .routes(routes!(search_persons))
         .routes(routes!(import_persons))
         .routes(routes!(invite_person))
         .routes(routes!(accept_invitation))
@@ -45,6 +46,56 @@ async fn list_persons(
     Query(f): Query<PersonFilter>,
 ) -> ApiResult<Json<Vec<Person>>> {
     Ok(Json(persons::list(&st, &who, f.site_id).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PersonSearch {
+    /// Only persons with a role on this site.
+    site_id: Option<SiteId>,
+    /// Words each found in the name, kana, e-mail address or member number.
+    q: Option<String>,
+    /// Only persons with this role (on `site_id` when given).
+    role: Option<Role>,
+    /// Only active (true) or inactive (false) accounts.
+    active: Option<bool>,
+    /// How many matches to skip (default 0).
+    offset: Option<u32>,
+    /// How many to answer, 1 to 200 (default 50).
+    limit: Option<u32>,
+}
+
+/// Searches the persons the caller manages, a page at a time, by name (kanji or kana),
+/// e-mail address or member number.
+#[utoipa::path(get, path = "/api/v1/persons/search", tag = "people", params(PersonSearch),
+    responses((status = 200, body = PersonPage), (status = 403), (status = 422)))]
+async fn search_persons(
+    State(st): State<AppState>,
+    who: Principal,
+    Query(f): Query<PersonSearch>,
+) -> ApiResult<Json<PersonPage>> {
+    let limit = f.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(
+            crate::error::invalid_code("limit", crate::error::CommonError::OutOfRange)
+                .with("min", 1)
+                .with("max", 200),
+        );
+    }
+    let q = f.q.unwrap_or_default();
+    if q.chars().count() > 200 {
+        return Err(
+            crate::error::invalid_code("q", crate::error::CommonError::TooLong).with("max", 200),
+        );
+    }
+    let search = persons::Search {
+        site: f.site_id,
+        q,
+        role: f.role,
+        active: f.active,
+        offset: f.offset.unwrap_or(0) as usize,
+        limit: limit as usize,
+    };
+    Ok(Json(persons::search(&st, &who, search).await?))
 }
 
 /// Creates an account with its first roles on one site (directors of that site; only
