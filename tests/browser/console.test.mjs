@@ -1,0 +1,103 @@
+// The director's console in a real browser against the real server (issue 21).
+//
+// The director moves through the console's menu; searches people and pages through them; adds
+// a person with a wrong address and sees the error next to its field; checks a CSV with a bad
+// row (the dry run's table shows it, nothing is written), then a good one and imports it. The
+// language switch turns the console English. axe-core finds no serious or critical violation
+// on any panel; no page error, no console error, no other host.
+//
+// Run: node --test tests/browser/console.test.mjs  (after cargo build)
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { AXE, axeCheck, launchBrowser, pageAs, session, startServer } from './server.mjs';
+
+test('a director manages people and imports workers from the console', { timeout: 180_000 }, async (t) => {
+  if (!existsSync(AXE)) throw new Error(`axe-core is missing at ${AXE}: run \`npm ci --prefix tests/browser\`.`);
+  const server = await startServer();
+  let browser = null;
+  t.after(async () => {
+    if (browser) await browser.close();
+    await server.stop();
+  });
+  const { base } = server;
+  const director = await session(base, 'director@shiojiri.kado.example');
+  browser = await launchBrowser();
+  const { page, problems } = await pageAs(browser, base, director, { width: 1280, height: 900 });
+  await page.goto(`${base}/admin/`);
+  const nav = page.getByRole('navigation', { name: '管理メニュー' });
+  await nav.waitFor();
+  await page.locator('#sites-list table').waitFor();
+  await axeCheck(page, 'console: sites');
+
+  // People: search, page, add with an inline error.
+  await nav.getByRole('button', { name: '利用者と役割' }).click();
+  await page.getByRole('table', { name: '利用者一覧' }).waitFor();
+  assert.match(await page.locator('.pager').innerText(), /全 \d+ 件中 1〜20 件/);
+  await page.getByRole('button', { name: '次へ' }).click();
+  await page.locator('.pager', { hasText: '21〜' }).waitFor();
+  await page.getByLabel('検索（氏名・フリガナ・メール・会員番号）').fill('サトウ');
+  await page.getByRole('button', { name: '検索', exact: true }).click();
+  await page.getByRole('cell', { name: '佐藤 花子 (サトウ ハナコ)' }).waitFor();
+  assert.equal(await page.getByRole('table', { name: '利用者一覧' }).locator('tbody tr').count(), 1);
+  await axeCheck(page, 'console: people');
+  await page.getByLabel('メールアドレス').fill('not-an-address');
+  await page.getByLabel('氏名', { exact: true }).fill('新人 一郎');
+  await page.getByRole('button', { name: '追加する' }).click();
+  await page.locator('#person-email-error', { hasText: 'メールアドレスの形式' }).waitFor();
+  assert.equal(await page.getByLabel('メールアドレス').getAttribute('aria-invalid'), 'true');
+  await axeCheck(page, 'console: people with an inline error');
+  await page.getByLabel('メールアドレス').fill('ichiro@example.jp');
+  await page.getByRole('button', { name: '追加する' }).click();
+  await page.locator('.message.ok', { hasText: '新人 一郎 さんを追加しました' }).waitFor();
+
+  // Teams and clients.
+  await nav.getByRole('button', { name: 'チーム' }).click();
+  await page.getByRole('table', { name: 'チーム一覧' }).waitFor();
+  await axeCheck(page, 'console: teams');
+  await nav.getByRole('button', { name: '取引先・プロジェクト' }).click();
+  await page.getByRole('heading', { name: '取引先とプロジェクト' }).waitFor();
+  await page.getByLabel('取引先名').fill('ブラウザ商事');
+  await page.getByRole('button', { name: '追加する' }).click();
+  await page.getByRole('cell', { name: 'ブラウザ商事' }).waitFor();
+  await axeCheck(page, 'console: clients');
+
+  // Import: a bad row stops everything; the mended file goes in.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kado-import-'));
+  const bad = path.join(dir, 'bad.csv');
+  const good = path.join(dir, 'good.csv');
+  await writeFile(bad, '\ufeff会員番号,氏名,メールアドレス\r\nB-1,取込 一,b1@example.jp\r\nB-2,取込 二,not-an-address\r\n');
+  await writeFile(good, '\ufeff会員番号,氏名,メールアドレス\r\nB-1,取込 一,b1@example.jp\r\nＢ－２,取込 二,b2@example.jp\r\n');
+  await nav.getByRole('button', { name: '一括取り込み' }).click();
+  await page.getByLabel('取り込むファイル').setInputFiles(bad);
+  await page.getByRole('button', { name: '内容を確認（まだ登録しません）' }).click();
+  await page.getByRole('table', { name: '確認結果' }).waitFor();
+  assert.match(await page.locator('#import-result').innerText(), /新規 1 件・更新 0 件・変更なし 0 件・エラー 1 件/);
+  assert.match(await page.locator('#import-result').innerText(), /メールアドレス: メールアドレスの形式/);
+  assert.equal(await page.getByRole('button', { name: 'この内容で取り込む' }).count(), 0);
+  await axeCheck(page, 'console: import dry run with an error');
+  await page.getByLabel('取り込むファイル').setInputFiles(good);
+  await page.getByRole('button', { name: '内容を確認（まだ登録しません）' }).click();
+  await page.locator('#import-result', { hasText: '問題はありません' }).waitFor();
+  let found = await director.get('/api/v1/persons/search?site_id=1&q=B-');
+  assert.equal(found.total, 0, 'a dry run writes nothing');
+  await page.getByRole('button', { name: 'この内容で取り込む' }).click();
+  await page.locator('#import-result', { hasText: '2 件を取り込みました' }).waitFor();
+  found = await director.get('/api/v1/persons/search?site_id=1&q=B-');
+  assert.deepEqual(found.items.map((p) => p.member_number).sort(), ['B-1', 'B-2']);
+  await axeCheck(page, 'console: imported');
+
+  // English.
+  await page.locator('#lang-toggle').click();
+  const en = page.getByRole('navigation', { name: 'Console menu' });
+  await en.getByRole('button', { name: 'Import' }).waitFor();
+  await page.getByRole('heading', { name: 'Import workers' }).waitFor();
+  await en.getByRole('button', { name: 'People and roles' }).click();
+  await page.getByRole('table', { name: 'People' }).waitFor();
+  await axeCheck(page, 'console: people in English');
+  assert.deepEqual(problems, []);
+});
