@@ -11,10 +11,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { AXE, axeCheck, launchBrowser, pageAs, session, startServer } from './server.mjs';
+import { AXE, axeCheck, launchBrowser, pageAs, session, startServer, watchPage } from './server.mjs';
 
 test('a director manages people and imports workers from the console', { timeout: 180_000 }, async (t) => {
   if (!existsSync(AXE)) throw new Error(`axe-core is missing at ${AXE}: run \`npm ci --prefix tests/browser\`.`);
@@ -100,4 +100,62 @@ test('a director manages people and imports workers from the console', { timeout
   await page.getByRole('table', { name: 'People' }).waitFor();
   await axeCheck(page, 'console: people in English');
   assert.deepEqual(problems, []);
+});
+
+test('an invited person chooses their password on the invitation page', { timeout: 120_000 }, async (t) => {
+  const server = await startServer({ KADO_JOB_INTERVAL: '1' });
+  let browser = null;
+  t.after(async () => {
+    if (browser) await browser.close();
+    await server.stop();
+  });
+  const { base } = server;
+  const director = await session(base, 'director@shiojiri.kado.example');
+  await director.call('POST', '/api/v1/persons', { email: 'welcome@example.jp', name: 'Welcome Person', language: 'en', site_id: 1, roles: ['worker'], invite: true });
+  // The job sends the mail to the mail-drop folder; an English mail keeps the link on one line.
+  let token = null;
+  for (let i = 0; i < 100 && !token; i += 1) {
+    const files = await readdir(path.join(server.dir, 'mail')).catch(() => []);
+    for (const f of files) {
+      const raw = (await readFile(path.join(server.dir, 'mail', f), 'utf8')).replace(/=\r?\n/g, '');
+      const m = raw.includes('welcome@example.jp') && raw.match(/\/welcome\/#([A-Za-z0-9_-]+)/);
+      if (m) token = m[1];
+    }
+    if (!token) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(token, 'an invitation mail with its link');
+
+  browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  const page = await context.newPage();
+  const problems = [];
+  watchPage(page, problems);
+  await page.goto(`${base}/welcome/#${token}`);
+  await page.getByRole('heading', { name: 'パスワードの設定' }).waitFor();
+  assert.equal(new URL(page.url()).hash, '', 'the token leaves the address bar');
+  await axeCheck(page, 'welcome');
+  await page.getByLabel('新しいパスワード').fill('a long new password');
+  await page.getByLabel('もう一度').fill('something else');
+  await page.getByRole('button', { name: '設定してログイン' }).click();
+  await page.locator('#again-error', { hasText: '二つのパスワードが違います' }).waitFor();
+  await page.getByLabel('もう一度').fill('a long new password');
+  await page.getByRole('button', { name: '設定してログイン' }).click();
+  await page.waitForURL(`${base}/app/`);
+  // Once only: the same link again is refused on the page (a fresh browser: the first one
+  // now speaks the person's English).
+  const other = await browser.newContext({ locale: 'ja-JP' });
+  const again = await other.newPage();
+  watchPage(again, problems, () => true);
+  await again.goto(`${base}/welcome/#${token}`);
+  await again.getByLabel('新しいパスワード').fill('another long password');
+  await again.getByLabel('もう一度').fill('another long password');
+  await again.getByRole('button', { name: '設定してログイン' }).click();
+  await again.locator('.message.error', { hasText: '使用済み' }).waitFor();
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: 'welcome@example.jp', password: 'a long new password' }),
+  });
+  assert.equal(login.status, 200);
+  assert.deepEqual(problems.filter((p) => !/410|Gone/.test(p)), []);
 });
