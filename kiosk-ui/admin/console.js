@@ -54,6 +54,14 @@ addStrings({
     'people.create': '追加する',
     'people.created': '{name} さんを追加しました。',
     'people.fix': '入力内容を確認してください。',
+    'people.edit': '編集',
+    'people.editLabel': '編集（{name} さん）',
+    'people.editing': '{name} さんの編集',
+    'people.isActive': 'アカウントを有効にする',
+    'people.rolesHere': 'この拠点での役割',
+    'people.save': '保存する',
+    'people.cancel': '閉じる',
+    'people.saved': '{name} さんを保存しました。',
     'role.worker': 'ワーカー',
     'role.reception': '受付',
     'role.caregiver': '保育',
@@ -149,6 +157,14 @@ addStrings({
     'people.create': 'Add',
     'people.created': '{name} was added.',
     'people.fix': 'Please check the fields.',
+    'people.edit': 'Edit',
+    'people.editLabel': 'Edit {name}',
+    'people.editing': 'Editing {name}',
+    'people.isActive': 'Account active',
+    'people.rolesHere': 'Roles at this site',
+    'people.save': 'Save',
+    'people.cancel': 'Close',
+    'people.saved': '{name} was saved.',
     'role.worker': 'Worker',
     'role.reception': 'Reception',
     'role.caregiver': 'Caregiver',
@@ -325,7 +341,9 @@ function renderPeople() {
     { label: t('people.col.email'), cell: (p) => p.email },
     { label: t('people.col.roles'), cell: (p) => p.roles.filter((g) => String(g.site_id) === String(state.siteId)).map((g) => t(`role.${g.role}`)).join('・') },
     { label: t('people.col.status'), cell: (p) => h('span', { class: p.active ? 'badge ok' : 'badge neutral' }, t(p.active ? 'people.active' : 'people.inactive')) },
-    { label: t('people.col.action'), cell: (p) => h('button', { type: 'button', class: 'btn small secondary', 'aria-label': t('people.inviteLabel', { name: p.name }), onclick: () => invite(p) }, t('people.invite')) },
+    { label: t('people.col.action'), cell: (p) => h('span', { class: 'console-row' },
+      h('button', { type: 'button', class: 'btn small secondary', 'aria-label': t('people.editLabel', { name: p.name }), onclick: () => { state.editing = p; renderPeople(); document.getElementById('edit-name')?.focus(); } }, t('people.edit')),
+      h('button', { type: 'button', class: 'btn small secondary', 'aria-label': t('people.inviteLabel', { name: p.name }), onclick: () => invite(p) }, t('people.invite'))) },
   ], rows, { emptyText: t('people.none') });
   const pager = page && page.total > 0 ? h('div', { class: 'pager' },
     h('button', { type: 'button', class: 'btn small secondary', disabled: state.offset === 0, onclick: () => { state.offset = Math.max(0, state.offset - PAGE); load(); } }, t('people.prev')),
@@ -344,8 +362,51 @@ function renderPeople() {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn' }, t('people.create'))),
     h('div', { id: 'person-form-message', class: 'message', role: 'status' }));
   setChildren(el, h('h2', { id: 'people-heading' }, t('people.heading')), search, state.flash ? message('ok', state.flash) : null,
-    state.error ? message('error', state.error) : null, table, pager, form);
+    state.error ? message('error', state.error) : null, table, pager, state.editing ? editForm(state.editing) : null, form);
   state.flash = '';
+}
+
+/** The person's details, active flag and roles at the selected site. */
+function editForm(p) {
+  const site = Number(state.siteId);
+  const held = new Set(p.roles.filter((g) => g.site_id === site).map((g) => g.role));
+  const f = h('form', { class: 'card console-form', novalidate: true, 'aria-labelledby': 'edit-heading', onsubmit: async (e) => {
+    e.preventDefault();
+    const v = (n) => f.elements[n].value.trim();
+    const body = { name: v('name'), name_kana: v('name_kana'), email: v('email'), phone: v('phone'), active: f.elements.active.checked };
+    if (v('member_number')) body.member_number = v('member_number');
+    const out = document.getElementById('edit-form-message');
+    try {
+      await api('PATCH', `/api/v1/persons/${p.id}`, body);
+      for (const r of ROLES) {
+        const want = f.elements[`role-${r}`].checked;
+        if (want && !held.has(r)) await api('POST', `/api/v1/persons/${p.id}/roles`, { site_id: site, role: r });
+        if (!want && held.has(r)) await api('DELETE', `/api/v1/persons/${p.id}/roles/${site}/${r}`);
+      }
+      state.flash = t('people.saved', { name: body.name });
+      state.editing = null;
+      await load();
+    } catch (err) {
+      const placed = showErrors(f, err);
+      out.className = 'message error';
+      out.textContent = placed ? t('people.fix') : errorText(err);
+    }
+  } },
+  h('h3', { id: 'edit-heading', tabindex: '-1' }, t('people.editing', { name: p.name })),
+  field('edit', 'name', t('people.name'), { required: true }),
+  field('edit', 'name_kana', t('people.kana')),
+  field('edit', 'email', t('people.email'), { type: 'email', required: true }),
+  field('edit', 'member_number', t('people.number')),
+  field('edit', 'phone', t('people.phone'), { type: 'tel' }),
+  h('div', { class: 'field' }, h('label', null, h('input', { type: 'checkbox', name: 'active', checked: p.active }), ' ', t('people.isActive'))),
+  h('fieldset', null, h('legend', null, t('people.rolesHere')),
+    ROLES.map((r) => h('label', { class: 'console-check' }, h('input', { type: 'checkbox', name: `role-${r}`, checked: held.has(r), disabled: r === 'director' && !state.me.is_admin }), ' ', t(`role.${r}`), ' '))),
+  h('div', { class: 'actions console-row' },
+    h('button', { type: 'submit', class: 'btn' }, t('people.save')),
+    h('button', { type: 'button', class: 'btn secondary', onclick: () => { state.editing = null; renderPeople(); } }, t('people.cancel'))),
+  h('div', { id: 'edit-form-message', class: 'message', role: 'status' }));
+  for (const n of ['name', 'name_kana', 'email', 'member_number', 'phone']) f.elements[n].value = p[n] || '';
+  return f;
 }
 
 async function invite(p) {

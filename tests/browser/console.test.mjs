@@ -54,6 +54,20 @@ test('a director manages people and imports workers from the console', { timeout
   await page.getByLabel('メールアドレス').fill('ichiro@example.jp');
   await page.getByRole('button', { name: '追加する' }).click();
   await page.locator('.message.ok', { hasText: '新人 一郎 さんを追加しました' }).waitFor();
+  // Edit: a reception role at this site, a bad phone shown at its field first.
+  await page.getByRole('button', { name: '編集（新人 一郎 さん）' }).click();
+  const edit = page.getByRole('form', { name: '新人 一郎 さんの編集' });
+  await edit.getByLabel('電話番号').fill('call me');
+  await edit.getByLabel('受付').check();
+  await edit.getByRole('button', { name: '保存する' }).click();
+  await page.locator('#edit-phone-error', { hasText: '電話番号' }).waitFor();
+  await axeCheck(page, 'console: editing a person');
+  await edit.getByLabel('電話番号').fill('0263-11-2222');
+  await edit.getByRole('button', { name: '保存する' }).click();
+  await page.locator('.message.ok', { hasText: '新人 一郎 さんを保存しました' }).waitFor();
+  const ichiro = (await director.get('/api/v1/persons/search?site_id=1&q=ichiro')).items[0];
+  assert.equal(ichiro.phone, '0263-11-2222');
+  assert.deepEqual(ichiro.roles.map((g) => g.role).sort(), ['reception', 'worker']);
 
   // Teams and clients.
   await nav.getByRole('button', { name: 'チーム' }).click();
