@@ -67,6 +67,18 @@ addStrings({
     'role.caregiver': '保育',
     'role.trainer': '講師',
     'role.director': '施設長',
+    'console.nav.hours': '開館時間',
+    'hours.heading': '開館時間と予約の設定',
+    'hours.caption': '曜日ごとの開館時間',
+    'hours.open': '開館',
+    'hours.from': '開館時刻（{day}）',
+    'hours.to': '閉館時刻（{day}）',
+    'hours.isOpen': '{day}に開館',
+    'hours.holidays': '祝日も開館する',
+    'hours.window': '予約できる日数（先まで）',
+    'hours.save': '保存する',
+    'hours.saved': '保存しました。',
+    'day.mon': '月曜', 'day.tue': '火曜', 'day.wed': '水曜', 'day.thu': '木曜', 'day.fri': '金曜', 'day.sat': '土曜', 'day.sun': '日曜',
     'teams.heading': 'チームとリーダー',
     'teams.caption': 'チーム一覧',
     'teams.none': 'チームはありません。',
@@ -170,6 +182,18 @@ addStrings({
     'role.caregiver': 'Caregiver',
     'role.trainer': 'Trainer',
     'role.director': 'Director',
+    'console.nav.hours': 'Opening hours',
+    'hours.heading': 'Opening hours and booking settings',
+    'hours.caption': 'Hours per weekday',
+    'hours.open': 'Open',
+    'hours.from': 'Opens ({day})',
+    'hours.to': 'Closes ({day})',
+    'hours.isOpen': 'Open on {day}',
+    'hours.holidays': 'Open on public holidays',
+    'hours.window': 'Days ahead workers may book',
+    'hours.save': 'Save',
+    'hours.saved': 'Saved.',
+    'day.mon': 'Monday', 'day.tue': 'Tuesday', 'day.wed': 'Wednesday', 'day.thu': 'Thursday', 'day.fri': 'Friday', 'day.sat': 'Saturday', 'day.sun': 'Sunday',
     'teams.heading': 'Teams and leaders',
     'teams.caption': 'Teams',
     'teams.none': 'No teams.',
@@ -228,7 +252,9 @@ const state = { me: null, sites: [], siteId: null, panel: 'sites', q: '', role: 
 const nav = document.getElementById('console-nav');
 const picker = document.getElementById('console-site-picker');
 const siteSelect = document.getElementById('console-site');
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const panels = {
+  hours: document.getElementById('panel-hours'),
   people: document.getElementById('panel-people'),
   teams: document.getElementById('panel-teams'),
   clients: document.getElementById('panel-clients'),
@@ -290,7 +316,8 @@ function show(panel) {
 }
 
 function render() {
-  if (state.panel === 'people') renderPeople();
+  if (state.panel === 'hours') renderHours();
+  else if (state.panel === 'people') renderPeople();
   else if (state.panel === 'teams') renderTeams();
   else if (state.panel === 'clients') renderClients();
   else if (state.panel === 'import') renderImport();
@@ -299,7 +326,9 @@ function render() {
 async function load() {
   if (!state.siteId) return;
   try {
-    if (state.panel === 'people') {
+    if (state.panel === 'hours') {
+      state.site = await api('GET', `/api/v1/sites/${state.siteId}`);
+    } else if (state.panel === 'people') {
       const qs = new URLSearchParams({ site_id: state.siteId, offset: state.offset, limit: PAGE });
       if (state.q) qs.set('q', state.q);
       if (state.role) qs.set('role', state.role);
@@ -316,6 +345,51 @@ async function load() {
     state.error = errorText(err);
   }
   render();
+}
+
+// ---- opening hours
+
+function renderHours() {
+  const el = panels.hours;
+  const site = state.site;
+  if (!site) return setChildren(el, h('h2', { id: 'hours-heading' }, t('hours.heading')), state.error ? message('error', state.error) : null);
+  const byDay = Object.fromEntries(site.opening_hours.map((o) => [o.weekday, o]));
+  const rows = DAYS.map((d) => {
+    const o = byDay[d];
+    const day = t(`day.${d}`);
+    return h('tr', null,
+      h('th', { scope: 'row' }, day),
+      h('td', null, h('input', { type: 'checkbox', name: `open-${d}`, checked: Boolean(o), 'aria-label': t('hours.isOpen', { day }) })),
+      h('td', null, h('input', { type: 'time', step: 900, name: `from-${d}`, value: o ? o.open : '09:00', 'aria-label': t('hours.from', { day }) })),
+      h('td', null, h('input', { type: 'time', step: 900, name: `to-${d}`, value: o ? o.close : '18:00', 'aria-label': t('hours.to', { day }) })));
+  });
+  const f = h('form', { class: 'card console-form', novalidate: true, 'aria-labelledby': 'hours-heading', onsubmit: async (e) => {
+    e.preventDefault();
+    const body = {
+      opening_hours: DAYS.filter((d) => f.elements[`open-${d}`].checked).map((d) => ({ weekday: d, open: f.elements[`from-${d}`].value, close: f.elements[`to-${d}`].value })),
+      open_on_holidays: f.elements.open_on_holidays.checked,
+      booking_window_days: Number(f.elements.booking_window_days.value),
+    };
+    const out = document.getElementById('hours-form-message');
+    try {
+      state.site = await api('PATCH', `/api/v1/sites/${state.siteId}`, body);
+      out.className = 'message ok';
+      out.textContent = t('hours.saved');
+    } catch (err) {
+      const placed = showErrors(f, err);
+      out.className = 'message error';
+      out.textContent = placed ? t('people.fix') : [errorText(err), ...(err.errors || []).map((x) => x.message)].join(' ');
+    }
+  } },
+  h('table', { class: 'data' }, h('caption', null, t('hours.caption')),
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, ''), h('th', { scope: 'col' }, t('hours.open')), h('th', { scope: 'col' }, t('hours.from', { day: '' }).replace(/[（(].*$/, '')), h('th', { scope: 'col' }, t('hours.to', { day: '' }).replace(/[（(].*$/, '')))),
+    h('tbody', null, rows)),
+  h('div', { class: 'field' }, h('label', null, h('input', { type: 'checkbox', name: 'open_on_holidays', checked: site.open_on_holidays }), ' ', t('hours.holidays'))),
+  field('hours', 'booking_window_days', t('hours.window'), { type: 'number' }),
+  h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn' }, t('hours.save'))),
+  h('div', { id: 'hours-form-message', class: 'message', role: 'status' }));
+  f.elements.booking_window_days.value = site.booking_window_days;
+  setChildren(el, h('h2', { id: 'hours-heading' }, t('hours.heading')), state.error ? message('error', state.error) : null, f);
 }
 
 // ---- people

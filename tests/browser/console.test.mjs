@@ -34,6 +34,18 @@ test('a director manages people and imports workers from the console', { timeout
   await page.locator('#sites-list table').waitFor();
   await axeCheck(page, 'console: sites');
 
+  // Opening hours: Saturday opened 10:00-16:00.
+  await nav.getByRole('button', { name: '開館時間' }).click();
+  await page.getByRole('table', { name: '曜日ごとの開館時間' }).waitFor();
+  await axeCheck(page, 'console: hours');
+  await page.getByLabel('土曜に開館').check();
+  await page.getByLabel('開館時刻（土曜）').fill('10:00');
+  await page.getByLabel('閉館時刻（土曜）').fill('16:00');
+  await page.getByRole('button', { name: '保存する' }).click();
+  await page.locator('#hours-form-message.ok').waitFor();
+  const site = await director.get('/api/v1/sites/1');
+  assert.deepEqual(site.opening_hours.find((o) => o.weekday === 'sat'), { weekday: 'sat', open: '10:00', close: '16:00' });
+
   // People: search, page, add with an inline error.
   await nav.getByRole('button', { name: '利用者と役割' }).click();
   await page.getByRole('table', { name: '利用者一覧' }).waitFor();
