@@ -316,7 +316,9 @@ function show(panel) {
   if (content) content.hidden = panel !== 'sites';
   picker.hidden = panel === 'sites';
   for (const [name, el] of Object.entries(panels)) el.hidden = name !== panel;
-  render();
+  // The panel appears once its data is in (load renders it): a form shown before would be
+  // replaced under the user's typing.
+  if (panels[panel]) setChildren(panels[panel], message('info', t('common.loading')));
 }
 
 function render() {
@@ -420,7 +422,7 @@ function renderPeople() {
     { label: t('people.col.roles'), cell: (p) => p.roles.filter((g) => String(g.site_id) === String(state.siteId)).map((g) => t(`role.${g.role}`)).join('・') },
     { label: t('people.col.status'), cell: (p) => h('span', { class: p.active ? 'badge ok' : 'badge neutral' }, t(p.active ? 'people.active' : 'people.inactive')) },
     { label: t('people.col.action'), cell: (p) => h('span', { class: 'console-row' },
-      h('button', { type: 'button', class: 'btn small secondary', 'aria-label': t('people.editLabel', { name: p.name }), onclick: () => { state.editing = p; renderPeople(); document.getElementById('edit-name')?.focus(); } }, t('people.edit')),
+      h('button', { type: 'button', class: 'btn small secondary', 'aria-label': t('people.editLabel', { name: p.name }), onclick: () => edit(p) }, t('people.edit')),
       h('button', { type: 'button', class: 'btn small secondary', 'aria-label': t('people.inviteLabel', { name: p.name }), onclick: () => invite(p) }, t('people.invite'))) },
   ], rows, { emptyText: t('people.none') });
   const pager = page && page.total > 0 ? h('div', { class: 'pager' },
@@ -444,7 +446,18 @@ function renderPeople() {
   state.flash = '';
 }
 
-/** The person's details, active flag and roles at the selected site. */
+async function edit(p) {
+  try {
+    state.teams = await api('GET', `/api/v1/sites/${state.siteId}/teams`);
+  } catch (err) {
+    state.error = errorText(err);
+  }
+  state.editing = p;
+  renderPeople();
+  document.getElementById('edit-heading')?.focus();
+}
+
+/** The person's details, team, active flag and roles at the selected site. */
 function editForm(p) {
   const site = Number(state.siteId);
   const held = new Set(p.roles.filter((g) => g.site_id === site).map((g) => g.role));
@@ -453,6 +466,7 @@ function editForm(p) {
     const v = (n) => f.elements[n].value.trim();
     const body = { name: v('name'), name_kana: v('name_kana'), email: v('email'), phone: v('phone'), active: f.elements.active.checked };
     if (v('member_number')) body.member_number = v('member_number');
+    if (v('team_id')) body.team_id = Number(v('team_id'));
     const out = document.getElementById('edit-form-message');
     try {
       await api('PATCH', `/api/v1/persons/${p.id}`, body);
@@ -476,6 +490,7 @@ function editForm(p) {
   field('edit', 'email', t('people.email'), { type: 'email', required: true }),
   field('edit', 'member_number', t('people.number')),
   field('edit', 'phone', t('people.phone'), { type: 'tel' }),
+  field('edit', 'team_id', t('teams.col.name'), { tag: 'select', options: [h('option', { value: '' }, t('teams.noLeader')), ...state.teams.map((tm) => h('option', { value: tm.id, selected: tm.id === p.team_id }, tm.name))] }),
   h('div', { class: 'field' }, h('label', null, h('input', { type: 'checkbox', name: 'active', checked: p.active }), ' ', t('people.isActive'))),
   h('fieldset', null, h('legend', null, t('people.rolesHere')),
     ROLES.map((r) => h('label', { class: 'console-check' }, h('input', { type: 'checkbox', name: `role-${r}`, checked: held.has(r), disabled: r === 'director' && !state.me.is_admin }), ' ', t(`role.${r}`), ' '))),

@@ -71,6 +71,7 @@ test('a director manages people and imports workers from the console', { timeout
   const edit = page.getByRole('form', { name: '新人 一郎 さんの編集' });
   await edit.getByLabel('電話番号').fill('call me');
   await edit.getByLabel('受付').check();
+  await edit.getByLabel('チーム名').selectOption({ label: 'バックオフィス' });
   await edit.getByRole('button', { name: '保存する' }).click();
   await page.locator('#edit-phone-error', { hasText: '電話番号' }).waitFor();
   await axeCheck(page, 'console: editing a person');
@@ -79,6 +80,8 @@ test('a director manages people and imports workers from the console', { timeout
   await page.locator('.message.ok', { hasText: '新人 一郎 さんを保存しました' }).waitFor();
   const ichiro = (await director.get('/api/v1/persons/search?site_id=1&q=ichiro')).items[0];
   assert.equal(ichiro.phone, '0263-11-2222');
+  const teams = await director.get('/api/v1/sites/1/teams');
+  assert.equal(ichiro.team_id, teams.find((x) => x.name === 'バックオフィス').id);
   assert.deepEqual(ichiro.roles.map((g) => g.role).sort(), ['reception', 'worker']);
 
   // Teams and clients.
