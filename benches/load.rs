@@ -59,6 +59,8 @@ use std::time::{Duration, Instant};
 
 #[path = "load/childcare.rs"]
 mod childcare;
+#[path = "load/import.rs"]
+mod import;
 #[path = "load/month.rs"]
 mod month;
 
@@ -134,6 +136,12 @@ struct Args {
     /// Run only the one-site booking scenario (after the HTTP limit), for quick comparisons.
     #[arg(long)]
     one_site_only: bool,
+    /// Rows of the import dry-run phase (issue 21; 0: no import phase).
+    #[arg(long, default_value_t = 5000)]
+    import_rows: usize,
+    /// Run only the import dry run (after the HTTP limit), for quick comparisons.
+    #[arg(long)]
+    import_only: bool,
     /// Run only the kiosk phases (check-in rush, then check-out) after the HTTP limit.
     #[arg(long)]
     kiosk_only: bool,
@@ -2357,6 +2365,12 @@ async fn scenarios(a: &Args, rates: &[f64], sh: Arc<Shared>, mon: &Monitor) -> R
     };
     if a.one_site_only {
         out.push(one_site().await);
+        return Ok(out);
+    }
+    if a.import_rows > 0 {
+        out.extend(import::dry_run_phase(&sh, a.import_rows, secs, mon).await?);
+    }
+    if a.import_only {
         return Ok(out);
     }
 

@@ -38,6 +38,9 @@ pub struct Config {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "KADO_MAX_BODY", default_value_t = 64 * 1024)]
     pub max_body: usize,
+    /// How many days a mailed invitation to set one's password stays valid.
+    #[arg(long, env = "KADO_INVITATION_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=90))]
+    pub invitation_days: u32,
     /// Behind a load balancer: take the client's address from the last `X-Forwarded-For`
     /// entry (the one the balancer added) for login throttling.
     #[arg(long, env = "KADO_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]

@@ -54,6 +54,11 @@ pub async fn run(st: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "login throttle purge failed"),
         }
+        match crate::people::invite::purge(&st.db, st.clock.epoch()).await {
+            Ok(n) if n > 0 => tracing::info!(count = n, "purged expired invitations"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "invitation purge failed"),
+        }
         match crate::childcare::notify::not_collected(&st).await {
             Ok(n) if n > 0 => tracing::info!(count = n, "queued not-collected notices"),
             Ok(_) => {}

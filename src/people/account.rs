@@ -26,7 +26,7 @@ pub struct LoginRequest {
 }
 
 /// The person's record with the new session's cookies.
-async fn signed_in(st: &AppState, session: Session) -> ApiResult<Response> {
+pub(super) async fn signed_in(st: &AppState, session: Session) -> ApiResult<Response> {
     let person = store::get(&st.db, session.person_id).await?;
     let mut res = Json(person).into_response();
     login::set_cookies(st, &session, res.headers_mut());

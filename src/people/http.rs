@@ -1,16 +1,19 @@
 //! The API for person accounts, their roles, and teams.
 
-use super::persons::{self, PersonInput};
+use super::import::{self, ImportReport};
+use super::persons::{self, PersonInput, PersonPage};
 use super::teams::{self, TeamInput};
-use super::{Person, Team, store};
+use super::{Person, Team, invite, store};
 use crate::AppState;
 use crate::auth::{Grant, Principal, Role};
 use crate::error::{ApiResult, Json, Path, Query};
 use crate::ids::{PersonId, SiteId, TeamId};
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -21,6 +24,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_role))
         .routes(routes!(list_teams, create_team))
         .routes(routes!(update_team))
+        .routes(routes!(search_persons))
+        .routes(routes!(import_persons))
+        .routes(routes!(invite_person))
+        .routes(routes!(accept_invitation))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -39,6 +46,56 @@ async fn list_persons(
     Query(f): Query<PersonFilter>,
 ) -> ApiResult<Json<Vec<Person>>> {
     Ok(Json(persons::list(&st, &who, f.site_id).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PersonSearch {
+    /// Only persons with a role on this site.
+    site_id: Option<SiteId>,
+    /// Words each found in the name, kana, e-mail address or member number.
+    q: Option<String>,
+    /// Only persons with this role (on `site_id` when given).
+    role: Option<Role>,
+    /// Only active (true) or inactive (false) accounts.
+    active: Option<bool>,
+    /// How many matches to skip (default 0).
+    offset: Option<u32>,
+    /// How many to answer, 1 to 200 (default 50).
+    limit: Option<u32>,
+}
+
+/// Searches the persons the caller manages, a page at a time, by name (kanji or kana),
+/// e-mail address or member number.
+#[utoipa::path(get, path = "/api/v1/persons/search", tag = "people", params(PersonSearch),
+    responses((status = 200, body = PersonPage), (status = 403), (status = 422)))]
+async fn search_persons(
+    State(st): State<AppState>,
+    who: Principal,
+    Query(f): Query<PersonSearch>,
+) -> ApiResult<Json<PersonPage>> {
+    let limit = f.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(
+            crate::error::invalid_code("limit", crate::error::CommonError::OutOfRange)
+                .with("min", 1)
+                .with("max", 200),
+        );
+    }
+    let q = f.q.unwrap_or_default();
+    if q.chars().count() > 200 {
+        return Err(
+            crate::error::invalid_code("q", crate::error::CommonError::TooLong).with("max", 200),
+        );
+    }
+    let search = persons::Search {
+        site: f.site_id,
+        q,
+        role: f.role,
+        active: f.active,
+        offset: f.offset.unwrap_or(0) as usize,
+        limit: limit as usize,
+    };
+    Ok(Json(persons::search(&st, &who, search).await?))
 }
 
 /// Creates an account with its first roles on one site (directors of that site; only
@@ -142,4 +199,79 @@ async fn update_team(
     let t = store::team(&st.db, id).await?;
     who.require_director(t.site_id)?;
     Ok(Json(teams::update(&st, t, input).await?))
+}
+
+// ---- import and invitations
+
+#[derive(Deserialize, IntoParams)]
+pub struct ImportParams {
+    /// Only check the file: answer each row's outcome and write nothing (default true).
+    dry_run: Option<bool>,
+    /// Mail each new person an invitation to set their password (default false).
+    invite: Option<bool>,
+}
+
+/// Imports workers into a site from a spreadsheet: CSV (UTF-8 or Shift_JIS) or XLSX, with
+/// Japanese or English headers (member number, name, kana, e-mail, phone, municipality,
+/// team, language, site). A dry run answers each row's outcome; the import writes every row
+/// or none (the site's directors and administrators).
+#[utoipa::path(post, path = "/api/v1/sites/{id}/person-imports", tag = "people",
+    params(("id" = i64, Path), ImportParams),
+    request_body(content = Vec<u8>, content_type = "text/csv", description = "the CSV or XLSX file's bytes"),
+    responses((status = 200, body = ImportReport), (status = 403), (status = 404),
+              (status = 409, description = "import.conflict: someone changed these people meanwhile"),
+              (status = 413, description = "import.too_large (5 MB), import.too_many_rows (5,000)"),
+              (status = 422, description = "import.rows_invalid (nothing written), import.unreadable, import.missing_column, import.empty")))]
+async fn import_persons(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(site_id): Path<SiteId>,
+    Query(p): Query<ImportParams>,
+    body: Body,
+) -> ApiResult<Json<ImportReport>> {
+    // Refused before a large upload is read.
+    who.require_director(site_id)?;
+    let bytes = axum::body::to_bytes(body, import::MAX_BYTES)
+        .await
+        .map_err(|_| import::too_large())?;
+    let opts = import::Options {
+        dry_run: p.dry_run.unwrap_or(true),
+        invite: p.invite.unwrap_or(false),
+    };
+    Ok(Json(import::run(&st, &who, site_id, &bytes, opts).await?))
+}
+
+/// Mails the person an invitation to set their password (a new one closes the earlier).
+#[utoipa::path(post, path = "/api/v1/persons/{id}/invitation", tag = "people", params(("id" = i64, Path)),
+    responses((status = 202, description = "in the outbox"), (status = 403), (status = 404),
+              (status = 409, description = "invitation.inactive")))]
+async fn invite_person(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<PersonId>,
+) -> ApiResult<StatusCode> {
+    invite::invite(&st, &who, id).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationAccept {
+    /// The token from the invitation's link.
+    token: String,
+    /// The new password (at least 8 characters).
+    password: String,
+}
+
+/// Sets one's first password with an invitation's token (once, before it expires) and signs
+/// in.
+#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "people", request_body = InvitationAccept, security(()),
+    responses((status = 200, body = Person), (status = 410, description = "invitation.invalid: unknown, used or expired"),
+              (status = 422, description = "auth.weak_password")))]
+async fn accept_invitation(
+    State(st): State<AppState>,
+    Json(req): Json<InvitationAccept>,
+) -> ApiResult<Response> {
+    let session = invite::accept(&st, &req.token, req.password).await?;
+    super::account::signed_in(&st, session).await
 }

@@ -3,6 +3,9 @@
 pub mod account;
 pub mod errors;
 pub mod http;
+pub mod import;
+pub mod invite;
+pub mod notify;
 pub mod persons;
 pub mod store;
 pub mod teams;

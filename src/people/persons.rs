@@ -63,6 +63,8 @@ pub struct PersonInput {
     site_id: Option<SiteId>,
     /// When creating: the roles on `site_id` (at least one).
     roles: Option<Vec<Role>>,
+    /// When creating: mail an invitation to set the password instead of giving one.
+    invite: Option<bool>,
 }
 
 /// The persons `who` manages, on one site or (administrators: everyone; directors: those
@@ -83,6 +85,63 @@ pub async fn list(st: &AppState, who: &Principal, site: Option<SiteId>) -> ApiRe
         }
     };
     Ok(store::list(&st.db, sites.as_deref()).await?)
+}
+
+/// A page of persons matching a search, and how many match in all.
+#[derive(serde::Serialize, ToSchema)]
+pub struct PersonPage {
+    pub total: usize,
+    pub offset: usize,
+    pub items: Vec<Person>,
+}
+
+/// What to search for.
+pub struct Search {
+    pub site: Option<SiteId>,
+    /// Words each found in the name, kana, e-mail address or member number (any width).
+    pub q: String,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// Searches the persons `who` manages (as [`list`]), by name, kana, address or member
+/// number, a page at a time.
+pub async fn search(st: &AppState, who: &Principal, s: Search) -> ApiResult<PersonPage> {
+    let words: Vec<String> = super::import::half_width(&s.q)
+        .to_lowercase()
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    let found: Vec<Person> = list(st, who, s.site)
+        .await?
+        .into_iter()
+        .filter(|p| {
+            let hay = format!(
+                "{} {} {} {}",
+                p.name.to_lowercase(),
+                super::import::half_width(&p.name_kana),
+                p.email,
+                p.member_number
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_lowercase()
+            );
+            words.iter().all(|w| hay.contains(w.as_str()))
+                && s.role.is_none_or(|r| {
+                    p.roles
+                        .iter()
+                        .any(|g| g.role == r && s.site.is_none_or(|site| g.site_id == site))
+                })
+                && s.active.is_none_or(|a| p.active == a)
+        })
+        .collect();
+    Ok(PersonPage {
+        total: found.len(),
+        offset: s.offset,
+        items: found.into_iter().skip(s.offset).take(s.limit).collect(),
+    })
 }
 
 /// One person, for themselves or someone who sees them.
@@ -167,6 +226,7 @@ async fn check(
     who: &Principal,
     p: &Person,
     password: Option<&str>,
+    invited: bool,
 ) -> ApiResult<()> {
     let mut v = Validator::new();
     super::validate_person(&mut v, p);
@@ -174,7 +234,7 @@ async fn check(
         if let Some(weak) = password::weak(pw) {
             weak.reject(&mut v, "password");
         }
-    } else if p.id.0 == 0 {
+    } else if p.id.0 == 0 && !invited {
         // The shared code, with this form's own text.
         let text = Text::new(
             "初期パスワードを入力してください。",
@@ -208,8 +268,12 @@ async fn save(
     if input.is_admin.is_some_and(|a| a != p.is_admin) {
         who.require_admin()?;
     }
+    let invite = input.invite.unwrap_or(false);
+    if invite && p.id.0 != 0 {
+        return Err(invalid_code("invite", PeopleError::InviteSeparately));
+    }
     apply(&mut p, &mut input);
-    check(st, who, &p, input.password.as_deref()).await?;
+    check(st, who, &p, input.password.as_deref(), invite).await?;
     let hash = match input.password {
         Some(pw) => Some(st.hashing.run(move || password::hash(&pw)).await??),
         None => None,
@@ -237,6 +301,9 @@ async fn save(
     }
     for g in grants {
         auth::store::grant(&mut tx, id, g.site_id, g.role).await?;
+    }
+    if invite {
+        super::invite::send(st, &mut tx, id, Some(who.id), now).await?;
     }
     tx.commit().await?;
     store::get(&st.db, id).await

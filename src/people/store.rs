@@ -212,3 +212,78 @@ pub async fn save_team(tx: &mut Tx, t: &Team) -> sqlx::Result<TeamId> {
             .map(|_| t.id)
     }
 }
+
+/// Keeps an invitation's token hash, valid until `expires_at`.
+pub async fn create_invitation(
+    tx: &mut Tx,
+    token_hash: &str,
+    person_id: PersonId,
+    invited_by: Option<PersonId>,
+    now: i64,
+    expires_at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO person_invitations (token_hash, person_id, invited_by, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(person_id)
+    .bind(invited_by)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Marks the person's open invitations used (a newer one was sent, or one was used).
+pub async fn close_invitations(tx: &mut Tx, person_id: PersonId, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE person_invitations SET used_at = $2 WHERE person_id = $1 AND used_at IS NULL",
+    )
+    .bind(person_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Uses an invitation, once, inside the caller's transaction: the person it is for, when it
+/// is unused, unexpired and the account active. The conditional UPDATE is the guard: of two
+/// concurrent uses, the second matches no row (SQLite serialises writers; PostgreSQL re-checks
+/// `used_at` after the first commits).
+pub async fn use_invitation(
+    tx: &mut Tx,
+    token_hash: &str,
+    now: i64,
+) -> sqlx::Result<Option<PersonId>> {
+    let person: Option<PersonId> = sqlx::query_scalar(
+        "UPDATE person_invitations SET used_at = $2
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+         RETURNING person_id",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(person) = person else {
+        return Ok(None);
+    };
+    close_invitations(tx, person, now).await?;
+    let active: Option<i64> = sqlx::query_scalar("SELECT active FROM persons WHERE id = $1")
+        .bind(person)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok((active == Some(1)).then_some(person))
+}
+
+/// Deletes invitations past their expiry; answers how many. Idempotent, for the job.
+pub async fn purge_invitations(db: &Db, now: i64) -> sqlx::Result<u64> {
+    Ok(
+        sqlx::query("DELETE FROM person_invitations WHERE expires_at < $1")
+            .bind(now)
+            .execute(&db.pool)
+            .await?
+            .rows_affected(),
+    )
+}

@@ -37,6 +37,7 @@ const TABLES: &[(&str, &[&str])] = &[
     ("outbox", &["mail"]),
     ("sessions", &["auth"]),
     ("login_links", &["auth"]),
+    ("person_invitations", &["people"]),
     ("login_failures", &["auth"]),
     ("auth_throttle", &["auth"]),
     ("kiosk_devices", &["auth"]),

@@ -1,0 +1,788 @@
+//! Importing workers from a spreadsheet, as municipalities keep them: CSV (UTF-8 with or
+//! without a BOM, or Shift_JIS/CP932) or XLSX, with Japanese or English headers. A dry run
+//! answers each row's outcome before anything is written; the import itself is all or
+//! nothing, in one transaction.
+
+use super::{PeopleError, Person, invite, persons, store};
+use crate::AppState;
+use crate::auth::{self, Principal, Role};
+use crate::error::{ApiError, ApiResult, CommonError, ErrorCode, FieldError, Lang, Validator};
+use crate::ids::{PersonId, SiteId};
+use crate::sites;
+use axum::http::StatusCode;
+use serde::Serialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+/// The largest file imported, in bytes.
+pub const MAX_BYTES: usize = 5 * 1024 * 1024;
+/// The most data rows one file may hold.
+pub const MAX_ROWS: usize = 5000;
+
+/// A column the import understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Column {
+    MemberNumber,
+    Name,
+    Kana,
+    Email,
+    Phone,
+    Municipality,
+    Team,
+    Language,
+    Site,
+}
+
+impl Column {
+    const ALL: [Column; 9] = [
+        Column::MemberNumber,
+        Column::Name,
+        Column::Kana,
+        Column::Email,
+        Column::Phone,
+        Column::Municipality,
+        Column::Team,
+        Column::Language,
+        Column::Site,
+    ];
+
+    /// The person's field the column fills (the name errors are reported under).
+    pub fn field(self) -> &'static str {
+        match self {
+            Column::MemberNumber => "member_number",
+            Column::Name => "name",
+            Column::Kana => "name_kana",
+            Column::Email => "email",
+            Column::Phone => "phone",
+            Column::Municipality => "home_municipality",
+            Column::Team => "team",
+            Column::Language => "language",
+            Column::Site => "site",
+        }
+    }
+
+    /// The headers this column goes by, compared after [`header_key`].
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            Column::MemberNumber => &[
+                "membernumber",
+                "memberno",
+                "member",
+                "会員番号",
+                "会員no",
+                "番号",
+                "ワーカー番号",
+                "登録番号",
+            ],
+            Column::Name => &["name", "fullname", "氏名", "名前", "お名前"],
+            Column::Kana => &[
+                "kana",
+                "namekana",
+                "furigana",
+                "フリガナ",
+                "ふりがな",
+                "カナ",
+                "氏名フリガナ",
+                "氏名カナ",
+                "よみがな",
+            ],
+            Column::Email => &[
+                "email",
+                "mail",
+                "emailaddress",
+                "メール",
+                "メールアドレス",
+                "eメール",
+                "eメールアドレス",
+            ],
+            Column::Phone => &["phone", "tel", "telephone", "電話", "電話番号", "携帯電話"],
+            Column::Municipality => &[
+                "municipality",
+                "homemunicipality",
+                "city",
+                "自治体",
+                "市町村",
+                "居住自治体",
+                "居住地",
+            ],
+            Column::Team => &["team", "チーム", "班"],
+            Column::Language => &["language", "lang", "言語"],
+            Column::Site => &["site", "拠点", "センター"],
+        }
+    }
+
+    fn from_header(h: &str) -> Option<Column> {
+        let key = header_key(h);
+        Column::ALL
+            .into_iter()
+            .find(|c| c.names().iter().any(|n| *n == key))
+    }
+}
+
+/// A header as compared: half-width, lower case, without spaces and separators.
+fn header_key(h: &str) -> String {
+    half_width(h)
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace() && !"_-・.()（）".contains(*c))
+        .collect()
+}
+
+/// Full-width ASCII (ＡＢＣ１２３＠) as half-width, and the ideographic space as a space.
+pub fn half_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
+/// A member number as typed in any width, with the dashes Japanese input methods make.
+pub fn member_number(s: &str) -> String {
+    half_width(s)
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{30FC}' | '\u{FF70}' => '-',
+            c => c,
+        })
+        .collect()
+}
+
+/// The file's text: UTF-8 (a BOM is dropped), else Shift_JIS (CP932, as Excel writes it in
+/// Japan).
+pub fn decode_text(bytes: &[u8]) -> String {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return String::from_utf8_lossy(rest).into_owned();
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::SHIFT_JIS
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
+    }
+}
+
+/// The records of a CSV text (RFC 4180: quoted fields may hold the separator, quotes and
+/// line breaks; CRLF or LF), each with its row number (the first record is row 1). A tab
+/// separates when the first line has tabs and no commas. Err: the row where an unclosed
+/// quote starts.
+pub fn parse_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, usize> {
+    let first = text.lines().next().unwrap_or_default();
+    let sep = if first.contains('\t') && !first.contains(',') {
+        '\t'
+    } else {
+        ','
+    };
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut row = 1;
+    let mut quoted = false;
+    let mut quote_started_at = 0;
+    let mut touched = false;
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                '\r' if chars.peek() == Some(&'\n') => {}
+                c => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' if field.is_empty() => {
+                quoted = true;
+                quote_started_at = row;
+                touched = true;
+            }
+            c if c == sep => {
+                record.push(std::mem::take(&mut field));
+                touched = true;
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' => {
+                record.push(std::mem::take(&mut field));
+                records.push((row, std::mem::take(&mut record)));
+                row += 1;
+                touched = false;
+            }
+            c => {
+                field.push(c);
+                touched = true;
+            }
+        }
+    }
+    if quoted {
+        return Err(quote_started_at);
+    }
+    if touched || !field.is_empty() {
+        record.push(field);
+        records.push((row, record));
+    }
+    // Line breaks inside quoted fields: renumber by record, as a spreadsheet shows rows.
+    Ok(records
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, r))| (i + 1, r))
+        .collect())
+}
+
+/// The rows of an XLSX file's first sheet, numbered as the spreadsheet shows them.
+fn read_xlsx(bytes: &[u8]) -> Option<Vec<(usize, Vec<String>)>> {
+    use calamine::{Data, Reader};
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).ok()?;
+    let range = book.worksheet_range_at(0)?.ok()?;
+    let first = range.start().map_or(0, |(r, _)| r as usize);
+    let lead = range.start().map_or(0, |(_, c)| c as usize);
+    Some(
+        range
+            .rows()
+            .enumerate()
+            .map(|(i, cells)| {
+                let mut out = vec![String::new(); lead];
+                out.extend(cells.iter().map(|d| match d {
+                    Data::Int(i) => i.to_string(),
+                    // Member numbers typed as numbers come back as floats.
+                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                        format!("{}", *f as i64)
+                    }
+                    Data::Float(f) => f.to_string(),
+                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+                    Data::Bool(b) => b.to_string(),
+                    Data::DateTime(d) => d.as_f64().to_string(),
+                    Data::Error(_) | Data::Empty => String::new(),
+                }));
+                (first + i + 1, out)
+            })
+            .collect(),
+    )
+}
+
+/// A file read into its columns and rows.
+#[derive(Debug)]
+pub struct Sheet {
+    /// Each understood column, the index of its cells, and its header as the file writes it.
+    pub columns: Vec<(Column, usize, String)>,
+    /// Headers the import does not use.
+    pub ignored: Vec<String>,
+    /// The data rows that are not blank, with their row numbers.
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+impl Sheet {
+    fn cell(&self, cells: &[String], col: Column) -> Option<String> {
+        self.columns
+            .iter()
+            .find(|(c, _, _)| *c == col)
+            .and_then(|(_, i, _)| cells.get(*i))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    }
+
+    fn header(&self, field: &str) -> Option<String> {
+        self.columns
+            .iter()
+            .find(|(c, _, _)| c.field() == field)
+            .map(|(_, _, h)| h.clone())
+    }
+}
+
+/// Reads a CSV or XLSX file (told apart by its first bytes) into a sheet; refuses a file
+/// that is too large, has too many rows, or lacks a needed column.
+pub fn read(bytes: &[u8]) -> ApiResult<Sheet> {
+    if bytes.len() > MAX_BYTES {
+        return Err(too_large());
+    }
+    let records = if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes).ok_or_else(|| ApiError::from(PeopleError::ImportUnreadable))?
+    } else {
+        parse_csv(&decode_text(bytes))
+            .map_err(|row| ApiError::from(PeopleError::ImportUnclosedQuote).with("row", row))?
+    };
+    let mut records = records
+        .into_iter()
+        .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
+    let Some((_, headers)) = records.next() else {
+        return Err(PeopleError::ImportEmpty.into());
+    };
+    let rows: Vec<_> = records.collect();
+    if rows.len() > MAX_ROWS {
+        return Err(ApiError::from(PeopleError::ImportTooManyRows).with("limit", MAX_ROWS));
+    }
+    let mut columns: Vec<(Column, usize, String)> = Vec::new();
+    let mut ignored = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        let h = h.trim();
+        match Column::from_header(h) {
+            Some(c) if columns.iter().any(|(d, _, _)| *d == c) => {
+                return Err(ApiError::from(PeopleError::ImportDuplicateColumn).with("column", h));
+            }
+            Some(c) => columns.push((c, i, h.to_string())),
+            None if h.is_empty() => {}
+            None => ignored.push(h.to_string()),
+        }
+    }
+    for (needed, ja, en) in [
+        (Column::MemberNumber, "会員番号", "member number"),
+        (Column::Name, "氏名", "name"),
+        (Column::Email, "メールアドレス", "e-mail"),
+    ] {
+        if !columns.iter().any(|(c, _, _)| *c == needed) {
+            return Err(
+                ApiError::from(PeopleError::ImportMissingColumn).with_text("column", ja, en)
+            );
+        }
+    }
+    if rows.is_empty() {
+        return Err(PeopleError::ImportEmpty.into());
+    }
+    Ok(Sheet {
+        columns,
+        ignored,
+        rows,
+    })
+}
+
+/// 413 with the limit.
+pub fn too_large() -> ApiError {
+    ApiError::from(PeopleError::ImportTooLarge).with("limit", MAX_BYTES / (1024 * 1024))
+}
+
+/// What importing a row does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A new person (with the worker role on the site).
+    New,
+    /// An existing person (same member number) whose details change.
+    Update,
+    /// An existing person the row changes nothing for.
+    Unchanged,
+    /// Not imported: see the errors.
+    Error,
+}
+
+/// One problem with a row.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RowError {
+    /// The person's field (member_number, name, name_kana, email, phone, home_municipality,
+    /// team, language, site).
+    pub field: String,
+    /// The column's header as the file writes it (absent when the file has no such column).
+    pub column: Option<String>,
+    pub code: String,
+    /// The reason, in the request's language.
+    pub message: String,
+}
+
+/// One row's result.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RowResult {
+    /// The row number as the spreadsheet shows it (the header is row 1).
+    pub row: usize,
+    pub outcome: Outcome,
+    pub member_number: String,
+    pub name: String,
+    pub email: String,
+    /// The existing person (updates), or the new one once imported.
+    pub person_id: Option<PersonId>,
+    pub errors: Vec<RowError>,
+}
+
+/// The result of a dry run or an import.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    /// Whether the rows were written (never when one has an error).
+    pub imported: bool,
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub errors: usize,
+    /// Invitations put in the outbox.
+    pub invited: usize,
+    /// Headers that were not used.
+    pub ignored_columns: Vec<String>,
+    pub rows: Vec<RowResult>,
+}
+
+/// How to import.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Only answer what would happen.
+    pub dry_run: bool,
+    /// Mail each new person an invitation to set their password.
+    pub invite: bool,
+}
+
+struct Draft {
+    result: RowResult,
+    person: Person,
+    grant: bool,
+}
+
+/// Lookups the rows are checked against, read once per file.
+struct Known {
+    by_number: HashMap<String, Person>,
+    by_email: HashMap<String, PersonId>,
+    municipalities: Vec<sites::Municipality>,
+    teams: Vec<super::Team>,
+    site: sites::Site,
+}
+
+fn blank() -> Person {
+    Person {
+        id: PersonId(0),
+        member_number: None,
+        email: String::new(),
+        name: String::new(),
+        name_kana: String::new(),
+        phone: String::new(),
+        home_municipality_id: None,
+        language: Lang::Ja,
+        team_id: None,
+        is_admin: false,
+        active: true,
+        roles: Vec::new(),
+    }
+}
+
+fn language(s: &str) -> Option<Lang> {
+    match header_key(s).as_str() {
+        "ja" | "jp" | "japanese" | "日本語" => Some(Lang::Ja),
+        "en" | "english" | "英語" => Some(Lang::En),
+        _ => None,
+    }
+}
+
+/// Takes the cells that name other records (municipality, team, language, site).
+fn references(
+    known: &Known,
+    cell: &dyn Fn(Column) -> Option<String>,
+    p: &mut Person,
+    v: &mut Validator,
+) {
+    if let Some(m) = cell(Column::Municipality) {
+        let key = header_key(&m);
+        match known.municipalities.iter().find(|x| {
+            x.code == key || header_key(&x.name_ja) == key || header_key(&x.name_en) == key
+        }) {
+            Some(x) => p.home_municipality_id = Some(x.id),
+            None => {
+                v.reject("home_municipality", PeopleError::UnknownMunicipality);
+            }
+        }
+    }
+    if let Some(t) = cell(Column::Team) {
+        match known.teams.iter().find(|x| x.name.trim() == t) {
+            Some(x) => p.team_id = Some(x.id),
+            None => {
+                v.reject("team", PeopleError::UnknownTeam);
+            }
+        }
+    }
+    if let Some(l) = cell(Column::Language) {
+        match language(&l) {
+            Some(l) => p.language = l,
+            None => {
+                v.reject("language", PeopleError::ImportBadLanguage);
+            }
+        }
+    }
+    if let Some(s) = cell(Column::Site) {
+        let key = header_key(&s);
+        let site = &known.site;
+        if key != site.id.0.to_string()
+            && key != header_key(&site.name_ja)
+            && key != header_key(&site.name_en)
+        {
+            v.reject("site", PeopleError::ImportOtherSite);
+        }
+    }
+}
+
+/// Checks one row against what is known and what the rest of the file holds.
+fn draft(
+    who: &Principal,
+    sheet: &Sheet,
+    known: &Known,
+    counts: &(HashMap<String, usize>, HashMap<String, usize>),
+    row: usize,
+    cells: &[String],
+) -> Draft {
+    let cell = |c| sheet.cell(cells, c);
+    let number = cell(Column::MemberNumber)
+        .map(|m| member_number(&m))
+        .unwrap_or_default();
+    let email = cell(Column::Email).map(|e| half_width(&e).trim().to_lowercase());
+    let existing = known.by_number.get(&number);
+    let mut p = existing.cloned().unwrap_or_else(blank);
+    let mut v = Validator::new();
+    if number.is_empty() {
+        v.reject("member_number", CommonError::Required);
+    }
+    p.member_number = Some(number.clone()).filter(|m| !m.is_empty());
+    if let Some(name) = cell(Column::Name) {
+        p.name = name;
+    }
+    if let Some(kana) = cell(Column::Kana) {
+        p.name_kana = kana;
+    }
+    if let Some(e) = &email {
+        p.email.clone_from(e);
+    }
+    if let Some(phone) = cell(Column::Phone) {
+        p.phone = half_width(&phone).trim().to_string();
+    }
+    references(known, &cell, &mut p, &mut v);
+    super::validate_person(&mut v, &p);
+    if counts.0.get(&number).is_some_and(|n| *n > 1) {
+        v.reject("member_number", PeopleError::ImportDuplicateNumber);
+    }
+    if counts.1.get(&p.email).is_some_and(|n| *n > 1) {
+        v.reject("email", PeopleError::ImportDuplicateEmail);
+    }
+    if let Some(&other) = known.by_email.get(&p.email)
+        && existing.is_none_or(|e| e.id != other)
+    {
+        v.reject("email", PeopleError::ImportEmailTaken);
+    }
+    if let Some(e) = existing
+        && !persons::manages(who, e)
+    {
+        v.reject("member_number", PeopleError::ImportNotYours);
+    }
+    let grant = !p
+        .roles
+        .iter()
+        .any(|g| g.site_id == known.site.id && g.role == Role::Worker);
+    let errors = match v.finish() {
+        Ok(()) => Vec::new(),
+        Err(ApiError::Client { errors, .. }) => errors,
+        Err(ApiError::Internal(_)) => Vec::new(),
+    };
+    let lang = Lang::current();
+    let errors: Vec<RowError> = errors
+        .into_iter()
+        .map(|e: FieldError| RowError {
+            column: sheet.header(&e.field),
+            field: e.field,
+            code: e.code.to_string(),
+            message: lang.pick(&e.message.ja, &e.message.en).to_string(),
+        })
+        .collect();
+    let outcome = if !errors.is_empty() {
+        Outcome::Error
+    } else if let Some(e) = existing {
+        if grant || changed(e, &p) {
+            Outcome::Update
+        } else {
+            Outcome::Unchanged
+        }
+    } else {
+        Outcome::New
+    };
+    Draft {
+        result: RowResult {
+            row,
+            outcome,
+            member_number: number,
+            name: p.name.clone(),
+            email: p.email.clone(),
+            person_id: existing.map(|e| e.id),
+            errors,
+        },
+        person: p,
+        grant,
+    }
+}
+
+fn changed(a: &Person, b: &Person) -> bool {
+    a.member_number != b.member_number
+        || a.email != b.email
+        || a.name != b.name
+        || a.name_kana != b.name_kana
+        || a.phone != b.phone
+        || a.home_municipality_id != b.home_municipality_id
+        || a.language != b.language
+        || a.team_id != b.team_id
+}
+
+/// Checks every row of the file and, unless it is a dry run, imports them all in one
+/// transaction (none when any row has an error: a 422 naming each row's fields).
+pub async fn run(
+    st: &AppState,
+    who: &Principal,
+    site_id: SiteId,
+    bytes: &[u8],
+    opts: Options,
+) -> ApiResult<ImportReport> {
+    who.require_director(site_id)?;
+    let site = sites::store::get(&st.db, site_id).await?;
+    let sheet = read(bytes)?;
+    let people = store::list(&st.db, None).await?;
+    let mut by_number = HashMap::new();
+    let mut by_email = HashMap::new();
+    for p in people {
+        by_email.insert(p.email.clone(), p.id);
+        if let Some(m) = p.member_number.clone() {
+            by_number.insert(m, p);
+        }
+    }
+    let known = Known {
+        by_number,
+        by_email,
+        municipalities: sites::store::municipalities(&st.db).await?,
+        teams: store::teams(&st.db, site_id).await?,
+        site,
+    };
+    let mut counts = (HashMap::new(), HashMap::new());
+    for (_, cells) in &sheet.rows {
+        if let Some(m) = sheet.cell(cells, Column::MemberNumber) {
+            *counts.0.entry(member_number(&m)).or_insert(0) += 1;
+        }
+        if let Some(e) = sheet.cell(cells, Column::Email) {
+            *counts
+                .1
+                .entry(half_width(&e).trim().to_lowercase())
+                .or_insert(0) += 1;
+        }
+    }
+    let mut drafts: Vec<Draft> = sheet
+        .rows
+        .iter()
+        .map(|(row, cells)| draft(who, &sheet, &known, &counts, *row, cells))
+        .collect();
+    let mut report = ImportReport {
+        dry_run: opts.dry_run,
+        imported: false,
+        new: 0,
+        updated: 0,
+        unchanged: 0,
+        errors: 0,
+        invited: 0,
+        ignored_columns: sheet.ignored.clone(),
+        rows: Vec::new(),
+    };
+    for d in &drafts {
+        match d.result.outcome {
+            Outcome::New => report.new += 1,
+            Outcome::Update => report.updated += 1,
+            Outcome::Unchanged => report.unchanged += 1,
+            Outcome::Error => report.errors += 1,
+        }
+    }
+    if opts.dry_run {
+        report.rows = drafts.into_iter().map(|d| d.result).collect();
+        return Ok(report);
+    }
+    if report.errors > 0 {
+        return Err(rows_invalid(&drafts));
+    }
+    let now = st.clock.epoch();
+    let mut tx = st.db.begin().await?;
+    for d in &mut drafts {
+        if d.result.outcome == Outcome::Unchanged {
+            continue;
+        }
+        let id = store::save(&mut tx, &d.person, None, now)
+            .await
+            .map_err(|e| {
+                crate::error::on_constraint(e, |c| match c {
+                    // Another import or form took the number or address since the check.
+                    "persons_email_key" | "persons_member_number_key" => {
+                        Some(ApiError::from(PeopleError::ImportRaced))
+                    }
+                    _ => None,
+                })
+            })?;
+        if d.grant {
+            auth::store::grant(&mut tx, id, site_id, Role::Worker).await?;
+        }
+        if opts.invite && d.result.outcome == Outcome::New {
+            invite::send(st, &mut tx, id, Some(who.id), now).await?;
+            report.invited += 1;
+        }
+        d.result.person_id = Some(id);
+    }
+    tx.commit().await?;
+    report.imported = true;
+    report.rows = drafts.into_iter().map(|d| d.result).collect();
+    Ok(report)
+}
+
+/// The 422 of an import with bad rows: each problem as the field `rows.<row>.<field>`.
+fn rows_invalid(drafts: &[Draft]) -> ApiError {
+    let code = PeopleError::ImportRowsInvalid;
+    let (ja, en) = code.texts();
+    let errors: Vec<FieldError> = drafts
+        .iter()
+        .flat_map(|d| {
+            d.result.errors.iter().map(|e| FieldError {
+                field: format!("rows.{}.{}", d.result.row, e.field),
+                code: PeopleError::ImportRowsInvalid.code(),
+                message: crate::error::Text::new(e.message.clone(), e.message.clone()),
+            })
+        })
+        .collect();
+    ApiError::Client {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: code.code(),
+        detail: crate::error::Text::new(ja, en),
+        errors,
+        retry_after: None,
+    }
+    .with(
+        "count",
+        drafts
+            .iter()
+            .filter(|d| !d.result.errors.is_empty())
+            .count(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_crlf_and_newlines() {
+        let text = "会員番号,氏名\r\n\"K-1\",\"佐藤, 花子\"\r\nK-2,\"改行\r\nあり\"\r\nK-3,\"say \"\"hi\"\"\"\r\n";
+        let rows = parse_csv(text).unwrap();
+        assert_eq!(rows.len(), 4);
+        assert_eq!(rows[1].1, ["K-1", "佐藤, 花子"]);
+        assert_eq!(rows[2].1, ["K-2", "改行\nあり"]);
+        assert_eq!(
+            rows[3],
+            (4, vec!["K-3".to_string(), "say \"hi\"".to_string()])
+        );
+        assert_eq!(parse_csv("a,b\n1,\"2\n").unwrap_err(), 2);
+        assert_eq!(parse_csv("a\tb\n1\t2").unwrap()[1].1, ["1", "2"]);
+    }
+
+    #[test]
+    fn encodings_and_widths() {
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("会員番号,氏名\n");
+        assert_eq!(decode_text(&sjis), "会員番号,氏名\n");
+        assert_eq!(decode_text(b"\xEF\xBB\xBFa,b"), "a,b");
+        assert_eq!(member_number(" Ｋ－０１２３ "), "K-0123");
+        assert_eq!(member_number("K\u{30FC}12"), "K-12");
+        assert_eq!(Column::from_header("E-mail"), Some(Column::Email));
+        assert_eq!(Column::from_header("メールアドレス"), Some(Column::Email));
+        assert_eq!(
+            Column::from_header(" Member number "),
+            Some(Column::MemberNumber)
+        );
+        assert_eq!(Column::from_header("ﾌﾘｶﾞﾅ"), None);
+        assert_eq!(Column::from_header("フリガナ"), Some(Column::Kana));
+    }
+}

@@ -1,0 +1,80 @@
+//! The e-mails of the people area: the invitation to set one's password.
+
+use crate::AppState;
+use crate::db::Tx;
+use crate::error::Lang;
+use crate::ids::PersonId;
+use crate::mail::{Email, outbox};
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Puts an invitation with its link in the outbox, inside the caller's transaction.
+pub async fn invitation(
+    st: &AppState,
+    tx: &mut Tx,
+    person_id: PersonId,
+    token: &str,
+    days: i64,
+) -> anyhow::Result<()> {
+    let (email, name, language): (String, String, String) =
+        sqlx::query_as("SELECT email, name, language FROM persons WHERE id = $1")
+            .bind(person_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let lang = crate::auth::stored_language(&language, person_id)?;
+    let base = st.config.base_url();
+    // In the fragment: never sent to a server, so no log or Referer keeps it. The page posts
+    // it, so a mail scanner that follows links cannot use it up.
+    let link = format!("{base}/welcome/#{token}");
+    let (subject, hello, body, ignore) = match lang {
+        Lang::Ja => (
+            "【KADO】アカウントのご案内".to_string(),
+            format!("{name} さん"),
+            format!(
+                "KADO のアカウントができました。次のリンクを開いてパスワードを決めてください({days}日間、1回だけ有効です)。"
+            ),
+            "お心当たりがない場合はこのメールを破棄してください。",
+        ),
+        Lang::En => (
+            "[KADO] Your account".to_string(),
+            format!("Dear {name},"),
+            format!(
+                "Your KADO account is ready. Open this link to choose your password (it works once, for {days} days)."
+            ),
+            "If you did not expect this message, ignore it.",
+        ),
+    };
+    let text = format!("{hello}\n\n{body}\n{link}\n\n{ignore}\n");
+    let html = format!(
+        "<!doctype html><html lang=\"{}\"><body>\n<p>{}</p>\n<p>{}<br>\n<a href=\"{}\">{}</a></p>\n<p>{}</p>\n</body></html>\n",
+        if lang == Lang::Ja { "ja" } else { "en" },
+        escape(&hello),
+        escape(&body),
+        escape(&link),
+        escape(&link),
+        escape(ignore)
+    );
+    let message = Email {
+        to_email: email,
+        to_name: name,
+        subject,
+        text,
+        html,
+        attachments: Vec::new(),
+    };
+    let host = base
+        .split("://")
+        .nth(1)
+        .unwrap_or(&base)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("kado")
+        .to_string();
+    outbox::enqueue(tx, None, "invitation", &message, &host, st.clock.epoch()).await?;
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! Invitations to set one's password (issue 21), on both backends: sent when a person is
+//! created or imported, the link works once (also under concurrent uses) and expires.
+
+use crate::harness::*;
+use crate::helpers::*;
+use crate::on_both_backends;
+use chrono::Duration;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+on_both_backends!(
+    an_invitation_sets_the_password_once,
+    invitations_expire_and_the_newest_counts,
+    concurrent_uses_of_one_link_let_one_in,
+);
+
+async fn token_for(app: &TestApp, email: &str) -> String {
+    let body: String = sqlx::query_scalar(
+        "SELECT body_text FROM outbox WHERE kind = 'invitation' AND to_email = $1
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(email)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("an invitation mail");
+    body.split("/welcome/#")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("a link")
+        .to_string()
+}
+
+async fn accept(app: &TestApp, client: &reqwest::Client, token: &str) -> reqwest::Response {
+    client
+        .post(app.url("/api/v1/invitations/accept"))
+        .json(&json!({"token": token, "password": "a new long password"}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn create_invited(director: &User, email: &str) -> i64 {
+    let res = director
+        .post("/api/v1/persons")
+        .json(&json!({"email": email, "name": "招待 太郎", "site_id": 1, "roles": ["worker"], "invite": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let p: Value = res.json().await.unwrap();
+    p["id"].as_i64().unwrap()
+}
+
+async fn an_invitation_sets_the_password_once(b: Backend) {
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let director = app.login_as(DIRECTOR).await;
+    // Without a password and without an invitation, creating is refused as before.
+    let res = director
+        .post("/api/v1/persons")
+        .json(&json!({"email": "x@example.jp", "name": "X", "site_id": 1, "roles": ["worker"]}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    create_invited(&director, "invited@example.jp").await;
+    let token = token_for(&app, "invited@example.jp").await;
+    let client = app.anonymous();
+    let login = |password: &str| {
+        client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": "invited@example.jp", "password": password}))
+            .send()
+    };
+    // No password works before the invitation is used.
+    assert_eq!(login("").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let weak = client
+        .post(app.url("/api/v1/invitations/accept"))
+        .json(&json!({"token": token, "password": "short"}))
+        .send()
+        .await
+        .unwrap();
+    problem(weak, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let res = accept(&app, &client, &token).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let me: Value = client
+        .get(app.url("/api/v1/auth/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "invited@example.jp");
+    // Once only.
+    let again = accept(&app, &app.anonymous(), &token).await;
+    problem(again, StatusCode::GONE, "invitation.invalid").await;
+    assert_eq!(
+        login("a new long password").await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    // An import with invitations mails each new person; only a manager invites.
+    let csv = "member number,name,email\nINV-1,One,inv1@example.jp\nINV-2,Two,inv2@example.jp\n";
+    let res = director
+        .post("/api/v1/sites/1/person-imports?dry_run=false&invite=true")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(report["invited"], 2);
+    let t = token_for(&app, "inv2@example.jp").await;
+    assert_eq!(
+        accept(&app, &app.anonymous(), &t).await.status(),
+        StatusCode::OK
+    );
+    let someone = app.person_id(WORKER).await;
+    for email in [OMACHI_DIRECTOR, WORKER, RECEPTION] {
+        let status = app
+            .login_as(email)
+            .await
+            .post(&format!("/api/v1/persons/{someone}/invitation"))
+            .send_status()
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{email}");
+    }
+    let status = director
+        .post(&format!("/api/v1/persons/{someone}/invitation"))
+        .send_status()
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+}
+
+async fn invitations_expire_and_the_newest_counts(b: Backend) {
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let director = app.login_as(DIRECTOR).await;
+    let a = create_invited(&director, "a@example.jp").await;
+    create_invited(&director, "b@example.jp").await;
+    let token_a = token_for(&app, "a@example.jp").await;
+    let token_b = token_for(&app, "b@example.jp").await;
+    // A second invitation closes the first.
+    let status = director
+        .post(&format!("/api/v1/persons/{a}/invitation"))
+        .send_status()
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let newer_a = token_for(&app, "a@example.jp").await;
+    assert_ne!(newer_a, token_a);
+    let res = accept(&app, &app.anonymous(), &token_a).await;
+    problem(res, StatusCode::GONE, "invitation.invalid").await;
+    // Seven days (the default setting): still good just before, gone just after.
+    app.clock
+        .set(friday_morning() + Duration::days(7) - Duration::seconds(1));
+    assert_eq!(
+        accept(&app, &app.anonymous(), &newer_a).await.status(),
+        StatusCode::OK
+    );
+    app.clock.set(friday_morning() + Duration::days(7));
+    let res = accept(&app, &app.anonymous(), &token_b).await;
+    problem(res, StatusCode::GONE, "invitation.invalid").await;
+    let res = accept(&app, &app.anonymous(), "not-a-token").await;
+    problem(res, StatusCode::GONE, "invitation.invalid").await;
+    // The job forgets expired invitations.
+    kado::people::invite::purge(&app.db, app.clock.epoch())
+        .await
+        .unwrap();
+    let now = app.clock.epoch();
+    let sql = format!("SELECT COUNT(*) FROM person_invitations WHERE expires_at < {now}");
+    assert_eq!(app.count(&sql).await, 0);
+}
+
+async fn concurrent_uses_of_one_link_let_one_in(b: Backend) {
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let director = app.login_as(DIRECTOR).await;
+    let id = create_invited(&director, "race@example.jp").await;
+    let token = token_for(&app, "race@example.jp").await;
+    let url = app.url("/api/v1/invitations/accept");
+    let answers = futures_join_all((0..8).map(|_| {
+        let (client, url) = (app.anonymous(), url.clone());
+        let body = json!({"token": token, "password": "a new long password"});
+        async move { client.post(url).json(&body).send().await.unwrap() }
+    }))
+    .await;
+    let ok = answers
+        .iter()
+        .filter(|r| r.status() == StatusCode::OK)
+        .count();
+    let gone = answers
+        .iter()
+        .filter(|r| r.status() == StatusCode::GONE)
+        .count();
+    assert_eq!((ok, gone), (1, 7));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM sessions WHERE person_id = {id}"
+        ))
+        .await,
+        1
+    );
+}
