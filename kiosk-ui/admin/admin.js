@@ -11,6 +11,7 @@ import { initI18n, onLangChange, getLang, getLocale, t } from '/shared/i18n.js';
 import { api, ApiError, errorText } from '/shared/api.js';
 import { h, setChildren, dataTable } from '/shared/dom.js';
 import { showPlan, renderPlan } from '/admin/plan.js';
+import { localDate } from '/shared/time.js';
 
 initI18n({
   ja: {
@@ -218,18 +219,6 @@ function sitePath(suffix) {
   return `/api/v1/sites/${encodeURIComponent(state.siteId)}${suffix}`;
 }
 
-/** "YYYY-MM-DD" for today in the given IANA time zone. */
-function todayIn(timeZone) {
-  let fmt;
-  try {
-    fmt = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-  } catch {
-    fmt = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Tokyo', year: 'numeric', month: '2-digit', day: '2-digit' });
-  }
-  const parts = {};
-  for (const p of fmt.formatToParts(new Date())) parts[p.type] = p.value;
-  return `${parts.year}-${parts.month}-${parts.day}`;
-}
 
 function parseYmd(ymd) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(ymd || ''));
@@ -549,7 +538,7 @@ function renderCalendar() {
 
 async function loadCalendar() {
   const siteId = state.siteId;
-  const from = todayIn(siteTimeZone());
+  const from = localDate(siteTimeZone());
   const to = addDays(from, 13); // 14 days, both ends included
   showMessage(el.calendarStatus, t('common.loading'), 'info');
   try {
