@@ -219,7 +219,6 @@ function sitePath(suffix) {
   return `/api/v1/sites/${encodeURIComponent(state.siteId)}${suffix}`;
 }
 
-
 function parseYmd(ymd) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(ymd || ''));
   return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
