@@ -65,6 +65,18 @@ pub async fn grants_of(db: &Db, person_id: impl Into<PersonId>) -> anyhow::Resul
     rows.iter().map(GrantRow::grant).collect()
 }
 
+/// A person's roles as a transaction sees them.
+pub async fn grants_in(tx: &mut Tx, person_id: PersonId) -> anyhow::Result<Vec<Grant>> {
+    let rows: Vec<GrantRow> = sqlx::query_as(
+        "SELECT person_id, site_id, role FROM role_grants WHERE person_id = $1
+         ORDER BY site_id, role",
+    )
+    .bind(person_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter().map(GrantRow::grant).collect()
+}
+
 /// Every role of every person, by person.
 pub async fn all_grants(db: &Db) -> anyhow::Result<Vec<(PersonId, Grant)>> {
     let rows: Vec<GrantRow> =

@@ -167,9 +167,11 @@ pub fn decode_text(bytes: &[u8]) -> String {
 }
 
 /// The records of a CSV text (RFC 4180: quoted fields may hold the separator, quotes and
-/// line breaks; CRLF or LF), each with its row number (the first record is row 1). A tab
-/// separates when the first line has tabs and no commas. Err: the row where an unclosed
-/// quote starts.
+/// line breaks; CRLF or LF) that are not blank, each with its number as a spreadsheet shows
+/// it (the first record is row 1). A tab separates when the first line has tabs and no
+/// commas. Memory stays bounded by the file, not by its shape: blank records are not kept,
+/// at most [`MAX_COLUMNS`] fields of a record are, and reading stops past the row limit.
+/// Err: the row where an unclosed quote starts.
 pub fn parse_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, usize> {
     let first = text.lines().next().unwrap_or_default();
     let sep = if first.contains('\t') && !first.contains(',') {
@@ -178,13 +180,19 @@ pub fn parse_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, usize> {
         ','
     };
     let mut records = Vec::new();
-    let mut record = Vec::new();
+    let mut record: Vec<String> = Vec::new();
     let mut field = String::new();
     let mut chars = text.chars().peekable();
     let mut row = 1;
     let mut quoted = false;
     let mut quote_started_at = 0;
     let mut touched = false;
+    let end_field = |record: &mut Vec<String>, field: &mut String| {
+        let f = std::mem::take(field);
+        if record.len() < MAX_COLUMNS {
+            record.push(f);
+        }
+    };
     while let Some(c) = chars.next() {
         if quoted {
             match c {
@@ -205,13 +213,20 @@ pub fn parse_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, usize> {
                 touched = true;
             }
             c if c == sep => {
-                record.push(std::mem::take(&mut field));
+                end_field(&mut record, &mut field);
                 touched = true;
             }
             '\r' if chars.peek() == Some(&'\n') => {}
             '\n' | '\r' => {
-                record.push(std::mem::take(&mut field));
-                records.push((row, std::mem::take(&mut record)));
+                end_field(&mut record, &mut field);
+                if record.iter().any(|f| !f.trim().is_empty()) {
+                    records.push((row, std::mem::take(&mut record)));
+                    // The header and one row past the limit are enough to refuse the file.
+                    if records.len() > MAX_ROWS + 1 {
+                        return Ok(records);
+                    }
+                }
+                record.clear();
                 row += 1;
                 touched = false;
             }
@@ -225,46 +240,113 @@ pub fn parse_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, usize> {
         return Err(quote_started_at);
     }
     if touched || !field.is_empty() {
-        record.push(field);
-        records.push((row, record));
+        end_field(&mut record, &mut field);
+        if record.iter().any(|f| !f.trim().is_empty()) {
+            records.push((row, record));
+        }
     }
-    // Line breaks inside quoted fields: renumber by record, as a spreadsheet shows rows.
-    Ok(records
-        .into_iter()
-        .enumerate()
-        .map(|(i, (_, r))| (i + 1, r))
-        .collect())
+    Ok(records)
 }
 
-/// The rows of an XLSX file's first sheet, numbered as the spreadsheet shows them.
-fn read_xlsx(bytes: &[u8]) -> Option<Vec<(usize, Vec<String>)>> {
-    use calamine::{Data, Reader};
-    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).ok()?;
-    let range = book.worksheet_range_at(0)?.ok()?;
-    let first = range.start().map_or(0, |(r, _)| r as usize);
-    let lead = range.start().map_or(0, |(_, c)| c as usize);
-    Some(
-        range
-            .rows()
-            .enumerate()
-            .map(|(i, cells)| {
-                let mut out = vec![String::new(); lead];
-                out.extend(cells.iter().map(|d| match d {
-                    Data::Int(i) => i.to_string(),
-                    // Member numbers typed as numbers come back as floats.
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
-                        format!("{}", *f as i64)
-                    }
-                    Data::Float(f) => f.to_string(),
-                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-                    Data::Bool(b) => b.to_string(),
-                    Data::DateTime(d) => d.as_f64().to_string(),
-                    Data::Error(_) | Data::Empty => String::new(),
-                }));
-                (first + i + 1, out)
-            })
-            .collect(),
-    )
+/// Most bytes an XLSX file may unpack to (its parts together): a sheet of 5,000 people is a
+/// few megabytes; a zip bomb is refused before anything is kept in memory.
+const MAX_UNPACKED: u64 = 40 * 1024 * 1024;
+/// Most distinct strings an XLSX file may declare (the reader reserves room for them first).
+const MAX_SHARED_STRINGS: u64 = 400_000;
+/// Columns read per row (a person has a dozen; the rest is ignored).
+const MAX_COLUMNS: usize = 64;
+
+/// Why a file is refused before its rows are read.
+enum Refused {
+    TooLarge,
+    Unreadable,
+}
+
+/// Unpacks every part of an XLSX file once, counting, and stops past [`MAX_UNPACKED`]
+/// whatever the parts claim; checks the declared count of shared strings.
+fn check_xlsx(bytes: &[u8]) -> Result<(), Refused> {
+    use std::io::Read;
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| Refused::Unreadable)?;
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|_| Refused::Unreadable)?;
+        let shared = part.name().is_ok_and(|n| n == "xl/sharedStrings.xml");
+        let mut head = Vec::new();
+        if shared {
+            (&mut part)
+                .take(4096)
+                .read_to_end(&mut head)
+                .map_err(|_| Refused::Unreadable)?;
+            let text = String::from_utf8_lossy(&head);
+            let declared = text
+                .split("uniqueCount=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .and_then(|n| n.parse::<u64>().ok());
+            if declared.is_some_and(|n| n > MAX_SHARED_STRINGS) {
+                return Err(Refused::TooLarge);
+            }
+        }
+        let left = MAX_UNPACKED + 1 - total.min(MAX_UNPACKED);
+        let rest = std::io::copy(&mut (&mut part).take(left), &mut std::io::sink())
+            .map_err(|_| Refused::Unreadable)?;
+        total += head.len() as u64 + rest;
+        if total > MAX_UNPACKED {
+            return Err(Refused::TooLarge);
+        }
+    }
+    Ok(())
+}
+
+/// The rows of an XLSX file's first sheet, numbered as the spreadsheet shows them, read
+/// cell by cell (a sheet's bounding box is never allocated: one cell in A1 and one in
+/// XFD1048576 would ask for billions).
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, Refused> {
+    use calamine::{DataRef, Reader};
+    check_xlsx(bytes)?;
+    let mut book =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|_| Refused::Unreadable)?;
+    let name = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or(Refused::Unreadable)?;
+    let mut cells = book
+        .worksheet_cells_reader(&name)
+        .map_err(|_| Refused::Unreadable)?;
+    let mut rows: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
+    while let Some(cell) = cells.next_cell().map_err(|_| Refused::Unreadable)? {
+        let (r, c) = cell.get_position();
+        let (r, c) = (r as usize, c as usize);
+        let text = match cell.get_value() {
+            DataRef::Int(i) => i.to_string(),
+            // Member numbers typed as numbers come back as floats.
+            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            DataRef::Float(f) => f.to_string(),
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+            DataRef::SharedString(s) => s.to_string(),
+            DataRef::Bool(b) => b.to_string(),
+            DataRef::DateTime(d) => d.as_f64().to_string(),
+            DataRef::Error(_) | DataRef::Empty => String::new(),
+        };
+        if text.is_empty() {
+            continue;
+        }
+        // Blank rows between are allowed; a row far past the limit is a file too large.
+        if r > 2 * MAX_ROWS + 1 {
+            return Err(Refused::TooLarge);
+        }
+        if c >= MAX_COLUMNS {
+            continue;
+        }
+        let row = rows.entry(r + 1).or_default();
+        if row.len() <= c {
+            row.resize(c + 1, String::new());
+        }
+        row[c] = text;
+    }
+    Ok(rows.into_iter().collect())
 }
 
 /// A file read into its columns and rows.
@@ -303,7 +385,10 @@ pub fn read(bytes: &[u8]) -> ApiResult<Sheet> {
         return Err(too_large());
     }
     let records = if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes).ok_or_else(|| ApiError::from(PeopleError::ImportUnreadable))?
+        read_xlsx(bytes).map_err(|r| match r {
+            Refused::TooLarge => too_large(),
+            Refused::Unreadable => ApiError::from(PeopleError::ImportUnreadable),
+        })?
     } else {
         parse_csv(&decode_text(bytes))
             .map_err(|row| ApiError::from(PeopleError::ImportUnclosedQuote).with("row", row))?
@@ -580,7 +665,8 @@ fn draft(
             message: lang.pick(&e.message.ja, &e.message.en).to_string(),
         })
         .collect();
-    let outcome = if !errors.is_empty() {
+    let refused = !errors.is_empty();
+    let outcome = if refused {
         Outcome::Error
     } else if let Some(e) = existing {
         if grant || changed(e, &p) {
@@ -591,14 +677,25 @@ fn draft(
     } else {
         Outcome::New
     };
+    // A refused row shows only what the file says: the person a member number names may be
+    // someone the director may not see (another site's, an administrator).
+    let (name, email, person_id) = if refused {
+        (
+            cell(Column::Name).unwrap_or_default(),
+            email.unwrap_or_default(),
+            None,
+        )
+    } else {
+        (p.name.clone(), p.email.clone(), existing.map(|e| e.id))
+    };
     Draft {
         result: RowResult {
             row,
             outcome,
             member_number: number,
-            name: p.name.clone(),
-            email: p.email.clone(),
-            person_id: existing.map(|e| e.id),
+            name,
+            email,
+            person_id,
             errors,
         },
         person: p,
@@ -693,6 +790,22 @@ pub async fn run(
     for d in &mut drafts {
         if d.result.outcome == Outcome::Unchanged {
             continue;
+        }
+        // The person as they are now, not as read before the transaction: an administrator
+        // may have changed them (made them an administrator, deactivated them, given them a
+        // role elsewhere) meanwhile, and the import must neither undo that nor overwrite
+        // someone the director no longer manages.
+        if d.result.outcome == Outcome::Update {
+            let now_is = store::in_tx(&mut tx, d.person.id).await?;
+            let same = now_is.as_ref().is_some_and(|p| {
+                persons::manages(who, p)
+                    && p.is_admin == d.person.is_admin
+                    && p.active == d.person.active
+                    && p.roles == d.person.roles
+            });
+            if !same {
+                return Err(PeopleError::ImportRaced.into());
+            }
         }
         let id = store::save(&mut tx, &d.person, None, now)
             .await

@@ -287,3 +287,26 @@ pub async fn purge_invitations(db: &Db, now: i64) -> sqlx::Result<u64> {
             .rows_affected(),
     )
 }
+
+/// A person as a write transaction sees them, locked until it ends on PostgreSQL (SQLite's
+/// write transaction already keeps other writers out): a use case that read the person
+/// earlier re-checks them here before it writes.
+pub async fn in_tx(tx: &mut Tx, id: PersonId) -> anyhow::Result<Option<Person>> {
+    let lock = if tx.backend_name() == "PostgreSQL" {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let row: Option<PersonRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM persons WHERE id = $1{lock}"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let mut p = row.person()?;
+    p.roles = auth::store::grants_in(tx, id).await?;
+    Ok(Some(p))
+}

@@ -15,6 +15,7 @@ on_both_backends!(
     bom_crlf_quotes_and_full_width_digits_are_read,
     limits_answer_413_with_the_limit,
     only_the_sites_directors_import,
+    spreadsheets_that_would_blow_up_are_refused,
 );
 
 const IMPORT: &str = "/api/v1/sites/1/person-imports";
@@ -360,9 +361,73 @@ async fn only_the_sites_directors_import(b: Backend) {
     let csv = format!("member number,name,email\n{number},Renamed,{OMACHI_WORKER}\n");
     let report = dry_run(&director, csv.clone().into_bytes()).await;
     assert_eq!(row(&report, 2)["errors"][0]["code"], "import.not_managed");
+    // A refused row shows only what the file says, never the stored person it names.
+    let probe = format!("member number,name,email\n{number},,\n");
+    let report = dry_run(&director, probe.into_bytes()).await;
+    let line = row(&report, 2);
+    assert_eq!(line["outcome"], "error", "{line}");
+    assert_eq!(
+        (&line["name"], &line["email"]),
+        (&Value::from(""), &Value::from("")),
+        "{line}"
+    );
+    assert!(line["person_id"].is_null(), "{line}");
     let admin = app.login_as(ADMIN).await;
     let res = post(&admin, "dry_run=false", csv.into_bytes()).await;
     assert_eq!(res.status(), StatusCode::OK);
     let report: Value = res.json().await.unwrap();
     assert_eq!(outcomes(&report), ["update"]);
+}
+
+/// A zip of the given parts (deflated), as an XLSX file is.
+fn zipped(parts: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for (name, data) in parts {
+        zip.start_file(*name, deflated).unwrap();
+        zip.write_all(data).unwrap();
+    }
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+/// Small files that would make the reader ask for gigabytes are refused (413) and the
+/// service keeps serving: a sheet whose cells span A1 to XFD1048576, a declared count of
+/// forty billion shared strings, a part that unpacks to far more than any sheet of people.
+async fn spreadsheets_that_would_blow_up_are_refused(b: Backend) {
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let director = app.login_as(DIRECTOR).await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["Member number", "Name", "E-mail"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet.write_string(1_048_575, 16_383, "far").unwrap();
+    let corners = book.save_to_buffer().unwrap();
+    assert!(corners.len() < 20_000);
+    let sst = br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="40000000000"><si><t>x</t></si></sst>"#;
+    let strings = zipped(&[("xl/sharedStrings.xml", sst.to_vec())]);
+    let bomb = zipped(&[("xl/worksheets/sheet1.xml", vec![b' '; 200 * 1024 * 1024])]);
+    assert!(bomb.len() < 1024 * 1024, "{}", bomb.len());
+    for (what, file) in [("corners", corners), ("strings", strings), ("bomb", bomb)] {
+        let res = post(&director, "dry_run=true", file).await;
+        let status = res.status();
+        let p: Value = res.json().await.unwrap();
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (StatusCode::PAYLOAD_TOO_LARGE, Some("import.too_large")),
+            "{what}: {p}"
+        );
+    }
+    // Blank lines cost nothing: a header, three megabytes of them, one row.
+    let mut csv = b"member number,name,email\n".to_vec();
+    csv.extend(std::iter::repeat_n(b'\n', 3 * 1024 * 1024));
+    csv.extend(b"B-1,Blank Lines,blank@example.jp\n");
+    let report = dry_run(&director, csv).await;
+    assert_eq!(outcomes(&report), ["new"]);
+    assert!(row(&report, 3 * 1024 * 1024 as u64 + 2)["member_number"] == "B-1");
 }
