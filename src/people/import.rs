@@ -703,6 +703,25 @@ fn draft(
     }
 }
 
+/// The person as they are now, not as read before the transaction: an administrator may
+/// have changed them (made them an administrator, deactivated them, given them a role
+/// elsewhere) meanwhile, and the import must neither undo that nor overwrite someone the
+/// director no longer manages (409 import.conflict).
+async fn still_as_read(tx: &mut crate::db::Tx, who: &Principal, read: &Person) -> ApiResult<()> {
+    let now_is = store::in_tx(tx, read.id).await?;
+    let same = now_is.as_ref().is_some_and(|p| {
+        persons::manages(who, p)
+            && p.is_admin == read.is_admin
+            && p.active == read.active
+            && p.roles == read.roles
+    });
+    if same {
+        Ok(())
+    } else {
+        Err(PeopleError::ImportRaced.into())
+    }
+}
+
 fn changed(a: &Person, b: &Person) -> bool {
     a.member_number != b.member_number
         || a.email != b.email
@@ -791,21 +810,8 @@ pub async fn run(
         if d.result.outcome == Outcome::Unchanged {
             continue;
         }
-        // The person as they are now, not as read before the transaction: an administrator
-        // may have changed them (made them an administrator, deactivated them, given them a
-        // role elsewhere) meanwhile, and the import must neither undo that nor overwrite
-        // someone the director no longer manages.
         if d.result.outcome == Outcome::Update {
-            let now_is = store::in_tx(&mut tx, d.person.id).await?;
-            let same = now_is.as_ref().is_some_and(|p| {
-                persons::manages(who, p)
-                    && p.is_admin == d.person.is_admin
-                    && p.active == d.person.active
-                    && p.roles == d.person.roles
-            });
-            if !same {
-                return Err(PeopleError::ImportRaced.into());
-            }
+            still_as_read(&mut tx, who, &d.person).await?;
         }
         let id = store::save(&mut tx, &d.person, None, now)
             .await

@@ -429,5 +429,5 @@ async fn spreadsheets_that_would_blow_up_are_refused(b: Backend) {
     csv.extend(b"B-1,Blank Lines,blank@example.jp\n");
     let report = dry_run(&director, csv).await;
     assert_eq!(outcomes(&report), ["new"]);
-    assert!(row(&report, 3 * 1024 * 1024 as u64 + 2)["member_number"] == "B-1");
+    assert_eq!(row(&report, 3 * 1024 * 1024 + 2)["member_number"], "B-1");
 }
