@@ -136,8 +136,9 @@ pub async fn csv(
     approved_only: bool,
     now: DateTime<Utc>,
 ) -> ApiResult<(Vec<u8>, Vec<PersonId>)> {
-    let (statements, missing) = payments::statements_of_site(db, site, month, now).await?;
-    let people = store::export_people(db, site).await?;
+    let (statements, missing) =
+        payments::statements_of_site(db, site, month, payments::Which::All, now).await?;
+    let people = store::export_people(db, site, &month.to_string()).await?;
     let names: Vec<String> = missing
         .iter()
         .filter_map(|id| people.iter().find(|p| p.id == *id))

@@ -9,7 +9,7 @@ use crate::attendance::errors::AttendanceError;
 use crate::attendance::rules::Month;
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult, Json, Path, Query, invalid_code, parse_date};
-use crate::ids::{PersonId, ProjectId, SiteId, TermsId};
+use crate::ids::{PersonId, ProjectId, RunId, SiteId, TermsId};
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
@@ -221,12 +221,15 @@ pub struct PaidInput {
     paid_on: String,
 }
 
-/// Marks the approved months of a site's month paid (its directors and accountants); a month marked already
-/// keeps its first date: marking twice changes nothing.
+/// Pays the approved and unpaid months of a site's month in one payment run on `paid_on`
+/// (its directors and accountants), storing their amounts as paid; a month paid already
+/// keeps its run and date: marking twice changes nothing. `paid_on` is neither after today
+/// nor before the month's close.
 #[utoipa::path(post, path = "/api/v1/sites/{id}/payments/{month}/paid", tag = "pay",
     params(("id" = i64, Path), ("month" = String, Path, description = "YYYY-MM")),
     request_body = PaidInput,
-    responses((status = 200, body = Payments), (status = 403), (status = 404), (status = 409, description = "pay.no_rate"), (status = 422)))]
+    responses((status = 200, body = Payments), (status = 403), (status = 404), (status = 409, description = "pay.no_rate, pay.paid_twice"),
+              (status = 422, description = "pay.paid_on_future, pay.paid_on_early")))]
 async fn mark_paid(
     State(st): State<AppState>,
     who: Principal,
@@ -237,9 +240,7 @@ async fn mark_paid(
     let month = parse_month(&month)?;
     let paid_on = parse_date("paid_on", &input.paid_on)?;
     let now = st.clock.now();
-    let mut tx = st.db.begin().await?;
-    payments::mark_paid(&mut tx, &st.db, (site, month), paid_on, who.id, now).await?;
-    tx.commit().await?;
+    payments::mark_paid(&st.db, (site, month), paid_on, who.id, now).await?;
     Ok(Json(payments::of_month(&st.db, site, month, now).await?))
 }
 
@@ -532,15 +533,18 @@ async fn put_payer(
 
 #[derive(Deserialize, IntoParams)]
 pub struct ZenginQuery {
-    /// The transfer day, YYYY-MM-DD (the month's due date when absent).
+    /// The transfer day, YYYY-MM-DD (the run's day, else the month's due date, when absent).
     transfer_date: Option<String>,
+    /// A payment run: its months as paid (absent: the approved months not paid yet).
+    run: Option<i64>,
 }
 
 /// The month's bank transfer file in the Zengin 総合振込 format (120-byte records,
 /// Shift_JIS), one data record per worker paid (directors and accountants).
 #[utoipa::path(get, path = "/api/v1/sites/{id}/payments/{month}/zengin", tag = "pay",
     params(("id" = i64, Path), ("month" = String, Path, description = "YYYY-MM"), ZenginQuery),
-    responses((status = 200, body = String, content_type = "text/plain"), (status = 403), (status = 404),
+    responses((status = 200, body = String, content_type = "text/plain"), (status = 403),
+              (status = 404, description = "not_found, pay.no_run"),
               (status = 409, description = "pay.no_payer, pay.no_bank_account, pay.no_rate"), (status = 422)))]
 async fn export_zengin(
     State(st): State<AppState>,
@@ -559,7 +563,11 @@ async fn export_zengin(
         Some(d) => Some(parse_date("transfer_date", d)?),
         None => None,
     };
-    let bytes = super::zengin::transfers(&st.db, (site, month), date, st.clock.now()).await?;
+    let which = q
+        .run
+        .map_or(payments::Which::Unpaid, |r| payments::Which::Run(RunId(r)));
+    let bytes =
+        super::zengin::transfers(&st.db, (site, month), which, date, st.clock.now()).await?;
     Ok((
         [
             (
