@@ -27,9 +27,9 @@ crate::error_codes! {
         /// `{close}`: the month's last day.
         PaidOnEarly = (UNPROCESSABLE_ENTITY, "pay.paid_on_early", "支払日が月の締め日({close})より前です。", "The payment day is before the month's close ({close})."),
         PaidTwice = (CONFLICT, "pay.paid_twice", "この勤務表はすでに支払済みです。", "This timesheet is paid already."),
-        MonthPaid = (CONFLICT, "pay.month_paid", "支払済みの月は再開できません。", "A paid month cannot be reopened."),
         /// `{id}`: the run asked for.
         NoRun = (NOT_FOUND, "pay.no_run", "この月の支払処理 {id} はありません。", "This month has no payment run {id}."),
+        BadRange = (UNPROCESSABLE_ENTITY, "pay.bad_range", "期間は開始月から終了月まで、24か月以内で指定してください。", "A range runs from its first month to its last, 24 months at most."),
         NoRate = (CONFLICT, "pay.no_rate", "{day}の時間に単価がありません。", "The hours of {day} have no rate."),
     }
 }

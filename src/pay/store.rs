@@ -408,6 +408,13 @@ pub async fn acknowledge(
     Ok(true)
 }
 
+/// Every site.
+pub async fn sites(db: &Db) -> sqlx::Result<Vec<SiteId>> {
+    sqlx::query_scalar("SELECT id FROM sites ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+}
+
 /// Whether the person is an accountant of the site.
 pub async fn is_accountant(db: &Db, person: PersonId, site: SiteId) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(

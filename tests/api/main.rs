@@ -35,6 +35,7 @@ mod occupancy_history;
 mod openapi;
 mod pay;
 mod pay_bank;
+mod pay_exports;
 mod pay_runs;
 mod pay_terms;
 mod polish;

@@ -201,8 +201,8 @@ async fn an_approved_month_is_paid(b: Backend) {
     let p2_name = two_p["name"].as_str().unwrap();
     let line = rows.iter().find(|r| r[5] == p2_name).unwrap();
     assert_eq!(
-        line[6..],
-        ["7", "0.12", "1200", "140", "14", "126", "2026-12-25"]
+        line[6..14],
+        ["7", "0.12", "1200", "140", "14", "126", "2026-12-25", ""]
     );
     let line = rows
         .iter()
