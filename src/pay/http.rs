@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(put_withholding))
         .routes(routes!(put_invoice_number))
         .routes(routes!(my_statements))
+        .routes(routes!(my_fiscal_year))
         .routes(routes!(site_payments))
         .routes(routes!(mark_paid))
         .routes(routes!(export_csv))
@@ -196,6 +197,27 @@ async fn my_statements(
     let month = parse_month(&q.month)?;
     Ok(Json(
         payments::statements(&st.db, who.id, month, st.clock.now()).await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct YearQuery {
+    /// The fiscal year by the year it starts in (2026: April 2026 to March 2027); absent:
+    /// the current one in my site's zone.
+    year: Option<i32>,
+}
+
+/// What I was paid in a fiscal year (April to March, by the day paid).
+#[utoipa::path(get, path = "/api/v1/me/fiscal-year", tag = "pay",
+    params(YearQuery),
+    responses((status = 200, body = payments::FiscalYear), (status = 401), (status = 422)))]
+async fn my_fiscal_year(
+    State(st): State<AppState>,
+    who: Principal,
+    Query(q): Query<YearQuery>,
+) -> ApiResult<Json<payments::FiscalYear>> {
+    Ok(Json(
+        payments::fiscal_year(&st.db, who.id, q.year, st.clock.now()).await?,
     ))
 }
 

@@ -424,6 +424,93 @@ pub async fn mark_paid(
     Ok(Some(run))
 }
 
+/// A payment counted in a fiscal year.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct YearPayment {
+    #[schema(value_type = i64)]
+    pub site_id: SiteId,
+    /// The month it paid, YYYY-MM.
+    pub month: String,
+    #[schema(value_type = String, format = Date)]
+    pub paid_on: String,
+    pub amount: i64,
+    pub withholding: i64,
+    pub total: i64,
+}
+
+/// A worker's fiscal year (April to March): what was paid in it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct FiscalYear {
+    /// The year it starts in: 2026 runs from 2026-04-01 to 2027-03-31.
+    pub fiscal_year: i32,
+    #[schema(value_type = String, format = Date)]
+    pub first_day: NaiveDate,
+    #[schema(value_type = String, format = Date)]
+    pub last_day: NaiveDate,
+    pub amount: i64,
+    pub withholding: i64,
+    pub total: i64,
+    pub payments: Vec<YearPayment>,
+}
+
+/// The fiscal year a day falls in (April to March).
+pub fn fiscal_year_of(day: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    if day.month() >= 4 {
+        day.year()
+    } else {
+        day.year() - 1
+    }
+}
+
+/// The payments made to a person in a fiscal year (by the day paid); the current one, as of
+/// today in the zone of their first site, when `year` is None.
+pub async fn fiscal_year(
+    db: &Db,
+    person: PersonId,
+    year: Option<i32>,
+    now: DateTime<Utc>,
+) -> ApiResult<FiscalYear> {
+    let year = match year {
+        Some(y) => y,
+        None => {
+            let tz = match store::work_sites(db, person).await?.first() {
+                Some(site) => schedule_of(db, *site).await?.tz,
+                None => chrono_tz::Asia::Tokyo,
+            };
+            fiscal_year_of(now.with_timezone(&tz).date_naive())
+        }
+    };
+    let bad = || crate::error::invalid_code("year", crate::error::CommonError::Validation);
+    if !(2000..=2100).contains(&year) {
+        return Err(bad());
+    }
+    let first_day = NaiveDate::from_ymd_opt(year, 4, 1).ok_or_else(bad)?;
+    let last_day = NaiveDate::from_ymd_opt(year + 1, 3, 31).ok_or_else(bad)?;
+    let payments: Vec<YearPayment> =
+        store::paid_between(db, person, (&first_day.to_string(), &last_day.to_string()))
+            .await?
+            .into_iter()
+            .map(|p| YearPayment {
+                site_id: p.site_id,
+                month: p.month,
+                paid_on: p.paid_on,
+                amount: p.amount,
+                withholding: p.withholding,
+                total: p.amount - p.withholding,
+            })
+            .collect();
+    Ok(FiscalYear {
+        fiscal_year: year,
+        first_day,
+        last_day,
+        amount: payments.iter().map(|p| p.amount).sum(),
+        withholding: payments.iter().map(|p| p.withholding).sum(),
+        total: payments.iter().map(|p| p.total).sum(),
+        payments,
+    })
+}
+
 /// Sets the site's payment rule: refused beyond the act's 60 days, naming the month.
 pub async fn set_rule(
     tx: &mut Tx,

@@ -408,6 +408,35 @@ pub async fn acknowledge(
     Ok(true)
 }
 
+/// A person's payment as the fiscal year counts it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PaidRow {
+    pub site_id: SiteId,
+    pub month: String,
+    pub paid_on: String,
+    pub amount: i64,
+    pub withholding: i64,
+}
+
+/// A person's payments made from `from` to `to` (days, both included), by day.
+pub async fn paid_between(
+    db: &Db,
+    person: PersonId,
+    (from, to): (&str, &str),
+) -> sqlx::Result<Vec<PaidRow>> {
+    sqlx::query_as(
+        "SELECT t.site_id, t.month, p.paid_on, p.amount, p.withholding
+           FROM pay_payments p JOIN timesheets t ON t.id = p.timesheet_id
+          WHERE t.person_id = $1 AND p.paid_on >= $2 AND p.paid_on <= $3
+          ORDER BY p.paid_on, t.site_id",
+    )
+    .bind(person)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await
+}
+
 /// Every site.
 pub async fn sites(db: &Db) -> sqlx::Result<Vec<SiteId>> {
     sqlx::query_scalar("SELECT id FROM sites ORDER BY id")

@@ -38,6 +38,7 @@ mod pay_bank;
 mod pay_exports;
 mod pay_runs;
 mod pay_terms;
+mod pay_year;
 mod polish;
 mod series_going;
 mod sites;
