@@ -135,6 +135,8 @@ pub struct Payments {
 /// A worker's month at a site as pay sees it.
 pub struct Line {
     pub view: MonthView,
+    pub approved: bool,
+    pub paid: bool,
     /// For an approved month: its statement (a paid one as stored).
     pub statement: Option<Statement>,
     pub sheet: Option<TimesheetId>,
@@ -142,11 +144,12 @@ pub struct Line {
 }
 
 /// Every month at the site of the people it concerns (its workers today and anyone with a
-/// timesheet there), with the approved ones' statements.
+/// timesheet there), with the approved ones' statements (None: without them, for the
+/// warnings, which need no amounts).
 pub async fn lines_of(
     db: &Db,
     (site, month): (SiteId, Month),
-    ctx: &statement::Context,
+    ctx: Option<&statement::Context>,
     now: DateTime<Utc>,
 ) -> ApiResult<(Vec<store::MonthPerson>, Vec<Line>)> {
     let label = month.to_string();
@@ -171,14 +174,16 @@ pub async fn lines_of(
         .into_iter()
         .map(|v| {
             let row = approved.get(&v.person_id);
-            let statement = match row {
-                Some(r) if r.paid_on.is_some() => {
+            let statement = match (row, ctx) {
+                (Some(r), Some(_)) if r.paid_on.is_some() => {
                     Some(statement::stored(r, &label, &stored, None)?)
                 }
-                Some(_) => Some(statement::build(&v, ctx, None, None)?),
-                None => None,
+                (Some(_), Some(ctx)) => Some(statement::build(&v, ctx, None, None)?),
+                _ => None,
             };
             Ok(Line {
+                approved: row.is_some(),
+                paid: row.is_some_and(|r| r.paid_on.is_some()),
                 statement,
                 sheet: row.map(|r| r.id),
                 run: row.and_then(|r| r.run_id),
@@ -212,7 +217,7 @@ pub async fn statements_of_site(
     let ctx = statement::context(db, site).await?;
     let mut done = Vec::new();
     let mut missing = Vec::new();
-    for l in lines_of(db, (site, month), &ctx, now).await?.1 {
+    for l in lines_of(db, (site, month), Some(&ctx), now).await?.1 {
         match (l.statement, which) {
             (Some(s), Which::All) => done.push(s),
             (Some(s), Which::Unpaid) if s.paid_on.is_none() => done.push(s),
@@ -233,7 +238,7 @@ pub async fn of_month(
     now: DateTime<Utc>,
 ) -> ApiResult<Payments> {
     let ctx = statement::context(db, site).await?;
-    let (people, lines) = lines_of(db, (site, month), &ctx, now).await?;
+    let (people, lines) = lines_of(db, (site, month), Some(&ctx), now).await?;
     let names: BTreeMap<PersonId, &store::MonthPerson> = people.iter().map(|p| (p.id, p)).collect();
     let mut rows = Vec::new();
     for l in lines {
@@ -313,14 +318,13 @@ async fn warnings(
         else {
             continue;
         };
-        let (people, lines) = lines_of(db, (site, month), ctx, now).await?;
+        let (people, lines) = lines_of(db, (site, month), None, now).await?;
         for l in lines {
-            let (kind, date) = match &l.statement {
-                Some(s) if s.paid_on.is_none() && (due - today).num_days() <= DUE_SOON_DAYS => {
-                    ("due_soon", due)
-                }
-                None if l.view.total_minutes > 0
-                    && (limit - today).num_days() <= LIMIT_SOON_DAYS =>
+            let (kind, date) = match (l.approved, l.paid) {
+                (true, false) if (due - today).num_days() <= DUE_SOON_DAYS => ("due_soon", due),
+                (false, _)
+                    if l.view.total_minutes > 0
+                        && (limit - today).num_days() <= LIMIT_SOON_DAYS =>
                 {
                     ("not_approved", limit)
                 }
@@ -371,7 +375,7 @@ pub async fn mark_paid(
     check_paid_on(paid_on, month, now.with_timezone(&schedule.tz).date_naive())?;
     let label = month.to_string();
     let ctx = statement::context(db, site).await?;
-    let (_, lines) = lines_of(db, (site, month), &ctx, now).await?;
+    let (_, lines) = lines_of(db, (site, month), Some(&ctx), now).await?;
     let mut tx = db.begin().await?;
     crate::db::lock_row(&mut tx, "sites", site.0).await?;
     let unpaid = store::unpaid(&mut tx, site, &label).await?;
