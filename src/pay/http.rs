@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(put_invoice_number))
         .routes(routes!(my_statements))
         .routes(routes!(my_fiscal_year))
+        .routes(routes!(my_pay_sites))
         .routes(routes!(site_payments))
         .routes(routes!(mark_paid))
         .routes(routes!(export_csv))
@@ -198,6 +199,36 @@ async fn my_statements(
     Ok(Json(
         payments::statements(&st.db, who.id, month, st.clock.now()).await?,
     ))
+}
+
+/// A site whose payments I handle.
+#[derive(Serialize, ToSchema)]
+pub struct PaySite {
+    #[schema(value_type = i64)]
+    site_id: SiteId,
+    director: bool,
+    /// An accountant also gets the bank transfer file.
+    accountant: bool,
+}
+
+/// The sites whose payments I see: as a director or an accountant (the pay page's list).
+#[utoipa::path(get, path = "/api/v1/me/pay-sites", tag = "pay",
+    responses((status = 200, body = Vec<PaySite>), (status = 401)))]
+async fn my_pay_sites(State(st): State<AppState>, who: Principal) -> ApiResult<Json<Vec<PaySite>>> {
+    let accountant = super::store::accountant_sites(&st.db, who.id).await?;
+    let mut out = Vec::new();
+    for site in super::store::sites(&st.db).await? {
+        let director = who.has(site, &[Role::Director]);
+        let accountant = accountant.contains(&site);
+        if director || accountant {
+            out.push(PaySite {
+                site_id: site,
+                director,
+                accountant,
+            });
+        }
+    }
+    Ok(Json(out))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -444,6 +444,14 @@ pub async fn sites(db: &Db) -> sqlx::Result<Vec<SiteId>> {
         .await
 }
 
+/// The sites where the person is an accountant.
+pub async fn accountant_sites(db: &Db, person: PersonId) -> sqlx::Result<Vec<SiteId>> {
+    sqlx::query_scalar("SELECT site_id FROM pay_accountants WHERE person_id = $1 ORDER BY site_id")
+        .bind(person)
+        .fetch_all(&db.pool)
+        .await
+}
+
 /// Whether the person is an accountant of the site.
 pub async fn is_accountant(db: &Db, person: PersonId, site: SiteId) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(
