@@ -4,6 +4,7 @@
 //!  1. the site's month list (all 500 with their totals and flags), target p99 under 300 ms;
 //!  2. one worker's month, target p99 under 50 ms;
 //!  3. the 500 approvals, target under 10 s in all;
+//!
 //! then pay (issue 19), the remote hours split over three projects at their rates:
 //!  4. the month's payment list, target p99 under 300 ms;
 //!  5. the month's exports for 500 workers x 3 projects (CSV, XLSX, Zengin), each under 2 s.
