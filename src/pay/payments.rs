@@ -318,25 +318,45 @@ async fn warnings(
         else {
             continue;
         };
-        let (people, lines) = lines_of(db, (site, month), None, now).await?;
-        for l in lines {
-            let (kind, date) = match (l.approved, l.paid) {
-                (true, false) if (due - today).num_days() <= DUE_SOON_DAYS => ("due_soon", due),
-                (false, _)
-                    if l.view.total_minutes > 0
-                        && (limit - today).num_days() <= LIMIT_SOON_DAYS =>
-                {
-                    ("not_approved", limit)
-                }
-                _ => continue,
-            };
+        let due_near = (due - today).num_days() <= DUE_SOON_DAYS;
+        let limit_near = (limit - today).num_days() <= LIMIT_SOON_DAYS;
+        // Only a month near its 60th day needs the months themselves (who has time not
+        // approved); one near its due date needs its approved timesheets only.
+        let found: Vec<(&str, NaiveDate, PersonId)> = if limit_near {
+            lines_of(db, (site, month), None, now)
+                .await?
+                .1
+                .into_iter()
+                .filter_map(|l| match (l.approved, l.paid) {
+                    (true, false) if due_near => Some(("due_soon", due, l.view.person_id)),
+                    (false, _) if l.view.total_minutes > 0 => {
+                        Some(("not_approved", limit, l.view.person_id))
+                    }
+                    _ => None,
+                })
+                .collect()
+        } else if due_near {
+            store::approved(db, None, Some(site), &month.to_string())
+                .await?
+                .into_iter()
+                .filter(|r| r.paid_on.is_none())
+                .map(|r| ("due_soon", due, r.person_id))
+                .collect()
+        } else {
+            continue;
+        };
+        if found.is_empty() {
+            continue;
+        }
+        let people = store::people_of_month(db, site, &month.to_string()).await?;
+        for (kind, date, person) in found {
             out.push(Warning {
                 kind: kind.into(),
                 month: month.to_string(),
-                person_id: l.view.person_id,
+                person_id: person,
                 name: people
                     .iter()
-                    .find(|p| p.id == l.view.person_id)
+                    .find(|p| p.id == person)
                     .map_or(String::new(), |p| p.name.clone()),
                 date,
                 days_left: (date - today).num_days(),
