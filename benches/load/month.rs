@@ -3,7 +3,11 @@
 //! the month submitted; then, as the site's director:
 //!  1. the site's month list (all 500 with their totals and flags), target p99 under 300 ms;
 //!  2. one worker's month, target p99 under 50 ms;
-//!  3. the 500 approvals, target under 10 s in all.
+//!  3. the 500 approvals, target under 10 s in all;
+//!
+//! then pay (issue 19), the remote hours split over three projects at their rates:
+//!  4. the month's payment list, target p99 under 300 ms;
+//!  5. the month's exports for 500 workers x 3 projects (CSV, XLSX, Zengin), each under 2 s.
 
 use super::{Args, Monitor, Phase, Shared, closed_loop, local, log, send};
 use anyhow::{Context, Result};
@@ -17,6 +21,10 @@ const LIST: &str = "month end: a site's month, 500 workers";
 const ONE: &str = "month end: one worker's month";
 const APPROVE: &str = "month end: 500 approvals";
 const WORKERS: usize = 500;
+const PAYMENTS: &str = "pay: a month's payments, 500 workers";
+const CSV: &str = "pay: CSV export, 500 workers x 3 projects";
+const XLSX: &str = "pay: XLSX export, 500 workers x 3 projects";
+const ZENGIN: &str = "pay: Zengin file, 500 workers";
 
 /// What the scenarios use: the director's session, the month, the workers and timesheets.
 struct MonthEnd {
@@ -48,12 +56,44 @@ async fn fill(url: &str, sh: &Shared) -> Result<MonthEnd> {
     .bind(f.t0 + 14 * 86400)
     .execute(&db.pool)
     .await?;
-    let project: i64 = sqlx::query_scalar(
-        "SELECT MIN(p.id) FROM client_projects p JOIN client_companies c ON c.id = p.client_id
-          WHERE c.site_id = $1",
+    let client: i64 = sqlx::query_scalar("SELECT MIN(id) FROM client_companies WHERE site_id = $1")
+        .bind(f.shiojiri)
+        .fetch_one(&db.pool)
+        .await?;
+    for n in 1..=3 {
+        sqlx::query(
+            "INSERT INTO client_projects (client_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(client)
+        .bind(format!("bench project {n}"))
+        .execute(&db.pool)
+        .await?;
+    }
+    let projects: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM client_projects WHERE client_id = $1 AND name LIKE 'bench project %' ORDER BY id",
+    )
+    .bind(client)
+    .fetch_all(&db.pool)
+    .await?;
+    // The accountant's side of pay: the director is the site's accountant, the site has a
+    // paying account, every worker a bank account.
+    sqlx::query(
+        "INSERT INTO pay_accountants (person_id, site_id, granted_by, granted_at)
+         VALUES ($1, $2, $1, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(director)
+    .bind(f.shiojiri)
+    .bind(f.t0)
+    .execute(&db.pool)
+    .await?;
+    sqlx::query(
+        "INSERT INTO pay_payers (site_id, client_code, name_kana, bank_code, branch_code, account_type, number, set_by, set_at)
+         VALUES ($1, '1234567890', 'ｶ)ｶﾄﾞ', '0001', '001', 'current', '7654321', $2, $3) ON CONFLICT DO NOTHING",
     )
     .bind(f.shiojiri)
-    .fetch_one(&db.pool)
+    .bind(director)
+    .bind(f.t0)
+    .execute(&db.pool)
     .await?;
     let first = f
         .today
@@ -80,13 +120,34 @@ async fn fill(url: &str, sh: &Shared) -> Result<MonthEnd> {
             .bind(f.shiojiri)
             .execute(&mut *tx)
             .await?;
+        for (k, project) in projects.iter().enumerate() {
+            let assignment: i64 = sqlx::query_scalar(
+                "INSERT INTO assignments (person_id, project_id, starts_on, created_by, created_at)
+                 VALUES ($1, $2, '2000-01-01', $3, $4) RETURNING id",
+            )
+            .bind(person)
+            .bind(project)
+            .bind(director)
+            .bind(f.t0)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO assignment_rates (assignment_id, starts_on, yen_per_hour, created_by, created_at)
+                 VALUES ($1, '2000-01-01', $2, $3, $4)",
+            )
+            .bind(assignment)
+            .bind(1000 + 100 * i64::try_from(k)?)
+            .bind(director)
+            .bind(f.t0)
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query(
-            "INSERT INTO assignments (person_id, project_id, starts_on, created_by, created_at)
-             VALUES ($1, $2, '2000-01-01', $3, $4)",
+            "INSERT INTO pay_bank_accounts (person_id, bank_code, branch_code, account_type, number, holder_kana, set_by, set_at)
+             VALUES ($1, '0005', '123', 'ordinary', $2, 'ﾍﾞﾝﾁ ﾀﾛｳ', $1, $3) ON CONFLICT DO NOTHING",
         )
         .bind(person)
-        .bind(project)
-        .bind(director)
+        .bind(format!("{:07}", person % 10_000_000))
         .bind(f.t0)
         .execute(&mut *tx)
         .await?;
@@ -119,15 +180,21 @@ async fn fill(url: &str, sh: &Shared) -> Result<MonthEnd> {
         .bind(to.timestamp())
         .fetch_one(&mut *tx)
         .await?;
+        // 19:00-21:00 in three parts of 40 minutes, one per project.
         let entries: Vec<String> = weekdays
             .iter()
-            .map(|d| {
-                format!(
-                    "({sheet}, 'remote', {project}, {}, {}, 'bench', {person}, {})",
-                    local(*d, 19, 0),
-                    local(*d, 21, 0),
-                    f.t0
-                )
+            .flat_map(|d| {
+                projects
+                    .iter()
+                    .zip([0u32, 40, 80])
+                    .map(move |(project, m)| {
+                        format!(
+                            "({sheet}, 'remote', {project}, {}, {}, 'bench', {person}, {})",
+                            local(*d, 19 + m / 60, m % 60),
+                            local(*d, 19 + (m + 40) / 60, (m + 40) % 60),
+                            f.t0
+                        )
+                    })
             })
             .collect();
         sqlx::query(&format!(
@@ -212,5 +279,38 @@ pub(super) async fn scenarios(
         }) as super::MakeReq
     };
     out.push(closed_loop(APPROVE, 8, 600.0, WORKERS, approve, mon).await);
+    out.extend(pay(&sh, &m, &cookie, secs, mon).await);
     Ok(out)
+}
+
+/// The pay phases over the approved month: its payment list, then each export a few times.
+async fn pay(
+    sh: &Arc<Shared>,
+    m: &Arc<MonthEnd>,
+    cookie: &str,
+    secs: f64,
+    mon: &Monitor,
+) -> Vec<Phase> {
+    let site = sh.fill.shiojiri;
+    let get = |path: String| {
+        let (sh, cookie) = (sh.clone(), cookie.to_string());
+        Arc::new(move |i: usize| {
+            let rb = sh
+                .client
+                .get(format!("{}{path}", sh.base(i)))
+                .header("cookie", cookie.clone());
+            Box::pin(send(rb, None)) as super::ReqFut
+        }) as super::MakeReq
+    };
+    let base = format!("/api/v1/sites/{site}/payments/{}", m.month);
+    let mut out = Vec::new();
+    out.push(closed_loop(PAYMENTS, 2, secs, usize::MAX, get(base.clone()), mon).await);
+    for (name, path) in [
+        (CSV, format!("{base}/export.csv?encoding=cp932")),
+        (XLSX, format!("{base}/export.xlsx")),
+        (ZENGIN, format!("{base}/zengin")),
+    ] {
+        out.push(closed_loop(name, 1, secs, 5, get(path), mon).await);
+    }
+    out
 }

@@ -3,6 +3,7 @@
 //
 //   GET  /api/v1/me/terms, POST /api/v1/me/terms/{id}/acknowledge
 //   GET  /api/v1/me/statements?month=YYYY-MM
+//   GET  /api/v1/me/fiscal-year
 //   GET  /api/v1/people/{me}/bank-account, PUT the same
 
 import { addStrings, getLang, t } from '/shared/i18n.js';
@@ -43,6 +44,8 @@ addStrings({
     'pay.saveBank': '口座を保存する',
     'pay.doneBank': '口座を保存しました。',
     'pay.yen': '{n} 円',
+    'pay.year': '{y}年度の支払額',
+    'pay.yearRange': '{from}〜{to} に支払われた額(源泉徴収後 {total})',
   },
   en: {
     'pay.title': 'Pay',
@@ -76,6 +79,8 @@ addStrings({
     'pay.saveBank': 'Save the account',
     'pay.doneBank': 'The account is saved.',
     'pay.yen': '{n} yen',
+    'pay.year': 'Paid in fiscal year {y}',
+    'pay.yearRange': 'Paid from {from} to {to} ({total} after withholding)',
   },
 });
 
@@ -95,6 +100,7 @@ export function mount(main, ctx) {
   let month = lastMonth();
   let terms = [];
   let statements = [];
+  let year = null;
   let bank = { bank_code: '', branch_code: '', account_type: 'ordinary', number: '', holder_kana: '' };
   let bankErrors = {};
   const root = h('div', { class: 'view pay' });
@@ -124,6 +130,11 @@ export function mount(main, ctx) {
           control: h('input', { type: 'month', value: month, onchange: (ev) => { month = ev.target.value; loadStatements(); } }) }),
         statements.length === 0 ? h('p', { class: 'empty' }, t('pay.noStatements'))
           : statements.map(statementCard)),
+      year ? h('section', { 'aria-labelledby': 'pay-year' },
+        h('h2', { id: 'pay-year' }, t('pay.year', { y: year.fiscal_year })),
+        h('p', { class: 'big', id: 'pay-year-amount' }, yen(year.amount)),
+        h('p', { class: 'hint' }, t('pay.yearRange', {
+          from: formatDate(year.first_day), to: formatDate(year.last_day), total: yen(year.total) }))) : null,
       h('section', { 'aria-labelledby': 'pay-bank' },
         h('h2', { id: 'pay-bank' }, t('pay.bank')),
         bankForm()));
@@ -206,6 +217,7 @@ export function mount(main, ctx) {
     body.setAttribute('aria-busy', 'true');
     try {
       terms = await api('GET', '/api/v1/me/terms');
+      year = await api('GET', '/api/v1/me/fiscal-year');
       try {
         bank = await api('GET', `/api/v1/people/${ctx.me.id}/bank-account`);
       } catch (err) {

@@ -22,6 +22,14 @@ crate::error_codes! {
         /// `{names}`: the workers without a bank account.
         NoBankAccount = (CONFLICT, "pay.no_bank_account", "口座が登録されていない人がいます: {names}", "Some workers have no bank account: {names}"),
         NoPayer = (CONFLICT, "pay.no_payer", "振込元の口座が設定されていません。", "The account transfers are paid from is not set."),
+        /// `{today}`: today in the site's zone.
+        PaidOnFuture = (UNPROCESSABLE_ENTITY, "pay.paid_on_future", "支払日が未来の日付です(今日は{today})。", "The payment day is in the future (today is {today})."),
+        /// `{close}`: the month's last day.
+        PaidOnEarly = (UNPROCESSABLE_ENTITY, "pay.paid_on_early", "支払日が月の締め日({close})より前です。", "The payment day is before the month's close ({close})."),
+        PaidTwice = (CONFLICT, "pay.paid_twice", "この勤務表はすでに支払済みです。", "This timesheet is paid already."),
+        /// `{id}`: the run asked for.
+        NoRun = (NOT_FOUND, "pay.no_run", "この月の支払処理 {id} はありません。", "This month has no payment run {id}."),
+        BadRange = (UNPROCESSABLE_ENTITY, "pay.bad_range", "期間は開始月から終了月まで、24か月以内で指定してください。", "A range runs from its first month to its last, 24 months at most."),
         NoRate = (CONFLICT, "pay.no_rate", "{day}の時間に単価がありません。", "The hours of {day} have no rate."),
     }
 }

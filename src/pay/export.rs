@@ -1,6 +1,8 @@
-//! A month's payments as a CSV file for payroll: one row per worker and project, Japanese
-//! headers, in UTF-8 with a BOM (Excel opens it correctly) or in Shift_JIS (CP932). A row
-//! Shift_JIS cannot hold is never replaced silently: the export is refused, naming it.
+//! A month's (or a range of months') payments for payroll: one row per worker and project,
+//! Japanese headers; as CSV in UTF-8 with a BOM (Excel opens it correctly) or in Shift_JIS
+//! (CP932), or as an XLSX workbook (a summary sheet and one sheet per site, numbers as
+//! numbers, dates as dates). A row Shift_JIS cannot hold is never replaced silently: the
+//! export is refused, naming it.
 
 use super::errors::PayError;
 use super::payments;
@@ -14,7 +16,7 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 /// The columns, as payroll reads them.
-pub const HEADERS: [&str; 13] = [
+pub const HEADERS: [&str; 16] = [
     "会員番号",
     "氏名",
     "氏名カナ",
@@ -28,6 +30,9 @@ pub const HEADERS: [&str; 13] = [
     "源泉徴収税額",
     "差引支払額",
     "支払期日",
+    "支払日",
+    "拠点",
+    "対象月",
 ];
 
 /// How the file is encoded.
@@ -35,6 +40,16 @@ pub const HEADERS: [&str; 13] = [
 pub enum Encoding {
     Utf8,
     Cp932,
+}
+
+impl Encoding {
+    /// The file's content type.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "text/csv; charset=utf-8",
+            Encoding::Cp932 => "text/csv; charset=Shift_JIS",
+        }
+    }
 }
 
 fn field(s: &str) -> String {
@@ -54,11 +69,68 @@ fn text(s: &str) -> String {
     }
 }
 
-/// The rows (after the headers): one per worker and project of each statement.
-pub fn rows(statements: &[Statement], people: &[ExportPerson]) -> Vec<(PersonId, Vec<String>)> {
-    let by_id: BTreeMap<PersonId, &ExportPerson> = people.iter().map(|p| (p.id, p)).collect();
+/// A site's month as exported: its statements, who they are, who is not approved yet.
+pub struct SiteMonth {
+    pub site: SiteId,
+    pub site_name: String,
+    pub month: Month,
+    pub statements: Vec<Statement>,
+    pub people: Vec<ExportPerson>,
+    pub missing: Vec<PersonId>,
+}
+
+/// The approved months of the sites over the months, each site's in month order.
+pub async fn collect(
+    db: &Db,
+    sites: &[SiteId],
+    months: &[Month],
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<SiteMonth>> {
     let mut out = Vec::new();
-    for s in statements {
+    for &site in sites {
+        let site_name = crate::sites::store::get(db, site).await?.name_ja;
+        for &month in months {
+            let (statements, missing) =
+                payments::statements_of_site(db, site, month, payments::Which::All, now).await?;
+            out.push(SiteMonth {
+                site,
+                site_name: site_name.clone(),
+                month,
+                statements,
+                people: store::export_people(db, site, &month.to_string()).await?,
+                missing,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The months from `from` to `to`, both included: at most 24, `to` not before `from`.
+pub fn months(from: Month, to: Month) -> ApiResult<Vec<Month>> {
+    let mut out = Vec::new();
+    let mut m = from;
+    while m <= to {
+        if out.len() == 24 {
+            return Err(crate::error::invalid_code("to", PayError::BadRange));
+        }
+        out.push(m);
+        m = Month::of(
+            m.first_day()
+                .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+                .ok_or_else(|| anyhow::anyhow!("no month after {m}"))?,
+        );
+    }
+    if out.is_empty() {
+        return Err(crate::error::invalid_code("to", PayError::BadRange));
+    }
+    Ok(out)
+}
+
+/// The rows (after the headers): one per worker and project of each statement.
+pub fn rows(part: &SiteMonth) -> Vec<(PersonId, Vec<String>)> {
+    let by_id: BTreeMap<PersonId, &ExportPerson> = part.people.iter().map(|p| (p.id, p)).collect();
+    let mut out = Vec::new();
+    for s in &part.statements {
         let p = by_id.get(&s.person_id);
         for line in &s.projects {
             let rates: Vec<String> = line
@@ -84,6 +156,9 @@ pub fn rows(statements: &[Statement], people: &[ExportPerson]) -> Vec<(PersonId,
                     line.withholding.to_string(),
                     line.total.to_string(),
                     s.due_on.to_string(),
+                    s.paid_on.clone().unwrap_or_default(),
+                    text(&part.site_name),
+                    part.month.to_string(),
                 ],
             ));
         }
@@ -127,26 +202,196 @@ pub fn encode(
     })
 }
 
-/// A site's month as a CSV file, with the workers whose month is not approved
-/// (refused with a 409 listing them when `approved_only`).
+/// The names of the people with time whose month is not approved, refused (409 listing
+/// them) when `approved_only`.
+fn unapproved(parts: &[SiteMonth], approved_only: bool) -> ApiResult<Vec<PersonId>> {
+    let mut ids = Vec::new();
+    let mut names = Vec::new();
+    for part in parts {
+        for id in &part.missing {
+            ids.push(*id);
+            if let Some(p) = part.people.iter().find(|p| p.id == *id) {
+                names.push(format!("{} ({})", p.name, part.month));
+            }
+        }
+    }
+    if approved_only && !ids.is_empty() {
+        return Err(ApiError::from(PayError::Unapproved).with("names", names.join(", ")));
+    }
+    Ok(ids)
+}
+
+/// The sites' months as one CSV file, with the people whose month is not approved (refused
+/// with a 409 listing them when `approved_only`).
 pub async fn csv(
     db: &Db,
-    (site, month): (SiteId, Month),
+    (sites, months): (&[SiteId], &[Month]),
     encoding: Encoding,
     approved_only: bool,
     now: DateTime<Utc>,
 ) -> ApiResult<(Vec<u8>, Vec<PersonId>)> {
-    let (statements, missing) = payments::statements_of_site(db, site, month, now).await?;
-    let people = store::export_people(db, site).await?;
-    let names: Vec<String> = missing
-        .iter()
-        .filter_map(|id| people.iter().find(|p| p.id == *id))
-        .map(|p| p.name.clone())
-        .collect();
-    if approved_only && !names.is_empty() {
-        return Err(ApiError::from(PayError::Unapproved).with("names", names.join(", ")));
-    }
-    let bytes = encode(&rows(&statements, &people), encoding)
+    let parts = collect(db, sites, months, now).await?;
+    let missing = unapproved(&parts, approved_only)?;
+    let all: Vec<(PersonId, Vec<String>)> = parts.iter().flat_map(rows).collect();
+    let bytes = encode(&all, encoding)
         .map_err(|bad| ApiError::from(PayError::NotCp932).with("names", bad.join(", ")))?;
     Ok((bytes, missing))
+}
+
+/// The sites' months as an XLSX workbook, with the people whose month is not approved
+/// (refused with a 409 listing them when `approved_only`).
+pub async fn xlsx(
+    db: &Db,
+    (sites, months): (&[SiteId], &[Month]),
+    approved_only: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<(Vec<u8>, Vec<PersonId>)> {
+    let parts = collect(db, sites, months, now).await?;
+    let missing = unapproved(&parts, approved_only)?;
+    let bytes = workbook(&parts).map_err(|e| anyhow::anyhow!("xlsx: {e}"))?;
+    Ok((bytes, missing))
+}
+
+/// The summary sheet's columns.
+pub const SUMMARY: [&str; 10] = [
+    "拠点",
+    "対象月",
+    "人数",
+    "分",
+    "時間",
+    "金額",
+    "源泉徴収税額",
+    "差引支払額",
+    "支払期日",
+    "未承認(人)",
+];
+
+/// A sheet name Excel accepts: none of []:*?/\, at most 31 characters, unique.
+fn sheet_name(name: &str, site: SiteId, taken: &[String]) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+        .take(24)
+        .collect();
+    let clean = if clean.trim().is_empty() || clean == "集計" {
+        format!("site {site}")
+    } else {
+        clean
+    };
+    if taken.contains(&clean) {
+        format!("{clean} ({site})")
+    } else {
+        clean
+    }
+}
+
+fn date_of(s: &str) -> Option<rust_xlsxwriter::ExcelDateTime> {
+    let d: chrono::NaiveDate = s.parse().ok()?;
+    rust_xlsxwriter::ExcelDateTime::from_ymd(
+        u16::try_from(chrono::Datelike::year(&d)).ok()?,
+        u8::try_from(chrono::Datelike::month(&d)).ok()?,
+        u8::try_from(chrono::Datelike::day(&d)).ok()?,
+    )
+    .ok()
+}
+
+/// The cell formats of the workbook.
+struct Formats {
+    bold: rust_xlsxwriter::Format,
+    day: rust_xlsxwriter::Format,
+    hours: rust_xlsxwriter::Format,
+    yen: rust_xlsxwriter::Format,
+}
+
+/// 集計: a row per site and month.
+fn summary_sheet(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    parts: &[SiteMonth],
+    f: &Formats,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    sheet.set_name("集計")?;
+    for (c, h) in SUMMARY.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &f.bold)?;
+    }
+    for (r, part) in (1u32..).zip(parts) {
+        let s = &part.statements;
+        let minutes: i64 = s.iter().map(|s| s.minutes).sum();
+        let sum = |g: fn(&Statement) -> i64| s.iter().map(g).sum::<i64>() as f64;
+        sheet.write_string(r, 0, &part.site_name)?;
+        sheet.write_string(r, 1, part.month.to_string())?;
+        sheet.write_number(r, 2, s.len() as f64)?;
+        sheet.write_number(r, 3, minutes as f64)?;
+        sheet.write_number_with_format(r, 4, minutes as f64 / 60.0, &f.hours)?;
+        sheet.write_number_with_format(r, 5, sum(|s| s.amount), &f.yen)?;
+        sheet.write_number_with_format(r, 6, sum(|s| s.withholding), &f.yen)?;
+        sheet.write_number_with_format(r, 7, sum(|s| s.total), &f.yen)?;
+        if let Some(d) = s.first().and_then(|s| date_of(&s.due_on.to_string())) {
+            sheet.write_datetime_with_format(r, 8, &d, &f.day)?;
+        }
+        sheet.write_number(r, 9, part.missing.len() as f64)?;
+    }
+    sheet.set_column_width(0, 16)?;
+    sheet.set_column_width(8, 12)?;
+    Ok(())
+}
+
+/// A site's sheet: the CSV's rows, numbers as numbers and dates as dates.
+fn site_sheet(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    parts: &[&SiteMonth],
+    f: &Formats,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    for (c, h) in HEADERS.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &f.bold)?;
+    }
+    let cells = parts.iter().flat_map(|p| rows(p)).map(|(_, cells)| cells);
+    for (r, cells) in (1u32..).zip(cells) {
+        for (c, v) in (0u16..).zip(&cells) {
+            let n = || v.parse::<f64>().unwrap_or(0.0);
+            match c {
+                6 | 9..=11 => sheet.write_number_with_format(r, c, n(), &f.yen)?,
+                7 => sheet.write_number_with_format(r, c, n(), &f.hours)?,
+                // One rate is a number; rates that changed in the month stay "1000/1100".
+                8 if !v.contains('/') => sheet.write_number_with_format(r, c, n(), &f.yen)?,
+                12 | 13 => match date_of(v) {
+                    Some(d) => sheet.write_datetime_with_format(r, c, &d, &f.day)?,
+                    None => sheet,
+                },
+                _ => sheet.write_string(r, c, v)?,
+            };
+        }
+    }
+    sheet.set_column_width(1, 14)?;
+    sheet.set_column_width(12, 12)?;
+    sheet.set_column_width(13, 12)?;
+    Ok(())
+}
+
+/// The workbook: 集計 (per site and month) first, then one sheet per site.
+pub fn workbook(parts: &[SiteMonth]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let f = Formats {
+        bold: Format::new().set_bold(),
+        day: Format::new().set_num_format("yyyy-mm-dd"),
+        hours: Format::new().set_num_format("0.00"),
+        yen: Format::new().set_num_format("#,##0"),
+    };
+    let mut book = Workbook::new();
+    summary_sheet(book.add_worksheet(), parts, &f)?;
+    let mut names: Vec<String> = Vec::new();
+    let mut sites: Vec<SiteId> = parts.iter().map(|p| p.site).collect();
+    sites.dedup();
+    for site in sites {
+        let mine: Vec<&SiteMonth> = parts.iter().filter(|p| p.site == site).collect();
+        let name = sheet_name(
+            mine.first().map_or("", |p| p.site_name.as_str()),
+            site,
+            &names,
+        );
+        let sheet = book.add_worksheet();
+        sheet.set_name(&name)?;
+        names.push(name);
+        site_sheet(sheet, &mine, &f)?;
+    }
+    book.save_to_buffer()
 }

@@ -9,7 +9,7 @@ use crate::attendance::errors::AttendanceError;
 use crate::attendance::rules::Month;
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult, Json, Path, Query, invalid_code, parse_date};
-use crate::ids::{PersonId, ProjectId, SiteId, TermsId};
+use crate::ids::{PersonId, ProjectId, RunId, SiteId, TermsId};
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
@@ -24,9 +24,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(put_withholding))
         .routes(routes!(put_invoice_number))
         .routes(routes!(my_statements))
+        .routes(routes!(my_fiscal_year))
+        .routes(routes!(my_pay_sites))
         .routes(routes!(site_payments))
         .routes(routes!(mark_paid))
         .routes(routes!(export_csv))
+        .routes(routes!(export_xlsx))
+        .routes(routes!(export_range_csv))
+        .routes(routes!(export_range_xlsx))
         .routes(routes!(export_zengin))
         .routes(routes!(put_payer))
         .routes(routes!(my_terms))
@@ -196,6 +201,57 @@ async fn my_statements(
     ))
 }
 
+/// A site whose payments I handle.
+#[derive(Serialize, ToSchema)]
+pub struct PaySite {
+    #[schema(value_type = i64)]
+    site_id: SiteId,
+    director: bool,
+    /// An accountant also gets the bank transfer file.
+    accountant: bool,
+}
+
+/// The sites whose payments I see: as a director or an accountant (the pay page's list).
+#[utoipa::path(get, path = "/api/v1/me/pay-sites", tag = "pay",
+    responses((status = 200, body = Vec<PaySite>), (status = 401)))]
+async fn my_pay_sites(State(st): State<AppState>, who: Principal) -> ApiResult<Json<Vec<PaySite>>> {
+    let accountant = super::store::accountant_sites(&st.db, who.id).await?;
+    let mut out = Vec::new();
+    for site in super::store::sites(&st.db).await? {
+        let director = who.has(site, &[Role::Director]);
+        let accountant = accountant.contains(&site);
+        if director || accountant {
+            out.push(PaySite {
+                site_id: site,
+                director,
+                accountant,
+            });
+        }
+    }
+    Ok(Json(out))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct YearQuery {
+    /// The fiscal year by the year it starts in (2026: April 2026 to March 2027); absent:
+    /// the current one in my site's zone.
+    year: Option<i32>,
+}
+
+/// What I was paid in a fiscal year (April to March, by the day paid).
+#[utoipa::path(get, path = "/api/v1/me/fiscal-year", tag = "pay",
+    params(YearQuery),
+    responses((status = 200, body = payments::FiscalYear), (status = 401), (status = 422)))]
+async fn my_fiscal_year(
+    State(st): State<AppState>,
+    who: Principal,
+    Query(q): Query<YearQuery>,
+) -> ApiResult<Json<payments::FiscalYear>> {
+    Ok(Json(
+        payments::fiscal_year(&st.db, who.id, q.year, st.clock.now()).await?,
+    ))
+}
+
 /// The site's payments of a month, with the warnings as of today (its directors and
 /// accountants).
 #[utoipa::path(get, path = "/api/v1/sites/{id}/payments/{month}", tag = "pay",
@@ -221,12 +277,15 @@ pub struct PaidInput {
     paid_on: String,
 }
 
-/// Marks the approved months of a site's month paid (its directors and accountants); a month marked already
-/// keeps its first date: marking twice changes nothing.
+/// Pays the approved and unpaid months of a site's month in one payment run on `paid_on`
+/// (its directors and accountants), storing their amounts as paid; a month paid already
+/// keeps its run and date: marking twice changes nothing. `paid_on` is neither after today
+/// nor before the month's close.
 #[utoipa::path(post, path = "/api/v1/sites/{id}/payments/{month}/paid", tag = "pay",
     params(("id" = i64, Path), ("month" = String, Path, description = "YYYY-MM")),
     request_body = PaidInput,
-    responses((status = 200, body = Payments), (status = 403), (status = 404), (status = 409, description = "pay.no_rate"), (status = 422)))]
+    responses((status = 200, body = Payments), (status = 403), (status = 404), (status = 409, description = "pay.no_rate, pay.paid_twice"),
+              (status = 422, description = "pay.paid_on_future, pay.paid_on_early")))]
 async fn mark_paid(
     State(st): State<AppState>,
     who: Principal,
@@ -237,9 +296,7 @@ async fn mark_paid(
     let month = parse_month(&month)?;
     let paid_on = parse_date("paid_on", &input.paid_on)?;
     let now = st.clock.now();
-    let mut tx = st.db.begin().await?;
-    payments::mark_paid(&mut tx, &st.db, (site, month), paid_on, who.id, now).await?;
-    tx.commit().await?;
+    payments::mark_paid(&st.db, (site, month), paid_on, who.id, now).await?;
     Ok(Json(payments::of_month(&st.db, site, month, now).await?))
 }
 
@@ -442,48 +499,207 @@ async fn export_csv(
     Path((site, month)): Path<(SiteId, String)>,
     Query(q): Query<ExportQuery>,
 ) -> ApiResult<axum::response::Response> {
-    use axum::response::IntoResponse;
     may_pay(&st, &who, site).await?;
     let month = parse_month(&month)?;
-    let encoding = match q.encoding.as_deref() {
-        None | Some("utf-8") => super::export::Encoding::Utf8,
-        Some("cp932") => super::export::Encoding::Cp932,
-        Some(_) => {
-            return Err(invalid_code(
-                "encoding",
-                crate::error::CommonError::Validation,
-            ));
-        }
-    };
+    let encoding = parse_encoding(q.encoding.as_deref())?;
     let (bytes, missing) = super::export::csv(
         &st.db,
-        (site, month),
+        (&[site], &[month]),
         encoding,
         q.approved_only.unwrap_or(false),
         st.clock.now(),
     )
     .await?;
-    let charset = match encoding {
-        super::export::Encoding::Utf8 => "text/csv; charset=utf-8",
-        super::export::Encoding::Cp932 => "text/csv; charset=Shift_JIS",
-    };
+    Ok(attachment(
+        encoding.content_type(),
+        &format!("payments-{site}-{month}.csv"),
+        &missing,
+        bytes,
+    ))
+}
+
+/// A file to download, with `X-Unapproved` listing the people with time whose month is not
+/// approved (not in the file).
+fn attachment(
+    content_type: &str,
+    filename: &str,
+    missing: &[PersonId],
+    bytes: Vec<u8>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     let unapproved: Vec<String> = missing.iter().map(|p| p.0.to_string()).collect();
-    let unapproved = unapproved.join(",");
-    Ok((
+    (
         [
-            (axum::http::header::CONTENT_TYPE, charset.to_string()),
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"payments-{site}-{month}.csv\""),
+                format!("attachment; filename=\"{filename}\""),
             ),
             (
                 axum::http::header::HeaderName::from_static("x-unapproved"),
-                unapproved,
+                unapproved.join(","),
             ),
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn parse_encoding(e: Option<&str>) -> ApiResult<super::export::Encoding> {
+    match e {
+        None | Some("utf-8") => Ok(super::export::Encoding::Utf8),
+        Some("cp932") => Ok(super::export::Encoding::Cp932),
+        Some(_) => Err(invalid_code(
+            "encoding",
+            crate::error::CommonError::Validation,
+        )),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct XlsxQuery {
+    /// true: refuse (409) while a worker with time has no approved month.
+    approved_only: Option<bool>,
+}
+
+/// The month's approved payments as an XLSX workbook (directors and accountants): a summary
+/// sheet (集計) and the site's sheet, one row per worker and project, Japanese headers,
+/// numbers as numbers and dates as dates. `X-Unapproved` as for the CSV.
+#[utoipa::path(get, path = "/api/v1/sites/{id}/payments/{month}/export.xlsx", tag = "pay",
+    params(("id" = i64, Path), ("month" = String, Path, description = "YYYY-MM"), XlsxQuery),
+    responses((status = 200, body = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+              (status = 403), (status = 404),
+              (status = 409, description = "pay.unapproved, pay.no_rate"), (status = 422)))]
+async fn export_xlsx(
+    State(st): State<AppState>,
+    who: Principal,
+    Path((site, month)): Path<(SiteId, String)>,
+    Query(q): Query<XlsxQuery>,
+) -> ApiResult<axum::response::Response> {
+    may_pay(&st, &who, site).await?;
+    let month = parse_month(&month)?;
+    let (bytes, missing) = super::export::xlsx(
+        &st.db,
+        (&[site], &[month]),
+        q.approved_only.unwrap_or(false),
+        st.clock.now(),
+    )
+    .await?;
+    Ok(attachment(
+        XLSX,
+        &format!("payments-{site}-{month}.xlsx"),
+        &missing,
+        bytes,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct RangeQuery {
+    /// The first month, YYYY-MM.
+    from: String,
+    /// The last month, YYYY-MM (at most 24 months from `from`).
+    to: String,
+    /// One site (absent: every site where I am a director or an accountant).
+    site_id: Option<i64>,
+    /// CSV only: utf-8 (with a BOM, the default) or cp932 (Shift_JIS).
+    encoding: Option<String>,
+    /// true: refuse (409) while a worker with time has no approved month.
+    approved_only: Option<bool>,
+}
+
+/// The sites and months of a range export: the one asked for, or all mine; 403 if none.
+async fn range_of(
+    st: &AppState,
+    who: &Principal,
+    q: &RangeQuery,
+) -> ApiResult<(Vec<SiteId>, Vec<Month>)> {
+    let from =
+        Month::parse(&q.from).ok_or_else(|| invalid_code("from", AttendanceError::BadMonth))?;
+    let to = Month::parse(&q.to).ok_or_else(|| invalid_code("to", AttendanceError::BadMonth))?;
+    let months = super::export::months(from, to)?;
+    let sites = match q.site_id {
+        Some(id) => {
+            let site = SiteId(id);
+            may_pay(st, who, site).await?;
+            crate::attendance::schedule_of(&st.db, site).await?;
+            vec![site]
+        }
+        None => {
+            let mut sites = Vec::new();
+            for site in super::store::sites(&st.db).await? {
+                if who.has(site, &[Role::Director])
+                    || super::store::is_accountant(&st.db, who.id, site).await?
+                {
+                    sites.push(site);
+                }
+            }
+            sites
+        }
+    };
+    if sites.is_empty() {
+        return Err(ApiError::forbidden());
+    }
+    Ok((sites, months))
+}
+
+/// The approved payments of a range of months as one CSV file (directors and accountants of
+/// the sites): the month's columns plus the site and the month. `X-Unapproved` as for a month.
+#[utoipa::path(get, path = "/api/v1/payments/export.csv", tag = "pay",
+    params(RangeQuery),
+    responses((status = 200, body = String, content_type = "text/csv"), (status = 403), (status = 404),
+              (status = 409, description = "pay.unapproved, pay.not_shift_jis, pay.no_rate"), (status = 422)))]
+async fn export_range_csv(
+    State(st): State<AppState>,
+    who: Principal,
+    Query(q): Query<RangeQuery>,
+) -> ApiResult<axum::response::Response> {
+    let encoding = parse_encoding(q.encoding.as_deref())?;
+    let (sites, months) = range_of(&st, &who, &q).await?;
+    let (bytes, missing) = super::export::csv(
+        &st.db,
+        (&sites, &months),
+        encoding,
+        q.approved_only.unwrap_or(false),
+        st.clock.now(),
+    )
+    .await?;
+    Ok(attachment(
+        encoding.content_type(),
+        &format!("payments-{}-{}.csv", q.from, q.to),
+        &missing,
+        bytes,
+    ))
+}
+
+/// The approved payments of a range of months as an XLSX workbook (directors and accountants
+/// of the sites): 集計 per site and month, then one sheet per site.
+#[utoipa::path(get, path = "/api/v1/payments/export.xlsx", tag = "pay",
+    params(RangeQuery),
+    responses((status = 200, body = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+              (status = 403), (status = 404),
+              (status = 409, description = "pay.unapproved, pay.no_rate"), (status = 422)))]
+async fn export_range_xlsx(
+    State(st): State<AppState>,
+    who: Principal,
+    Query(q): Query<RangeQuery>,
+) -> ApiResult<axum::response::Response> {
+    parse_encoding(q.encoding.as_deref())?;
+    let (sites, months) = range_of(&st, &who, &q).await?;
+    let (bytes, missing) = super::export::xlsx(
+        &st.db,
+        (&sites, &months),
+        q.approved_only.unwrap_or(false),
+        st.clock.now(),
+    )
+    .await?;
+    Ok(attachment(
+        XLSX,
+        &format!("payments-{}-{}.xlsx", q.from, q.to),
+        &missing,
+        bytes,
+    ))
 }
 
 /// The account a site's transfers are paid from.
@@ -532,15 +748,18 @@ async fn put_payer(
 
 #[derive(Deserialize, IntoParams)]
 pub struct ZenginQuery {
-    /// The transfer day, YYYY-MM-DD (the month's due date when absent).
+    /// The transfer day, YYYY-MM-DD (the run's day, else the month's due date, when absent).
     transfer_date: Option<String>,
+    /// A payment run: its months as paid (absent: the approved months not paid yet).
+    run: Option<i64>,
 }
 
 /// The month's bank transfer file in the Zengin 総合振込 format (120-byte records,
 /// Shift_JIS), one data record per worker paid (directors and accountants).
 #[utoipa::path(get, path = "/api/v1/sites/{id}/payments/{month}/zengin", tag = "pay",
     params(("id" = i64, Path), ("month" = String, Path, description = "YYYY-MM"), ZenginQuery),
-    responses((status = 200, body = String, content_type = "text/plain"), (status = 403), (status = 404),
+    responses((status = 200, body = String, content_type = "text/plain"), (status = 403),
+              (status = 404, description = "not_found, pay.no_run"),
               (status = 409, description = "pay.no_payer, pay.no_bank_account, pay.no_rate"), (status = 422)))]
 async fn export_zengin(
     State(st): State<AppState>,
@@ -559,7 +778,11 @@ async fn export_zengin(
         Some(d) => Some(parse_date("transfer_date", d)?),
         None => None,
     };
-    let bytes = super::zengin::transfers(&st.db, (site, month), date, st.clock.now()).await?;
+    let which = q
+        .run
+        .map_or(payments::Which::Unpaid, |r| payments::Which::Run(RunId(r)));
+    let bytes =
+        super::zengin::transfers(&st.db, (site, month), which, date, st.clock.now()).await?;
     Ok((
         [
             (

@@ -9,8 +9,8 @@ use crate::attendance::month::{self, Frame, MonthView};
 use crate::attendance::rules::Month;
 use crate::attendance::schedule_of;
 use crate::db::{Db, Tx};
-use crate::error::{ApiError, ApiResult, on_field};
-use crate::ids::{PersonId, ProjectId, SiteId};
+use crate::error::{ApiError, ApiResult, on_constraint, on_field};
+use crate::ids::{PersonId, ProjectId, RunId, SiteId, TimesheetId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -21,7 +21,8 @@ pub const DUE_SOON_DAYS: i64 = 7;
 /// How many days before the act's 60th day a month not yet approved is listed.
 pub const LIMIT_SOON_DAYS: i64 = 14;
 
-/// The worker's statements of a month: one per site where that month is approved.
+/// The worker's statements of a month: one per site where that month is approved (a paid
+/// one as it was paid).
 pub async fn statements(
     db: &Db,
     person: PersonId,
@@ -30,13 +31,24 @@ pub async fn statements(
 ) -> ApiResult<Vec<Statement>> {
     let label = month.to_string();
     let invoice = store::invoice_number(db, person).await?;
+    let rows = store::approved(db, Some(person), None, &label).await?;
+    let paid: Vec<TimesheetId> = rows
+        .iter()
+        .filter(|r| r.paid_on.is_some())
+        .map(|r| r.id)
+        .collect();
+    let lines = store::lines(db, &paid).await?;
     let mut out = Vec::new();
-    for row in store::approved(db, Some(person), None, &label).await? {
+    for row in rows {
+        if row.paid_on.is_some() {
+            out.push(statement::stored(&row, &label, &lines, invoice.clone())?);
+            continue;
+        }
         let schedule = schedule_of(db, row.site_id).await?;
         let f = Frame::new(&schedule, row.site_id, month, now)?;
         let view = month::of(db, &f, person).await?;
         let ctx = statement::context(db, row.site_id).await?;
-        out.push(statement::build(&view, &ctx, row.paid_on, invoice.clone())?);
+        out.push(statement::build(&view, &ctx, None, invoice.clone())?);
     }
     Ok(out)
 }
@@ -52,11 +64,14 @@ pub struct PaymentRow {
     pub status: String,
     pub approved: bool,
     pub minutes: i64,
-    /// Amount, withholding and total: for approved months only.
+    /// Amount, withholding and total: for approved months only (a paid one's as paid).
     pub amount: Option<i64>,
     pub withholding: Option<i64>,
     pub total: Option<i64>,
     pub paid_on: Option<String>,
+    /// The payment run that paid it.
+    #[schema(value_type = Option<i64>)]
+    pub run_id: Option<RunId>,
 }
 
 /// Something a director must act on soon.
@@ -76,6 +91,25 @@ pub struct Warning {
     pub days_left: i64,
 }
 
+/// A payment run: the timesheets one mark-paid paid, on which day, by whom.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Run {
+    #[schema(value_type = i64)]
+    pub id: RunId,
+    #[schema(value_type = String, format = Date)]
+    pub paid_on: String,
+    #[schema(value_type = i64)]
+    pub paid_by: PersonId,
+    pub paid_by_name: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub recorded_at: DateTime<Utc>,
+    /// How many workers it paid, and the sums as paid.
+    pub payments: i64,
+    pub amount: i64,
+    pub withholding: i64,
+    pub total: i64,
+}
+
 /// A site's payments of a month.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Payments {
@@ -90,97 +124,134 @@ pub struct Payments {
     pub amount: i64,
     pub withholding: i64,
     pub total: i64,
+    /// The total of the approved months not paid yet.
+    pub unpaid_total: i64,
+    /// The month's payment runs, oldest first.
+    pub runs: Vec<Run>,
     /// The site's warnings as of today, over the three months before this one.
     pub warnings: Vec<Warning>,
 }
 
-struct Site {
-    id: SiteId,
-    workers: Vec<crate::attendance::store::WorkerRow>,
-    ctx: statement::Context,
+/// A worker's month at a site as pay sees it.
+pub struct Line {
+    pub view: MonthView,
+    pub approved: bool,
+    pub paid: bool,
+    /// For an approved month: its statement (a paid one as stored).
+    pub statement: Option<Statement>,
+    pub sheet: Option<TimesheetId>,
+    pub run: Option<RunId>,
 }
 
-/// Every worker's month at the site with, for approved ones, their statement.
-async fn month_of(
+/// Every month at the site of the people it concerns (its workers today and anyone with a
+/// timesheet there), with the approved ones' statements (None: without them, for the
+/// warnings, which need no amounts).
+pub async fn lines_of(
     db: &Db,
-    site: &Site,
-    month: Month,
+    (site, month): (SiteId, Month),
+    ctx: Option<&statement::Context>,
     now: DateTime<Utc>,
-) -> ApiResult<Vec<(MonthView, Option<Statement>)>> {
-    let schedule = schedule_of(db, site.id).await?;
-    let f = Frame::new(&schedule, site.id, month, now)?;
-    let ids: Vec<PersonId> = site.workers.iter().map(|w| w.id).collect();
+) -> ApiResult<(Vec<store::MonthPerson>, Vec<Line>)> {
+    let label = month.to_string();
+    let people = store::people_of_month(db, site, &label).await?;
+    let schedule = schedule_of(db, site).await?;
+    let f = Frame::new(&schedule, site, month, now)?;
+    let ids: Vec<PersonId> = people.iter().map(|p| p.id).collect();
     let views = month::of_site(db, &f, &ids).await?;
-    let paid: BTreeMap<PersonId, Option<String>> =
-        store::approved(db, None, Some(site.id), &month.to_string())
+    let approved: BTreeMap<PersonId, store::ApprovedRow> =
+        store::approved(db, None, Some(site), &label)
             .await?
             .into_iter()
-            .map(|r| (r.person_id, r.paid_on))
+            .map(|r| (r.person_id, r))
             .collect();
-    views
+    let paid: Vec<TimesheetId> = approved
+        .values()
+        .filter(|r| r.paid_on.is_some())
+        .map(|r| r.id)
+        .collect();
+    let stored = store::lines(db, &paid).await?;
+    let lines = views
         .into_iter()
         .map(|v| {
-            let s = match paid.get(&v.person_id) {
-                Some(p) => Some(statement::build(&v, &site.ctx, p.clone(), None)?),
-                None => None,
+            let row = approved.get(&v.person_id);
+            let statement = match (row, ctx) {
+                (Some(r), Some(_)) if r.paid_on.is_some() => {
+                    Some(statement::stored(r, &label, &stored, None)?)
+                }
+                (Some(_), Some(ctx)) => Some(statement::build(&v, ctx, None, None)?),
+                _ => None,
             };
-            Ok((v, s))
+            Ok(Line {
+                approved: row.is_some(),
+                paid: row.is_some_and(|r| r.paid_on.is_some()),
+                statement,
+                sheet: row.map(|r| r.id),
+                run: row.and_then(|r| r.run_id),
+                view: v,
+            })
         })
-        .collect()
+        .collect::<ApiResult<Vec<Line>>>()?;
+    Ok((people, lines))
 }
 
-/// The statements of a site's approved months, and the workers with time whose month is
-/// not approved.
+/// Which approved months of a site's month an export covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Which {
+    /// Every approved month, paid or not.
+    All,
+    /// The approved months not paid yet.
+    Unpaid,
+    /// The months one run paid, as paid.
+    Run(RunId),
+}
+
+/// The statements of a site's approved months (those `which` selects), and the people with
+/// time whose month is not approved.
 pub async fn statements_of_site(
     db: &Db,
     site: SiteId,
     month: Month,
+    which: Which,
     now: DateTime<Utc>,
 ) -> ApiResult<(Vec<Statement>, Vec<PersonId>)> {
-    let site = Site {
-        id: site,
-        workers: crate::attendance::store::workers(db, site, None).await?,
-        ctx: statement::context(db, site).await?,
-    };
+    let ctx = statement::context(db, site).await?;
     let mut done = Vec::new();
     let mut missing = Vec::new();
-    for (v, s) in month_of(db, &site, month, now).await? {
-        match s {
-            Some(s) => done.push(s),
-            None if v.total_minutes > 0 => missing.push(v.person_id),
-            None => {}
+    for l in lines_of(db, (site, month), Some(&ctx), now).await?.1 {
+        match (l.statement, which) {
+            (Some(s), Which::All) => done.push(s),
+            (Some(s), Which::Unpaid) if s.paid_on.is_none() => done.push(s),
+            (Some(s), Which::Run(r)) if l.run == Some(r) => done.push(s),
+            (Some(_), _) => {}
+            (None, _) if l.view.total_minutes > 0 => missing.push(l.view.person_id),
+            (None, _) => {}
         }
     }
     Ok((done, missing))
 }
 
-/// The site's payments of a month, and its warnings as of `now`.
+/// The site's payments of a month, its runs, and its warnings as of `now`.
 pub async fn of_month(
     db: &Db,
     site: SiteId,
     month: Month,
     now: DateTime<Utc>,
 ) -> ApiResult<Payments> {
-    let site = Site {
-        id: site,
-        workers: crate::attendance::store::workers(db, site, None).await?,
-        ctx: statement::context(db, site).await?,
-    };
-    let names: BTreeMap<PersonId, (&str, Option<&String>)> = site
-        .workers
-        .iter()
-        .map(|w| (w.id, (w.name.as_str(), w.member_number.as_ref())))
-        .collect();
+    let ctx = statement::context(db, site).await?;
+    let (people, lines) = lines_of(db, (site, month), Some(&ctx), now).await?;
+    let names: BTreeMap<PersonId, &store::MonthPerson> = people.iter().map(|p| (p.id, p)).collect();
     let mut rows = Vec::new();
-    for (v, s) in month_of(db, &site, month, now).await? {
+    for l in lines {
+        let v = &l.view;
         if v.total_minutes == 0 && v.timesheet_id.is_none() {
             continue;
         }
-        let (name, member) = names.get(&v.person_id).copied().unwrap_or(("", None));
+        let p = names.get(&v.person_id);
+        let s = l.statement;
         rows.push(PaymentRow {
             person_id: v.person_id,
-            name: name.to_string(),
-            member_number: member.cloned(),
+            name: p.map_or(String::new(), |p| p.name.clone()),
+            member_number: p.and_then(|p| p.member_number.clone()),
             status: v.status.clone(),
             approved: s.is_some(),
             minutes: v.total_minutes,
@@ -188,20 +259,38 @@ pub async fn of_month(
             withholding: s.as_ref().map(|s| s.withholding),
             total: s.as_ref().map(|s| s.total),
             paid_on: s.and_then(|s| s.paid_on),
+            run_id: l.run,
         });
     }
-    let warnings = warnings(db, &site, &names, now).await?;
+    let warnings = warnings(db, site, &ctx, now).await?;
+    let runs = store::runs(db, site, &month.to_string())
+        .await?
+        .into_iter()
+        .map(|r| Run {
+            id: r.id,
+            paid_on: r.paid_on,
+            paid_by: r.paid_by,
+            paid_by_name: r.paid_by_name,
+            recorded_at: DateTime::from_timestamp(r.created_at, 0).unwrap_or_default(),
+            payments: r.payments,
+            amount: r.amount,
+            withholding: r.withholding,
+            total: r.amount - r.withholding,
+        })
+        .collect();
     let sum = |f: fn(&PaymentRow) -> Option<i64>| rows.iter().filter_map(f).sum();
     Ok(Payments {
         month: month.to_string(),
-        due_on: rules::due_date(site.ctx.rule, month)
+        due_on: rules::due_date(ctx.rule, month)
             .ok_or_else(|| anyhow::anyhow!("no due date for {month:?}"))?,
         legal_limit: rules::legal_limit(month)
             .ok_or_else(|| anyhow::anyhow!("no legal limit for {month:?}"))?,
         amount: sum(|r| r.amount),
         withholding: sum(|r| r.withholding),
         total: sum(|r| r.total),
+        unpaid_total: sum(|r| r.paid_on.is_none().then_some(r.total).flatten()),
         rows,
+        runs,
         warnings,
     })
 }
@@ -210,11 +299,11 @@ pub async fn of_month(
 /// over the three closed months before today's (a month older than that is past any rule).
 async fn warnings(
     db: &Db,
-    site: &Site,
-    names: &BTreeMap<PersonId, (&str, Option<&String>)>,
+    site: SiteId,
+    ctx: &statement::Context,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<Warning>> {
-    let schedule = schedule_of(db, site.id).await?;
+    let schedule = schedule_of(db, site).await?;
     let today = now.with_timezone(&schedule.tz).date_naive();
     let mut out = Vec::new();
     let mut first = today;
@@ -224,27 +313,51 @@ async fn warnings(
         };
         first = prev;
         let month = Month::of(prev);
-        let (Some(due), Some(limit)) = (
-            rules::due_date(site.ctx.rule, month),
-            rules::legal_limit(month),
-        ) else {
+        let (Some(due), Some(limit)) =
+            (rules::due_date(ctx.rule, month), rules::legal_limit(month))
+        else {
             continue;
         };
-        for (v, s) in month_of(db, site, month, now).await? {
-            let (kind, date) = match &s {
-                Some(s) if s.paid_on.is_none() && (due - today).num_days() <= DUE_SOON_DAYS => {
-                    ("due_soon", due)
-                }
-                None if v.total_minutes > 0 && (limit - today).num_days() <= LIMIT_SOON_DAYS => {
-                    ("not_approved", limit)
-                }
-                _ => continue,
-            };
+        let due_near = (due - today).num_days() <= DUE_SOON_DAYS;
+        let limit_near = (limit - today).num_days() <= LIMIT_SOON_DAYS;
+        // Only a month near its 60th day needs the months themselves (who has time not
+        // approved); one near its due date needs its approved timesheets only.
+        let found: Vec<(&str, NaiveDate, PersonId)> = if limit_near {
+            lines_of(db, (site, month), None, now)
+                .await?
+                .1
+                .into_iter()
+                .filter_map(|l| match (l.approved, l.paid) {
+                    (true, false) if due_near => Some(("due_soon", due, l.view.person_id)),
+                    (false, _) if l.view.total_minutes > 0 => {
+                        Some(("not_approved", limit, l.view.person_id))
+                    }
+                    _ => None,
+                })
+                .collect()
+        } else if due_near {
+            store::approved(db, None, Some(site), &month.to_string())
+                .await?
+                .into_iter()
+                .filter(|r| r.paid_on.is_none())
+                .map(|r| ("due_soon", due, r.person_id))
+                .collect()
+        } else {
+            continue;
+        };
+        if found.is_empty() {
+            continue;
+        }
+        let people = store::people_of_month(db, site, &month.to_string()).await?;
+        for (kind, date, person) in found {
             out.push(Warning {
                 kind: kind.into(),
                 month: month.to_string(),
-                person_id: v.person_id,
-                name: names.get(&v.person_id).map_or("", |n| n.0).to_string(),
+                person_id: person,
+                name: people
+                    .iter()
+                    .find(|p| p.id == person)
+                    .map_or(String::new(), |p| p.name.clone()),
                 date,
                 days_left: (date - today).num_days(),
             });
@@ -254,45 +367,172 @@ async fn warnings(
     Ok(out)
 }
 
-/// Marks every approved month of the site's month paid on `paid_on`, keeping its amounts;
-/// one already marked keeps its first date (marking twice changes nothing). Answers how
-/// many were marked now.
+/// Refuses a payment day after today (in the site's zone) or before the month's close.
+pub fn check_paid_on(paid_on: NaiveDate, month: Month, today: NaiveDate) -> ApiResult<()> {
+    if paid_on > today {
+        return Err(on_field(PayError::PaidOnFuture, "paid_on", None).with("today", today));
+    }
+    let close = rules::close(month).ok_or_else(|| anyhow::anyhow!("no close for {month:?}"))?;
+    if paid_on < close {
+        return Err(on_field(PayError::PaidOnEarly, "paid_on", None).with("close", close));
+    }
+    Ok(())
+}
+
+/// Pays the site's approved and unpaid months of `month` in one run on `paid_on`, storing
+/// each one's amounts per project as paid; None when nothing was left unpaid (marking twice
+/// changes nothing). The statements are read before the write transaction (an approved
+/// month's time and rates are locked), so that runs waiting for the site's lock hold no
+/// more than their own connection; the database refuses paying a timesheet twice.
 pub async fn mark_paid(
-    tx: &mut Tx,
     db: &Db,
     (site, month): (SiteId, Month),
     paid_on: NaiveDate,
     by: PersonId,
     now: DateTime<Utc>,
-) -> ApiResult<usize> {
-    let site = Site {
-        id: site,
-        workers: crate::attendance::store::workers(db, site, None).await?,
-        ctx: statement::context(db, site).await?,
-    };
-    let approved = store::approved(db, None, Some(site.id), &month.to_string()).await?;
-    let by_person: BTreeMap<PersonId, &store::ApprovedRow> =
-        approved.iter().map(|r| (r.person_id, r)).collect();
-    let mut marked = 0;
-    for (_, s) in month_of(db, &site, month, now).await? {
-        let Some(s) = s else { continue };
-        let Some(row) = by_person.get(&s.person_id) else {
-            continue;
+) -> ApiResult<Option<RunId>> {
+    let schedule = schedule_of(db, site).await?;
+    check_paid_on(paid_on, month, now.with_timezone(&schedule.tz).date_naive())?;
+    let label = month.to_string();
+    let ctx = statement::context(db, site).await?;
+    let (_, lines) = lines_of(db, (site, month), Some(&ctx), now).await?;
+    let mut tx = db.begin().await?;
+    crate::db::lock_row(&mut tx, "sites", site.0).await?;
+    let unpaid = store::unpaid(&mut tx, site, &label).await?;
+    let due: Vec<(TimesheetId, Statement)> = lines
+        .into_iter()
+        .filter_map(|l| Some((l.sheet?, l.statement?)))
+        .filter(|(sheet, s)| unpaid.contains(sheet) && s.paid_on.is_none())
+        .collect();
+    if due.is_empty() {
+        return Ok(None);
+    }
+    let paid_on = paid_on.to_string();
+    let run = store::insert_run(&mut tx, (site, &label), &paid_on, by, now.timestamp()).await?;
+    for (sheet, s) in due {
+        let due_on = s.due_on.to_string();
+        let payment = store::NewPayment {
+            sheet,
+            run,
+            paid_on: &paid_on,
+            amount: s.amount,
+            withholding: s.withholding,
+            due_on: &due_on,
         };
-        if store::mark_paid(
-            tx,
-            row.id,
-            &paid_on.to_string(),
-            (s.amount, s.withholding),
-            by,
-            now.timestamp(),
-        )
-        .await?
-        {
-            marked += 1;
+        store::insert_payment(&mut tx, &payment, by, now.timestamp())
+            .await
+            .map_err(|e| {
+                on_constraint(e, |c| {
+                    (c == "pay_paid_twice" || c.starts_with("pay_payments_"))
+                        .then(|| ApiError::from(PayError::PaidTwice))
+                })
+            })?;
+        for p in &s.projects {
+            store::insert_line(
+                &mut tx,
+                &store::LineRow {
+                    timesheet_id: sheet,
+                    project_id: p.project_id,
+                    project_name: p.name.clone(),
+                    minutes: p.minutes,
+                    rates: statement::rates_text(&p.rates),
+                    amount: p.amount,
+                    withholding_on: i64::from(p.withholding_on),
+                    withholding: p.withholding,
+                },
+            )
+            .await?;
         }
     }
-    Ok(marked)
+    tx.commit().await?;
+    Ok(Some(run))
+}
+
+/// A payment counted in a fiscal year.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct YearPayment {
+    #[schema(value_type = i64)]
+    pub site_id: SiteId,
+    /// The month it paid, YYYY-MM.
+    pub month: String,
+    #[schema(value_type = String, format = Date)]
+    pub paid_on: String,
+    pub amount: i64,
+    pub withholding: i64,
+    pub total: i64,
+}
+
+/// A worker's fiscal year (April to March): what was paid in it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct FiscalYear {
+    /// The year it starts in: 2026 runs from 2026-04-01 to 2027-03-31.
+    pub fiscal_year: i32,
+    #[schema(value_type = String, format = Date)]
+    pub first_day: NaiveDate,
+    #[schema(value_type = String, format = Date)]
+    pub last_day: NaiveDate,
+    pub amount: i64,
+    pub withholding: i64,
+    pub total: i64,
+    pub payments: Vec<YearPayment>,
+}
+
+/// The fiscal year a day falls in (April to March).
+pub fn fiscal_year_of(day: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    if day.month() >= 4 {
+        day.year()
+    } else {
+        day.year() - 1
+    }
+}
+
+/// The payments made to a person in a fiscal year (by the day paid); the current one, as of
+/// today in the zone of their first site, when `year` is None.
+pub async fn fiscal_year(
+    db: &Db,
+    person: PersonId,
+    year: Option<i32>,
+    now: DateTime<Utc>,
+) -> ApiResult<FiscalYear> {
+    let year = match year {
+        Some(y) => y,
+        None => {
+            let tz = match store::work_sites(db, person).await?.first() {
+                Some(site) => schedule_of(db, *site).await?.tz,
+                None => chrono_tz::Asia::Tokyo,
+            };
+            fiscal_year_of(now.with_timezone(&tz).date_naive())
+        }
+    };
+    let bad = || crate::error::invalid_code("year", crate::error::CommonError::Validation);
+    if !(2000..=2100).contains(&year) {
+        return Err(bad());
+    }
+    let first_day = NaiveDate::from_ymd_opt(year, 4, 1).ok_or_else(bad)?;
+    let last_day = NaiveDate::from_ymd_opt(year + 1, 3, 31).ok_or_else(bad)?;
+    let payments: Vec<YearPayment> =
+        store::paid_between(db, person, (&first_day.to_string(), &last_day.to_string()))
+            .await?
+            .into_iter()
+            .map(|p| YearPayment {
+                site_id: p.site_id,
+                month: p.month,
+                paid_on: p.paid_on,
+                amount: p.amount,
+                withholding: p.withholding,
+                total: p.amount - p.withholding,
+            })
+            .collect();
+    Ok(FiscalYear {
+        fiscal_year: year,
+        first_day,
+        last_day,
+        amount: payments.iter().map(|p| p.amount).sum(),
+        withholding: payments.iter().map(|p| p.withholding).sum(),
+        total: payments.iter().map(|p| p.total).sum(),
+        payments,
+    })
 }
 
 /// Sets the site's payment rule: refused beyond the act's 60 days, naming the month.

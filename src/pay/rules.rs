@@ -76,6 +76,21 @@ pub fn withholding(yen: i64) -> i64 {
     }
 }
 
+/// Shares a person's withholding out to their liable amounts: each its floored part, the
+/// yen left over to the largest (the first of equals), so the shares add up to `total`.
+pub fn allocate(total: i64, amounts: &[i64]) -> Vec<i64> {
+    let sum: i64 = amounts.iter().sum();
+    if sum <= 0 || total <= 0 {
+        return vec![0; amounts.len()];
+    }
+    let mut shares: Vec<i64> = amounts.iter().map(|a| total * a / sum).collect();
+    let left = total - shares.iter().sum::<i64>();
+    if let Some(i) = (0..amounts.len()).max_by_key(|&i| (amounts[i], std::cmp::Reverse(i))) {
+        shares[i] += left;
+    }
+    shares
+}
+
 /// How many days after the close the freelance act allows (the close counted as day 1).
 pub const LEGAL_DAYS: u64 = 60;
 
@@ -241,6 +256,26 @@ mod tests {
             (2_000_000, 102_100 + 204_200),
         ] {
             assert_eq!(withholding(yen), tax, "{yen}");
+        }
+    }
+
+    #[test]
+    fn withholding_is_the_persons_over_the_payment() {
+        // Liable amounts per project → the person's withholding and each project's share.
+        for (amounts, total, shares) in [
+            (vec![600_000, 600_000], 142_940, vec![71_470, 71_470]),
+            (vec![500_000, 500_000], 102_100, vec![51_050, 51_050]),
+            (vec![500_000, 500_001], 102_100, vec![51_049, 51_051]),
+            (vec![999_999, 2], 102_100, vec![102_100, 0]),
+            (vec![1_000_000, 5], 102_101, vec![102_101, 0]),
+            (vec![0, 140], 14, vec![0, 14]),
+            (vec![0, 0], 0, vec![0, 0]),
+        ] {
+            let w = withholding(amounts.iter().sum());
+            assert_eq!(w, total, "{amounts:?}");
+            let got = allocate(w, &amounts);
+            assert_eq!(got, shares, "{amounts:?}");
+            assert_eq!(got.iter().sum::<i64>(), total);
         }
     }
 

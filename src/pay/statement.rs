@@ -144,8 +144,6 @@ pub fn build(
             rates,
         )
         .map_err(|day| ApiError::from(PayError::NoRate).with("day", day))?;
-        let on = ctx.withheld.contains(&p.project_id);
-        let withholding = if on { rules::withholding(a.yen) } else { 0 };
         projects.push(ProjectPay {
             project_id: p.project_id,
             name: p.name.clone(),
@@ -164,10 +162,21 @@ pub fn build(
                 )
                 .collect(),
             amount: a.yen,
-            withholding_on: on,
-            withholding,
-            total: a.yen - withholding,
+            withholding_on: ctx.withheld.contains(&p.project_id),
+            withholding: 0,
+            total: a.yen,
         });
+    }
+    // The band is the person's, per payment: over the liable total of the month, then
+    // shared out to the liable projects.
+    let liable: Vec<i64> = projects
+        .iter()
+        .map(|p| if p.withholding_on { p.amount } else { 0 })
+        .collect();
+    let shares = rules::allocate(rules::withholding(liable.iter().sum()), &liable);
+    for (p, w) in projects.iter_mut().zip(shares) {
+        p.withholding = w;
+        p.total = p.amount - w;
     }
     let due_on = rules::due_date(ctx.rule, month)
         .ok_or_else(|| anyhow::anyhow!("no due date for {month:?}"))?;
@@ -184,4 +193,68 @@ pub fn build(
         paid_on,
         invoice_number,
     })
+}
+
+/// A paid month's statement as its run stored it.
+pub fn stored(
+    row: &store::ApprovedRow,
+    month: &str,
+    lines: &[store::LineRow],
+    invoice_number: Option<String>,
+) -> ApiResult<Statement> {
+    let due_on = row
+        .due_on
+        .as_deref()
+        .and_then(|d| d.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("pay_payments {}: no due date", row.id))?;
+    let projects: Vec<ProjectPay> = lines
+        .iter()
+        .filter(|l| l.timesheet_id == row.id)
+        .map(|l| ProjectPay {
+            project_id: l.project_id,
+            name: l.project_name.clone(),
+            minutes: l.minutes,
+            rates: parse_rates(&l.rates),
+            amount: l.amount,
+            withholding_on: l.withholding_on != 0,
+            withholding: l.withholding,
+            total: l.amount - l.withholding,
+        })
+        .collect();
+    let amount = row.amount.unwrap_or_default();
+    let withholding = row.withholding.unwrap_or_default();
+    Ok(Statement {
+        site_id: row.site_id,
+        person_id: row.person_id,
+        month: month.to_string(),
+        minutes: projects.iter().map(|p| p.minutes).sum(),
+        amount,
+        withholding,
+        total: amount - withholding,
+        projects,
+        due_on,
+        paid_on: row.paid_on.clone(),
+        invoice_number,
+    })
+}
+
+/// The stored form of a line's rates: "yen:minutes" pairs separated by spaces.
+pub fn rates_text(rates: &[RateMinutes]) -> String {
+    rates
+        .iter()
+        .map(|r| format!("{}:{}", r.yen_per_hour, r.minutes))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn parse_rates(s: &str) -> Vec<RateMinutes> {
+    s.split_whitespace()
+        .filter_map(|p| {
+            let (y, m) = p.split_once(':')?;
+            Some(RateMinutes {
+                yen_per_hour: y.parse().ok()?,
+                minutes: m.parse().ok()?,
+            })
+        })
+        .collect()
 }

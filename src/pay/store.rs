@@ -2,7 +2,7 @@
 //! marked paid (its own tables), and the approved timesheets it reads (attendance's).
 
 use crate::db::{Db, Tx};
-use crate::ids::{PersonId, ProjectId, SiteId, TimesheetId};
+use crate::ids::{PersonId, ProjectId, RunId, SiteId, TimesheetId};
 
 /// A site's payment rule as stored.
 #[derive(Clone, Copy, Debug, sqlx::FromRow)]
@@ -114,6 +114,10 @@ pub struct ApprovedRow {
     pub person_id: PersonId,
     pub site_id: SiteId,
     pub paid_on: Option<String>,
+    pub run_id: Option<RunId>,
+    pub amount: Option<i64>,
+    pub withholding: Option<i64>,
+    pub due_on: Option<String>,
 }
 
 /// The approved timesheets of a month: of a person (at any site) or of a site.
@@ -124,7 +128,7 @@ pub async fn approved(
     month: &str,
 ) -> sqlx::Result<Vec<ApprovedRow>> {
     sqlx::query_as(
-        "SELECT t.id, t.person_id, t.site_id, p.paid_on
+        "SELECT t.id, t.person_id, t.site_id, p.paid_on, p.run_id, p.amount, p.withholding, p.due_on
            FROM timesheets t LEFT JOIN pay_payments p ON p.timesheet_id = t.id
           WHERE t.status = 'approved' AND t.month = $1
             AND ($2 = 0 OR t.person_id = $2) AND ($3 = 0 OR t.site_id = $3)
@@ -137,33 +141,181 @@ pub async fn approved(
     .await
 }
 
-/// Records a timesheet's payment; false when it was recorded already (the first stays).
-pub async fn mark_paid(
-    tx: &mut Tx,
-    sheet: TimesheetId,
-    paid_on: &str,
-    (amount, withholding): (i64, i64),
-    by: PersonId,
-    now: i64,
-) -> sqlx::Result<bool> {
-    let r = sqlx::query(
-        "INSERT INTO pay_payments (timesheet_id, paid_on, amount, withholding, marked_by, marked_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (timesheet_id) DO NOTHING",
-    )
-    .bind(sheet)
-    .bind(paid_on)
-    .bind(amount)
-    .bind(withholding)
-    .bind(by)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(r.rows_affected() > 0)
+/// A person of a site's month as the payments list names them.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct MonthPerson {
+    pub id: PersonId,
+    pub name: String,
+    pub member_number: Option<String>,
 }
 
-/// The assignments that have a terms notice.
-pub async fn noticed(db: &Db) -> sqlx::Result<Vec<crate::ids::AssignmentId>> {
-    sqlx::query_scalar("SELECT assignment_id FROM pay_terms")
+/// The site's workers today and everyone with a timesheet of the month there, by name.
+pub async fn people_of_month(db: &Db, site: SiteId, month: &str) -> sqlx::Result<Vec<MonthPerson>> {
+    sqlx::query_as(&format!(
+        "SELECT p.id, p.name, p.member_number FROM persons p
+          WHERE p.id IN {MONTH_PEOPLE} ORDER BY p.name, p.id"
+    ))
+    .bind(site)
+    .bind(month)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The approved and unpaid timesheets of a site's month, read under the run's lock.
+pub async fn unpaid(tx: &mut Tx, site: SiteId, month: &str) -> sqlx::Result<Vec<TimesheetId>> {
+    sqlx::query_scalar(
+        "SELECT t.id FROM timesheets t
+          WHERE t.site_id = $1 AND t.month = $2 AND t.status = 'approved'
+            AND NOT EXISTS (SELECT 1 FROM pay_payments p WHERE p.timesheet_id = t.id)
+          ORDER BY t.id",
+    )
+    .bind(site)
+    .bind(month)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Records a payment run.
+pub async fn insert_run(
+    tx: &mut Tx,
+    (site, month): (SiteId, &str),
+    paid_on: &str,
+    by: PersonId,
+    now: i64,
+) -> sqlx::Result<RunId> {
+    sqlx::query_scalar(
+        "INSERT INTO pay_runs (site_id, month, paid_on, paid_by, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(site)
+    .bind(month)
+    .bind(paid_on)
+    .bind(by)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// A paid month's amounts as the run recorded them.
+pub struct NewPayment<'a> {
+    pub sheet: TimesheetId,
+    pub run: RunId,
+    pub paid_on: &'a str,
+    pub amount: i64,
+    pub withholding: i64,
+    pub due_on: &'a str,
+}
+
+/// Records a timesheet's payment; the database refuses a second one (pay_paid_twice).
+pub async fn insert_payment(
+    tx: &mut Tx,
+    p: &NewPayment<'_>,
+    by: PersonId,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO pay_payments
+                (timesheet_id, paid_on, amount, withholding, marked_by, marked_at, run_id, due_on)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(p.sheet)
+    .bind(p.paid_on)
+    .bind(p.amount)
+    .bind(p.withholding)
+    .bind(by)
+    .bind(now)
+    .bind(p.run)
+    .bind(p.due_on)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A paid month's line of a project, as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LineRow {
+    pub timesheet_id: TimesheetId,
+    pub project_id: ProjectId,
+    pub project_name: String,
+    pub minutes: i64,
+    /// "yen:minutes" pairs separated by spaces.
+    pub rates: String,
+    pub amount: i64,
+    pub withholding_on: i64,
+    pub withholding: i64,
+}
+
+/// Stores a paid month's line.
+pub async fn insert_line(tx: &mut Tx, l: &LineRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO pay_payment_lines (timesheet_id, project_id, project_name, minutes, rates,
+                amount, withholding_on, withholding)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(l.timesheet_id)
+    .bind(l.project_id)
+    .bind(&l.project_name)
+    .bind(l.minutes)
+    .bind(&l.rates)
+    .bind(l.amount)
+    .bind(l.withholding_on)
+    .bind(l.withholding)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The stored lines of paid timesheets.
+pub async fn lines(db: &Db, sheets: &[TimesheetId]) -> sqlx::Result<Vec<LineRow>> {
+    if sheets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = sheets.iter().map(|s| s.0.to_string()).collect();
+    sqlx::query_as(&format!(
+        "SELECT timesheet_id, project_id, project_name, minutes, rates, amount, withholding_on,
+                withholding
+           FROM pay_payment_lines WHERE timesheet_id IN ({}) ORDER BY timesheet_id, project_id",
+        ids.join(",")
+    ))
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// A payment run as listed.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RunRow {
+    pub id: RunId,
+    pub paid_on: String,
+    pub paid_by: PersonId,
+    pub paid_by_name: String,
+    pub created_at: i64,
+    pub payments: i64,
+    pub amount: i64,
+    pub withholding: i64,
+}
+
+/// The runs of a site's month, oldest first.
+pub async fn runs(db: &Db, site: SiteId, month: &str) -> sqlx::Result<Vec<RunRow>> {
+    sqlx::query_as(
+        "SELECT r.id, r.paid_on, r.paid_by, pe.name AS paid_by_name, r.created_at,
+                COUNT(p.timesheet_id) AS payments,
+                CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) AS amount,
+                CAST(COALESCE(SUM(p.withholding), 0) AS BIGINT) AS withholding
+           FROM pay_runs r JOIN persons pe ON pe.id = r.paid_by
+           LEFT JOIN pay_payments p ON p.run_id = r.id
+          WHERE r.site_id = $1 AND r.month = $2
+          GROUP BY r.id, r.paid_on, r.paid_by, pe.name, r.created_at
+          ORDER BY r.id",
+    )
+    .bind(site)
+    .bind(month)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The notices sent: each assignment's terms (`basis`) so far.
+pub async fn noticed(db: &Db) -> sqlx::Result<Vec<(crate::ids::AssignmentId, String)>> {
+    sqlx::query_as("SELECT assignment_id, basis FROM pay_terms")
         .fetch_all(&db.pool)
         .await
 }
@@ -175,17 +327,22 @@ pub struct NewTerms<'a> {
     pub site: SiteId,
     pub body_ja: &'a str,
     pub body_en: &'a str,
+    /// The rate and rule it states.
+    pub basis: &'a str,
 }
 
-/// Stores a notice; None when the assignment has one already (another instance sent it).
+/// Stores a notice; None when the assignment has one of these terms already (another
+/// instance sent it). The NOT EXISTS keeps SQLite's no-replace guard from firing.
 pub async fn insert_terms(
     tx: &mut Tx,
     t: &NewTerms<'_>,
     now: i64,
 ) -> sqlx::Result<Option<crate::ids::TermsId>> {
     sqlx::query_scalar(
-        "INSERT INTO pay_terms (assignment_id, person_id, site_id, body_ja, body_en, sent_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (assignment_id) DO NOTHING RETURNING id",
+        "INSERT INTO pay_terms (assignment_id, person_id, site_id, body_ja, body_en, sent_at, basis)
+         SELECT $1, $2, $3, $4, $5, $6, $7
+          WHERE NOT EXISTS (SELECT 1 FROM pay_terms WHERE assignment_id = $1 AND basis = $7)
+         ON CONFLICT (assignment_id, basis) DO NOTHING RETURNING id",
     )
     .bind(t.assignment)
     .bind(t.person)
@@ -193,6 +350,7 @@ pub async fn insert_terms(
     .bind(t.body_ja)
     .bind(t.body_en)
     .bind(now)
+    .bind(t.basis)
     .fetch_optional(&mut **tx)
     .await
 }
@@ -239,7 +397,8 @@ pub async fn acknowledge(
         return Ok(false);
     }
     sqlx::query(
-        "INSERT INTO pay_terms_acks (terms_id, acknowledged_at) VALUES ($1, $2)
+        "INSERT INTO pay_terms_acks (terms_id, acknowledged_at)
+         SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM pay_terms_acks WHERE terms_id = $1)
          ON CONFLICT (terms_id) DO NOTHING",
     )
     .bind(terms)
@@ -247,6 +406,50 @@ pub async fn acknowledge(
     .execute(&mut **tx)
     .await?;
     Ok(true)
+}
+
+/// A person's payment as the fiscal year counts it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PaidRow {
+    pub site_id: SiteId,
+    pub month: String,
+    pub paid_on: String,
+    pub amount: i64,
+    pub withholding: i64,
+}
+
+/// A person's payments made from `from` to `to` (days, both included), by day.
+pub async fn paid_between(
+    db: &Db,
+    person: PersonId,
+    (from, to): (&str, &str),
+) -> sqlx::Result<Vec<PaidRow>> {
+    sqlx::query_as(
+        "SELECT t.site_id, t.month, p.paid_on, p.amount, p.withholding
+           FROM pay_payments p JOIN timesheets t ON t.id = p.timesheet_id
+          WHERE t.person_id = $1 AND p.paid_on >= $2 AND p.paid_on <= $3
+          ORDER BY p.paid_on, t.site_id",
+    )
+    .bind(person)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Every site.
+pub async fn sites(db: &Db) -> sqlx::Result<Vec<SiteId>> {
+    sqlx::query_scalar("SELECT id FROM sites ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// The sites where the person is an accountant.
+pub async fn accountant_sites(db: &Db, person: PersonId) -> sqlx::Result<Vec<SiteId>> {
+    sqlx::query_scalar("SELECT site_id FROM pay_accountants WHERE person_id = $1 ORDER BY site_id")
+        .bind(person)
+        .fetch_all(&db.pool)
+        .await
 }
 
 /// Whether the person is an accountant of the site.
@@ -387,18 +590,24 @@ pub struct ExportPerson {
     pub team: Option<String>,
 }
 
-/// The site's workers with their municipality and team.
-pub async fn export_people(db: &Db, site: SiteId) -> sqlx::Result<Vec<ExportPerson>> {
-    sqlx::query_as(
+/// Who a site's month concerns: its workers today and everyone with a timesheet of that
+/// month there (a worker whose role was withdrawn since is still paid for the month).
+const MONTH_PEOPLE: &str = "(SELECT person_id FROM role_grants WHERE site_id = $1 AND role = 'worker'
+                             UNION SELECT person_id FROM timesheets WHERE site_id = $1 AND month = $2)";
+
+/// The people of a site's month with their municipality and team.
+pub async fn export_people(db: &Db, site: SiteId, month: &str) -> sqlx::Result<Vec<ExportPerson>> {
+    sqlx::query_as(&format!(
         "SELECT p.id, p.member_number, p.name, p.name_kana, m.name_ja AS municipality,
                 t.name AS team
-           FROM role_grants g JOIN persons p ON p.id = g.person_id
+           FROM persons p
            LEFT JOIN municipalities m ON m.id = p.home_municipality_id
            LEFT JOIN teams t ON t.id = p.team_id
-          WHERE g.site_id = $1 AND g.role = 'worker'
-          ORDER BY p.member_number, p.id",
-    )
+          WHERE p.id IN {MONTH_PEOPLE}
+          ORDER BY p.member_number, p.id"
+    ))
     .bind(site)
+    .bind(month)
     .fetch_all(&db.pool)
     .await
 }
@@ -467,14 +676,14 @@ pub struct AccountOf {
     pub holder_kana: String,
 }
 
-/// The bank accounts of the site's workers.
-pub async fn bank_accounts(db: &Db, site: SiteId) -> sqlx::Result<Vec<AccountOf>> {
-    sqlx::query_as(
+/// The bank accounts of the people of a site's month.
+pub async fn bank_accounts(db: &Db, site: SiteId, month: &str) -> sqlx::Result<Vec<AccountOf>> {
+    sqlx::query_as(&format!(
         "SELECT b.person_id, b.bank_code, b.branch_code, b.account_type, b.number, b.holder_kana
-           FROM pay_bank_accounts b JOIN role_grants g ON g.person_id = b.person_id
-          WHERE g.site_id = $1 AND g.role = 'worker'",
-    )
+           FROM pay_bank_accounts b WHERE b.person_id IN {MONTH_PEOPLE}"
+    ))
     .bind(site)
+    .bind(month)
     .fetch_all(&db.pool)
     .await
 }

@@ -10,9 +10,10 @@ use super::statement::rule_of;
 use super::store::{self, NewTerms};
 use crate::AppState;
 use crate::attendance::store::{self as att, AssignmentRow, RateRow};
+use crate::ids::{AssignmentId, SiteId};
 use crate::mail::outbox;
 use crate::mail::templates::compose;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The payment rule in words.
 pub fn rule_text(r: PayRule) -> (String, String) {
@@ -72,28 +73,51 @@ pub fn compose_terms(a: &AssignmentRow, rate: &RateRow, rule: PayRule) -> (Strin
     (ja, en)
 }
 
-/// Sends a notice for every assignment that has none; answers how many were sent.
+/// What a notice states that may change: the rate (the newest one) and the payment rule.
+pub fn basis(rate: &RateRow, rule: PayRule) -> String {
+    format!(
+        "{}@{}|{}/{}",
+        rate.yen_per_hour, rate.starts_on, rule.day, rule.months_after
+    )
+}
+
+/// Sends a notice for every assignment whose terms (its newest rate, its site's payment
+/// rule) have none yet: the first one, and one after each change of rate or rule, each kept
+/// as sent and acknowledged on its own. Answers how many were sent.
 pub async fn send_pending(st: &AppState) -> anyhow::Result<usize> {
-    let done: BTreeSet<_> = store::noticed(&st.db).await?.into_iter().collect();
-    let pending: Vec<AssignmentRow> = att::assignments(&st.db, None, None)
-        .await?
-        .into_iter()
-        .filter(|a| !done.contains(&a.id))
-        .collect();
-    if pending.is_empty() {
-        return Ok(0);
+    let mut sent: BTreeMap<AssignmentId, BTreeSet<String>> = BTreeMap::new();
+    for (a, b) in store::noticed(&st.db).await? {
+        sent.entry(a).or_default().insert(b);
     }
-    let ids: Vec<_> = pending.iter().map(|a| a.id).collect();
+    let all: Vec<AssignmentRow> = att::assignments(&st.db, None, None).await?;
+    let ids: Vec<_> = all.iter().map(|a| a.id).collect();
     let rates = att::rates(&st.db, &ids).await?;
-    let mut sent = 0;
-    for a in &pending {
-        // The rate the assignment starts with.
-        let Some(rate) = rates.iter().find(|r| r.assignment_id == a.id) else {
+    let mut rules: BTreeMap<SiteId, PayRule> = BTreeMap::new();
+    let mut sent_now = 0;
+    for a in &all {
+        // Rates come by start: the first one and the newest one.
+        let mine: Vec<&RateRow> = rates.iter().filter(|r| r.assignment_id == a.id).collect();
+        let (Some(first), Some(rate)) = (mine.first(), mine.last()) else {
             continue;
         };
-        let (rule, _) = rule_of(&st.db, a.site_id)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let rule = match rules.get(&a.site_id) {
+            Some(r) => *r,
+            None => {
+                let (r, _) = rule_of(&st.db, a.site_id)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                rules.insert(a.site_id, r);
+                r
+            }
+        };
+        let b = basis(rate, rule);
+        let known = sent.get(&a.id);
+        // A notice sent before notices had a basis stated the first rate.
+        let legacy = known.is_some_and(|k| k.contains("")) && b == basis(first, rule);
+        if known.is_some_and(|k| k.contains(&b)) || legacy {
+            continue;
+        }
+        let change = known.is_some();
         let (ja, en) = compose_terms(a, rate, rule);
         let now = st.clock.epoch();
         let mut tx = st.db.begin().await?;
@@ -103,6 +127,7 @@ pub async fn send_pending(st: &AppState) -> anyhow::Result<usize> {
             site: a.site_id,
             body_ja: &ja,
             body_en: &en,
+            basis: &b,
         };
         if store::insert_terms(&mut tx, &new, now).await?.is_none() {
             continue;
@@ -119,18 +144,24 @@ pub async fn send_pending(st: &AppState) -> anyhow::Result<usize> {
                 .to_string(),
             );
             lines.push(format!("{base}/app/#/pay"));
-            let subject = l
-                .pick(
+            let subject = if change {
+                l.pick(
+                    "【KADO】業務委託の条件変更のお知らせ",
+                    "[KADO] The terms of your assignment have changed",
+                )
+            } else {
+                l.pick(
                     "【KADO】業務委託の条件のお知らせ",
                     "[KADO] The terms of your assignment",
                 )
-                .to_string();
+            }
+            .to_string();
             let email = compose(&to, subject, &lines, false, &base);
             let host = crate::mail::host(&base);
             outbox::enqueue(&mut tx, Some(a.site_id.0), "pay_terms", &email, &host, now).await?;
         }
         tx.commit().await?;
-        sent += 1;
+        sent_now += 1;
     }
-    Ok(sent)
+    Ok(sent_now)
 }

@@ -93,20 +93,32 @@ pub fn file(payer: &PayerRow, date: NaiveDate, transfers: &[Transfer]) -> Vec<u8
     out
 }
 
-/// The transfer file of a site's approved month (totals after withholding), paid on `date`
-/// (the due date when None); refused naming the workers without a bank account.
+/// The transfer file of a site's month (totals after withholding): of its approved months
+/// not paid yet, or of one run's as paid; transferred on `date` (the run's day, else the
+/// due date, when None); refused naming the workers without a bank account.
 pub async fn transfers(
     db: &Db,
     (site, month): (SiteId, Month),
+    which: payments::Which,
     date: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<u8>> {
     let payer = store::payer(db, site)
         .await?
         .ok_or_else(|| ApiError::from(PayError::NoPayer))?;
-    let (statements, _) = payments::statements_of_site(db, site, month, now).await?;
-    let accounts = store::bank_accounts(db, site).await?;
-    let people = store::export_people(db, site).await?;
+    let label = month.to_string();
+    let mut run_day = None;
+    if let payments::Which::Run(id) = which {
+        let run = store::runs(db, site, &label)
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| ApiError::from(PayError::NoRun).with("id", id))?;
+        run_day = run.paid_on.parse::<NaiveDate>().ok();
+    }
+    let (statements, _) = payments::statements_of_site(db, site, month, which, now).await?;
+    let accounts = store::bank_accounts(db, site, &label).await?;
+    let people = store::export_people(db, site, &label).await?;
     let mut out = Vec::new();
     let mut missing = Vec::new();
     let mut due = None;
@@ -135,7 +147,7 @@ pub async fn transfers(
     if !missing.is_empty() {
         return Err(ApiError::from(PayError::NoBankAccount).with("names", missing.join(", ")));
     }
-    let date = date.or(due).unwrap_or_else(|| now.date_naive());
+    let date = date.or(run_day).or(due).unwrap_or_else(|| now.date_naive());
     Ok(file(&payer, date, &out))
 }
 

@@ -79,6 +79,8 @@ const TABLES: &[(&str, &[&str])] = &[
     ("pay_accountants", &["pay"]),
     ("pay_bank_accounts", &["pay"]),
     ("pay_payers", &["pay"]),
+    ("pay_runs", &["pay"]),
+    ("pay_payment_lines", &["pay"]),
     ("time_entries", &["attendance"]),
     ("timesheet_changes", &["attendance"]),
     ("calendar_feeds", &["booking"]),

@@ -106,4 +106,64 @@ async fn a_terms_notice_is_sent_once_and_kept_as_sent(b: Backend) {
     }
     let after: Value = worker.get("/api/v1/me/terms").send_json().await;
     assert_eq!(after[0]["body_ja"], json!(ja));
+
+    // The rule changed: a new notice states it, to acknowledge again; the first stays.
+    assert_eq!(kado::pay::terms::send_pending(&app.state).await.unwrap(), 1);
+    assert_eq!(kado::pay::terms::send_pending(&app.state).await.unwrap(), 0);
+    let terms: Value = worker.get("/api/v1/me/terms").send_json().await;
+    assert_eq!(terms.as_array().unwrap().len(), 2, "{terms}");
+    assert!(
+        terms[0]["body_ja"]
+            .as_str()
+            .unwrap()
+            .contains("翌月10日払い"),
+        "{terms}"
+    );
+    assert_eq!(terms[0]["acknowledged_at"], Value::Null);
+    assert_eq!(terms[1]["body_ja"], json!(ja));
+    assert!(terms[1]["acknowledged_at"].is_string());
+    // So does a new rate.
+    app.clock.advance(chrono::Duration::minutes(5));
+    let assignment = terms[0]["assignment_id"].as_i64().unwrap();
+    let res = director
+        .post(&format!("/api/v1/assignments/{assignment}/rates"))
+        .json(&json!({"starts_on": "2027-01-01", "yen_per_hour": 1100}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(kado::pay::terms::send_pending(&app.state).await.unwrap(), 1);
+    let terms: Value = worker.get("/api/v1/me/terms").send_json().await;
+    assert_eq!(terms.as_array().unwrap().len(), 3, "{terms}");
+    let body = terms[0]["body_ja"].as_str().unwrap();
+    assert!(body.contains("時給 1100 円(2027-01-01 から)"), "{body}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'pay_terms'")
+            .await,
+        3
+    );
+
+    // An acknowledgement is kept as given; SQLite's replacing inserts are refused too.
+    let mut refused = vec![
+        "UPDATE pay_terms_acks SET acknowledged_at = 0".to_string(),
+        "DELETE FROM pay_terms_acks".to_string(),
+    ];
+    if b == Backend::Sqlite {
+        refused.push(format!(
+            "INSERT OR REPLACE INTO pay_terms_acks (terms_id, acknowledged_at) VALUES ({id}, 0)"
+        ));
+        refused.push(format!(
+            "INSERT OR REPLACE INTO pay_terms (id, assignment_id, person_id, site_id, body_ja, body_en, sent_at, basis)
+             SELECT id, assignment_id, person_id, site_id, 'changed', body_en, sent_at, basis FROM pay_terms WHERE id = {id}"
+        ));
+    }
+    for sql in refused {
+        sqlx::query(&sql)
+            .execute(&app.db.pool)
+            .await
+            .expect_err("an acknowledgement or a notice never changes");
+    }
+    let last: Value = worker.get("/api/v1/me/terms").send_json().await;
+    assert_eq!(last[2]["acknowledged_at"], terms[2]["acknowledged_at"]);
+    assert_eq!(last[2]["body_ja"], json!(ja));
 }
