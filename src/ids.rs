@@ -91,6 +91,8 @@ ids! {
     CorrectionId,
     /// A terms notice sent to a worker for an assignment.
     TermsId,
+    /// A client order entered for the KPIs.
+    OrderId,
 }
 
 #[cfg(test)]

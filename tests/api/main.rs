@@ -29,6 +29,7 @@ mod faults;
 mod kiosk;
 mod kiosk_scan;
 mod kiosk_tx;
+mod kpi;
 mod mail;
 mod occupancy;
 mod occupancy_history;
