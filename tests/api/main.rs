@@ -30,6 +30,7 @@ mod kiosk;
 mod kiosk_scan;
 mod kiosk_tx;
 mod kpi;
+mod kpi_export;
 mod mail;
 mod occupancy;
 mod occupancy_history;
