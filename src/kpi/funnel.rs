@@ -117,13 +117,18 @@ pub async fn of_year(
             .map(|c| completed.get(&(w.person_id, *c)).copied())
             .try_fold(w.created_at, |acc, at| at.map(|at| acc.max(at)));
         let money = paid.get(&w.person_id);
-        let days = rules::reached([
+        let mut days = rules::reached([
             day(w.created_at),
             onboarded.and_then(day),
             firsts.get(&w.person_id).copied().and_then(day),
             money.map(|m| m.0),
             money.and_then(|m| m.2),
         ]);
+        // The window reads a day past the year in every zone: steps after its end wait.
+        days.retain(|d| *d <= as_of);
+        if days.is_empty() {
+            continue;
+        }
         everyone.entry(w.person_id).or_insert_with(|| days.clone());
         by_town.entry(place.municipality).or_default().push((
             w.site_id,

@@ -85,7 +85,7 @@ async fn kpi_csv(
 /// The KPI table as an XLSX workbook in the committee's layout.
 #[utoipa::path(get, path = "/api/v1/kpi/years/{year}/export.xlsx", tag = "kpi",
     params(("year" = i64, Path)),
-    responses((status = 200, body = Vec<u8>,
+    responses((status = 200, body = String,
                content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
               (status = 403), (status = 422, description = "kpi.bad_year")))]
 async fn kpi_xlsx(

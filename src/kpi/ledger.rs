@@ -28,9 +28,19 @@ pub fn year(y: i64) -> ApiResult<i32> {
         .ok_or_else(|| super::errors::refuse("year", KpiError::BadYear))
 }
 
+/// The largest amount accepted (a trillion yen): sums of a year's records stay far inside i64.
+pub const MAX_YEN: i64 = 1_000_000_000_000;
+
 fn amount(field: &str, yen: i64) -> ApiResult<i64> {
     if yen < 0 {
         return Err(super::errors::refuse(field, KpiError::NegativeAmount));
+    }
+    if yen > MAX_YEN {
+        return Err(
+            crate::error::invalid_code(field, crate::error::CommonError::OutOfRange)
+                .with("min", 0)
+                .with("max", MAX_YEN),
+        );
     }
     Ok(yen)
 }

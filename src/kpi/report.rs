@@ -221,14 +221,6 @@ impl Year {
         })
     }
 
-    /// The municipality and month index of an instant at a site, when it is in the year.
-    fn at(&self, site: SiteId, at: i64) -> Option<(MunicipalityId, usize)> {
-        let p = self.places.get(&site)?;
-        let day = local_day(p.tz, at)?;
-        (self.first <= day && day <= self.last)
-            .then(|| (p.municipality, rules::day_month_index(day)))
-    }
-
     /// Workers registered at a site of the municipality by the year's end.
     async fn registered(&self, db: &Db, accs: &mut Accs) -> ApiResult<()> {
         for w in store::workers(db, self.window.1).await? {
@@ -245,29 +237,49 @@ impl Year {
         Ok(())
     }
 
+    /// The instants the year's months begin in a zone, then the year's end.
+    fn month_starts(&self, tz: Tz) -> Option<[i64; 13]> {
+        let mut out = [0i64; 13];
+        for (k, slot) in out.iter_mut().enumerate() {
+            let first = self
+                .first
+                .checked_add_months(chrono::Months::new(k as u32))?;
+            *slot = day_start(tz, first)?;
+        }
+        Some(out)
+    }
+
     /// Hours at a center and remote; a worker is active in a month approved with hours.
     async fn hours(&self, db: &Db, accs: &mut Accs) -> ApiResult<()> {
-        let (from, to) = self.window;
+        let mut zones: Vec<Tz> = self.places.values().map(|p| p.tz).collect();
+        zones.sort_by_key(|z| z.name());
+        zones.dedup();
         let mut minutes: HashMap<(PersonId, SiteId, usize), i64> = HashMap::new();
-        for (rows, remote) in [
-            (store::presence(db, from, to).await?, false),
-            (store::remote(db, from, to).await?, true),
-        ] {
-            for r in rows {
-                let Some((m, i)) = self.at(r.site_id, r.starts_at) else {
-                    continue;
-                };
-                let mins = (r.ends_at - r.starts_at).max(0) / 60;
-                *minutes.entry((r.person_id, r.site_id, i)).or_default() += mins;
-                accs.each(m, |a| {
-                    if remote {
-                        a.remote += mins;
-                        a.months[i].remote += mins;
-                    } else {
-                        a.center += mins;
-                        a.months[i].center += mins;
-                    }
-                });
+        // One pass a zone (one in practice): the database sums each worker's month.
+        for tz in zones {
+            let bounds = self
+                .month_starts(tz)
+                .ok_or_else(|| anyhow::anyhow!("no month starts in {tz}"))?;
+            for (rows, remote) in [
+                (store::presence_minutes(db, &bounds).await?, false),
+                (store::remote_minutes(db, &bounds).await?, true),
+            ] {
+                for r in rows {
+                    let Some(p) = self.places.get(&r.site_id).filter(|p| p.tz == tz) else {
+                        continue;
+                    };
+                    let (m, i, mins) = (p.municipality, r.bucket.clamp(0, 11) as usize, r.minutes);
+                    *minutes.entry((r.person_id, r.site_id, i)).or_default() += mins;
+                    accs.each(m, |a| {
+                        if remote {
+                            a.remote += mins;
+                            a.months[i].remote += mins;
+                        } else {
+                            a.center += mins;
+                            a.months[i].center += mins;
+                        }
+                    });
+                }
             }
         }
         for r in store::approved(db, &self.months[0], &self.months[11]).await? {

@@ -60,39 +60,60 @@ pub async fn workers(db: &Db, until: i64) -> sqlx::Result<Vec<WorkerRow>> {
     .await
 }
 
-/// A span of time a worker spent at a site or remotely for it.
+/// A worker's minutes at a site in one month of the year (0 = April).
 #[derive(Clone, Copy, Debug, sqlx::FromRow)]
-pub struct SpanRow {
+pub struct MinutesRow {
     pub site_id: SiteId,
     pub person_id: PersonId,
-    pub starts_at: i64,
-    pub ends_at: i64,
+    pub bucket: i64,
+    pub minutes: i64,
 }
 
-/// The closed presence sessions that began in [from, to).
-pub async fn presence(db: &Db, from: i64, to: i64) -> sqlx::Result<Vec<SpanRow>> {
-    sqlx::query_as(
-        "SELECT site_id, person_id, checked_in_at AS starts_at, checked_out_at AS ends_at
+/// `CASE` over the twelve month starts `$1..$12` (then `$13`, the year's end): the month
+/// index of the instant `column`.
+fn bucket_of(column: &str) -> String {
+    let arms: String = (1..12)
+        .map(|k| format!(" WHEN {column} < ${} THEN {}", k + 1, k - 1))
+        .collect();
+    format!("CASE{arms} ELSE 11 END")
+}
+
+async fn minutes(db: &Db, sql: &str, bounds: &[i64; 13]) -> sqlx::Result<Vec<MinutesRow>> {
+    let mut q = sqlx::query_as(sql);
+    for b in bounds {
+        q = q.bind(*b);
+    }
+    q.fetch_all(&db.pool).await
+}
+
+/// Each worker's closed presence minutes per site and month, the months starting at
+/// `bounds` (the thirteenth: the year's end), by check-in; summed by the database (a year
+/// is some 60,000 sessions), each session's minutes floored as the hours count them.
+pub async fn presence_minutes(db: &Db, bounds: &[i64; 13]) -> sqlx::Result<Vec<MinutesRow>> {
+    let sql = format!(
+        "SELECT site_id, person_id, {} AS bucket,
+                CAST(SUM((checked_out_at - checked_in_at) / 60) AS BIGINT) AS minutes
            FROM presence_sessions
-          WHERE checked_in_at >= $1 AND checked_in_at < $2 AND checked_out_at IS NOT NULL",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_all(&db.pool)
-    .await
+          WHERE checked_in_at >= $1 AND checked_in_at < $13 AND checked_out_at IS NOT NULL
+          GROUP BY site_id, person_id, {}",
+        bucket_of("checked_in_at"),
+        bucket_of("checked_in_at")
+    );
+    minutes(db, &sql, bounds).await
 }
 
-/// The remote time entries that began in [from, to), at their timesheet's site.
-pub async fn remote(db: &Db, from: i64, to: i64) -> sqlx::Result<Vec<SpanRow>> {
-    sqlx::query_as(
-        "SELECT t.site_id, t.person_id, e.starts_at, e.ends_at
+/// Each worker's remote minutes per site (their timesheet's) and month, as above.
+pub async fn remote_minutes(db: &Db, bounds: &[i64; 13]) -> sqlx::Result<Vec<MinutesRow>> {
+    let sql = format!(
+        "SELECT t.site_id, t.person_id, {} AS bucket,
+                CAST(SUM((e.ends_at - e.starts_at) / 60) AS BIGINT) AS minutes
            FROM time_entries e JOIN timesheets t ON t.id = e.timesheet_id
-          WHERE e.kind = 'remote' AND e.starts_at >= $1 AND e.starts_at < $2",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_all(&db.pool)
-    .await
+          WHERE e.kind = 'remote' AND e.starts_at >= $1 AND e.starts_at < $13
+          GROUP BY t.site_id, t.person_id, {}",
+        bucket_of("e.starts_at"),
+        bucket_of("e.starts_at")
+    );
+    minutes(db, &sql, bounds).await
 }
 
 /// A worker's month at a site.
