@@ -45,6 +45,6 @@ CREATE TABLE kpi_viewers (
     PRIMARY KEY (person_id, municipality_id)
 );
 
--- The KPI reads a fiscal year of records by their instants.
-CREATE INDEX IF NOT EXISTS presence_in_at ON presence_sessions (checked_in_at);
-CREATE INDEX IF NOT EXISTS time_entries_kind_start ON time_entries (kind, starts_at);
+-- The KPI sums a fiscal year of records by their instants, from the indexes alone.
+CREATE INDEX kpi_presence_year ON presence_sessions (checked_in_at, site_id, person_id, checked_out_at);
+CREATE INDEX kpi_remote_year ON time_entries (kind, starts_at, ends_at, timesheet_id);
