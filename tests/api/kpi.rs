@@ -309,7 +309,11 @@ async fn kpis_of_a_known_year(b: Backend) {
         .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "kpi.negative_amount")
         .await;
     assert_eq!(p["errors"][0]["field"], "amount", "{p}");
-    assert_eq!(app.count("SELECT COUNT(*) FROM kpi_orders WHERE note = ''").await, 3);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM kpi_orders WHERE note = ''")
+            .await,
+        3
+    );
     // Costs: the corporation's 20,000 and Shiojiri's 5,000.
     for (town, amount) in [(None, 20_000), (Some(y.shiojiri_town), 5_000)] {
         let s = admin
