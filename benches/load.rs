@@ -61,6 +61,8 @@ use std::time::{Duration, Instant};
 mod childcare;
 #[path = "load/import.rs"]
 mod import;
+#[path = "load/kpi.rs"]
+mod kpi;
 #[path = "load/month.rs"]
 mod month;
 
@@ -163,6 +165,10 @@ struct Args {
     /// worker's month, 500 approvals (needs --workers 500 or more).
     #[arg(long)]
     month_end_only: bool,
+    /// Run only the KPI scenarios (issue 21): a fiscal year of 500 workers' sessions, the
+    /// year's KPI table and funnel (needs --workers 500 or more).
+    #[arg(long)]
+    kpi_only: bool,
     /// Streams of the staff live view open at one site during its rush (0: no live scenario).
     #[arg(long, default_value_t = 200)]
     live_clients: usize,
@@ -327,6 +333,8 @@ async fn run(a: Args) -> Result<()> {
     }
     let outcome = if let Some(n) = a.audit_records {
         audit::scenarios(&a, n, &url, sh.clone(), &mon).await
+    } else if a.kpi_only {
+        kpi::scenarios(&a, &url, sh.clone(), &mon).await
     } else if a.month_end_only {
         month::scenarios(&a, &url, sh.clone(), &mon).await
     } else if a.childcare_only {

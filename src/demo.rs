@@ -102,6 +102,7 @@ pub async fn load(db: &Db, clock: &Clock) -> anyhow::Result<bool> {
     assignments(&mut tx, shiojiri, now).await?;
     first_look(&mut tx, shiojiri, omachi).await?;
     secure_rooms_demo(&mut tx, shiojiri, clock).await?;
+    kpi_demo(&mut tx, shiojiri, now).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -815,6 +816,69 @@ async fn secure_rooms_demo(tx: &mut Tx, shiojiri: i64, clock: &Clock) -> anyhow:
         .bind(now.timestamp())
         .execute(&mut **tx)
         .await?;
+    }
+    Ok(())
+}
+
+/// The KPI page's own records: this fiscal year's orders on Shiojiri's first project (one
+/// given to Omachi), the corporation's costs, and the programme's baselines and targets as
+/// the committee's table has them.
+async fn kpi_demo(tx: &mut Tx, shiojiri: i64, now: i64) -> anyhow::Result<()> {
+    use crate::kpi::store::{NewOrder, TargetRow, insert_order, set_cost, set_target};
+    let today = chrono::DateTime::from_timestamp(now, 0)
+        .unwrap_or_default()
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive();
+    let year = crate::kpi::rules::fiscal_year(today);
+    let admin: PersonId =
+        sqlx::query_scalar("SELECT id FROM persons WHERE is_admin = 1 ORDER BY id")
+            .fetch_one(&mut **tx)
+            .await?;
+    let project: Option<crate::ids::ProjectId> = sqlx::query_scalar(
+        "SELECT MIN(p.id) FROM client_projects p JOIN client_companies c ON c.id = p.client_id
+          WHERE c.site_id = $1",
+    )
+    .bind(shiojiri)
+    .fetch_one(&mut **tx)
+    .await?;
+    let omachi: Option<crate::ids::MunicipalityId> =
+        sqlx::query_scalar("SELECT id FROM municipalities WHERE code = '202118'")
+            .fetch_optional(&mut **tx)
+            .await?;
+    if let Some(project) = project {
+        for (month, amount, given_to) in [
+            (4, 1_200_000, None),
+            (6, 800_000, omachi),
+            (9, 1_500_000, None),
+        ] {
+            let day = format!("{year}-{month:02}-15");
+            if day.as_str() > today.to_string().as_str() {
+                continue;
+            }
+            let order = NewOrder {
+                project,
+                ordered_on: &day,
+                amount,
+                given_to,
+                note: "demo",
+            };
+            insert_order(tx, &order, admin, now).await?;
+        }
+    }
+    set_cost(tx, (year, 0), 900_000, admin, now).await?;
+    for (kpi, baseline, target) in [
+        ("earners", 250, 270),
+        ("orders_yen", 250_000_000, 262_000_000),
+        ("net_yen", 0, 10_000_000),
+        ("municipalities", 5, 5),
+    ] {
+        let row = TargetRow {
+            municipality_id: 0,
+            kpi: kpi.into(),
+            baseline: Some(baseline),
+            target: Some(target),
+        };
+        set_target(tx, year, &row, admin, now).await?;
     }
     Ok(())
 }

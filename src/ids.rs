@@ -93,6 +93,8 @@ ids! {
     TermsId,
     /// A payment run (pay).
     RunId,
+    /// A client order entered for the KPIs.
+    OrderId,
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub mod events;
 pub mod ids;
 pub mod jobs;
 pub mod kiosk;
+pub mod kpi;
 pub mod mail;
 pub mod metrics;
 pub mod occupancy;

@@ -31,6 +31,7 @@ use utoipa::{Modify, ToSchema};
         (name = "attendance", description = "A worker's month: time at the center and remote hours, approval"),
         (name = "pay", description = "Paying approved months: payment rules, statements, payments of a month"),
         (name = "kiosk", description = "The kiosk's own API (device token)"),
+        (name = "kpi", description = "The federation's KPIs per municipality and fiscal year, the funnel, orders, costs, targets"),
         (name = "access", description = "Secure client rooms: rosters, NDAs, door readers, the audit trail")
     )
 )]
@@ -191,6 +192,7 @@ pub fn catalogue() -> Vec<CodeInfo> {
     all.extend(catalogue_of::<crate::ops::OpsError>());
     all.extend(catalogue_of::<crate::attendance::errors::AttendanceError>());
     all.extend(catalogue_of::<crate::pay::errors::PayError>());
+    all.extend(catalogue_of::<crate::kpi::errors::KpiError>());
     all.extend(catalogue_of::<crate::auth::AuthError>());
     all.extend(catalogue_of::<crate::sites::SitesError>());
     all.extend(catalogue_of::<crate::people::PeopleError>());

@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ops::outbox::router())
         .merge(crate::attendance::http::router())
         .merge(crate::pay::http::router())
+        .merge(crate::kpi::http::router())
         .merge(crate::occupancy::http::router())
         .routes(utoipa_axum::routes!(time))
         .split_for_parts();

@@ -25,6 +25,9 @@ fn level(module: &str) -> Option<u8> {
         // Live views and operator pages read what the areas below publish.
         // Secure rooms use training's completions and the kiosk's identification.
         "occupancy" | "ops" | "access" => 8,
+        // The federation's KPIs read every area's records (and own their orders, costs,
+        // targets and viewers).
+        "kpi" => 9,
         // lib.rs (App, AppState), main.rs, the router, the jobs loop, the OpenAPI document
         // and the demo data compose the areas.
         _ => return None,
@@ -81,6 +84,10 @@ const TABLES: &[(&str, &[&str])] = &[
     ("pay_payers", &["pay"]),
     ("pay_runs", &["pay"]),
     ("pay_payment_lines", &["pay"]),
+    ("kpi_orders", &["kpi"]),
+    ("kpi_costs", &["kpi"]),
+    ("kpi_targets", &["kpi"]),
+    ("kpi_viewers", &["kpi"]),
     ("time_entries", &["attendance"]),
     ("timesheet_changes", &["attendance"]),
     ("calendar_feeds", &["booking"]),

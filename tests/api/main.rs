@@ -32,6 +32,8 @@ mod import_invitations;
 mod kiosk;
 mod kiosk_scan;
 mod kiosk_tx;
+mod kpi;
+mod kpi_export;
 mod mail;
 mod occupancy;
 mod occupancy_history;

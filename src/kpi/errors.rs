@@ -1,0 +1,17 @@
+//! The KPI area's error codes, with their texts in both languages.
+
+crate::error_codes! {
+    /// Why a KPI request is refused.
+    pub enum KpiError {
+        BadYear = (UNPROCESSABLE_ENTITY, "kpi.bad_year", "年度は2000〜2099の西暦(4月の年)で指定してください。", "The fiscal year is a year from 2000 to 2099 (the year of its April)."),
+        NegativeAmount = (UNPROCESSABLE_ENTITY, "kpi.negative_amount", "金額は0円以上の整数で入力してください。", "The amount is a whole number of yen, 0 or more."),
+        BadKpi = (UNPROCESSABLE_ENTITY, "kpi.bad_kpi", "指標の種類が正しくありません。", "Unknown KPI."),
+        UnknownMunicipality = (UNPROCESSABLE_ENTITY, "kpi.unknown_municipality", "その自治体はありません。", "No such municipality."),
+        UnknownProject = (UNPROCESSABLE_ENTITY, "kpi.unknown_project", "そのプロジェクトはありません。", "No such project."),
+    }
+}
+
+/// A refusal whose own code (not the generic `validation`) names the field it concerns.
+pub fn refuse(field: &str, code: KpiError) -> crate::error::ApiError {
+    crate::error::on_field(code, field, None)
+}
