@@ -267,11 +267,14 @@ pub struct InvitationAccept {
 /// in.
 #[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "people", request_body = InvitationAccept, security(()),
     responses((status = 200, body = Person), (status = 410, description = "invitation.invalid: unknown, used or expired"),
-              (status = 422, description = "auth.weak_password")))]
+              (status = 422, description = "auth.weak_password"),
+              (status = 429, description = "auth.rate_limited: too many attempts from this address"),
+              (status = 503, description = "service.busy: too many password hashes at once; retry after Retry-After")))]
 async fn accept_invitation(
     State(st): State<AppState>,
+    ip: crate::auth::ClientIp,
     Json(req): Json<InvitationAccept>,
 ) -> ApiResult<Response> {
-    let session = invite::accept(&st, &req.token, req.password).await?;
+    let session = invite::accept(&st, &ip, &req.token, req.password).await?;
     super::account::signed_in(&st, session).await
 }

@@ -5,10 +5,16 @@
 use super::{PeopleError, persons, store};
 use crate::AppState;
 use crate::auth::login::Session;
-use crate::auth::{self, Principal, password};
+use crate::auth::throttle::{self, Limit};
+use crate::auth::{self, AuthError, ClientIp, Principal, password};
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::PersonId;
+
+/// Accept attempts per client address: the link needs no login, so guesses are bounded
+/// like password guesses.
+const MAX_PER_ADDRESS: i64 = 20;
+const ADDRESS_WINDOW_SECS: i64 = 15 * 60;
 
 /// Puts an invitation for the person in the outbox, inside the caller's transaction (their
 /// earlier open invitations close: the newest mail is the one to use).
@@ -21,6 +27,7 @@ pub async fn send(
 ) -> ApiResult<()> {
     let days = i64::from(st.config.invitation_days);
     let token = password::new_token();
+    store::lock_person(tx, person_id).await?;
     store::close_invitations(tx, person_id, now).await?;
     store::create_invitation(
         tx,
@@ -52,27 +59,68 @@ pub async fn invite(st: &AppState, who: &Principal, id: PersonId) -> ApiResult<(
 }
 
 /// Sets the invited person's password with the link's token (once, before it expires) and
-/// signs them in.
-pub async fn accept(st: &AppState, token: &str, new_password: String) -> ApiResult<Session> {
+/// signs them in. Throttled per address; the token is looked up before the password is
+/// hashed, so that guesses cost no hashing.
+pub async fn accept(
+    st: &AppState,
+    ip: &ClientIp,
+    token: &str,
+    new_password: String,
+) -> ApiResult<Session> {
     if let Some(weak) = password::weak(&new_password) {
         return Err(weak.invalid("password"));
     }
-    let hash = st
-        .hashing
-        .run(move || password::hash(&new_password))
-        .await??;
     let now = st.clock.epoch();
-    let mut tx = st.db.begin().await?;
-    let Some(person_id) =
-        store::use_invitation(&mut tx, &password::token_hash(token.trim()), now).await?
-    else {
+    let limits = [Limit::new(
+        format!("invitation-address:{}", ip.throttle_key()),
+        MAX_PER_ADDRESS,
+        ADDRESS_WINDOW_SECS,
+    )];
+    if let Err(spent) = throttle::reserve(&st.db, &limits, now).await? {
+        return Err(
+            ApiError::from(AuthError::RateLimited).retry_after(spent.retry_after.unsigned_abs())
+        );
+    }
+    let token_hash = password::token_hash(token.trim());
+    let Some(open) = store::open_invitation(&st.db, &token_hash, now).await? else {
         return Err(PeopleError::InvitationInvalid.into());
+    };
+    if open.active != 1 {
+        return refuse_inactive(st, open.person_id, now).await;
+    }
+    let hash = match st.hashing.run(move || password::hash(&new_password)).await {
+        Ok(hash) => hash?,
+        Err(busy) => {
+            // Turned away before the check: not a guess.
+            throttle::refund(&st.db, &limits).await?;
+            return Err(busy);
+        }
+    };
+    let mut tx = st.db.begin().await?;
+    let person_id = match store::use_invitation(&mut tx, &token_hash, now).await? {
+        None => return Err(PeopleError::InvitationInvalid.into()),
+        Some((person_id, true)) => person_id,
+        Some((_, false)) => {
+            // Deactivated since the look-up: the link is used up all the same.
+            tx.commit().await?;
+            return Err(PeopleError::InvitationInvalid.into());
+        }
     };
     auth::store::set_password_hash(&mut tx, person_id, &hash, None).await?;
     auth::store::revoke_login_links(&mut tx, person_id, now).await?;
     let token = auth::store::create_session(&mut tx, person_id, now).await?;
     tx.commit().await?;
+    throttle::refund(&st.db, &limits).await?;
     Ok(Session { person_id, token })
+}
+
+/// An inactive account's link is closed (committed) and refused, so that it does not work
+/// again once the account is reactivated.
+async fn refuse_inactive(st: &AppState, person_id: PersonId, now: i64) -> ApiResult<Session> {
+    let mut tx = st.db.begin().await?;
+    store::close_invitations(&mut tx, person_id, now).await?;
+    tx.commit().await?;
+    Err(PeopleError::InvitationInvalid.into())
 }
 
 /// Deletes expired invitations and empties the bodies of invitation mails once sent (they

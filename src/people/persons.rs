@@ -220,6 +220,20 @@ fn apply(p: &mut Person, input: &mut PersonInput) {
     p.active = input.active.unwrap_or(p.active);
 }
 
+/// Refuses control characters in the name and its kana: names are one line, and they end
+/// up in mails, CSV exports and logs. (The import calls this with `validate_person`.)
+pub fn validate_names(v: &mut Validator, p: &Person) {
+    for (field, value) in [("name", &p.name), ("name_kana", &p.name_kana)] {
+        if value.chars().any(char::is_control) {
+            let text = Text::new(
+                "名前に制御文字(タブや改行を含む)は使えません。",
+                "Names cannot hold control characters (tabs and line breaks included).",
+            );
+            v.add(field, CommonError::ControlCharacter, text);
+        }
+    }
+}
+
 /// Checks the person's fields, the password and the records they name.
 async fn check(
     st: &AppState,
@@ -230,6 +244,7 @@ async fn check(
 ) -> ApiResult<()> {
     let mut v = Validator::new();
     super::validate_person(&mut v, p);
+    validate_names(&mut v, p);
     if let Some(pw) = password {
         if let Some(weak) = password::weak(pw) {
             weak.reject(&mut v, "password");
@@ -272,6 +287,7 @@ async fn save(
     if invite && p.id.0 != 0 {
         return Err(invalid_code("invite", PeopleError::InviteSeparately));
     }
+    let old_email = p.email.clone();
     apply(&mut p, &mut input);
     check(st, who, &p, input.password.as_deref(), invite).await?;
     let hash = match input.password {
@@ -298,6 +314,11 @@ async fn save(
     } else if !p.active {
         // So does deactivating it.
         auth::login::log_out_everywhere(&mut tx, id).await?;
+    }
+    if p.email != old_email || hash.is_some() || !p.active {
+        // A link mailed before must not outlive the address it went to, a password the
+        // account was given, or the account's deactivation.
+        store::close_invitations(&mut tx, id, now).await?;
     }
     for g in grants {
         auth::store::grant(&mut tx, id, g.site_id, g.role).await?;

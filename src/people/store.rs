@@ -236,7 +236,8 @@ pub async fn create_invitation(
     Ok(())
 }
 
-/// Marks the person's open invitations used (a newer one was sent, or one was used).
+/// Marks the person's open invitations used: a newer one was sent, one was used, or the
+/// account's address, password or activity changed (the import calls this too).
 pub async fn close_invitations(tx: &mut Tx, person_id: PersonId, now: i64) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE person_invitations SET used_at = $2 WHERE person_id = $1 AND used_at IS NULL",
@@ -248,15 +249,49 @@ pub async fn close_invitations(tx: &mut Tx, person_id: PersonId, now: i64) -> sq
     Ok(())
 }
 
-/// Uses an invitation, once, inside the caller's transaction: the person it is for, when it
-/// is unused, unexpired and the account active. The conditional UPDATE is the guard: of two
-/// concurrent uses, the second matches no row (SQLite serialises writers; PostgreSQL re-checks
-/// `used_at` after the first commits).
+/// Waits for the person's row, so that two invitations sent at once for one person take
+/// turns (the partial unique index of migration 0025 is the guard; this keeps it from
+/// turning the second into an error). SQLite serialises writers already.
+pub async fn lock_person(tx: &mut Tx, person_id: PersonId) -> sqlx::Result<()> {
+    crate::db::lock_row(tx, "persons", person_id.0).await
+}
+
+/// An open invitation found by its token's hash: whose it is, and whether the account is
+/// active.
+#[derive(sqlx::FromRow)]
+pub struct OpenInvitation {
+    pub person_id: PersonId,
+    pub active: i64,
+}
+
+/// The unused, unexpired invitation with this token's hash, by a plain read: a guess is
+/// refused before any password is hashed for it.
+pub async fn open_invitation(
+    db: &Db,
+    token_hash: &str,
+    now: i64,
+) -> sqlx::Result<Option<OpenInvitation>> {
+    sqlx::query_as(
+        "SELECT i.person_id, p.active FROM person_invitations i JOIN persons p ON p.id = i.person_id
+         WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Uses an invitation, once, inside the caller's transaction: the person it is for and
+/// whether their account is active, when it is unused and unexpired (it and the person's
+/// other open ones close either way: an inactive account's link must not come back with a
+/// reactivation). The conditional UPDATE is the guard: of two concurrent uses, the second
+/// matches no row (SQLite serialises writers; PostgreSQL re-checks `used_at` after the first
+/// commits).
 pub async fn use_invitation(
     tx: &mut Tx,
     token_hash: &str,
     now: i64,
-) -> sqlx::Result<Option<PersonId>> {
+) -> sqlx::Result<Option<(PersonId, bool)>> {
     let person: Option<PersonId> = sqlx::query_scalar(
         "UPDATE person_invitations SET used_at = $2
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
@@ -274,7 +309,7 @@ pub async fn use_invitation(
         .bind(person)
         .fetch_optional(&mut **tx)
         .await?;
-    Ok((active == Some(1)).then_some(person))
+    Ok(Some((person, active == Some(1))))
 }
 
 /// Deletes invitations past their expiry; answers how many. Idempotent, for the job.

@@ -12,6 +12,10 @@ on_both_backends!(
     an_invitation_sets_the_password_once,
     invitations_expire_and_the_newest_counts,
     concurrent_uses_of_one_link_let_one_in,
+    a_link_closes_when_the_account_changes,
+    a_bad_token_is_refused_before_hashing_and_throttled,
+    concurrent_invitations_leave_one_open,
+    names_refuse_control_characters,
 );
 
 async fn token_for(app: &TestApp, email: &str) -> String {
@@ -198,4 +202,135 @@ async fn concurrent_uses_of_one_link_let_one_in(b: Backend) {
         .await,
         1
     );
+}
+
+async fn invite_again(director: &User, id: i64) {
+    let status = director
+        .post(&format!("/api/v1/persons/{id}/invitation"))
+        .send_status()
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+}
+
+async fn a_link_closes_when_the_account_changes(b: Backend) {
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let director = app.login_as(DIRECTOR).await;
+    let id = create_invited(&director, "moving@example.jp").await;
+    let path = format!("/api/v1/persons/{id}");
+    let patch = |body: Value| director.patch(&path).json(&body).send_status();
+    // A new e-mail address: the link mailed to the old one stops working.
+    let token = token_for(&app, "moving@example.jp").await;
+    assert_eq!(
+        patch(json!({"email": "moved@example.jp"})).await,
+        StatusCode::OK
+    );
+    let res = accept(&app, &app.anonymous(), &token).await;
+    problem(res, StatusCode::GONE, "invitation.invalid").await;
+    // A password a director sets.
+    invite_again(&director, id).await;
+    let token = token_for(&app, "moved@example.jp").await;
+    assert_eq!(
+        patch(json!({"password": "set by the director"})).await,
+        StatusCode::OK
+    );
+    let res = accept(&app, &app.anonymous(), &token).await;
+    problem(res, StatusCode::GONE, "invitation.invalid").await;
+    // Deactivating, even when the account comes back later.
+    invite_again(&director, id).await;
+    let token = token_for(&app, "moved@example.jp").await;
+    assert_eq!(patch(json!({"active": false})).await, StatusCode::OK);
+    assert_eq!(patch(json!({"active": true})).await, StatusCode::OK);
+    let res = accept(&app, &app.anonymous(), &token).await;
+    problem(res, StatusCode::GONE, "invitation.invalid").await;
+    // An inactive account's link is refused and used up: it does not work after reactivation.
+    invite_again(&director, id).await;
+    let token = token_for(&app, "moved@example.jp").await;
+    let set_active = |a: i64| {
+        sqlx::query("UPDATE persons SET active = $1 WHERE id = $2")
+            .bind(a)
+            .bind(id)
+            .execute(&app.db.pool)
+    };
+    set_active(0).await.unwrap();
+    let res = accept(&app, &app.anonymous(), &token).await;
+    problem(res, StatusCode::GONE, "invitation.invalid").await;
+    set_active(1).await.unwrap();
+    let res = accept(&app, &app.anonymous(), &token).await;
+    problem(res, StatusCode::GONE, "invitation.invalid").await;
+    let open = format!(
+        "SELECT COUNT(*) FROM person_invitations WHERE person_id = {id} AND used_at IS NULL"
+    );
+    assert_eq!(app.count(&open).await, 0);
+}
+
+async fn a_bad_token_is_refused_before_hashing_and_throttled(b: Backend) {
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let client = app.anonymous();
+    // Nothing has hashed yet; an unknown token is refused without a hash.
+    let res = accept(&app, &client, "not-a-token").await;
+    problem(res, StatusCode::GONE, "invitation.invalid").await;
+    assert_eq!(app.state.hashing.peak(), 0);
+    // Guessing is throttled per address.
+    let mut last = StatusCode::OK;
+    for i in 0..40 {
+        last = accept(&app, &client, &format!("guess-{i}")).await.status();
+        if last == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(app.state.hashing.peak(), 0);
+}
+
+async fn concurrent_invitations_leave_one_open(b: Backend) {
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let director = app.login_as(DIRECTOR).await;
+    let id = create_invited(&director, "twice@example.jp").await;
+    let answers = futures_join_all((0..8).map(|_| {
+        director
+            .post(&format!("/api/v1/persons/{id}/invitation"))
+            .send_status()
+    }))
+    .await;
+    assert!(
+        answers.iter().all(|s| *s == StatusCode::ACCEPTED),
+        "{answers:?}"
+    );
+    let open = format!(
+        "SELECT COUNT(*) FROM person_invitations WHERE person_id = {id} AND used_at IS NULL"
+    );
+    assert_eq!(app.count(&open).await, 1);
+}
+
+async fn names_refuse_control_characters(b: Backend) {
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let director = app.login_as(DIRECTOR).await;
+    for (field, value) in [
+        ("name", "招待\n太郎"),
+        ("name", "招待\t太郎"),
+        ("name_kana", "ショウタイ\u{7f}"),
+    ] {
+        let mut body = json!({"email": "ctl@example.jp", "name": "招待 太郎", "site_id": 1,
+            "roles": ["worker"], "invite": true});
+        body[field] = json!(value);
+        let res = director
+            .post("/api/v1/persons")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        assert!(p.to_string().contains(field), "{p}");
+        assert!(
+            p.to_string().contains("validation.control_character"),
+            "{p}"
+        );
+    }
+    let id = create_invited(&director, "ctl@example.jp").await;
+    let status = director
+        .patch(&format!("/api/v1/persons/{id}"))
+        .json(&json!({"name": "a\u{1b}[31m"}))
+        .send_status()
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
