@@ -23,6 +23,7 @@ crate::error_codes! {
         RateBackdated = (CONFLICT, "attendance.rate_backdated", "承認済みの月({month})に及ぶ単価は設定できません。翌月以降の日付にしてください。", "A rate cannot change an approved month ({month}); start it after that month."),
         RateTaken = (CONFLICT, "attendance.rate_taken", "この日から始まる単価がすでにあります。", "A rate already starts on that day."),
         NotAWorker = (UNPROCESSABLE_ENTITY, "attendance.not_a_worker", "この拠点のワーカーではありません。", "This person is not a worker of this site."),
+        MonthPaid = (CONFLICT, "attendance.month_paid", "この月は支払済みのため、差し戻せません。", "This month has been paid, so it cannot be reopened."),
         CorrectionPending = (CONFLICT, "attendance.correction_pending", "ワーカーの訂正申請に答えてから承認してください。", "Decide the worker's proposed correction before approving."),
         AssignmentOverlap = (CONFLICT, "attendance.assignment_overlap", "この期間にはすでに同じプロジェクトの担当があります。", "The person is already assigned to this project for part of that period."),
         OtherSiteProject = (UNPROCESSABLE_ENTITY, "attendance.other_site_project", "この拠点のプロジェクトではありません。", "This project is not one of this site's."),

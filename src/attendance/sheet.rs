@@ -107,7 +107,13 @@ pub async fn step(
         now.timestamp(),
         comment,
     )
-    .await?;
+    .await
+    // The database keeps a paid month approved (pay's guard: its amounts went to the bank).
+    .map_err(|e| {
+        crate::error::on_constraint(e, |c| {
+            (c == "pay_month_paid").then(|| ApiError::from(AttendanceError::MonthPaid))
+        })
+    })?;
     if !moved {
         return Err(AttendanceError::AlreadySubmitted.into());
     }

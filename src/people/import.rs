@@ -630,6 +630,7 @@ fn draft(
     }
     references(known, &cell, &mut p, &mut v);
     super::validate_person(&mut v, &p);
+    persons::validate_names(&mut v, &p);
     if counts.0.get(&number).is_some_and(|n| *n > 1) {
         v.reject("member_number", PeopleError::ImportDuplicateNumber);
     }
@@ -707,18 +708,21 @@ fn draft(
 /// have changed them (made them an administrator, deactivated them, given them a role
 /// elsewhere) meanwhile, and the import must neither undo that nor overwrite someone the
 /// director no longer manages (409 import.conflict).
-async fn still_as_read(tx: &mut crate::db::Tx, who: &Principal, read: &Person) -> ApiResult<()> {
-    let now_is = store::in_tx(tx, read.id).await?;
-    let same = now_is.as_ref().is_some_and(|p| {
-        persons::manages(who, p)
-            && p.is_admin == read.is_admin
-            && p.active == read.active
-            && p.roles == read.roles
-    });
-    if same {
-        Ok(())
-    } else {
-        Err(PeopleError::ImportRaced.into())
+async fn still_as_read(
+    tx: &mut crate::db::Tx,
+    who: &Principal,
+    read: &Person,
+) -> ApiResult<Person> {
+    match store::in_tx(tx, read.id).await? {
+        Some(p)
+            if persons::manages(who, &p)
+                && p.is_admin == read.is_admin
+                && p.active == read.active
+                && p.roles == read.roles =>
+        {
+            Ok(p)
+        }
+        _ => Err(PeopleError::ImportRaced.into()),
     }
 }
 
@@ -811,7 +815,11 @@ pub async fn run(
             continue;
         }
         if d.result.outcome == Outcome::Update {
-            still_as_read(&mut tx, who, &d.person).await?;
+            let was = still_as_read(&mut tx, who, &d.person).await?;
+            // A link mailed to the old address must not set the password any more.
+            if was.email != d.person.email {
+                store::close_invitations(&mut tx, d.person.id, now).await?;
+            }
         }
         let id = store::save(&mut tx, &d.person, None, now)
             .await

@@ -332,15 +332,12 @@ async fn a_paid_statement_stays_as_paid(b: Backend) {
     let list: Value = m.director.get(&payments()).send_json().await;
     assert_eq!(find(&list["rows"], "person_id", m.ids[0])["withholding"], 0);
 
-    // A paid month is not reopened.
-    let res = m
-        .director
+    // A paid month is not reopened: a clear 409, not a 500.
+    m.director
         .post(&format!("/api/v1/timesheets/{sheet}/reopen"))
         .json(&json!({"comment": "a correction"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(!res.status().is_success(), "{}", res.status());
+        .send_problem(StatusCode::CONFLICT, "attendance.month_paid")
+        .await;
     let status: String = sqlx::query_scalar("SELECT status FROM timesheets WHERE id = $1")
         .bind(sheet)
         .fetch_one(&m.app.db.pool)
