@@ -9,7 +9,7 @@
 import { addStrings, getLang, t } from '/shared/i18n.js';
 import { api, ApiError, errorText } from '/shared/api.js';
 import { h, setChildren } from '/shared/dom.js';
-import { field, formatDate, messageBox } from '/app/util.js';
+import { field, formatDate, messageBox, todayAt } from '/app/util.js';
 
 addStrings({
   ja: {
@@ -86,11 +86,10 @@ addStrings({
 
 export const titleKey = 'pay.title';
 
+/** The month before this one in Japan, by the service's clock ("YYYY-MM"). */
 function lastMonth() {
-  const d = new Date();
-  d.setDate(1);
-  d.setMonth(d.getMonth() - 1);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
+  const [y, m] = todayAt('Asia/Tokyo').split('-').map(Number);
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
 }
 
 const yen = (n) => t('pay.yen', { n: Number(n).toLocaleString(getLang() === 'ja' ? 'ja-JP' : 'en-US') });

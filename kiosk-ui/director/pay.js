@@ -10,6 +10,7 @@
 import { getLang, initI18n, onLangChange, t } from '/shared/i18n.js';
 import { api, ApiError, errorText } from '/shared/api.js';
 import { h, setChildren, dataTable } from '/shared/dom.js';
+import { localDate } from '/shared/time.js';
 
 initI18n({
   ja: {
@@ -176,7 +177,7 @@ async function boot() {
   };
   state.siteId = state.sites[0].site_id;
   fill();
-  const today = time.now.slice(0, 10);
+  const today = localDate(state.names.get(state.siteId)?.time_zone, new Date(time.now));
   state.month = lastMonth(today);
   el('month-input').value = state.month;
   el('paid-on').value = today;

@@ -7,6 +7,7 @@
 import { getLang, initI18n, onLangChange, t } from '/shared/i18n.js';
 import { api, ApiError, errorText } from '/shared/api.js';
 import { h, setChildren, dataTable } from '/shared/dom.js';
+import { localDate } from '/shared/time.js';
 
 initI18n({
   ja: {
@@ -72,9 +73,10 @@ function say(text, error = false, where = 'status') {
   s.textContent = text;
 }
 
+/** The fiscal year (April-March) of today in Japan, whatever the browser's zone. */
 function currentYear() {
-  const now = new Date();
-  return now.getMonth() >= 3 ? now.getFullYear() : now.getFullYear() - 1;
+  const [y, m] = localDate('Asia/Tokyo').split('-').map(Number);
+  return m >= 4 ? y : y - 1;
 }
 
 function fillYears() {

@@ -384,8 +384,8 @@ pub struct ExportQuery {
     format: Option<String>,
 }
 
-/// Rows read per page while streaming an export.
-const PAGE: i64 = 500;
+/// Ids per page while streaming an export (a page holds at most this many records).
+const PAGE: i64 = 2000;
 
 /// A room's audit trail for a date range, with the hashes, streamed as CSV or JSON (any
 /// length of range: it is read page by page, never whole).
@@ -424,16 +424,16 @@ async fn export(
     let (_, end) = schedule.day_bounds(to);
     // Where the range starts in the chain (ids grow with time): the pages walk the primary
     // key from there.
-    let first: Option<i64> = sqlx::query_scalar(
-        "SELECT MIN(id) FROM access_audit WHERE site_id = $1 AND at >= $2 AND at < $3",
+    let (first, last): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT MIN(id), MAX(id) FROM access_audit WHERE site_id = $1 AND at >= $2 AND at < $3",
     )
     .bind(room.site_id)
     .bind(start)
     .bind(end)
     .fetch_one(&st.db.pool)
     .await?;
-    let after = first.map_or(i64::MAX, |f| f - 1);
-    let stream = trail(st.db.pool.clone(), space, (start, end, after), json);
+    let ids = (first.map_or(0, |f| f - 1), last.unwrap_or(0));
+    let stream = trail(st.db.pool.clone(), space, (start, end), ids, json);
     let (ctype, ext) = if json {
         ("application/json", "json")
     } else {
@@ -457,31 +457,34 @@ async fn export(
 /// doors and settings, and the roster, NDA and requirement changes of the projects that use
 /// it (who could enter is what the auditor asks first).
 ///
-/// Each page walks the primary key from the last id sent: the `+` in front of the other
-/// columns keeps both databases from choosing the room's index instead, which would read and
-/// sort the whole range again for every page (a year of a busy room took minutes).
+/// The pages are windows of ids between the range's first and last record of the site, so
+/// each is a short walk of the primary key (the `+` keeps both planners off the other
+/// columns' indexes) whatever the planner thinks of the other columns
+/// (a page searched by the room's index re-read and sorted the whole range every time: a
+/// year of a busy room took minutes).
 fn trail(
     pool: sqlx::AnyPool,
     space: SpaceId,
-    (start, end, after): (i64, i64, i64),
+    (start, end): (i64, i64),
+    (after, last): (i64, i64),
     json: bool,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
     struct Page {
-        last: i64,
+        after: i64,
         first: bool,
         done: bool,
     }
     let sql = format!(
         "SELECT {} FROM access_audit
-         WHERE id > $4
+         WHERE id > $4 AND id <= $5
            AND (+space_id = $1 OR (space_id IS NULL AND +project_id IN
                 (SELECT project_id FROM access_room_projects WHERE space_id = $1)))
            AND +at >= $2 AND +at < $3
-         ORDER BY id LIMIT {PAGE}",
+         ORDER BY id",
         audit::COLUMNS
     );
     let state = Page {
-        last: after,
+        after,
         first: true,
         done: false,
     };
@@ -496,7 +499,8 @@ fn trail(
                 .bind(space)
                 .bind(start)
                 .bind(end)
-                .bind(p.last)
+                .bind(p.after)
+                .bind(p.after + PAGE)
                 .fetch_all(&pool)
                 .await;
             let rows = match rows {
@@ -521,14 +525,12 @@ fn trail(
                 }
             }
             p.first = p.first && rows.is_empty();
-            if (rows.len() as i64) < PAGE {
+            p.after += PAGE;
+            if p.after >= last {
                 p.done = true;
                 if json {
                     out.push(']');
                 }
-            }
-            if let Some(r) = rows.last() {
-                p.last = r.id;
             }
             Some((Ok::<Bytes, std::io::Error>(Bytes::from(out)), p))
         }

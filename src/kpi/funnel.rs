@@ -153,7 +153,7 @@ pub async fn of_year(
         scopes.push(FunnelScope {
             municipality_id: Some(t.id),
             name: lang.pick(&t.name_ja, &t.name_en).to_string(),
-            steps: steps(&people, scope.names(t.id), as_of),
+            steps: steps(&people, |site| scope.names(site), as_of),
         });
     }
     if scope.all {
@@ -171,7 +171,7 @@ pub async fn of_year(
         scopes.push(FunnelScope {
             municipality_id: None,
             name: lang.pick("合計", "Total").to_string(),
-            steps: steps(&people, false, as_of),
+            steps: steps(&people, |_| false, as_of),
         });
     }
     Ok(Funnel {
@@ -182,7 +182,13 @@ pub async fn of_year(
 }
 
 /// The steps of a group of workers.
-fn steps(people: &[(SiteId, &Person)], names: bool, as_of: NaiveDate) -> Vec<Step> {
+/// The funnel's steps; the people stuck at each are listed only from the sites `named`
+/// allows (the counts hold everyone).
+fn steps(
+    people: &[(SiteId, &Person)],
+    named: impl Fn(SiteId) -> bool,
+    as_of: NaiveDate,
+) -> Vec<Step> {
     (0..STEPS.len())
         .map(|k| {
             let mut gaps: Vec<i64> = people
@@ -202,12 +208,15 @@ fn steps(people: &[(SiteId, &Person)], names: bool, as_of: NaiveDate) -> Vec<Ste
                     days: (as_of - p.days[k]).num_days(),
                 })
                 .collect();
+            let count = stuck.len() as i64;
+            let shown: Vec<Stuck> = stuck.into_iter().filter(|p| named(p.site_id)).collect();
+            let any_named = people.iter().any(|(site, _)| named(*site));
             Step {
                 step: STEPS[k].to_string(),
                 reached: people.iter().filter(|(_, p)| p.days.len() > k).count() as i64,
                 median_days: rules::median(&mut gaps),
-                stuck: stuck.len() as i64,
-                people: names.then_some(stuck),
+                stuck: count,
+                people: any_named.then_some(shown),
             }
         })
         .collect()

@@ -7,7 +7,7 @@ use super::store;
 use crate::auth::{Principal, Role};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::MunicipalityId;
+use crate::ids::{MunicipalityId, SiteId};
 use std::collections::BTreeSet;
 
 /// What a person may see of the KPIs.
@@ -17,8 +17,9 @@ pub struct Scope {
     pub all: bool,
     /// The municipalities whose figures they see.
     pub municipalities: BTreeSet<MunicipalityId>,
-    /// The municipalities whose workers they may see by name (directors').
-    pub personal: BTreeSet<MunicipalityId>,
+    /// The sites whose workers they may see by name (the sites they direct: the people area
+    /// shows a director no one else either).
+    pub personal: BTreeSet<SiteId>,
 }
 
 impl Scope {
@@ -27,9 +28,9 @@ impl Scope {
         self.all || self.municipalities.contains(&m)
     }
 
-    /// Whether they see this municipality's workers by name.
-    pub fn names(&self, m: MunicipalityId) -> bool {
-        self.all || self.personal.contains(&m)
+    /// Whether they see this site's workers by name.
+    pub fn names(&self, site: SiteId) -> bool {
+        self.all || self.personal.contains(&site)
     }
 }
 
@@ -47,7 +48,7 @@ pub async fn of(db: &Db, who: &Principal) -> ApiResult<Scope> {
         for s in store::sites(db).await? {
             if directed.contains(&s.id) {
                 scope.municipalities.insert(s.municipality_id);
-                scope.personal.insert(s.municipality_id);
+                scope.personal.insert(s.id);
             }
         }
     }

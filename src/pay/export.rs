@@ -62,7 +62,7 @@ fn field(s: &str) -> String {
 
 /// A text cell that a spreadsheet would run as a formula is kept as text.
 fn text(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
         s.to_string()
@@ -141,7 +141,8 @@ pub fn rows(part: &SiteMonth) -> Vec<(PersonId, Vec<String>)> {
             out.push((
                 s.person_id,
                 vec![
-                    p.and_then(|p| p.member_number.clone()).unwrap_or_default(),
+                    p.and_then(|p| p.member_number.as_deref())
+                        .map_or(String::new(), text),
                     p.map_or(String::new(), |p| text(&p.name)),
                     p.map_or(String::new(), |p| text(&p.name_kana)),
                     p.and_then(|p| p.municipality.as_deref())
@@ -266,20 +267,34 @@ pub const SUMMARY: [&str; 10] = [
     "未承認(人)",
 ];
 
-/// A sheet name Excel accepts: none of []:*?/\, at most 31 characters, unique.
+/// A sheet name Excel accepts: none of []:*?/\, no apostrophe at either end, at most 31
+/// UTF-16 units with the site's id added when needed, unique whatever the case.
 fn sheet_name(name: &str, site: SiteId, taken: &[String]) -> String {
+    let fits = |s: &str, units: usize| {
+        let mut out = String::new();
+        for c in s.chars() {
+            if out.encode_utf16().count() + c.len_utf16() > units {
+                break;
+            }
+            out.push(c);
+        }
+        out
+    };
     let clean: String = name
         .chars()
         .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
-        .take(24)
         .collect();
-    let clean = if clean.trim().is_empty() || clean == "集計" {
+    let clean = clean.trim_matches('\'').trim();
+    let clean = if clean.is_empty() || clean == "集計" {
         format!("site {site}")
     } else {
-        clean
+        fits(clean, 31)
     };
-    if taken.contains(&clean) {
-        format!("{clean} ({site})")
+    let lower = |s: &str| s.to_lowercase();
+    if taken.iter().any(|t| lower(t) == lower(&clean)) {
+        let suffix = format!(" ({site})");
+        let room = 31 - suffix.encode_utf16().count().min(31);
+        format!("{}{suffix}", fits(&clean, room).trim_end_matches('\''))
     } else {
         clean
     }
@@ -394,4 +409,41 @@ pub fn workbook(parts: &[SiteMonth]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxErr
         site_sheet(sheet, &mine, &f)?;
     }
     book.save_to_buffer()
+}
+
+#[cfg(test)]
+mod sheet_name_tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_excel_accepts() {
+        let long_astral = "𠮷".repeat(40);
+        let cases = [
+            ("'Ueda'", vec![]),
+            ("Ueda", vec!["UEDA".to_string()]),
+            (long_astral.as_str(), vec![]),
+            (long_astral.as_str(), vec![fits_all(&long_astral)]),
+            (
+                "塩尻市テレワークセンター塩尻市テレワークセンター塩尻市テレワーク",
+                vec![],
+            ),
+            ("a/b[c]", vec![]),
+            ("集計", vec![]),
+            ("   ", vec![]),
+        ];
+        for (name, taken) in cases {
+            let got = sheet_name(name, SiteId(123_456), &taken);
+            assert!(got.encode_utf16().count() <= 31, "{got}");
+            assert!(!taken.iter().any(|t| t.to_lowercase() == got.to_lowercase()));
+            let mut book = rust_xlsxwriter::Workbook::new();
+            assert!(
+                book.add_worksheet().set_name(&got).is_ok(),
+                "{name} -> {got}"
+            );
+        }
+    }
+
+    fn fits_all(s: &str) -> String {
+        sheet_name(s, SiteId(123_456), &[])
+    }
 }

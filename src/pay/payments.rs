@@ -394,11 +394,21 @@ pub async fn mark_paid(
     let schedule = schedule_of(db, site).await?;
     check_paid_on(paid_on, month, now.with_timezone(&schedule.tz).date_naive())?;
     let label = month.to_string();
+    // Which months, as decided before the amounts are computed: a month reopened (and
+    // perhaps approved again) meanwhile is left for the next run, never paid at old amounts.
+    let mut read = db.begin_read().await?;
+    let before = store::unpaid(&mut read, site, &label, false).await?;
+    read.rollback().await?;
     let ctx = statement::context(db, site).await?;
     let (_, lines) = lines_of(db, (site, month), Some(&ctx), now).await?;
     let mut tx = db.begin().await?;
     crate::db::lock_row(&mut tx, "sites", site.0).await?;
-    let unpaid = store::unpaid(&mut tx, site, &label).await?;
+    let unpaid: Vec<_> = store::unpaid(&mut tx, site, &label, true)
+        .await?
+        .into_iter()
+        .filter(|now_is| before.contains(now_is))
+        .map(|(sheet, _)| sheet)
+        .collect();
     let due: Vec<(TimesheetId, Statement)> = lines
         .into_iter()
         .filter_map(|l| Some((l.sheet?, l.statement?)))

@@ -161,14 +161,27 @@ pub async fn people_of_month(db: &Db, site: SiteId, month: &str) -> sqlx::Result
     .await
 }
 
-/// The approved and unpaid timesheets of a site's month, read under the run's lock.
-pub async fn unpaid(tx: &mut Tx, site: SiteId, month: &str) -> sqlx::Result<Vec<TimesheetId>> {
-    sqlx::query_scalar(
-        "SELECT t.id FROM timesheets t
+/// The approved and unpaid timesheets of a site's month, each with the instant it was
+/// decided (a reopening and a new approval change it). `lock`: on PostgreSQL the rows stay
+/// locked until the transaction ends, so a reopening waits for the run (and then finds the
+/// payment) or the run waits for it (and then finds the month no longer approved).
+pub async fn unpaid(
+    tx: &mut Tx,
+    site: SiteId,
+    month: &str,
+    lock: bool,
+) -> sqlx::Result<Vec<(TimesheetId, Option<i64>)>> {
+    let lock = if lock && tx.backend_name() == "PostgreSQL" {
+        " FOR NO KEY UPDATE OF t"
+    } else {
+        ""
+    };
+    sqlx::query_as(&format!(
+        "SELECT t.id, t.decided_at FROM timesheets t
           WHERE t.site_id = $1 AND t.month = $2 AND t.status = 'approved'
             AND NOT EXISTS (SELECT 1 FROM pay_payments p WHERE p.timesheet_id = t.id)
-          ORDER BY t.id",
-    )
+          ORDER BY t.id{lock}"
+    ))
     .bind(site)
     .bind(month)
     .fetch_all(&mut **tx)

@@ -661,3 +661,49 @@ async fn who_sees_which_city(b: Backend) {
         StatusCode::FORBIDDEN
     );
 }
+
+on_both_backends!(a_director_sees_names_only_from_the_sites_they_direct);
+
+/// Two sites in one city: the director of one sees the city's funnel, but the people stuck
+/// at the other site only as counts (the people area shows them no one else either).
+async fn a_director_sees_names_only_from_the_sites_they_direct(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let y = year_2024(&app).await;
+    sqlx::query("UPDATE sites SET municipality_id = $1 WHERE id = $2")
+        .bind(y.shiojiri_town)
+        .bind(y.omachi_site)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    // An Omachi worker registered in the year, stuck at the first step.
+    sqlx::query("UPDATE persons SET created_at = $1 WHERE email = $2")
+        .bind(jst(2024, 5, 1, 9, 0))
+        .bind(OMACHI_WORKER)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let sites_listed = |f: &Value| -> Vec<i64> {
+        let town = scope(f, Some(y.shiojiri_town));
+        let mut ids: Vec<i64> = town["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["people"].as_array().cloned().unwrap_or_default())
+            .map(|p| p["site_id"].as_i64().unwrap())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let admin = app.login_as(ADMIN).await;
+    let all: Value = admin.get("/api/v1/kpi/years/2024/funnel").send_json().await;
+    let director = app.login_as(DIRECTOR).await;
+    let mine: Value = director
+        .get("/api/v1/kpi/years/2024/funnel")
+        .send_json()
+        .await;
+    let stuck = |f: &Value| scope(f, Some(y.shiojiri_town))["steps"][0]["stuck"].clone();
+    assert_eq!(stuck(&all), stuck(&mine), "the counts hold everyone");
+    assert!(sites_listed(&all).contains(&y.omachi_site), "{all}");
+    assert_eq!(sites_listed(&mine), vec![SHIOJIRI], "{mine}");
+}
