@@ -353,6 +353,30 @@ pub async fn lock_row(tx: &mut Tx, table: &'static str, id: i64) -> sqlx::Result
     Ok(())
 }
 
+/// Gives (`on`) or withdraws a grant kept by an area as a row (person, scope) in `table`,
+/// with who gave it and when: pay's accountants (per site), kpi's viewers (per municipality).
+/// Giving twice or withdrawing what is not there changes nothing.
+pub async fn set_grant(
+    tx: &mut Tx,
+    (table, scope): (&'static str, &'static str),
+    (person, id): (i64, i64),
+    on: bool,
+    (by, now): (i64, i64),
+) -> sqlx::Result<()> {
+    let sql = if on {
+        format!(
+            "INSERT INTO {table} (person_id, {scope}, granted_by, granted_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT (person_id, {scope}) DO NOTHING"
+        )
+    } else {
+        format!("DELETE FROM {table} WHERE person_id = $1 AND {scope} = $2")
+    };
+    let q = sqlx::query(&sql).bind(person).bind(id);
+    let q = if on { q.bind(by).bind(now) } else { q };
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
 /// Whether the database gave up a statement or transaction to break a deadlock or a
 /// serialisation conflict, or (SQLite) found the file locked by another writer past its
 /// busy timeout: nothing was written, and the same request may succeed when sent again.

@@ -4,15 +4,9 @@ use crate::AppState;
 use crate::db::Tx;
 use crate::error::Lang;
 use crate::ids::PersonId;
+use crate::mail::outbox;
 use crate::mail::templates::Recipient;
-use crate::mail::{Email, outbox};
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::mail::templates::{LinkMessage, link_email};
 
 /// Puts a sign-in link for the person in the outbox, inside the caller's transaction.
 pub async fn login_link(
@@ -45,32 +39,19 @@ pub async fn login_link(
             "If you did not ask for it, ignore this message: your password is unchanged.",
         ),
     };
-    let text = format!("{hello}\n\n{body}\n{link}\n\n{ignore}\n");
-    let html = format!(
-        "<!doctype html><html lang=\"{}\"><body>\n<p>{}</p>\n<p>{}<br>\n<a href=\"{}\">{}</a></p>\n<p>{}</p>\n</body></html>\n",
-        if lang == Lang::Ja { "ja" } else { "en" },
-        escape(&hello),
-        escape(&body),
-        escape(&link),
-        escape(&link),
-        escape(ignore)
+    let message = link_email(
+        email,
+        name,
+        lang,
+        LinkMessage {
+            subject,
+            hello,
+            body,
+            link: &link,
+            ignore,
+        },
     );
-    let message = Email {
-        to_email: email,
-        to_name: name,
-        subject,
-        text,
-        html,
-        attachments: Vec::new(),
-    };
-    let host = base
-        .split("://")
-        .nth(1)
-        .unwrap_or(&base)
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("kado")
-        .to_string();
+    let host = crate::mail::host(&base);
     outbox::enqueue(tx, None, "login_link", &message, &host, st.clock.epoch()).await?;
     Ok(())
 }

@@ -390,25 +390,14 @@ pub async fn set_viewer(
     by: PersonId,
     now: i64,
 ) -> sqlx::Result<()> {
-    if on {
-        sqlx::query(
-            "INSERT INTO kpi_viewers (person_id, municipality_id, granted_by, granted_at)
-             VALUES ($1, $2, $3, $4) ON CONFLICT (person_id, municipality_id) DO NOTHING",
-        )
-        .bind(person)
-        .bind(municipality)
-        .bind(by)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    } else {
-        sqlx::query("DELETE FROM kpi_viewers WHERE person_id = $1 AND municipality_id = $2")
-            .bind(person)
-            .bind(municipality)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
+    crate::db::set_grant(
+        tx,
+        ("kpi_viewers", "municipality_id"),
+        (person.0, municipality.0),
+        on,
+        (by.0, now),
+    )
+    .await
 }
 
 /// Whether a person and a municipality exist.

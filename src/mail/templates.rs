@@ -99,3 +99,42 @@ pub fn compose(
         attachments: Vec::new(),
     }
 }
+
+/// A message whose point is one link (a sign-in link, an invitation): a greeting, one
+/// sentence, the link, and what to do when it was not expected.
+pub struct LinkMessage<'a> {
+    pub subject: String,
+    pub hello: String,
+    pub body: String,
+    pub link: &'a str,
+    pub ignore: &'a str,
+}
+
+/// The e-mail of a [`LinkMessage`], as text and as HTML.
+pub fn link_email(to_email: String, to_name: String, lang: Lang, m: LinkMessage) -> Email {
+    let LinkMessage {
+        subject,
+        hello,
+        body,
+        link,
+        ignore,
+    } = m;
+    let text = format!("{hello}\n\n{body}\n{link}\n\n{ignore}\n");
+    let html = format!(
+        "<!doctype html><html lang=\"{}\"><body>\n<p>{}</p>\n<p>{}<br>\n<a href=\"{}\">{}</a></p>\n<p>{}</p>\n</body></html>\n",
+        if lang == Lang::Ja { "ja" } else { "en" },
+        escape(&hello),
+        escape(&body),
+        escape(link),
+        escape(link),
+        escape(ignore)
+    );
+    Email {
+        to_email,
+        to_name,
+        subject,
+        text,
+        html,
+        attachments: Vec::new(),
+    }
+}

@@ -508,25 +508,14 @@ pub async fn set_accountant(
     by: PersonId,
     now: i64,
 ) -> sqlx::Result<()> {
-    if on {
-        sqlx::query(
-            "INSERT INTO pay_accountants (person_id, site_id, granted_by, granted_at)
-             VALUES ($1, $2, $3, $4) ON CONFLICT (person_id, site_id) DO NOTHING",
-        )
-        .bind(person)
-        .bind(site)
-        .bind(by)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    } else {
-        sqlx::query("DELETE FROM pay_accountants WHERE person_id = $1 AND site_id = $2")
-            .bind(person)
-            .bind(site)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
+    crate::db::set_grant(
+        tx,
+        ("pay_accountants", "site_id"),
+        (person.0, site.0),
+        on,
+        (by.0, now),
+    )
+    .await
 }
 
 /// A bank account as stored (never logged: no Debug).

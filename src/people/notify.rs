@@ -4,14 +4,8 @@ use crate::AppState;
 use crate::db::Tx;
 use crate::error::Lang;
 use crate::ids::PersonId;
-use crate::mail::{Email, outbox};
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::mail::outbox;
+use crate::mail::templates::{LinkMessage, link_email};
 
 /// Puts an invitation with its link in the outbox, inside the caller's transaction.
 pub async fn invitation(
@@ -49,32 +43,19 @@ pub async fn invitation(
             "If you did not expect this message, ignore it.",
         ),
     };
-    let text = format!("{hello}\n\n{body}\n{link}\n\n{ignore}\n");
-    let html = format!(
-        "<!doctype html><html lang=\"{}\"><body>\n<p>{}</p>\n<p>{}<br>\n<a href=\"{}\">{}</a></p>\n<p>{}</p>\n</body></html>\n",
-        if lang == Lang::Ja { "ja" } else { "en" },
-        escape(&hello),
-        escape(&body),
-        escape(&link),
-        escape(&link),
-        escape(ignore)
+    let message = link_email(
+        email,
+        name,
+        lang,
+        LinkMessage {
+            subject,
+            hello,
+            body,
+            link: &link,
+            ignore,
+        },
     );
-    let message = Email {
-        to_email: email,
-        to_name: name,
-        subject,
-        text,
-        html,
-        attachments: Vec::new(),
-    };
-    let host = base
-        .split("://")
-        .nth(1)
-        .unwrap_or(&base)
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("kado")
-        .to_string();
+    let host = crate::mail::host(&base);
     outbox::enqueue(tx, None, "invitation", &message, &host, st.clock.epoch()).await?;
     Ok(())
 }
