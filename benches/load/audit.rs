@@ -186,8 +186,10 @@ pub(super) async fn scenarios(
     let from = to - chrono::Days::new(364);
     let before = mon.snap();
     let start = Instant::now();
-    let mut res = sh
-        .client
+    // A connection of its own: the shared client's kept-alive one sat idle through the fill
+    // and verify, and the service closes idle connections (KADO_HEADER_TIMEOUT).
+    let client = reqwest::Client::new();
+    let mut res = client
         .get(format!(
             "{}/api/v1/secure-rooms/{room}/audit?from={from}&to={to}",
             sh.base(0)
