@@ -30,6 +30,10 @@ pub struct Config {
     /// DATABASE_URL, false with one].
     #[arg(long, env = "KADO_DEMO", action = clap::ArgAction::Set)]
     pub demo: Option<bool>,
+    /// With the demo data, also load its last two months (approved, the older one paid) and
+    /// today's childcare bookings.
+    #[arg(long, env = "KADO_DEMO_HISTORY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub demo_history: bool,
     /// Bring the schema up to date on start. false: the schema's owner runs `kado migrate`
     /// (then `kado grant ROLE`) and the service logs in as a role that only reads and writes
     /// rows (README, PostgreSQL).

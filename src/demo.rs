@@ -2,6 +2,8 @@
 //! about thirty workers in teams, two client companies, and a demo kiosk. Loaded once into
 //! an empty database (and by `kado demo`).
 
+pub mod history;
+
 use crate::auth::{Role, password};
 use crate::clock::Clock;
 use crate::db::{Db, Tx};

@@ -78,9 +78,14 @@ impl App {
         }
         events::listen(&db.events, config.database_url()).await?;
         if config.loads_demo() {
-            demo::load_if_empty(&db, &clock)
+            let loaded = demo::load_if_empty(&db, &clock)
                 .await
                 .context("loading the demo data")?;
+            if loaded && config.demo_history {
+                demo::history::load(&db, &clock)
+                    .await
+                    .context("loading the demo's last months")?;
+            }
         }
         let secret = auth::store::load_or_create_secret(&db, config.secret.as_deref()).await?;
         let mailer = Arc::new(mail::Mailer::from_config(&config)?);

@@ -64,7 +64,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo => {
             let db = Db::connect(config.database_url(), 1).await?;
             db.migrate().await?;
-            if demo::load(&db, &Clock::default()).await? {
+            let clock = Clock::default();
+            if demo::load(&db, &clock).await? {
+                if config.demo_history {
+                    demo::history::load(&db, &clock).await?;
+                }
                 println!("Demo data loaded.");
             } else {
                 println!("Demo data was already loaded; nothing changed.");

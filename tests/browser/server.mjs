@@ -94,6 +94,8 @@ export async function startServer(extraEnv = {}) {
     // take the port between choosing and binding it.
     KADO_BIND: '127.0.0.1:0',
     KADO_DEMO: 'true',
+    // The tests book and count on the base demo; demo.test.mjs turns the history on.
+    KADO_DEMO_HISTORY: 'false',
     KADO_CLOCK_START: CLOCK_START,
     MAIL_DIR: path.join(dir, 'mail'),
     RUST_LOG: 'warn',
