@@ -189,6 +189,7 @@ error_codes! {
         Taken = (UNPROCESSABLE_ENTITY, "validation.taken", "この{what}はすでに使われています。", "This {what} is already in use."),
         ControlCharacter = (UNPROCESSABLE_ENTITY, "validation.control_character", "制御文字(タブと改行以外)は使えません。", "Control characters (other than tabs and line breaks) are not allowed."),
         InvalidJson = (UNPROCESSABLE_ENTITY, "request.invalid_json", "JSONの項目が正しくありません: {problem}", "The JSON fields are not right: {problem}"),
+        MethodNotAllowed = (METHOD_NOT_ALLOWED, "request.method_not_allowed", "このURLではこのメソッドは使えません(Allow を参照)。", "This method is not allowed on this URL (see Allow)."),
         ContentType = (UNSUPPORTED_MEDIA_TYPE, "request.content_type", "Content-Type: application/json で送ってください。", "Send the body as Content-Type: application/json."),
         MalformedJson = (BAD_REQUEST, "request.malformed_json", "JSONの形式が正しくありません。", "The body is not well-formed JSON."),
         TooLarge = (PAYLOAD_TOO_LARGE, "request.too_large", "リクエストが大きすぎます。", "The request body is too large."),
@@ -537,13 +538,70 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
         }
         serde_path_to_error::deserialize(value).map(Json).map_err(
             |e: serde_path_to_error::Error<serde_json::Error>| {
-                let text = match e.path().to_string().as_str() {
-                    "." => e.inner().to_string(),
-                    path => format!("{path}: {}", e.inner()),
-                };
-                ApiError::from(CommonError::InvalidJson).with("problem", text)
+                let path = e.path().to_string();
+                wrong_shape(&path, &e.inner().to_string())
             },
         )
+    }
+}
+
+/// The 422 for a body of the wrong shape: the field it concerns, and why in the request's
+/// language, without the value sent (which may be long, and is the client's own).
+fn wrong_shape(path: &str, serde: &str) -> ApiError {
+    let named = |s: &str| s.split('`').nth(1).map(str::to_string);
+    let join = |name: String| match path {
+        "." | "" => name,
+        p => format!("{p}.{name}"),
+    };
+    let here = || match path {
+        "." | "" => "body".to_string(),
+        p => p.to_string(),
+    };
+    let expected = serde
+        .split_once(", expected ")
+        .map(|(_, e)| e.chars().take(80).collect::<String>());
+    let (field, ja, en) = if serde.starts_with("missing field") {
+        let f = named(serde).map_or_else(here, join);
+        (
+            f,
+            "必須の項目がありません".to_string(),
+            "this field is required".to_string(),
+        )
+    } else if serde.starts_with("unknown field") {
+        // The path already ends at the unknown key.
+        (
+            here(),
+            "不明な項目です".to_string(),
+            "unknown field".to_string(),
+        )
+    } else if let Some(expected) = expected {
+        (
+            here(),
+            format!("値の形式が違います(期待: {expected})"),
+            format!("wrong kind of value (expected {expected})"),
+        )
+    } else {
+        (
+            here(),
+            "値が正しくありません".to_string(),
+            "the value is not right".to_string(),
+        )
+    };
+    let (ja_t, en_t) = CommonError::InvalidJson.texts();
+    let detail = Text::new(
+        ja_t.replace("{problem}", &format!("{field}: {ja}")),
+        en_t.replace("{problem}", &format!("{field}: {en}")),
+    );
+    ApiError::Client {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: CommonError::InvalidJson.code(),
+        detail: detail.clone(),
+        errors: vec![FieldError {
+            field,
+            code: CommonError::InvalidJson.code(),
+            message: detail,
+        }],
+        retry_after: None,
     }
 }
 

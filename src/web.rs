@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .merge(crate::openapi::swagger_ui(openapi))
         .fallback(fallback)
+        .layer(middleware::map_response(method_not_allowed))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(
             Arc::new(Guard::new(&state.config)),
@@ -346,6 +347,21 @@ fn page(path: &str) -> Response {
         }
         None => ApiError::not_found("ページ", "Page").into_response(),
     }
+}
+
+/// axum's bare 405 (a known path, another method) as problem+json, keeping its Allow header.
+async fn method_not_allowed(res: Response) -> Response {
+    if res.status() != axum::http::StatusCode::METHOD_NOT_ALLOWED
+        || res.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return res;
+    }
+    let allow = res.headers().get(header::ALLOW).cloned();
+    let mut problem = ApiError::from(CommonError::MethodNotAllowed).into_response();
+    if let Some(allow) = allow {
+        problem.headers_mut().insert(header::ALLOW, allow);
+    }
+    problem
 }
 
 /// Pages from `kiosk-ui/` (a folder answers with its index.html); a problem for anything else.

@@ -173,6 +173,7 @@ impl EntryInput {
 
 /// A new record's id.
 #[derive(Serialize, ToSchema)]
+#[schema(as = NewId)]
 pub struct Created {
     id: i64,
 }
@@ -600,6 +601,7 @@ async fn reopen(
 
 /// A line of a month's history.
 #[derive(Serialize, ToSchema)]
+#[schema(as = TimesheetHistoryLine)]
 pub struct HistoryLine {
     #[schema(value_type = Option<i64>)]
     entry_id: Option<TimeEntryId>,

@@ -35,7 +35,7 @@ pub async fn load_day(
 ) -> sqlx::Result<(Vec<PlaceRow>, Vec<ShiftRow>)> {
     // A day's margin either side: segments near the edges see every overlapping record.
     let places = store::holding(tx, site, from - 86400, to + 86400).await?;
-    let shifts = store::shifts(tx, site, from - 86400, to + 86400).await?;
+    let shifts = store::duty_shifts(tx, site, from - 86400, to + 86400).await?;
     Ok((places, shifts))
 }
 

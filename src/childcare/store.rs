@@ -439,6 +439,34 @@ pub async fn shifts(
     .await
 }
 
+/// Shifts of a site overlapping [from, to) that count towards the ratio: those of active
+/// people who still hold the caregiver role at the site. A shift outlives a deactivation or a
+/// withdrawn role (it stays listed for the director), but the person can no longer work it.
+pub async fn duty_shifts(
+    tx: &mut Tx,
+    site_id: SiteId,
+    from: i64,
+    to: i64,
+) -> sqlx::Result<Vec<ShiftRow>> {
+    sqlx::query_as(&format!(
+        "SELECT sh.id, sh.site_id, sh.person_id, sh.starts_at, sh.ends_at
+           FROM caregiver_shifts sh JOIN persons p ON p.id = sh.person_id
+          WHERE sh.site_id = $1 AND sh.starts_at < $3 AND sh.ends_at > $2
+            AND sh.starts_at >= $2 - 86400 AND {ABLE}
+          ORDER BY sh.starts_at, sh.id"
+    ))
+    .bind(site_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// The condition on a shift `sh` of a person `p` that makes it count: the person is active and
+/// a caregiver of the shift's site.
+pub const ABLE: &str = "p.active = 1 AND EXISTS (SELECT 1 FROM role_grants g
+     WHERE g.person_id = sh.person_id AND g.site_id = sh.site_id AND g.role = 'caregiver')";
+
 /// One shift.
 pub async fn shift(db: &Db, id: ShiftId) -> sqlx::Result<Option<ShiftRow>> {
     sqlx::query_as(&format!("{SHIFT} WHERE id = $1"))

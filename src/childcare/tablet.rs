@@ -46,8 +46,10 @@ pub struct RatioSegment {
 /// Something the room must act on.
 #[derive(Serialize, ToSchema)]
 pub struct RoomAlert {
-    /// not_collected, nap_check_late, front_position (a child); ratio_at_risk (a booked child
-    /// arriving would break the ratio), caregiver_leaving (a shift ends and the ratio breaks).
+    /// not_collected, nap_check_late, front_position (a child); ratio_broken (too few
+    /// caregivers for the children in the room now, in or out of hours), ratio_at_risk (a
+    /// booked child arriving would break the ratio), caregiver_leaving (a shift ends and the
+    /// ratio breaks).
     pub kind: String,
     /// Local HH:MM: the segment for the ratio, the alert's moment otherwise.
     pub at: String,
@@ -69,7 +71,7 @@ pub struct TabletDay {
     /// Parents who just checked in at the kiosk with a child to hand over come first, then by
     /// expected arrival.
     pub children: Vec<RoomChild>,
-    /// The segment running now (none outside opening hours).
+    /// The segment running now (outside opening hours only while a child is in the room).
     pub ratio_now: Option<RatioSegment>,
     /// The segments from now to closing.
     pub ratio_rest: Vec<RatioSegment>,
@@ -85,12 +87,16 @@ fn ratio_rest(
     now: i64,
     tz: chrono_tz::Tz,
 ) -> Vec<(i64, RatioSegment)> {
-    // A child handed over early is in the room from the hand-over.
+    // A child handed over early is in the room from the hand-over, and one not collected by
+    // the place's end is still there until picked up.
     let in_room: Vec<PlaceRow> = places
         .iter()
         .map(|p| {
             let mut p = p.clone();
             p.starts_at = p.dropped_off_at.map_or(p.starts_at, |d| d.min(p.starts_at));
+            if p.status == PlaceStatus::DroppedOff {
+                p.ends_at = p.ends_at.max(now + SEGMENT_SECS);
+            }
             p
         })
         .collect();
@@ -201,8 +207,23 @@ async fn tablet_day(
             });
         }
     }
-    let segments = match (open, closes) {
-        (Some(open), Some(close)) => {
+    // A child in the room outside the opening hours (before opening, after the shifts ended)
+    // still needs caregivers: the window stretches to the segment running now.
+    let in_room_now = (from..to).contains(&now) && children.iter().any(|c| c.status == "here");
+    let window = match (open, closes) {
+        (Some(open), Some(close)) if in_room_now => {
+            let behind = (now - open).rem_euclid(SEGMENT_SECS);
+            Some((
+                open.min(now - behind),
+                close.max(now - behind + SEGMENT_SECS),
+            ))
+        }
+        (Some(open), Some(close)) => Some((open, close)),
+        _ if in_room_now => Some((now, now + SEGMENT_SECS)),
+        _ => None,
+    };
+    let segments = match window {
+        Some((open, close)) => {
             let starts: Vec<i64> = (open..close).step_by(SEGMENT_SECS as usize).collect();
             let mut tx = st.db.begin_read().await?;
             let (places, shifts) = load_day(&mut tx, site, open, close).await?;
@@ -212,15 +233,30 @@ async fn tablet_day(
         _ => Vec::new(),
     };
     alerts.extend(ratio_alerts(&segments));
+    let ratio_now = segments
+        .first()
+        .filter(|(at, _)| *at <= now)
+        .map(|(_, s)| s.clone());
+    if let Some(s) = ratio_now
+        .as_ref()
+        .filter(|s| s.required_present > s.caregivers_on_duty)
+    {
+        alerts.insert(
+            0,
+            RoomAlert {
+                kind: "ratio_broken".into(),
+                at: s.start.clone(),
+                child_id: None,
+                child_name: None,
+            },
+        );
+    }
     Ok(Json(TabletDay {
         date: date.to_string(),
         now: hhmm(now, tz),
         nap_check_minutes: cc.nap_minutes,
         children,
-        ratio_now: segments
-            .first()
-            .filter(|(at, _)| *at <= now)
-            .map(|(_, s)| s.clone()),
+        ratio_now,
         ratio_rest: segments.into_iter().map(|(_, s)| s).collect(),
         alerts,
     }))

@@ -32,6 +32,7 @@ pub const PIN_LOCK_SECS: i64 = 15 * 60;
 
 /// What a scan did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = ScanOutcome)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     CheckedIn,

@@ -221,6 +221,7 @@ async fn get_roll_call(
 /// A mark: which line of the list is safe, and when the phone recorded it (marks kept
 /// offline arrive later).
 #[derive(Deserialize, ToSchema)]
+#[schema(as = RollCallMarkInput)]
 pub struct MarkInput {
     pub entry_id: RollCallEntryId,
     /// RFC 3339; now when absent (kept between the start and now).

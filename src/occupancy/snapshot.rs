@@ -248,6 +248,17 @@ pub async fn snapshot(db: &Db, site_id: SiteId, now: i64, view: ChildView) -> Ap
     expected.sort_by(|a, b| a.at.cmp(&b.at));
 
     let on_duty = u32::try_from(duty.len()).unwrap_or(u32::MAX);
+    // The ratio holds whenever a child is in the room, opening hours or not (a child still
+    // there after the shifts ended has nobody counted with them).
+    if let Some(cc) = &cc
+        && in_room.iter().any(|&n| n > 0)
+        && !crate::childcare::rules::fits(&in_room, on_duty, &cc.standard)
+    {
+        alerts.push(Alert {
+            kind: "ratio_broken".into(),
+            name: room_name.clone(),
+        });
+    }
     let childcare = cc.map(|cc| Childcare {
         caregivers_on_duty: on_duty,
         caregivers_required: crate::childcare::rules::required(&in_room, &cc.standard),

@@ -146,13 +146,14 @@ pub struct DutyRow {
 
 /// The caregivers whose shift covers `now` (shifts lie within a day).
 pub async fn on_duty(c: &mut AnyConnection, site: SiteId, now: i64) -> sqlx::Result<Vec<DutyRow>> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "SELECT sh.person_id, p.name, sh.ends_at
          FROM caregiver_shifts sh JOIN persons p ON p.id = sh.person_id
          WHERE sh.site_id = $1 AND sh.starts_at > $2 - 2 * 86400 AND sh.starts_at <= $2
-           AND sh.ends_at > $2
+           AND sh.ends_at > $2 AND {}
          ORDER BY p.name, sh.person_id",
-    )
+        crate::childcare::store::ABLE
+    ))
     .bind(site)
     .bind(now)
     .fetch_all(c)

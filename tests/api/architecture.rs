@@ -341,3 +341,71 @@ fn the_check_sees_a_reverse_import_a_foreign_handler_and_a_foreign_write() {
     );
     assert_eq!(found.len(), 4, "only those four: {found:?}");
 }
+
+/// The OpenAPI schema names of the source: each type deriving `ToSchema`, under its
+/// `#[schema(as = ...)]` name when it has one, with the files that declare it.
+fn schema_names(files: &BTreeMap<String, String>) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (file, text) in files {
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let t = line.trim_start();
+            if !(t.starts_with("#[derive(") && t.contains("ToSchema")) {
+                continue;
+            }
+            let mut alias = None;
+            for next in &lines[i + 1..] {
+                let n = next.trim_start();
+                if let Some(rest) = n.strip_prefix("#[schema(as = ") {
+                    alias = rest.split(')').next().map(str::to_string);
+                }
+                let decl = n
+                    .strip_prefix("pub struct ")
+                    .or_else(|| n.strip_prefix("pub enum "))
+                    .or_else(|| n.strip_prefix("struct "))
+                    .or_else(|| n.strip_prefix("enum "));
+                if let Some(decl) = decl {
+                    let name: String = decl
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    out.entry(alias.unwrap_or(name))
+                        .or_default()
+                        .push(file.clone());
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// utoipa keys schemas by name: two types of one name leave one of them described with the
+/// other's fields (the roll call's marks were documented with training's body).
+#[test]
+fn every_schema_name_is_declared_once() {
+    let twice: Vec<String> = schema_names(&source_tree())
+        .into_iter()
+        .filter(|(_, files)| files.len() > 1)
+        .map(|(name, files)| format!("{name}: {}", files.join(", ")))
+        .collect();
+    assert!(twice.is_empty(), "schema names declared twice: {twice:#?}");
+}
+
+#[test]
+fn the_schema_check_sees_a_name_twice_and_an_alias() {
+    let files: BTreeMap<String, String> = [
+        ("a.rs", "#[derive(Serialize, ToSchema)]\npub struct Step {}"),
+        ("b.rs", "#[derive(ToSchema)]\n/// doc\npub struct Step {}"),
+        (
+            "c.rs",
+            "#[derive(ToSchema)]\n#[schema(as = FunnelStep)]\npub struct Step {}",
+        ),
+    ]
+    .into_iter()
+    .map(|(f, t)| (f.to_string(), t.to_string()))
+    .collect();
+    let names = schema_names(&files);
+    assert_eq!(names["Step"], vec!["a.rs", "b.rs"]);
+    assert_eq!(names["FunnelStep"], vec!["c.rs"]);
+}

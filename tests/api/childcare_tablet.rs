@@ -19,7 +19,8 @@ on_both_backends!(
     not_collected_mail_goes_once,
     drop_off_by_qr_needs_a_place_now,
     ratio_alerts_when_a_caregiver_leaves_or_a_booked_child_arrives,
-    a_deactivated_guardian_a_stranger_too_early_and_code_guessing_are_refused
+    a_deactivated_guardian_a_stranger_too_early_and_code_guessing_are_refused,
+    a_deactivated_caregiver_and_a_child_after_closing_break_the_ratio
 );
 
 /// From the review of the tablet: a deactivated account's QR code hands over no child (its
@@ -769,4 +770,65 @@ async fn ratio_alerts_when_a_caregiver_leaves_or_a_booked_child_arrives(b: Backe
         .await;
     let day = tablet(&caregiver, DAY).await;
     assert_eq!(day["ratio_now"]["required_present"], 2);
+}
+
+/// From trying the tablet from outside: a caregiver whose account is deactivated still counted
+/// as on duty (their shift stayed), and a child still in the room after closing had no ratio
+/// at all (the day's segments stopped at closing), on the tablet and in the staff live view.
+async fn a_deactivated_caregiver_and_a_child_after_closing_break_the_ratio(b: Backend) {
+    let app = room(b).await;
+    let (parent, kids) = app.parent_of(15, &[REN]).await;
+    let place = book(&parent, &kids, DAY, "10:00", "18:00").await[0];
+    let caregiver = app.login_as(CAREGIVER).await;
+    let director = app.login_as(DIRECTOR).await;
+    app.clock.advance(Duration::hours(1));
+    caregiver
+        .post(&place_url(place, "drop-off"))
+        .send_json()
+        .await;
+    let live = |u: &User| {
+        let url = format!("/api/v1/sites/{SHIOJIRI}/live");
+        let u = u.clone();
+        async move { u.get(&url).send_json().await }
+    };
+    let broken = |alerts: &Value| {
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "ratio_broken")
+    };
+    let day = tablet(&caregiver, DAY).await;
+    assert_eq!(day["ratio_now"]["caregivers_on_duty"], 2, "{day}");
+    assert!(!broken(&day["alerts"]), "{day}");
+
+    let second = app.person_id(CAREGIVER2).await;
+    let person = format!("/api/v1/persons/{second}");
+    director
+        .patch(&person)
+        .json(&json!({"active": false}))
+        .send_json()
+        .await;
+    let day = tablet(&caregiver, DAY).await;
+    assert_eq!(day["ratio_now"]["caregivers_on_duty"], 1, "{day}");
+    assert_eq!(day["ratio_now"]["required_present"], 2, "{day}");
+    assert!(broken(&day["alerts"]), "{day}");
+    let snapshot = live(&director).await;
+    assert_eq!(snapshot["childcare"]["caregivers_on_duty"], 1, "{snapshot}");
+    assert!(broken(&snapshot["alerts"]), "{snapshot}");
+
+    director
+        .patch(&person)
+        .json(&json!({"active": true}))
+        .send_json()
+        .await;
+    assert!(!broken(&tablet(&caregiver, DAY).await["alerts"]));
+    // 18:30: the shifts ended at closing, the baby is still in the room.
+    app.clock.advance(Duration::minutes(8 * 60 + 30));
+    let day = tablet(&caregiver, DAY).await;
+    assert_eq!(day["ratio_now"]["caregivers_on_duty"], 0, "{day}");
+    assert_eq!(day["ratio_now"]["start"], "18:30", "{day}");
+    assert_eq!(day["ratio_now"]["required_present"], 2, "{day}");
+    assert!(broken(&day["alerts"]), "{day}");
+    assert!(broken(&live(&director).await["alerts"]));
 }

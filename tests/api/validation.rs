@@ -12,7 +12,8 @@ on_both_backends!(
     space_in_a_site_that_does_not_exist,
     malformed_and_huge_bodies,
     problem_text_follows_accept_language,
-    bad_kiosk_pairing_code
+    bad_kiosk_pairing_code,
+    wrong_shapes_name_their_field_in_one_language
 );
 
 async fn unknown_time_zone_and_bad_hours(b: Backend) {
@@ -219,4 +220,65 @@ async fn bad_kiosk_pairing_code(b: Backend) {
             .await,
         0
     );
+}
+
+/// From trying the API from outside: a body of the wrong shape named no field, mixed the
+/// languages and echoed the value sent (60 KB back for a 20,000-character value); a known path
+/// with another method answered 405 with an empty body.
+async fn wrong_shapes_name_their_field_in_one_language(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let c = app.login_as(DIRECTOR).await;
+    let spaces = app.count("SELECT COUNT(*) FROM spaces").await;
+    let long = "x".repeat(20_000);
+    let spaces_url = "/api/v1/sites/1/spaces";
+    for (url, body, field) in [
+        (
+            spaces_url,
+            json!({"kind": "desk", "name": "D-90", "capacity": long}),
+            "capacity",
+        ),
+        (
+            spaces_url,
+            json!({"kind": "desk", "name": "D-92", "colour": "red"}),
+            "colour",
+        ),
+        (spaces_url, json!("a string"), "body"),
+        (
+            "/api/v1/auth/login",
+            json!({"email": "a@kado.example"}),
+            "password",
+        ),
+    ] {
+        for (lang, word) in [("en", "The JSON fields"), ("ja", "JSONの項目")] {
+            let res = c
+                .post(url)
+                .header("Accept-Language", lang)
+                .json(&body)
+                .sent()
+                .await;
+            let text = res.text().await.unwrap();
+            assert!(text.len() < 2_000, "{} bytes: {}", text.len(), &text[..200]);
+            let p: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(p["code"], "request.invalid_json", "{p}");
+            assert_eq!(p["errors"][0]["field"], field, "{p}");
+            let detail = p["detail"].as_str().unwrap();
+            assert!(detail.starts_with(word), "{lang}: {detail}");
+            let other = if lang == "en" {
+                "項目"
+            } else {
+                "The JSON fields"
+            };
+            assert!(!detail.contains(other), "{lang}: {detail}");
+        }
+    }
+    let res = c
+        .delete("/api/v1/sites/1/spaces")
+        .header("Accept-Language", "en")
+        .sent()
+        .await;
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(res.headers().contains_key("allow"));
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["code"], "request.method_not_allowed", "{p}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM spaces").await, spaces);
 }
