@@ -248,23 +248,8 @@ pub async fn snapshot(db: &Db, site_id: SiteId, now: i64, view: ChildView) -> Ap
     expected.sort_by(|a, b| a.at.cmp(&b.at));
 
     let on_duty = u32::try_from(duty.len()).unwrap_or(u32::MAX);
-    // The ratio holds whenever a child is in the room, opening hours or not (a child still
-    // there after the shifts ended has nobody counted with them).
-    if let Some(cc) = &cc
-        && in_room.iter().any(|&n| n > 0)
-        && !crate::childcare::rules::fits(&in_room, on_duty, &cc.standard)
-    {
-        alerts.push(Alert {
-            kind: "ratio_broken".into(),
-            name: room_name.clone(),
-        });
-    }
-    let childcare = cc.map(|cc| Childcare {
-        caregivers_on_duty: on_duty,
-        caregivers_required: crate::childcare::rules::required(&in_room, &cc.standard),
-        children: in_room,
-        bands: rules::ratio_states(&in_room, on_duty, &cc.standard),
-    });
+    let childcare =
+        cc.map(|cc| room_ratio(&cc.standard, in_room, on_duty, &room_name, &mut alerts));
 
     Ok(Snapshot {
         site_id,
@@ -343,6 +328,30 @@ fn place_spaces(
     }
 
     Ok(space_views)
+}
+
+/// The room's ratio now. It holds whenever a child is in the room, opening hours or not (a
+/// child still there after the shifts ended has nobody counted with them): `ratio_broken`.
+fn room_ratio(
+    standard: &crate::childcare::rules::Standard,
+    in_room: [u32; GROUPS],
+    on_duty: u32,
+    room_name: &str,
+    alerts: &mut Vec<Alert>,
+) -> Childcare {
+    if in_room.iter().any(|&n| n > 0) && !crate::childcare::rules::fits(&in_room, on_duty, standard)
+    {
+        alerts.push(Alert {
+            kind: "ratio_broken".into(),
+            name: room_name.to_string(),
+        });
+    }
+    Childcare {
+        caregivers_on_duty: on_duty,
+        caregivers_required: crate::childcare::rules::required(&in_room, standard),
+        children: in_room,
+        bands: rules::ratio_states(&in_room, on_duty, standard),
+    }
 }
 
 /// The children in the room (cut to the viewer) and their count per age band; places due
