@@ -29,6 +29,7 @@ mod events;
 mod faults;
 mod import;
 mod import_invitations;
+mod import_roles;
 mod kiosk;
 mod kiosk_scan;
 mod kiosk_tx;
