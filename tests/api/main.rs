@@ -25,6 +25,7 @@ mod childcare_props;
 mod childcare_stored;
 mod childcare_tablet;
 mod console;
+mod console_search;
 mod events;
 mod faults;
 mod import;
