@@ -572,6 +572,25 @@ pub fn import_role(s: &str) -> Result<Role, bool> {
     }
 }
 
+/// The role a row's cell gives (worker when blank); a refused one is the row's error.
+fn row_role(cell: Option<String>, v: &mut Validator) -> Role {
+    match cell.map(|r| import_role(&r)) {
+        None => Role::Worker,
+        Some(Ok(r)) => r,
+        Some(Err(exists)) => {
+            v.reject(
+                "role",
+                if exists {
+                    PeopleError::ImportRoleNotImportable
+                } else {
+                    PeopleError::ImportBadRole
+                },
+            );
+            Role::Worker
+        }
+    }
+}
+
 /// Takes the cells that name other records (municipality, team, language, site).
 fn references(
     known: &Known,
@@ -652,21 +671,7 @@ fn draft(
         p.phone = half_width(&phone).trim().to_string();
     }
     references(known, &cell, &mut p, &mut v);
-    let role = match cell(Column::Role).map(|r| import_role(&r)) {
-        None => Role::Worker,
-        Some(Ok(r)) => r,
-        Some(Err(exists)) => {
-            v.reject(
-                "role",
-                if exists {
-                    PeopleError::ImportRoleNotImportable
-                } else {
-                    PeopleError::ImportBadRole
-                },
-            );
-            Role::Worker
-        }
-    };
+    let role = row_role(cell(Column::Role), &mut v);
     super::validate_person(&mut v, &p);
     persons::validate_names(&mut v, &p);
     if counts.0.get(&number).is_some_and(|n| *n > 1) {

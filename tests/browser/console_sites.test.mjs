@@ -5,7 +5,8 @@
 // at its field before anything is written, a blank name is refused by the API at its field,
 // then the space is saved and stands where it was put. A closed day is added. The teams list
 // is searched and paged ("n of m", next, previous), the clients list searched by a project's
-// name. axe-core finds no serious or critical violation; no page error, no console error.
+// name. An administrator opens a new site, a wrong time zone shown at its field first.
+// axe-core finds no serious or critical violation; no page error, no console error.
 //
 // Run: node --test tests/browser/console_sites.test.mjs  (after cargo build)
 
@@ -40,6 +41,8 @@ test('a director adds a space on the plan and searches pages of teams and client
   await spaceForm.waitFor();
   await page.getByRole('form', { name: '施設の設定' }).waitFor();
   await axeCheck(page, 'console: site forms');
+  // Opening a site is the administrators'.
+  assert.equal(await page.locator('#site-create').isHidden(), true);
 
   // Off the plan: refused at the field, nothing written.
   await spaceForm.getByLabel('種類').selectOption('room');
@@ -120,4 +123,34 @@ test('a director adds a space on the plan and searches pages of teams and client
   await axeCheck(page, 'console: clients searched');
 
   assert.deepEqual(problems, []);
+});
+
+test('an administrator opens a site from the console, its errors at their fields', { timeout: 120_000 }, async (t) => {
+  const server = await startServer();
+  let browser = null;
+  t.after(async () => {
+    if (browser) await browser.close();
+    await server.stop();
+  });
+  const { base } = server;
+  const admin = await session(base, 'admin@kado.example');
+  browser = await launchBrowser();
+  const { page, problems } = await pageAs(browser, base, admin, { width: 1280, height: 900 });
+  await page.goto(`${base}/admin/`);
+  const form = page.getByRole('form', { name: '新しい施設を開く（管理者）' });
+  await form.waitFor();
+  await form.getByLabel('名称（日本語）').fill('KADO 安曇野');
+  await form.getByLabel('名称（英語）').fill('KADO Azumino');
+  await form.getByLabel('タイムゾーン（IANA、例: Asia/Tokyo）').fill('Asia/Tokio');
+  await form.getByRole('button', { name: '施設を作成' }).click();
+  await page.locator('#new-site-time_zone-error:not(:empty)').waitFor();
+  assert.equal(await form.getByLabel('タイムゾーン（IANA、例: Asia/Tokyo）').getAttribute('aria-invalid'), 'true');
+  await axeCheck(page, 'console: a new site with an inline error');
+  await form.getByLabel('タイムゾーン（IANA、例: Asia/Tokyo）').fill('Asia/Tokyo');
+  await form.getByRole('button', { name: '施設を作成' }).click();
+  await page.locator('#site-create-message.ok', { hasText: 'KADO 安曇野' }).waitFor();
+  await page.locator('#sites-list td', { hasText: 'KADO 安曇野' }).waitFor();
+  const sites = await admin.get('/api/v1/sites');
+  assert.ok(sites.some((s) => s.name_en === 'KADO Azumino' && s.time_zone === 'Asia/Tokyo'));
+  assert.deepEqual(problems.filter((p) => !/422|Unprocessable/.test(p)), []);
 });
