@@ -23,6 +23,11 @@ addStrings({
     'site.maxHours': '1 日に予約できる最大時間',
     'site.maxActive': '同時に持てる予約の数',
     'site.walkIn': '予約なしの来館にキオスクで席を割り当てる',
+    'site.early': '予約開始の何分前からチェックインできるか',
+    'site.reminder': '前日リマインダーを送る時刻（0〜23 時、-1 で送らない）',
+    'site.offline': 'オフライン中のキオスクの記録を受け付ける分数（0 で受け付けない）',
+    'site.addressJa': '住所（日本語）',
+    'site.addressEn': '住所（英語）',
     'site.active': '施設を有効にする',
     'site.save': '設定を保存',
     'site.saved': '設定を保存しました。',
@@ -58,6 +63,7 @@ addStrings({
     'space.name': '名前',
     'space.capacity': '定員',
     'space.outOfService': '使用停止（予約を受け付けない）',
+    'space.attributes': '設備・属性',
     'space.position': 'フロアマップ上の位置（0〜1000、空欄なら自動配置）',
     'space.x': '横位置', 'space.y': '縦位置', 'space.width': '幅', 'space.height': '高さ',
     'space.badPosition': '位置と大きさは 0〜1000 の範囲で、マップからはみ出さないようにしてください。',
@@ -75,6 +81,11 @@ addStrings({
     'site.maxHours': 'Most hours bookable per day',
     'site.maxActive': 'Most bookings held at once',
     'site.walkIn': 'The kiosk gives walk-ins a free desk',
+    'site.early': 'Minutes before a booking that check-in opens',
+    'site.reminder': 'Hour reminders go out the day before (0-23; -1: none)',
+    'site.offline': 'Minutes late an offline kiosk may send its scans (0: none)',
+    'site.addressJa': 'Address (Japanese)',
+    'site.addressEn': 'Address (English)',
     'site.active': 'Site active',
     'site.save': 'Save settings',
     'site.saved': 'Settings saved.',
@@ -110,6 +121,7 @@ addStrings({
     'space.name': 'Name',
     'space.capacity': 'Capacity',
     'space.outOfService': 'Out of service (no bookings)',
+    'space.attributes': 'Attributes',
     'space.position': 'Place on the floor plan (0-1000; blank: automatic)',
     'space.x': 'x', 'space.y': 'y', 'space.width': 'width', 'space.height': 'height',
     'space.badPosition': 'Position and size go from 0 to 1000 and stay on the plan.',
@@ -120,6 +132,7 @@ addStrings({
 
 const KINDS = ['desk', 'room', 'secure_room', 'meeting_room', 'childcare_room'];
 const POS = ['x', 'y', 'width', 'height'];
+const ATTRIBUTES = ['monitor', 'quiet_zone', 'wheelchair_accessible', 'standing_desk', 'window'];
 const state = { siteId: null, me: null, site: null, municipalities: [], exceptions: [], spaces: [], live: {}, editing: '', flash: {}, error: '' };
 const $ = (id) => document.getElementById(id);
 
@@ -197,6 +210,8 @@ function siteForm() {
       name_ja: v('name_ja'), name_en: v('name_en'), time_zone: v('time_zone'),
       booking_window_days: num(v('booking_window_days')), no_show_grace_minutes: num(v('no_show_grace_minutes')),
       max_hours_per_day: num(v('max_hours_per_day')), max_active_bookings: num(v('max_active_bookings')),
+      check_in_early_minutes: num(v('check_in_early_minutes')), reminder_hour: num(v('reminder_hour')),
+      kiosk_offline_minutes: num(v('kiosk_offline_minutes')), address_ja: v('address_ja'), address_en: v('address_en'),
       allow_walk_in: f.elements.allow_walk_in.checked, active: f.elements.active.checked,
     };
     for (const k of Object.keys(body)) if (body[k] === null) delete body[k];
@@ -221,6 +236,11 @@ function siteForm() {
   field('site', 'no_show_grace_minutes', t('site.grace'), { type: 'number', value: s.no_show_grace_minutes }),
   field('site', 'max_hours_per_day', t('site.maxHours'), { type: 'number', value: s.max_hours_per_day }),
   field('site', 'max_active_bookings', t('site.maxActive'), { type: 'number', value: s.max_active_bookings }),
+  field('site', 'check_in_early_minutes', t('site.early'), { type: 'number', value: s.check_in_early_minutes }),
+  field('site', 'reminder_hour', t('site.reminder'), { type: 'number', value: s.reminder_hour }),
+  field('site', 'kiosk_offline_minutes', t('site.offline'), { type: 'number', value: s.kiosk_offline_minutes }),
+  field('site', 'address_ja', t('site.addressJa'), { value: s.address_ja || '' }),
+  field('site', 'address_en', t('site.addressEn'), { value: s.address_en || '' }),
   check('site', 'allow_walk_in', t('site.walkIn'), s.allow_walk_in),
   check('site', 'active', t('site.active'), s.active),
   h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn' }, t('site.save'))),
@@ -314,7 +334,8 @@ function spaceForm() {
       }
       position = p;
     }
-    const body = { kind: v('kind'), name: v('name'), active: !f.elements.out_of_service.checked };
+    const body = { kind: v('kind'), name: v('name'), active: !f.elements.out_of_service.checked,
+      attributes: ATTRIBUTES.filter((a) => f.elements[`attr-${a}`].checked) };
     if (v('capacity') !== '') body.capacity = Number(v('capacity'));
     try {
       const saved = editing
@@ -339,6 +360,9 @@ function spaceForm() {
   field('space', 'name', t('space.name'), { required: true, value: editing ? editing.name : '' }),
   field('space', 'capacity', t('space.capacity'), { type: 'number', min: 1, value: editing ? editing.capacity : 1 }),
   check('space', 'out_of_service', t('space.outOfService'), editing ? !editing.active : false),
+  h('fieldset', { 'aria-describedby': 'space-attributes-error' }, h('legend', null, t('space.attributes')),
+    ATTRIBUTES.map((a) => h('label', { class: 'console-check' }, h('input', { type: 'checkbox', name: `attr-${a}`, checked: Boolean(editing && editing.attributes.includes(a)) }), ' ', t(`admin.attr.${a}`), ' ')),
+    h('p', { class: 'field-error', id: 'space-attributes-error' })),
   h('fieldset', null, h('legend', null, t('space.position')),
     POS.map((k) => field('space', k, t(`space.${k}`), { type: 'number', min: 0, max: 1000, value: placed ? pos[k] : '' }))),
   h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn' }, t('space.save'))),
