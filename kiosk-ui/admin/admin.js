@@ -6,6 +6,7 @@
 //   POST /api/v1/sites/{id}/kiosks {name}
 //   POST /api/v1/kiosks/{id}/revoke
 //   GET  /api/v1/sites/{id}/calendar?from=YYYY-MM-DD&to=YYYY-MM-DD
+// The site's forms (settings, closed days, spaces, a new site) are in sites.js.
 
 import { initI18n, onLangChange, getLang, getLocale, t } from '/shared/i18n.js';
 import { api, ApiError, errorText } from '/shared/api.js';
@@ -347,7 +348,27 @@ function selectSite(id, moveFocus) {
   loadKiosks();
   loadCalendar();
   if (canManage(currentSite())) showPlan($('plan-editor'), Number(id));
+  // sites.js draws the site's forms.
+  document.dispatchEvent(new CustomEvent('console:site', { detail: { siteId: id, me: state.me } }));
 }
+
+// A space saved in the console's form: its row and its place on the plan.
+document.addEventListener('console:spaces-changed', () => {
+  if (!state.siteId) return;
+  loadSpaces();
+  showPlan($('plan-editor'), Number(state.siteId));
+});
+
+// A site created or renamed in the console's forms.
+document.addEventListener('console:sites-changed', async () => {
+  try {
+    state.sites = asArray(await api('GET', '/api/v1/sites')).filter(canManage);
+  } catch (err) {
+    showMessage(el.sitesStatus, errorText(err), 'error');
+  }
+  renderSites();
+  if (state.siteId) renderDetailHeading();
+});
 
 function renderDetailHeading() {
   el.siteHeading.textContent = siteName(currentSite());
@@ -588,6 +609,7 @@ async function init() {
   el.loading.hidden = true;
   el.content.hidden = false;
   renderWhoami();
+  document.dispatchEvent(new CustomEvent('console:me', { detail: { me: state.me } }));
   await loadSites();
 }
 

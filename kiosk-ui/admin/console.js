@@ -4,9 +4,10 @@
 //   GET  /api/v1/auth/me, /api/v1/sites
 //   GET  /api/v1/persons/search?site_id&q&role&offset&limit
 //   POST /api/v1/persons {..., invite}; POST /api/v1/persons/{id}/invitation
-//   GET  /api/v1/sites/{id}/teams; POST /api/v1/sites/{id}/teams; PATCH /api/v1/teams/{id}
-//   GET  /api/v1/sites/{id}/clients; POST /api/v1/sites/{id}/clients
-//   GET  /api/v1/clients/{id}/projects; POST /api/v1/clients/{id}/projects
+//   GET  /api/v1/sites/{id}/teams/search?q&offset&limit; POST /api/v1/sites/{id}/teams;
+//        PATCH /api/v1/teams/{id}
+//   GET  /api/v1/sites/{id}/clients/search?q&offset&limit (with projects);
+//        POST /api/v1/sites/{id}/clients; POST /api/v1/clients/{id}/projects
 //   POST /api/v1/sites/{id}/person-imports?dry_run=true|false&invite=
 
 import { addStrings, applyI18n, getLang, onLangChange, t } from '/shared/i18n.js';
@@ -107,8 +108,13 @@ addStrings({
     'clients.addProject': 'プロジェクトを追加',
     'clients.projectName': '{name} の新しいプロジェクト名',
     'clients.saved': '保存しました。',
+    'list.search': '名前で検索',
+    'list.find': '検索',
+    'list.teamsSearch': 'チームの検索',
+    'list.clientsSearch': '取引先の検索（プロジェクト名でも）',
+    'import.col.role': '役割',
     'import.heading': 'ワーカーの一括取り込み',
-    'import.help': 'CSV（UTF-8 または Shift_JIS）か XLSX。見出し行に 会員番号・氏名・メールアドレス（任意: フリガナ・電話番号・自治体・チーム・言語）。最大 5 MB・5,000 行。',
+    'import.help': 'CSV（UTF-8 または Shift_JIS）か XLSX。見出し行に 会員番号・氏名・メールアドレス（任意: フリガナ・電話番号・自治体・チーム・言語・役割）。役割は ワーカー（空欄のとき）・トレーナー・保育士・受付。施設長は取り込めません。最大 5 MB・5,000 行。',
     'import.file': '取り込むファイル',
     'import.invite': '新しい人に招待メールを送る',
     'import.check': '内容を確認（まだ登録しません）',
@@ -224,8 +230,13 @@ addStrings({
     'clients.addProject': 'Add project',
     'clients.projectName': 'New project name for {name}',
     'clients.saved': 'Saved.',
+    'list.search': 'Search by name',
+    'list.find': 'Search',
+    'list.teamsSearch': 'Search teams',
+    'list.clientsSearch': 'Search clients (project names too)',
+    'import.col.role': 'Role',
     'import.heading': 'Import workers',
-    'import.help': 'CSV (UTF-8 or Shift_JIS) or XLSX. A header row with member number, name, e-mail (optional: kana, phone, municipality, team, language). At most 5 MB and 5,000 rows.',
+    'import.help': 'CSV (UTF-8 or Shift_JIS) or XLSX. A header row with member number, name, e-mail (optional: kana, phone, municipality, team, language, role). Roles: worker (when blank), trainer, caregiver, reception; directors are not imported. At most 5 MB and 5,000 rows.',
     'import.file': 'File to import',
     'import.invite': 'Mail new people an invitation',
     'import.check': 'Check (writes nothing yet)',
@@ -252,7 +263,8 @@ addStrings({
 
 const ROLES = ['worker', 'reception', 'caregiver', 'trainer', 'director'];
 const PAGE = 20;
-const state = { me: null, sites: [], siteId: null, panel: 'sites', q: '', role: '', offset: 0, page: null, teams: [], workers: [], clients: [], projects: {}, report: null, file: null };
+const state = { me: null, sites: [], siteId: null, panel: 'sites', q: '', role: '', offset: 0, page: null, teams: [], workers: [], clients: [], report: null, file: null,
+  lists: { teams: { q: '', offset: 0, total: 0 }, clients: { q: '', offset: 0, total: 0 } } };
 const nav = document.getElementById('console-nav');
 const picker = document.getElementById('console-site-picker');
 const siteSelect = document.getElementById('console-site');
@@ -340,17 +352,54 @@ async function load() {
       if (state.role) qs.set('role', state.role);
       state.page = await api('GET', `/api/v1/persons/search?${qs}`);
     } else if (state.panel === 'teams') {
-      state.teams = await api('GET', `/api/v1/sites/${state.siteId}/teams`);
+      const page = await api('GET', `/api/v1/sites/${state.siteId}/teams/search?${listQuery('teams')}`);
+      state.teams = page.items;
+      state.lists.teams.total = page.total;
       state.workers = (await api('GET', `/api/v1/persons/search?site_id=${state.siteId}&role=worker&limit=200`)).items;
     } else if (state.panel === 'clients') {
-      state.clients = await api('GET', `/api/v1/sites/${state.siteId}/clients`);
-      for (const c of state.clients) state.projects[c.id] = await api('GET', `/api/v1/clients/${c.id}/projects`);
+      const page = await api('GET', `/api/v1/sites/${state.siteId}/clients/search?${listQuery('clients')}`);
+      state.clients = page.items;
+      state.lists.clients.total = page.total;
     }
     state.error = '';
   } catch (err) {
     state.error = errorText(err);
   }
   render();
+}
+
+// ---- search and paging of the teams and clients lists
+
+function listQuery(name) {
+  const l = state.lists[name];
+  const qs = new URLSearchParams({ offset: l.offset, limit: PAGE });
+  if (l.q) qs.set('q', l.q);
+  return qs;
+}
+
+/** A search box for one list (a landmark of its own). */
+function listSearch(name, label) {
+  const l = state.lists[name];
+  const f = h('form', { class: 'console-row', role: 'search', 'aria-label': label, onsubmit: (e) => {
+    e.preventDefault();
+    l.q = f.elements.q.value.trim();
+    l.offset = 0;
+    load();
+  } },
+  field(`${name}-search`, 'q', t('list.search')),
+  h('button', { type: 'submit', class: 'btn' }, t('list.find')));
+  f.elements.q.value = l.q;
+  return f;
+}
+
+/** Previous / next and "n-m of total" under one list. */
+function listPager(name, shown) {
+  const l = state.lists[name];
+  if (l.total === 0) return null;
+  return h('div', { class: 'pager' },
+    h('button', { type: 'button', class: 'btn small secondary', disabled: l.offset === 0, onclick: () => { l.offset = Math.max(0, l.offset - PAGE); load(); } }, t('people.prev')),
+    h('span', { role: 'status' }, t('people.count', { total: l.total, from: l.offset + 1, to: l.offset + shown })),
+    h('button', { type: 'button', class: 'btn small secondary', disabled: l.offset + PAGE >= l.total, onclick: () => { l.offset += PAGE; load(); } }, t('people.next')));
 }
 
 // ---- opening hours
@@ -575,8 +624,9 @@ function renderTeams() {
   field('team', 'leader_id', t('teams.leader'), { tag: 'select', options: leaderOptions(null) }),
   h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn' }, t('teams.create'))),
   h('div', { id: 'team-form-message', class: 'message error', role: 'alert' }));
-  setChildren(el, h('h2', { id: 'teams-heading' }, t('teams.heading')), state.flash ? message('ok', state.flash) : null,
-    state.error ? message('error', state.error) : null, table, form);
+  setChildren(el, h('h2', { id: 'teams-heading' }, t('teams.heading')), listSearch('teams', t('list.teamsSearch')),
+    state.flash ? message('ok', state.flash) : null, state.error ? message('error', state.error) : null, table,
+    listPager('teams', state.teams.length), form);
   state.flash = '';
 }
 
@@ -589,7 +639,7 @@ function renderClients() {
     { label: t('clients.col.projects'), cell: (c) => {
       const input = h('input', { type: 'text', 'aria-label': t('clients.projectName', { name: c.name }), autocomplete: 'off' });
       return h('div', null,
-        h('ul', null, (state.projects[c.id] || []).map((p) => h('li', null, p.name))),
+        h('ul', null, (c.projects || []).map((p) => h('li', null, p.name))),
         h('span', { class: 'console-row' }, input, h('button', { type: 'button', class: 'btn small secondary', onclick: async () => {
           try {
             await api('POST', `/api/v1/clients/${c.id}/projects`, { name: input.value.trim() });
@@ -616,8 +666,9 @@ function renderClients() {
   field('client', 'name', t('clients.name'), { required: true }),
   h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn' }, t('clients.create'))),
   h('div', { id: 'client-form-message', class: 'message error', role: 'alert' }));
-  setChildren(el, h('h2', { id: 'clients-heading' }, t('clients.heading')), state.flash ? message('ok', state.flash) : null,
-    state.error ? message('error', state.error) : null, table, form);
+  setChildren(el, h('h2', { id: 'clients-heading' }, t('clients.heading')), listSearch('clients', t('list.clientsSearch')),
+    state.flash ? message('ok', state.flash) : null, state.error ? message('error', state.error) : null, table,
+    listPager('clients', state.clients.length), form);
   state.flash = '';
   state.error = '';
 }
@@ -675,6 +726,7 @@ function renderImport() {
       { label: t('import.col.number'), cell: (x) => x.member_number },
       { label: t('import.col.name'), cell: (x) => x.name },
       { label: t('import.col.email'), cell: (x) => x.email },
+      { label: t('import.col.role'), cell: (x) => (x.role ? t(`role.${x.role}`) : '') },
       { label: t('import.col.errors'), cell: (x) => x.errors.length ? h('ul', { class: 'row-errors' }, x.errors.map((e) => h('li', null, `${e.column || e.field}: ${e.message}`))) : '' },
     ], r.rows) : null,
     r && r.dry_run && r.errors === 0 ? h('div', { class: 'actions' }, h('button', { type: 'button', class: 'btn', id: 'import-run', onclick: async () => {
@@ -714,6 +766,7 @@ async function init() {
     state.siteId = siteSelect.value;
     state.offset = 0;
     state.report = null;
+    for (const l of Object.values(state.lists)) l.offset = 0;
     load();
   });
   for (const b of nav.querySelectorAll('button[data-panel]')) {

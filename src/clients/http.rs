@@ -3,15 +3,18 @@
 use super::{Client, ClientInput, Project, ProjectInput, store};
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiResult, Json, Path};
+use crate::error::{ApiResult, Json, Path, Query};
 use crate::ids::{ClientId, ProjectId, SiteId};
 use axum::extract::State;
 use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_clients, create_client))
+        .routes(routes!(search_clients))
         .routes(routes!(update_client))
         .routes(routes!(list_projects, create_project))
         .routes(routes!(update_project))
@@ -27,6 +30,49 @@ async fn list_clients(
 ) -> ApiResult<Json<Vec<Client>>> {
     who.require_director(site_id)?;
     Ok(Json(store::clients(&st.db, site_id).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ClientSearch {
+    /// Words each found in the client's name or one of its projects' names (any case, any
+    /// width).
+    q: Option<String>,
+    /// How many matches to skip (default 0).
+    offset: Option<u32>,
+    /// How many to answer, 1 to 200 (default 50); more is refused with 422.
+    limit: Option<u32>,
+}
+
+/// Searches the site's client companies, with their projects, a page at a time (its
+/// directors).
+#[utoipa::path(get, path = "/api/v1/sites/{id}/clients/search", tag = "clients",
+    params(("id" = i64, Path), ClientSearch),
+    responses((status = 200, body = super::ClientPage), (status = 403), (status = 422, description = "limit over 200, q over 200 characters")))]
+async fn search_clients(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(site_id): Path<SiteId>,
+    Query(f): Query<ClientSearch>,
+) -> ApiResult<Json<super::ClientPage>> {
+    who.require_director(site_id)?;
+    let limit = f.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(
+            crate::error::invalid_code("limit", crate::error::CommonError::OutOfRange)
+                .with("min", 1)
+                .with("max", 200),
+        );
+    }
+    let q = f.q.unwrap_or_default();
+    if q.chars().count() > 200 {
+        return Err(
+            crate::error::invalid_code("q", crate::error::CommonError::TooLong).with("max", 200),
+        );
+    }
+    let offset = f.offset.unwrap_or(0) as usize;
+    Ok(Json(
+        super::search(&st.db, site_id, &q, offset, limit as usize).await?,
+    ))
 }
 
 /// Adds a client company (the site's directors).

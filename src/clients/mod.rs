@@ -124,3 +124,69 @@ pub async fn save_project(
     tx.commit().await?;
     store::project(db, id).await
 }
+
+/// A client company with its projects, as a search finds it.
+#[derive(Serialize, ToSchema)]
+pub struct ClientWithProjects {
+    #[serde(flatten)]
+    pub client: Client,
+    pub projects: Vec<Project>,
+}
+
+/// A page of client companies matching a search, and how many match in all.
+#[derive(Serialize, ToSchema)]
+pub struct ClientPage {
+    pub total: usize,
+    pub offset: usize,
+    pub items: Vec<ClientWithProjects>,
+}
+
+/// Text as compared by a search: half-width ASCII, lower case.
+fn folded(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// The site's clients whose name, or one of whose projects' names, holds every word of `q`;
+/// by name, with their projects.
+pub async fn search(
+    db: &Db,
+    site_id: SiteId,
+    q: &str,
+    offset: usize,
+    limit: usize,
+) -> ApiResult<ClientPage> {
+    let words: Vec<String> = folded(q).split_whitespace().map(String::from).collect();
+    let projects = store::site_projects(db, site_id).await?;
+    let found: Vec<ClientWithProjects> = store::clients(db, site_id)
+        .await?
+        .into_iter()
+        .map(|client| ClientWithProjects {
+            projects: projects
+                .iter()
+                .filter(|p| p.client_id == client.id)
+                .cloned()
+                .collect(),
+            client,
+        })
+        .filter(|c| {
+            let hay = std::iter::once(c.client.name.as_str())
+                .chain(c.projects.iter().map(|p| p.name.as_str()))
+                .map(folded)
+                .collect::<Vec<_>>()
+                .join("\n");
+            words.iter().all(|w| hay.contains(w.as_str()))
+        })
+        .collect();
+    Ok(ClientPage {
+        total: found.len(),
+        offset,
+        items: found.into_iter().skip(offset).take(limit).collect(),
+    })
+}

@@ -111,6 +111,18 @@ pub async fn projects(db: &Db, client_id: ClientId) -> sqlx::Result<Vec<Project>
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
+/// The projects of every client of the site, by name.
+pub async fn site_projects(db: &Db, site_id: SiteId) -> sqlx::Result<Vec<Project>> {
+    let rows: Vec<ProjectRow> = sqlx::query_as(&format!(
+        "{PROJECT} WHERE client_id IN (SELECT id FROM client_companies WHERE site_id = $1)
+         ORDER BY name"
+    ))
+    .bind(site_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
 /// Inserts or updates a project (id 0 inserts); answers its id.
 pub async fn save_project(tx: &mut Tx, p: &Project) -> sqlx::Result<ProjectId> {
     if p.id.0 == 0 {

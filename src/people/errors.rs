@@ -29,6 +29,8 @@ crate::error_codes! {
         ImportEmailTaken = (UNPROCESSABLE_ENTITY, "import.email_taken", "このメールアドレスは別の会員番号の人が使っています。", "Someone with another member number has this e-mail address."),
         ImportNotYours = (UNPROCESSABLE_ENTITY, "import.not_managed", "この会員は他の拠点でも活動しているため、管理者が変更します。", "This member also works elsewhere: an administrator changes them."),
         ImportRowsInvalid = (UNPROCESSABLE_ENTITY, "import.rows_invalid", "{count} 行に誤りがあるため、何も取り込みませんでした。", "{count} rows have errors: nothing was imported."),
+        ImportBadRole = (UNPROCESSABLE_ENTITY, "import.bad_role", "役割は ワーカー・トレーナー・保育士・受付 のいずれかで入力してください。", "Write the role as worker, trainer, caregiver or reception."),
+        ImportRoleNotImportable = (UNPROCESSABLE_ENTITY, "import.role_not_importable", "施設長と管理者の役割はファイルからは付けられません。利用者画面で個別に設定してください。", "Director and administrator roles are not given by a file: set them person by person in the console."),
         ImportRaced = (CONFLICT, "import.conflict", "取り込み中に他の変更がありました。もう一度確認してください。", "Someone else changed these people meanwhile. Check the file again."),
     }
 }

@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_role))
         .routes(routes!(list_teams, create_team))
         .routes(routes!(update_team))
+        .routes(routes!(search_teams))
         .routes(routes!(search_persons))
         .routes(routes!(import_persons))
         .routes(routes!(invite_person))
@@ -171,6 +172,53 @@ async fn list_teams(
 ) -> ApiResult<Json<Vec<Team>>> {
     who.require(site_id, &Role::ALL)?;
     Ok(Json(store::teams(&st.db, site_id).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PageSearch {
+    /// Words each found in the name (any case, any width).
+    q: Option<String>,
+    /// How many matches to skip (default 0).
+    offset: Option<u32>,
+    /// How many to answer, 1 to 200 (default 50); more is refused with 422.
+    limit: Option<u32>,
+}
+
+impl PageSearch {
+    /// The search as the use cases take it; 422 for a limit out of 1..=200 or a long query.
+    pub fn checked(self) -> ApiResult<(String, usize, usize)> {
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=200).contains(&limit) {
+            return Err(
+                crate::error::invalid_code("limit", crate::error::CommonError::OutOfRange)
+                    .with("min", 1)
+                    .with("max", 200),
+            );
+        }
+        let q = self.q.unwrap_or_default();
+        if q.chars().count() > 200 {
+            return Err(
+                crate::error::invalid_code("q", crate::error::CommonError::TooLong)
+                    .with("max", 200),
+            );
+        }
+        Ok((q, self.offset.unwrap_or(0) as usize, limit as usize))
+    }
+}
+
+/// Searches the site's teams by name, a page at a time (anyone with a role on the site).
+#[utoipa::path(get, path = "/api/v1/sites/{id}/teams/search", tag = "people",
+    params(("id" = i64, Path), PageSearch),
+    responses((status = 200, body = teams::TeamPage), (status = 403), (status = 422, description = "limit over 200, q over 200 characters")))]
+async fn search_teams(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(site_id): Path<SiteId>,
+    Query(f): Query<PageSearch>,
+) -> ApiResult<Json<teams::TeamPage>> {
+    who.require(site_id, &Role::ALL)?;
+    let (q, offset, limit) = f.checked()?;
+    Ok(Json(teams::search(&st, site_id, &q, offset, limit).await?))
 }
 
 /// Forms a team (the site's directors).

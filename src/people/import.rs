@@ -31,10 +31,11 @@ pub enum Column {
     Team,
     Language,
     Site,
+    Role,
 }
 
 impl Column {
-    const ALL: [Column; 9] = [
+    const ALL: [Column; 10] = [
         Column::MemberNumber,
         Column::Name,
         Column::Kana,
@@ -44,6 +45,7 @@ impl Column {
         Column::Team,
         Column::Language,
         Column::Site,
+        Column::Role,
     ];
 
     /// The person's field the column fills (the name errors are reported under).
@@ -58,6 +60,7 @@ impl Column {
             Column::Team => "team",
             Column::Language => "language",
             Column::Site => "site",
+            Column::Role => "role",
         }
     }
 
@@ -108,6 +111,7 @@ impl Column {
             Column::Team => &["team", "チーム", "班"],
             Column::Language => &["language", "lang", "言語"],
             Column::Site => &["site", "拠点", "センター"],
+            Column::Role => &["role", "役割", "ロール", "権限", "区分"],
         }
     }
 
@@ -446,9 +450,9 @@ pub fn too_large() -> ApiError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    /// A new person (with the worker role on the site).
+    /// A new person (with the row's role on the site, worker by default).
     New,
-    /// An existing person (same member number) whose details change.
+    /// An existing person (same member number) whose details or roles change.
     Update,
     /// An existing person the row changes nothing for.
     Unchanged,
@@ -460,7 +464,7 @@ pub enum Outcome {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct RowError {
     /// The person's field (member_number, name, name_kana, email, phone, home_municipality,
-    /// team, language, site).
+    /// team, language, site, role).
     pub field: String,
     /// The column's header as the file writes it (absent when the file has no such column).
     pub column: Option<String>,
@@ -478,6 +482,8 @@ pub struct RowResult {
     pub member_number: String,
     pub name: String,
     pub email: String,
+    /// The role the row gives on the site (the `role` column; worker when absent).
+    pub role: Role,
     /// The existing person (updates), or the new one once imported.
     pub person_id: Option<PersonId>,
     pub errors: Vec<RowError>,
@@ -512,7 +518,8 @@ pub struct Options {
 struct Draft {
     result: RowResult,
     person: Person,
-    grant: bool,
+    /// The role the row grants on the site, when the person does not hold it yet.
+    grant: Option<Role>,
 }
 
 /// Lookups the rows are checked against, read once per file.
@@ -546,6 +553,41 @@ fn language(s: &str) -> Option<Lang> {
         "ja" | "jp" | "japanese" | "日本語" => Some(Lang::Ja),
         "en" | "english" | "英語" => Some(Lang::En),
         _ => None,
+    }
+}
+
+/// The role a cell names, in Japanese or English, as the console offers them. Err(true): a
+/// role that exists but is not given by a file (director, administrator); Err(false): no
+/// such role.
+pub fn import_role(s: &str) -> Result<Role, bool> {
+    match header_key(s).as_str() {
+        "worker" | "ワーカー" => Ok(Role::Worker),
+        "trainer" | "トレーナー" | "講師" => Ok(Role::Trainer),
+        "caregiver" | "保育士" | "保育" => Ok(Role::Caregiver),
+        "reception" | "受付" => Ok(Role::Reception),
+        "director" | "施設長" | "センター長" | "admin" | "administrator" | "管理者" => {
+            Err(true)
+        }
+        _ => Err(false),
+    }
+}
+
+/// The role a row's cell gives (worker when blank); a refused one is the row's error.
+fn row_role(cell: Option<String>, v: &mut Validator) -> Role {
+    match cell.map(|r| import_role(&r)) {
+        None => Role::Worker,
+        Some(Ok(r)) => r,
+        Some(Err(exists)) => {
+            v.reject(
+                "role",
+                if exists {
+                    PeopleError::ImportRoleNotImportable
+                } else {
+                    PeopleError::ImportBadRole
+                },
+            );
+            Role::Worker
+        }
     }
 }
 
@@ -629,6 +671,7 @@ fn draft(
         p.phone = half_width(&phone).trim().to_string();
     }
     references(known, &cell, &mut p, &mut v);
+    let role = row_role(cell(Column::Role), &mut v);
     super::validate_person(&mut v, &p);
     persons::validate_names(&mut v, &p);
     if counts.0.get(&number).is_some_and(|n| *n > 1) {
@@ -647,10 +690,11 @@ fn draft(
     {
         v.reject("member_number", PeopleError::ImportNotYours);
     }
-    let grant = !p
+    let grant = (!p
         .roles
         .iter()
-        .any(|g| g.site_id == known.site.id && g.role == Role::Worker);
+        .any(|g| g.site_id == known.site.id && g.role == role))
+    .then_some(role);
     let errors = match v.finish() {
         Ok(()) => Vec::new(),
         Err(ApiError::Client { errors, .. }) => errors,
@@ -670,7 +714,7 @@ fn draft(
     let outcome = if refused {
         Outcome::Error
     } else if let Some(e) = existing {
-        if grant || changed(e, &p) {
+        if grant.is_some() || changed(e, &p) {
             Outcome::Update
         } else {
             Outcome::Unchanged
@@ -696,6 +740,7 @@ fn draft(
             member_number: number,
             name,
             email,
+            role,
             person_id,
             errors,
         },
@@ -832,8 +877,8 @@ pub async fn run(
                     _ => None,
                 })
             })?;
-        if d.grant {
-            auth::store::grant(&mut tx, id, site_id, Role::Worker).await?;
+        if let Some(role) = d.grant {
+            auth::store::grant(&mut tx, id, site_id, role).await?;
         }
         if opts.invite && d.result.outcome == Outcome::New {
             invite::send(st, &mut tx, id, Some(who.id), now).await?;

@@ -65,3 +65,47 @@ async fn save(st: &AppState, mut t: Team, input: TeamInput) -> ApiResult<Team> {
     tx.commit().await?;
     store::team(&st.db, id).await
 }
+
+/// A page of teams matching a search, and how many match in all.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct TeamPage {
+    pub total: usize,
+    pub offset: usize,
+    pub items: Vec<Team>,
+}
+
+/// The site's teams whose name holds every word of `q` (any case, any width), by name.
+pub async fn search(
+    st: &AppState,
+    site_id: SiteId,
+    q: &str,
+    offset: usize,
+    limit: usize,
+) -> ApiResult<TeamPage> {
+    let words = search_words(q);
+    let found: Vec<Team> = store::teams(&st.db, site_id)
+        .await?
+        .into_iter()
+        .filter(|t| matches_words(&words, &t.name))
+        .collect();
+    Ok(TeamPage {
+        total: found.len(),
+        offset,
+        items: found.into_iter().skip(offset).take(limit).collect(),
+    })
+}
+
+/// A query's words, half-width and lower case.
+pub fn search_words(q: &str) -> Vec<String> {
+    super::import::half_width(q)
+        .to_lowercase()
+        .split_whitespace()
+        .map(String::from)
+        .collect()
+}
+
+/// Whether every word is in the text (compared half-width, lower case).
+pub fn matches_words(words: &[String], text: &str) -> bool {
+    let hay = super::import::half_width(text).to_lowercase();
+    words.iter().all(|w| hay.contains(w.as_str()))
+}
