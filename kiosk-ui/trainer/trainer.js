@@ -20,7 +20,7 @@ initI18n({
     'app.title': 'KADO 塩尻',
     'common.skip': '本文へ移動',
     'trainer.pageTitle': '研修 | KADO',
-    'trainer.heading': '研修の出欠',
+    'trainer.heading': '講座の日程と出欠',
     'trainer.loginRequired': 'この画面を使うにはログインが必要です。',
     'trainer.notTrainer': '講師またはセンター長の権限がありません。',
     'trainer.site': '拠点',
@@ -98,7 +98,7 @@ initI18n({
     'app.title': 'KADO Shiojiri',
     'common.skip': 'Skip to content',
     'trainer.pageTitle': 'Training | KADO',
-    'trainer.heading': 'Training attendance',
+    'trainer.heading': 'Sessions and attendance',
     'trainer.loginRequired': 'Please log in to use this page.',
     'trainer.notTrainer': 'You are not a trainer or director of any site.',
     'trainer.site': 'Site',
@@ -508,7 +508,8 @@ async function boot() {
   onLangChange(() => {
     fill();
     select.value = String(state.siteId);
-    renderSessions();
+    // Course names come in the language asked for: fetch the day again.
+    loadSessions();
     renderRoster();
     renderScheduleForm();
   });
