@@ -329,10 +329,9 @@ async function submitCourse(ev) {
     el('course-status').textContent = t(editing ? 'courses.saved' : 'courses.created', { name: courseName(saved) });
     renderProgramme();
   } catch (err) {
-    // A body the server could not read (a number field holding text) names no field: say so.
+    // A refusal naming no field (403, a body the server could not read) is said above the form.
     const placed = showErrors(form, err);
     el('course-status').textContent = placed ? t('courses.fixErrors') : errorText(err);
-    if (!placed) el('course-status').focus?.();
   }
 }
 
