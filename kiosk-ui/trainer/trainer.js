@@ -7,6 +7,8 @@
 //   GET  /api/v1/training/sessions/{id}/roster
 //   POST /api/v1/training/sessions/{id}/marks {person_id, attendance, reason}
 //   GET  /api/v1/training/enrolments/{id}/history
+//   GET  /api/v1/training/courses, /api/v1/sites/{id}/spaces, /api/v1/sites/{id}/training/trainers
+//   POST /api/v1/sites/{id}/training/sessions {course_id, space_id, date, start, end, capacity, trainer_id}
 
 import { getLang, initI18n, onLangChange, t } from '/shared/i18n.js';
 import { api, ApiError, errorText } from '/shared/api.js';
@@ -18,7 +20,7 @@ initI18n({
     'app.title': 'KADO 塩尻',
     'common.skip': '本文へ移動',
     'trainer.pageTitle': '研修 | KADO',
-    'trainer.heading': '研修の出欠',
+    'trainer.heading': '講座の日程と出欠',
     'trainer.loginRequired': 'この画面を使うにはログインが必要です。',
     'trainer.notTrainer': '講師またはセンター長の権限がありません。',
     'trainer.site': '拠点',
@@ -72,12 +74,31 @@ initI18n({
     'trainer.col.reason': '理由',
     'trainer.kiosk': 'キオスク',
     'trainer.arrivedNow': '{name} が到着しました。',
+    'nav.label': '研修メニュー',
+    'nav.sessions': '講座の日程と出欠',
+    'nav.courses': '講座と必修プログラム',
+    'schedule.heading': '講座の日程を作る',
+    'schedule.course': '講座',
+    'schedule.noCourses': 'この拠点で開ける講座はありません',
+    'schedule.room': '部屋',
+    'schedule.online': 'オンライン（部屋なし・出欠は講師が記録）',
+    'schedule.roomOption': '{name}（{seats} 席）',
+    'schedule.roomHint': '部屋は予約システムで押さえます。その時間に予約があると作れません。',
+    'schedule.date': '日付',
+    'schedule.start': '開始',
+    'schedule.end': '終了',
+    'schedule.timesHint': '時刻は拠点の時間帯（{zone}）で、開館時間内にしてください。',
+    'schedule.capacity': '定員（1〜500）',
+    'schedule.trainer': '講師',
+    'schedule.submit': '日程を作る',
+    'schedule.created': '{date} {start}–{end} の {course} を作りました。',
+    'schedule.fixErrors': '入力内容を確認してください。',
   },
   en: {
     'app.title': 'KADO Shiojiri',
     'common.skip': 'Skip to content',
     'trainer.pageTitle': 'Training | KADO',
-    'trainer.heading': 'Training attendance',
+    'trainer.heading': 'Sessions and attendance',
     'trainer.loginRequired': 'Please log in to use this page.',
     'trainer.notTrainer': 'You are not a trainer or director of any site.',
     'trainer.site': 'Site',
@@ -131,6 +152,25 @@ initI18n({
     'trainer.col.reason': 'Reason',
     'trainer.kiosk': 'Kiosk',
     'trainer.arrivedNow': '{name} has arrived.',
+    'nav.label': 'Training menu',
+    'nav.sessions': 'Sessions and attendance',
+    'nav.courses': 'Courses and programme',
+    'schedule.heading': 'Schedule a session',
+    'schedule.course': 'Course',
+    'schedule.noCourses': 'No course this site can run',
+    'schedule.room': 'Room',
+    'schedule.online': 'Online (no room; the trainer marks attendance)',
+    'schedule.roomOption': '{name} ({seats} seats)',
+    'schedule.roomHint': 'The room is reserved through the booking system: it must be free at that time.',
+    'schedule.date': 'Date',
+    'schedule.start': 'Start',
+    'schedule.end': 'End',
+    'schedule.timesHint': 'Times in the site’s time zone ({zone}), within its opening hours.',
+    'schedule.capacity': 'Places (1-500)',
+    'schedule.trainer': 'Trainer',
+    'schedule.submit': 'Schedule session',
+    'schedule.created': '{course} scheduled on {date}, {start}–{end}.',
+    'schedule.fixErrors': 'Please check the fields marked below.',
   },
 });
 
@@ -138,7 +178,10 @@ const POLL_MS = 4000;
 const MARKS = ['present', 'late', 'excused', 'absent'];
 
 const el = (id) => document.getElementById(id);
-const state = { sites: [], siteId: null, date: null, sessions: [], open: null, roster: null, timer: null };
+const state = {
+  me: null, sites: [], siteId: null, date: null, sessions: [], open: null, roster: null, timer: null,
+  courses: [], rooms: [], trainers: [],
+};
 
 
 const attLabel = (a) => t(`trainer.att.${a || 'none'}`);
@@ -306,10 +349,128 @@ async function showHistory(p) {
   }
 }
 
+// ---- scheduling a session
+
+const site = () => state.sites.find((x) => x.id === state.siteId);
+
+async function loadScheduleData() {
+  const id = state.siteId;
+  try {
+    const [courses, spaces, trainers] = await Promise.all([
+      api('GET', '/api/v1/training/courses'),
+      api('GET', `/api/v1/sites/${id}/spaces`),
+      api('GET', `/api/v1/sites/${id}/training/trainers`),
+    ]);
+    if (id !== state.siteId) return;
+    state.courses = courses.filter((c) => c.active && (c.site_id === null || c.site_id === id));
+    state.rooms = spaces.filter((x) => x.active && (x.kind === 'room' || x.kind === 'meeting_room'));
+    state.trainers = trainers;
+    renderScheduleForm();
+  } catch (err) {
+    renderScheduleForm();
+    el('schedule-status').textContent = errorText(err);
+  }
+}
+
+/** A labelled control with its hint and its inline error slot. */
+function scheduleField(name, label, control, hint) {
+  const id = `schedule-${name}`;
+  control.id = id;
+  control.name = name;
+  control.setAttribute('aria-describedby', [hint ? `${id}-hint` : null, `${id}-error`].filter(Boolean).join(' '));
+  return h('div', { class: 'field' },
+    h('label', { for: id }, label),
+    hint ? h('p', { class: 'hint muted', id: `${id}-hint` }, hint) : null,
+    control,
+    h('p', { class: 'field-error', id: `${id}-error` }));
+}
+
+function renderScheduleForm() {
+  const form = el('schedule-form');
+  // Keep what was typed across a language change or a reload of the lists.
+  const kept = {};
+  for (const c of form.querySelectorAll('[name]')) kept[c.name] = c.value;
+  const value = (name, fallback) => (kept[name] !== undefined ? kept[name] : fallback);
+  const name = (c) => (getLang() === 'en' ? c.name_en || c.name_ja : c.name_ja || c.name_en);
+  const courses = h('select', { required: true }, state.courses.length === 0
+    ? h('option', { value: '' }, t('schedule.noCourses'))
+    : state.courses.map((c) => h('option', { value: String(c.id), selected: value('course_id', '') === String(c.id) }, name(c))));
+  const room = h('select', null,
+    h('option', { value: '' }, t('schedule.online')),
+    state.rooms.map((r) => h('option', { value: String(r.id), selected: value('space_id', '') === String(r.id) },
+      t('schedule.roomOption', { name: r.name, seats: r.capacity }))));
+  const me = state.me ? String(state.me.id) : '';
+  const trainer = h('select', null, state.trainers.map((p) => h('option', { value: String(p.id), selected: value('trainer_id', me) === String(p.id) }, p.name)));
+  const zone = (site() && site().time_zone) || 'Asia/Tokyo';
+  setChildren(form,
+    h('div', { id: 'schedule-status', class: 'message', role: 'status', 'aria-live': 'polite' }),
+    h('div', { class: 'form-row' },
+      scheduleField('course_id', t('schedule.course'), courses),
+      scheduleField('trainer_id', t('schedule.trainer'), trainer)),
+    scheduleField('space_id', t('schedule.room'), room, t('schedule.roomHint')),
+    h('p', { class: 'hint muted', id: 'schedule-times-hint' }, t('schedule.timesHint', { zone })),
+    h('div', { class: 'form-row' },
+      scheduleField('date', t('schedule.date'), h('input', { type: 'date', required: true, value: value('date', state.date || '') })),
+      scheduleField('start', t('schedule.start'), h('input', { type: 'time', required: true, step: '300', value: value('start', '10:00') })),
+      scheduleField('end', t('schedule.end'), h('input', { type: 'time', required: true, step: '300', value: value('end', '11:00') })),
+      scheduleField('capacity', t('schedule.capacity'), h('input', { type: 'number', min: '1', max: '500', step: '1', required: true, inputmode: 'numeric', value: value('capacity', '8') }))),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', id: 'schedule-submit' }, t('schedule.submit'))));
+  for (const f of ['date', 'start', 'end']) {
+    const c = el(`schedule-${f}`);
+    c.setAttribute('aria-describedby', `${c.getAttribute('aria-describedby')} schedule-times-hint`);
+  }
+}
+
+function showFieldErrors(form, err) {
+  for (const c of form.querySelectorAll('[aria-invalid]')) c.removeAttribute('aria-invalid');
+  for (const p of form.querySelectorAll('.field-error')) p.textContent = '';
+  let first = null;
+  for (const e of err instanceof ApiError ? err.errors : []) {
+    const c = form.querySelector(`[name="${CSS.escape(e.field || '')}"]`);
+    if (!c) continue;
+    c.setAttribute('aria-invalid', 'true');
+    const slot = el(`${c.id}-error`);
+    if (slot) slot.textContent = e.message;
+    first = first || c;
+  }
+  if (first) first.focus();
+  return first !== null;
+}
+
+async function submitSchedule(ev) {
+  ev.preventDefault();
+  const form = el('schedule-form');
+  const val = (n) => el(`schedule-${n}`).value;
+  const capacity = Number(val('capacity'));
+  const body = {
+    course_id: Number(val('course_id')) || 0,
+    space_id: val('space_id') ? Number(val('space_id')) : null,
+    date: val('date'),
+    start: val('start'),
+    end: val('end'),
+    capacity: Number.isInteger(capacity) ? capacity : 0,
+  };
+  if (val('trainer_id')) body.trainer_id = Number(val('trainer_id'));
+  try {
+    const made = await api('POST', `/api/v1/sites/${state.siteId}/training/sessions`, body);
+    showFieldErrors(form, null);
+    if (made.date !== state.date) {
+      state.date = made.date;
+      el('day-date').value = made.date;
+    }
+    await loadSessions();
+    el('schedule-status').textContent = t('schedule.created', { course: made.course_name, date: made.date, start: made.start, end: made.end });
+  } catch (err) {
+    const placed = showFieldErrors(form, err);
+    el('schedule-status').textContent = placed ? `${t('schedule.fixErrors')} ${errorText(err)}` : errorText(err);
+  }
+}
+
 async function boot() {
   let me;
   try {
     me = await api('GET', '/api/v1/auth/me');
+    state.me = me;
   } catch (err) {
     el('loading').hidden = true;
     el('auth-message').textContent = err instanceof ApiError && err.status === 401 ? t('trainer.loginRequired') : errorText(err);
@@ -334,7 +495,9 @@ async function boot() {
   select.addEventListener('change', () => {
     state.siteId = Number(select.value);
     loadSessions();
+    loadScheduleData();
   });
+  el('schedule-form').addEventListener('submit', submitSchedule);
   el('day-date').addEventListener('change', (ev) => {
     if (/^\d{4}-\d{2}-\d{2}$/.test(ev.target.value)) {
       state.date = ev.target.value;
@@ -345,11 +508,13 @@ async function boot() {
   onLangChange(() => {
     fill();
     select.value = String(state.siteId);
-    renderSessions();
+    // Course names come in the language asked for: fetch the day again.
+    loadSessions();
     renderRoster();
+    renderScheduleForm();
   });
   el('trainer-content').hidden = false;
-  await loadSessions();
+  await Promise.all([loadSessions(), loadScheduleData()]);
 }
 
 boot();

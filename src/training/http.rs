@@ -38,6 +38,35 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(behind))
         .routes(routes!(behind_csv))
         .routes(routes!(get_settings, set_settings))
+        .routes(routes!(list_trainers))
+}
+
+/// Someone who may run a site's sessions.
+#[derive(Serialize, ToSchema)]
+pub struct Trainer {
+    id: PersonId,
+    name: String,
+}
+
+/// The site's trainers and directors, for the trainer field of a session (its trainers and
+/// directors).
+#[utoipa::path(get, path = "/api/v1/sites/{id}/training/trainers", tag = "training",
+    params(("id" = i64, Path)), responses((status = 200, body = [Trainer]), (status = 403)))]
+async fn list_trainers(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(site): Path<SiteId>,
+) -> ApiResult<Json<Vec<Trainer>>> {
+    who.require(site, &TRAINERS)?;
+    let rows = store::trainers(&st.db, site).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| Trainer {
+                id: r.id,
+                name: r.name,
+            })
+            .collect(),
+    ))
 }
 
 /// A site's training settings.
@@ -322,14 +351,18 @@ async fn set_programme(
         Some(site) => who.require(site, &TRAINERS)?,
         None => who.require_admin()?,
     }
-    let mut ids = input.course_ids.clone();
-    ids.dedup();
-    if ids.len() != input.course_ids.len() || ids.len() > 50 {
+    let ids = input.course_ids;
+    let distinct: std::collections::HashSet<CourseId> = ids.iter().copied().collect();
+    if distinct.len() != ids.len() || ids.len() > 50 {
         return Err(on_field(TrainingError::UnknownCourse, "course_ids"));
     }
     let mut tx = st.db.begin().await?;
+    // A site's programme holds the shared courses and its own; every site's, only shared ones.
     for c in &ids {
-        if store::course(&mut *tx, *c).await?.is_none() {
+        let fits = store::course(&mut *tx, *c)
+            .await?
+            .is_some_and(|row| row.site_id.is_none() || row.site_id == input.site_id);
+        if !fits {
             return Err(on_field(TrainingError::UnknownCourse, "course_ids"));
         }
     }

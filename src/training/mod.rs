@@ -52,7 +52,9 @@ pub async fn schedule(
     now: DateTime<Utc>,
 ) -> ApiResult<TrainingSessionId> {
     let (f, t) = (s.range.0.timestamp(), s.range.1.timestamp());
-    if store::course(&mut **tx, s.course).await?.is_none() {
+    // Another site's course is not this site's to schedule.
+    let course = store::course(&mut **tx, s.course).await?;
+    if course.is_none_or(|c| c.site_id.is_some_and(|x| x != s.site)) {
         return Err(on_field(TrainingError::UnknownCourse, "course_id"));
     }
     crate::booking::store::lock_for_booking(tx, s.site, s.trainer).await?;

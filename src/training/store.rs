@@ -994,3 +994,22 @@ pub async fn registered_at(db: &Db, person: PersonId) -> sqlx::Result<i64> {
         .fetch_one(&db.pool)
         .await
 }
+
+/// A person who may run a site's sessions.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TrainerRow {
+    pub id: PersonId,
+    pub name: String,
+}
+
+/// The active trainers and directors of a site, by name.
+pub async fn trainers(db: &Db, site: SiteId) -> sqlx::Result<Vec<TrainerRow>> {
+    sqlx::query_as(
+        "SELECT DISTINCT p.id, p.name FROM persons p JOIN role_grants g ON g.person_id = p.id
+         WHERE g.site_id = $1 AND g.role IN ('trainer', 'director') AND p.active = 1
+         ORDER BY p.name, p.id",
+    )
+    .bind(site)
+    .fetch_all(&db.pool)
+    .await
+}

@@ -54,5 +54,6 @@ mod sites;
 mod stored_rows;
 mod system;
 mod training;
+mod training_roles;
 mod validation;
 mod web;
