@@ -1,4 +1,5 @@
-//! The e-mails of the people area: the invitation to set one's password.
+//! The e-mails of the people area: the invitation to set one's password, and the notice to
+//! the old address when someone else changes an account's e-mail address.
 
 use crate::AppState;
 use crate::db::Tx;
@@ -57,5 +58,61 @@ pub async fn invitation(
     );
     let host = crate::mail::host(&base);
     outbox::enqueue(tx, None, "invitation", &message, &host, st.clock.epoch()).await?;
+    Ok(())
+}
+
+/// Tells the old address that the account's e-mail address was changed by someone else (a
+/// director or an administrator): to the owner, an account moved to another address is an
+/// account taken over until they say otherwise.
+pub async fn email_changed(
+    st: &AppState,
+    tx: &mut Tx,
+    (person_id, old_email): (PersonId, &str),
+    by: PersonId,
+) -> anyhow::Result<()> {
+    let (email, name, language): (String, String, String) =
+        sqlx::query_as("SELECT email, name, language FROM persons WHERE id = $1")
+            .bind(person_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let changer: String = sqlx::query_scalar("SELECT name FROM persons WHERE id = $1")
+        .bind(by)
+        .fetch_one(&mut **tx)
+        .await?;
+    let lang = crate::auth::stored_language(&language, person_id)?;
+    let base = st.config.base_url();
+    let link = format!("{base}/");
+    let (subject, hello, body, ignore) = match lang {
+        Lang::Ja => (
+            "【KADO】メールアドレスが変更されました".to_string(),
+            format!("{name} さん"),
+            format!(
+                "KADO のアカウントのメールアドレスが {changer} さんによって {email} に変更されました。以後のお知らせは新しいアドレスに届きます。"
+            ),
+            "お心当たりがない場合は、すぐにセンターへご連絡ください。",
+        ),
+        Lang::En => (
+            "[KADO] Your e-mail address was changed".to_string(),
+            format!("Dear {name},"),
+            format!(
+                "{changer} changed the e-mail address of your KADO account to {email}. Messages now go to the new address."
+            ),
+            "If you did not expect this, contact your center at once.",
+        ),
+    };
+    let message = link_email(
+        old_email.to_string(),
+        name,
+        lang,
+        LinkMessage {
+            subject,
+            hello,
+            body,
+            link: &link,
+            ignore,
+        },
+    );
+    let host = crate::mail::host(&base);
+    outbox::enqueue(tx, None, "email_changed", &message, &host, st.clock.epoch()).await?;
     Ok(())
 }

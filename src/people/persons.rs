@@ -20,7 +20,7 @@ pub fn sees(who: &Principal, p: &Person) -> bool {
             .any(|g| who.has(g.site_id, &[Role::Director]))
 }
 
-/// Whether `who` may change this person (details, password, roles): an administrator, or a
+/// Whether `who` may change this person (details, roles): an administrator, or a
 /// director of every site the person holds a role on, when the person is neither an
 /// administrator nor a director. Anyone who also works elsewhere is changed by an
 /// administrator, so that no director reaches into another site through a shared person.
@@ -156,19 +156,21 @@ pub async fn visible(st: &AppState, who: &Principal, id: PersonId) -> ApiResult<
 
 /// Creates an account with its first roles on one site.
 pub async fn create(st: &AppState, who: &Principal, mut input: PersonInput) -> ApiResult<Person> {
-    let (Some(site_id), Some(roles)) =
-        (input.site_id, input.roles.take().filter(|r| !r.is_empty()))
-    else {
-        return Err(invalid_code("roles", PeopleError::RolesRequired));
+    let roles = input.roles.take().filter(|r| !r.is_empty());
+    let grants: Vec<Grant> = match (input.site_id, roles) {
+        (Some(site_id), Some(roles)) => roles
+            .into_iter()
+            .map(|role| Grant { site_id, role })
+            .collect(),
+        // An account with no site role: administrators make them for a municipality's KPI
+        // viewers (who must not count as anybody's worker); directors add people to a site.
+        (None, None) if who.is_admin => Vec::new(),
+        _ => return Err(invalid_code("roles", PeopleError::RolesRequired)),
     };
-    let grants: Vec<Grant> = roles
-        .into_iter()
-        .map(|role| Grant { site_id, role })
-        .collect();
     for g in &grants {
         may_grant(who, *g)?;
+        sites::store::get(&st.db, g.site_id).await?;
     }
-    sites::store::get(&st.db, site_id).await?;
     let blank = Person {
         id: PersonId(0),
         member_number: None,
@@ -199,6 +201,11 @@ pub async fn update(
     }
     if input.site_id.is_some() || input.roles.is_some() {
         return Err(invalid_code("roles", PeopleError::RolesSeparately));
+    }
+    // Whoever sets a password can sign in as the person and read what only they may (their
+    // bank account, their children's medical notes): the person chooses it through a link.
+    if input.password.is_some() {
+        return Err(invalid_code("password", PeopleError::PasswordByLink));
     }
     save(st, who, p, input, &[]).await
 }
@@ -319,6 +326,11 @@ async fn save(
         // A link mailed before must not outlive the address it went to, a password the
         // account was given, or the account's deactivation.
         store::close_invitations(&mut tx, id, now).await?;
+    }
+    if p.id.0 != 0 && p.email != old_email && who.id != id {
+        // The account's owner hears of it at the address they know, and signs in again.
+        auth::login::password_reset(&mut tx, id, now).await?;
+        super::notify::email_changed(st, &mut tx, (id, &old_email), who.id).await?;
     }
     for g in grants {
         auth::store::grant(&mut tx, id, g.site_id, g.role).await?;

@@ -17,6 +17,7 @@ crate::error_codes! {
         NotATrainer = (UNPROCESSABLE_ENTITY, "training.not_a_trainer", "この拠点の講師を選んでください。", "Choose a trainer of this site."),
         BadKind = (UNPROCESSABLE_ENTITY, "training.bad_kind", "onboarding か skill を選んでください。", "Choose onboarding or skill."),
         BadMark = (UNPROCESSABLE_ENTITY, "training.bad_mark", "present、late、excused、absent のいずれかを選んでください。", "Choose present, late, excused or absent."),
+        NotStarted = (CONFLICT, "training.not_started", "講座が始まる前に出席・遅刻は記録できません(欠席・公欠は記録できます)。", "Present or late cannot be marked before the session starts (excused or absent can)."),
         ReasonRequired = (UNPROCESSABLE_ENTITY, "training.reason_required", "手動の記録には理由を入力してください。", "A manual mark needs a reason."),
         UnknownCourse = (UNPROCESSABLE_ENTITY, "training.unknown_course", "その講座はありません。", "There is no such course."),
     }

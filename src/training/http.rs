@@ -301,6 +301,7 @@ pub struct SiteQuery {
 
 /// One required course of a programme.
 #[derive(Serialize, ToSchema)]
+#[schema(as = ProgrammeStep)]
 pub struct Step {
     course_id: CourseId,
     /// Null: required at every site.
@@ -782,7 +783,7 @@ pub struct MarkInput {
 /// Marks a person present, late, excused or absent by hand, with a reason (audited).
 #[utoipa::path(post, path = "/api/v1/training/sessions/{id}/marks", tag = "training",
     params(("id" = i64, Path)), request_body = MarkInput,
-    responses((status = 200, body = RosterLine), (status = 403), (status = 404), (status = 422, description = "training.not_enrolled")))]
+    responses((status = 200, body = RosterLine), (status = 403), (status = 404), (status = 409, description = "training.not_started"), (status = 422, description = "training.not_enrolled")))]
 async fn mark(
     State(st): State<AppState>,
     who: Principal,

@@ -259,7 +259,9 @@ pub struct ManualMark<'a> {
     pub by: PersonId,
 }
 
-/// Marks a person's attendance by hand (audited); 422 when they are not enrolled.
+/// Marks a person's attendance by hand (audited); 422 when they are not enrolled, 409 for
+/// present or late before the session starts (a mark that would earn a completion, which the
+/// secure rooms trust, for a session that has not happened).
 pub async fn mark(
     tx: &mut Tx,
     s: &SessionRow,
@@ -271,6 +273,11 @@ pub async fn mark(
         .await?
         .filter(|e| e.status == "enrolled")
         .ok_or_else(|| on_field(TrainingError::NotEnrolled, "person_id"))?;
+    if matches!(m.attendance, Attendance::Present | Attendance::Late)
+        && now.timestamp() < s.starts_at
+    {
+        return Err(on_field(TrainingError::NotStarted, "attendance"));
+    }
     let whole = (s.ends_at - s.starts_at) / 60;
     let minutes = match m.attendance {
         Attendance::Present | Attendance::Late => m.minutes.unwrap_or(whole).clamp(0, whole),

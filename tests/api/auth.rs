@@ -18,7 +18,7 @@ on_both_backends!(
     forged_and_expired_sessions_are_refused,
     password_change_ends_other_sessions,
     deactivated_account_is_logged_out,
-    password_reset_by_director_ends_sessions,
+    nobody_sets_another_persons_password_and_the_old_address_hears_of_a_change,
     i_change_my_language,
     a_known_device_is_not_locked_out_by_the_account_limit,
     ipv6_clients_count_per_64,
@@ -401,32 +401,72 @@ async fn failed_logins_are_throttled_per_address(b: Backend) {
         .await;
 }
 
-async fn password_reset_by_director_ends_sessions(b: Backend) {
+/// From trying the service from outside: a director set a worker's password (and address)
+/// and signed in as them, reading their bank account and their children's allergies. Nobody
+/// sets another person's password; an address changed by someone else logs the account out
+/// everywhere, closes its open links and tells the old address.
+async fn nobody_sets_another_persons_password_and_the_old_address_hears_of_a_change(b: Backend) {
     let app = TestApp::spawn(b).await;
     let worker = app.login_as(WORKER).await;
     let director = app.login_as(DIRECTOR).await;
+    let admin = app.login_as(ADMIN).await;
     let id = app.person_id(WORKER).await;
+    let person = format!("/api/v1/persons/{id}");
+    for who in [&director, &admin] {
+        let p = who
+            .patch(&person)
+            .json(&json!({"password": "reset-by-director"}))
+            .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+            .await;
+        assert_eq!(p["errors"][0]["code"], "person.password_by_link", "{p}");
+    }
+    assert_eq!(
+        worker.get("/api/v1/auth/me").send_status().await,
+        StatusCode::OK
+    );
     let link = open_link(&app, id).await;
     director
-        .patch(&format!("/api/v1/persons/{id}"))
-        .json(&json!({"password": "reset-by-director"}))
+        .patch(&person)
+        .json(&json!({"email": "someone-else@kado.example"}))
         .send_json()
         .await;
     worker
         .get("/api/v1/auth/me")
         .send_problem(StatusCode::UNAUTHORIZED, "auth.required")
         .await;
-    // A sign-in link mailed before the reset no longer works.
     app.guest()
         .post("/api/v1/auth/login-link/redeem")
         .json(&json!({"token": link}))
         .send_problem(StatusCode::UNAUTHORIZED, "auth.invalid_link")
         .await;
+    let notice: String = sqlx::query_scalar(
+        "SELECT body_text FROM outbox WHERE kind = 'email_changed' AND to_email = $1",
+    )
+    .bind(WORKER)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(notice.contains("someone-else@kado.example"), "{notice}");
     // The director's own session is untouched.
     assert_eq!(
         director.get("/api/v1/auth/me").send_status().await,
         StatusCode::OK
     );
+    // A municipality's KPI viewer needs an account with no site role (a worker's role made
+    // them count as a registered worker): administrators only.
+    let viewer = json!({"email": "viewer@omachi.example", "name": "大町 閲覧", "invite": true});
+    let p = director
+        .post("/api/v1/persons")
+        .json(&viewer)
+        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .await;
+    assert_eq!(p["errors"][0]["code"], "person.roles_required", "{p}");
+    let made = admin
+        .post("/api/v1/persons")
+        .json(&viewer)
+        .send_created()
+        .await;
+    assert_eq!(made["roles"], json!([]), "{made}");
 }
 
 async fn i_change_my_language(b: Backend) {

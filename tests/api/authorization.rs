@@ -213,13 +213,13 @@ async fn role_by_site_by_endpoint(b: Backend) {
         (
             Method::PATCH,
             format!("/api/v1/persons/{admin}"),
-            json!({"password": "taken-over-1"}),
+            json!({"email": "taken-over-1@evil.example"}),
             vec![(Director, 403)],
         ),
         (
             Method::PATCH,
             format!("/api/v1/persons/{omachi_director}"),
-            json!({"password": "taken-over-2"}),
+            json!({"email": "taken-over-2@evil.example"}),
             vec![(Director, 403)],
         ),
         (
@@ -231,7 +231,7 @@ async fn role_by_site_by_endpoint(b: Backend) {
         (
             Method::PATCH,
             format!("/api/v1/persons/{omachi_worker2}"),
-            json!({"password": "taken-over-3"}),
+            json!({"email": "taken-over-3@evil.example"}),
             vec![(Director, 403), (OmachiDirector, 403), (Admin, 200)],
         ),
         (

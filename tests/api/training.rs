@@ -356,6 +356,16 @@ async fn marks_are_audited_and_completion_keeps_its_rules(b: Backend) {
         .json(&json!({"person_id": w1_id, "attendance": "present", "reason": "x"}))
         .send_problem(StatusCode::FORBIDDEN, "auth.forbidden")
         .await;
+    // Before the session starts nobody can have attended it: present and late are refused
+    // (such a mark earned a completion the secure rooms trust, for a session never held).
+    for attendance in ["present", "late"] {
+        let p = trainer
+            .post(&marks)
+            .json(&json!({"person_id": w1_id, "attendance": attendance, "reason": "来るはず"}))
+            .send_problem(StatusCode::CONFLICT, "training.not_started")
+            .await;
+        assert_eq!(p["errors"][0]["field"], "attendance", "{p}");
+    }
     app.clock.set(tuesday_nine() + Duration::hours(4));
     let line: Value = trainer
         .post(&marks)
