@@ -7,6 +7,7 @@
 import { initI18n, onLangChange, getLang, t } from '/shared/i18n.js';
 import { api, ApiError, errorText } from '/shared/api.js';
 import { h } from '/shared/dom.js';
+import { localDate } from '/shared/time.js';
 import { strings } from '/childcare/strings.js';
 
 initI18n(strings);
@@ -61,7 +62,16 @@ async function boot() {
   const site = Number(q.get('site')) || 1;
   let date = q.get('date');
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date || '')) {
-    date = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    // Today is the site's day on the service's clock, not the device's.
+    let [zone, now] = ['Asia/Tokyo', new Date()];
+    try {
+      const [sites, time] = await Promise.all([api('GET', '/api/v1/sites'), api('GET', '/api/v1/time')]);
+      zone = sites.find((s) => s.id === site)?.time_zone || zone;
+      now = new Date(time.now);
+    } catch {
+      // Unreachable or logged out: the record's own request below says so.
+    }
+    date = localDate(zone, now);
   }
   const path = `/api/v1/sites/${site}/childcare/record?date=${date}`;
   $('download').setAttribute('href', path);

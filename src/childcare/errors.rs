@@ -14,6 +14,8 @@ crate::error_codes! {
         NotCancellable = (CONFLICT, "childcare.not_cancellable", "この託児予約は取り消せません。", "This childcare place can no longer be cancelled."),
         /// `{minutes}`: how early a child may be handed over.
         NotOnDuty = (FORBIDDEN, "childcare.not_on_duty", "お子さまの受け渡しは勤務中の保育士(または施設長)が記録します。シフトが登録されているか確認してください。", "A hand-over is recorded by a caregiver on duty (or the site's director). Please check that your shift is entered."),
+        PickupCodeLocked = (FORBIDDEN, "childcare.pickup_code_locked", "間違ったコードが続いたため、この方のお迎えコードは15分間使えません。保護者のお迎えはできます。", "Too many wrong codes: this person's pick-up code is locked for 15 minutes. A guardian can still collect."),
+        AlreadyHere = (CONFLICT, "childcare.already_here", "このお子さまはすでに受け入れ済みで、在室中です。", "This child was already received and is in the room."),
         NotNow = (CONFLICT, "childcare.not_now", "お預かりは予約時間の{minutes}分前から終了までです。", "Drop-off is from {minutes} minutes before the place starts until it ends."),
         NotInRoom = (CONFLICT, "childcare.not_in_room", "このお子さまは託児室にいません。", "This child is not in the childcare room."),
         PickupNotAuthorised = (FORBIDDEN, "childcare.pickup_not_authorised", "この方にはお子さまをお渡しできません。保護者または登録された方のみです。", "This child can be handed only to a guardian or a registered authorised person."),

@@ -86,9 +86,13 @@ pub(super) async fn receive_in(
     let to = p
         .status
         .drop_off((p.starts_at, p.ends_at), now)
-        .map_err(|_| not_now())?;
+        .map_err(|e| match e {
+            ChildcareError::AlreadyHere => e.into(),
+            _ => not_now(),
+        })?;
     if !store::transition(tx, p.id, p.status, to, now).await? {
-        return Err(not_now());
+        // Another tablet received the child between the read and this write.
+        return Err(ChildcareError::AlreadyHere.into());
     }
     store::record_dropoff(tx, p.id, caregiver).await?;
     tx.publish(Event::ChildDroppedOff {
@@ -182,7 +186,7 @@ async fn may_collect(
                     .await?
                     .is_err()
                 {
-                    return Ok((Collector::Refused, format!("authorised:{a}:locked")));
+                    return Ok((Collector::Refused, format!("authorised:{a}{LOCKED}")));
                 }
                 let code = req.code.as_deref().unwrap_or_default().trim();
                 let hash = pickup_code_hash(child.id, code);
@@ -205,11 +209,18 @@ async fn may_collect(
     )
 }
 
-/// Logs a refused attempt on its own (nothing else is written) and answers the refusal.
+/// Logs a refused attempt on its own (nothing else is written) and answers the refusal: a
+/// code locked after wrong tries says so (the right code would be refused as well for a while).
 async fn refuse(st: &AppState, attempt: &PickupAttempt<'_>) -> ApiResult<()> {
     store::log_pickup(&st.db.pool, attempt).await?;
+    if attempt.presented.ends_with(LOCKED) {
+        return Err(ChildcareError::PickupCodeLocked.into());
+    }
     Err(ChildcareError::PickupNotAuthorised.into())
 }
+
+/// How the log names a try with a locked code.
+const LOCKED: &str = ":locked";
 
 /// Hands the child over to who was presented: logs the attempt, and when allowed marks the
 /// place picked up (and spends a pick-up code), in one transaction.
@@ -264,7 +275,7 @@ async fn hand_over(
 /// A caregiver hands the child over, only to a guardian or an active authorised person with
 /// the right one-time code; every attempt is logged, and refusals are shown on the day view.
 #[utoipa::path(post, path = "/api/v1/childcare/bookings/{id}/pick-up", tag = "childcare", params(("id" = i64, Path)), request_body = PickupRequest,
-    responses((status = 200, body = ChildcarePlace), (status = 403, description = "childcare.pickup_not_authorised, childcare.not_on_duty"), (status = 409, description = "childcare.not_in_room")))]
+    responses((status = 200, body = ChildcarePlace), (status = 403, description = "childcare.pickup_not_authorised, childcare.pickup_code_locked, childcare.not_on_duty"), (status = 409, description = "childcare.not_in_room")))]
 async fn pick_up(
     State(st): State<AppState>,
     who: Principal,

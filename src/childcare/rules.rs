@@ -75,6 +75,8 @@ impl PlaceStatus {
             PlaceStatus::Booked if now >= starts_at - DROPOFF_EARLY_SECS && now < ends_at => {
                 Ok(PlaceStatus::DroppedOff)
             }
+            // A second tablet (or a second tap) after the hand-over: say so, not "too early".
+            PlaceStatus::DroppedOff => Err(ChildcareError::AlreadyHere),
             _ => Err(ChildcareError::NotNow),
         }
     }
@@ -524,7 +526,7 @@ mod tests {
             (Booked, end - 1, Ok(DroppedOff)),
             (Booked, end, Err(ChildcareError::NotNow)),
             (Waitlisted, start, Err(ChildcareError::NotNow)),
-            (DroppedOff, start, Err(ChildcareError::NotNow)),
+            (DroppedOff, start, Err(ChildcareError::AlreadyHere)),
             (Cancelled, start, Err(ChildcareError::NotNow)),
         ];
         for (s, now, want) in dropoffs {

@@ -91,7 +91,7 @@ async fn a_deactivated_guardian_a_stranger_too_early_and_code_guessing_are_refus
     caregiver
         .post(&place_url(place, "pick-up"))
         .json(&right)
-        .send_problem(StatusCode::FORBIDDEN, "childcare.pickup_not_authorised")
+        .send_problem(StatusCode::FORBIDDEN, "childcare.pickup_code_locked")
         .await;
     assert_eq!(app.count(refused).await, 1 + 2 + 5 + 1);
     app.clock.advance(Duration::minutes(16));
@@ -785,6 +785,11 @@ async fn a_deactivated_caregiver_and_a_child_after_closing_break_the_ratio(b: Ba
     caregiver
         .post(&place_url(place, "drop-off"))
         .send_json()
+        .await;
+    // A second tap (or a second tablet) says the child is here, not "too early".
+    caregiver
+        .post(&place_url(place, "drop-off"))
+        .send_problem(StatusCode::CONFLICT, "childcare.already_here")
         .await;
     let live = |u: &User| {
         let url = format!("/api/v1/sites/{SHIOJIRI}/live");
