@@ -95,9 +95,8 @@ pub async fn presence_minutes(db: &Db, bounds: &[i64; 13]) -> sqlx::Result<Vec<M
                 CAST(SUM((checked_out_at - checked_in_at) / 60) AS BIGINT) AS minutes
            FROM presence_sessions
           WHERE checked_in_at >= $1 AND checked_in_at < $13 AND checked_out_at IS NOT NULL
-          GROUP BY site_id, person_id, {}",
+          GROUP BY site_id, person_id, bucket",
         bucket_of("checked_in_at"),
-        bucket_of("checked_in_at")
     );
     minutes(db, &sql, bounds).await
 }
@@ -109,9 +108,8 @@ pub async fn remote_minutes(db: &Db, bounds: &[i64; 13]) -> sqlx::Result<Vec<Min
                 CAST(SUM((e.ends_at - e.starts_at) / 60) AS BIGINT) AS minutes
            FROM time_entries e JOIN timesheets t ON t.id = e.timesheet_id
           WHERE e.kind = 'remote' AND e.starts_at >= $1 AND e.starts_at < $13
-          GROUP BY t.site_id, t.person_id, {}",
+          GROUP BY t.site_id, t.person_id, bucket",
         bucket_of("e.starts_at"),
-        bucket_of("e.starts_at")
     );
     minutes(db, &sql, bounds).await
 }
@@ -256,6 +254,22 @@ pub async fn insert_order(
     .await
 }
 
+/// An order's new date, amount, municipality and note.
+pub async fn update_order(tx: &mut Tx, id: OrderId, o: &NewOrder<'_>) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE kpi_orders SET ordered_on = $1, amount = $2, municipality_id = $3, note = $4
+          WHERE id = $5",
+    )
+    .bind(o.ordered_on)
+    .bind(o.amount)
+    .bind(o.given_to)
+    .bind(o.note)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() > 0)
+}
+
 /// Removes an order; whether there was one.
 pub async fn delete_order(tx: &mut Tx, id: OrderId) -> sqlx::Result<bool> {
     let r = sqlx::query("DELETE FROM kpi_orders WHERE id = $1")
@@ -315,13 +329,47 @@ pub struct TargetRow {
     pub target: Option<i64>,
 }
 
+/// A KPI's targets for a municipality (0: the programme) and year, as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct YearTargetRow {
+    pub municipality_id: i64,
+    pub kpi: String,
+    pub baseline: Option<i64>,
+    pub target: Option<i64>,
+    /// The single-year increase target.
+    pub year_target: Option<i64>,
+    /// The cumulative increase target to the year's end.
+    pub cumulative_target: Option<i64>,
+}
+
 /// The baselines and targets of a fiscal year.
-pub async fn targets(db: &Db, year: i32) -> sqlx::Result<Vec<TargetRow>> {
+pub async fn targets(db: &Db, year: i32) -> sqlx::Result<Vec<YearTargetRow>> {
     sqlx::query_as(
-        "SELECT municipality_id, kpi, baseline, target FROM kpi_targets
-          WHERE fiscal_year = $1 ORDER BY municipality_id, kpi",
+        "SELECT municipality_id, kpi, baseline, target, year_target, cumulative_target
+           FROM kpi_targets WHERE fiscal_year = $1 ORDER BY municipality_id, kpi",
     )
     .bind(i64::from(year))
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// A KPI's final cumulative increase target (that of the latest year with one).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct FinalTargetRow {
+    pub municipality_id: i64,
+    pub kpi: String,
+    pub cumulative_target: i64,
+}
+
+/// Each municipality's (0: the programme's) and KPI's final cumulative increase target.
+pub async fn final_targets(db: &Db) -> sqlx::Result<Vec<FinalTargetRow>> {
+    sqlx::query_as(
+        "SELECT t.municipality_id, t.kpi, t.cumulative_target FROM kpi_targets t
+          WHERE t.cumulative_target IS NOT NULL
+            AND t.fiscal_year = (SELECT MAX(u.fiscal_year) FROM kpi_targets u
+                                  WHERE u.municipality_id = t.municipality_id AND u.kpi = t.kpi
+                                    AND u.cumulative_target IS NOT NULL)",
+    )
     .fetch_all(&db.pool)
     .await
 }
@@ -347,6 +395,26 @@ pub async fn set_target(
     .bind(t.target)
     .bind(by)
     .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Sets the increase targets (single-year, cumulative) of a KPI's stored targets row.
+pub async fn set_increases(
+    tx: &mut Tx,
+    (year, municipality, kpi): (i32, i64, &str),
+    (year_target, cumulative_target): (Option<i64>, Option<i64>),
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE kpi_targets SET year_target = $1, cumulative_target = $2
+          WHERE fiscal_year = $3 AND municipality_id = $4 AND kpi = $5",
+    )
+    .bind(year_target)
+    .bind(cumulative_target)
+    .bind(i64::from(year))
+    .bind(municipality)
+    .bind(kpi)
     .execute(&mut **tx)
     .await?;
     Ok(())
