@@ -139,17 +139,14 @@ enum Cell {
     Fewer,
 }
 
-/// The KPI sheet's table from its third row: two header rows, a row a KPI, each other
-/// city's single-year and cumulative increases beside it in brackets, and the note.
-fn committee_table(
+/// The committee table's two header rows (the third and fourth of the sheet).
+fn committee_head(
     sheet: &mut rust_xlsxwriter::Worksheet,
     r: &Report,
-    (main, others): (&ScopeReport, &[&ScopeReport]),
+    others: &[&ScopeReport],
     lang: Lang,
 ) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold().set_text_wrap();
-    let percent = Format::new().set_num_format("0.0\"%\"");
-    let yen = Format::new().set_num_format("#,##0");
     let reiwa = r.fiscal_year - 2018;
     let (year_head, cumulative_head) = match lang {
         Lang::Ja => (
@@ -215,6 +212,21 @@ fn committee_table(
             &bold,
         )?;
     }
+    Ok(())
+}
+
+/// The KPI sheet's table from its third row: two header rows, a row a KPI, each other
+/// city's single-year and cumulative increases beside it in brackets, and the note.
+fn committee_table(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    r: &Report,
+    (main, others): (&ScopeReport, &[&ScopeReport]),
+    lang: Lang,
+) -> Result<(), XlsxError> {
+    let percent = Format::new().set_num_format("0.0\"%\"");
+    let yen = Format::new().set_num_format("#,##0");
+    committee_head(sheet, r, others, lang)?;
+    let city_col = |i: usize| (1 + COLUMNS + 2 * i) as u16;
     let put = |sheet: &mut rust_xlsxwriter::Worksheet, (row, col): (u32, u16), cell: Cell| {
         match cell {
             Cell::Empty => Ok(sheet),

@@ -97,22 +97,14 @@ pub async fn of_year(
     let tz_of = |s: SiteId| places.get(&s).map(|p: &Place| p.tz);
     // Each site counts to its own day: today (or the year's last) in its own zone.
     let day_at = |tz| local_day(tz, until - 1).unwrap_or(last).min(last);
-    let mut town_as_of: BTreeMap<MunicipalityId, NaiveDate> = BTreeMap::new();
-    for p in places.values() {
-        let d = town_as_of.entry(p.municipality).or_insert(day_at(p.tz));
-        *d = (*d).max(day_at(p.tz));
-    }
-    let as_of = town_as_of
-        .values()
-        .copied()
-        .max()
-        .unwrap_or_else(|| day_at(chrono_tz::Asia::Tokyo));
+    let (town_as_of, as_of) = days_counted(&places, day_at);
 
     let firsts = first_work(db, until).await?;
-    let mut completed: HashMap<(PersonId, i64), i64> = HashMap::new();
-    for c in store::completions(db, until).await? {
-        completed.insert((c.person_id, c.course_id), c.at);
-    }
+    let completed: HashMap<(PersonId, i64), i64> = store::completions(db, until)
+        .await?
+        .into_iter()
+        .map(|c| ((c.person_id, c.course_id), c.at))
+        .collect();
     let programme = store::programme(db).await?;
     let paid = paid_days(db, as_of).await?;
 
@@ -178,30 +170,56 @@ pub async fn of_year(
         });
     }
     if scope.all {
-        // Each worker once: with their first registration's days.
-        let once: Vec<Person> = everyone
-            .iter()
-            .map(|(id, (days, day))| Person {
-                id: *id,
-                name: String::new(),
-                member_number: None,
-                days: days.clone(),
-                as_of: *day,
-            })
-            .collect();
-        let people: Vec<(SiteId, &Person)> = once.iter().map(|p| (SiteId(0), p)).collect();
-        scopes.push(FunnelScope {
-            municipality_id: None,
-            name: lang.pick("合計", "Total").to_string(),
-            as_of,
-            steps: steps(&people, |_| false, true),
-        });
+        scopes.push(total(&everyone, lang, as_of));
     }
     Ok(Funnel {
         fiscal_year: year,
         as_of,
         scopes,
     })
+}
+
+/// The programme's funnel: each worker once, with their first registration's days.
+fn total(
+    everyone: &BTreeMap<PersonId, (Vec<NaiveDate>, NaiveDate)>,
+    lang: Lang,
+    as_of: NaiveDate,
+) -> FunnelScope {
+    let once: Vec<Person> = everyone
+        .iter()
+        .map(|(id, (days, day))| Person {
+            id: *id,
+            name: String::new(),
+            member_number: None,
+            days: days.clone(),
+            as_of: *day,
+        })
+        .collect();
+    let people: Vec<(SiteId, &Person)> = once.iter().map(|p| (SiteId(0), p)).collect();
+    FunnelScope {
+        municipality_id: None,
+        name: lang.pick("合計", "Total").to_string(),
+        as_of,
+        steps: steps(&people, |_| false, true),
+    }
+}
+
+/// Each municipality's day (the latest of its sites'), and the latest of all.
+fn days_counted(
+    places: &HashMap<SiteId, Place>,
+    day_at: impl Fn(chrono_tz::Tz) -> NaiveDate,
+) -> (BTreeMap<MunicipalityId, NaiveDate>, NaiveDate) {
+    let mut towns: BTreeMap<MunicipalityId, NaiveDate> = BTreeMap::new();
+    for p in places.values() {
+        let d = towns.entry(p.municipality).or_insert(day_at(p.tz));
+        *d = (*d).max(day_at(p.tz));
+    }
+    let all = towns
+        .values()
+        .copied()
+        .max()
+        .unwrap_or_else(|| day_at(chrono_tz::Asia::Tokyo));
+    (towns, all)
 }
 
 /// The steps of a group of workers.
