@@ -26,6 +26,11 @@ initI18n({
     'kpi.step.first_paid': '初めての支払い', 'kpi.step.earned': '累計1万円の収入',
     'kpi.stuckAt': '「{step}」で止まっている人', 'kpi.since': '{since}から{days}日', 'kpi.behind': '研修の遅れ一覧（トレーナー）',
     'kpi.days': '{days}日', 'kpi.noNames': '個人名は表示されません。',
+    'kpi.finalTarget': '累積増加分の目標値（最終年度末）', 'kpi.yearTarget': '単年度増加分の目標値', 'kpi.yearIncrease': '単年度増加分の実績値',
+    'kpi.yearAchievement': '単年度増加分の達成率', 'kpi.cumTarget': '累積増加分の目標値（年度末時点）', 'kpi.cumIncrease': '累積増加分の実績値',
+    'kpi.cumAchievement': '累積増加分の達成率', 'kpi.increaseNote': '単年度増加分 = 本年度の実績値 − 前年度の実績値、累積増加分 = 本年度の実績値 − 基準値。',
+    'kpi.edit': '編集', 'kpi.editLabel': '{date}の受注 {amount}円を編集', 'kpi.editOrder': '受注の編集', 'kpi.cancel': 'やめる',
+    'kpi.fewer': '3人未満のため非表示', 'kpi.fewerNote': '「<3」: 3人未満の人に由来する数値は、個人が特定されないよう表示しません。',
     'kpi.order': '受注の入力', 'kpi.project': '案件', 'kpi.orderedOn': '受注日', 'kpi.amount': '金額（円）',
     'kpi.givenTo': '仕事を配分した自治体（任意）', 'kpi.projectSite': '案件の拠点の自治体', 'kpi.note': 'メモ（任意）', 'kpi.add': '追加する',
     'kpi.cost': '運用経費の入力', 'kpi.costOf': '対象', 'kpi.corporation': '法人全体', 'kpi.save': '保存する',
@@ -50,6 +55,11 @@ initI18n({
     'kpi.step.first_paid': 'First paid month', 'kpi.step.earned': '10,000 yen earned',
     'kpi.stuckAt': 'Stuck at "{step}"', 'kpi.since': '{days} days since {since}', 'kpi.behind': 'Falling behind (trainer)',
     'kpi.days': '{days} days', 'kpi.noNames': 'Names are not shown.',
+    'kpi.finalTarget': 'Cumulative increase target (final year)', 'kpi.yearTarget': 'Single-year increase target', 'kpi.yearIncrease': 'Single-year increase',
+    'kpi.yearAchievement': 'Single-year achievement', 'kpi.cumTarget': 'Cumulative increase target (this year\u2019s end)', 'kpi.cumIncrease': 'Cumulative increase',
+    'kpi.cumAchievement': 'Cumulative achievement', 'kpi.increaseNote': 'Single-year increase = this year\u2019s actual − last year\u2019s; cumulative increase = this year\u2019s actual − the baseline.',
+    'kpi.edit': 'Edit', 'kpi.editLabel': 'Edit the order of {date}, {amount} yen', 'kpi.editOrder': 'Edit the order', 'kpi.cancel': 'Cancel',
+    'kpi.fewer': 'withheld: fewer than 3 people', 'kpi.fewerNote': '"<3": figures that fewer than 3 people stand for are withheld, so that nobody can be singled out.',
     'kpi.order': 'Enter an order', 'kpi.project': 'Project', 'kpi.orderedOn': 'Order date', 'kpi.amount': 'Amount (yen)',
     'kpi.givenTo': 'Municipality the work went to (optional)', 'kpi.projectSite': 'The project site\u2019s municipality', 'kpi.note': 'Note (optional)', 'kpi.add': 'Add',
     'kpi.cost': 'Operating costs', 'kpi.costOf': 'For', 'kpi.corporation': 'The corporation', 'kpi.save': 'Save',
@@ -62,8 +72,12 @@ initI18n({
 
 const el = (id) => document.getElementById(id);
 const STEPS = ['registered', 'onboarded', 'first_work', 'first_paid', 'earned'];
-const state = { me: null, year: null, report: null, funnel: null, scope: '', towns: [], projects: [], orders: [] };
+const state = { me: null, year: null, report: null, funnel: null, scope: '', towns: [], projects: [], orders: [], editing: null };
 const num = (v) => (v === null || v === undefined ? '—' : Number(v).toLocaleString(getLang() === 'ja' ? 'ja-JP' : 'en-US'));
+/** A withheld figure: "<3", read out in words. */
+const fewer = () => h('span', null, h('span', { 'aria-hidden': 'true' }, '<3'), h('span', { class: 'visually-hidden' }, t('kpi.fewer')));
+/** A figure, or "<3" when the API withheld it. */
+const shown = (v, withheld) => (withheld ? fewer() : num(v));
 const pct = (v) => (v === null || v === undefined ? '—' : `${v.toFixed(1)}%`);
 const townName = (m) => (getLang() === 'ja' ? m.name_ja : m.name_en);
 
@@ -105,15 +119,25 @@ function renderTables() {
   const cols = [
     { label: t('kpi.indicator'), cell: (k) => k.name },
     { label: t('kpi.baseline'), cell: (k) => num(k.baseline), className: 'num' },
+    { label: t('kpi.finalTarget'), cell: (k) => num(k.final_target), className: 'num' },
+    { label: t('kpi.yearTarget'), cell: (k) => num(k.year_target), className: 'num' },
+    { label: t('kpi.yearIncrease'), cell: (k) => shown(k.year_increase, k.increase_suppressed), className: 'num' },
+    { label: t('kpi.yearAchievement'), cell: (k) => pct(k.year_achievement), className: 'num' },
+    { label: t('kpi.cumTarget'), cell: (k) => num(k.cumulative_target), className: 'num' },
+    { label: t('kpi.cumIncrease'), cell: (k) => shown(k.cumulative_increase, k.increase_suppressed), className: 'num' },
+    { label: t('kpi.cumAchievement'), cell: (k) => pct(k.cumulative_achievement), className: 'num' },
     { label: t('kpi.target'), cell: (k) => num(k.target), className: 'num' },
-    { label: t('kpi.actual'), cell: (k) => num(k.actual), className: 'num' },
+    { label: t('kpi.actual'), cell: (k) => shown(k.actual, k.suppressed), className: 'num' },
     { label: t('kpi.achievement'), cell: (k) => pct(k.achievement), className: 'num' },
   ];
+  const anyWithheld = state.report.scopes.some((s) => s.kpis.some((k) => k.suppressed)
+    || s.months.some((m) => m.suppressed.length > 0));
   setChildren(el('tables'), state.report.scopes.map((s) => {
     const table = dataTable(s.name, cols, s.kpis);
     table.classList.add('kpi-table');
     return table;
-  }));
+  }), h('p', { class: 'muted' }, t('kpi.increaseNote')),
+  anyWithheld ? h('p', { class: 'muted', id: 'fewer-note' }, t('kpi.fewerNote')) : null);
 }
 
 let chartCount = 0;
@@ -121,7 +145,7 @@ let chartCount = 0;
 function chart(title, months, value) {
   chartCount += 1;
   const id = `chart-${chartCount}`;
-  const values = months.map(value);
+  const values = months.map((m) => value(m) ?? 0);
   const max = Math.max(1, ...values);
   const W = 600; const H = 200; const left = 70; const bottom = 30; const top = 10;
   const bw = (W - left - 10) / months.length;
@@ -150,7 +174,7 @@ function chart(title, months, value) {
   });
   const table = dataTable(title, [
     { label: t('kpi.month'), cell: (m) => m.month },
-    { label: t('kpi.value'), cell: (m) => num(value(m)), className: 'num' },
+    { label: t('kpi.value'), cell: (m) => (value(m) === null ? fewer() : num(value(m))), className: 'num' },
   ], months);
   return h('figure', { class: 'chart' },
     h('h3', null, title),
@@ -161,7 +185,7 @@ function chart(title, months, value) {
 function renderTrend() {
   const s = state.report.scopes.find((x) => scopeKey(x) === state.scope);
   if (!s) return setChildren(el('trend'));
-  const hours = (m) => Math.round(m / 60);
+  const hours = (m) => (m === null ? null : Math.round(m / 60));
   setChildren(el('trend'),
     chart(`${s.name}: ${t('kpi.chartActive')}`, s.months, (m) => m.active),
     chart(`${s.name}: ${t('kpi.chartCenter')}`, s.months, (m) => hours(m.center_minutes)),
@@ -176,9 +200,9 @@ function renderFunnel() {
   const stepName = (k) => t(`kpi.step.${k}`);
   const table = dataTable(s.name, [
     { label: t('kpi.step'), cell: (x) => stepName(x.step) },
-    { label: t('kpi.reached'), cell: (x) => num(x.reached), className: 'num' },
-    { label: t('kpi.median'), cell: (x) => (x.median_days === null ? '—' : t('kpi.days', { days: x.median_days })), className: 'num' },
-    { label: t('kpi.stuck'), cell: (x) => num(x.stuck), className: 'num' },
+    { label: t('kpi.reached'), cell: (x) => shown(x.reached, x.reached === null), className: 'num' },
+    { label: t('kpi.median'), cell: (x) => (x.median_days === null ? (x.suppressed ? fewer() : '—') : t('kpi.days', { days: x.median_days })), className: 'num' },
+    { label: t('kpi.stuck'), cell: (x) => shown(x.stuck, x.stuck === null), className: 'num' },
   ], s.steps);
   const lists = s.steps.filter((x) => x.people && x.people.length > 0).map((x) => h('div', { class: 'funnel-step' },
     h('h3', null, t('kpi.stuckAt', { step: stepName(x.step) })),
@@ -288,12 +312,41 @@ function renderOrders() {
     { label: t('kpi.client'), cell: (o) => `${o.client} / ${o.project}` },
     { label: t('kpi.amount'), cell: (o) => num(o.amount), className: 'num' },
     { label: t('kpi.givenTo'), cell: (o) => { const m = state.towns.find((x) => x.id === o.municipality_id); return m ? townName(m) : ''; } },
+    { label: t('kpi.edit'), cell: (o) => h('button', {
+      type: 'button', class: 'btn small secondary', 'aria-label': t('kpi.editLabel', { date: o.ordered_on, amount: num(o.amount) }),
+      onclick: () => { state.editing = o; renderOrders(); el('edit-ordered_on').focus(); },
+    }, t('kpi.edit')) },
     { label: t('kpi.remove'), cell: (o) => h('button', {
       type: 'button', class: 'btn small danger', 'aria-label': t('kpi.removeLabel', { date: o.ordered_on, amount: num(o.amount) }),
       onclick: () => act(() => api('DELETE', `/api/v1/kpi/orders/${o.id}`)),
     }, t('kpi.remove')) },
   ];
-  setChildren(el('orders'), h('h3', null, t('kpi.orders')), dataTable(t('kpi.orders'), cols, state.orders, { emptyText: t('kpi.noOrders') }));
+  setChildren(el('orders'), h('h3', null, t('kpi.orders')), dataTable(t('kpi.orders'), cols, state.orders, { emptyText: t('kpi.noOrders') }),
+    state.editing ? editForm(state.editing) : null);
+}
+
+/** The form that changes an order's date, amount, municipality and note (PATCH). */
+function editForm(o) {
+  const town = h('select', null, townOptions(t('kpi.projectSite')));
+  const form = h('form', { class: 'card', id: 'edit-form', novalidate: true },
+    h('h3', null, t('kpi.editOrder')),
+    field('edit-ordered_on', t('kpi.orderedOn'), h('input', { type: 'date', required: true, value: o.ordered_on })),
+    field('edit-amount', t('kpi.amount'), h('input', { type: 'number', inputmode: 'numeric', step: '1', required: true, value: String(o.amount) })),
+    field('edit-municipality_id', t('kpi.givenTo'), town),
+    field('edit-note', t('kpi.note'), h('input', { type: 'text', maxlength: '500', value: o.note })),
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'btn' }, t('kpi.save')),
+      h('button', { type: 'button', class: 'btn secondary', onclick: () => { state.editing = null; renderOrders(); } }, t('kpi.cancel'))));
+  town.value = o.given_to === null ? '' : String(o.given_to);
+  form.addEventListener('submit', async (ev) => {
+    await submit(ev, form, 'edit', () => api('PATCH', `/api/v1/kpi/orders/${o.id}`, {
+      ordered_on: el('edit-ordered_on').value,
+      amount: Number(el('edit-amount').value),
+      municipality_id: el('edit-municipality_id').value ? Number(el('edit-municipality_id').value) : null,
+      note: el('edit-note').value,
+    }).then((r) => { state.editing = null; return r; }));
+  });
+  return form;
 }
 
 async function act(fn) {
@@ -336,7 +389,7 @@ async function loadProjects() {
 }
 
 async function load() {
-  state.report = await api('GET', `/api/v1/kpi/years/${state.year}`);
+  state.report = await api('GET', `/api/v1/kpi/years/${state.year}?increases=true`);
   state.funnel = await api('GET', `/api/v1/kpi/years/${state.year}/funnel`);
   const canEnter = state.me.is_admin || (state.me.roles || []).some((g) => g.role === 'director');
   state.orders = canEnter ? await api('GET', `/api/v1/kpi/years/${state.year}/orders`) : [];

@@ -8,6 +8,7 @@ crate::error_codes! {
         BadKpi = (UNPROCESSABLE_ENTITY, "kpi.bad_kpi", "指標の種類が正しくありません。", "Unknown KPI."),
         UnknownMunicipality = (UNPROCESSABLE_ENTITY, "kpi.unknown_municipality", "その自治体はありません。", "No such municipality."),
         UnknownProject = (UNPROCESSABLE_ENTITY, "kpi.unknown_project", "そのプロジェクトはありません。", "No such project."),
+        ForeignMunicipality = (FORBIDDEN, "kpi.foreign_municipality", "所長が受注を計上できるのは、自分が所長を務める拠点のある自治体だけです。", "A director counts an order only in a municipality where they direct a site."),
     }
 }
 

@@ -37,12 +37,14 @@ pub struct Stuck {
 pub struct Step {
     /// registered, onboarded, first_work, first_paid, earned.
     pub step: String,
-    /// Workers who reached it.
-    pub reached: i64,
+    /// Workers who reached it (None: withheld from a municipality viewer, as below).
+    pub reached: Option<i64>,
     /// Median days from the step before (None for the first, or when nobody reached it).
     pub median_days: Option<f64>,
     /// Workers who reached it and not the next one.
-    pub stuck: i64,
+    pub stuck: Option<i64>,
+    /// Whether a figure of the step is withheld ("<3": fewer than 3 people behind it).
+    pub suppressed: bool,
     /// Those workers, by name (None for a reader who may not see names).
     pub people: Option<Vec<Stuck>>,
 }
@@ -53,6 +55,9 @@ pub struct FunnelScope {
     #[schema(value_type = Option<i64>)]
     pub municipality_id: Option<MunicipalityId>,
     pub name: String,
+    /// The day its steps are counted to, in its sites' zone (the latest of them).
+    #[schema(value_type = String, format = Date)]
+    pub as_of: NaiveDate,
     pub steps: Vec<Step>,
 }
 
@@ -60,7 +65,8 @@ pub struct FunnelScope {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Funnel {
     pub fiscal_year: i32,
-    /// The day the steps are counted to: the year's last, or today within the year.
+    /// The day the steps are counted to: the year's last, or today within the year (the
+    /// latest of the sites' days; each site counts to its own day in its own zone).
     #[schema(value_type = String, format = Date)]
     pub as_of: NaiveDate,
     pub scopes: Vec<FunnelScope>,
@@ -71,6 +77,8 @@ struct Person {
     name: String,
     member_number: Option<String>,
     days: Vec<NaiveDate>,
+    /// The day their site counts to.
+    as_of: NaiveDate,
 }
 
 /// The funnel of a fiscal year as the reader's scope allows.
@@ -85,28 +93,29 @@ pub async fn of_year(
         .ok_or_else(|| super::errors::refuse("year", super::errors::KpiError::BadYear))?;
     let (_, window_end) = report::window(year)?;
     let until = window_end.min(now.timestamp() + 1);
-    // Paid days are local dates already; Japan's zone places the cut-off among them.
-    let as_of = local_day(chrono_tz::Asia::Tokyo, until - 1)
-        .unwrap_or(last)
-        .min(last);
     let places = report::places(store::sites(db).await?)?;
     let tz_of = |s: SiteId| places.get(&s).map(|p: &Place| p.tz);
+    // Each site counts to its own day: today (or the year's last) in its own zone.
+    let day_at = |tz| local_day(tz, until - 1).unwrap_or(last).min(last);
+    let (town_as_of, as_of) = days_counted(&places, day_at);
 
     let firsts = first_work(db, until).await?;
-    let mut completed: HashMap<(PersonId, i64), i64> = HashMap::new();
-    for c in store::completions(db, until).await? {
-        completed.insert((c.person_id, c.course_id), c.at);
-    }
+    let completed: HashMap<(PersonId, i64), i64> = store::completions(db, until)
+        .await?
+        .into_iter()
+        .map(|c| ((c.person_id, c.course_id), c.at))
+        .collect();
     let programme = store::programme(db).await?;
     let paid = paid_days(db, as_of).await?;
 
     let mut by_town: BTreeMap<MunicipalityId, Vec<(SiteId, Person)>> = BTreeMap::new();
-    let mut everyone: BTreeMap<PersonId, Vec<NaiveDate>> = BTreeMap::new();
+    let mut everyone: BTreeMap<PersonId, (Vec<NaiveDate>, NaiveDate)> = BTreeMap::new();
     for w in store::workers(db, until).await? {
         let (Some(tz), Some(place)) = (tz_of(w.site_id), places.get(&w.site_id)) else {
             continue;
         };
         let day = |at: i64| local_day(tz, at);
+        let site_as_of = day_at(tz);
         let required: Vec<i64> = programme
             .iter()
             .filter(|p| p.site_id.is_none_or(|s| s == w.site_id))
@@ -125,11 +134,13 @@ pub async fn of_year(
             money.and_then(|m| m.2),
         ]);
         // The window reads a day past the year in every zone: steps after its end wait.
-        days.retain(|d| *d <= as_of);
+        days.retain(|d| *d <= site_as_of);
         if days.is_empty() {
             continue;
         }
-        everyone.entry(w.person_id).or_insert_with(|| days.clone());
+        everyone
+            .entry(w.person_id)
+            .or_insert_with(|| (days.clone(), site_as_of));
         by_town.entry(place.municipality).or_default().push((
             w.site_id,
             Person {
@@ -137,6 +148,7 @@ pub async fn of_year(
                 name: w.name,
                 member_number: w.member_number,
                 days,
+                as_of: site_as_of,
             },
         ));
     }
@@ -153,26 +165,12 @@ pub async fn of_year(
         scopes.push(FunnelScope {
             municipality_id: Some(t.id),
             name: lang.pick(&t.name_ja, &t.name_en).to_string(),
-            steps: steps(&people, |site| scope.names(site), as_of),
+            as_of: town_as_of.get(&t.id).copied().unwrap_or(as_of),
+            steps: steps(&people, |site| scope.names(site), scope.exact(t.id)),
         });
     }
     if scope.all {
-        // Each worker once: with their first registration's days.
-        let once: Vec<Person> = everyone
-            .iter()
-            .map(|(id, days)| Person {
-                id: *id,
-                name: String::new(),
-                member_number: None,
-                days: days.clone(),
-            })
-            .collect();
-        let people: Vec<(SiteId, &Person)> = once.iter().map(|p| (SiteId(0), p)).collect();
-        scopes.push(FunnelScope {
-            municipality_id: None,
-            name: lang.pick("合計", "Total").to_string(),
-            steps: steps(&people, |_| false, as_of),
-        });
+        scopes.push(total(&everyone, lang, as_of));
     }
     Ok(Funnel {
         fiscal_year: year,
@@ -181,14 +179,85 @@ pub async fn of_year(
     })
 }
 
+/// The programme's funnel: each worker once, with their first registration's days.
+fn total(
+    everyone: &BTreeMap<PersonId, (Vec<NaiveDate>, NaiveDate)>,
+    lang: Lang,
+    as_of: NaiveDate,
+) -> FunnelScope {
+    let once: Vec<Person> = everyone
+        .iter()
+        .map(|(id, (days, day))| Person {
+            id: *id,
+            name: String::new(),
+            member_number: None,
+            days: days.clone(),
+            as_of: *day,
+        })
+        .collect();
+    let people: Vec<(SiteId, &Person)> = once.iter().map(|p| (SiteId(0), p)).collect();
+    FunnelScope {
+        municipality_id: None,
+        name: lang.pick("合計", "Total").to_string(),
+        as_of,
+        steps: steps(&people, |_| false, true),
+    }
+}
+
+/// Each municipality's day (the latest of its sites'), and the latest of all.
+fn days_counted(
+    places: &HashMap<SiteId, Place>,
+    day_at: impl Fn(chrono_tz::Tz) -> NaiveDate,
+) -> (BTreeMap<MunicipalityId, NaiveDate>, NaiveDate) {
+    let mut towns: BTreeMap<MunicipalityId, NaiveDate> = BTreeMap::new();
+    for p in places.values() {
+        let d = towns.entry(p.municipality).or_insert(day_at(p.tz));
+        *d = (*d).max(day_at(p.tz));
+    }
+    let all = towns
+        .values()
+        .copied()
+        .max()
+        .unwrap_or_else(|| day_at(chrono_tz::Asia::Tokyo));
+    (towns, all)
+}
+
 /// The steps of a group of workers.
 /// The funnel's steps; the people stuck at each are listed only from the sites `named`
 /// allows (the counts hold everyone).
-fn steps(
-    people: &[(SiteId, &Person)],
-    named: impl Fn(SiteId) -> bool,
-    as_of: NaiveDate,
-) -> Vec<Step> {
+fn steps(people: &[(SiteId, &Person)], named: impl Fn(SiteId) -> bool, exact: bool) -> Vec<Step> {
+    let mut out = counted_steps(people, named);
+    if !exact {
+        withhold(&mut out);
+    }
+    out
+}
+
+/// Withholds the figures of 1 or 2 people, and every step's count that a later withheld
+/// one could be read back from (a step's count is its stuck ones plus the next step's).
+fn withhold(steps: &mut [Step]) {
+    let last = steps.len().saturating_sub(1);
+    let mut later_hidden = steps
+        .get(last)
+        .is_some_and(|s| rules::too_few(s.reached.unwrap_or(0) as usize));
+    for s in steps.iter_mut().rev() {
+        // A step's median is of the days of those who reached it.
+        if s.reached.is_some_and(|n| rules::too_few(n as usize)) && s.median_days.is_some() {
+            s.median_days = None;
+            s.suppressed = true;
+        }
+        if s.stuck.is_some_and(|n| rules::too_few(n as usize)) {
+            s.stuck = None;
+            later_hidden = true;
+        }
+        if later_hidden || s.reached.is_some_and(|n| rules::too_few(n as usize)) {
+            s.reached = None;
+        }
+        s.suppressed = s.stuck.is_none() || s.reached.is_none() || s.suppressed;
+    }
+}
+
+fn counted_steps(people: &[(SiteId, &Person)], named: impl Fn(SiteId) -> bool) -> Vec<Step> {
     (0..STEPS.len())
         .map(|k| {
             let mut gaps: Vec<i64> = people
@@ -205,7 +274,7 @@ fn steps(
                     member_number: p.member_number.clone(),
                     site_id: *site,
                     since: p.days[k],
-                    days: (as_of - p.days[k]).num_days(),
+                    days: (p.as_of - p.days[k]).num_days(),
                 })
                 .collect();
             let count = stuck.len() as i64;
@@ -213,9 +282,10 @@ fn steps(
             let any_named = people.iter().any(|(site, _)| named(*site));
             Step {
                 step: STEPS[k].to_string(),
-                reached: people.iter().filter(|(_, p)| p.days.len() > k).count() as i64,
+                reached: Some(people.iter().filter(|(_, p)| p.days.len() > k).count() as i64),
                 median_days: rules::median(&mut gaps),
-                stuck: count,
+                stuck: Some(count),
+                suppressed: false,
                 people: any_named.then_some(shown),
             }
         })

@@ -10,7 +10,7 @@ use super::report::{self, Report};
 use super::{export, scope, store};
 use crate::AppState;
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, ApiResult, Json, Lang, Path};
+use crate::error::{ApiError, ApiResult, Json, Lang, Path, Query};
 use crate::ids::{MunicipalityId, OrderId, PersonId, ProjectId, SiteId};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(kpi_funnel))
         .routes(routes!(list_orders))
         .routes(routes!(add_order))
-        .routes(routes!(delete_order))
+        .routes(routes!(edit_order, delete_order))
         .routes(routes!(list_costs))
         .routes(routes!(put_cost))
         .routes(routes!(list_targets))
@@ -38,24 +38,40 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(grant_viewer, withdraw_viewer))
 }
 
-async fn year_report(st: &AppState, who: &Principal, year: i64) -> ApiResult<Report> {
+async fn year_report(
+    st: &AppState,
+    who: &Principal,
+    year: i64,
+    increases: bool,
+) -> ApiResult<Report> {
     let year = ledger::year(year)?;
     let scope = scope::of(&st.db, who).await?;
-    report::of_year(&st.db, year, &scope, Lang::current()).await
+    report::of_year(&st.db, year, &scope, Lang::current(), increases).await
+}
+
+/// Whether the table counts the year before too.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct YearQuery {
+    /// With each KPI's single-year increase (this year's actual minus the year before's,
+    /// which is counted too: about twice the work) besides the cumulative one.
+    #[serde(default)]
+    increases: bool,
 }
 
 /// A fiscal year's KPI table: per municipality the reader may see (administrators: every
 /// one, then the total), each KPI with its baseline, target and achievement, and the months.
 #[utoipa::path(get, path = "/api/v1/kpi/years/{year}", tag = "kpi",
-    params(("year" = i64, Path, description = "the fiscal year, named by its April's year")),
+    params(("year" = i64, Path, description = "the fiscal year, named by its April's year"), YearQuery),
     responses((status = 200, body = Report), (status = 403),
               (status = 422, description = "kpi.bad_year")))]
 async fn kpi_year(
     State(st): State<AppState>,
     who: Principal,
     Path(year): Path<i64>,
+    Query(q): Query<YearQuery>,
 ) -> ApiResult<Json<Report>> {
-    Ok(Json(year_report(&st, &who, year).await?))
+    Ok(Json(year_report(&st, &who, year, q.increases).await?))
 }
 
 /// The KPI table as CSV (UTF-8 with a BOM, CRLF).
@@ -68,7 +84,7 @@ async fn kpi_csv(
     who: Principal,
     Path(year): Path<i64>,
 ) -> ApiResult<Response> {
-    let r = year_report(&st, &who, year).await?;
+    let r = year_report(&st, &who, year, true).await?;
     Ok((
         [
             (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -93,7 +109,7 @@ async fn kpi_xlsx(
     who: Principal,
     Path(year): Path<i64>,
 ) -> ApiResult<Response> {
-    let r = year_report(&st, &who, year).await?;
+    let r = year_report(&st, &who, year, true).await?;
     let bytes = export::xlsx(&r, Lang::current()).map_err(|e| anyhow::anyhow!("xlsx: {e}"))?;
     Ok((
         [
@@ -240,6 +256,7 @@ async fn add_order(
         note: &input.note,
     };
     ledger::check_order(&st.db, &o).await?;
+    ledger::may_attribute(&st.db, &who, o.municipality).await?;
     let mut tx = st.db.begin().await?;
     let id = ledger::add_order(&mut tx, &o, who.id, st.clock.epoch()).await?;
     tx.commit().await?;
@@ -247,6 +264,74 @@ async fn add_order(
         .await?
         .ok_or_else(|| anyhow::anyhow!("order {id} just stored is gone"))?;
     Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+/// Absent: unchanged; present (null too): the new value.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+/// An order's changes: the fields given are replaced, the others kept.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderPatchBody {
+    /// YYYY-MM-DD.
+    #[serde(default)]
+    ordered_on: Option<String>,
+    /// Whole yen, 0 or more.
+    #[serde(default)]
+    amount: Option<i64>,
+    /// The municipality the work was given to; null: the project's site's.
+    #[schema(value_type = Option<i64>)]
+    #[serde(default, deserialize_with = "present")]
+    municipality_id: Option<Option<MunicipalityId>>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// Changes an order's date, amount, municipality or note, checked as a new order is
+/// (directors of its project's site, who count it only in a city where they direct a site;
+/// administrators).
+#[utoipa::path(patch, path = "/api/v1/kpi/orders/{id}", tag = "kpi", request_body = OrderPatchBody,
+    params(("id" = i64, Path)),
+    responses((status = 200, body = OrderView),
+              (status = 403, description = "kpi.foreign_municipality, or not a director of the project's site"),
+              (status = 404),
+              (status = 422, description = "kpi.negative_amount, kpi.unknown_municipality, validation.bad_date")))]
+async fn edit_order(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<OrderId>,
+    Json(input): Json<OrderPatchBody>,
+) -> ApiResult<Json<OrderView>> {
+    let Some(old) = store::order(&st.db, id).await? else {
+        return Err(ApiError::not_found("受注", "Order"));
+    };
+    who.require_director(old.site_id)?;
+    let o = OrderInput {
+        project: old.project_id,
+        ordered_on: input.ordered_on.as_deref().unwrap_or(&old.ordered_on),
+        amount: input.amount.unwrap_or(old.amount),
+        municipality: input.municipality_id.unwrap_or(old.given_to),
+        note: input.note.as_deref().unwrap_or(&old.note),
+    };
+    ledger::check_order(&st.db, &o).await?;
+    if input.municipality_id.is_some() {
+        ledger::may_attribute(&st.db, &who, o.municipality).await?;
+    }
+    let mut tx = st.db.begin().await?;
+    if !ledger::edit_order(&mut tx, id, &o).await? {
+        return Err(ApiError::not_found("受注", "Order"));
+    }
+    tx.commit().await?;
+    let row = store::order(&st.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("受注", "Order"))?;
+    Ok(Json(row.into()))
 }
 
 /// Removes an order entered by mistake (directors of its project's site, administrators).
@@ -343,10 +428,18 @@ pub struct TargetBody {
     municipality_id: Option<MunicipalityId>,
     /// One of the KPI table's keys.
     kpi: String,
+    /// Before the programme.
     #[serde(default)]
     baseline: Option<i64>,
+    /// The year's figure aimed at.
     #[serde(default)]
     target: Option<i64>,
+    /// The increase aimed at in this year alone.
+    #[serde(default)]
+    year_target: Option<i64>,
+    /// The increase over the baseline aimed at by this year's end.
+    #[serde(default)]
+    cumulative_target: Option<i64>,
 }
 
 /// The baselines and targets of a fiscal year (administrators).
@@ -372,6 +465,8 @@ async fn list_targets(
                 kpi: t.kpi,
                 baseline: t.baseline,
                 target: t.target,
+                year_target: t.year_target,
+                cumulative_target: t.cumulative_target,
             })
             .collect(),
     ))
@@ -397,6 +492,8 @@ async fn put_target(
             kpi: &input.kpi,
             baseline: input.baseline,
             target: input.target,
+            year_target: input.year_target,
+            cumulative_target: input.cumulative_target,
         },
         who.id,
         st.clock.epoch(),

@@ -90,6 +90,51 @@ pub async fn add_order(
     .await?)
 }
 
+/// Changes an order's date, amount, municipality and note (checked as a new one).
+pub async fn edit_order(tx: &mut Tx, id: OrderId, o: &OrderInput<'_>) -> ApiResult<bool> {
+    let day = parse_date("ordered_on", o.ordered_on)?.to_string();
+    Ok(store::update_order(
+        tx,
+        id,
+        &NewOrder {
+            project: o.project,
+            ordered_on: &day,
+            amount: o.amount,
+            given_to: o.municipality,
+            note: o.note.trim(),
+        },
+    )
+    .await?)
+}
+
+/// Whether the person may count an order in `municipality` (None: the project's site's
+/// city): administrators anywhere, a director only where they direct a site.
+pub async fn may_attribute(
+    db: &Db,
+    who: &crate::auth::Principal,
+    municipality: Option<MunicipalityId>,
+) -> ApiResult<()> {
+    let Some(m) = municipality else {
+        return Ok(());
+    };
+    if who.is_admin {
+        return Ok(());
+    }
+    let directed = who.sites_with(&[crate::auth::Role::Director]);
+    let mine = store::sites(db)
+        .await?
+        .iter()
+        .any(|s| s.municipality_id == m && directed.contains(&s.id));
+    if mine {
+        Ok(())
+    } else {
+        Err(super::errors::refuse(
+            "municipality_id",
+            KpiError::ForeignMunicipality,
+        ))
+    }
+}
+
 /// Sets a year's operating costs of a municipality (None: the corporation's own).
 pub async fn set_cost(
     tx: &mut Tx,
@@ -115,6 +160,8 @@ pub struct TargetInput<'a> {
     pub kpi: &'a str,
     pub baseline: Option<i64>,
     pub target: Option<i64>,
+    pub year_target: Option<i64>,
+    pub cumulative_target: Option<i64>,
 }
 
 /// Sets a KPI's baseline and target (any year from 2000 to 2099, a far future one too).
@@ -139,5 +186,11 @@ pub async fn set_target(
         target: t.target,
     };
     store::set_target(tx, y, &row, by, now).await?;
+    store::set_increases(
+        tx,
+        (y, row.municipality_id, &row.kpi),
+        (t.year_target, t.cumulative_target),
+    )
+    .await?;
     Ok(())
 }

@@ -69,11 +69,29 @@ pub struct Kpi {
     /// costs_yen, net_yen, municipalities, new_municipalities.
     pub key: String,
     pub name: String,
-    pub actual: i64,
+    /// None when suppressed (fewer than 3 people behind it, for a municipality viewer).
+    pub actual: Option<i64>,
+    /// Whether the actual figure is withheld ("<3").
+    pub suppressed: bool,
     pub baseline: Option<i64>,
     pub target: Option<i64>,
     /// Actual over target in percent, to a tenth (None without a positive target).
     pub achievement: Option<f64>,
+    /// The cumulative increase aimed at by the programme's final year (the latest year's
+    /// cumulative target).
+    pub final_target: Option<i64>,
+    /// The increase aimed at in this year alone.
+    pub year_target: Option<i64>,
+    /// This year's actual minus the year before's (with `increases` only).
+    pub year_increase: Option<i64>,
+    pub year_achievement: Option<f64>,
+    /// The increase over the baseline aimed at by this year's end.
+    pub cumulative_target: Option<i64>,
+    /// This year's actual minus the baseline.
+    pub cumulative_increase: Option<i64>,
+    pub cumulative_achievement: Option<f64>,
+    /// Whether an increase is withheld ("<3"), as a figure it would give back is.
+    pub increase_suppressed: bool,
 }
 
 /// A month's figures.
@@ -81,12 +99,15 @@ pub struct Kpi {
 pub struct MonthFigures {
     /// YYYY-MM.
     pub month: String,
-    /// Workers with approved hours that month.
-    pub active: i64,
-    pub center_minutes: i64,
-    pub remote_minutes: i64,
-    pub paid_yen: i64,
+    /// Workers with approved hours that month (None: suppressed, as each person-derived
+    /// figure below).
+    pub active: Option<i64>,
+    pub center_minutes: Option<i64>,
+    pub remote_minutes: Option<i64>,
+    pub paid_yen: Option<i64>,
     pub orders_yen: i64,
+    /// The figures withheld ("<3"): active, center_minutes, remote_minutes, paid_yen.
+    pub suppressed: Vec<String>,
 }
 
 /// A municipality's (or the total's) KPIs and trend.
@@ -174,6 +195,10 @@ struct Acc {
     center: i64,
     remote: i64,
     paid: i64,
+    /// Who is behind the hours and the amounts (for suppression).
+    center_people: BTreeSet<PersonId>,
+    remote_people: BTreeSet<PersonId>,
+    paid_people: BTreeSet<PersonId>,
     orders: i64,
     costs: i64,
     months: [MonthAcc; 12],
@@ -186,6 +211,9 @@ struct MonthAcc {
     remote: i64,
     paid: i64,
     orders: i64,
+    center_people: BTreeSet<PersonId>,
+    remote_people: BTreeSet<PersonId>,
+    paid_people: BTreeSet<PersonId>,
 }
 
 /// The accumulators of each municipality (Some) and of the total (None).
@@ -196,6 +224,19 @@ impl Accs {
         f(self.0.entry(Some(m)).or_default());
         f(self.0.entry(None).or_default());
     }
+}
+
+/// Each zone's minutes at a center and remote, per worker, site and month.
+type ZoneMinutes = Vec<(Tz, Vec<store::MinutesRow>, Vec<store::MinutesRow>)>;
+
+/// The records a year's figures count.
+struct Records {
+    minutes: ZoneMinutes,
+    workers: Vec<store::WorkerRow>,
+    approved: Vec<store::MonthRow>,
+    paid: Vec<store::PaidRow>,
+    orders: Vec<store::OrderRow>,
+    costs: Vec<store::CostRow>,
 }
 
 /// A fiscal year being counted: its days, months and the sites' places.
@@ -221,9 +262,45 @@ impl Year {
         })
     }
 
+    /// The year's records, read at once: each statement on a connection of its own (the
+    /// database runs them side by side), the minutes summed per worker and month by it.
+    async fn records(&self, db: &Db) -> ApiResult<Records> {
+        let mut zones: Vec<Tz> = self.places.values().map(|p| p.tz).collect();
+        zones.sort_by_key(|z| z.name());
+        zones.dedup();
+        let per_zone = futures_util::future::try_join_all(zones.into_iter().map(|tz| async move {
+            let bounds = self
+                .month_starts(tz)
+                .ok_or_else(|| anyhow::anyhow!("no month starts in {tz}"))?;
+            let (center, remote) = tokio::try_join!(
+                store::presence_minutes(db, &bounds),
+                store::remote_minutes(db, &bounds)
+            )?;
+            Ok::<_, ApiError>((tz, center, remote))
+        }));
+        let (first, last) = (self.first.to_string(), self.last.to_string());
+        let (minutes, workers, approved, paid, orders, costs) = tokio::try_join!(
+            per_zone,
+            async { Ok(store::workers(db, self.window.1).await?) },
+            async { Ok(store::approved(db, &self.months[0], &self.months[11]).await?) },
+            async { Ok(store::paid_amounts(db, &self.months[0], &self.months[11]).await?) },
+            async { Ok(store::orders(db, &first, &last).await?) },
+            async { Ok(store::costs(db, self.year).await?) },
+        )
+        .map_err(|e: ApiError| e)?;
+        Ok(Records {
+            minutes,
+            workers,
+            approved,
+            paid,
+            orders,
+            costs,
+        })
+    }
+
     /// Workers registered at a site of the municipality by the year's end.
-    async fn registered(&self, db: &Db, accs: &mut Accs) -> ApiResult<()> {
-        for w in store::workers(db, self.window.1).await? {
+    fn registered(&self, workers: Vec<store::WorkerRow>, accs: &mut Accs) {
+        for w in workers {
             let Some(p) = self.places.get(&w.site_id) else {
                 continue;
             };
@@ -234,7 +311,6 @@ impl Year {
                 });
             }
         }
-        Ok(())
     }
 
     /// The instants the year's months begin in a zone, then the year's end.
@@ -250,39 +326,39 @@ impl Year {
     }
 
     /// Hours at a center and remote; a worker is active in a month approved with hours.
-    async fn hours(&self, db: &Db, accs: &mut Accs) -> ApiResult<()> {
-        let mut zones: Vec<Tz> = self.places.values().map(|p| p.tz).collect();
-        zones.sort_by_key(|z| z.name());
-        zones.dedup();
+    fn hours(&self, r: ZoneMinutes, approved: Vec<store::MonthRow>, accs: &mut Accs) {
         let mut minutes: HashMap<(PersonId, SiteId, usize), i64> = HashMap::new();
-        // One pass a zone (one in practice): the database sums each worker's month.
-        for tz in zones {
-            let bounds = self
-                .month_starts(tz)
-                .ok_or_else(|| anyhow::anyhow!("no month starts in {tz}"))?;
-            for (rows, remote) in [
-                (store::presence_minutes(db, &bounds).await?, false),
-                (store::remote_minutes(db, &bounds).await?, true),
-            ] {
+        // One pass a zone (one in practice): the database summed each worker's month.
+        for (tz, center, remote) in r {
+            for (rows, remote) in [(center, false), (remote, true)] {
                 for r in rows {
                     let Some(p) = self.places.get(&r.site_id).filter(|p| p.tz == tz) else {
                         continue;
                     };
                     let (m, i, mins) = (p.municipality, r.bucket.clamp(0, 11) as usize, r.minutes);
                     *minutes.entry((r.person_id, r.site_id, i)).or_default() += mins;
+                    let who = r.person_id;
                     accs.each(m, |a| {
                         if remote {
                             a.remote += mins;
                             a.months[i].remote += mins;
+                            if mins > 0 {
+                                a.remote_people.insert(who);
+                                a.months[i].remote_people.insert(who);
+                            }
                         } else {
                             a.center += mins;
                             a.months[i].center += mins;
+                            if mins > 0 {
+                                a.center_people.insert(who);
+                                a.months[i].center_people.insert(who);
+                            }
                         }
                     });
                 }
             }
         }
-        for r in store::approved(db, &self.months[0], &self.months[11]).await? {
+        for r in approved {
             let (Some(i), Some(p)) = (
                 rules::month_index(self.year, &r.month),
                 self.places.get(&r.site_id),
@@ -299,12 +375,10 @@ impl Year {
                 });
             }
         }
-        Ok(())
     }
 
     /// Amounts paid for the year's months, and the workers they brought to 10,000 yen.
-    async fn paid(&self, db: &Db, accs: &mut Accs) -> ApiResult<()> {
-        let paid = store::paid_amounts(db, &self.months[0], &self.months[11]).await?;
+    fn paid(&self, paid: Vec<store::PaidRow>, accs: &mut Accs) {
         let mut earned: HashMap<PersonId, i64> = HashMap::new();
         for r in &paid {
             *earned.entry(r.person_id).or_default() += r.amount;
@@ -320,17 +394,22 @@ impl Year {
             accs.each(p.municipality, |a| {
                 a.paid += r.amount;
                 a.months[i].paid += r.amount;
+                a.paid_people.insert(r.person_id);
+                a.months[i].paid_people.insert(r.person_id);
                 if earner {
                     a.earners.insert(r.person_id);
                 }
             });
         }
-        Ok(())
     }
 
     /// The year's orders and operating costs.
-    async fn money(&self, db: &Db, accs: &mut Accs) -> ApiResult<()> {
-        for o in store::orders(db, &self.first.to_string(), &self.last.to_string()).await? {
+    fn money(
+        &self,
+        (orders, costs): (Vec<store::OrderRow>, Vec<store::CostRow>),
+        accs: &mut Accs,
+    ) -> ApiResult<()> {
+        for o in orders {
             let Ok(day) = NaiveDate::parse_from_str(&o.ordered_on, "%Y-%m-%d") else {
                 return Err(anyhow::anyhow!("kpi_orders row {} has a bad date", o.id).into());
             };
@@ -340,7 +419,7 @@ impl Year {
                 a.months[i].orders += o.amount;
             });
         }
-        for c in store::costs(db, self.year).await? {
+        for c in costs {
             if c.municipality_id == 0 {
                 accs.0.entry(None).or_default().costs += c.amount;
             } else {
@@ -362,33 +441,131 @@ impl Year {
         out
     }
 
-    fn trend(&self, a: &Acc) -> Vec<MonthFigures> {
-        self.months
+    /// The months' figures; with `exact` false, those fewer than 3 people are behind are
+    /// withheld, and a second month with them where one alone would be read back from the
+    /// year's figure (`hidden` then names the year's figures to withhold too).
+    fn trend(
+        &self,
+        a: &Acc,
+        exact: bool,
+        hidden: &mut BTreeSet<&'static str>,
+    ) -> Vec<MonthFigures> {
+        let mut out: Vec<MonthFigures> = self
+            .months
             .iter()
             .zip(a.months.iter())
             .map(|(label, m)| MonthFigures {
                 month: label.clone(),
-                active: m.active.len() as i64,
-                center_minutes: m.center,
-                remote_minutes: m.remote,
-                paid_yen: m.paid,
+                active: Some(m.active.len() as i64),
+                center_minutes: Some(m.center),
+                remote_minutes: Some(m.remote),
+                paid_yen: Some(m.paid),
                 orders_yen: m.orders,
+                suppressed: Vec::new(),
             })
-            .collect()
+            .collect();
+        if exact {
+            return out;
+        }
+        for (i, m) in a.months.iter().enumerate() {
+            let f = &mut out[i];
+            for (key, n) in [
+                ("active", m.active.len()),
+                ("center_minutes", m.center_people.len()),
+                ("remote_minutes", m.remote_people.len()),
+                ("paid_yen", m.paid_people.len()),
+            ] {
+                if rules::too_few(n) {
+                    f.withhold(key);
+                }
+            }
+        }
+        // A year's hours and amounts are the sums of its months.
+        for (key, year_keys) in [
+            ("center_minutes", &["center_hours"][..]),
+            ("remote_minutes", &["remote_hours"][..]),
+            ("paid_yen", &["paid_yen", "net_yen"][..]),
+        ] {
+            if hidden.contains(year_keys[0]) {
+                continue;
+            }
+            let withheld = out
+                .iter()
+                .filter(|f| f.suppressed.iter().any(|k| k == key))
+                .count();
+            if withheld != 1 {
+                continue;
+            }
+            let second = out
+                .iter_mut()
+                .filter(|f| !f.suppressed.iter().any(|k| k == key) && f.get(key) > 0)
+                .min_by_key(|f| f.get(key));
+            match second {
+                Some(f) => f.withhold(key),
+                None => hidden.extend(year_keys.iter().copied()),
+            }
+        }
+        out
     }
 }
 
-type Targets = HashMap<(i64, String), (Option<i64>, Option<i64>)>;
+impl MonthFigures {
+    fn get(&self, key: &str) -> i64 {
+        match key {
+            "active" => self.active,
+            "center_minutes" => self.center_minutes,
+            "remote_minutes" => self.remote_minutes,
+            _ => self.paid_yen,
+        }
+        .unwrap_or(0)
+    }
 
-/// The KPI rows of an accumulator, with their baselines and targets.
-fn table(
-    m: Option<MunicipalityId>,
-    a: &Acc,
-    sites: (i64, i64),
-    targets: &Targets,
-    lang: Lang,
-) -> Vec<Kpi> {
-    let actual = |key: &str| match key {
+    fn withhold(&mut self, key: &str) {
+        match key {
+            "active" => self.active = None,
+            "center_minutes" => self.center_minutes = None,
+            "remote_minutes" => self.remote_minutes = None,
+            _ => self.paid_yen = None,
+        }
+        self.suppressed.push(key.to_string());
+    }
+}
+
+/// The year's figures withheld for a municipality viewer: those fewer than 3 people are
+/// behind (the net result with the amounts paid it would give back).
+fn withheld(a: &Acc) -> BTreeSet<&'static str> {
+    let mut out = BTreeSet::new();
+    for (key, n) in [
+        ("registered", a.registered.len()),
+        ("active", a.active.len()),
+        ("earners", a.earners.len()),
+        ("center_hours", a.center_people.len()),
+        ("remote_hours", a.remote_people.len()),
+        ("paid_yen", a.paid_people.len()),
+        ("net_yen", a.paid_people.len()),
+    ] {
+        if rules::too_few(n) {
+            out.insert(key);
+        }
+    }
+    out
+}
+
+/// A KPI's baseline and targets for a municipality (0: the programme) and year.
+#[derive(Clone, Copy, Debug, Default)]
+struct Goal {
+    baseline: Option<i64>,
+    target: Option<i64>,
+    year_target: Option<i64>,
+    cumulative_target: Option<i64>,
+    final_target: Option<i64>,
+}
+
+type Targets = HashMap<(i64, String), Goal>;
+
+/// A KPI's actual figure in an accumulator.
+fn value(a: &Acc, key: &str, sites: (i64, i64)) -> i64 {
+    match key {
         "registered" => a.registered.len() as i64,
         "active" => a.active.len() as i64,
         "earners" => a.earners.len() as i64,
@@ -400,84 +577,198 @@ fn table(
         "net_yen" => a.orders - a.paid - a.costs,
         "municipalities" => sites.0,
         _ => sites.1,
-    };
+    }
+}
+
+/// One year's figures of a scope: its accumulator, site counts and withheld KPIs.
+struct Side<'a> {
+    a: &'a Acc,
+    sites: (i64, i64),
+    hidden: BTreeSet<&'static str>,
+}
+
+/// The KPI rows of a scope, with their baselines, targets and (with the year before)
+/// increases.
+fn table(
+    m: Option<MunicipalityId>,
+    now: &Side,
+    before: Option<&Side>,
+    targets: &Targets,
+    lang: Lang,
+) -> Vec<Kpi> {
     KPIS.iter()
         .map(|key| {
-            let (baseline, target) = targets
+            let g = targets
                 .get(&(m.map_or(0, |m| m.0), key.to_string()))
                 .copied()
-                .unwrap_or((None, None));
+                .unwrap_or_default();
             let (ja, en) = kpi_name(key);
-            let actual = actual(key);
+            let suppressed = now.hidden.contains(key);
+            let actual = (!suppressed).then(|| value(now.a, key, now.sites));
+            // An increase would give a withheld figure of either year back.
+            let before_hidden = before.is_some_and(|b| b.hidden.contains(key));
+            let year_increase = match (actual, before) {
+                (Some(a), Some(b)) if !before_hidden => Some(a - value(b.a, key, b.sites)),
+                _ => None,
+            };
+            let cumulative_increase = actual.zip(g.baseline).map(|(a, b)| a - b);
             Kpi {
                 key: key.to_string(),
                 name: lang.pick(ja, en).to_string(),
                 actual,
-                baseline,
-                target,
-                achievement: rules::achievement(actual, target),
+                suppressed,
+                baseline: g.baseline,
+                target: g.target,
+                achievement: actual.and_then(|a| rules::achievement(a, g.target)),
+                final_target: g.final_target,
+                year_target: g.year_target,
+                year_increase,
+                year_achievement: year_increase.and_then(|a| rules::achievement(a, g.year_target)),
+                cumulative_target: g.cumulative_target,
+                cumulative_increase,
+                cumulative_achievement: cumulative_increase
+                    .and_then(|a| rules::achievement(a, g.cumulative_target)),
+                increase_suppressed: suppressed || (before.is_some() && before_hidden),
             }
         })
         .collect()
 }
 
-/// The KPI table of a fiscal year, as the reader's scope allows.
-pub async fn of_year(db: &Db, year: i32, scope: &Scope, lang: Lang) -> ApiResult<Report> {
-    let y = Year::new(db, year).await?;
-    let mut accs = Accs(BTreeMap::new());
-    y.registered(db, &mut accs).await?;
-    y.hours(db, &mut accs).await?;
-    y.paid(db, &mut accs).await?;
-    y.money(db, &mut accs).await?;
-    // Municipalities with a site by the year's end, and those whose first site is this year's.
-    let first_site = y.first_sites();
-    let with_site = |m: MunicipalityId| first_site.get(&m).is_some_and(|d| *d <= y.last);
-    let new_site = |m: MunicipalityId| {
-        first_site
+/// A year's figures, counted.
+struct Counted {
+    y: Year,
+    accs: Accs,
+    first_site: BTreeMap<MunicipalityId, NaiveDate>,
+}
+
+impl Counted {
+    async fn of(db: &Db, year: i32) -> ApiResult<Counted> {
+        let y = Year::new(db, year).await?;
+        let r = y.records(db).await?;
+        let mut accs = Accs(BTreeMap::new());
+        y.registered(r.workers, &mut accs);
+        y.hours(r.minutes, r.approved, &mut accs);
+        y.paid(r.paid, &mut accs);
+        y.money((r.orders, r.costs), &mut accs)?;
+        let first_site = y.first_sites();
+        Ok(Counted {
+            y,
+            accs,
+            first_site,
+        })
+    }
+
+    /// Whether the municipality has a site by the year's end.
+    fn with_site(&self, m: MunicipalityId) -> bool {
+        self.first_site.get(&m).is_some_and(|d| *d <= self.y.last)
+    }
+
+    /// Whether the municipality's first site opened in the year.
+    fn new_site(&self, m: MunicipalityId) -> bool {
+        self.first_site
             .get(&m)
-            .is_some_and(|d| y.first <= *d && *d <= y.last)
+            .is_some_and(|d| self.y.first <= *d && *d <= self.y.last)
+    }
+
+    /// A municipality's (Some) or the total's (None) site counts.
+    fn sites(&self, m: Option<MunicipalityId>, towns: &[store::MunicipalityRow]) -> (i64, i64) {
+        match m {
+            Some(m) => (i64::from(self.with_site(m)), i64::from(self.new_site(m))),
+            None => (
+                towns.iter().filter(|t| self.with_site(t.id)).count() as i64,
+                towns.iter().filter(|t| self.new_site(t.id)).count() as i64,
+            ),
+        }
+    }
+
+    /// A scope's side of the table: withheld figures for a reader who sees no exact ones.
+    fn side<'a>(
+        &'a self,
+        m: Option<MunicipalityId>,
+        towns: &[store::MunicipalityRow],
+        exact: bool,
+        empty: &'a Acc,
+    ) -> (Side<'a>, Vec<MonthFigures>) {
+        let a = self.accs.0.get(&m).unwrap_or(empty);
+        let mut hidden = if exact { BTreeSet::new() } else { withheld(a) };
+        let months = self.y.trend(a, exact, &mut hidden);
+        let sites = self.sites(m, towns);
+        (Side { a, sites, hidden }, months)
+    }
+}
+
+/// The stored baselines and targets of a year, with each KPI's final cumulative target.
+async fn goals(db: &Db, year: i32) -> ApiResult<Targets> {
+    let (rows, finals) = tokio::try_join!(store::targets(db, year), store::final_targets(db))?;
+    let mut out: Targets = HashMap::new();
+    for t in rows {
+        let g = out.entry((t.municipality_id, t.kpi)).or_default();
+        g.baseline = t.baseline;
+        g.target = t.target;
+        g.year_target = t.year_target;
+        g.cumulative_target = t.cumulative_target;
+    }
+    for f in finals {
+        out.entry((f.municipality_id, f.kpi))
+            .or_default()
+            .final_target = Some(f.cumulative_target);
+    }
+    Ok(out)
+}
+
+/// The KPI table of a fiscal year, as the reader's scope allows; with `increases`, each
+/// KPI's increase over the year before (counted too) and over its baseline.
+pub async fn of_year(
+    db: &Db,
+    year: i32,
+    scope: &Scope,
+    lang: Lang,
+    increases: bool,
+) -> ApiResult<Report> {
+    let before = async {
+        if increases {
+            Ok(Some(Counted::of(db, year - 1).await?))
+        } else {
+            Ok(None)
+        }
     };
-    let targets: Targets = store::targets(db, year)
-        .await?
-        .into_iter()
-        .map(|t| ((t.municipality_id, t.kpi), (t.baseline, t.target)))
-        .collect();
-    let towns = store::municipalities(db).await?;
+    let (now, before, targets, towns) =
+        tokio::try_join!(Counted::of(db, year), before, goals(db, year), async {
+            Ok(store::municipalities(db).await?)
+        },)
+        .map_err(|e: ApiError| e)?;
     let empty = Acc::default();
     let mut scopes = Vec::new();
-    for t in towns.iter().filter(|t| scope.sees(t.id)) {
-        let a = accs.0.get(&Some(t.id)).unwrap_or(&empty);
-        let flags = (i64::from(with_site(t.id)), i64::from(new_site(t.id)));
-        scopes.push(ScopeReport {
-            municipality_id: Some(t.id),
-            code: Some(t.code.clone()),
-            name: lang.pick(&t.name_ja, &t.name_en).to_string(),
-            has_site: flags.0 == 1,
-            new_site: flags.1 == 1,
-            kpis: table(Some(t.id), a, flags, &targets, lang),
-            months: y.trend(a),
-        });
-    }
+    let mut ids: Vec<Option<MunicipalityId>> = towns
+        .iter()
+        .filter(|t| scope.sees(t.id))
+        .map(|t| Some(t.id))
+        .collect();
     if scope.all {
-        let a = accs.0.get(&None).unwrap_or(&empty);
-        let counts = (
-            towns.iter().filter(|t| with_site(t.id)).count() as i64,
-            towns.iter().filter(|t| new_site(t.id)).count() as i64,
-        );
+        ids.push(None);
+    }
+    for m in ids {
+        let exact = m.is_none_or(|m| scope.exact(m));
+        let (side, months) = now.side(m, &towns, exact, &empty);
+        let prior = before.as_ref().map(|b| b.side(m, &towns, exact, &empty).0);
+        let town = m.and_then(|m| towns.iter().find(|t| t.id == m));
         scopes.push(ScopeReport {
-            municipality_id: None,
-            code: None,
-            name: lang.pick("合計", "Total").to_string(),
-            has_site: counts.0 > 0,
-            new_site: counts.1 > 0,
-            kpis: table(None, a, counts, &targets, lang),
-            months: y.trend(a),
+            municipality_id: m,
+            code: town.map(|t| t.code.clone()),
+            name: match town {
+                Some(t) => lang.pick(&t.name_ja, &t.name_en).to_string(),
+                None => lang.pick("合計", "Total").to_string(),
+            },
+            has_site: side.sites.0 > 0,
+            new_site: side.sites.1 > 0,
+            kpis: table(m, &side, prior.as_ref(), &targets, lang),
+            months,
         });
     }
     Ok(Report {
         fiscal_year: year,
-        from: y.first,
-        to: y.last,
+        from: now.y.first,
+        to: now.y.last,
         scopes,
     })
 }

@@ -6,6 +6,15 @@ use chrono::{Datelike, NaiveDate};
 /// Yen a worker must earn in a fiscal year to count as earning (the committee's KPI).
 pub const EARNER_YEN: i64 = 10_000;
 
+/// The fewest people a figure shown to a municipality viewer may stand for.
+pub const MIN_PEOPLE: usize = 3;
+
+/// Whether a figure of `n` people is withheld from a municipality viewer: 1 or 2 (none
+/// tells nothing about anyone).
+pub fn too_few(n: usize) -> bool {
+    (1..MIN_PEOPLE).contains(&n)
+}
+
 /// The fiscal years the KPI accepts (named by the calendar year of their April).
 pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
 

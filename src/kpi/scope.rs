@@ -17,6 +17,9 @@ pub struct Scope {
     pub all: bool,
     /// The municipalities whose figures they see.
     pub municipalities: BTreeSet<MunicipalityId>,
+    /// The municipalities whose exact figures they see (those of the sites they direct); a
+    /// municipality viewer's figures of fewer than 3 people are withheld.
+    pub exact: BTreeSet<MunicipalityId>,
     /// The sites whose workers they may see by name (the sites they direct: the people area
     /// shows a director no one else either).
     pub personal: BTreeSet<SiteId>,
@@ -26,6 +29,11 @@ impl Scope {
     /// Whether they see this municipality's figures.
     pub fn sees(&self, m: MunicipalityId) -> bool {
         self.all || self.municipalities.contains(&m)
+    }
+
+    /// Whether they see this municipality's exact figures (else small ones are withheld).
+    pub fn exact(&self, m: MunicipalityId) -> bool {
+        self.all || self.exact.contains(&m)
     }
 
     /// Whether they see this site's workers by name.
@@ -48,6 +56,7 @@ pub async fn of(db: &Db, who: &Principal) -> ApiResult<Scope> {
         for s in store::sites(db).await? {
             if directed.contains(&s.id) {
                 scope.municipalities.insert(s.municipality_id);
+                scope.exact.insert(s.municipality_id);
                 scope.personal.insert(s.id);
             }
         }

@@ -52,7 +52,8 @@ impl Encoding {
     }
 }
 
-fn field(s: &str) -> String {
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+pub fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -61,7 +62,7 @@ fn field(s: &str) -> String {
 }
 
 /// A text cell that a spreadsheet would run as a formula is kept as text.
-fn text(s: &str) -> String {
+pub fn text(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

@@ -34,11 +34,27 @@ async fn exports_hold_the_sums_of_the_records(b: Backend) {
         .json(&json!({"year": 2024, "amount": 3_000}))
         .send_status()
         .await;
+    // The year's target, its single-year and cumulative increase targets, and the final
+    // year's (2026) cumulative one.
     admin
         .put("/api/v1/kpi/targets")
-        .json(&json!({"year": 2024, "kpi": "orders_yen", "baseline": 0, "target": 142_468}))
+        .json(
+            &json!({"year": 2024, "kpi": "orders_yen", "baseline": 0, "target": 142_468,
+                      "year_target": 100_000, "cumulative_target": 50_000}),
+        )
         .send_status()
         .await;
+    admin
+        .put("/api/v1/kpi/targets")
+        .json(&json!({"year": 2026, "kpi": "orders_yen", "cumulative_target": 200_000}))
+        .send_status()
+        .await;
+    let listed: Value = admin
+        .get("/api/v1/kpi/years/2024/targets")
+        .send_json()
+        .await;
+    assert_eq!(listed[0]["year_target"], 100_000, "{listed}");
+    assert_eq!(listed[0]["cumulative_target"], 50_000, "{listed}");
 
     // The records, summed straight from the tables.
     let paid = sum(
@@ -61,6 +77,52 @@ async fn exports_hold_the_sums_of_the_records(b: Backend) {
 
     let r: Value = admin.get("/api/v1/kpi/years/2024").send_json().await;
     let total = scope(&r, None);
+    // The increases: over the year before (2023: no orders) only when asked for, over the
+    // baseline always.
+    let orders_kpi = |r: &Value| -> Value {
+        scope(r, None)["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["key"] == "orders_yen")
+            .unwrap()
+            .clone()
+    };
+    let k = orders_kpi(&r);
+    assert!(k["year_increase"].is_null(), "{k}");
+    assert_eq!(k["cumulative_increase"], 71_234, "{k}");
+    let with: Value = admin
+        .get("/api/v1/kpi/years/2024?increases=true")
+        .send_json()
+        .await;
+    let k = orders_kpi(&with);
+    assert_eq!(
+        [
+            &k["final_target"],
+            &k["year_target"],
+            &k["year_increase"],
+            &k["year_achievement"],
+            &k["cumulative_target"],
+            &k["cumulative_increase"],
+            &k["cumulative_achievement"],
+        ],
+        [
+            &json!(200_000),
+            &json!(100_000),
+            &json!(71_234),
+            &json!(71.2),
+            &json!(50_000),
+            &json!(71_234),
+            &json!(142.5),
+        ],
+        "{k}"
+    );
+    // 2025's single-year increase is counted from 2024's figure.
+    let next: Value = admin
+        .get("/api/v1/kpi/years/2025?increases=true")
+        .send_json()
+        .await;
+    assert_eq!(orders_kpi(&next)["year_increase"], 9 - 71_234);
     assert_eq!(kpi(total, "paid_yen"), paid);
     assert_eq!(kpi(total, "orders_yen"), orders);
     assert_eq!(kpi(total, "net_yen"), orders - paid - costs);
@@ -97,6 +159,13 @@ async fn exports_hold_the_sums_of_the_records(b: Backend) {
     assert_eq!(total_of("orders_yen")[7], "50");
     assert_eq!(total_of("net_yen")[6], (orders - paid - costs).to_string());
     assert_eq!(total_of("earners")[6], "2");
+    let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    let o = total_of("orders_yen");
+    assert_eq!(o[col("final_target")], "200000");
+    assert_eq!(o[col("year_increase")], "71234");
+    assert_eq!(o[col("year_achievement_percent")], "71.2");
+    assert_eq!(o[col("cumulative_increase")], "71234");
+    assert_eq!(o[col("cumulative_achievement_percent")], "142.5");
 
     // The XLSX, read by openpyxl: the committee's columns, the total's figures, each
     // city's in brackets, and the months on a second sheet.
@@ -116,21 +185,49 @@ async fn exports_hold_the_sums_of_the_records(b: Backend) {
         "{}",
         sheet[0][0]
     );
-    let head: Vec<&str> = sheet[2]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|c| c.as_str())
-        .collect();
+    let cells = |row: usize| -> Vec<String> {
+        sheet[row]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let (groups, subs) = (cells(2), cells(3));
     assert_eq!(
-        &head[..5],
-        &["指標", "基準値", "目標値", "実績値", "達成率"]
+        &groups[..4],
+        &[
+            "指標",
+            "基準値(事業開始前)",
+            "累積増加分(最終年度末)",
+            "単年度増加分(R6年度分)"
+        ],
+        "{groups:?}"
+    );
+    assert_eq!(groups[6], "累積増加分(R6年度末時点)");
+    assert_eq!(
+        &subs[2..12],
+        &[
+            "目標値",
+            "目標値",
+            "実績値",
+            "達成率",
+            "目標値",
+            "実績値",
+            "達成率",
+            "目標値",
+            "実績値",
+            "達成率"
+        ],
+        "{subs:?}"
     );
     assert!(
-        head.contains(&"[塩尻市]") && head.contains(&"[大町市]"),
-        "{head:?}"
+        groups.iter().any(|h| h == "[塩尻市]") && groups.iter().any(|h| h == "[大町市]"),
+        "{groups:?}"
     );
-    let shiojiri_col = head.iter().position(|h| *h == "[塩尻市]").unwrap();
+    // Each city's single-year increase, then its cumulative one.
+    let shiojiri_col = groups.iter().position(|h| h == "[塩尻市]").unwrap();
+    assert_eq!(subs[shiojiri_col], "単年度");
     let row_of = |name_start: &str| -> &Vec<Value> {
         sheet
             .iter()
@@ -139,13 +236,26 @@ async fn exports_hold_the_sums_of_the_records(b: Backend) {
             .unwrap_or_else(|| panic!("no row {name_start}"))
     };
     let orders_row = row_of("クライアントからの年間受注金額");
-    assert_eq!(orders_row[3].as_f64(), Some(orders as f64));
-    assert_eq!(orders_row[2].as_f64(), Some(142_468.0));
-    assert_eq!(orders_row[4].as_f64(), Some(50.0));
-    assert_eq!(orders_row[shiojiri_col].as_f64(), Some(orders as f64));
+    let figures: Vec<Option<f64>> = orders_row[1..12].iter().map(|c| c.as_f64()).collect();
+    let o = orders as f64;
+    assert_eq!(
+        figures,
+        [
+            0.0, 200_000.0, 100_000.0, o, 71.2, 50_000.0, o, 142.5, 142_468.0, o, 50.0
+        ]
+        .map(Some)
+        .to_vec(),
+        "{orders_row:?}"
+    );
+    assert_eq!(orders_row[shiojiri_col].as_f64(), Some(o));
+    assert_eq!(
+        orders_row[shiojiri_col + 1].as_f64(),
+        None,
+        "no baseline: no increase"
+    );
     let earners_row = row_of("自営型テレワークで収入を得た人数");
-    assert_eq!(earners_row[3].as_f64(), Some(2.0));
-    assert_eq!(row_of("ワーカーへの支払額")[3].as_f64(), Some(paid as f64));
+    assert_eq!(earners_row[10].as_f64(), Some(2.0));
+    assert_eq!(row_of("ワーカーへの支払額")[10].as_f64(), Some(paid as f64));
     let months = book["月別"].as_array().unwrap();
     let paid_months: f64 = months[2..].iter().map(|r| r[4].as_f64().unwrap()).sum();
     assert_eq!(paid_months, paid as f64);

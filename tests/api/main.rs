@@ -37,6 +37,7 @@ mod kiosk_scan;
 mod kiosk_tx;
 mod kpi;
 mod kpi_export;
+mod kpi_review;
 mod mail;
 mod occupancy;
 mod occupancy_history;

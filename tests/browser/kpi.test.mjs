@@ -2,9 +2,10 @@
 //
 // A director opens the KPI page, sees their city's table, trend charts (inline SVG, each
 // with its table) and funnel; enters a negative order and reads the refusal next to the
-// amount, then a right one, which the table counts. An administrator sees the total and
-// reads the page in English. A municipality viewer sees their city only, without names.
-// axe-core finds no serious or critical violation; no page error, no other host.
+// amount, then a right one, which the table counts, and edits it (a negative amount and
+// another city refused next to their fields). An administrator sees the total and reads the
+// page in English. A municipality viewer sees their city only, without names. axe-core
+// finds no serious or critical violation; no page error, no other host.
 //
 // Run: node --test tests/browser/kpi.test.mjs  (after cargo build)
 
@@ -56,6 +57,27 @@ test('directors, administrators and a city viewer read the KPIs', { timeout: 180
   const after = await ordersOf();
   assert.equal(after, before + 123456);
   await d.page.locator('#tables td', { hasText: after.toLocaleString('ja-JP') }).first().waitFor();
+  // Edit it: a negative amount, then another city (not the director's): each refused next
+  // to its field; then a right amount, counted.
+  await d.page.getByRole('button', { name: /123,456円を編集/ }).click();
+  await d.page.locator('#edit-form').waitFor();
+  assert.equal(await d.page.evaluate(() => document.activeElement.id), 'edit-ordered_on');
+  await d.page.locator('#edit-amount').fill('-1');
+  await d.page.locator('#edit-form').getByRole('button', { name: '保存する' }).click();
+  await d.page.locator('#edit-amount-error:not([hidden])').waitFor();
+  assert.equal(await d.page.locator('#edit-amount').getAttribute('aria-invalid'), 'true');
+  await d.page.locator('#edit-amount').fill('654321');
+  const omachiId = (await director.get('/api/v1/municipalities')).find((m) => m.name_en === 'Omachi').id;
+  await d.page.locator('#edit-municipality_id').selectOption(String(omachiId));
+  await d.page.locator('#edit-form').getByRole('button', { name: '保存する' }).click();
+  await d.page.locator('#edit-municipality_id-error:not([hidden])').waitFor();
+  assert.equal(await d.page.locator('#edit-amount').getAttribute('aria-invalid'), null);
+  await axeCheck(d.page, 'the order edit form with an error');
+  await d.page.locator('#edit-municipality_id').selectOption('');
+  await d.page.locator('#edit-form').getByRole('button', { name: '保存する' }).click();
+  await d.page.locator('#orders td', { hasText: '654,321' }).first().waitFor();
+  assert.equal(await d.page.locator('#edit-form').count(), 0);
+  assert.equal(await ordersOf(), before + 654321);
   // A chart's table alternative opens from the keyboard.
   const summary = d.page.locator('#trend details summary').first();
   await summary.focus();
