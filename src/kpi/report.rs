@@ -263,7 +263,8 @@ impl Year {
     }
 
     /// The year's records, read at once: each statement on a connection of its own (the
-    /// database runs them side by side), the minutes summed per worker and month by it.
+    /// database runs them side by side, at most [`KPI_READS`] of them), the minutes summed per
+    /// worker and month by it.
     async fn records(&self, db: &Db) -> ApiResult<Records> {
         let mut zones: Vec<Tz> = self.places.values().map(|p| p.tz).collect();
         zones.sort_by_key(|z| z.name());
@@ -273,19 +274,19 @@ impl Year {
                 .month_starts(tz)
                 .ok_or_else(|| anyhow::anyhow!("no month starts in {tz}"))?;
             let (center, remote) = tokio::try_join!(
-                store::presence_minutes(db, &bounds),
-                store::remote_minutes(db, &bounds)
+                gated(store::presence_minutes(db, &bounds)),
+                gated(store::remote_minutes(db, &bounds))
             )?;
             Ok::<_, ApiError>((tz, center, remote))
         }));
         let (first, last) = (self.first.to_string(), self.last.to_string());
         let (minutes, workers, approved, paid, orders, costs) = tokio::try_join!(
             per_zone,
-            async { Ok(store::workers(db, self.window.1).await?) },
-            async { Ok(store::approved(db, &self.months[0], &self.months[11]).await?) },
-            async { Ok(store::paid_amounts(db, &self.months[0], &self.months[11]).await?) },
-            async { Ok(store::orders(db, &first, &last).await?) },
-            async { Ok(store::costs(db, self.year).await?) },
+            async { Ok(gated(store::workers(db, self.window.1)).await?) },
+            async { Ok(gated(store::approved(db, &self.months[0], &self.months[11])).await?) },
+            async { Ok(gated(store::paid_amounts(db, &self.months[0], &self.months[11])).await?) },
+            async { Ok(gated(store::orders(db, &first, &last)).await?) },
+            async { Ok(gated(store::costs(db, self.year)).await?) },
         )
         .map_err(|e: ApiError| e)?;
         Ok(Records {
@@ -771,4 +772,18 @@ pub async fn of_year(
         to: now.y.last,
         scopes,
     })
+}
+
+/// KPI statements in flight at once in this process, whatever the number of KPI requests: a
+/// year's table reads side by side, but the kiosk and the booking pages keep the rest of the
+/// pool (8 connections by default).
+const KPI_READS: usize = 3;
+
+static READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(KPI_READS);
+
+/// Runs a KPI statement once one of the [`KPI_READS`] places is free.
+async fn gated<T>(statement: impl Future<Output = T>) -> T {
+    // The semaphore is never closed: a permit always comes.
+    let _permit = READS.acquire().await.ok();
+    statement.await
 }
