@@ -21,10 +21,11 @@ CREATE TRIGGER pay_bank_account_changes_kept BEFORE UPDATE OR DELETE ON pay_bank
 FOR EACH ROW EXECUTE FUNCTION pay_bank_changes_append_only();
 
 -- The month lists (issue 19's speed): a worker's month at a site is built once and reused
--- while nothing it is built from changed. Every write to a person's sessions, corrections,
--- timesheets or entries at a site draws a new random version for (person, site) in the
--- same transaction, by trigger (whoever writes, the service or anything else), so a read
--- that follows a write never reuses the month built before it.
+-- while nothing it is built from changed. Every write to a person's sessions, corrections
+-- or entries at a site draws a new random version for (person, site) in the same
+-- transaction, by trigger (whoever writes, the service or anything else), so a read that
+-- follows a write never reuses the month built before it. The timesheet itself (status,
+-- comment) is read afresh on every list: an approval does not make the month be built again.
 CREATE TABLE attendance_versions (
     person_id BIGINT NOT NULL,
     site_id   BIGINT NOT NULL,
@@ -46,7 +47,7 @@ CREATE FUNCTION attendance_version_set(p BIGINT, s BIGINT) RETURNS void LANGUAGE
     ON CONFLICT (site_id, person_id) DO UPDATE SET version = excluded.version
 $$;
 
--- presence_sessions and timesheets carry the person and the site.
+-- A session carries the person and the site.
 CREATE FUNCTION attendance_version_own() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'DELETE' THEN
@@ -59,8 +60,6 @@ BEGIN
 END;
 $$;
 CREATE TRIGGER attendance_version_session AFTER INSERT OR UPDATE OR DELETE ON presence_sessions
-FOR EACH ROW EXECUTE FUNCTION attendance_version_own();
-CREATE TRIGGER attendance_version_sheet AFTER INSERT OR UPDATE OR DELETE ON timesheets
 FOR EACH ROW EXECUTE FUNCTION attendance_version_own();
 
 -- An entry is its timesheet's.

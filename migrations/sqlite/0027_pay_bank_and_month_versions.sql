@@ -26,10 +26,11 @@ BEGIN
 END;
 
 -- The month lists (issue 19's speed): a worker's month at a site is built once and reused
--- while nothing it is built from changed. Every write to a person's sessions, corrections,
--- timesheets or entries at a site draws a new random version for (person, site) in the
--- same statement, by trigger (whoever writes, the service or anything else), so a read that
--- follows a write never reuses the month built before it.
+-- while nothing it is built from changed. Every write to a person's sessions, corrections
+-- or entries at a site draws a new random version for (person, site) in the same statement,
+-- by trigger (whoever writes, the service or anything else), so a read that follows a write
+-- never reuses the month built before it. The timesheet itself (status, comment) is read
+-- afresh on every list: an approval does not make the month be built again.
 CREATE TABLE attendance_versions (
     person_id INTEGER NOT NULL,
     site_id   INTEGER NOT NULL,
@@ -51,21 +52,6 @@ CREATE TRIGGER attendance_version_session_up AFTER UPDATE ON presence_sessions B
     ON CONFLICT (site_id, person_id) DO UPDATE SET version = excluded.version;
 END;
 CREATE TRIGGER attendance_version_session_out AFTER DELETE ON presence_sessions BEGIN
-    INSERT INTO attendance_versions (person_id, site_id, version)
-    VALUES (OLD.person_id, OLD.site_id, random())
-    ON CONFLICT (site_id, person_id) DO UPDATE SET version = excluded.version;
-END;
-CREATE TRIGGER attendance_version_sheet_in AFTER INSERT ON timesheets BEGIN
-    INSERT INTO attendance_versions (person_id, site_id, version)
-    VALUES (NEW.person_id, NEW.site_id, random())
-    ON CONFLICT (site_id, person_id) DO UPDATE SET version = excluded.version;
-END;
-CREATE TRIGGER attendance_version_sheet_up AFTER UPDATE ON timesheets BEGIN
-    INSERT INTO attendance_versions (person_id, site_id, version)
-    VALUES (NEW.person_id, NEW.site_id, random()), (OLD.person_id, OLD.site_id, random())
-    ON CONFLICT (site_id, person_id) DO UPDATE SET version = excluded.version;
-END;
-CREATE TRIGGER attendance_version_sheet_out AFTER DELETE ON timesheets BEGIN
     INSERT INTO attendance_versions (person_id, site_id, version)
     VALUES (OLD.person_id, OLD.site_id, random())
     ON CONFLICT (site_id, person_id) DO UPDATE SET version = excluded.version;

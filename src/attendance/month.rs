@@ -358,22 +358,14 @@ pub fn build(
     let total_center_minutes = days.iter().map(|d| d.center_minutes).sum();
     let total_remote_minutes = days.iter().map(|d| d.remote_minutes).sum();
     let allocated: i64 = days.iter().map(|d| d.allocated_minutes).sum();
-    let status = match sheet {
-        Some(s) => MonthStatus::parse(&s.status).ok_or_else(|| {
-            anyhow::anyhow!("timesheets row {}: unknown status {}", s.id, s.status)
-        })?,
-        None => MonthStatus::Open,
-    };
-    Ok(MonthView {
+    let mut view = MonthView {
         month: f.month.to_string(),
         site_id: f.site,
         person_id: person,
-        timesheet_id: sheet.map(|s| s.id),
-        status: status.as_str().to_string(),
-        comment: sheet.and_then(|s| s.comment.clone()),
-        submitted_at: sheet
-            .and_then(|s| s.submitted_at)
-            .and_then(|t| DateTime::from_timestamp(t, 0)),
+        timesheet_id: None,
+        status: String::new(),
+        comment: None,
+        submitted_at: None,
         flags: days
             .iter()
             .flat_map(|d| d.flags.iter().map(|&flag| FlagAt { date: d.date, flag }))
@@ -386,7 +378,56 @@ pub fn build(
         total_remote_minutes,
         total_minutes: total_center_minutes + total_remote_minutes,
         unallocated_minutes: (total_center_minutes - allocated).max(0),
-    })
+    };
+    with_sheet(&mut view, sheet)?;
+    Ok(view)
+}
+
+/// A timesheet's id, status, comment and submission instant.
+type SheetFields = (
+    Option<TimesheetId>,
+    String,
+    Option<String>,
+    Option<DateTime<Utc>>,
+);
+
+/// What the month's timesheet says.
+fn sheet_fields(sheet: Option<&TimesheetRow>) -> ApiResult<SheetFields> {
+    let status = match sheet {
+        Some(s) => MonthStatus::parse(&s.status).ok_or_else(|| {
+            anyhow::anyhow!("timesheets row {}: unknown status {}", s.id, s.status)
+        })?,
+        None => MonthStatus::Open,
+    };
+    Ok((
+        sheet.map(|s| s.id),
+        status.as_str().to_string(),
+        sheet.and_then(|s| s.comment.clone()),
+        sheet
+            .and_then(|s| s.submitted_at)
+            .and_then(|t| DateTime::from_timestamp(t, 0)),
+    ))
+}
+
+fn with_sheet(view: &mut MonthView, sheet: Option<&TimesheetRow>) -> ApiResult<()> {
+    (
+        view.timesheet_id,
+        view.status,
+        view.comment,
+        view.submitted_at,
+    ) = sheet_fields(sheet)?;
+    Ok(())
+}
+
+/// A month (perhaps built before) with its timesheet as it is now.
+fn sheet_now(view: &mut Arc<MonthView>, sheet: Option<&TimesheetRow>) -> ApiResult<()> {
+    let now = sheet_fields(sheet)?;
+    let v: &MonthView = view;
+    if (v.timesheet_id, &v.status, &v.comment, v.submitted_at) != (now.0, &now.1, &now.2, now.3) {
+        let v = Arc::make_mut(view);
+        (v.timesheet_id, v.status, v.comment, v.submitted_at) = now;
+    }
+    Ok(())
 }
 
 /// The month of `person` at a site, as of the frame's instant (an open session counts up to
@@ -426,8 +467,9 @@ struct Cached {
 type CacheKey = (SiteId, String, PersonId);
 
 /// Months built before, reused while their person's version at the site (drawn again by
-/// trigger at every write, in the writing transaction) and the site's schedule are those
-/// they were built with. A month with an open session counts up to now: never kept.
+/// trigger at every write of their sessions, corrections or entries, in the writing
+/// transaction) and the site's schedule are those they were built with; their timesheet is
+/// read afresh. A month with an open session counts up to now: never kept.
 static CACHE: OnceLock<Mutex<HashMap<CacheKey, Cached>>> = OnceLock::new();
 
 /// How many months the cache holds before it starts again (a few sites' months of
@@ -526,6 +568,14 @@ pub async fn of_site(
         }
     }
     let mut views: Vec<Arc<MonthView>> = out.into_iter().flatten().collect();
+    // The timesheets are read afresh: an approval changes no month's time.
+    let sheets = store::sheets(&mut conn, f.site, &label).await?;
+    let sheets: BTreeMap<PersonId, &TimesheetRow> =
+        sheets.iter().map(|t| (t.person_id, t)).collect();
+    for v in &mut views {
+        let person = v.person_id;
+        sheet_now(v, sheets.get(&person).copied())?;
+    }
     rename(&mut conn, &mut views).await?;
     Ok(views)
 }
