@@ -462,7 +462,7 @@ async fn site_months(
             team_id: w.team_id,
             team_name: w.team_name,
             timesheet_id: v.timesheet_id,
-            status: v.status,
+            status: v.status.clone(),
             submitted_at: v.submitted_at,
             total_center_minutes: v.total_center_minutes,
             total_remote_minutes: v.total_remote_minutes,

@@ -13,7 +13,10 @@ use crate::sites::rules::Schedule;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::AnyConnection;
-use std::collections::BTreeMap;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, OnceLock};
 use utoipa::ToSchema;
 
 /// Something about a day the worker must look at before submitting.
@@ -355,22 +358,14 @@ pub fn build(
     let total_center_minutes = days.iter().map(|d| d.center_minutes).sum();
     let total_remote_minutes = days.iter().map(|d| d.remote_minutes).sum();
     let allocated: i64 = days.iter().map(|d| d.allocated_minutes).sum();
-    let status = match sheet {
-        Some(s) => MonthStatus::parse(&s.status).ok_or_else(|| {
-            anyhow::anyhow!("timesheets row {}: unknown status {}", s.id, s.status)
-        })?,
-        None => MonthStatus::Open,
-    };
-    Ok(MonthView {
+    let mut view = MonthView {
         month: f.month.to_string(),
         site_id: f.site,
         person_id: person,
-        timesheet_id: sheet.map(|s| s.id),
-        status: status.as_str().to_string(),
-        comment: sheet.and_then(|s| s.comment.clone()),
-        submitted_at: sheet
-            .and_then(|s| s.submitted_at)
-            .and_then(|t| DateTime::from_timestamp(t, 0)),
+        timesheet_id: None,
+        status: String::new(),
+        comment: None,
+        submitted_at: None,
         flags: days
             .iter()
             .flat_map(|d| d.flags.iter().map(|&flag| FlagAt { date: d.date, flag }))
@@ -383,7 +378,56 @@ pub fn build(
         total_remote_minutes,
         total_minutes: total_center_minutes + total_remote_minutes,
         unallocated_minutes: (total_center_minutes - allocated).max(0),
-    })
+    };
+    with_sheet(&mut view, sheet)?;
+    Ok(view)
+}
+
+/// A timesheet's id, status, comment and submission instant.
+type SheetFields = (
+    Option<TimesheetId>,
+    String,
+    Option<String>,
+    Option<DateTime<Utc>>,
+);
+
+/// What the month's timesheet says.
+fn sheet_fields(sheet: Option<&TimesheetRow>) -> ApiResult<SheetFields> {
+    let status = match sheet {
+        Some(s) => MonthStatus::parse(&s.status).ok_or_else(|| {
+            anyhow::anyhow!("timesheets row {}: unknown status {}", s.id, s.status)
+        })?,
+        None => MonthStatus::Open,
+    };
+    Ok((
+        sheet.map(|s| s.id),
+        status.as_str().to_string(),
+        sheet.and_then(|s| s.comment.clone()),
+        sheet
+            .and_then(|s| s.submitted_at)
+            .and_then(|t| DateTime::from_timestamp(t, 0)),
+    ))
+}
+
+fn with_sheet(view: &mut MonthView, sheet: Option<&TimesheetRow>) -> ApiResult<()> {
+    (
+        view.timesheet_id,
+        view.status,
+        view.comment,
+        view.submitted_at,
+    ) = sheet_fields(sheet)?;
+    Ok(())
+}
+
+/// A month (perhaps built before) with its timesheet as it is now.
+fn sheet_now(view: &mut Arc<MonthView>, sheet: Option<&TimesheetRow>) -> ApiResult<()> {
+    let now = sheet_fields(sheet)?;
+    let v: &MonthView = view;
+    if (v.timesheet_id, &v.status, &v.comment, v.submitted_at) != (now.0, &now.1, &now.2, now.3) {
+        let v = Arc::make_mut(view);
+        (v.timesheet_id, v.status, v.comment, v.submitted_at) = now;
+    }
+    Ok(())
 }
 
 /// The month of `person` at a site, as of the frame's instant (an open session counts up to
@@ -413,15 +457,174 @@ pub async fn read(
     )
 }
 
-/// Every worker's month at a site: three reads, then one pure build per worker.
-pub async fn of_site(db: &Db, f: &Frame<'_>, people: &[PersonId]) -> ApiResult<Vec<MonthView>> {
+/// A month built before, with what it was built from.
+struct Cached {
+    version: i64,
+    schedule: u64,
+    view: Arc<MonthView>,
+}
+
+type CacheKey = (SiteId, String, PersonId);
+
+/// Months built before, reused while their person's version at the site (drawn again by
+/// trigger at every write of their sessions, corrections or entries, in the writing
+/// transaction) and the site's schedule are those they were built with; their timesheet is
+/// read afresh. A month with an open session counts up to now: never kept.
+static CACHE: OnceLock<Mutex<HashMap<CacheKey, Cached>>> = OnceLock::new();
+
+/// How many months the cache holds before it starts again (a few sites' months of
+/// hundreds of workers).
+const CACHE_MAX: usize = 5_000;
+
+/// Above this many months to build, the site's rows are read at once rather than per person.
+const PER_PERSON_MAX: usize = 8;
+
+/// What of the schedule a month depends on, as a number (its exceptions in date order).
+fn schedule_print(s: &Schedule) -> u64 {
+    let mut h = DefaultHasher::new();
+    s.tz.name().hash(&mut h);
+    format!(
+        "{:?}{:?}{}",
+        s.weekly, s.annual_closures, s.open_on_holidays
+    )
+    .hash(&mut h);
+    let mut ex: Vec<_> = s.exceptions.iter().collect();
+    ex.sort_by_key(|(d, _)| **d);
+    format!("{ex:?}").hash(&mut h);
+    h.finish()
+}
+
+fn cache() -> std::sync::MutexGuard<'static, HashMap<CacheKey, Cached>> {
+    CACHE
+        .get_or_init(|| Mutex::new(HashMap::new()))
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Every worker's month at a site: the months unchanged since they were last built are
+/// reused, the others built from the site's rows (or each person's, when few), then the
+/// project names are the current ones.
+pub async fn of_site(
+    db: &Db,
+    f: &Frame<'_>,
+    people: &[PersonId],
+) -> ApiResult<Vec<Arc<MonthView>>> {
+    let label = f.month.to_string();
+    let print = schedule_print(f.schedule);
+    let mut conn = db.pool.acquire().await?;
+    // The versions first: a write after this read only makes a month look older than it is.
+    let versions: HashMap<PersonId, i64> = store::versions(&mut conn, f.site)
+        .await?
+        .into_iter()
+        .collect();
+    let version = |p: &PersonId| versions.get(p).copied().unwrap_or(0);
+    let mut out: Vec<Option<Arc<MonthView>>> = {
+        let c = cache();
+        people
+            .iter()
+            .map(|p| {
+                c.get(&(f.site, label.clone(), *p))
+                    .filter(|k| k.version == version(p) && k.schedule == print)
+                    .map(|k| Arc::clone(&k.view))
+            })
+            .collect()
+    };
+    let stale: Vec<PersonId> = people
+        .iter()
+        .zip(&out)
+        .filter(|(_, v)| v.is_none())
+        .map(|(p, _)| *p)
+        .collect();
+    let built = if stale.len() <= PER_PERSON_MAX {
+        let mut built = BTreeMap::new();
+        for &p in &stale {
+            built.insert(p, read(&mut conn, f, p).await?);
+        }
+        built
+    } else {
+        build_site(&mut conn, f, &stale).await?
+    };
+    let mut built: BTreeMap<PersonId, Arc<MonthView>> =
+        built.into_iter().map(|(p, v)| (p, Arc::new(v))).collect();
+    {
+        let mut c = cache();
+        if c.len() + built.len() > CACHE_MAX {
+            c.clear();
+        }
+        for (p, v) in &built {
+            if v.sessions.iter().all(|s| s.checked_out_at.is_some()) {
+                let cached = Cached {
+                    version: version(p),
+                    schedule: print,
+                    view: Arc::clone(v),
+                };
+                c.insert((f.site, label.clone(), *p), cached);
+            }
+        }
+    }
+    for (slot, p) in out.iter_mut().zip(people) {
+        if slot.is_none() {
+            *slot = built.remove(p);
+        }
+    }
+    let mut views: Vec<Arc<MonthView>> = out.into_iter().flatten().collect();
+    // The timesheets are read afresh: an approval changes no month's time.
+    let sheets = store::sheets(&mut conn, f.site, &label).await?;
+    let sheets: BTreeMap<PersonId, &TimesheetRow> =
+        sheets.iter().map(|t| (t.person_id, t)).collect();
+    for v in &mut views {
+        let person = v.person_id;
+        sheet_now(v, sheets.get(&person).copied())?;
+    }
+    rename(&mut conn, &mut views).await?;
+    Ok(views)
+}
+
+/// Gives the months' projects their current names (a project renamed since a month was
+/// built).
+async fn rename(conn: &mut AnyConnection, views: &mut [Arc<MonthView>]) -> ApiResult<()> {
+    let ids: BTreeSet<ProjectId> = views
+        .iter()
+        .flat_map(|v| v.projects.iter().map(|p| p.project_id))
+        .collect();
+    let names: HashMap<ProjectId, String> =
+        store::project_names(conn, &ids.into_iter().collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .collect();
+    for v in views.iter_mut() {
+        let renamed = |id: ProjectId, name: &str| names.get(&id).is_some_and(|n| n != name);
+        if !v.projects.iter().any(|p| renamed(p.project_id, &p.name)) {
+            continue;
+        }
+        let v = Arc::make_mut(v);
+        for p in &mut v.projects {
+            if let Some(n) = names.get(&p.project_id) {
+                p.name.clone_from(n);
+            }
+        }
+        for e in &mut v.entries {
+            if let (Some(id), Some(n)) = (e.project_id, &mut e.project_name)
+                && let Some(new) = names.get(&id)
+            {
+                n.clone_from(new);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The months of the given people at a site, built from the site's rows read at once.
+async fn build_site(
+    conn: &mut AnyConnection,
+    f: &Frame<'_>,
+    people: &[PersonId],
+) -> ApiResult<BTreeMap<PersonId, MonthView>> {
     let range = (f.bounds.0.timestamp(), f.bounds.1.timestamp());
     let label = f.month.to_string();
-    let mut conn = db.pool.acquire().await?;
-    let sessions = store::presence(&mut conn, None, f.site, range).await?;
-    let entries = store::entries(&mut conn, None, f.site, &label).await?;
-    let sheets = store::sheets(&mut conn, f.site, &label).await?;
-    drop(conn);
+    let sessions = store::presence(&mut *conn, None, f.site, range).await?;
+    let entries = store::entries(&mut *conn, None, f.site, &label).await?;
+    let sheets = store::sheets(&mut *conn, f.site, &label).await?;
     let mut by_person: BTreeMap<PersonId, (Vec<&PresenceRow>, Vec<&EntryRow>)> = BTreeMap::new();
     for s in &sessions {
         by_person.entry(s.person_id).or_default().0.push(s);
@@ -435,7 +638,7 @@ pub async fn of_site(db: &Db, f: &Frame<'_>, people: &[PersonId]) -> ApiResult<V
         .iter()
         .map(|&p| {
             let (s, e) = by_person.remove(&p).unwrap_or_default();
-            build(f, p, sheets.get(&p).copied(), &s, &e)
+            Ok((p, build(f, p, sheets.get(&p).copied(), &s, &e)?))
         })
         .collect()
 }

@@ -768,3 +768,52 @@ pub async fn pending_corrections(tx: &mut Tx, sheet: TimesheetId) -> sqlx::Resul
     .fetch_one(&mut **tx)
     .await
 }
+
+/// The month lists' versions of a site: per person, a random number drawn again (by
+/// trigger, in the writing transaction) at every write to their sessions, corrections,
+/// timesheets or entries there.
+pub async fn versions(
+    conn: &mut AnyConnection,
+    site: SiteId,
+) -> sqlx::Result<Vec<(PersonId, i64)>> {
+    sqlx::query_as("SELECT person_id, version FROM attendance_versions WHERE site_id = $1")
+        .bind(site)
+        .fetch_all(conn)
+        .await
+}
+
+/// The names of the given projects.
+pub async fn project_names(
+    conn: &mut AnyConnection,
+    of: &[ProjectId],
+) -> sqlx::Result<Vec<(ProjectId, String)>> {
+    if of.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = of.iter().map(|p| p.0.to_string()).collect();
+    sqlx::query_as(&format!(
+        "SELECT id, name FROM client_projects WHERE id IN ({})",
+        ids.join(",")
+    ))
+    .fetch_all(conn)
+    .await
+}
+
+/// Every rate of every assignment on a project of the site: (person, project, first day,
+/// yen an hour), by start.
+pub async fn site_rates(
+    db: &Db,
+    site: SiteId,
+) -> sqlx::Result<Vec<(PersonId, ProjectId, String, i64)>> {
+    sqlx::query_as(
+        "SELECT a.person_id, a.project_id, r.starts_on, r.yen_per_hour
+           FROM assignment_rates r JOIN assignments a ON a.id = r.assignment_id
+           JOIN client_projects p ON p.id = a.project_id
+           JOIN client_companies c ON c.id = p.client_id
+          WHERE c.site_id = $1
+          ORDER BY a.person_id, a.project_id, a.id, r.starts_on",
+    )
+    .bind(site)
+    .fetch_all(&db.pool)
+    .await
+}

@@ -1,6 +1,6 @@
-//! Workers' bank accounts: entered by the worker, a director of a site where they work or
-//! an accountant of it; read only by the worker and the accountants of their sites. The
-//! values are never logged (the row type has no Debug).
+//! Workers' bank accounts: entered and changed by the worker or an accountant of a site
+//! where they work, read by them only; every change is kept (who, when). The values are
+//! never logged (the row type has no Debug).
 
 use super::errors::PayError;
 use super::kana;
@@ -64,6 +64,7 @@ pub async fn set(
 ) -> ApiResult<()> {
     let row = validate(input)?;
     store::set_bank_account(tx, person, &row, by, now.timestamp()).await?;
+    tracing::info!(person = person.0, by = by.0, "bank account set");
     Ok(())
 }
 

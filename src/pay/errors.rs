@@ -3,7 +3,6 @@
 crate::error_codes! {
     /// Why a pay request is refused.
     pub enum PayError {
-        AccountExists = (CONFLICT, "pay.account_exists", "口座はすでに登録されています。変更は本人または経理担当者が行います。", "An account is already registered: only the person or an accountant changes it."),
         /// `{month}` the close it would pay late, `{due}` the day, `{days}` counted from the close.
         TooLate = (UNPROCESSABLE_ENTITY, "pay.too_late", "この支払ルールでは{month}分の支払日が{due}となり、締め日から{days}日目です。フリーランス法により、締め日から60日以内(締め日を1日目として)に支払う必要があります。", "Under this rule the month {month} would be paid on {due}, day {days} counting the close as day 1; the freelance act requires payment within 60 days of the close."),
         BadPayDay = (UNPROCESSABLE_ENTITY, "pay.bad_pay_day", "支払日は1〜31日で指定してください(31は月末)。", "The pay day is 1 to 31 (31 means the month's last day)."),

@@ -134,7 +134,7 @@ pub struct Payments {
 
 /// A worker's month at a site as pay sees it.
 pub struct Line {
-    pub view: MonthView,
+    pub view: std::sync::Arc<MonthView>,
     pub approved: bool,
     pub paid: bool,
     /// For an approved month: its statement (a paid one as stored).

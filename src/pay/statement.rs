@@ -9,7 +9,7 @@ use crate::attendance::month::MonthView;
 use crate::attendance::rules::Month;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{AssignmentId, PersonId, ProjectId, SiteId};
+use crate::ids::{PersonId, ProjectId, SiteId};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -87,28 +87,16 @@ pub async fn rule_of(db: &Db, site: SiteId) -> ApiResult<(PayRule, bool)> {
 
 /// Loads the rates of every assignment at the site, its rule and the withholding switches.
 pub async fn context(db: &Db, site: SiteId) -> ApiResult<Context> {
-    use crate::attendance::store as att;
-    let assignments = att::assignments(db, None, Some(site)).await?;
-    let ids: Vec<AssignmentId> = assignments.iter().map(|a| a.id).collect();
-    let of: BTreeMap<AssignmentId, (PersonId, ProjectId)> = assignments
-        .iter()
-        .map(|a| (a.id, (a.person_id, a.project_id)))
-        .collect();
     let mut rates: BTreeMap<(PersonId, ProjectId), Vec<Rate>> = BTreeMap::new();
-    for r in att::rates(db, &ids).await? {
-        let Some(key) = of.get(&r.assignment_id) else {
-            continue;
-        };
-        let starts_on = r.starts_on.parse().map_err(|_| {
-            anyhow::anyhow!(
-                "assignment_rates {}: bad day {}",
-                r.assignment_id,
-                r.starts_on
-            )
+    for (person, project, starts_on, yen_per_hour) in
+        crate::attendance::store::site_rates(db, site).await?
+    {
+        let starts_on = starts_on.parse().map_err(|_| {
+            anyhow::anyhow!("assignment_rates of {person} on {project}: bad day {starts_on}")
         })?;
-        rates.entry(*key).or_default().push(Rate {
+        rates.entry((person, project)).or_default().push(Rate {
             starts_on,
-            yen_per_hour: r.yen_per_hour,
+            yen_per_hour,
         });
     }
     Ok(Context {

@@ -539,7 +539,8 @@ pub async fn bank_account(db: &Db, person: PersonId) -> sqlx::Result<Option<Bank
     .await
 }
 
-/// Sets the person's bank account.
+/// Sets the person's bank account and records who did, when, and whether it entered a new
+/// one or changed one (never the account itself).
 pub async fn set_bank_account(
     tx: &mut Tx,
     person: PersonId,
@@ -547,6 +548,21 @@ pub async fn set_bank_account(
     by: PersonId,
     now: i64,
 ) -> sqlx::Result<()> {
+    let existed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM pay_bank_accounts WHERE person_id = $1")
+            .bind(person)
+            .fetch_one(&mut **tx)
+            .await?;
+    sqlx::query(
+        "INSERT INTO pay_bank_account_changes (person_id, changed_by, changed_at, action)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(person)
+    .bind(by)
+    .bind(now)
+    .bind(if existed > 0 { "changed" } else { "entered" })
+    .execute(&mut **tx)
+    .await?;
     sqlx::query(
         "INSERT INTO pay_bank_accounts
                 (person_id, bank_code, branch_code, account_type, number, holder_kana, set_by, set_at)
@@ -567,6 +583,27 @@ pub async fn set_bank_account(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// A change of a bank account as the trail keeps it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct BankChangeRow {
+    pub changed_by: PersonId,
+    pub changed_by_name: String,
+    pub changed_at: i64,
+    pub action: String,
+}
+
+/// The changes of the person's bank account, oldest first.
+pub async fn bank_changes(db: &Db, person: PersonId) -> sqlx::Result<Vec<BankChangeRow>> {
+    sqlx::query_as(
+        "SELECT c.changed_by, p.name AS changed_by_name, c.changed_at, c.action
+           FROM pay_bank_account_changes c JOIN persons p ON p.id = c.changed_by
+          WHERE c.person_id = $1 ORDER BY c.id",
+    )
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await
 }
 
 /// Whether the person and the site both exist.

@@ -84,6 +84,8 @@ const TABLES: &[(&str, &[&str])] = &[
     ("pay_payers", &["pay"]),
     ("pay_runs", &["pay"]),
     ("pay_payment_lines", &["pay"]),
+    ("pay_bank_account_changes", &["pay"]),
+    ("attendance_versions", &["attendance"]),
     ("kpi_orders", &["kpi"]),
     ("kpi_costs", &["kpi"]),
     ("kpi_targets", &["kpi"]),

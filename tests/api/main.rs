@@ -43,6 +43,7 @@ mod occupancy;
 mod occupancy_history;
 mod openapi;
 mod pay;
+mod pay_agree;
 mod pay_bank;
 mod pay_exports;
 mod pay_runs;
