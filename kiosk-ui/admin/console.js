@@ -53,7 +53,6 @@ addStrings({
     'people.number': '会員番号',
     'people.phone': '電話番号',
     'people.sendInvite': '招待メールを送り、本人がパスワードを決める',
-    'people.password': '初期パスワード（招待しない場合）',
     'people.create': '追加する',
     'people.created': '{name} さんを追加しました。',
     'people.fix': '入力内容を確認してください。',
@@ -175,7 +174,6 @@ addStrings({
     'people.number': 'Member number',
     'people.phone': 'Phone',
     'people.sendInvite': 'Mail an invitation: they choose their password',
-    'people.password': 'Initial password (without an invitation)',
     'people.create': 'Add',
     'people.created': '{name} was added.',
     'people.fix': 'Please check the fields.',
@@ -487,7 +485,6 @@ function renderPeople() {
     field('person', 'phone', t('people.phone'), { type: 'tel' }),
     field('person', 'roles', t('people.role'), { tag: 'select', options: ROLES.map((r) => h('option', { value: r }, t(`role.${r}`))) }),
     h('div', { class: 'field' }, h('label', null, h('input', { type: 'checkbox', name: 'invite', checked: true }), ' ', t('people.sendInvite'))),
-    field('person', 'password', t('people.password'), { type: 'password', autocomplete: 'new-password' }),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn' }, t('people.create'))),
     h('div', { id: 'person-form-message', class: 'message', role: 'status' }));
   setChildren(el, h('h2', { id: 'people-heading' }, t('people.heading')), search, state.flash ? message('ok', state.flash) : null,
@@ -567,7 +564,6 @@ async function createPerson(e) {
   const v = (n) => f.elements[n].value.trim();
   const body = { email: v('email'), name: v('name'), name_kana: v('name_kana'), phone: v('phone'), site_id: Number(state.siteId), roles: [v('roles')], invite: f.elements.invite.checked };
   if (v('member_number')) body.member_number = v('member_number');
-  if (f.elements.password.value) body.password = f.elements.password.value;
   const out = document.getElementById('person-form-message');
   try {
     const p = await api('POST', '/api/v1/persons', body);

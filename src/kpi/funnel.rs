@@ -255,6 +255,15 @@ fn withhold(steps: &mut [Step]) {
         }
         s.suppressed = s.stuck.is_none() || s.reached.is_none() || s.suppressed;
     }
+    // The first step's count is the KPI table's registered workers, shown to the same viewer:
+    // with it, any withheld count of the chain could be read back. So the whole funnel goes.
+    if later_hidden {
+        for s in steps.iter_mut() {
+            s.reached = None;
+            s.stuck = None;
+            s.suppressed = true;
+        }
+    }
 }
 
 fn counted_steps(people: &[(SiteId, &Person)], named: impl Fn(SiteId) -> bool) -> Vec<Step> {

@@ -320,9 +320,10 @@ async fn edit_order(
         note: input.note.as_deref().unwrap_or(&old.note),
     };
     ledger::check_order(&st.db, &o).await?;
-    if input.municipality_id.is_some() {
-        ledger::may_attribute(&st.db, &who, o.municipality).await?;
-    }
+    // Both the city it counts in and the city it counted in: a director changes no other
+    // city's order volume, not even by its amount or date.
+    ledger::may_attribute(&st.db, &who, old.given_to).await?;
+    ledger::may_attribute(&st.db, &who, o.municipality).await?;
     let mut tx = st.db.begin().await?;
     if !ledger::edit_order(&mut tx, id, &o).await? {
         return Err(ApiError::not_found("受注", "Order"));
@@ -337,7 +338,7 @@ async fn edit_order(
 /// Removes an order entered by mistake (directors of its project's site, administrators).
 #[utoipa::path(delete, path = "/api/v1/kpi/orders/{id}", tag = "kpi",
     params(("id" = i64, Path)),
-    responses((status = 204), (status = 403), (status = 404)))]
+    responses((status = 204), (status = 403, description = "kpi.foreign_municipality, or not a director of the project's site"), (status = 404)))]
 async fn delete_order(
     State(st): State<AppState>,
     who: Principal,
@@ -347,6 +348,7 @@ async fn delete_order(
         return Err(ApiError::not_found("受注", "Order"));
     };
     who.require_director(o.site_id)?;
+    ledger::may_attribute(&st.db, &who, o.given_to).await?;
     let mut tx = st.db.begin().await?;
     store::delete_order(&mut tx, id).await?;
     tx.commit().await?;

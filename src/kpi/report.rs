@@ -443,8 +443,9 @@ impl Year {
     }
 
     /// The months' figures; with `exact` false, those fewer than 3 people are behind are
-    /// withheld, and a second month with them where one alone would be read back from the
-    /// year's figure (`hidden` then names the year's figures to withhold too).
+    /// withheld, and more months with them until at least 3 people stand behind the withheld
+    /// months together (their sum is read back from the year's figure); `hidden` then names
+    /// the year's figures to withhold when no month is left to add.
     fn trend(
         &self,
         a: &Acc,
@@ -490,20 +491,35 @@ impl Year {
             if hidden.contains(year_keys[0]) {
                 continue;
             }
-            let withheld = out
-                .iter()
-                .filter(|f| f.suppressed.iter().any(|k| k == key))
-                .count();
-            if withheld != 1 {
-                continue;
-            }
-            let second = out
-                .iter_mut()
-                .filter(|f| !f.suppressed.iter().any(|k| k == key) && f.get(key) > 0)
-                .min_by_key(|f| f.get(key));
-            match second {
-                Some(f) => f.withhold(key),
-                None => hidden.extend(year_keys.iter().copied()),
+            let people = |i: usize| match key {
+                "center_minutes" => &a.months[i].center_people,
+                "remote_minutes" => &a.months[i].remote_people,
+                _ => &a.months[i].paid_people,
+            };
+            // The withheld months' sum is the year's figure minus the shown ones: as long as
+            // fewer than 3 people stand behind it (the same worker in April and May, say),
+            // withhold the smallest shown month too, or else the year's figure.
+            loop {
+                let withheld: Vec<usize> = (0..out.len())
+                    .filter(|&i| out[i].suppressed.iter().any(|k| k == key))
+                    .collect();
+                let behind: BTreeSet<PersonId> = withheld
+                    .iter()
+                    .flat_map(|&i| people(i).iter().copied())
+                    .collect();
+                if !rules::too_few(behind.len()) {
+                    break;
+                }
+                let next = (0..out.len())
+                    .filter(|&i| !out[i].suppressed.iter().any(|k| k == key) && out[i].get(key) > 0)
+                    .min_by_key(|&i| out[i].get(key));
+                match next {
+                    Some(i) => out[i].withhold(key),
+                    None => {
+                        hidden.extend(year_keys.iter().copied());
+                        break;
+                    }
+                }
             }
         }
         out

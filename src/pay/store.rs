@@ -548,6 +548,9 @@ pub async fn set_bank_account(
     by: PersonId,
     now: i64,
 ) -> sqlx::Result<()> {
+    // Two first entries at once must not both be logged as "entered": the person's row
+    // orders them (a no-op on SQLite, whose writers already take turns).
+    crate::db::lock_row(tx, "persons", person.0).await?;
     let existed: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM pay_bank_accounts WHERE person_id = $1")
             .bind(person)

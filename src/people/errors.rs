@@ -10,7 +10,7 @@ crate::error_codes! {
         UnknownMunicipality = (UNPROCESSABLE_ENTITY, "person.unknown_municipality", "その自治体はありません。", "There is no such municipality."),
         UnknownTeam = (UNPROCESSABLE_ENTITY, "person.unknown_team", "そのチームはありません。", "There is no such team."),
         RolesRequired = (UNPROCESSABLE_ENTITY, "person.roles_required", "拠点と役割を一つ以上指定してください。", "Give the site and at least one role on it."),
-        PasswordByLink = (UNPROCESSABLE_ENTITY, "person.password_by_link", "他の人のパスワードは設定できません。/persons/{id}/invitation で本人にリンクを送ってください。", "Nobody sets another person's password: send them a link through /persons/{id}/invitation."),
+        PasswordByLink = (UNPROCESSABLE_ENTITY, "person.password_by_link", "他の人のパスワードは設定できません。招待(作成時は invite、作成後は /persons/{id}/invitation)で本人が決めます。", "Nobody sets another person's password: they choose it through an invitation (invite when creating, /persons/{id}/invitation after)."),
         RolesSeparately = (UNPROCESSABLE_ENTITY, "person.roles_separately", "役割は /persons/{id}/roles で変更してください。", "Change roles through /persons/{id}/roles."),
         BadLeader = (UNPROCESSABLE_ENTITY, "team.bad_leader", "リーダーはこの拠点のワーカーから選んでください。", "The leader must be a worker of this site."),
         InvitationInvalid = (GONE, "invitation.invalid", "この招待リンクは使用済みか、有効期限が切れています。拠点の担当者に再送を依頼してください。", "This invitation link was already used or has expired. Ask your site to send a new one."),

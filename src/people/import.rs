@@ -784,6 +784,45 @@ fn changed(a: &Person, b: &Person) -> bool {
 
 /// Checks every row of the file and, unless it is a dry run, imports them all in one
 /// transaction (none when any row has an error: a 422 naming each row's fields).
+/// Writes one new or changed row of an import in its transaction (and grants its role,
+/// invites a new person when asked).
+async fn write_row(
+    st: &AppState,
+    tx: &mut crate::db::Tx,
+    (who, site_id): (&Principal, SiteId),
+    d: &mut Draft,
+    invite: bool,
+    now: i64,
+) -> ApiResult<()> {
+    let mut moved_from = None;
+    if d.result.outcome == Outcome::Update {
+        let was = still_as_read(tx, who, &d.person).await?;
+        moved_from = (was.email != d.person.email).then_some(was.email);
+    }
+    let id = store::save(tx, &d.person, None, now).await.map_err(|e| {
+        crate::error::on_constraint(e, |c| match c {
+            // Another import or form took the number or address since the check.
+            "persons_email_key" | "persons_member_number_key" => {
+                Some(ApiError::from(PeopleError::ImportRaced))
+            }
+            _ => None,
+        })
+    })?;
+    if let Some(old) = moved_from {
+        // As a change in the console: links mailed to the old address close, the sessions
+        // end, and the old address hears who moved the account.
+        super::persons::address_changed(st, tx, (id, &old), who.id, now).await?;
+    }
+    if let Some(role) = d.grant {
+        auth::store::grant(tx, id, site_id, role).await?;
+    }
+    if invite {
+        invite::send(st, tx, id, Some(who.id), now).await?;
+    }
+    d.result.person_id = Some(id);
+    Ok(())
+}
+
 pub async fn run(
     st: &AppState,
     who: &Principal,
@@ -859,32 +898,9 @@ pub async fn run(
         if d.result.outcome == Outcome::Unchanged {
             continue;
         }
-        if d.result.outcome == Outcome::Update {
-            let was = still_as_read(&mut tx, who, &d.person).await?;
-            // A link mailed to the old address must not set the password any more.
-            if was.email != d.person.email {
-                store::close_invitations(&mut tx, d.person.id, now).await?;
-            }
-        }
-        let id = store::save(&mut tx, &d.person, None, now)
-            .await
-            .map_err(|e| {
-                crate::error::on_constraint(e, |c| match c {
-                    // Another import or form took the number or address since the check.
-                    "persons_email_key" | "persons_member_number_key" => {
-                        Some(ApiError::from(PeopleError::ImportRaced))
-                    }
-                    _ => None,
-                })
-            })?;
-        if let Some(role) = d.grant {
-            auth::store::grant(&mut tx, id, site_id, role).await?;
-        }
-        if opts.invite && d.result.outcome == Outcome::New {
-            invite::send(st, &mut tx, id, Some(who.id), now).await?;
-            report.invited += 1;
-        }
-        d.result.person_id = Some(id);
+        let invite = opts.invite && d.result.outcome == Outcome::New;
+        write_row(st, &mut tx, (who, site_id), d, invite, now).await?;
+        report.invited += usize::from(invite);
     }
     tx.commit().await?;
     report.imported = true;

@@ -2,7 +2,7 @@
 
 use super::{PeopleError, Person, store};
 use crate::AppState;
-use crate::auth::{self, Grant, Principal, Role, password};
+use crate::auth::{self, Grant, Principal, Role};
 use crate::error::{
     ApiError, ApiResult, CommonError, Lang, Text, Validator, invalid_code, on_constraint, taken,
 };
@@ -57,7 +57,8 @@ pub struct PersonInput {
     team_id: Option<TeamId>,
     is_admin: Option<bool>,
     active: Option<bool>,
-    /// A new password (at least 8 characters); required when creating.
+    /// Refused (`person.password_by_link`): nobody sets another person's password; they
+    /// choose it through an invitation, or sign in with a link mailed to their address.
     password: Option<String>,
     /// When creating: the site the first roles are on.
     site_id: Option<SiteId>,
@@ -202,11 +203,6 @@ pub async fn update(
     if input.site_id.is_some() || input.roles.is_some() {
         return Err(invalid_code("roles", PeopleError::RolesSeparately));
     }
-    // Whoever sets a password can sign in as the person and read what only they may (their
-    // bank account, their children's medical notes): the person chooses it through a link.
-    if input.password.is_some() {
-        return Err(invalid_code("password", PeopleError::PasswordByLink));
-    }
     save(st, who, p, input, &[]).await
 }
 
@@ -241,29 +237,11 @@ pub fn validate_names(v: &mut Validator, p: &Person) {
     }
 }
 
-/// Checks the person's fields, the password and the records they name.
-async fn check(
-    st: &AppState,
-    who: &Principal,
-    p: &Person,
-    password: Option<&str>,
-    invited: bool,
-) -> ApiResult<()> {
+/// Checks the person's fields and the records they name.
+async fn check(st: &AppState, who: &Principal, p: &Person) -> ApiResult<()> {
     let mut v = Validator::new();
     super::validate_person(&mut v, p);
     validate_names(&mut v, p);
-    if let Some(pw) = password {
-        if let Some(weak) = password::weak(pw) {
-            weak.reject(&mut v, "password");
-        }
-    } else if p.id.0 == 0 && !invited {
-        // The shared code, with this form's own text.
-        let text = Text::new(
-            "初期パスワードを入力してください。",
-            "Give an initial password.",
-        );
-        v.add("password", CommonError::Required, text);
-    }
     if let Some(m) = p.home_municipality_id
         && sites::store::municipality_by_id(&st.db, m).await.is_err()
     {
@@ -290,47 +268,38 @@ async fn save(
     if input.is_admin.is_some_and(|a| a != p.is_admin) {
         who.require_admin()?;
     }
+    // Whoever sets a password can sign in as the person and read what only they may (their
+    // bank account, their children's medical notes): the person chooses it through an
+    // invitation, or signs in with a link mailed to their address.
+    if input.password.is_some() {
+        return Err(invalid_code("password", PeopleError::PasswordByLink));
+    }
     let invite = input.invite.unwrap_or(false);
     if invite && p.id.0 != 0 {
         return Err(invalid_code("invite", PeopleError::InviteSeparately));
     }
     let old_email = p.email.clone();
     apply(&mut p, &mut input);
-    check(st, who, &p, input.password.as_deref(), invite).await?;
-    let hash = match input.password {
-        Some(pw) => Some(st.hashing.run(move || password::hash(&pw)).await??),
-        None => None,
-    };
+    check(st, who, &p).await?;
     let now = st.clock.epoch();
     let mut tx = st.db.begin().await?;
-    let id = store::save(&mut tx, &p, hash.as_deref(), now)
-        .await
-        .map_err(|e| {
-            on_constraint(e, |c| match c {
-                "persons_email_key" => Some(taken("email", "メールアドレス", "e-mail address")),
-                "persons_member_number_key" => {
-                    Some(taken("member_number", "会員番号", "member number"))
-                }
-                _ => None,
-            })
-        })?;
-    if hash.is_some() {
-        // A reset password logs the account out everywhere, and closes the sign-in links
-        // mailed before it.
-        auth::login::password_reset(&mut tx, id, now).await?;
-    } else if !p.active {
-        // So does deactivating it.
+    let id = store::save(&mut tx, &p, None, now).await.map_err(|e| {
+        on_constraint(e, |c| match c {
+            "persons_email_key" => Some(taken("email", "メールアドレス", "e-mail address")),
+            "persons_member_number_key" => {
+                Some(taken("member_number", "会員番号", "member number"))
+            }
+            _ => None,
+        })
+    })?;
+    if !p.active {
+        // Deactivating the account logs it out everywhere, and a link mailed before must not
+        // outlive it.
         auth::login::log_out_everywhere(&mut tx, id).await?;
-    }
-    if p.email != old_email || hash.is_some() || !p.active {
-        // A link mailed before must not outlive the address it went to, a password the
-        // account was given, or the account's deactivation.
         store::close_invitations(&mut tx, id, now).await?;
     }
     if p.id.0 != 0 && p.email != old_email && who.id != id {
-        // The account's owner hears of it at the address they know, and signs in again.
-        auth::login::password_reset(&mut tx, id, now).await?;
-        super::notify::email_changed(st, &mut tx, (id, &old_email), who.id).await?;
+        address_changed(st, &mut tx, (id, &old_email), who.id, now).await?;
     }
     for g in grants {
         auth::store::grant(&mut tx, id, g.site_id, g.role).await?;
@@ -340,6 +309,22 @@ async fn save(
     }
     tx.commit().await?;
     store::get(&st.db, id).await
+}
+
+/// Someone else changed the person's address: links mailed to the old one close, every
+/// session ends (a sign-in link to the new address is the way back in), and the old address
+/// hears who moved the account to where.
+pub async fn address_changed(
+    st: &AppState,
+    tx: &mut crate::db::Tx,
+    (id, old_email): (PersonId, &str),
+    by: PersonId,
+    now: i64,
+) -> ApiResult<()> {
+    store::close_invitations(tx, id, now).await?;
+    auth::login::password_reset(tx, id, now).await?;
+    super::notify::email_changed(st, tx, (id, old_email), by).await?;
+    Ok(())
 }
 
 /// Grants a role on a site.

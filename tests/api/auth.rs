@@ -419,6 +419,16 @@ async fn nobody_sets_another_persons_password_and_the_old_address_hears_of_a_cha
             .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
             .await;
         assert_eq!(p["errors"][0]["code"], "person.password_by_link", "{p}");
+        // Nor a first password: the director would know it (the review's second path).
+        let p = who
+            .post("/api/v1/persons")
+            .json(
+                &json!({"email": "known@kado.example", "name": "新人", "password": "known-pass-99",
+                          "site_id": SHIOJIRI, "roles": ["worker"]}),
+            )
+            .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+            .await;
+        assert_eq!(p["errors"][0]["code"], "person.password_by_link", "{p}");
     }
     assert_eq!(
         worker.get("/api/v1/auth/me").send_status().await,

@@ -182,7 +182,7 @@ async fn role_by_site_by_endpoint(b: Backend) {
         (
             Method::POST,
             "/api/v1/persons".into(),
-            json!({"email": "new1@kado.example", "name": "新人", "password": "initial-pass", "site_id": s, "roles": ["worker"]}),
+            json!({"email": "new1@kado.example", "name": "新人", "invite": true, "site_id": s, "roles": ["worker"]}),
             vec![
                 (OmachiDirector, 403),
                 (Reception, 403),

@@ -16,6 +16,7 @@ on_both_backends!(
     limits_answer_413_with_the_limit,
     only_the_sites_directors_import,
     spreadsheets_that_would_blow_up_are_refused,
+    an_address_changed_by_an_import_tells_the_old_address,
 );
 
 const IMPORT: &str = "/api/v1/sites/1/person-imports";
@@ -430,4 +431,38 @@ async fn spreadsheets_that_would_blow_up_are_refused(b: Backend) {
     let report = dry_run(&director, csv).await;
     assert_eq!(outcomes(&report), ["new"]);
     assert_eq!(row(&report, 3 * 1024 * 1024 + 2)["member_number"], "B-1");
+}
+
+/// From the review: an import that moved a worker's address to one the director holds let the
+/// director sign in as the worker through a mailed link, silently. Now it ends the worker's
+/// sessions and tells the old address, as a change in the console does.
+async fn an_address_changed_by_an_import_tells_the_old_address(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let director = app.login_as(DIRECTOR).await;
+    let worker = app.login_as(WORKER).await;
+    let name: String = sqlx::query_scalar("SELECT name FROM persons WHERE email = $1")
+        .bind(WORKER)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let csv = format!("member number,name,e-mail\nK-0001,{name},director-held@example.jp\n");
+    let res = post(&director, "dry_run=false", csv.into_bytes()).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    worker
+        .get("/api/v1/auth/me")
+        .send_problem(StatusCode::UNAUTHORIZED, "auth.required")
+        .await;
+    let notice: String = sqlx::query_scalar(
+        "SELECT body_text FROM outbox WHERE kind = 'email_changed' AND to_email = $1",
+    )
+    .bind(WORKER)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(notice.contains("director-held@example.jp"), "{notice}");
 }
