@@ -500,6 +500,26 @@ pub fn on_field<E: ErrorCode>(code: E, field: &str, message: Option<Text>) -> Ap
     }
 }
 
+/// A search's words and page as the lists take them: `limit` 1 to 200 (default 50) and `q`
+/// up to 200 characters, else a 422 naming the field.
+pub fn search_page(
+    q: Option<String>,
+    offset: Option<u32>,
+    limit: Option<u32>,
+) -> ApiResult<(String, usize, usize)> {
+    let limit = limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(invalid_code("limit", CommonError::OutOfRange)
+            .with("min", 1)
+            .with("max", 200));
+    }
+    let q = q.unwrap_or_default();
+    if q.chars().count() > 200 {
+        return Err(invalid_code("q", CommonError::TooLong).with("max", 200));
+    }
+    Ok((q, offset.unwrap_or(0) as usize, limit as usize))
+}
+
 /// A single-field validation error with a catalogued code.
 pub fn invalid_code<E: ErrorCode>(field: &str, code: E) -> ApiError {
     let (ja, en) = code.texts();

@@ -55,23 +55,9 @@ async fn search_clients(
     Query(f): Query<ClientSearch>,
 ) -> ApiResult<Json<super::ClientPage>> {
     who.require_director(site_id)?;
-    let limit = f.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(
-            crate::error::invalid_code("limit", crate::error::CommonError::OutOfRange)
-                .with("min", 1)
-                .with("max", 200),
-        );
-    }
-    let q = f.q.unwrap_or_default();
-    if q.chars().count() > 200 {
-        return Err(
-            crate::error::invalid_code("q", crate::error::CommonError::TooLong).with("max", 200),
-        );
-    }
-    let offset = f.offset.unwrap_or(0) as usize;
+    let (q, offset, limit) = crate::error::search_page(f.q, f.offset, f.limit)?;
     Ok(Json(
-        super::search(&st.db, site_id, &q, offset, limit as usize).await?,
+        super::search(&st.db, site_id, &q, offset, limit).await?,
     ))
 }
 

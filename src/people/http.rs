@@ -74,27 +74,14 @@ async fn search_persons(
     who: Principal,
     Query(f): Query<PersonSearch>,
 ) -> ApiResult<Json<PersonPage>> {
-    let limit = f.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(
-            crate::error::invalid_code("limit", crate::error::CommonError::OutOfRange)
-                .with("min", 1)
-                .with("max", 200),
-        );
-    }
-    let q = f.q.unwrap_or_default();
-    if q.chars().count() > 200 {
-        return Err(
-            crate::error::invalid_code("q", crate::error::CommonError::TooLong).with("max", 200),
-        );
-    }
+    let (q, offset, limit) = crate::error::search_page(f.q, f.offset, f.limit)?;
     let search = persons::Search {
         site: f.site_id,
         q,
         role: f.role,
         active: f.active,
-        offset: f.offset.unwrap_or(0) as usize,
-        limit: limit as usize,
+        offset,
+        limit,
     };
     Ok(Json(persons::search(&st, &who, search).await?))
 }
@@ -187,22 +174,7 @@ pub struct PageSearch {
 impl PageSearch {
     /// The search as the use cases take it; 422 for a limit out of 1..=200 or a long query.
     pub fn checked(self) -> ApiResult<(String, usize, usize)> {
-        let limit = self.limit.unwrap_or(50);
-        if !(1..=200).contains(&limit) {
-            return Err(
-                crate::error::invalid_code("limit", crate::error::CommonError::OutOfRange)
-                    .with("min", 1)
-                    .with("max", 200),
-            );
-        }
-        let q = self.q.unwrap_or_default();
-        if q.chars().count() > 200 {
-            return Err(
-                crate::error::invalid_code("q", crate::error::CommonError::TooLong)
-                    .with("max", 200),
-            );
-        }
-        Ok((q, self.offset.unwrap_or(0) as usize, limit as usize))
+        crate::error::search_page(self.q, self.offset, self.limit)
     }
 }
 

@@ -16,12 +16,7 @@ pub async fn invitation(
     token: &str,
     days: i64,
 ) -> anyhow::Result<()> {
-    let (email, name, language): (String, String, String) =
-        sqlx::query_as("SELECT email, name, language FROM persons WHERE id = $1")
-            .bind(person_id)
-            .fetch_one(&mut **tx)
-            .await?;
-    let lang = crate::auth::stored_language(&language, person_id)?;
+    let (email, name, lang) = recipient(tx, person_id).await?;
     let base = st.config.base_url();
     // In the fragment: never sent to a server, so no log or Referer keeps it. The page posts
     // it, so a mail scanner that follows links cannot use it up.
@@ -44,21 +39,14 @@ pub async fn invitation(
             "If you did not expect this message, ignore it.",
         ),
     };
-    let message = link_email(
-        email,
-        name,
-        lang,
-        LinkMessage {
-            subject,
-            hello,
-            body,
-            link: &link,
-            ignore,
-        },
-    );
-    let host = crate::mail::host(&base);
-    outbox::enqueue(tx, None, "invitation", &message, &host, st.clock.epoch()).await?;
-    Ok(())
+    let m = LinkMessage {
+        subject,
+        hello,
+        body,
+        link: &link,
+        ignore,
+    };
+    queue(st, tx, "invitation", link_email(email, name, lang, m)).await
 }
 
 /// Tells the old address that the account's e-mail address was changed by someone else (a
@@ -70,16 +58,11 @@ pub async fn email_changed(
     (person_id, old_email): (PersonId, &str),
     by: PersonId,
 ) -> anyhow::Result<()> {
-    let (email, name, language): (String, String, String) =
-        sqlx::query_as("SELECT email, name, language FROM persons WHERE id = $1")
-            .bind(person_id)
-            .fetch_one(&mut **tx)
-            .await?;
+    let (email, name, lang) = recipient(tx, person_id).await?;
     let changer: String = sqlx::query_scalar("SELECT name FROM persons WHERE id = $1")
         .bind(by)
         .fetch_one(&mut **tx)
         .await?;
-    let lang = crate::auth::stored_language(&language, person_id)?;
     let base = st.config.base_url();
     let link = format!("{base}/");
     let (subject, hello, body, ignore) = match lang {
@@ -100,19 +83,36 @@ pub async fn email_changed(
             "If you did not expect this, contact your center at once.",
         ),
     };
-    let message = link_email(
-        old_email.to_string(),
-        name,
-        lang,
-        LinkMessage {
-            subject,
-            hello,
-            body,
-            link: &link,
-            ignore,
-        },
-    );
-    let host = crate::mail::host(&base);
-    outbox::enqueue(tx, None, "email_changed", &message, &host, st.clock.epoch()).await?;
+    let m = LinkMessage {
+        subject,
+        hello,
+        body,
+        link: &link,
+        ignore,
+    };
+    let message = link_email(old_email.to_string(), name, lang, m);
+    queue(st, tx, "email_changed", message).await
+}
+
+/// The person's address, name and language, as their messages need them.
+async fn recipient(tx: &mut Tx, person_id: PersonId) -> anyhow::Result<(String, String, Lang)> {
+    let (email, name, language): (String, String, String) =
+        sqlx::query_as("SELECT email, name, language FROM persons WHERE id = $1")
+            .bind(person_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let lang = crate::auth::stored_language(&language, person_id)?;
+    Ok((email, name, lang))
+}
+
+/// Puts a message of this area in the outbox, inside the caller's transaction.
+async fn queue(
+    st: &AppState,
+    tx: &mut Tx,
+    kind: &str,
+    message: crate::mail::Email,
+) -> anyhow::Result<()> {
+    let host = crate::mail::host(&st.config.base_url());
+    outbox::enqueue(tx, None, kind, &message, &host, st.clock.epoch()).await?;
     Ok(())
 }
