@@ -110,7 +110,7 @@ async fn get_person(
     Ok(Json(persons::visible(&st, &who, id).await?))
 }
 
-/// Changes a person's details, resets their password, or deactivates the account.
+/// Changes a person's details or deactivates the account (never their password: 422).
 #[utoipa::path(patch, path = "/api/v1/persons/{id}", tag = "people", params(("id" = i64, Path)), request_body = PersonInput,
     responses((status = 200, body = Person), (status = 403), (status = 422)))]
 async fn update_person(

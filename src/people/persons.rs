@@ -64,7 +64,7 @@ pub struct PersonInput {
     site_id: Option<SiteId>,
     /// When creating: the roles on `site_id` (at least one).
     roles: Option<Vec<Role>>,
-    /// When creating: mail an invitation to set the password instead of giving one.
+    /// When creating: mail an invitation with which the person sets their password.
     invite: Option<bool>,
 }
 
@@ -189,7 +189,7 @@ pub async fn create(st: &AppState, who: &Principal, mut input: PersonInput) -> A
     save(st, who, blank, input, &grants).await
 }
 
-/// Changes a person's details, resets their password, or deactivates the account.
+/// Changes a person's details or deactivates the account (never their password: 422).
 pub async fn update(
     st: &AppState,
     who: &Principal,
