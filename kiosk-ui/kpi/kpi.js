@@ -292,6 +292,8 @@ function renderForms() {
       field('target-kpi', t('kpi.kpi'), h('select', null, kpis.map((k) => h('option', { value: k.key }, k.name)))),
       field('target-baseline', t('kpi.baseline'), h('input', { type: 'number', step: '1' })),
       field('target-target', t('kpi.target'), h('input', { type: 'number', step: '1' })),
+      field('target-year_target', t('kpi.yearTarget'), h('input', { type: 'number', step: '1' })),
+      field('target-cumulative_target', t('kpi.cumTarget'), h('input', { type: 'number', step: '1' })),
       h('button', { type: 'submit', class: 'btn' }, t('kpi.save')));
     target.addEventListener('submit', (ev) => submit(ev, target, 'target', () => api('PUT', '/api/v1/kpi/targets', {
       year: state.year,
@@ -299,6 +301,8 @@ function renderForms() {
       kpi: el('target-kpi').value,
       baseline: numberOrNull(el('target-baseline').value),
       target: numberOrNull(el('target-target').value),
+      year_target: numberOrNull(el('target-year_target').value),
+      cumulative_target: numberOrNull(el('target-cumulative_target').value),
     })));
     forms.push(cost, target);
   }

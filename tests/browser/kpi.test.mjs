@@ -93,6 +93,19 @@ test('directors, administrators and a city viewer read the KPIs', { timeout: 180
   assert.ok(await a.page.locator('#cost-form').isVisible());
   assert.ok(await a.page.locator('#target-form').isVisible());
   await axeCheck(a.page, 'the KPI page (administrator, English)');
+  // The committee's single-year and cumulative targets are entered on the page too.
+  await a.page.locator('#target-kpi').selectOption('earners');
+  await a.page.locator('#target-year_target').fill('90');
+  await a.page.locator('#target-cumulative_target').fill('140');
+  await a.page.locator('#target-form button[type="submit"]').click();
+  let saved = null;
+  for (let i = 0; i < 50 && !saved; i += 1) {
+    const targets = await admin.get(`/api/v1/kpi/years/${year}/targets`);
+    saved = targets.find((x) => x.kpi === 'earners' && x.municipality_id === null && x.year_target === 90);
+    if (!saved) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(saved, 'the targets were saved');
+  assert.equal(saved.cumulative_target, 140);
 
   // A viewer of Omachi: one city, no names, no forms.
   const me = await session(base, 'worker30@kado.example');
