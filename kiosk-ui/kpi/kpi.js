@@ -168,8 +168,13 @@ function chart(title, months, value) {
   mk('text', { x: left - 6, y: top + 10, 'text-anchor': 'end' }, num(max));
   mk('text', { x: left - 6, y: H - bottom, 'text-anchor': 'end' }, '0');
   months.forEach((m, i) => {
-    const hgt = ((H - bottom - top) * values[i]) / max;
-    mk('rect', { class: 'bar', x: left + i * bw + 3, y: H - bottom - hgt, width: Math.max(1, bw - 6), height: hgt });
+    if (value(m) === null) {
+      // Withheld (fewer than 3 people): no bar, which would read as 0.
+      mk('text', { class: 'withheld', x: left + i * bw + bw / 2, y: H - bottom - 4, 'text-anchor': 'middle' }, '<3');
+    } else {
+      const hgt = ((H - bottom - top) * values[i]) / max;
+      mk('rect', { class: 'bar', x: left + i * bw + 3, y: H - bottom - hgt, width: Math.max(1, bw - 6), height: hgt });
+    }
     mk('text', { x: left + i * bw + bw / 2, y: H - bottom + 16, 'text-anchor': 'middle' }, m.month.slice(5));
   });
   const table = dataTable(title, [

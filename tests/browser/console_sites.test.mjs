@@ -59,6 +59,20 @@ test('a director adds a space on the plan and searches pages of teams and client
   assert.equal((await director.get('/api/v1/sites/1/spaces')).length, spacesBefore);
   await axeCheck(page, 'console: a space with an inline error');
 
+  // Kiosks: registered with a pairing code shown once, then revoked after a confirmation.
+  const kiosksBefore = (await director.get('/api/v1/sites/1/kiosks')).length;
+  await page.getByLabel('端末名（例: 1 階入口）').fill('2 階入口');
+  await page.getByRole('button', { name: '登録してペアリングコードを発行' }).click();
+  await page.locator('.big-code').waitFor();
+  assert.match(await page.locator('.big-code').innerText(), /\d/);
+  assert.equal((await director.get('/api/v1/sites/1/kiosks')).length, kiosksBefore + 1);
+  await axeCheck(page, 'console: a new kiosk and its pairing code');
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: '2 階入口 を取り消す' }).click();
+  await page.locator('#kiosks-status', { hasText: '取り消しました' }).waitFor();
+  const revoked = (await director.get('/api/v1/sites/1/kiosks')).find((k) => k.name === '2 階入口');
+  assert.equal(revoked.revoked, true);
+
   // A blank name: the API's error at its field.
   await spaceForm.getByLabel('横位置').fill('900');
   await spaceForm.getByLabel('名前').fill('');
