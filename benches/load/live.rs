@@ -7,7 +7,7 @@
 //! (GET /sites/{id}/live) on a site with the historical bookings.
 
 use super::{MakeReq, Monitor, Phase, Sample, Shared, closed_loop, log, open_loop, send};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -36,30 +36,55 @@ pub async fn scenario(
     let site = sh.fill.sites[0];
     let desks = sh.fill.desks;
     let watched: HashSet<i64> = sh.fill.workers[..desks].iter().copied().collect();
-    // No overall timeout: a stream is one long answer.
-    let Ok(streaming) = reqwest::Client::builder()
-        .no_proxy()
-        .tcp_nodelay(true)
-        .build()
-    else {
-        log("live view: no HTTP client");
-        return;
-    };
+    // The screens read their streams on a thread of their own: on the generator's one thread,
+    // 200 snapshots to read after each event held back the scans it sends and times (200
+    // browsers are on other machines). They still share the machine's two cores.
     let seen: Seen = Arc::default();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(clients);
-    let mut streams = Vec::new();
-    for c in 0..clients {
-        let req = streaming
-            .get(format!("{}/api/v1/sites/{site}/live/stream", sh.base(c)))
-            .header("cookie", format!("kado_session={}", sh.fill.admin_session))
-            .header("accept", "text/event-stream");
-        let (seen, ready) = (seen.clone(), ready_tx.clone());
-        streams.push(tokio::spawn(read_stream(c, req, seen, ready)));
-    }
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let urls: Vec<String> = (0..clients)
+        .map(|c| format!("{}/api/v1/sites/{site}/live/stream", sh.base(c)))
+        .collect();
+    let cookie = format!("kado_session={}", sh.fill.admin_session);
+    let screens = {
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                log("live view: no runtime for the screens");
+                return;
+            };
+            rt.block_on(async move {
+                // No overall timeout: a stream is one long answer.
+                let Ok(client) = reqwest::Client::builder()
+                    .no_proxy()
+                    .tcp_nodelay(true)
+                    .build()
+                else {
+                    log("live view: no HTTP client");
+                    return;
+                };
+                for (c, url) in urls.into_iter().enumerate() {
+                    let req = client
+                        .get(url)
+                        .header("cookie", &cookie)
+                        .header("accept", "text/event-stream");
+                    tokio::spawn(read_stream(c, req, seen.clone(), ready_tx.clone()));
+                }
+                drop(ready_tx);
+                let _ = stop_rx.await;
+            });
+            // Dropping the runtime ends every stream.
+        })
+    };
     for _ in 0..clients {
         if tokio::time::timeout(Duration::from_secs(60), ready_rx.recv())
             .await
-            .is_err()
+            .ok()
+            .flatten()
+            .is_none()
         {
             log("live view: not every stream sent its first snapshot within 60 s");
             break;
@@ -139,9 +164,8 @@ pub async fn scenario(
         secs,
         cpu,
     ));
-    for s in streams {
-        s.abort();
-    }
+    let _ = stop_tx.send(());
+    let _ = tokio::task::spawn_blocking(move || screens.join()).await;
 
     // The snapshot itself.
     let get: MakeReq = {
@@ -157,6 +181,17 @@ pub async fn scenario(
     out.push(closed_loop(SNAPSHOT, 4, secs, usize::MAX, get, mon).await);
 }
 
+/// The part of a snapshot a screen of the benchmark reads.
+#[derive(serde::Deserialize)]
+struct Snap {
+    people: Vec<Inside>,
+}
+
+#[derive(serde::Deserialize)]
+struct Inside {
+    person_id: i64,
+}
+
 /// Reads one stream: notes when each person first shows among the people inside.
 async fn read_stream(
     c: usize,
@@ -167,34 +202,34 @@ async fn read_stream(
     let Ok(mut res) = req.send().await else {
         return;
     };
-    let mut buf = String::new();
+    let mut buf: Vec<u8> = Vec::new();
     let mut first = true;
     let mut known: HashSet<i64> = HashSet::new();
     while let Ok(Some(chunk)) = res.chunk().await {
-        buf.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buf.find("\n\n") {
-            let message: String = buf.drain(..end + 2).collect();
-            let data: String = message
-                .lines()
-                .filter_map(|l| l.strip_prefix("data:"))
-                .map(str::trim_start)
+        // Only the new bytes (and the one before them) can end a message.
+        let from = buf.len().saturating_sub(1);
+        buf.extend_from_slice(&chunk);
+        let mut start = 0;
+        let mut at = from;
+        while let Some(end) = buf[at..].windows(2).position(|w| w == b"\n\n") {
+            let end = at + end;
+            let message = &buf[start..end];
+            start = end + 2;
+            at = start;
+            let data: Vec<u8> = message
+                .split(|b| *b == b'\n')
+                .filter_map(|l| l.strip_prefix(b"data:"))
+                .flat_map(|l| l.strip_prefix(b" ").unwrap_or(l).iter().copied())
                 .collect();
-            let Ok(snap) = serde_json::from_str::<Value>(&data) else {
+            let Ok(snap) = serde_json::from_slice::<Snap>(&data) else {
                 continue;
             };
             let now = Instant::now();
-            let people = snap["people"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default();
             {
                 let mut map = seen.lock().expect("lock");
-                for p in people {
-                    if let Some(id) = p["person_id"].as_i64()
-                        && known.insert(id)
-                        && !first
-                    {
-                        map.entry((c, id)).or_insert(now);
+                for p in &snap.people {
+                    if known.insert(p.person_id) && !first {
+                        map.entry((c, p.person_id)).or_insert(now);
                     }
                 }
             }
@@ -203,5 +238,6 @@ async fn read_stream(
                 let _ = ready.send(()).await;
             }
         }
+        buf.drain(..start);
     }
 }

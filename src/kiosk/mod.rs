@@ -183,12 +183,14 @@ pub async fn scan(
         };
         store::log(&mut tx, &line).await?;
         tx.commit().await?;
-        // The scan is done: a failed "last seen" write must not turn it into an error.
-        let device = &subject.device;
-        let now = received.timestamp();
-        if let Err(e) = kiosk_tokens::seen(&st.db, device.id, subject.device_seen, now).await {
-            tracing::warn!(device = device.id.0, "kiosk last seen not written: {e}");
-        }
+        // The scan is done: the "last seen" write neither fails it nor makes it wait.
+        let (db, device) = (st.db.clone(), subject.device.id);
+        let (seen, now) = (subject.device_seen, received.timestamp());
+        tokio::spawn(async move {
+            if let Err(e) = kiosk_tokens::seen(&db, device, seen, now).await {
+                tracing::warn!(device = device.0, "kiosk last seen not written: {e}");
+            }
+        });
         let mut r = result?;
         r.delayed = received - at > Duration::seconds(60);
         return Ok(r);

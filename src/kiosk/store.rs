@@ -235,7 +235,8 @@ pub async fn facts(tx: &mut Tx, of: FactsOf) -> Result<Facts, ApiError> {
           WHERE g.person_id = $1 AND p.site_id = $2 AND p.status = 'dropped_off'
          UNION ALL
          SELECT 'dropoff_due', NULL, COUNT(*), NULL, NULL, NULL, NULL FROM childcare_bookings
-          WHERE site_id = $2 AND status = 'booked' AND starts_at - $8 <= $5 AND ends_at > $5
+          WHERE site_id = $2 AND status = 'booked' AND starts_at <= $5 + $8
+            AND starts_at > $5 - 86400 AND ends_at > $5
             AND child_id IN (SELECT child_id FROM child_guardians WHERE person_id = $1)
          UNION ALL
          SELECT 'exception', NULL, open, NULL, open_time, close_time, note FROM site_exceptions

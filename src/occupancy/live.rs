@@ -169,13 +169,18 @@ pub fn stream(
     clock: Clock,
     still_allowed: StillAllowed,
 ) -> impl Stream<Item = Result<sse::Event, Infallible>> {
+    // Streams opened together (a wall of screens, every tablet after a restart) would all ask
+    // again at the same frame and queue for the database in front of the kiosk's scans: each
+    // stream starts at its own point of the interval, so the checks come a few at a time.
+    static OPENED: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    let offset = OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % RECHECK_SECS;
     let state = State {
         frames,
         first: true,
         follow,
         seq: 0,
         still_allowed,
-        checked: clock.epoch(),
+        checked: clock.epoch() - offset,
         clock,
     };
     futures_util::stream::unfold(state, |mut s| async move {
