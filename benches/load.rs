@@ -693,8 +693,11 @@ impl PgServer {
                     .arg("-w")
                     .arg("-o")
                     .arg(format!(
-                        "-h 127.0.0.1 -p {port} -k {} -c max_connections=200",
-                        dir.display()
+                        "-h 127.0.0.1 -p {port} -k {} -c max_connections=200 {}",
+                        dir.display(),
+                        // e.g. "-c shared_preload_libraries=pg_stat_statements" to see, with
+                        // psql during a run, which statements the server spends its time on.
+                        std::env::var("KADO_BENCH_PG_OPTIONS").unwrap_or_default()
                     ))
                     .arg("start");
                 run_ok(start, "pg_ctl start")?;

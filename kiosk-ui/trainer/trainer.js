@@ -228,7 +228,7 @@ async function cancelSession(s) {
   if (!window.confirm(t('trainer.cancelConfirm', { course: s.course_name, time: s.start }))) return;
   try {
     await api('POST', `/api/v1/training/sessions/${s.id}/cancel`);
-    el('sessions-status').textContent = t('trainer.cancelledNow', { course: s.course_name });
+    // Said once the list shows it (the list's reload clears the status line).
     await loadSessions();
     el('sessions-status').textContent = t('trainer.cancelledNow', { course: s.course_name });
   } catch (err) {
