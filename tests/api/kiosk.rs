@@ -10,8 +10,41 @@ use serde_json::{Value, json};
 on_both_backends!(
     the_demo_code_is_announced_only_while_unused,
     pairing_code_is_single_use_and_expires,
-    simultaneous_pairing_guesses_are_reserved
+    simultaneous_pairing_guesses_are_reserved,
+    a_scan_marks_its_kiosk_as_seen
 );
+
+/// A scan marks its kiosk as seen: written after the answer, off the scan's path, so the test
+/// waits for it (at most 5 s).
+async fn a_scan_marks_its_kiosk_as_seen(b: Backend) {
+    let app = TestApp::spawn_at(b, tuesday_nine()).await;
+    let k = app.kiosk().await;
+    let worker = app.as_worker(5).await;
+    worker
+        .booked(&any_desk("2026-11-24", "09:00", "12:00"))
+        .await;
+    app.clock.advance(Duration::seconds(61));
+    let now = app.clock.epoch();
+    let res = k.scan(&worker.qr_payload().await).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut seen = None;
+    for _ in 0..50 {
+        seen = sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT MAX(last_seen_at) FROM kiosk_devices WHERE revoked_at IS NULL",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        if seen.is_some_and(|s| s >= now) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        seen.is_some_and(|s| s >= now),
+        "last seen {seen:?}, scan at {now}"
+    );
+}
 
 /// `kado serve` prints the demo kiosk's code only while it can still pair (issue 22 item 6).
 async fn the_demo_code_is_announced_only_while_unused(b: Backend) {
