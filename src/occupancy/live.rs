@@ -2,11 +2,12 @@
 //! a fresh snapshot after each domain event of the site. One task per site and view on each
 //! instance (a hub) takes the snapshots and shares each, serialised once, with every stream of
 //! that site and view: 200 screens cost one snapshot per change, not 200. Events that arrive
-//! together give one snapshot; a hub that fell behind the events, or whose instance's
-//! PostgreSQL listener reconnected (events may have been missed), takes a fresh one, and every
-//! 30 s one comes anyway (arrivals due and closing-time alerts change with the clock). Every
-//! message is the whole state and a stream starts with the latest, so a reconnecting client
-//! (with or without `Last-Event-ID`) is never left stale.
+//! together, or within [`MIN_GAP`] of the last snapshot, give one snapshot; a hub that fell
+//! behind the events, or whose instance's PostgreSQL listener reconnected (events may have
+//! been missed), takes a fresh one, and every 30 s one comes anyway (arrivals due and
+//! closing-time alerts change with the clock). Every message is the whole state and a stream
+//! starts with the latest, so a reconnecting client (with or without `Last-Event-ID`) is never
+//! left stale.
 
 use super::snapshot::{ChildView, snapshot};
 use crate::clock::Clock;
@@ -23,6 +24,11 @@ use tokio::sync::watch;
 
 /// How often a snapshot comes without any event.
 const REFRESH: Duration = Duration::from_secs(30);
+
+/// The shortest time between two snapshots of a hub: the events of a rush (200 scans a second)
+/// share a snapshot instead of queueing one each for the database in front of the kiosk's
+/// scans, and a screen that changes 20 times a second is as live as anyone can see.
+const MIN_GAP: Duration = Duration::from_millis(50);
 
 /// A snapshot as JSON, shared by the streams of a site and view.
 pub type Frame = Arc<String>;
@@ -93,6 +99,7 @@ async fn hub(db: Db, clock: Clock, key: Key, feed: Feed) {
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + REFRESH, REFRESH);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        let taken = tokio::time::Instant::now();
         let frame = match snapshot(&db, site, clock.epoch(), view).await {
             Ok(snap) => serde_json::to_string(&snap).map_err(anyhow::Error::from),
             Err(e) => Err(anyhow::anyhow!("{e:?}")),
@@ -135,6 +142,7 @@ async fn hub(db: Db, clock: Clock, key: Key, feed: Feed) {
                 }
             }
         }
+        tokio::time::sleep_until(taken + MIN_GAP).await;
         // Events already queued are covered by the snapshot about to be taken.
         while let Ok(_) | Err(TryRecvError::Lagged(_)) = events.try_recv() {}
     }
