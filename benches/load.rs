@@ -1505,7 +1505,7 @@ fn hot_queries(f: &Fill, backend: Backend) -> Vec<(&'static str, String)> {
         (
             "scan: open presence session",
             format!(
-                "SELECT id, booking_id FROM presence_sessions WHERE person_id = {p} AND site_id = {s} AND checked_out_at IS NULL"
+                "SELECT id, booking_id FROM presence_sessions WHERE open_person = {p} AND site_id = {s}"
             ),
         ),
         (

@@ -450,7 +450,7 @@ pub async fn pair_door(
 pub async fn checked_in(tx: &mut Tx, person: PersonId, site: SiteId) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM presence_sessions
-         WHERE person_id = $1 AND site_id = $2 AND checked_out_at IS NULL",
+         WHERE open_person = $1 AND site_id = $2",
     )
     .bind(person)
     .bind(site)

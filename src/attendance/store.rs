@@ -103,11 +103,12 @@ pub struct OpenRow {
     pub checked_in_at: i64,
 }
 
-/// Every open presence session that began before `before`.
+/// Every open presence session that began before `before` (`open_person > 0`: a range of the
+/// `presence_open` index, which holds the open sessions' persons and NULL for the others).
 pub async fn open_before(db: &Db, before: i64) -> sqlx::Result<Vec<OpenRow>> {
     sqlx::query_as(
         "SELECT id, site_id, person_id, booking_id, checked_in_at FROM presence_sessions
-          WHERE checked_out_at IS NULL AND checked_in_at < $1 ORDER BY id",
+          WHERE open_person > 0 AND checked_in_at < $1 ORDER BY id",
     )
     .bind(before)
     .fetch_all(&db.pool)

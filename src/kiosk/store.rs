@@ -216,7 +216,7 @@ pub async fn facts(tx: &mut Tx, of: FactsOf) -> Result<Facts, ApiError> {
             AND b.status IN ('active', 'checked_in')
          UNION ALL
          SELECT 'session', id, booking_id, site_id, NULL, NULL, NULL FROM presence_sessions
-          WHERE person_id = $1 AND checked_out_at IS NULL
+          WHERE open_person = $1
          UNION ALL
          SELECT 'present', NULL, CAST(SUM(COALESCE(checked_out_at, $5) - checked_in_at) AS BIGINT),
                 NULL, NULL, NULL, NULL FROM presence_sessions

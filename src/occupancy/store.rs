@@ -92,8 +92,8 @@ pub struct UnbookedRow {
 
 /// The people inside the site's secure rooms without a booking covering `now` (someone who
 /// has left the building since, without a leave scan at the room's door, is not inside).
-/// The unary `+` keeps SQLite on the one-row `presence_open` index instead of walking every
-/// session the person ever had (30 ms with 1,300 each); a booking lies within a day.
+/// `open_person` reads the one-row `presence_open` index instead of every session the person
+/// ever had (30 ms with 1,300 each); a booking lies within a day.
 pub async fn unbooked_in_secure_rooms(
     c: &mut AnyConnection,
     site: SiteId,
@@ -106,8 +106,8 @@ pub async fn unbooked_in_secure_rooms(
          LEFT JOIN access_rooms r ON r.space_id = o.space_id
          WHERE o.site_id = $1 AND COALESCE(r.roster_enough, 0) = 0
            AND EXISTS (SELECT 1 FROM presence_sessions ps
-                       WHERE ps.person_id = o.person_id AND ps.site_id = o.site_id
-                         AND ps.checked_out_at IS NULL AND +ps.checked_in_at <= o.entered_at)
+                       WHERE ps.open_person = o.person_id AND ps.site_id = o.site_id
+                         AND ps.checked_in_at <= o.entered_at)
            AND NOT EXISTS (SELECT 1 FROM bookings b
                            WHERE b.person_id = o.person_id AND b.space_id = o.space_id
                              AND b.status IN ('active', 'checked_in')
