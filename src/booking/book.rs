@@ -145,7 +145,14 @@ pub async fn check_daily_limit(
     except: BookingId,
 ) -> ApiResult<()> {
     let (f, t) = (at.timestamp(), at.timestamp() + secs);
-    let load = store::person_load(tx, person_id, ctx.local_day(at), f, (f, t), except).await?;
+    let load = store::Load {
+        person_id,
+        day: ctx.local_day(at),
+        now: f,
+        range: (f, t),
+        except,
+    };
+    let load = store::person_load(tx, load).await?;
     within_daily_limit(ctx, load.desk_minutes, secs)
 }
 
@@ -158,7 +165,7 @@ pub async fn book(
     req: &Request<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<Made> {
-    let load = limits(tx, ctx, req, now).await?;
+    let (load, mut held) = limits(tx, ctx, req, now).await?;
     let (candidates, usual) = candidates(tx, ctx, req, now).await?;
     // A secure room (only ever named by id) is asked of the gate before its seats are looked
     // at: whether it is full is not told to someone who may not book it.
@@ -166,13 +173,14 @@ pub async fn book(
         secure_room_gate(tx, ctx, space, req.person_id, req.range).await?;
     }
     let (f, t) = (req.range.0.timestamp(), req.range.1.timestamp());
-    // Look for a free seat, then write it. Every writer of a site's seats holds the site's
-    // lock (and of a person's desks the person's), so a seat seen free here stays free until
-    // the write; the constraints still refuse a double booking should a writer ever skip the
-    // lock, and then we look again (at most 8 times).
+    // Look for a free seat, then write it under its space's lock. A writer of one named space
+    // holds no site lock, so a seat seen free here may be taken before the write: the
+    // constraints refuse it, and we look again (at most 8 times).
     let mut last = taken();
-    for _ in 0..8 {
-        let held = store::taken_seats(tx, ctx.site_id(), f, t, BookingId(0)).await?;
+    for attempt in 0..8 {
+        if attempt > 0 {
+            held = store::taken_seats(tx, ctx.site_id(), f, t, BookingId(0)).await?;
+        }
         let free: Vec<(&Space, i64)> = candidates
             .iter()
             .filter_map(|space| {
@@ -231,14 +239,14 @@ pub async fn book(
     Err(last)
 }
 
-/// The person's load, refused when the booking would break a limit of the site. Read under
-/// the caller's lock, in one statement.
+/// The person's load, refused when the booking would break a limit of the site, and the
+/// site's seats held over the range. Read under the caller's lock, in one statement.
 async fn limits(
     tx: &mut Tx,
     ctx: &SiteContext,
     req: &Request<'_>,
     now: DateTime<Utc>,
-) -> ApiResult<PersonLoad> {
+) -> ApiResult<(PersonLoad, Vec<(SpaceId, i64)>)> {
     let (f, t) = (req.range.0.timestamp(), req.range.1.timestamp());
     let desk = match req.target {
         Target::Space(id) => req
@@ -248,23 +256,21 @@ async fn limits(
             .is_some_and(|s| s.kind == SpaceKind::Desk),
         Target::AnyDesk(_) => true,
     };
-    let day = ctx.local_day(req.range.0);
-    let load = store::person_load(
-        tx,
-        req.person_id,
-        day,
-        now.timestamp(),
-        (f, t),
-        BookingId(0),
-    )
-    .await?;
+    let of = store::Load {
+        person_id: req.person_id,
+        day: ctx.local_day(req.range.0),
+        now: now.timestamp(),
+        range: (f, t),
+        except: BookingId(0),
+    };
+    let (load, held) = store::load_and_seats(tx, of, ctx.site_id()).await?;
     if desk {
         within_daily_limit(ctx, load.desk_minutes, t - f)?;
     }
     if load.active >= ctx.policy.max_active {
         return Err(ApiError::from(BookingError::TooMany).with("max", ctx.policy.max_active));
     }
-    Ok(load)
+    Ok((load, held))
 }
 
 /// The spaces that may be given, and the worker's usual desk when any desk will do.
@@ -312,7 +318,12 @@ pub async fn book_one(
     // The confirmation's reads happen before the site's lock is taken.
     let addressee = notify::addressee(st, req.person_id).await?;
     let mut tx = st.db.begin().await?;
-    store::lock_for_booking(&mut tx, ctx.site_id(), req.person_id).await?;
+    match req.target {
+        Target::Space(_) => store::lock_for_space(&mut tx, req.person_id).await?,
+        Target::AnyDesk(_) => {
+            store::lock_for_booking(&mut tx, ctx.site_id(), req.person_id).await?
+        }
+    }
     let made = book(&mut tx, ctx, req, now).await?;
     let list = std::slice::from_ref(&made.booking);
     notify::confirmed_as(st, &mut tx, addressee, &ctx.site, list, &[]).await?;

@@ -179,11 +179,15 @@ pub async fn held(db: &Db, site_id: SiteId, from: i64, to: i64) -> sqlx::Result<
     .await
 }
 
-/// Serialises booking writes: first of the site (desks and childcare places), then of the
-/// person (their bookings at other sites), always in this order so that two writers never
-/// wait for each other. Without it, two PostgreSQL inserts of the same seat each find the
-/// other's uncommitted row in the exclusion constraint's index and wait for each other until
-/// the deadlock detector kills one (measured in BENCHMARKS.md: 500s and 20 s queues).
+/// Serialises booking writes at a site: first the site (whoever picks among its desks, and
+/// its childcare places), then the person (their limits, their bookings at other sites),
+/// then, as each seat is written, its space ([`insert_free`], [`update`]); always in this
+/// order, so two writers never wait for each other. Without the space's lock, two
+/// PostgreSQL writes of the same seat each find the other's uncommitted row in the exclusion
+/// constraint's index and wait for each other until the deadlock detector kills one
+/// (measured in BENCHMARKS.md: 500s and 20 s queues). A booking of one named space needs no
+/// site lock ([`lock_for_space`]): its space's lock is enough, and the site's other spaces
+/// are booked meanwhile.
 pub async fn lock_for_booking(
     tx: &mut Tx,
     site_id: SiteId,
@@ -191,6 +195,17 @@ pub async fn lock_for_booking(
 ) -> sqlx::Result<()> {
     crate::sites::store::lock(tx, site_id.0).await?;
     crate::db::lock_row(tx, "persons", person_id.0).await
+}
+
+/// The locks of a booking of one named space: the person's (the space's comes with the
+/// write). See [`lock_for_booking`] for the order.
+pub async fn lock_for_space(tx: &mut Tx, person_id: PersonId) -> sqlx::Result<()> {
+    crate::db::lock_row(tx, "persons", person_id.0).await
+}
+
+/// The space's lock, taken right before its seat is written.
+async fn lock_space(tx: &mut Tx, space_id: SpaceId) -> sqlx::Result<()> {
+    crate::db::lock_row(tx, "spaces", space_id.0).await
 }
 
 /// What a person already holds, for the limits of a new or moved booking.
@@ -204,41 +219,100 @@ pub struct PersonLoad {
     pub desk_overlaps: i64,
 }
 
-/// A person's load in one statement (bookings_person_start): desk minutes in the local day
-/// `day`, live bookings not ended at `now`, desk bookings overlapping `range`; the booking
-/// `except` is left out of the minutes and the overlaps (it is the one being moved).
-pub async fn person_load(
+/// A person's load (bookings_person_start): desk minutes in the local day `day`, live bookings
+/// not ended at `now`, desk bookings overlapping `range`; the booking `except` is left out of
+/// the minutes and the overlaps (it is the one being moved). COALESCE: a person without
+/// bookings sums to NULL. Parameters: see [`Load`].
+const LOAD_SUMS: &str = "
+    COALESCE(CAST(SUM(CASE WHEN space_kind = 'desk' AND starts_at >= $2 AND starts_at < $3
+                  AND id <> $7 THEN ends_at - starts_at ELSE 0 END) AS BIGINT), 0) / 60
+      AS desk_minutes,
+    COALESCE(CAST(SUM(CASE WHEN starts_at > $4 - 86400 AND ends_at > $4 THEN 1 ELSE 0 END)
+         AS BIGINT), 0) AS active,
+    COALESCE(CAST(SUM(CASE WHEN space_kind = 'desk' AND starts_at < $6 AND ends_at > $5
+                  AND id <> $7 THEN 1 ELSE 0 END) AS BIGINT), 0) AS desk_overlaps
+    FROM bookings WHERE person_id = $1 AND starts_at >= $8";
+
+/// What [`person_load`] and [`load_and_seats`] look at.
+#[derive(Clone, Copy, Debug)]
+pub struct Load {
+    pub person_id: PersonId,
+    /// The local day's bounds, epoch seconds.
+    pub day: (i64, i64),
+    pub now: i64,
+    /// The booking's range, epoch seconds.
+    pub range: (i64, i64),
+    /// The booking being moved (BookingId(0): none).
+    pub except: BookingId,
+}
+
+impl Load {
+    fn bind<'q, O>(
+        self,
+        q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+        // A booking lies within one day, so nothing starting a day before any bound matters.
+        let low = self.day.0.min(self.now - 86400).min(self.range.0 - 86400);
+        q.bind(self.person_id)
+            .bind(self.day.0)
+            .bind(self.day.1)
+            .bind(self.now)
+            .bind(self.range.0)
+            .bind(self.range.1)
+            .bind(self.except)
+            .bind(low)
+    }
+}
+
+/// A person's load in one statement (see [`LOAD_SUMS`]).
+pub async fn person_load(tx: &mut Tx, load: Load) -> sqlx::Result<PersonLoad> {
+    let sql = format!("SELECT {LOAD_SUMS} AND status IN {LIVE}");
+    load.bind(sqlx::query_as(&sql)).fetch_one(&mut **tx).await
+}
+
+/// One row of [`load_and_seats`]: the load (`kind` = 'load'), or a seat held ('seat': the
+/// space in `desk_minutes`, the seat in `active`).
+#[derive(sqlx::FromRow)]
+struct LoadOrSeat {
+    kind: String,
+    desk_minutes: i64,
+    active: i64,
+    desk_overlaps: i64,
+}
+
+/// [`person_load`] and the site's [`taken_seats`] over the load's range in one statement: one
+/// round trip less while a booking holds SQLite's only writer.
+pub async fn load_and_seats(
     tx: &mut Tx,
-    person_id: PersonId,
-    day: (i64, i64),
-    now: i64,
-    range: (i64, i64),
-    except: BookingId,
-) -> sqlx::Result<PersonLoad> {
-    // A booking lies within one day, so nothing starting a day before any bound matters.
-    let low = day.0.min(now - 86400).min(range.0 - 86400);
-    // COALESCE: a person without bookings sums to NULL.
-    sqlx::query_as(&format!(
-        "SELECT
-           COALESCE(CAST(SUM(CASE WHEN space_kind = 'desk' AND starts_at >= $2 AND starts_at < $3
-                         AND id <> $7 THEN ends_at - starts_at ELSE 0 END) AS BIGINT), 0) / 60
-             AS desk_minutes,
-           COALESCE(CAST(SUM(CASE WHEN starts_at > $4 - 86400 AND ends_at > $4 THEN 1 ELSE 0 END)
-                AS BIGINT), 0) AS active,
-           COALESCE(CAST(SUM(CASE WHEN space_kind = 'desk' AND starts_at < $6 AND ends_at > $5
-                         AND id <> $7 THEN 1 ELSE 0 END) AS BIGINT), 0) AS desk_overlaps
-         FROM bookings WHERE person_id = $1 AND starts_at >= $8 AND status IN {LIVE}"
-    ))
-    .bind(person_id)
-    .bind(day.0)
-    .bind(day.1)
-    .bind(now)
-    .bind(range.0)
-    .bind(range.1)
-    .bind(except)
-    .bind(low)
-    .fetch_one(&mut **tx)
-    .await
+    load: Load,
+    site_id: SiteId,
+) -> sqlx::Result<(PersonLoad, Vec<(SpaceId, i64)>)> {
+    let sql = format!(
+        "SELECT 'load' AS kind, {LOAD_SUMS} AND status IN {LIVE}
+         UNION ALL
+         SELECT DISTINCT 'seat', space_id, seat, 0 FROM bookings
+          WHERE site_id = $9 AND starts_at < $6 AND ends_at > $5 AND starts_at >= $5 - 86400
+            AND id <> $7 AND status IN {LIVE}"
+    );
+    let rows: Vec<LoadOrSeat> = load
+        .bind(sqlx::query_as(&sql))
+        .bind(site_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut person = PersonLoad::default();
+    let mut seats = Vec::new();
+    for r in rows {
+        if r.kind == "load" {
+            person = PersonLoad {
+                desk_minutes: r.desk_minutes,
+                active: r.active,
+                desk_overlaps: r.desk_overlaps,
+            };
+        } else {
+            seats.push((SpaceId(r.desk_minutes), r.active));
+        }
+    }
+    Ok((person, seats))
 }
 
 /// The seats held at any moment of [from, to) at a site, as (space, seat), leaving one
@@ -298,12 +372,14 @@ pub struct NewBooking {
     pub now: i64,
 }
 
-/// Inserts a booking whose seat and person were just seen free under
-/// [`lock_for_booking`]; answers None when a constraint refused it all the same. No
+/// Inserts a booking whose seat and person were just seen free under the person's lock (see
+/// [`lock_for_booking`]), with the space's lock; answers None when a constraint refused it
+/// all the same (another writer took the seat between the read and the space's lock). No
 /// savepoint: SQLite backs out only the failed statement (its triggers raise an error), and
 /// on PostgreSQL `ON CONFLICT DO NOTHING` turns an exclusion-constraint conflict into no
 /// row instead of an error that would abort the transaction.
 pub async fn insert_free(tx: &mut Tx, b: &NewBooking) -> sqlx::Result<Option<BookingId>> {
+    lock_space(tx, b.space_id).await?;
     sqlx::query_scalar(
         "INSERT INTO bookings (site_id, space_id, space_kind, seat, person_id, series_id, starts_at,
              ends_at, created_by, created_at)
@@ -335,6 +411,7 @@ pub struct Move {
 /// Moves a booking that is still active to another time or space; false when it is not
 /// (cancelled, released or checked in meanwhile).
 pub async fn update(tx: &mut Tx, id: BookingId, m: &Move) -> sqlx::Result<bool> {
+    lock_space(tx, m.space_id).await?;
     let r = sqlx::query(
         "UPDATE bookings SET space_id = $1, space_kind = $2, seat = $3, starts_at = $4, ends_at = $5
          WHERE id = $6 AND status = 'active'",

@@ -24,7 +24,8 @@ on_both_backends!(
     calendar_feed,
     daylight_saving_site,
     fifty_at_once_on_one_desk,
-    many_workers_few_desks_at_once
+    many_workers_few_desks_at_once,
+    named_and_any_desk_writers_at_once
 );
 
 async fn book_a_desk_see_it_and_back_to_back(b: Backend) {
@@ -978,4 +979,51 @@ async fn many_workers_few_desks_at_once(b: Backend) {
             .await,
         4
     );
+}
+
+/// Half the workers name one of the four wheelchair-accessible desks, the other half ask for
+/// any of them, all at once (on PostgreSQL through two instances). A named desk's writer takes
+/// no site lock, only its person's and the desk's, so the two kinds of writer meet at the
+/// seats: still four bookings, one a desk, and a 409 for everyone else, never a 5xx.
+async fn named_and_any_desk_writers_at_once(b: Backend) {
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    let second = app.second_instance().await;
+    let desks = app
+        .space_ids(SHIOJIRI, ["D-01", "D-02", "D-03", "D-04"])
+        .await;
+    for round in 0..4 {
+        let (start, end) = (
+            format!("{:02}:30", 8 + round),
+            format!("{:02}:30", 9 + round),
+        );
+        let mut burst = Burst::default();
+        for n in 1..=24u32 {
+            let c = app.as_worker(n).await;
+            let body = if n % 2 == 0 {
+                desk(desks[n as usize / 2 % 4], "2026-11-24", &start, &end)
+            } else {
+                json!({"site_id": SHIOJIRI, "attributes": ["wheelchair_accessible"],
+                       "date": "2026-11-24", "start": start, "end": end})
+            };
+            burst.post(
+                &c,
+                app.base_for(&second, n as usize),
+                "/api/v1/bookings",
+                body,
+            );
+        }
+        let answers = burst.answers().await;
+        for (status, code) in &answers {
+            let fine = *status == StatusCode::CREATED
+                || (*status == StatusCode::CONFLICT
+                    && ["booking.overlap", "booking.no_free_desk"].contains(&code.as_str()));
+            assert!(fine, "round {round}: {status} {code}");
+        }
+        let created = answers.iter().filter(|a| a.0 == StatusCode::CREATED);
+        assert_eq!(created.count(), 4, "round {round}");
+    }
+    let per_desk_and_hour =
+        "SELECT COUNT(*) FROM (SELECT DISTINCT space_id, starts_at FROM bookings) x";
+    assert_eq!(app.count(per_desk_and_hour).await, 16);
+    assert_eq!(app.count("SELECT COUNT(*) FROM bookings").await, 16);
 }

@@ -43,35 +43,54 @@ async fn person_load_in_one_statement(b: Backend) {
         .unwrap()
         .timestamp();
     let ten = DAY.0 + 10 * 3600;
+    // The load alone, and with the site's seats held over the range: the same load.
     let load = |except: i64, range: (i64, i64)| {
         let db = app.db.clone();
         async move {
             let mut tx = db.begin().await.unwrap();
-            store::person_load(&mut tx, PersonId(me), DAY, now, range, BookingId(except))
+            let of = store::Load {
+                person_id: PersonId(me),
+                day: DAY,
+                now,
+                range,
+                except: BookingId(except),
+            };
+            let alone = store::person_load(&mut tx, of).await.unwrap();
+            let (l, mut seats) = store::load_and_seats(&mut tx, of, SiteId(SHIOJIRI))
                 .await
-                .unwrap()
+                .unwrap();
+            let same = (l.desk_minutes, l.active, l.desk_overlaps);
+            assert_eq!(
+                same,
+                (alone.desk_minutes, alone.active, alone.desk_overlaps)
+            );
+            seats.sort();
+            (l, seats)
         }
     };
     // The room seat counts as a booking held, not as desk time nor as a desk overlap.
-    let l = load(0, (ten, ten + 3600)).await;
+    let (l, seats) = load(0, (ten, ten + 3600)).await;
     assert_eq!((l.desk_minutes, l.active, l.desk_overlaps), (120, 2, 1));
-    // 11:00-12:00 only touches the desk booking: back to back is no overlap.
-    let l = load(0, (ten + 3600, ten + 7200)).await;
+    assert_eq!(seats, [(SpaceId(d01), 1), (SpaceId(room), 1)]);
+    // 11:00-12:00 only touches the room: back to back is no overlap.
+    let (l, seats) = load(0, (ten + 3600, ten + 7200)).await;
     assert_eq!((l.desk_minutes, l.active, l.desk_overlaps), (120, 2, 0));
-    // The booking being moved is left out of the minutes and the overlaps.
-    let l = load(id, (ten, ten + 3600)).await;
+    assert_eq!(seats, [(SpaceId(room), 1)]);
+    // The booking being moved is left out of the minutes, the overlaps and the seats.
+    let (l, seats) = load(id, (ten, ten + 3600)).await;
     assert_eq!((l.desk_minutes, l.active, l.desk_overlaps), (0, 2, 0));
+    assert_eq!(seats, [(SpaceId(room), 1)]);
     // Once both have ended, nothing is held; another day's desk time does not count.
-    let later = store::person_load(
-        &mut app.db.begin().await.unwrap(),
-        PersonId(me),
-        (DAY.1, DAY.1 + 86400),
-        DAY.1,
-        (DAY.1 + 3600, DAY.1 + 7200),
-        BookingId(0),
-    )
-    .await
-    .unwrap();
+    let of = store::Load {
+        person_id: PersonId(me),
+        day: (DAY.1, DAY.1 + 86400),
+        now: DAY.1,
+        range: (DAY.1 + 3600, DAY.1 + 7200),
+        except: BookingId(0),
+    };
+    let later = store::person_load(&mut app.db.begin().await.unwrap(), of)
+        .await
+        .unwrap();
     assert_eq!(
         (later.desk_minutes, later.active, later.desk_overlaps),
         (0, 0, 0)

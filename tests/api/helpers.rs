@@ -372,14 +372,23 @@ impl Burst {
         }));
     }
 
+    /// Every answer's status and code, in the order sent.
+    pub async fn answers(self) -> Vec<(StatusCode, String)> {
+        let mut all = Vec::new();
+        for t in self.tasks {
+            all.push(t.await.unwrap());
+        }
+        all
+    }
+
     /// How many were created (201), asserting that every other answer was `refused` (its
     /// status and code); `what` names the burst in a failure.
     pub async fn created(self, refused: (StatusCode, &str), what: &str) -> usize {
         let mut created = 0;
-        for t in self.tasks {
-            match t.await.unwrap() {
-                (StatusCode::CREATED, _) => created += 1,
-                (status, code) => assert_eq!((status, code.as_str()), refused, "{what}"),
+        for (status, code) in self.answers().await {
+            match status {
+                StatusCode::CREATED => created += 1,
+                _ => assert_eq!((status, code.as_str()), refused, "{what}"),
             }
         }
         created
