@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 /// Whether a person may have a seat in a secure room over a range: the rules are access's
 /// (a higher area), so composition (lib.rs) puts its check in [`crate::AppState`] and booking
-/// calls it inside the booking's transaction, under the site's lock. An error refuses.
+/// calls it inside the booking's transaction, before the seat is written. An error refuses.
 pub trait SecureRoomGate: Send + Sync {
     /// Refuses the seat in `space` for `person` over `range` (`tz`: the site's zone).
     fn check<'a>(
@@ -315,7 +315,7 @@ pub async fn book_one(
     req: &Request<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<Made> {
-    // The confirmation's reads happen before the site's lock is taken.
+    // The confirmation's reads happen before any lock is taken.
     let addressee = notify::addressee(st, req.person_id).await?;
     let mut tx = st.db.begin().await?;
     match req.target {

@@ -43,6 +43,11 @@ pub async fn change(
     if space.kind == SpaceKind::Desk {
         check_daily_limit(&mut tx, &ctx, b.person_id, from, t - f, b.id).await?;
     }
+    // The target's lock before its seats are read: a writer of that space alone holds no
+    // site lock, and its seat must be seen taken here rather than refused at the write.
+    if !store::lock_space(&mut tx, space_id, space.kind, 1).await? {
+        return Err(ApiError::not_found("スペース", "Space"));
+    }
     super::book::secure_room_gate(&mut tx, &ctx, &space, b.person_id, (from, until)).await?;
     let held = store::taken_seats(&mut tx, b.site_id, f, t, b.id).await?;
     let free = |seat: i64| !held.contains(&(space_id, seat));

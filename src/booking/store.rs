@@ -181,7 +181,7 @@ pub async fn held(db: &Db, site_id: SiteId, from: i64, to: i64) -> sqlx::Result<
 
 /// Serialises booking writes at a site: first the site (whoever picks among its desks, and
 /// its childcare places), then the person (their limits, their bookings at other sites),
-/// then, as each seat is written, its space ([`insert_free`], [`update`]); always in this
+/// then, as each seat is written, its space ([`lock_space`]); always in this
 /// order, so two writers never wait for each other. Without the space's lock, two
 /// PostgreSQL writes of the same seat each find the other's uncommitted row in the exclusion
 /// constraint's index and wait for each other until the deadlock detector kills one
@@ -203,9 +203,28 @@ pub async fn lock_for_space(tx: &mut Tx, person_id: PersonId) -> sqlx::Result<()
     crate::db::lock_row(tx, "persons", person_id.0).await
 }
 
-/// The space's lock, taken right before its seat is written.
-async fn lock_space(tx: &mut Tx, space_id: SpaceId) -> sqlx::Result<()> {
-    crate::db::lock_row(tx, "spaces", space_id.0).await
+/// Locks a space before one of its seats is written; answers whether it is still as the
+/// writer read it before its transaction (active, of this kind, with this seat): a director
+/// may have changed it in between ([`crate::sites::spaces::save`] locks it too).
+pub async fn lock_space(
+    tx: &mut Tx,
+    space_id: SpaceId,
+    kind: SpaceKind,
+    seat: i64,
+) -> sqlx::Result<bool> {
+    let lock = match tx.backend_name() {
+        "PostgreSQL" => " FOR NO KEY UPDATE",
+        _ => "",
+    };
+    let now: Option<(String, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT kind, capacity, active FROM spaces WHERE id = $1{lock}"
+    ))
+    .bind(space_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(now.is_some_and(|(k, capacity, active)| {
+        active != 0 && k == kind.as_str() && (1..=capacity).contains(&seat)
+    }))
 }
 
 /// What a person already holds, for the limits of a new or moved booking.
@@ -374,12 +393,15 @@ pub struct NewBooking {
 
 /// Inserts a booking whose seat and person were just seen free under the person's lock (see
 /// [`lock_for_booking`]), with the space's lock; answers None when a constraint refused it
-/// all the same (another writer took the seat between the read and the space's lock). No
+/// all the same (another writer took the seat between the read and the space's lock), or
+/// when the space changed since it was read (see [`lock_space`]). No
 /// savepoint: SQLite backs out only the failed statement (its triggers raise an error), and
 /// on PostgreSQL `ON CONFLICT DO NOTHING` turns an exclusion-constraint conflict into no
 /// row instead of an error that would abort the transaction.
 pub async fn insert_free(tx: &mut Tx, b: &NewBooking) -> sqlx::Result<Option<BookingId>> {
-    lock_space(tx, b.space_id).await?;
+    if !lock_space(tx, b.space_id, b.space_kind, b.seat).await? {
+        return Ok(None);
+    }
     sqlx::query_scalar(
         "INSERT INTO bookings (site_id, space_id, space_kind, seat, person_id, series_id, starts_at,
              ends_at, created_by, created_at)
@@ -408,10 +430,10 @@ pub struct Move {
     pub to: i64,
 }
 
-/// Moves a booking that is still active to another time or space; false when it is not
-/// (cancelled, released or checked in meanwhile).
+/// Moves a booking that is still active to another time or space, whose lock the caller
+/// holds ([`lock_space`]); false when it is not (cancelled, released or checked in
+/// meanwhile).
 pub async fn update(tx: &mut Tx, id: BookingId, m: &Move) -> sqlx::Result<bool> {
-    lock_space(tx, m.space_id).await?;
     let r = sqlx::query(
         "UPDATE bookings SET space_id = $1, space_kind = $2, seat = $3, starts_at = $4, ends_at = $5
          WHERE id = $6 AND status = 'active'",

@@ -54,8 +54,12 @@ pub async fn save(db: &Db, mut s: Space, input: SpaceInput, now: i64) -> ApiResu
     super::validate_space(&mut v, &s);
     v.finish()?;
     let mut tx = db.begin().await?;
-    // Bookings of the site wait while the space changes under them (and the other way round).
+    // Bookings of the site wait while the space changes under them (and the other way round):
+    // most hold the site's lock, a booking of this space alone holds the space's.
     store::lock(&mut tx, s.site_id).await?;
+    if s.id.0 != 0 {
+        crate::db::lock_row(&mut tx, "spaces", s.id.0).await?;
+    }
     if s.id.0 != 0 && (s.kind != before.kind || s.capacity < before.capacity || !s.active) {
         // Upcoming bookings hold this space as it is: its kind decides the one-desk rule and
         // its seats the capacity. They must be moved or cancelled first.

@@ -15,7 +15,8 @@ on_both_backends!(
     person_load_in_one_statement,
     answers_are_what_a_read_answers,
     series_skips_a_desk_held_elsewhere,
-    a_refused_insert_leaves_the_transaction_usable
+    a_refused_insert_leaves_the_transaction_usable,
+    a_space_changed_since_it_was_read_takes_no_seat
 );
 
 /// 2026-11-24 in Tokyo, as UTC seconds: [00:00, 24:00).
@@ -221,4 +222,50 @@ async fn a_refused_insert_leaves_the_transaction_usable(b: Backend) {
     .await
     .unwrap();
     assert_eq!(n, 2);
+}
+
+/// A booking of one named space holds no site lock, so a director may change the space
+/// between the booking's read of it and its write: under the space's lock the write finds the
+/// space as it is now and takes no seat that the space no longer has.
+async fn a_space_changed_since_it_was_read_takes_no_seat(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let me = app.person_id(WORKER).await;
+    let d06 = app.space_id(SHIOJIRI, "D-06").await;
+    let desk_seat = |seat: i64| store::NewBooking {
+        site_id: SiteId(SHIOJIRI),
+        space_id: SpaceId(d06),
+        space_kind: kado::sites::SpaceKind::Desk,
+        seat,
+        person_id: PersonId(me),
+        series_id: None,
+        starts_at: DAY.0 + 36000,
+        ends_at: DAY.0 + 39600,
+        created_by: PersonId(me),
+        now: DAY.0,
+    };
+    let write = |change: &'static str, seat: i64| {
+        let db = app.db.clone();
+        async move {
+            let mut tx = db.begin().await.unwrap();
+            sqlx::query(change)
+                .bind(d06)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            let made = store::insert_free(&mut tx, &desk_seat(seat)).await.unwrap();
+            tx.rollback().await.unwrap();
+            made
+        }
+    };
+    let unchanged = "UPDATE spaces SET name = name WHERE id = $1";
+    assert_eq!(
+        write("UPDATE spaces SET active = 0 WHERE id = $1", 1).await,
+        None
+    );
+    assert_eq!(
+        write("UPDATE spaces SET kind = 'room' WHERE id = $1", 1).await,
+        None
+    );
+    assert_eq!(write(unchanged, 2).await, None, "a desk has one seat");
+    assert!(write(unchanged, 1).await.is_some());
 }
