@@ -22,6 +22,22 @@ on_both_backends!(
 /// 2026-11-24 in Tokyo, as UTC seconds: [00:00, 24:00).
 const DAY: (i64, i64) = (1_795_446_000, 1_795_532_400);
 
+/// An hour of a Shiojiri desk's `seat` from `from`, booked by `me` for themself.
+fn desk_hour(me: i64, desk: i64, seat: i64, from: i64) -> store::NewBooking {
+    store::NewBooking {
+        site_id: SiteId(SHIOJIRI),
+        space_id: SpaceId(desk),
+        space_kind: kado::sites::SpaceKind::Desk,
+        seat,
+        person_id: PersonId(me),
+        series_id: None,
+        starts_at: from,
+        ends_at: from + 3600,
+        created_by: PersonId(me),
+        now: DAY.0,
+    }
+}
+
 async fn post(c: &User, path: &str, body: Value) -> (StatusCode, Value) {
     let res = c.post(path).json(&body).sent().await;
     (res.status(), res.json().await.unwrap())
@@ -179,18 +195,7 @@ async fn a_refused_insert_leaves_the_transaction_usable(b: Backend) {
     let app = TestApp::spawn(b).await;
     let me = app.person_id(WORKER).await;
     let d04 = app.space_id(SHIOJIRI, "D-04").await;
-    let new = |seat_from: i64| store::NewBooking {
-        site_id: SiteId(SHIOJIRI),
-        space_id: SpaceId(d04),
-        space_kind: kado::sites::SpaceKind::Desk,
-        seat: 1,
-        person_id: PersonId(me),
-        series_id: None,
-        starts_at: seat_from,
-        ends_at: seat_from + 3600,
-        created_by: PersonId(me),
-        now: DAY.0,
-    };
+    let new = |seat_from: i64| desk_hour(me, d04, 1, seat_from);
     let mut tx = app.db.begin().await.unwrap();
     let first = store::insert_free(&mut tx, &new(DAY.0 + 36000))
         .await
@@ -231,18 +236,7 @@ async fn a_space_changed_since_it_was_read_takes_no_seat(b: Backend) {
     let app = TestApp::spawn(b).await;
     let me = app.person_id(WORKER).await;
     let d06 = app.space_id(SHIOJIRI, "D-06").await;
-    let desk_seat = |seat: i64| store::NewBooking {
-        site_id: SiteId(SHIOJIRI),
-        space_id: SpaceId(d06),
-        space_kind: kado::sites::SpaceKind::Desk,
-        seat,
-        person_id: PersonId(me),
-        series_id: None,
-        starts_at: DAY.0 + 36000,
-        ends_at: DAY.0 + 39600,
-        created_by: PersonId(me),
-        now: DAY.0,
-    };
+    let desk_seat = |seat: i64| desk_hour(me, d06, seat, DAY.0 + 36000);
     let write = |change: &'static str, seat: i64| {
         let db = app.db.clone();
         async move {
