@@ -319,7 +319,8 @@ pub async fn book_one(
     let addressee = notify::addressee(st, req.person_id).await?;
     let mut tx = st.db.begin().await?;
     match req.target {
-        Target::Space(_) => store::lock_for_space(&mut tx, req.person_id).await?,
+        // One named space: the space's lock comes with the write (see lock_for_booking).
+        Target::Space(_) => crate::people::store::lock_person(&mut tx, req.person_id).await?,
         Target::AnyDesk(_) => {
             store::lock_for_booking(&mut tx, ctx.site_id(), req.person_id).await?
         }

@@ -185,21 +185,15 @@ pub async fn held(db: &Db, site_id: SiteId, from: i64, to: i64) -> sqlx::Result<
 /// order, so two writers never wait for each other. Without the space's lock, two
 /// PostgreSQL writes of the same seat each find the other's uncommitted row in the exclusion
 /// constraint's index and wait for each other until the deadlock detector kills one
-/// (measured in BENCHMARKS.md: 500s and 20 s queues). A booking of one named space needs no
-/// site lock ([`lock_for_space`]): its space's lock is enough, and the site's other spaces
-/// are booked meanwhile.
+/// (measured in BENCHMARKS.md: 500s and 20 s queues). A booking of one named space takes no
+/// site lock, only its person's ([`crate::people::store::lock_person`]) and its space's, and
+/// the site's other spaces are booked meanwhile.
 pub async fn lock_for_booking(
     tx: &mut Tx,
     site_id: SiteId,
     person_id: PersonId,
 ) -> sqlx::Result<()> {
     crate::sites::store::lock(tx, site_id.0).await?;
-    crate::db::lock_row(tx, "persons", person_id.0).await
-}
-
-/// The locks of a booking of one named space: the person's (the space's comes with the
-/// write). See [`lock_for_booking`] for the order.
-pub async fn lock_for_space(tx: &mut Tx, person_id: PersonId) -> sqlx::Result<()> {
     crate::db::lock_row(tx, "persons", person_id.0).await
 }
 

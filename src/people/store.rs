@@ -249,9 +249,10 @@ pub async fn close_invitations(tx: &mut Tx, person_id: PersonId, now: i64) -> sq
     Ok(())
 }
 
-/// Waits for the person's row, so that two invitations sent at once for one person take
-/// turns (the partial unique index of migration 0025 is the guard; this keeps it from
-/// turning the second into an error). SQLite serialises writers already.
+/// Waits for the person's row, so that two writers for one person take turns: invitations
+/// sent at once (the partial unique index of migration 0025 is the guard; this keeps it from
+/// turning the second into an error), bookings against the person's limits. SQLite
+/// serialises writers already.
 pub async fn lock_person(tx: &mut Tx, person_id: PersonId) -> sqlx::Result<()> {
     crate::db::lock_row(tx, "persons", person_id.0).await
 }
