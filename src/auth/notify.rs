@@ -76,3 +76,37 @@ pub async fn recipient<'e>(
             .await?;
     Ok(row.map(|r| Recipient::new(r.email, r.name, &r.language)))
 }
+
+#[derive(sqlx::FromRow)]
+struct AddresseeRow {
+    email: String,
+    name: String,
+    language: String,
+    qr_version: Option<i64>,
+    card_serial: Option<i64>,
+}
+
+/// [`recipient`] and the person's credentials (for the QR code a confirmation carries) in
+/// one statement.
+pub async fn recipient_and_credentials<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    person_id: PersonId,
+) -> sqlx::Result<Option<(Recipient, super::credential::Credentials)>> {
+    let row: Option<AddresseeRow> = sqlx::query_as(
+        "SELECT p.email, p.name, p.language, c.qr_version, c.card_serial
+         FROM persons p LEFT JOIN kiosk_credentials c ON c.person_id = p.id
+         WHERE p.id = $1 AND p.active = 1",
+    )
+    .bind(person_id)
+    .fetch_optional(ex)
+    .await?;
+    Ok(row.map(|r| {
+        let none = super::credential::Credentials::default();
+        let creds = super::credential::Credentials {
+            qr_version: r.qr_version.unwrap_or(none.qr_version),
+            card_serial: r.card_serial.unwrap_or(none.card_serial),
+            ..none
+        };
+        (Recipient::new(r.email, r.name, &r.language), creds)
+    }))
+}

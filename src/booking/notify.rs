@@ -11,7 +11,8 @@ use crate::mail::templates::{Recipient, compose};
 use crate::mail::{Attachment, Email, outbox};
 
 use super::ics::CalEvent;
-use crate::auth::notify::recipient;
+use crate::auth::credential::Credentials;
+use crate::auth::notify::{recipient, recipient_and_credentials};
 use crate::childcare::notify::PlaceNote;
 use crate::sites::Whereabouts;
 use crate::sites::rules::{written_day, written_hours};
@@ -38,9 +39,12 @@ async fn qr<'e>(
 ) -> anyhow::Result<Attachment> {
     // Inside a transaction, read through it: a second connection from the pool while this
     // one holds a write lock can wait for ever under load.
-    // The signing moves to crate::auth::credential (issue 14, kiosk helper); until then it is
-    // read from kiosk, a higher area.
     let creds = crate::auth::credential::credentials_in(ex, person.0).await?;
+    Ok(qr_of(st, person, &creds))
+}
+
+/// [`qr`] from credentials already read.
+fn qr_of(st: &AppState, person: PersonId, creds: &Credentials) -> Attachment {
     let payload = crate::auth::credential::sign(
         &st.secret,
         person.0,
@@ -48,7 +52,7 @@ async fn qr<'e>(
         true,
         creds.card_serial,
     );
-    Ok(Attachment::qr_png("qr.png", &payload, Some("qr")))
+    Attachment::qr_png("qr.png", &payload, Some("qr"))
 }
 
 fn ics(st: &AppState, at: (&Whereabouts, Lang), bookings: &[Booking], method: &str) -> Attachment {
@@ -108,11 +112,11 @@ pub struct Addressee {
 /// Reads a confirmation's addressee before the booking's transaction begins, so that the
 /// site's lock is not held for it; None when the person is inactive.
 pub async fn addressee(st: &AppState, person_id: PersonId) -> anyhow::Result<Option<Addressee>> {
-    let Some(to) = recipient(&st.db.pool, person_id).await? else {
-        return Ok(None);
-    };
-    let qr = qr(st, &st.db.pool, person_id).await?;
-    Ok(Some(Addressee { to, qr }))
+    let read = recipient_and_credentials(&st.db.pool, person_id).await?;
+    Ok(read.map(|(to, creds)| Addressee {
+        to,
+        qr: qr_of(st, person_id, &creds),
+    }))
 }
 
 /// Confirms a desk booked together with childcare places: one message that lists both (the

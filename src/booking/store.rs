@@ -388,18 +388,21 @@ pub struct NewBooking {
 /// Inserts a booking whose seat and person were just seen free under the person's lock (see
 /// [`lock_for_booking`]), with the space's lock; answers None when a constraint refused it
 /// all the same (another writer took the seat between the read and the space's lock), or
-/// when the space changed since it was read (see [`lock_space`]). No
-/// savepoint: SQLite backs out only the failed statement (its triggers raise an error), and
-/// on PostgreSQL `ON CONFLICT DO NOTHING` turns an exclusion-constraint conflict into no
-/// row instead of an error that would abort the transaction.
+/// when the space changed since it was read before the transaction (a director may have
+/// closed it or changed its kind or capacity: the insert's own condition, read after the
+/// lock, in the same round trip). No savepoint: SQLite backs out only the failed statement
+/// (its triggers raise an error), and on PostgreSQL `ON CONFLICT DO NOTHING` turns an
+/// exclusion-constraint conflict into no row instead of an error that would abort the
+/// transaction.
 pub async fn insert_free(tx: &mut Tx, b: &NewBooking) -> sqlx::Result<Option<BookingId>> {
-    if !lock_space(tx, b.space_id, b.space_kind, b.seat).await? {
-        return Ok(None);
-    }
+    crate::db::lock_row(tx, "spaces", b.space_id.0).await?;
     sqlx::query_scalar(
         "INSERT INTO bookings (site_id, space_id, space_kind, seat, person_id, series_id, starts_at,
              ends_at, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING id",
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+          WHERE EXISTS (SELECT 1 FROM spaces WHERE id = $2 AND kind = $3 AND active = 1
+                          AND $4 BETWEEN 1 AND capacity)
+         ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(b.site_id)
     .bind(b.space_id)
