@@ -60,6 +60,8 @@ pub struct AppState {
     pub hashing: Arc<auth::password::Gate>,
     /// Who may book a seat in a secure room: access's rules, called by booking.
     pub secure_rooms: Arc<dyn booking::book::SecureRoomGate>,
+    /// The kiosks' "last seen" writes this instance started.
+    pub kiosks_seen: Arc<auth::devices::SeenWrites>,
 }
 
 /// The built service: its state and its routes.
@@ -98,6 +100,7 @@ impl App {
             mailer,
             hashing: Arc::new(auth::password::Gate::for_machine()),
             secure_rooms: Arc::new(access::Gate),
+            kiosks_seen: Arc::default(),
         };
         let router = web::router(state.clone());
         Ok(App { state, router })

@@ -86,7 +86,7 @@ async fn door(st: &AppState, token: &KioskToken, now: i64) -> ApiResult<Door> {
     };
     let tz = crate::sites::stored_time_zone(&row.time_zone, row.site_id)?;
     // Not on every scan: the kiosk's own rule, once a minute at most.
-    if let Err(e) = kiosk_tokens::seen(&st.db, row.device_id, row.last_seen_at, now).await {
+    if let Err(e) = kiosk_tokens::seen(st, row.device_id, row.last_seen_at, now).await {
         tracing::warn!(device = row.device_id.0, "door last seen not written: {e}");
     }
     Ok(Door {

@@ -2,6 +2,7 @@
 //! [`super::KioskDevice`] extractor). Registering and pairing devices is the kiosk area's.
 
 use super::{KioskDevice, KioskToken};
+use crate::AppState;
 use crate::db::Db;
 use crate::error_codes;
 use crate::ids::{DeviceId, SiteId};
@@ -21,19 +22,57 @@ pub fn unpaired() -> crate::error::ApiError {
 /// How often a kiosk's "last seen" time is written.
 const LAST_SEEN_EVERY_SECS: i64 = 60;
 
-/// Writes a device's "last seen" time when the stored one is a minute old or more: writing it
-/// on every scan would make all scans at one kiosk queue for that row's lock (PostgreSQL) or
-/// the write lock (SQLite) in the morning rush. It goes through the writer's queue: a lone
-/// statement on the read pool would poll SQLite's busy handler, whose sleeps grow to 100 ms
-/// (measured: 100-730 ms during the rush).
-pub async fn seen(db: &Db, device: DeviceId, last_seen: Option<i64>, now: i64) -> sqlx::Result<()> {
-    if last_seen.is_none_or(|s| now - s >= LAST_SEEN_EVERY_SECS) {
-        let mut tx = db.begin().await?;
-        sqlx::query("UPDATE kiosk_devices SET last_seen_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(device)
-            .execute(&mut *tx)
-            .await?;
+/// The kiosks whose "last seen" write this instance started, and when. Every scan at a kiosk
+/// reads the stored time, and until the first write commits they all find it a minute old:
+/// without this each of them wrote it again (on PostgreSQL at the rush's saturation, 1,775
+/// writes for 6,000 scans, queued for the row's lock).
+#[derive(Debug, Default)]
+pub struct SeenWrites(std::sync::Mutex<std::collections::HashMap<DeviceId, i64>>);
+
+impl SeenWrites {
+    /// Whether this instance writes the device's time now, given the stored one; if so, no
+    /// other scan here does for a minute.
+    fn claim(&self, device: DeviceId, stored: Option<i64>, now: i64) -> bool {
+        let due = |t: Option<i64>| t.is_none_or(|t| now - t >= LAST_SEEN_EVERY_SECS);
+        if !due(stored) {
+            return false;
+        }
+        // A panic elsewhere while the map was held leaves it usable: it only spares writes.
+        let mut started = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !due(started.get(&device).copied()) {
+            return false;
+        }
+        started.insert(device, now);
+        true
+    }
+}
+
+/// Writes a device's "last seen" time when the stored one is a minute old or more and no
+/// scan of this instance is writing it already ([`SeenWrites`]): writing it on every scan
+/// would make all scans at one kiosk queue for that row's lock (PostgreSQL) or the write lock
+/// (SQLite) in the morning rush. It goes through the writer's queue: a lone statement on the
+/// read pool would poll SQLite's busy handler, whose sleeps grow to 100 ms (measured: 100-730
+/// ms during the rush). Another instance's write of the same minute changes nothing.
+pub async fn seen(
+    st: &AppState,
+    device: DeviceId,
+    last_seen: Option<i64>,
+    now: i64,
+) -> sqlx::Result<()> {
+    if st.kiosks_seen.claim(device, last_seen, now) {
+        let mut tx = st.db.begin().await?;
+        sqlx::query(
+            "UPDATE kiosk_devices SET last_seen_at = $1
+              WHERE id = $2 AND COALESCE(last_seen_at, 0) <= $1 - $3",
+        )
+        .bind(now)
+        .bind(device)
+        .bind(LAST_SEEN_EVERY_SECS)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
     }
     Ok(())
@@ -49,7 +88,7 @@ struct DeviceRow {
 
 /// The device a token belongs to, if it is paired and not revoked.
 pub async fn device_for_token(
-    db: &Db,
+    st: &AppState,
     token: &KioskToken,
     now: i64,
 ) -> sqlx::Result<Option<KioskDevice>> {
@@ -58,12 +97,12 @@ pub async fn device_for_token(
          WHERE token_hash = $1 AND revoked_at IS NULL",
     )
     .bind(&token.hash)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&st.db.pool)
     .await?
     else {
         return Ok(None);
     };
-    seen(db, row.id, row.last_seen_at, now).await?;
+    seen(st, row.id, row.last_seen_at, now).await?;
     Ok(Some(KioskDevice {
         id: row.id,
         site_id: row.site_id,
@@ -154,4 +193,25 @@ pub async fn pair(
     .bind(code_hash)
     .fetch_optional(&db.pool)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kiosk_is_written_once_a_minute_whatever_the_scans_read() {
+        let seen = SeenWrites::default();
+        let (a, b) = (DeviceId(1), DeviceId(2));
+        // Fresh in the database: nobody writes.
+        assert!(!seen.claim(a, Some(1_000), 1_030));
+        // Stale: the first scan writes, the others reading the same stale time do not.
+        assert!(seen.claim(a, Some(1_000), 1_060));
+        assert!(!seen.claim(a, Some(1_000), 1_061));
+        assert!(!seen.claim(a, None, 1_119));
+        // Another kiosk is its own.
+        assert!(seen.claim(b, None, 1_061));
+        // A minute after this instance's write, a stale read writes again.
+        assert!(seen.claim(a, Some(1_000), 1_120));
+    }
 }

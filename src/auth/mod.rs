@@ -264,7 +264,7 @@ impl FromRequestParts<AppState> for KioskDevice {
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
         let token = KioskToken::from_request_parts(parts, st).await?;
-        devices::device_for_token(&st.db, &token, st.clock.epoch())
+        devices::device_for_token(st, &token, st.clock.epoch())
             .await?
             .ok_or_else(devices::unpaired)
     }

@@ -115,7 +115,7 @@ pub async fn scan(
         // A PIN is checked before the transaction: its attempt counts even when the scan
         // then fails. It needs the kiosk's site first (an extra statement only PINs pay).
         Some(Credential::Pin { member, pin }) => {
-            let device = kiosk_tokens::device_for_token(&st.db, token, received.timestamp())
+            let device = kiosk_tokens::device_for_token(st, token, received.timestamp())
                 .await?
                 .ok_or_else(kiosk_tokens::unpaired)?;
             let offline = store::offline_minutes(&st.db, device.site_id).await?;
@@ -184,10 +184,10 @@ pub async fn scan(
         store::log(&mut tx, &line).await?;
         tx.commit().await?;
         // The scan is done: the "last seen" write neither fails it nor makes it wait.
-        let (db, device) = (st.db.clone(), subject.device.id);
+        let (st, device) = (st.clone(), subject.device.id);
         let (seen, now) = (subject.device_seen, received.timestamp());
         tokio::spawn(async move {
-            if let Err(e) = kiosk_tokens::seen(&db, device, seen, now).await {
+            if let Err(e) = kiosk_tokens::seen(&st, device, seen, now).await {
                 tracing::warn!(device = device.0, "kiosk last seen not written: {e}");
             }
         });
