@@ -477,7 +477,7 @@ async fn list_targets(
 /// Sets a KPI's baseline and target for a municipality or the programme (administrators).
 #[utoipa::path(put, path = "/api/v1/kpi/targets", tag = "kpi", request_body = TargetBody,
     responses((status = 204), (status = 403),
-              (status = 422, description = "kpi.bad_year, kpi.bad_kpi, kpi.unknown_municipality")))]
+              (status = 422, description = "kpi.bad_year, kpi.bad_kpi, kpi.bad_target, kpi.unknown_municipality")))]
 async fn put_target(
     State(st): State<AppState>,
     who: Principal,

@@ -164,6 +164,9 @@ pub struct TargetInput<'a> {
     pub cumulative_target: Option<i64>,
 }
 
+/// The largest baseline or target, in absolute value.
+const LIMIT: i64 = 1_000_000_000_000;
+
 /// Sets a KPI's baseline and target (any year from 2000 to 2099, a far future one too).
 pub async fn set_target(
     tx: &mut Tx,
@@ -175,6 +178,19 @@ pub async fn set_target(
     let y = year(t.year)?;
     if !KPIS.contains(&t.kpi) {
         return Err(super::errors::refuse("kpi", KpiError::BadKpi));
+    }
+    // Counts, hours and yen are never negative, but the net amount (orders less costs) may
+    // be; a trillion bounds every figure far above any programme's and keeps sums in range.
+    let low = if t.kpi == "net_yen" { -LIMIT } else { 0 };
+    for (field, value) in [
+        ("baseline", t.baseline),
+        ("target", t.target),
+        ("year_target", t.year_target),
+        ("cumulative_target", t.cumulative_target),
+    ] {
+        if value.is_some_and(|v| !(low..=LIMIT).contains(&v)) {
+            return Err(super::errors::refuse(field, KpiError::BadTarget));
+        }
     }
     if let Some(m) = t.municipality {
         known_municipality(db, "municipality_id", m).await?;

@@ -243,12 +243,16 @@ impl CourseInput {
     }
 }
 
-/// Every course (anyone logged in: workers read the names in their progress).
+/// The courses shared by every site and those of the sites where one holds a role (anyone
+/// logged in: workers read the names in their programme); administrators read every site's.
 #[utoipa::path(get, path = "/api/v1/training/courses", tag = "training",
     responses((status = 200, body = [Course]), (status = 401)))]
-async fn list_courses(State(st): State<AppState>, _who: Principal) -> ApiResult<Json<Vec<Course>>> {
+async fn list_courses(State(st): State<AppState>, who: Principal) -> ApiResult<Json<Vec<Course>>> {
     let list = store::courses(&st.db).await?;
-    Ok(Json(list.into_iter().map(Course::from).collect()))
+    let mine = |c: &Course| c.site_id.is_none_or(|site| who.has(site, &Role::ALL));
+    Ok(Json(
+        list.into_iter().map(Course::from).filter(mine).collect(),
+    ))
 }
 
 /// Defines a course (directors and trainers).

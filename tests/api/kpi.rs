@@ -340,6 +340,49 @@ async fn kpis_of_a_known_year(b: Backend) {
         .json(&json!({"year": 2024, "kpi": "nonsense", "target": 4}))
         .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "kpi.bad_kpi")
         .await;
+    // Absurd figures are refused, naming the field, and change nothing; the net amount may
+    // be negative.
+    for (body, field) in [
+        (
+            json!({"year": 2024, "kpi": "earners", "baseline": -1, "target": 4}),
+            "baseline",
+        ),
+        (
+            json!({"year": 2024, "kpi": "earners", "target": 1_000_000_000_001_i64}),
+            "target",
+        ),
+        (
+            json!({"year": 2024, "kpi": "paid_yen", "year_target": -5}),
+            "year_target",
+        ),
+        (
+            json!({"year": 2024, "kpi": "net_yen", "cumulative_target": i64::MIN}),
+            "cumulative_target",
+        ),
+    ] {
+        let p = admin
+            .put("/api/v1/kpi/targets")
+            .json(&body)
+            .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "kpi.bad_target")
+            .await;
+        assert_eq!(p["errors"][0]["field"], field, "{p}");
+    }
+    let set: Value = admin
+        .get("/api/v1/kpi/years/2024/targets")
+        .send_json()
+        .await;
+    let rows = set.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{set}");
+    assert_eq!(
+        (&rows[0]["baseline"], &rows[0]["target"]),
+        (&json!(1), &json!(4))
+    );
+    let s = admin
+        .put("/api/v1/kpi/targets")
+        .json(&json!({"year": 2090, "kpi": "net_yen", "baseline": -20_000, "target": 0}))
+        .send_status()
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
     admin
         .get("/api/v1/kpi/years/1999")
         .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "kpi.bad_year")

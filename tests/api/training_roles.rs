@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 on_both_backends!(
     training_roles_by_endpoint,
     programme_and_sessions_take_only_the_sites_courses,
+    the_course_list_holds_the_shared_courses_and_ones_own_sites,
 );
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -376,4 +377,43 @@ async fn programme_and_sessions_take_only_the_sites_courses(b: Backend) {
             .all(|t| t["id"] != omachi_director),
         "{list}"
     );
+}
+
+/// A site's courses are listed to the people with a role there (and to administrators); the
+/// shared ones to everyone logged in.
+async fn the_course_list_holds_the_shared_courses_and_ones_own_sites(b: Backend) {
+    let app = TestApp::spawn_at(b, friday_morning()).await;
+    omachi_trainer(&app).await;
+    let own = crate::training::course(&app, "塩尻の講座", 1, 30, None).await;
+    let shared = app
+        .login_as(ADMIN)
+        .await
+        .post("/api/v1/training/courses")
+        .json(&json!({"name_ja": "共通", "name_en": "Shared", "kind": "skill"}))
+        .send_created()
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    for (who, sees_own) in [
+        (ADMIN, true),
+        (TRAINER, true),
+        (WORKER, true),
+        (OMACHI_WORKER, false),
+        (OMACHI_DIRECTOR, false),
+    ] {
+        let list = app
+            .login_as(who)
+            .await
+            .get("/api/v1/training/courses")
+            .send_json()
+            .await;
+        let ids: Vec<i64> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+        assert!(ids.contains(&shared), "{who} lists the shared course");
+        assert_eq!(ids.contains(&own), sees_own, "{who} and Shiojiri's course");
+    }
 }
