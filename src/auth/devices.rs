@@ -33,7 +33,8 @@ impl SeenWrites {
     /// Whether this instance writes the device's time now, given the stored one; if so, no
     /// other scan here does for a minute.
     fn claim(&self, device: DeviceId, stored: Option<i64>, now: i64) -> bool {
-        let due = |t: Option<i64>| t.is_none_or(|t| now - t >= LAST_SEEN_EVERY_SECS);
+        // A time ahead of now (the clock was set back) is due as well.
+        let due = |t: Option<i64>| t.is_none_or(|t| now - t >= LAST_SEEN_EVERY_SECS || t > now);
         if !due(stored) {
             return false;
         }
@@ -47,6 +48,15 @@ impl SeenWrites {
         }
         started.insert(device, now);
         true
+    }
+
+    /// Gives a claim back when its write failed, so that the next scan tries again.
+    fn release(&self, device: DeviceId) {
+        let mut started = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        started.remove(&device);
     }
 }
 
@@ -62,20 +72,28 @@ pub async fn seen(
     last_seen: Option<i64>,
     now: i64,
 ) -> sqlx::Result<()> {
-    if st.kiosks_seen.claim(device, last_seen, now) {
-        let mut tx = st.db.begin().await?;
-        sqlx::query(
-            "UPDATE kiosk_devices SET last_seen_at = $1
-              WHERE id = $2 AND COALESCE(last_seen_at, 0) <= $1 - $3",
-        )
-        .bind(now)
-        .bind(device)
-        .bind(LAST_SEEN_EVERY_SECS)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
+    if !st.kiosks_seen.claim(device, last_seen, now) {
+        return Ok(());
     }
-    Ok(())
+    let written = write_seen(&st.db, device, now).await;
+    if written.is_err() {
+        st.kiosks_seen.release(device);
+    }
+    written
+}
+
+async fn write_seen(db: &Db, device: DeviceId, now: i64) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE kiosk_devices SET last_seen_at = $1
+          WHERE id = $2 AND (COALESCE(last_seen_at, 0) <= $1 - $3 OR last_seen_at > $1)",
+    )
+    .bind(now)
+    .bind(device)
+    .bind(LAST_SEEN_EVERY_SECS)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
 }
 
 #[derive(sqlx::FromRow)]
@@ -213,5 +231,9 @@ mod tests {
         assert!(seen.claim(b, None, 1_061));
         // A minute after this instance's write, a stale read writes again.
         assert!(seen.claim(a, Some(1_000), 1_120));
+        // A failed write gives its claim back; a clock set back writes at once.
+        seen.release(a);
+        assert!(seen.claim(a, Some(1_000), 1_121));
+        assert!(seen.claim(b, Some(5_000), 1_130));
     }
 }

@@ -181,7 +181,8 @@ pub async fn held(db: &Db, site_id: SiteId, from: i64, to: i64) -> sqlx::Result<
 
 /// Serialises booking writes at a site: first the site (whoever picks among its desks, and
 /// its childcare places), then the person (their limits, their bookings at other sites),
-/// then, as each seat is written, its space ([`lock_space`]); always in this
+/// then, as each seat is written, its space ([`insert_free`], or [`lock_space`] before a move
+/// reads seats); always in this
 /// order, so two writers never wait for each other. Without the space's lock, two
 /// PostgreSQL writes of the same seat each find the other's uncommitted row in the exclusion
 /// constraint's index and wait for each other until the deadlock detector kills one

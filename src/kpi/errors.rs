@@ -5,7 +5,7 @@ crate::error_codes! {
     pub enum KpiError {
         BadYear = (UNPROCESSABLE_ENTITY, "kpi.bad_year", "年度は2000〜2099の西暦(4月の年)で指定してください。", "The fiscal year is a year from 2000 to 2099 (the year of its April)."),
         NegativeAmount = (UNPROCESSABLE_ENTITY, "kpi.negative_amount", "金額は0円以上の整数で入力してください。", "The amount is a whole number of yen, 0 or more."),
-        BadTarget = (UNPROCESSABLE_ENTITY, "kpi.bad_target", "目標・基準値は0以上1兆以下の整数で入力してください(純額は-1兆以上)。", "A baseline or target is a whole number from 0 to one trillion (down to minus one trillion for the net amount)."),
+        BadTarget = (UNPROCESSABLE_ENTITY, "kpi.bad_target", "基準値・目標値は0以上1兆以下、増加目標は-1兆以上1兆以下の整数で入力してください(純額は-1兆以上)。", "A baseline or target is a whole number from 0 to one trillion (down to minus one trillion for the net amount); an increase aimed at, from minus one trillion to one trillion."),
         BadKpi = (UNPROCESSABLE_ENTITY, "kpi.bad_kpi", "指標の種類が正しくありません。", "Unknown KPI."),
         UnknownMunicipality = (UNPROCESSABLE_ENTITY, "kpi.unknown_municipality", "その自治体はありません。", "No such municipality."),
         UnknownProject = (UNPROCESSABLE_ENTITY, "kpi.unknown_project", "そのプロジェクトはありません。", "No such project."),

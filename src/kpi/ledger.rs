@@ -180,13 +180,14 @@ pub async fn set_target(
         return Err(super::errors::refuse("kpi", KpiError::BadKpi));
     }
     // Counts, hours and yen are never negative, but the net amount (orders less costs) may
-    // be; a trillion bounds every figure far above any programme's and keeps sums in range.
+    // be, and an increase aimed at may be a decrease (lower costs); a trillion bounds every
+    // figure far above any programme's and keeps sums in range.
     let low = if t.kpi == "net_yen" { -LIMIT } else { 0 };
-    for (field, value) in [
-        ("baseline", t.baseline),
-        ("target", t.target),
-        ("year_target", t.year_target),
-        ("cumulative_target", t.cumulative_target),
+    for (field, value, low) in [
+        ("baseline", t.baseline, low),
+        ("target", t.target, low),
+        ("year_target", t.year_target, -LIMIT),
+        ("cumulative_target", t.cumulative_target, -LIMIT),
     ] {
         if value.is_some_and(|v| !(low..=LIMIT).contains(&v)) {
             return Err(super::errors::refuse(field, KpiError::BadTarget));

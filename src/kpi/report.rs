@@ -625,10 +625,13 @@ fn table(
             // An increase would give a withheld figure of either year back.
             let before_hidden = before.is_some_and(|b| b.hidden.contains(key));
             let year_increase = match (actual, before) {
-                (Some(a), Some(b)) if !before_hidden => Some(a - value(b.a, key, b.sites)),
+                (Some(a), Some(b)) if !before_hidden => {
+                    Some(a.saturating_sub(value(b.a, key, b.sites)))
+                }
                 _ => None,
             };
-            let cumulative_increase = actual.zip(g.baseline).map(|(a, b)| a - b);
+            // Saturating: a baseline stored before targets were bounded may be anything.
+            let cumulative_increase = actual.zip(g.baseline).map(|(a, b)| a.saturating_sub(b));
             Kpi {
                 key: key.to_string(),
                 name: lang.pick(ja, en).to_string(),

@@ -352,7 +352,7 @@ async fn kpis_of_a_known_year(b: Backend) {
             "target",
         ),
         (
-            json!({"year": 2024, "kpi": "paid_yen", "year_target": -5}),
+            json!({"year": 2024, "kpi": "costs_yen", "year_target": -1_000_000_000_001_i64}),
             "year_target",
         ),
         (
@@ -377,12 +377,18 @@ async fn kpis_of_a_known_year(b: Backend) {
         (&rows[0]["baseline"], &rows[0]["target"]),
         (&json!(1), &json!(4))
     );
-    let s = admin
-        .put("/api/v1/kpi/targets")
-        .json(&json!({"year": 2090, "kpi": "net_yen", "baseline": -20_000, "target": 0}))
-        .send_status()
-        .await;
-    assert_eq!(s, StatusCode::NO_CONTENT);
+    // At the bounds: a negative net amount, a planned decrease of costs.
+    for body in [
+        json!({"year": 2090, "kpi": "net_yen", "baseline": -1_000_000_000_000_i64, "target": 0}),
+        json!({"year": 2090, "kpi": "costs_yen", "baseline": 1_000_000_000_000_i64, "year_target": -5}),
+    ] {
+        let s = admin
+            .put("/api/v1/kpi/targets")
+            .json(&body)
+            .send_status()
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
+    }
     admin
         .get("/api/v1/kpi/years/1999")
         .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "kpi.bad_year")

@@ -52,6 +52,18 @@ async fn omachi_trainer(app: &TestApp) -> i64 {
     omachi
 }
 
+/// A course shared by every site, made by the administrator; answers its id.
+async fn shared_course(app: &TestApp) -> i64 {
+    app.login_as(ADMIN)
+        .await
+        .post("/api/v1/training/courses")
+        .json(&json!({"name_ja": "共通", "name_en": "Shared", "kind": "skill"}))
+        .send_created()
+        .await["id"]
+        .as_i64()
+        .unwrap()
+}
+
 async fn training_roles_by_endpoint(b: Backend) {
     use Who::*;
     let app = TestApp::spawn_at(b, friday_morning()).await;
@@ -68,15 +80,7 @@ async fn training_roles_by_endpoint(b: Backend) {
     ];
     let s = SHIOJIRI;
     let c = crate::training::course(&app, "安全衛生", 1, 30, None).await;
-    let shared = app
-        .login_as(ADMIN)
-        .await
-        .post("/api/v1/training/courses")
-        .json(&json!({"name_ja": "共通", "name_en": "Shared", "kind": "skill"}))
-        .send_created()
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let shared = shared_course(&app).await;
     let online = |start: &str| json!({"course_id": c, "date": "2026-11-24", "start": start, "end": "17:00", "capacity": 4});
     let session = crate::training::session(&app, online("16:00")).await["id"]
         .as_i64()
@@ -385,15 +389,7 @@ async fn the_course_list_holds_the_shared_courses_and_ones_own_sites(b: Backend)
     let app = TestApp::spawn_at(b, friday_morning()).await;
     omachi_trainer(&app).await;
     let own = crate::training::course(&app, "塩尻の講座", 1, 30, None).await;
-    let shared = app
-        .login_as(ADMIN)
-        .await
-        .post("/api/v1/training/courses")
-        .json(&json!({"name_ja": "共通", "name_en": "Shared", "kind": "skill"}))
-        .send_created()
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let shared = shared_course(&app).await;
     for (who, sees_own) in [
         (ADMIN, true),
         (TRAINER, true),
