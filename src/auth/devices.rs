@@ -38,11 +38,7 @@ impl SeenWrites {
         if !due(stored) {
             return false;
         }
-        // A panic elsewhere while the map was held leaves it usable: it only spares writes.
-        let mut started = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut started = self.started();
         if !due(started.get(&device).copied()) {
             return false;
         }
@@ -50,13 +46,16 @@ impl SeenWrites {
         true
     }
 
+    fn started(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<DeviceId, i64>> {
+        // A panic elsewhere while the map was held leaves it usable: it only spares writes.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Gives a claim back when its write failed, so that the next scan tries again.
     fn release(&self, device: DeviceId) {
-        let mut started = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        started.remove(&device);
+        self.started().remove(&device);
     }
 }
 
