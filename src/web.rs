@@ -31,12 +31,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::booking::http::router())
         .merge(crate::childcare::http::router())
         .merge(crate::training::http::router())
-        .merge(
-            crate::kiosk::http::router().layer(middleware::from_fn_with_state(
-                state.clone(),
-                crate::access::http::entrance_guard,
-            )),
-        )
+        .merge(crate::kiosk::http::router())
         .merge(crate::kiosk::member::router())
         .merge(crate::access::http::router())
         .merge(crate::ops::outbox::router())

@@ -27,7 +27,6 @@ crate::error_codes! {
         NotCheckedIn = (FORBIDDEN, "access.not_checked_in", "先に入口でチェックインしてください。", "Check in at the entrance first."),
         NoBooking = (FORBIDDEN, "access.no_booking", "いまこのルームの席の予約がありません。", "You have no booking of a seat in this room now."),
         NotADoor = (FORBIDDEN, "access.not_a_door", "この端末はセキュアルームの扉に設定されていません。", "This device is not a secure room's door reader."),
-        DoorAtEntrance = (FORBIDDEN, "access.door_at_entrance", "扉の読み取り機は入口のチェックインに使えません。", "A door reader cannot be used for check-in at the entrance."),
         NotSecureRoom = (UNPROCESSABLE_ENTITY, "access.not_secure_room", "この拠点のセキュアルームを選んでください。", "Choose a secure room of this site."),
         NdaExpiryBeforeSigning = (UNPROCESSABLE_ENTITY, "access.nda_expiry_before_signing", "有効期限は締結日以降にしてください。", "The expiry must be on or after the day it was signed."),
         RosterEndBeforeStart = (UNPROCESSABLE_ENTITY, "access.roster_end_before_start", "終了日は開始日以降にしてください。", "The last day must be on or after the first day."),

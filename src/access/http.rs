@@ -15,9 +15,8 @@ use crate::error::{
 };
 use crate::ids::{DeviceId, PersonId, ProjectId, SiteId, SpaceId};
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -39,26 +38,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(occupants))
         .routes(routes!(export))
         .routes(routes!(verify))
-}
-
-/// Refuses a door reader's token at the entrance kiosk's scan (a middleware on the kiosk's
-/// routes, added by the router): a door device is paired to one room, not to the entrance.
-pub async fn entrance_guard(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    if req.uri().path() == "/api/v1/kiosk/scan"
-        && let Some(token) = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-    {
-        let hash = crate::auth::password::token_hash(token);
-        match store::is_door_token(&st.db, &hash).await {
-            Ok(false) => {}
-            Ok(true) => return ApiError::from(AccessError::DoorAtEntrance).into_response(),
-            Err(e) => return ApiError::from(e).into_response(),
-        }
-    }
-    next.run(req).await
 }
 
 /// A project's roster (the site's directors).
@@ -270,6 +249,7 @@ async fn pair_door(
     let now = st.clock.epoch();
     let mut tx = st.db.begin().await?;
     store::pair_door(&mut tx, device, site, room.id).await?;
+    crate::auth::devices::make_door(&mut tx, device).await?;
     let mut e = audit::Entry::new(now, site, "door.pair", "change");
     e.actor_id = Some(who.id);
     e.device_id = Some(device);

@@ -407,18 +407,6 @@ pub async fn door_by_token(db: &Db, token_hash: &str) -> sqlx::Result<Option<Doo
     .await
 }
 
-/// Whether a device token belongs to a door reader.
-pub async fn is_door_token(db: &Db, token_hash: &str) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM access_doors a JOIN kiosk_devices d ON d.id = a.device_id
-         WHERE d.token_hash = $1",
-    )
-    .bind(token_hash)
-    .fetch_one(&db.pool)
-    .await?;
-    Ok(n > 0)
-}
-
 /// The site of a kiosk device.
 pub async fn device_site(db: &Db, device: DeviceId) -> sqlx::Result<Option<SiteId>> {
     sqlx::query_scalar("SELECT site_id FROM kiosk_devices WHERE id = $1")

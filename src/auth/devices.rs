@@ -3,7 +3,7 @@
 
 use super::{KioskDevice, KioskToken};
 use crate::AppState;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error_codes;
 use crate::ids::{DeviceId, SiteId};
 
@@ -101,6 +101,7 @@ struct DeviceRow {
     site_id: SiteId,
     name: String,
     last_seen_at: Option<i64>,
+    door: i64,
 }
 
 /// The device a token belongs to, if it is paired and not revoked.
@@ -110,7 +111,7 @@ pub async fn device_for_token(
     now: i64,
 ) -> sqlx::Result<Option<KioskDevice>> {
     let Some(row) = sqlx::query_as::<_, DeviceRow>(
-        "SELECT id, site_id, name, last_seen_at FROM kiosk_devices
+        "SELECT id, site_id, name, last_seen_at, door FROM kiosk_devices
          WHERE token_hash = $1 AND revoked_at IS NULL",
     )
     .bind(&token.hash)
@@ -124,7 +125,17 @@ pub async fn device_for_token(
         id: row.id,
         site_id: row.site_id,
         name: row.name,
+        door: row.door != 0,
     }))
+}
+
+/// Marks a device as a secure room's door reader, in the pairing's transaction.
+pub async fn make_door(tx: &mut Tx, id: DeviceId) -> sqlx::Result<()> {
+    sqlx::query("UPDATE kiosk_devices SET door = 1 WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// A registered device as stored.

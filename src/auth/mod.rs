@@ -257,6 +257,8 @@ pub struct KioskDevice {
     pub id: crate::ids::DeviceId,
     pub site_id: crate::ids::SiteId,
     pub name: String,
+    /// Paired to a secure room's door (access): refused at the entrance scan.
+    pub door: bool,
 }
 
 impl FromRequestParts<AppState> for KioskDevice {

@@ -93,8 +93,12 @@ pub async fn act(
         repeat_since: now - rules::REPEAT_SECS,
     };
     let facts = store::facts(tx, of).await?;
-    // The enrolled training sessions whose check-in window holds the scan (one indexed read).
-    let due = crate::training::due_at_scan(tx, person, site, now).await?;
+    // The enrolled training sessions whose check-in window holds the scan (one indexed read,
+    // only for someone enrolled in a session not yet over).
+    let due = match facts.training_ahead {
+        true => crate::training::due_at_scan(tx, person, site, now).await?,
+        false => Vec::new(),
+    };
     if let Some(e) = facts.exception.clone() {
         schedule.exceptions.insert(date, e);
     }

@@ -21,6 +21,9 @@ error_codes! {
         AlreadyIn = (CONFLICT, "kiosk.already_in", "チェックイン済みです。", "Already checked in."),
         /// The booking was released (no-show) or cancelled between the scan's read and its write.
         BookingReleased = (CONFLICT, "kiosk.booking_released", "このご予約はたった今取り消されました。もう一度スキャンするか、受付にお声がけください。", "This booking was released a moment ago. Please scan again or ask at reception."),
+        /// A secure room's door reader (paired by the access area) scanning at the entrance; the
+        /// code keeps the name the kiosk page and clients already know.
+        DoorAtEntrance = (FORBIDDEN, "access.door_at_entrance", "扉の読み取り機は入口のチェックインに使えません。", "A door reader cannot be used for check-in at the entrance."),
         NoCode = (UNPROCESSABLE_ENTITY, "kiosk.no_code", "QRコードが読み取れませんでした。", "No QR code could be read."),
         /// `{w}`, `{h}`: the image's size; `{max}`: the largest side taken.
         ImageTooLarge = (PAYLOAD_TOO_LARGE, "kiosk.image_too_large", "画像が大きすぎます({w}×{h})。一辺{max}ピクセル以下にしてください。", "The image is too large ({w}×{h}). Send at most {max} pixels a side."),

@@ -118,6 +118,7 @@ pub async fn scan(
             let device = kiosk_tokens::device_for_token(st, token, received.timestamp())
                 .await?
                 .ok_or_else(kiosk_tokens::unpaired)?;
+            refuse_door(&device)?;
             let offline = store::offline_minutes(&st.db, device.site_id).await?;
             let at = scan_instant(received, scanned_at, offline, true)?;
             match identify::pin(st, member, pin, received.timestamp()).await {
@@ -152,6 +153,7 @@ pub async fn scan(
         let subject = store::subject(&mut tx, st.db.backend, token, &claim)
             .await?
             .ok_or_else(kiosk_tokens::unpaired)?;
+        refuse_door(&subject.device)?;
         let at = scan_instant(
             received,
             scanned_at,
@@ -195,6 +197,15 @@ pub async fn scan(
         r.delayed = received - at > Duration::seconds(60);
         return Ok(r);
     }
+}
+
+/// A secure room's door reader is paired to its room, not to the entrance: its scans here are
+/// refused before anything is read or counted.
+fn refuse_door(device: &crate::auth::KioskDevice) -> ApiResult<()> {
+    if device.door {
+        return Err(KioskError::DoorAtEntrance.into());
+    }
+    Ok(())
 }
 
 /// The throttle key of a person's PIN.

@@ -44,6 +44,7 @@ struct SubjectRow {
     device_id: DeviceId,
     device_name: String,
     device_seen: Option<i64>,
+    device_door: i64,
     #[sqlx(flatten)]
     site: crate::sites::store::SiteRow,
     person_id: Option<i64>,
@@ -87,6 +88,7 @@ impl SubjectRow {
                 id: self.device_id,
                 site_id: site.id,
                 name: self.device_name,
+                door: self.device_door != 0,
             },
             device_seen: self.device_seen,
             site,
@@ -121,7 +123,7 @@ pub async fn subject(
         Claim::Nobody => (None, None),
     };
     let row: Option<SubjectRow> = sqlx::query_as(&format!(
-        "SELECT d.id AS device_id, d.name AS device_name, d.last_seen_at AS device_seen,
+        "SELECT d.id AS device_id, d.name AS device_name, d.last_seen_at AS device_seen, d.door AS device_door,
                 s.id, s.municipality_id, s.name_ja, s.name_en, s.time_zone, s.opening_hours,
                 s.annual_closures, s.open_on_holidays, s.booking_window_days,
                 s.no_show_grace_minutes, s.max_hours_per_day, s.max_active_bookings,
@@ -179,6 +181,9 @@ pub struct Facts {
     pub dropoff_due: bool,
     /// The site's exception for today, if any.
     pub exception: Option<Exception>,
+    /// The person is enrolled at the site in a training session that has not ended: only then
+    /// may one be due at this scan (the training area decides which, in a statement of its own).
+    pub training_ahead: bool,
 }
 
 /// One row of [`facts`]'s union: `kind` says which of the others it fills.
@@ -239,6 +244,10 @@ pub async fn facts(tx: &mut Tx, of: FactsOf) -> Result<Facts, ApiError> {
             AND starts_at > $5 - 86400 AND ends_at > $5
             AND child_id IN (SELECT child_id FROM child_guardians WHERE person_id = $1)
          UNION ALL
+         SELECT 'training_ahead', NULL, COUNT(*), NULL, NULL, NULL, NULL
+           FROM training_enrolments e JOIN training_sessions t ON t.id = e.session_id
+          WHERE e.person_id = $1 AND e.site_id = $2 AND e.status = 'enrolled' AND t.ends_at > $5
+         UNION ALL
          SELECT 'exception', NULL, open, NULL, open_time, close_time, note FROM site_exceptions
           WHERE site_id = $2 AND day = $7",
     )
@@ -275,6 +284,7 @@ pub async fn facts(tx: &mut Tx, of: FactsOf) -> Result<Facts, ApiError> {
             ("grants", _) => f.works_here = r.a.unwrap_or_default() > 0,
             ("child_in_room", Some(id)) => children.push((id, r.t1.unwrap_or_default())),
             ("dropoff_due", _) => f.dropoff_due = r.a.unwrap_or_default() > 0,
+            ("training_ahead", _) => f.training_ahead = r.a.unwrap_or_default() > 0,
             ("exception", _) => f.exception = Some(exception(of.site, of.date, r)?),
             _ => {}
         }

@@ -419,6 +419,22 @@ async fn the_door_allows_and_denies_with_the_reason(b: Backend) {
     s.door
         .refused(&qr, StatusCode::FORBIDDEN, "access.door_at_entrance")
         .await;
+    // A PIN typed at the door reader is refused there too, before it is checked or counted,
+    // and neither scan is logged as the entrance's.
+    s.door
+        .refused(
+            "PIN:K-0001:1234",
+            StatusCode::FORBIDDEN,
+            "access.door_at_entrance",
+        )
+        .await;
+    let logged = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM scans WHERE device_id = {}",
+            s.door_id
+        ))
+        .await;
+    assert_eq!(logged, 0);
     // Every attempt at the door is one audit record: 8 enters, 1 leave.
     assert_eq!(s.audit_rows("door.enter").await, 8);
     assert_eq!(s.audit_rows("door.leave").await, 1);
