@@ -23,9 +23,7 @@ impl Tx {
 
     /// Commits, then delivers the events published in the transaction.
     pub async fn commit(self) -> sqlx::Result<()> {
-        let Tx { mut inner, events } = self;
-        // PostgreSQL delivers a NOTIFY only when the transaction commits, to every instance.
-        events.notify(&mut inner).await?;
+        let Tx { inner, events } = self;
         inner.commit().await?;
         events.deliver();
         Ok(())
@@ -157,12 +155,15 @@ impl Db {
             _ => None,
         };
         Ok(Db {
-            pool,
             writer,
             folder,
             last_ready: Default::default(),
             backend,
-            events: crate::events::Bus::default(),
+            events: match backend {
+                Backend::Sqlite => crate::events::Bus::default(),
+                Backend::Postgres => crate::events::Bus::sending_to(pool.clone()),
+            },
+            pool,
         })
     }
 
@@ -236,7 +237,7 @@ impl Db {
     fn wrap(&self, inner: sqlx::Transaction<'static, sqlx::Any>) -> Tx {
         Tx {
             inner,
-            events: self.events.pending(self.backend == Backend::Postgres),
+            events: self.events.pending(),
         }
     }
 

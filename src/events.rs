@@ -1,16 +1,22 @@
 //! Domain events: what happened, published by an area inside its write transaction
 //! ([`crate::db::Tx::publish`]) and delivered only after that transaction commits, so other
-//! areas (mail notices, the live occupancy view) react without being called.
+//! areas (the live occupancy view) react without being called.
 //!
 //! SQLite: the committing instance sends them to its in-process subscribers ([`Bus`]).
-//! PostgreSQL: the transaction sends them with `pg_notify`, which PostgreSQL delivers only on
-//! commit, to every instance; each instance's one listener task ([`listen`]) hands them to its
-//! in-process subscribers. That listener is their only source there, so nobody gets one twice.
+//! PostgreSQL: after the commit, one task per instance sends them with `pg_notify`, in commit
+//! order and as few NOTIFYs as fit, and each instance's one listener task ([`listen`]) hands
+//! them to its in-process subscribers. That listener is their only source there, so nobody
+//! gets one twice. They are not sent inside the transaction: a NOTIFY holds a lock shared by
+//! the whole database from its commit's start to its end, WAL flush included, so notifying
+//! transactions commit one at a time (measured on the kiosk's scans: commit 0.89 ms on average
+//! instead of 0.46, BENCHMARKS.md, 2026-11-30). The price: an instance that stops between a
+//! commit and its NOTIFY loses those events; subscribers keep views, not records, and the next
+//! event or a reconnection brings them up to date.
 
 use crate::ids::{BookingId, ChildId, PersonId, RollCallEntryId, RollCallId, SiteId, SpaceId};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 
 /// Something that happened at a site, as its subscribers receive it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,12 +123,14 @@ const PAYLOAD_LIMIT: usize = 8000;
 /// `RecvError::Lagged`).
 const CAPACITY: usize = 1024;
 
-/// The in-process subscribers of one instance, and a counter of the listener's reconnections
-/// (events committed while it was away are lost: whoever keeps a view from them reloads it).
+/// The in-process subscribers of one instance, a counter of the listener's reconnections
+/// (events committed while it was away are lost: whoever keeps a view from them reloads it),
+/// and on PostgreSQL the queue of committed events to send ([`Bus::sending_to`]).
 #[derive(Clone, Debug)]
 pub struct Bus(
     broadcast::Sender<Event>,
     std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+    Option<mpsc::UnboundedSender<String>>,
 );
 
 impl Default for Bus {
@@ -130,6 +138,7 @@ impl Default for Bus {
         Bus(
             broadcast::channel(CAPACITY).0,
             std::sync::Arc::new(tokio::sync::watch::channel(0).0),
+            None,
         )
     }
 }
@@ -155,12 +164,20 @@ impl Bus {
         self.1.send_modify(|n| *n += 1);
     }
 
-    /// The events of a new transaction, delivered through PostgreSQL (`via_postgres`) or
-    /// straight to this bus.
-    pub(crate) fn pending(&self, via_postgres: bool) -> Pending {
+    /// PostgreSQL: a bus whose committed events one task sends with `pg_notify` through
+    /// `pool`, until the last clone of the bus is dropped.
+    pub(crate) fn sending_to(pool: sqlx::AnyPool) -> Bus {
+        let (queue, rx) = mpsc::unbounded_channel();
+        let Bus(subscribers, reconnections, _) = Bus::default();
+        let sender = Bus(subscribers, reconnections, None);
+        tokio::spawn(send(pool, rx, sender.clone()));
+        Bus(sender.0, sender.1, Some(queue))
+    }
+
+    /// The events of a new transaction.
+    pub(crate) fn pending(&self) -> Pending {
         Pending {
             bus: self.clone(),
-            via_postgres,
             events: Vec::new(),
         }
     }
@@ -174,7 +191,6 @@ impl Bus {
 /// The events published in a transaction that has not committed yet.
 pub(crate) struct Pending {
     bus: Bus,
-    via_postgres: bool,
     events: Vec<(Event, String)>,
 }
 
@@ -196,28 +212,44 @@ impl Pending {
         self.events.push((event, json));
     }
 
-    /// PostgreSQL: sends the events inside the transaction, as few NOTIFYs as fit (one JSON
-    /// array each), so PostgreSQL delivers them at commit and never after a rollback.
-    pub(crate) async fn notify(&self, conn: &mut sqlx::AnyConnection) -> sqlx::Result<()> {
-        if !self.via_postgres {
-            return Ok(());
+    /// After the commit: on PostgreSQL into the queue of events to send (they come back to
+    /// this instance's subscribers through the listener); on SQLite to the subscribers.
+    pub(crate) fn deliver(self) {
+        match &self.bus.2 {
+            Some(queue) => {
+                for (_, json) in self.events {
+                    // The sending task ends only when the last queue does.
+                    let _ = queue.send(json);
+                }
+            }
+            None => {
+                for (event, _) in self.events {
+                    self.bus.send(event);
+                }
+            }
         }
-        for payload in batches(self.events.iter().map(|(_, json)| json.as_str())) {
-            sqlx::query("SELECT 1 FROM pg_notify($1, $2)")
+    }
+}
+
+/// Sends the committed events of one instance as they come, each time all that queued up
+/// while the last NOTIFY went out, in as few NOTIFYs as fit. A NOTIFY that fails is lost:
+/// this instance's subscribers are told as after a reconnection (the other instances' views
+/// catch up at their next event).
+async fn send(pool: sqlx::AnyPool, mut queue: mpsc::UnboundedReceiver<String>, bus: Bus) {
+    while let Some(first) = queue.recv().await {
+        let mut events = vec![first];
+        while let Ok(more) = queue.try_recv() {
+            events.push(more);
+        }
+        for payload in batches(events.iter().map(String::as_str)) {
+            let sent = sqlx::query("SELECT 1 FROM pg_notify($1, $2)")
                 .bind(CHANNEL)
                 .bind(payload)
-                .execute(&mut *conn)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// After the commit: SQLite's events go to this instance's subscribers (PostgreSQL's come
-    /// back through the listener).
-    pub(crate) fn deliver(self) {
-        if !self.via_postgres {
-            for (event, _) in self.events {
-                self.bus.send(event);
+                .execute(&pool)
+                .await;
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, "committed events could not be sent to the instances");
+                bus.reconnected();
             }
         }
     }

@@ -12,6 +12,7 @@ on_both_backends!(
     events_of_uncommitted_transactions_are_never_delivered,
     every_instance_receives_every_event_once,
     the_listener_comes_back_after_its_connection_is_killed,
+    many_commits_at_once_arrive_all_in_commit_order,
     booking_and_cancelling_publish_what_happened,
 );
 
@@ -104,6 +105,46 @@ async fn the_listener_comes_back_after_its_connection_is_killed(backend: Backend
     assert_eq!(next(&mut events).await, space(2));
     commit(&app, space(3)).await;
     assert_eq!(next(&mut events).await, space(3));
+}
+
+/// Commits from many tasks at once (on PostgreSQL their events queue up and leave in shared
+/// NOTIFYs): the other instance receives each once, and each task's in its commit order.
+async fn many_commits_at_once_arrive_all_in_commit_order(backend: Backend) {
+    let first = TestApp::spawn(backend).await;
+    let second = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(TestApp::spawn_on(&first.database_url).await),
+    };
+    let mut events = second.as_ref().unwrap_or(&first).db.subscribe();
+    let tasks: Vec<_> = (0..8)
+        .map(|t| {
+            let db = first.db.clone();
+            tokio::spawn(async move {
+                for n in 0..25 {
+                    let mut tx = db.begin().await.unwrap();
+                    tx.publish(space(t * 1000 + n));
+                    tx.commit().await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let mut last = [-1_i64; 8];
+    for _ in 0..200 {
+        let Event::SpaceChanged { space_id, .. } = next(&mut events).await else {
+            panic!("only spaces changed");
+        };
+        let (t, n) = ((space_id.0 / 1000) as usize, space_id.0 % 1000);
+        assert_eq!(
+            n,
+            last[t] + 1,
+            "task {t}: in its commit order, none lost or twice"
+        );
+        last[t] = n;
+    }
+    assert_eq!(last, [24; 8]);
 }
 
 /// The backend of the app's event listener once it listens (another than `not`), waiting for
