@@ -3,15 +3,16 @@
 //! areas (the live occupancy view) react without being called.
 //!
 //! SQLite: the committing instance sends them to its in-process subscribers ([`Bus`]).
-//! PostgreSQL: after the commit, one task per instance sends them with `pg_notify`, in commit
-//! order and as few NOTIFYs as fit, and each instance's one listener task ([`listen`]) hands
+//! PostgreSQL: after the commit, one task per instance sends them with `pg_notify`, in the
+//! order this instance's commits returned and as few NOTIFYs as fit, and each instance's one listener task ([`listen`]) hands
 //! them to its in-process subscribers. That listener is their only source there, so nobody
 //! gets one twice. They are not sent inside the transaction: a NOTIFY holds a lock shared by
 //! the whole database from its commit's start to its end, WAL flush included, so notifying
 //! transactions commit one at a time (measured on the kiosk's scans: commit 0.89 ms on average
 //! instead of 0.46, BENCHMARKS.md, 2026-11-30). The price: an instance that stops between a
-//! commit and its NOTIFY loses those events; subscribers keep views, not records, and the next
-//! event or a reconnection brings them up to date.
+//! commit and its NOTIFY (a crash, or a stop with events still queued) loses those events;
+//! subscribers keep views, not records, and the next event, a reconnection or their periodic
+//! refresh brings them up to date. Sending takes a connection of the pool like a request.
 
 use crate::ids::{BookingId, ChildId, PersonId, RollCallEntryId, RollCallId, SiteId, SpaceId};
 use serde::{Deserialize, Serialize};
@@ -119,6 +120,10 @@ pub const CHANNEL: &str = "kado_events";
 /// PostgreSQL refuses a NOTIFY payload of this many bytes or more (by default).
 const PAYLOAD_LIMIT: usize = 8000;
 
+/// Committed events an instance keeps for sending; past that (PostgreSQL unreachable for long)
+/// they are dropped and the subscribers told to reload, as after a reconnection.
+const QUEUE: usize = 10_000;
+
 /// Events a slow subscriber may fall behind by before it misses some (it is told so:
 /// `RecvError::Lagged`).
 const CAPACITY: usize = 1024;
@@ -130,7 +135,7 @@ const CAPACITY: usize = 1024;
 pub struct Bus(
     broadcast::Sender<Event>,
     std::sync::Arc<tokio::sync::watch::Sender<u64>>,
-    Option<mpsc::UnboundedSender<String>>,
+    Option<mpsc::Sender<String>>,
 );
 
 impl Default for Bus {
@@ -149,8 +154,8 @@ impl Bus {
         self.0.subscribe()
     }
 
-    /// Changes each time the PostgreSQL listener has reconnected, after which events may have
-    /// been missed.
+    /// Changes each time the PostgreSQL listener has reconnected or committed events could not
+    /// be sent, after which events may have been missed.
     pub fn reconnections(&self) -> tokio::sync::watch::Receiver<u64> {
         self.1.subscribe()
     }
@@ -165,13 +170,18 @@ impl Bus {
     }
 
     /// PostgreSQL: a bus whose committed events one task sends with `pg_notify` through
-    /// `pool`, until the last clone of the bus is dropped.
+    /// `pool`, until the last clone of the bus that publishes is dropped.
     pub(crate) fn sending_to(pool: sqlx::AnyPool) -> Bus {
-        let (queue, rx) = mpsc::unbounded_channel();
-        let Bus(subscribers, reconnections, _) = Bus::default();
-        let sender = Bus(subscribers, reconnections, None);
-        tokio::spawn(send(pool, rx, sender.clone()));
-        Bus(sender.0, sender.1, Some(queue))
+        let (queue, rx) = mpsc::channel(QUEUE);
+        let local = Bus::default();
+        tokio::spawn(send(pool, rx, local.clone()));
+        Bus(local.0, local.1, Some(queue))
+    }
+
+    /// The same subscribers, for those who only receive (the listener, the live view's hubs):
+    /// it does not keep the sending task, and with it the pool, alive.
+    pub fn receiving(&self) -> Bus {
+        Bus(self.0.clone(), self.1.clone(), None)
     }
 
     /// The events of a new transaction.
@@ -218,8 +228,11 @@ impl Pending {
         match &self.bus.2 {
             Some(queue) => {
                 for (_, json) in self.events {
-                    // The sending task ends only when the last queue does.
-                    let _ = queue.send(json);
+                    if queue.try_send(json).is_err() {
+                        tracing::warn!("committed events dropped: the queue to send is full");
+                        self.bus.reconnected();
+                        return;
+                    }
                 }
             }
             None => {
@@ -232,10 +245,10 @@ impl Pending {
 }
 
 /// Sends the committed events of one instance as they come, each time all that queued up
-/// while the last NOTIFY went out, in as few NOTIFYs as fit. A NOTIFY that fails is lost:
-/// this instance's subscribers are told as after a reconnection (the other instances' views
-/// catch up at their next event).
-async fn send(pool: sqlx::AnyPool, mut queue: mpsc::UnboundedReceiver<String>, bus: Bus) {
+/// while the last NOTIFY went out, in as few NOTIFYs as fit. When a NOTIFY fails, that round's
+/// events are dropped and this instance's subscribers are told as after a reconnection (the
+/// other instances' views catch up at their next event or refresh).
+async fn send(pool: sqlx::AnyPool, mut queue: mpsc::Receiver<String>, bus: Bus) {
     while let Some(first) = queue.recv().await {
         let mut events = vec![first];
         while let Ok(more) = queue.try_recv() {
@@ -250,6 +263,7 @@ async fn send(pool: sqlx::AnyPool, mut queue: mpsc::UnboundedReceiver<String>, b
             if let Err(e) = sent {
                 tracing::warn!(error = %e, "committed events could not be sent to the instances");
                 bus.reconnected();
+                break;
             }
         }
     }

@@ -78,7 +78,7 @@ impl App {
         if config.migrate {
             db.migrate().await?;
         }
-        events::listen(&db.events, config.database_url()).await?;
+        events::listen(&db.events.receiving(), config.database_url()).await?;
         if config.loads_demo() {
             let loaded = demo::load_if_empty(&db, &clock)
                 .await

@@ -249,7 +249,6 @@ async fn pair_door(
     let now = st.clock.epoch();
     let mut tx = st.db.begin().await?;
     store::pair_door(&mut tx, device, site, room.id).await?;
-    crate::auth::devices::make_door(&mut tx, device).await?;
     let mut e = audit::Entry::new(now, site, "door.pair", "change");
     e.actor_id = Some(who.id);
     e.device_id = Some(device);

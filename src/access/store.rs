@@ -415,7 +415,8 @@ pub async fn device_site(db: &Db, device: DeviceId) -> sqlx::Result<Option<SiteI
         .await
 }
 
-/// Pairs a kiosk device to a secure room (its door).
+/// Pairs a kiosk device to a secure room (its door); a trigger marks the device as a door
+/// reader, which the entrance refuses.
 pub async fn pair_door(
     tx: &mut Tx,
     device: DeviceId,

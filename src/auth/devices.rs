@@ -3,7 +3,7 @@
 
 use super::{KioskDevice, KioskToken};
 use crate::AppState;
-use crate::db::{Db, Tx};
+use crate::db::Db;
 use crate::error_codes;
 use crate::ids::{DeviceId, SiteId};
 
@@ -127,15 +127,6 @@ pub async fn device_for_token(
         name: row.name,
         door: row.door != 0,
     }))
-}
-
-/// Marks a device as a secure room's door reader, in the pairing's transaction.
-pub async fn make_door(tx: &mut Tx, id: DeviceId) -> sqlx::Result<()> {
-    sqlx::query("UPDATE kiosk_devices SET door = 1 WHERE id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 /// A registered device as stored.

@@ -48,7 +48,7 @@ pub struct ScanRequest {
 #[utoipa::path(post, path = "/api/v1/kiosk/scan", tag = "kiosk", request_body = ScanRequest,
     responses((status = 200, body = ScanResult), (status = 404, description = "kiosk.unknown_credential, kiosk.unknown_card"),
               (status = 409, description = "kiosk.child_in_room, kiosk.site_closed, kiosk.no_booking"),
-              (status = 403, description = "kiosk.expired_code, kiosk.revoked_code, kiosk.not_this_site")),
+              (status = 403, description = "kiosk.expired_code, kiosk.revoked_code, kiosk.not_this_site, access.door_at_entrance")),
     security(("kiosk_token" = [])))]
 async fn scan(
     State(st): State<AppState>,

@@ -200,7 +200,7 @@ pub async fn scan(
 }
 
 /// A secure room's door reader is paired to its room, not to the entrance: its scans here are
-/// refused before anything is read or counted.
+/// refused before the person is verified, anything is decided, or a PIN attempt is counted.
 fn refuse_door(device: &crate::auth::KioskDevice) -> ApiResult<()> {
     if device.door {
         return Err(KioskError::DoorAtEntrance.into());

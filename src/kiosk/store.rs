@@ -181,8 +181,9 @@ pub struct Facts {
     pub dropoff_due: bool,
     /// The site's exception for today, if any.
     pub exception: Option<Exception>,
-    /// The person is enrolled at the site in a training session that has not ended: only then
-    /// may one be due at this scan (the training area decides which, in a statement of its own).
+    /// The person is enrolled at the site in a session in a room, not cancelled and not ended:
+    /// only then may one be due at this scan (the training area decides which, in a statement
+    /// of its own).
     pub training_ahead: bool,
 }
 
@@ -247,6 +248,7 @@ pub async fn facts(tx: &mut Tx, of: FactsOf) -> Result<Facts, ApiError> {
          SELECT 'training_ahead', NULL, COUNT(*), NULL, NULL, NULL, NULL
            FROM training_enrolments e JOIN training_sessions t ON t.id = e.session_id
           WHERE e.person_id = $1 AND e.site_id = $2 AND e.status = 'enrolled' AND t.ends_at > $5
+            AND t.space_id IS NOT NULL AND t.cancelled_at IS NULL
          UNION ALL
          SELECT 'exception', NULL, open, NULL, open_time, close_time, note FROM site_exceptions
           WHERE site_id = $2 AND day = $7",

@@ -3,8 +3,8 @@
 //! instance (a hub) takes the snapshots and shares each, serialised once, with every stream of
 //! that site and view: 200 screens cost one snapshot per change, not 200. Events that arrive
 //! together, or within [`MIN_GAP`] of the last snapshot, give one snapshot; a hub that fell
-//! behind the events, or whose instance's PostgreSQL listener reconnected (events may have
-//! been missed), takes a fresh one, and every 30 s one comes anyway (arrivals due and
+//! behind the events, or whose instance's PostgreSQL listener reconnected or could not send
+//! its events (events may have been missed), takes a fresh one, and every 30 s one comes anyway (arrivals due and
 //! closing-time alerts change with the clock). Every message is the whole state and a stream
 //! starts with the latest, so a reconnecting client (with or without `Last-Event-ID`) is never
 //! left stale.
@@ -60,7 +60,7 @@ pub fn frames(
     }
     let feed: Feed = Arc::new(watch::channel(None).0);
     let rx = feed.subscribe();
-    hubs.insert(key, (feed.clone(), db.events.clone()));
+    hubs.insert(key, (feed.clone(), db.events.receiving()));
     tokio::spawn(hub(db.clone(), clock.clone(), key, feed));
     rx
 }

@@ -12,6 +12,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 on_both_backends!(
+    a_door_paired_by_any_writer_is_refused_at_the_entrance,
     booking_a_secure_room_needs_roster_nda_and_training,
     the_door_allows_and_denies_with_the_reason,
     fifty_concurrent_door_scans_keep_one_chain,
@@ -97,6 +98,27 @@ async fn new_kiosk(app: &TestApp, director: &User, name: &str) -> (i64, Kiosk) {
         .await;
     let token = paired["token"].as_str().unwrap().to_string();
     (reg["id"].as_i64().unwrap(), Kiosk { user, token })
+}
+
+/// A door reader whose pairing row was written without the service (an instance of an older
+/// version during a deploy, or by hand) is refused at the entrance all the same.
+async fn a_door_paired_by_any_writer_is_refused_at_the_entrance(b: Backend) {
+    let app = TestApp::spawn_at(b, tokyo(24, 8, 30)).await;
+    let director = app.login_as(DIRECTOR).await;
+    let room = app.space_id(SHIOJIRI, "R-01").await;
+    let (id, kiosk) = new_kiosk(&app, &director, "R-01 door").await;
+    let worker = app.as_worker(1).await;
+    let qr = worker.qr_payload().await;
+    sqlx::query("INSERT INTO access_doors (device_id, site_id, space_id) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(SHIOJIRI)
+        .bind(room)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    kiosk
+        .refused(&qr, StatusCode::FORBIDDEN, "access.door_at_entrance")
+        .await;
 }
 
 async fn setup(b: Backend) -> Secure {
