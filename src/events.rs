@@ -4,9 +4,9 @@
 //!
 //! SQLite: the committing instance sends them to its in-process subscribers ([`Bus`]).
 //! PostgreSQL: after the commit, one task per instance sends them with `pg_notify`, in the
-//! order this instance's commits returned and as few NOTIFYs as fit, and each instance's one listener task ([`listen`]) hands
-//! them to its in-process subscribers. That listener is their only source there, so nobody
-//! gets one twice. They are not sent inside the transaction: a NOTIFY holds a lock shared by
+//! order this instance's commits returned and as few NOTIFYs as fit, and each instance's one
+//! listener task ([`listen`]) hands them to its in-process subscribers. That listener is their
+//! only source there, so nobody gets one twice. They are not sent inside the transaction: a NOTIFY holds a lock shared by
 //! the whole database from its commit's start to its end, WAL flush included, so notifying
 //! transactions commit one at a time (measured on the kiosk's scans: commit 0.89 ms on average
 //! instead of 0.46, BENCHMARKS.md, 2026-11-30). The price: an instance that stops between a
@@ -229,7 +229,9 @@ impl Pending {
             Some(queue) => {
                 for (_, json) in self.events {
                     if queue.try_send(json).is_err() {
-                        tracing::warn!("committed events dropped: the queue to send is full");
+                        tracing::warn!(
+                            "committed events dropped: the queue to send is full or gone"
+                        );
                         self.bus.reconnected();
                         return;
                     }
