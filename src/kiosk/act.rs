@@ -95,9 +95,10 @@ pub async fn act(
     let facts = store::facts(tx, of).await?;
     // The enrolled training sessions whose check-in window holds the scan (one indexed read,
     // only for someone enrolled in a session not yet over).
-    let due = match facts.training_ahead {
-        true => crate::training::due_at_scan(tx, person, site, now).await?,
-        false => Vec::new(),
+    let due = if facts.training_ahead {
+        crate::training::due_at_scan(tx, person, site, now).await?
+    } else {
+        Vec::new()
     };
     if let Some(e) = facts.exception.clone() {
         schedule.exceptions.insert(date, e);
