@@ -128,17 +128,22 @@ impl SiteContext {
             return Err(ApiError::not_found("拠点", "Site"));
         }
         let schedule = sites::store::schedule(&st.db, &site).await?;
+        Ok(SiteContext::of(st, site, schedule))
+    }
+
+    /// The rules of a site and schedule already read (a kiosk scan's transaction read them).
+    pub fn of(st: &AppState, site: Site, schedule: Schedule) -> SiteContext {
         let policy = Policy {
             window_days: site.booking_window_days,
             max_minutes_per_day: site.max_hours_per_day * 60,
             max_active: site.max_active_bookings,
         };
-        Ok(SiteContext {
+        SiteContext {
             site,
             schedule,
             policy,
             gate: st.secure_rooms.clone(),
-        })
+        }
     }
 
     /// The site's id.

@@ -22,8 +22,9 @@ pub enum Stop {
     /// A failure after a write, or of the database: the transaction is rolled back and
     /// nothing, not even the log, is written.
     Abort(ApiError),
-    /// A walk-in needs the site's booking rules and spaces, read outside the transaction;
-    /// the scan then runs again from the start with them ([`Prepared`]).
+    /// A walk-in found its site's lock held by another transaction: waiting for it while
+    /// this one holds the person's could deadlock, so the scan runs again from the start with
+    /// the site's lock taken first, as every booking takes it.
     WalkIn(PersonId),
 }
 
@@ -43,34 +44,14 @@ fn refuse(code: KioskError) -> Stop {
     Stop::Refuse(code.into())
 }
 
-/// What a walk-in needs that is read before the transaction.
-pub struct Prepared {
-    pub person: PersonId,
-    ctx: SiteContext,
-    spaces: Vec<crate::sites::Space>,
-}
-
-/// Reads a walk-in's site rules and spaces (outside the transaction: no second connection
-/// while it holds the write lock).
-pub async fn prepare_walk_in(
-    st: &AppState,
-    site: SiteId,
-    person: PersonId,
-) -> Result<Prepared, ApiError> {
-    Ok(Prepared {
-        person,
-        ctx: SiteContext::load(st, site.0).await?,
-        spaces: crate::sites::store::spaces(&st.db, site.0).await?,
-    })
-}
-
 /// Decides and acts for `person`, identified, at `at`.
+/// `site_locked`: the transaction took the site's lock before the person's.
 pub async fn act(
+    st: &AppState,
     tx: &mut Tx,
     subject: &Subject,
-    person: PersonId,
-    at: DateTime<Utc>,
-    prepared: Option<&Prepared>,
+    (person, at): (PersonId, DateTime<Utc>),
+    site_locked: bool,
 ) -> Result<ScanResult, Stop> {
     let who = subject
         .person
@@ -156,10 +137,13 @@ pub async fn act(
             let recorded = crate::training::arrive(tx, &due, now).await?;
             Ok(shown.attended(recorded))
         }
-        Decision::CheckIn { booking: None } => match prepared {
-            Some(p) => walk_in(tx, p, at, &facts, &shown).await,
-            None => Err(Stop::WalkIn(person)),
-        },
+        Decision::CheckIn { booking: None } => {
+            if !site_locked && !crate::sites::store::try_lock(tx, site).await? {
+                return Err(Stop::WalkIn(person));
+            }
+            let ctx = SiteContext::of(st, subject.site.clone(), schedule);
+            walk_in(tx, &ctx, (person, at), &facts, &shown).await
+        }
         Decision::CheckOut { session } => {
             let booking = here.and_then(|s| s.booking);
             check_out(tx, (site, person), (session, booking), &due, now).await?;
@@ -261,12 +245,11 @@ async fn present(
 /// A walk-in: any free desk from this quarter hour to closing (within the daily limit).
 async fn walk_in(
     tx: &mut Tx,
-    p: &Prepared,
-    at: DateTime<Utc>,
+    ctx: &SiteContext,
+    (person, at): (PersonId, DateTime<Utc>),
     facts: &Facts,
     shown: &Shown,
 ) -> Result<ScanResult, Stop> {
-    let ctx = &p.ctx;
     let local = at.with_timezone(&ctx.schedule.tz);
     let Some(hours) = ctx.schedule.day(local.date_naive()).hours else {
         return Err(refuse(KioskError::SiteClosed));
@@ -285,14 +268,17 @@ async fn walk_in(
     if end <= start {
         return Err(refuse(KioskError::SiteClosed));
     }
+    let spaces = crate::sites::store::spaces_in(tx, ctx.site_id())
+        .await
+        .map_err(ApiError::from)?;
     let target = Target::AnyDesk(vec![]);
     let one = booking::book::Request {
         target: &target,
-        person_id: p.person,
-        by: p.person,
+        person_id: person,
+        by: person,
         series_id: None,
         range: (from, to),
-        spaces: &p.spaces,
+        spaces: &spaces,
     };
     let made = booking::book(tx, ctx, &one, at)
         .await
@@ -307,10 +293,10 @@ async fn walk_in(
         ));
     }
     let site = ctx.site.id;
-    let children = present(tx, site, p.person, booking, at.timestamp(), facts).await?;
+    let children = present(tx, site, person, booking, at.timestamp(), facts).await?;
     tx.publish(Event::CheckedIn {
         site_id: site,
-        person_id: p.person,
+        person_id: person,
         booking_id: Some(booking),
     });
     Ok(shown.checked_in(Some(made.booking.space_name.clone()), children))

@@ -18,7 +18,7 @@ use crate::auth::credential::{self, Credential};
 use crate::auth::devices as kiosk_tokens;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::PersonId;
-use act::{Prepared, Stop};
+use act::Stop;
 use chrono::{DateTime, Duration, Utc};
 use errors::KioskError;
 use rules::TimeRefusal;
@@ -142,12 +142,11 @@ pub async fn scan(
         Some(Credential::Card(uid)) => Claim::Card(credential::card_hash(&st.secret, uid)),
         None => Claim::Nobody,
     };
-    let mut prepared = None;
-    let mut walk_in_site = None;
+    // Set when a walk-in found its site's lock held: the scan runs again, locking it first.
+    let mut site_first = None;
     loop {
         let mut tx = st.db.begin().await?;
-        if let (Some(Prepared { person, .. }), Some(site)) = (&prepared, walk_in_site) {
-            // A walk-in books: the site's lock comes first, as for every booking.
+        if let (Claim::Person(person), Some(site)) = (&claim, site_first) {
             crate::booking::store::lock_for_booking(&mut tx, site, *person).await?;
         }
         let subject = store::subject(&mut tx, st.db.backend, token, &claim)
@@ -163,7 +162,7 @@ pub async fn scan(
         let who = identify::verify(st, &cred, &subject, at.timestamp());
         let identified = who.as_ref().ok().copied();
         let result = match who {
-            Ok(person) => act::act(&mut tx, &subject, person, at, prepared.as_ref()).await,
+            Ok(person) => act::act(st, &mut tx, &subject, (person, at), site_first.is_some()).await,
             Err(e) => Err(Stop::Refuse(e)),
         };
         let (person, code, result) = match result {
@@ -174,8 +173,7 @@ pub async fn scan(
             Err(Stop::WalkIn(person)) => {
                 drop(tx);
                 claim = Claim::Person(person);
-                walk_in_site = Some(subject.site.id);
-                prepared = Some(act::prepare_walk_in(st, subject.site.id, person).await?);
+                site_first = Some(subject.site.id);
                 continue;
             }
         };

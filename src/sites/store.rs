@@ -354,10 +354,22 @@ impl SpaceRow {
 
 /// A site's spaces, by kind and name.
 pub async fn spaces(db: &Db, site_id: impl Into<SiteId>) -> anyhow::Result<Vec<Space>> {
+    spaces_on(&db.pool, site_id.into()).await
+}
+
+/// A site's spaces, read in a transaction.
+pub async fn spaces_in(tx: &mut Tx, site_id: SiteId) -> anyhow::Result<Vec<Space>> {
+    spaces_on(&mut **tx, site_id).await
+}
+
+async fn spaces_on<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    site_id: SiteId,
+) -> anyhow::Result<Vec<Space>> {
     let rows: Vec<SpaceRow> =
         sqlx::query_as(&format!("{SPACE} WHERE site_id = $1 ORDER BY kind, name"))
-            .bind(site_id.into())
-            .fetch_all(&db.pool)
+            .bind(site_id)
+            .fetch_all(ex)
             .await?;
     rows.into_iter().map(SpaceRow::space).collect()
 }
@@ -430,6 +442,22 @@ pub async fn save_space(tx: &mut Tx, s: &Space) -> sqlx::Result<SpaceId> {
 /// else the transaction locks; SQLite's writers are serialised already.
 pub async fn lock(tx: &mut Tx, site_id: impl Into<SiteId>) -> sqlx::Result<()> {
     crate::db::lock_row(tx, "sites", site_id.into().0).await
+}
+
+/// Locks a site unless another transaction holds it: answers whether it is now held. For a
+/// writer that already holds a person's lock, which must not wait for the site's (the order
+/// is site, then person: waiting could deadlock with a booking of that person).
+pub async fn try_lock(tx: &mut Tx, site_id: SiteId) -> sqlx::Result<bool> {
+    if tx.backend_name() != "PostgreSQL" {
+        // SQLite: the transaction already holds the only writer's place.
+        return Ok(true);
+    }
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM sites WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED")
+            .bind(site_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(row.is_some())
 }
 
 /// A site's name in both languages, as notices write it.

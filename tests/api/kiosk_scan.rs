@@ -16,6 +16,7 @@ on_both_backends!(
     pin_lockout,
     child_still_in_the_room,
     walk_in_closed_day_and_other_site,
+    walk_in_beside_a_booking_of_the_same_person,
     delayed_offline_scan,
     stepping_scan_time_back_cannot_bypass_the_pin_lockout,
     old_screenshot_of_a_rotating_code_is_refused,
@@ -355,6 +356,47 @@ async fn walk_in_closed_day_and_other_site(b: Backend) {
     k.refused(&qr, StatusCode::CONFLICT, "kiosk.site_closed")
         .await;
     assert_eq!(app.count("SELECT COUNT(*) FROM presence_sessions").await, 1);
+}
+
+/// A walk-in books, so it needs its site's lock, but the scan already holds the person's. A
+/// booking of the same person holds the site and then wants the person: neither may wait for
+/// the other (PostgreSQL would end one as a deadlock); the scan steps back and takes the site
+/// first.
+async fn walk_in_beside_a_booking_of_the_same_person(b: Backend) {
+    let app = TestApp::spawn_at(b, tuesday_nine()).await;
+    let k = app.kiosk().await;
+    let worker = app.as_worker(5).await;
+    let person = app.person_id(&worker_email(5)).await;
+    let qr = worker.qr_payload().await;
+    let mut booking = app.db.begin().await.unwrap();
+    kado::sites::store::lock(&mut booking, SHIOJIRI)
+        .await
+        .unwrap();
+    let scan = tokio::spawn(async move { k.scan(&qr).await.json::<Value>().await.unwrap() });
+    if b == Backend::Postgres {
+        // Until the scan waits for a lock (SQLite: it waits for the writer's place).
+        let mut waiting = 0;
+        for _ in 0..400 {
+            waiting = app
+                .count(
+                    "SELECT COUNT(*) FROM pg_stat_activity
+                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                )
+                .await;
+            if waiting > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(waiting, 1, "the scan waits for the site");
+    }
+    kado::db::lock_row(&mut booking, "persons", person)
+        .await
+        .unwrap();
+    booking.commit().await.unwrap();
+    let scanned = scan.await.unwrap();
+    assert_eq!(scanned["outcome"], "checked_in", "{scanned}");
+    assert_eq!(open_presences(&app).await, 1);
 }
 
 async fn delayed_offline_scan(b: Backend) {
