@@ -179,7 +179,7 @@ pub async fn book(
     let mut last = taken();
     for attempt in 0..8 {
         if attempt > 0 {
-            held = store::taken_seats(tx, ctx.site_id(), f, t, BookingId(0)).await?;
+            held = store::taken_seats(tx, seats(ctx, req), f, t, BookingId(0)).await?;
         }
         let free: Vec<(&Space, i64)> = candidates
             .iter()
@@ -241,6 +241,14 @@ pub async fn book(
 
 /// The person's load, refused when the booking would break a limit of the site, and the
 /// site's seats held over the range. Read under the caller's lock, in one statement.
+/// The seats a booking may take: the named space's, or the site's.
+fn seats(ctx: &SiteContext, req: &Request<'_>) -> store::Seats {
+    match req.target {
+        Target::Space(id) => store::Seats::Space(*id),
+        Target::AnyDesk(_) => store::Seats::Site(ctx.site_id()),
+    }
+}
+
 async fn limits(
     tx: &mut Tx,
     ctx: &SiteContext,
@@ -263,7 +271,7 @@ async fn limits(
         range: (f, t),
         except: BookingId(0),
     };
-    let (load, held) = store::load_and_seats(tx, of, ctx.site_id()).await?;
+    let (load, held) = store::load_and_seats(tx, of, seats(ctx, req)).await?;
     if desk {
         within_daily_limit(ctx, load.desk_minutes, t - f)?;
     }

@@ -49,7 +49,7 @@ pub async fn change(
         return Err(ApiError::not_found("スペース", "Space"));
     }
     super::book::secure_room_gate(&mut tx, &ctx, &space, b.person_id, (from, until)).await?;
-    let held = store::taken_seats(&mut tx, b.site_id, f, t, b.id).await?;
+    let held = store::taken_seats(&mut tx, store::Seats::Space(space_id), f, t, b.id).await?;
     let free = |seat: i64| !held.contains(&(space_id, seat));
     let seat = if space_id == b.space_id && free(b.seat) {
         Some(b.seat)

@@ -294,23 +294,42 @@ struct LoadOrSeat {
     desk_overlaps: i64,
 }
 
-/// [`person_load`] and the site's [`taken_seats`] over the load's range in one statement: one
-/// round trip less while a booking holds SQLite's only writer.
+/// Whose held seats a read looks at: every space of a site (a booking that picks a desk), or
+/// the one space a booking names (a few rows of its own index, not the site's whole day).
+#[derive(Clone, Copy, Debug)]
+pub enum Seats {
+    Site(SiteId),
+    Space(SpaceId),
+}
+
+impl Seats {
+    /// The column and the value a query filters on.
+    fn filter(self) -> (&'static str, i64) {
+        match self {
+            Seats::Site(id) => ("site_id", id.0),
+            Seats::Space(id) => ("space_id", id.0),
+        }
+    }
+}
+
+/// [`person_load`] and the [`taken_seats`] over the load's range in one statement: one round
+/// trip less while a booking holds SQLite's only writer.
 pub async fn load_and_seats(
     tx: &mut Tx,
     load: Load,
-    site_id: SiteId,
+    seats: Seats,
 ) -> sqlx::Result<(PersonLoad, Vec<(SpaceId, i64)>)> {
+    let (column, id) = seats.filter();
     let sql = format!(
         "SELECT 'load' AS kind, {LOAD_SUMS} AND status IN {LIVE}
          UNION ALL
          SELECT DISTINCT 'seat', space_id, seat, 0 FROM bookings
-          WHERE site_id = $9 AND starts_at < $6 AND ends_at > $5 AND starts_at >= $5 - 86400
+          WHERE {column} = $9 AND starts_at < $6 AND ends_at > $5 AND starts_at >= $5 - 86400
             AND id <> $7 AND status IN {LIVE}"
     );
     let rows: Vec<LoadOrSeat> = load
         .bind(sqlx::query_as(&sql))
-        .bind(site_id)
+        .bind(id)
         .fetch_all(&mut **tx)
         .await?;
     let mut person = PersonLoad::default();
@@ -333,17 +352,18 @@ pub async fn load_and_seats(
 /// booking out: one query for every candidate desk (bookings_site_start).
 pub async fn taken_seats(
     tx: &mut Tx,
-    site_id: SiteId,
+    seats: Seats,
     from: i64,
     to: i64,
     except: BookingId,
 ) -> sqlx::Result<Vec<(SpaceId, i64)>> {
+    let (column, id) = seats.filter();
     sqlx::query_as(&format!(
         "SELECT DISTINCT space_id, seat FROM bookings
-         WHERE site_id = $1 AND starts_at < $3 AND ends_at > $2 AND starts_at >= $2 - 86400
+         WHERE {column} = $1 AND starts_at < $3 AND ends_at > $2 AND starts_at >= $2 - 86400
            AND id <> $4 AND status IN {LIVE}"
     ))
-    .bind(site_id)
+    .bind(id)
     .bind(from)
     .bind(to)
     .bind(except)

@@ -74,9 +74,11 @@ pub async fn schedule(
     )
     .await?;
     if let Some(room) = room {
+        let room_seats = crate::booking::store::Seats::Space(room.id);
         let held =
-            crate::booking::store::taken_seats(tx, s.site, f, t, crate::ids::BookingId(0)).await?;
-        if held.iter().any(|(space, _)| *space == room.id) {
+            crate::booking::store::taken_seats(tx, room_seats, f, t, crate::ids::BookingId(0))
+                .await?;
+        if !held.is_empty() {
             return Err(on_field(TrainingError::RoomTaken, "space_id"));
         }
         for seat in 1..=room.capacity {

@@ -61,7 +61,8 @@ async fn person_load_in_one_statement(b: Backend) {
         .timestamp();
     let ten = DAY.0 + 10 * 3600;
     // The load alone, and with the site's seats held over the range: the same load.
-    let load = |except: i64, range: (i64, i64)| {
+    let site = store::Seats::Site(SiteId(SHIOJIRI));
+    let load = |except: i64, range: (i64, i64), scope: store::Seats| {
         let db = app.db.clone();
         async move {
             let mut tx = db.begin().await.unwrap();
@@ -73,9 +74,7 @@ async fn person_load_in_one_statement(b: Backend) {
                 except: BookingId(except),
             };
             let alone = store::person_load(&mut tx, of).await.unwrap();
-            let (l, mut seats) = store::load_and_seats(&mut tx, of, SiteId(SHIOJIRI))
-                .await
-                .unwrap();
+            let (l, mut seats) = store::load_and_seats(&mut tx, of, scope).await.unwrap();
             let same = (l.desk_minutes, l.active, l.desk_overlaps);
             assert_eq!(
                 same,
@@ -86,15 +85,18 @@ async fn person_load_in_one_statement(b: Backend) {
         }
     };
     // The room seat counts as a booking held, not as desk time nor as a desk overlap.
-    let (l, seats) = load(0, (ten, ten + 3600)).await;
+    let (l, seats) = load(0, (ten, ten + 3600), site).await;
     assert_eq!((l.desk_minutes, l.active, l.desk_overlaps), (120, 2, 1));
     assert_eq!(seats, [(SpaceId(d01), 1), (SpaceId(room), 1)]);
+    // A booking that names its space reads that space's seats only.
+    let (_, seats) = load(0, (ten, ten + 3600), store::Seats::Space(SpaceId(room))).await;
+    assert_eq!(seats, [(SpaceId(room), 1)]);
     // 11:00-12:00 only touches the room: back to back is no overlap.
-    let (l, seats) = load(0, (ten + 3600, ten + 7200)).await;
+    let (l, seats) = load(0, (ten + 3600, ten + 7200), site).await;
     assert_eq!((l.desk_minutes, l.active, l.desk_overlaps), (120, 2, 0));
     assert_eq!(seats, [(SpaceId(room), 1)]);
     // The booking being moved is left out of the minutes, the overlaps and the seats.
-    let (l, seats) = load(id, (ten, ten + 3600)).await;
+    let (l, seats) = load(id, (ten, ten + 3600), site).await;
     assert_eq!((l.desk_minutes, l.active, l.desk_overlaps), (0, 2, 0));
     assert_eq!(seats, [(SpaceId(room), 1)]);
     // Once both have ended, nothing is held; another day's desk time does not count.

@@ -426,6 +426,43 @@ async fn sqlite_writers_take_turns_in_order() {
     assert_eq!(*order.lock().unwrap(), (0..8).collect::<Vec<_>>());
 }
 
+/// SQLite's write-ahead log reaches the database file within seconds with no writer copying
+/// it: a background task checkpoints, so no writer's turn carries a checkpoint (a commit
+/// that fills the log checkpoints only past 10,000 pages).
+#[tokio::test]
+async fn sqlite_log_is_checkpointed_in_the_background() {
+    let (url, dir) = fresh_database(Backend::Sqlite).await;
+    let dir = dir.unwrap();
+    let db = kado::db::Db::connect(&url, 2).await.unwrap();
+    db.migrate().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('checkpointed', 'yes')")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // The file alone, as if the log were not there: `immutable` reads no log.
+    let file = format!("sqlite://{}/kado.db?immutable=true", dir.path().display());
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&file)
+            .await
+            .unwrap();
+        // Until the first checkpoint even the schema is only in the log.
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'checkpointed'")
+                .fetch_optional(&mut conn)
+                .await
+                .ok()
+                .flatten();
+        if found.as_deref() == Some("yes") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the log was not copied into the database file within 10 s");
+}
+
 crate::on_both_backends!(readiness_probes_are_shared);
 
 /// A burst of /readyz (no login needed) writes at most one probe a second: they must not

@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AXE, axeCheck, launchBrowser, pageAs, session, startServer, watchPage } from './server.mjs';
@@ -97,6 +97,7 @@ test('a director manages people and imports workers from the console', { timeout
 
   // Import: a bad row stops everything; the mended file goes in.
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kado-import-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
   const bad = path.join(dir, 'bad.csv');
   const good = path.join(dir, 'good.csv');
   await writeFile(bad, '\ufeff会員番号,氏名,メールアドレス\r\nB-1,取込 一,b1@example.jp\r\nB-2,取込 二,not-an-address\r\n');
