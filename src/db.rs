@@ -343,13 +343,24 @@ fn checkpoints(pool: AnyPool, alive: std::sync::Weak<()>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut failing = false;
         loop {
             tick.tick().await;
             if alive.strong_count() == 0 || pool.is_closed() {
                 break;
             }
-            if let Err(e) = pool.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
-                tracing::warn!("SQLite checkpoint failed (a writer will do it): {e}");
+            // Said once when checkpoints start failing (a full disk) and once when they work
+            // again, not four times a second.
+            match pool.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+                Err(e) if !failing && !pool.is_closed() => {
+                    tracing::warn!("SQLite checkpoints fail (writers will do them): {e}");
+                    failing = true;
+                }
+                Ok(_) if failing => {
+                    tracing::info!("SQLite checkpoints work again");
+                    failing = false;
+                }
+                _ => {}
             }
         }
     });

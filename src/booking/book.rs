@@ -84,7 +84,7 @@ pub struct Request<'a> {
     pub by: PersonId,
     pub series_id: Option<SeriesId>,
     pub range: (DateTime<Utc>, DateTime<Utc>),
-    /// The site's spaces, read before the transaction.
+    /// The site's spaces (read before the transaction, or in it by a kiosk walk-in).
     pub spaces: &'a [Space],
 }
 
@@ -239,8 +239,6 @@ pub async fn book(
     Err(last)
 }
 
-/// The person's load, refused when the booking would break a limit of the site, and the
-/// site's seats held over the range. Read under the caller's lock, in one statement.
 /// The seats a booking may take: the named space's, or the site's.
 fn seats(ctx: &SiteContext, req: &Request<'_>) -> store::Seats {
     match req.target {
@@ -249,6 +247,8 @@ fn seats(ctx: &SiteContext, req: &Request<'_>) -> store::Seats {
     }
 }
 
+/// The person's load, refused when the booking would break a limit of the site, and the
+/// seats held over the range ([`seats`]). Read under the caller's lock, in one statement.
 async fn limits(
     tx: &mut Tx,
     ctx: &SiteContext,

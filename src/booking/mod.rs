@@ -131,8 +131,10 @@ impl SiteContext {
         Ok(SiteContext::of(st, site, schedule))
     }
 
-    /// The rules of a site and schedule already read (a kiosk scan's transaction read them).
-    pub fn of(st: &AppState, site: Site, schedule: Schedule) -> SiteContext {
+    /// The rules of a site and schedule already read: a kiosk scan's walk-in, whose first
+    /// statement read the site without its address and whose schedule holds the day's
+    /// exception only. Enough to book that day; not for a notice that names the address.
+    pub(crate) fn of(st: &AppState, site: Site, schedule: Schedule) -> SiteContext {
         let policy = Policy {
             window_days: site.booking_window_days,
             max_minutes_per_day: site.max_hours_per_day * 60,

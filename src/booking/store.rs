@@ -348,8 +348,9 @@ pub async fn load_and_seats(
     Ok((person, seats))
 }
 
-/// The seats held at any moment of [from, to) at a site, as (space, seat), leaving one
-/// booking out: one query for every candidate desk (bookings_site_start).
+/// The seats held at any moment of [from, to) at a site or in one space, as (space, seat),
+/// leaving one booking out: one query for every candidate desk (bookings_site_start or
+/// bookings_space_start).
 pub async fn taken_seats(
     tx: &mut Tx,
     seats: Seats,

@@ -162,7 +162,12 @@ pub async fn scan(
         let who = identify::verify(st, &cred, &subject, at.timestamp());
         let identified = who.as_ref().ok().copied();
         let result = match who {
-            Ok(person) => act::act(st, &mut tx, &subject, (person, at), site_first.is_some()).await,
+            Ok(person) => {
+                // The lock taken first is this site's (the kiosk could have been paired
+                // elsewhere in between).
+                let site_locked = site_first == Some(subject.site.id);
+                act::act(st, &mut tx, &subject, (person, at), site_locked).await
+            }
             Err(e) => Err(Stop::Refuse(e)),
         };
         let (person, code, result) = match result {

@@ -446,7 +446,8 @@ pub async fn lock(tx: &mut Tx, site_id: impl Into<SiteId>) -> sqlx::Result<()> {
 
 /// Locks a site unless another transaction holds it: answers whether it is now held. For a
 /// writer that already holds a person's lock, which must not wait for the site's (the order
-/// is site, then person: waiting could deadlock with a booking of that person).
+/// is site, then person: waiting could deadlock with a booking of that person). Only in a
+/// write transaction ([`crate::db::Db::begin`]): on SQLite that one holds every lock.
 pub async fn try_lock(tx: &mut Tx, site_id: SiteId) -> sqlx::Result<bool> {
     if tx.backend_name() != "PostgreSQL" {
         // SQLite: the transaction already holds the only writer's place.
