@@ -3,13 +3,13 @@
 //! areas (the live occupancy view) react without being called.
 //!
 //! SQLite: the committing instance sends them to its in-process subscribers ([`Bus`]).
-//! PostgreSQL: after the commit, one task per instance sends them with `pg_notify`, in the
-//! order this instance's commits returned and as few NOTIFYs as fit, and each instance's one
-//! listener task ([`listen`]) hands them to its in-process subscribers. That listener is their
-//! only source there, so nobody gets one twice. They are not sent inside the transaction: a NOTIFY holds a lock shared by
-//! the whole database from its commit's start to its end, WAL flush included, so notifying
-//! transactions commit one at a time (measured on the kiosk's scans: commit 0.89 ms on average
-//! instead of 0.46, BENCHMARKS.md, 2026-11-30). The price: an instance that stops between a
+//! PostgreSQL: after the commit, one task per instance sends them with `pg_notify`, in the order
+//! this instance's commits returned and as few NOTIFYs as fit, and each instance's one listener
+//! task ([`listen`]) hands them to its in-process subscribers. That listener is their only source
+//! there, so nobody gets one twice. They are not sent inside the transaction: a NOTIFY holds a lock
+//! shared by the whole database from its commit's start to its end, WAL flush included, so
+//! notifying transactions commit one at a time (measured on the kiosk's scans: commit 0.89 ms on
+//! average instead of 0.46, BENCHMARKS.md, 2026-11-30). The price: an instance that stops between a
 //! commit and its NOTIFY (a crash, or a stop with events still queued) loses those events;
 //! subscribers keep views, not records, and the next event, a reconnection or their periodic
 //! refresh brings them up to date. Sending takes a connection of the pool like a request.

@@ -1,13 +1,12 @@
-//! The live stream: server-sent events whose first message is the site's snapshot, followed by
-//! a fresh snapshot after each domain event of the site. One task per site and view on each
-//! instance (a hub) takes the snapshots and shares each, serialised once, with every stream of
-//! that site and view: 200 screens cost one snapshot per change, not 200. Events that arrive
-//! together, or within [`MIN_GAP`] of the last snapshot, give one snapshot; a hub that fell
-//! behind the events, or whose instance's PostgreSQL listener reconnected or could not send
-//! its events (events may have been missed), takes a fresh one, and every 30 s one comes anyway (arrivals due and
-//! closing-time alerts change with the clock). Every message is the whole state and a stream
-//! starts with the latest, so a reconnecting client (with or without `Last-Event-ID`) is never
-//! left stale.
+//! The live stream: server-sent events whose first message is the site's snapshot, followed by a
+//! fresh snapshot after each domain event of the site. One task per site and view on each instance
+//! (a hub) takes the snapshots and shares each, serialised once, with every stream of that site and
+//! view: 200 screens cost one snapshot per change, not 200. Events that arrive together, or within
+//! [`MIN_GAP`] of the last snapshot, give one snapshot; a hub that fell behind the events, or whose
+//! instance's PostgreSQL listener reconnected or could not send its events (events may have been
+//! missed), takes a fresh one, and every 30 s one comes anyway (arrivals due and closing-time
+//! alerts change with the clock). Every message is the whole state and a stream starts with the
+//! latest, so a reconnecting client (with or without `Last-Event-ID`) is never left stale.
 
 use super::snapshot::{ChildView, snapshot};
 use crate::clock::Clock;
