@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 on_both_backends!(
     training_roles_by_endpoint,
     programme_and_sessions_take_only_the_sites_courses,
-    the_course_list_holds_the_shared_courses_and_ones_own_sites,
+    courses_and_programmes_show_the_shared_courses_and_ones_own_sites,
 );
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -385,11 +385,23 @@ async fn programme_and_sessions_take_only_the_sites_courses(b: Backend) {
 
 /// A site's courses are listed to the people with a role there (and to administrators); the
 /// shared ones to everyone logged in.
-async fn the_course_list_holds_the_shared_courses_and_ones_own_sites(b: Backend) {
+async fn courses_and_programmes_show_the_shared_courses_and_ones_own_sites(b: Backend) {
     let app = TestApp::spawn_at(b, friday_morning()).await;
     omachi_trainer(&app).await;
     let own = crate::training::course(&app, "塩尻の講座", 1, 30, None).await;
     let shared = shared_course(&app).await;
+    app.login_as(ADMIN)
+        .await
+        .put("/api/v1/training/programme")
+        .json(&json!({"site_id": null, "course_ids": [shared]}))
+        .send_json()
+        .await;
+    app.login_as(DIRECTOR)
+        .await
+        .put("/api/v1/training/programme")
+        .json(&json!({"site_id": SHIOJIRI, "course_ids": [own]}))
+        .send_json()
+        .await;
     for (who, sees_own) in [
         (ADMIN, true),
         (TRAINER, true),
@@ -411,5 +423,24 @@ async fn the_course_list_holds_the_shared_courses_and_ones_own_sites(b: Backend)
             .collect();
         assert!(ids.contains(&shared), "{who} lists the shared course");
         assert_eq!(ids.contains(&own), sees_own, "{who} and Shiojiri's course");
+        // Shiojiri's programme: another site's people read only the shared steps.
+        let steps = app
+            .login_as(who)
+            .await
+            .get(&format!("/api/v1/training/programme?site_id={SHIOJIRI}"))
+            .send_json()
+            .await;
+        let ids: Vec<i64> = steps
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["course_id"].as_i64().unwrap())
+            .collect();
+        let expected = if sees_own {
+            vec![shared, own]
+        } else {
+            vec![shared]
+        };
+        assert_eq!(ids, expected, "{who} reads Shiojiri's programme");
     }
 }
