@@ -98,6 +98,10 @@ struct Args {
     /// KADO_DB_POOL of each instance (also the connections of the database-limit runs).
     #[arg(long, default_value_t = 8)]
     db_pool: u32,
+    /// KADO_JOB_INTERVAL of each instance: seconds between its rounds of background jobs (the
+    /// first comes one interval after it starts).
+    #[arg(long, default_value_t = 30)]
+    job_interval: u64,
     /// Fixed arrival rates, requests per second.
     #[arg(long, default_value = "50,200")]
     rates: String,
@@ -778,6 +782,7 @@ impl Server {
             .env("KADO_DEMO", "false")
             .env("KADO_CLOCK_START", &a.clock)
             .env("KADO_DB_POOL", a.db_pool.to_string())
+            .env("KADO_JOB_INTERVAL", a.job_interval.to_string())
             .env("MAIL_DIR", dir.join("mail"))
             // The live view's 200 screens share one login: lift the per-person stream cap.
             .env("KADO_LIVE_STREAMS_PER_PERSON", "100000")
@@ -791,7 +796,6 @@ impl Server {
             .env_remove("KADO_SECRET")
             .env_remove("KADO_BASE_URL")
             .env_remove("SMTP_URL")
-            .env_remove("KADO_JOB_INTERVAL")
             .env_remove("KADO_TRUST_PROXY")
             .stdin(Stdio::null())
             .stdout(out.try_clone()?)
@@ -2823,7 +2827,7 @@ impl Report<'_> {
         );
         let _ = writeln!(
             s,
-            "- Service: {}, {} instance{} on 127.0.0.1, KADO_DB_POOL={}, RUST_LOG=info, jobs every 30 s, mail to a folder; clock started at {}.",
+            "- Service: {}, {} instance{} on 127.0.0.1, KADO_DB_POOL={}, RUST_LOG=info, jobs every {} s, mail to a folder; clock started at {}.",
             match &a.server_bin {
                 Some(bin) => format!("{} (--server-bin)", bin.display()),
                 None if cfg!(debug_assertions) => format!("unoptimised build of {}", git_version()),
@@ -2832,6 +2836,7 @@ impl Report<'_> {
             a.instances,
             if a.instances == 1 { "" } else { "s" },
             a.db_pool,
+            a.job_interval,
             a.clock
         );
         let _ = writeln!(s, "- Database: {}.", self.db_info);
