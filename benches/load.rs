@@ -3078,7 +3078,7 @@ impl Report<'_> {
             let ratio = p.tput / ins;
             let _ = writeln!(
                 s,
-                "- Kiosk check-in at saturation: {} /s = {:.0}% of the DB limit of {} single-row INSERT transactions /s (target ≥ 30%): {}.",
+                "- Kiosk check-in at saturation: {} /s = {:.0}% of the DB limit of {} single-row INSERT transactions /s (issue 9's target ≥ 30%): {}.",
                 rate(p.tput),
                 ratio * 100.0,
                 rate(ins),

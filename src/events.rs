@@ -396,4 +396,26 @@ mod tests {
             .sum();
         assert_eq!(total, 4);
     }
+
+    /// A NOTIFY that fails loses its events: this instance's subscribers are told to reload,
+    /// as after the listener reconnected (the live view then takes a fresh snapshot).
+    #[tokio::test]
+    async fn a_notify_that_fails_tells_the_subscribers_to_reload() {
+        sqlx::any::install_default_drivers();
+        // Nothing listens on port 1: every NOTIFY fails to find a connection.
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_millis(500))
+            .connect_lazy("postgres://kado@127.0.0.1:1/kado")
+            .unwrap();
+        let bus = Bus::sending_to(pool);
+        let mut reloads = bus.reconnections();
+        let mut pending = bus.pending();
+        pending.push(Event::PlanChanged { site_id: SiteId(1) });
+        pending.deliver();
+        tokio::time::timeout(Duration::from_secs(10), reloads.changed())
+            .await
+            .expect("the subscribers are told within the acquire timeout")
+            .unwrap();
+        assert_eq!(*reloads.borrow(), 1);
+    }
 }
