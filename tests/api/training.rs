@@ -45,6 +45,16 @@ pub async fn course(
     c["id"].as_i64().unwrap()
 }
 
+/// Sets the programme of `site` (null: every site's) as `who`.
+pub async fn programme(app: &TestApp, who: &str, site: Value, courses: &[i64]) {
+    app.login_as(who)
+        .await
+        .put("/api/v1/training/programme")
+        .json(&json!({"site_id": site, "course_ids": courses}))
+        .send_json()
+        .await;
+}
+
 /// A session scheduled by the Shiojiri trainer; answers it.
 pub async fn session(app: &TestApp, body: Value) -> Value {
     app.login_as(TRAINER)
@@ -476,12 +486,7 @@ async fn marks_are_audited_and_completion_keeps_its_rules(b: Backend) {
 async fn falling_behind_list_and_csv(b: Backend) {
     let app = TestApp::spawn_at(b, friday_morning()).await;
     let c = course(&app, "オンボーディング, 基本", 1, 0, None).await;
-    app.login_as(DIRECTOR)
-        .await
-        .put("/api/v1/training/programme")
-        .json(&json!({"site_id": SHIOJIRI, "course_ids": [c]}))
-        .send_json()
-        .await;
+    programme(&app, DIRECTOR, json!(SHIOJIRI), &[c]).await;
     let s = session(
         &app,
         json!({"course_id": c, "date": "2026-11-24", "start": "10:00", "end": "11:00", "capacity": 10}),

@@ -390,18 +390,8 @@ async fn courses_and_programmes_show_the_shared_courses_and_ones_own_sites(b: Ba
     omachi_trainer(&app).await;
     let own = crate::training::course(&app, "塩尻の講座", 1, 30, None).await;
     let shared = shared_course(&app).await;
-    app.login_as(ADMIN)
-        .await
-        .put("/api/v1/training/programme")
-        .json(&json!({"site_id": null, "course_ids": [shared]}))
-        .send_json()
-        .await;
-    app.login_as(DIRECTOR)
-        .await
-        .put("/api/v1/training/programme")
-        .json(&json!({"site_id": SHIOJIRI, "course_ids": [own]}))
-        .send_json()
-        .await;
+    crate::training::programme(&app, ADMIN, Value::Null, &[shared]).await;
+    crate::training::programme(&app, DIRECTOR, json!(SHIOJIRI), &[own]).await;
     for (who, sees_own) in [
         (ADMIN, true),
         (TRAINER, true),
@@ -409,38 +399,28 @@ async fn courses_and_programmes_show_the_shared_courses_and_ones_own_sites(b: Ba
         (OMACHI_WORKER, false),
         (OMACHI_DIRECTOR, false),
     ] {
-        let list = app
-            .login_as(who)
-            .await
-            .get("/api/v1/training/courses")
-            .send_json()
-            .await;
-        let ids: Vec<i64> = list
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["id"].as_i64().unwrap())
-            .collect();
-        assert!(ids.contains(&shared), "{who} lists the shared course");
-        assert_eq!(ids.contains(&own), sees_own, "{who} and Shiojiri's course");
+        let user = app.login_as(who).await;
+        // The ids under `key` of the list a GET answers.
+        let ids = async |path: &str, key: &str| -> Vec<i64> {
+            let list = user.get(path).send_json().await;
+            let rows = list.as_array().unwrap().iter();
+            rows.map(|r| r[key].as_i64().unwrap()).collect()
+        };
+        let courses = ids("/api/v1/training/courses", "id").await;
+        assert!(courses.contains(&shared), "{who} lists the shared course");
+        assert_eq!(
+            courses.contains(&own),
+            sees_own,
+            "{who} and Shiojiri's course"
+        );
         // Shiojiri's programme: another site's people read only the shared steps.
-        let steps = app
-            .login_as(who)
-            .await
-            .get(&format!("/api/v1/training/programme?site_id={SHIOJIRI}"))
-            .send_json()
-            .await;
-        let ids: Vec<i64> = steps
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["course_id"].as_i64().unwrap())
-            .collect();
+        let path = format!("/api/v1/training/programme?site_id={SHIOJIRI}");
+        let steps = ids(&path, "course_id").await;
         let expected = if sees_own {
             vec![shared, own]
         } else {
             vec![shared]
         };
-        assert_eq!(ids, expected, "{who} reads Shiojiri's programme");
+        assert_eq!(steps, expected, "{who} reads Shiojiri's programme");
     }
 }
