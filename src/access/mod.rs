@@ -292,7 +292,7 @@ pub async fn put_requirements(
     courses.sort_unstable();
     courses.dedup();
     for c in &courses {
-        if !store::course_offered(&st.db, *c).await? {
+        if !store::course_offered(&st.db, site, *c).await? {
             return Err(on_field(AccessError::UnknownCourse, "course_ids", None));
         }
     }

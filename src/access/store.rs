@@ -162,13 +162,18 @@ pub async fn requirements(db: &Db, project: ProjectId) -> sqlx::Result<Vec<Cours
     .await
 }
 
-/// Whether a course exists and is offered (a withdrawn course could never be completed again).
-pub async fn course_offered(db: &Db, course: CourseId) -> sqlx::Result<bool> {
-    let n: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM training_courses WHERE id = $1 AND active = 1")
-            .bind(course)
-            .fetch_one(&db.pool)
-            .await?;
+/// Whether a course is offered at a site: shared by every site or the site's own, and not
+/// withdrawn (a withdrawn course could never be completed again). Another site's course is
+/// not offered: its name would show in this site's access review.
+pub async fn course_offered(db: &Db, site: SiteId, course: CourseId) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM training_courses
+          WHERE id = $1 AND active = 1 AND (site_id IS NULL OR site_id = $2)",
+    )
+    .bind(course)
+    .bind(site)
+    .fetch_one(&db.pool)
+    .await?;
     Ok(n > 0)
 }
 

@@ -21,7 +21,7 @@ on_both_backends!(
     review_flags_and_reminds_once_with_two_instances,
     every_refused_door_attempt_names_whom_it_claimed,
     reminders_speak_each_recipients_language,
-    a_withdrawn_course_cannot_be_required,
+    a_withdrawn_or_another_sites_course_cannot_be_required,
 );
 
 /// Tuesday 2026-11-24 at `h:m` in Tokyo.
@@ -868,22 +868,41 @@ async fn reminders_speak_each_recipients_language(b: Backend) {
     );
 }
 
-async fn a_withdrawn_course_cannot_be_required(b: Backend) {
+/// From an audit: another site's course was accepted, and its name (hidden from this site's
+/// course list) then showed in this site's access review.
+async fn a_withdrawn_or_another_sites_course_cannot_be_required(b: Backend) {
     let s = setup(b).await;
-    let put = || {
+    let put = |course: i64| {
         s.director
             .put(&format!("/api/v1/projects/{}/requirements", s.project))
-            .json(&json!({"course_ids": [s.course]}))
+            .json(&json!({"course_ids": [course]}))
     };
-    assert_eq!(put().send_status().await, StatusCode::NO_CONTENT);
+    assert_eq!(put(s.course).send_status().await, StatusCode::NO_CONTENT);
+    let omachi: i64 = sqlx::query_scalar("SELECT MIN(id) FROM sites WHERE id <> $1")
+        .bind(SHIOJIRI)
+        .fetch_one(&s.app.db.pool)
+        .await
+        .unwrap();
+    let theirs = s
+        .app
+        .login_as(ADMIN)
+        .await
+        .post("/api/v1/training/courses")
+        .json(&json!({"name_ja": "大町の講座", "name_en": "Omachi's", "kind": "skill", "site_id": omachi}))
+        .send_created()
+        .await["id"]
+        .as_i64()
+        .unwrap();
     sqlx::query("UPDATE training_courses SET active = 0 WHERE id = $1")
         .bind(s.course)
         .execute(&s.app.db.pool)
         .await
         .unwrap();
     let before = s.audit_rows("requirements.set").await;
-    put()
-        .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "access.unknown_course")
-        .await;
+    for course in [s.course, theirs] {
+        put(course)
+            .send_problem(StatusCode::UNPROCESSABLE_ENTITY, "access.unknown_course")
+            .await;
+    }
     assert_eq!(s.audit_rows("requirements.set").await, before);
 }
