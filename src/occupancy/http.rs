@@ -240,7 +240,7 @@ async fn mark_safe(
     Path(id): Path<RollCallId>,
     Json(input): Json<MarkInput>,
 ) -> ApiResult<Json<RollCall>> {
-    site_for(&st, &who, id, &ROLL_CALL).await?;
+    let site = site_for(&st, &who, id, &ROLL_CALL).await?;
     let now = st.clock.epoch();
     let at = match input.marked_at.as_deref() {
         None => now,
@@ -248,9 +248,18 @@ async fn mark_safe(
             .map_err(|_| invalid_code("marked_at", OccupancyError::BadMarkTime))?
             .timestamp(),
     };
-    Ok(Json(
-        roll_call::mark(&st.db, id, input.entry_id, who.id, at, now).await?,
-    ))
+    let rc = roll_call::mark(&st.db, id, input.entry_id, who.id, at, now).await?;
+    Ok(Json(as_read_by(rc, &who, site)))
+}
+
+/// A roll call as `who` may read it. Once ended it is the saved report, whose list (everyone's
+/// name, who marked whom) is for the site's directors, as `GET` answers; other staff who end it
+/// or send a mark kept offline get its counts.
+fn as_read_by(mut rc: RollCall, who: &Principal, site: SiteId) -> RollCall {
+    if rc.ended_at.is_some() && !who.has(site, &[Role::Director]) {
+        rc.entries.clear();
+    }
+    rc
 }
 
 /// Ends the roll call; its report stays (any staff of the site).
@@ -262,10 +271,9 @@ async fn end_roll_call(
     who: Principal,
     Path(id): Path<RollCallId>,
 ) -> ApiResult<Json<RollCall>> {
-    site_for(&st, &who, id, &ROLL_CALL).await?;
-    Ok(Json(
-        roll_call::end(&st.db, id, who.id, st.clock.epoch()).await?,
-    ))
+    let site = site_for(&st, &who, id, &ROLL_CALL).await?;
+    let rc = roll_call::end(&st.db, id, who.id, st.clock.epoch()).await?;
+    Ok(Json(as_read_by(rc, &who, site)))
 }
 
 /// Places spaces on the site's plan (its directors): positions on a 1000 x 1000 plan; spaces

@@ -470,6 +470,9 @@ async fn roll_call_from_start_to_report(b: Backend) {
         .send_json()
         .await;
     assert!(report["ended_at"].is_string());
+    // The saved report's list is the directors': whoever else ends it gets the counts.
+    assert_eq!(report["entries"], json!([]), "{report}");
+    assert_eq!(report["marked"], 1, "{report}");
     reception
         .post(&format!("/api/v1/roll-calls/{id}/end"))
         .send_problem(StatusCode::CONFLICT, "roll_call.ended")
@@ -480,10 +483,10 @@ async fn roll_call_from_start_to_report(b: Backend) {
         .json(&json!({"entry_id": line(&parent)["id"], "marked_at": "2026-11-24T09:05:00+09:00"}))
         .send_json()
         .await;
-    assert_eq!(
-        find(&late_mark["entries"], "name", parent.as_str())["marked_at"],
-        "2026-11-24T00:05:00+00:00"
-    );
+    // Counted, and (from an audit) no list: it would hand the saved report to whoever can
+    // send a mark within 30 minutes of the end.
+    assert_eq!(late_mark["marked"], 2, "{late_mark}");
+    assert_eq!(late_mark["entries"], json!([]), "{late_mark}");
     // A mark made after the end is refused.
     caregiver
         .post(&marks)
@@ -508,6 +511,10 @@ async fn roll_call_from_start_to_report(b: Backend) {
         .send_json()
         .await;
     assert_eq!(report["marked"], 2);
+    assert_eq!(
+        find(&report["entries"], "name", parent.as_str())["marked_at"],
+        "2026-11-24T00:05:00+00:00"
+    );
     let never_found: Vec<&str> = report["entries"]
         .as_array()
         .unwrap()
