@@ -68,12 +68,27 @@ async fn update_municipality(
 
 // ---- sites
 
-/// Every site (inactive ones only for administrators).
+/// Every site (an inactive one only for administrators and those who hold a role there).
 #[utoipa::path(get, path = "/api/v1/sites", tag = "sites", responses((status = 200, body = [Site])))]
 async fn list_sites(State(st): State<AppState>, who: Principal) -> ApiResult<Json<Vec<Site>>> {
     let mut sites = store::sites(&st.db).await?;
-    sites.retain(|s| s.active || who.is_admin);
+    sites.retain(|s| shown_to(s, &who));
     Ok(Json(sites))
+}
+
+/// Whether `who` may see a site: an active one, anyone logged in; an inactive (closed, or not
+/// opened yet) one, administrators and those who hold a role there.
+fn shown_to(site: &Site, who: &Principal) -> bool {
+    site.active || who.has(site.id, &Role::ALL)
+}
+
+/// The site, when `who` may see it; else the 404 of an unknown site.
+async fn visible(st: &AppState, who: &Principal, id: SiteId) -> ApiResult<Site> {
+    let site = store::get(&st.db, id).await?;
+    if !shown_to(&site, who) {
+        return Err(ApiError::not_found("拠点", "Site"));
+    }
+    Ok(site)
 }
 
 /// Opens a new site (administrators); unset fields take the defaults of a new site
@@ -95,10 +110,10 @@ async fn create_site(
     responses((status = 200, body = Site), (status = 404, description = "no such site")))]
 async fn get_site(
     State(st): State<AppState>,
-    _who: Principal,
+    who: Principal,
     Path(id): Path<SiteId>,
 ) -> ApiResult<Json<Site>> {
-    Ok(Json(store::get(&st.db, id).await?))
+    Ok(Json(visible(&st, &who, id).await?))
 }
 
 /// Changes a site's names, time zone, hours or closures, or deactivates it (its directors).
@@ -133,10 +148,11 @@ pub struct Range {
     params(("id" = i64, Path), Range), responses((status = 200, body = [DayView])))]
 async fn calendar(
     State(st): State<AppState>,
-    _who: Principal,
+    who: Principal,
     Path(id): Path<SiteId>,
     Query(range): Query<Range>,
 ) -> ApiResult<Json<Vec<DayView>>> {
+    visible(&st, &who, id).await?;
     let (from, to) = (
         parse_date("from", &range.from)?,
         parse_date("to", &range.to)?,
@@ -164,10 +180,10 @@ pub struct ExceptionView {
     responses((status = 200, body = [ExceptionView])))]
 async fn list_exceptions(
     State(st): State<AppState>,
-    _who: Principal,
+    who: Principal,
     Path(id): Path<SiteId>,
 ) -> ApiResult<Json<Vec<ExceptionView>>> {
-    store::get(&st.db, id).await?;
+    visible(&st, &who, id).await?;
     let list = store::exceptions(&st.db, id).await?;
     Ok(Json(
         list.into_iter()

@@ -251,6 +251,39 @@ async fn deactivate_instead_of_delete(b: Backend) {
     );
     let admin_view: Value = admin.get("/api/v1/sites").send_json().await;
     assert_eq!(admin_view.as_array().unwrap().len(), 2);
+    // From an audit: the list hid it, but its record, calendar and exceptions (with their
+    // notes) answered anyone logged in. Now 404 as for an unknown site, but to administrators
+    // and to the site's own people (its director, to open it again).
+    let paths = [
+        "/api/v1/sites/2".to_string(),
+        "/api/v1/sites/2/calendar?from=2026-11-24&to=2026-11-30".to_string(),
+        "/api/v1/sites/2/exceptions".to_string(),
+    ];
+    for path in &paths {
+        app.login_as(WORKER)
+            .await
+            .get(path)
+            .send_problem(StatusCode::NOT_FOUND, "not_found")
+            .await;
+        for who in [ADMIN, OMACHI_DIRECTOR] {
+            let user = app.login_as(who).await;
+            assert_eq!(
+                user.get(path).send_status().await,
+                StatusCode::OK,
+                "{who} {path}"
+            );
+        }
+    }
+    let own_view: Value = app
+        .login_as(OMACHI_DIRECTOR)
+        .await
+        .get("/api/v1/sites")
+        .send_json()
+        .await;
+    assert!(
+        own_view.as_array().unwrap().iter().any(|s| s["id"] == 2),
+        "{own_view}"
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM sites WHERE active = 0")
             .await,
