@@ -273,12 +273,17 @@ pub async fn update_child(db: &Db, id: ChildId, c: &ChildFields) -> sqlx::Result
     Ok(())
 }
 
-/// The sites where a child has had or has a place.
+/// The sites where a child has had or has a place: one booked, or used. A place cancelled or
+/// still on the waitlist is none: the child never came, and that site's staff have no need to
+/// know them.
 pub async fn sites_of_child(db: &Db, child_id: ChildId) -> sqlx::Result<Vec<SiteId>> {
-    sqlx::query_scalar("SELECT DISTINCT site_id FROM childcare_bookings WHERE child_id = $1")
-        .bind(child_id)
-        .fetch_all(&db.pool)
-        .await
+    sqlx::query_scalar(
+        "SELECT DISTINCT site_id FROM childcare_bookings
+          WHERE child_id = $1 AND status IN ('booked', 'dropped_off', 'picked_up')",
+    )
+    .bind(child_id)
+    .fetch_all(&db.pool)
+    .await
 }
 
 /// An adult a guardian allows to collect a child.

@@ -468,6 +468,17 @@ async fn childrens_data_reaches_only_guardians_and_caregivers(b: Backend) {
         .get(&url)
         .send_problem(StatusCode::NOT_FOUND, "not_found")
         .await;
+    // From an audit: nor after a place booked and cancelled (the child never came).
+    let made = parent.placed(&with_desk(&[kid], "13:00", "15:00")).await;
+    let place = made["places"][0]["id"].as_i64().unwrap();
+    parent
+        .post(&format!("/api/v1/childcare/bookings/{place}/cancel"))
+        .send_json()
+        .await;
+    caregiver
+        .get(&url)
+        .send_problem(StatusCode::NOT_FOUND, "not_found")
+        .await;
     parent.placed(&with_desk(&[kid], "09:00", "12:00")).await;
     let full = caregiver.get(&url).send_json().await;
     assert_eq!(full["allergies"], secret.as_str());
