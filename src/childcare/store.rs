@@ -273,13 +273,13 @@ pub async fn update_child(db: &Db, id: ChildId, c: &ChildFields) -> sqlx::Result
     Ok(())
 }
 
-/// The sites where a child has had or has a place: one booked, or used. A place cancelled or
-/// still on the waitlist is none: the child never came, and that site's staff have no need to
-/// know them.
+/// The sites where a child has had or has a place, or waits for one (the room's day lists and
+/// tablet show a waitlisted child to its caregivers, who may take them that day). A cancelled
+/// place is none: the child never came, and that site's staff have no need to know them.
 pub async fn sites_of_child(db: &Db, child_id: ChildId) -> sqlx::Result<Vec<SiteId>> {
     sqlx::query_scalar(
         "SELECT DISTINCT site_id FROM childcare_bookings
-          WHERE child_id = $1 AND status IN ('booked', 'dropped_off', 'picked_up')",
+          WHERE child_id = $1 AND status <> 'cancelled'",
     )
     .bind(child_id)
     .fetch_all(&db.pool)
