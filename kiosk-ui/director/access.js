@@ -141,7 +141,11 @@ async function loadProject() {
     { label: t('acc.ndaTo'), cell: (r) => r.expires_on || t('acc.none') },
     { label: t('acc.document'), cell: (r) => r.document_ref },
   ], ndas, { emptyText: t('acc.empty') }));
-  setChildren(el('courses'), state.courses.map((c) => {
+  // The courses this site offers (shared, or its own), and any still required from before
+  // the server refused another site's: shown ticked, so that it can be taken off.
+  const offered = state.courses.filter((c) => c.site_id == null || c.site_id === state.siteId
+    || req.course_ids.includes(c.id));
+  setChildren(el('courses'), offered.map((c) => {
     const id = `course-${c.id}`;
     return h('div', { class: 'check' },
       h('input', { type: 'checkbox', id, value: String(c.id), checked: req.course_ids.includes(c.id) }),

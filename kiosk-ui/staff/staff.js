@@ -210,9 +210,10 @@ async function flushMarks() {
       try {
         const rc = await api('POST', `/api/v1/roll-calls/${m.roll_call_id}/marks`,
           { entry_id: m.entry_id, marked_at: m.marked_at });
+        // Once ended the answer carries the counts, not the list: the roll call is over here.
         if (state.rollCall && rc.id === state.rollCall.id) {
-          state.rollCall = rc;
-          saveJson(ROLLCALL_KEY, rc.ended_at ? null : rc);
+          state.rollCall = rc.ended_at ? null : rc;
+          saveJson(ROLLCALL_KEY, state.rollCall);
         }
         state.loggedOut = false;
       } catch (e) {
@@ -416,9 +417,10 @@ function renderLegend() {
 
 function liveSites() {
   const me = state.me;
-  if (me.is_admin) return state.sites;
+  const open = state.sites.filter((s) => s.active);
+  if (me.is_admin) return open;
   const ids = new Set((me.roles || []).filter((g) => LIVE_ROLES.includes(g.role)).map((g) => g.site_id));
-  return state.sites.filter((s) => ids.has(s.id));
+  return open.filter((s) => ids.has(s.id));
 }
 
 function siteName(s) {

@@ -9,7 +9,8 @@
 //     English (red: "not on the roster");
 //   - records the leaving of worker 1.
 // Every attempt is in the audit trail (read back through the director's JSON export). The
-// director's page shows the review (axe clean) and certifies it.
+// director's page shows the review (axe clean) and certifies it; opened by an administrator, it
+// offers a project only its site's courses.
 //
 // Run: node --test tests/browser/door.test.mjs  (after cargo build)
 
@@ -157,5 +158,22 @@ test('secure room door reader in a browser', { timeout: 180_000 }, async (t) => 
   await dpage.waitForFunction(() => /最終承認/.test(document.getElementById('certified').textContent));
   await dpage.screenshot({ path: path.join(ARTIFACTS, 'door-03-director.png'), fullPage: true });
   assert.match(await dpage.locator('#export-csv').getAttribute('href'), /format=csv/);
+
+  // An administrator reads every site's courses, but a project may require only those its
+  // site offers (the server refuses another site's): Shiojiri's course is offered, Omachi's
+  // is not.
+  const admin = await session(base, 'admin@kado.example');
+  const course = (site, name) => admin.call('POST', '/api/v1/training/courses',
+    { name_ja: name, name_en: name, kind: 'skill', site_id: site });
+  const ours = await course(1, '塩尻の講座');
+  const theirs = await course(2, '大町の講座');
+  const [aname, avalue] = admin.cookie.split('; ')[0].split('=');
+  const adminContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  await adminContext.addCookies([{ name: aname, value: avalue, url: base }]);
+  const apage = await adminContext.newPage();
+  watchPage(apage, problems);
+  await apage.goto(`${base}/director/access.html`);
+  await apage.locator(`#course-${ours.id}`).waitFor({ state: 'attached' });
+  assert.equal(await apage.locator(`#course-${theirs.id}`).count(), 0);
   assert.deepEqual(problems, []);
 });
