@@ -883,16 +883,7 @@ async fn a_withdrawn_or_another_sites_course_cannot_be_required(b: Backend) {
         .fetch_one(&s.app.db.pool)
         .await
         .unwrap();
-    let theirs = s
-        .app
-        .login_as(ADMIN)
-        .await
-        .post("/api/v1/training/courses")
-        .json(&json!({"name_ja": "大町の講座", "name_en": "Omachi's", "kind": "skill", "site_id": omachi}))
-        .send_created()
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let theirs = crate::training::skill_course(&s.app, ADMIN, json!(omachi), "大町の講座").await;
     sqlx::query("UPDATE training_courses SET active = 0 WHERE id = $1")
         .bind(s.course)
         .execute(&s.app.db.pool)

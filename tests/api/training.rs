@@ -45,6 +45,19 @@ pub async fn course(
     c["id"].as_i64().unwrap()
 }
 
+/// A skill course named `name` of `site` (null: shared by every site), defined by `who`;
+/// answers its id.
+pub async fn skill_course(app: &TestApp, who: &str, site: Value, name: &str) -> i64 {
+    app.login_as(who)
+        .await
+        .post("/api/v1/training/courses")
+        .json(&json!({"name_ja": name, "name_en": name, "kind": "skill", "site_id": site}))
+        .send_created()
+        .await["id"]
+        .as_i64()
+        .unwrap()
+}
+
 /// Sets the programme of `site` (null: every site's) as `who`.
 pub async fn programme(app: &TestApp, who: &str, site: Value, courses: &[i64]) {
     app.login_as(who)

@@ -54,14 +54,7 @@ async fn omachi_trainer(app: &TestApp) -> i64 {
 
 /// A course shared by every site, made by the administrator; answers its id.
 async fn shared_course(app: &TestApp) -> i64 {
-    app.login_as(ADMIN)
-        .await
-        .post("/api/v1/training/courses")
-        .json(&json!({"name_ja": "共通", "name_en": "Shared", "kind": "skill"}))
-        .send_created()
-        .await["id"]
-        .as_i64()
-        .unwrap()
+    crate::training::skill_course(app, ADMIN, Value::Null, "共通").await
 }
 
 async fn training_roles_by_endpoint(b: Backend) {
@@ -323,15 +316,8 @@ async fn programme_and_sessions_take_only_the_sites_courses(b: Backend) {
     let app = TestApp::spawn_at(b, friday_morning()).await;
     let omachi = omachi_trainer(&app).await;
     let ours = crate::training::course(&app, "安全衛生", 1, 30, None).await;
-    let theirs = app
-        .login_as(OMACHI_DIRECTOR)
-        .await
-        .post("/api/v1/training/courses")
-        .json(&json!({"name_ja": "大町の講座", "name_en": "Omachi's", "kind": "skill", "site_id": omachi}))
-        .send_created()
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let theirs =
+        crate::training::skill_course(&app, OMACHI_DIRECTOR, json!(omachi), "大町の講座").await;
     let trainer = app.login_as(TRAINER).await;
     let put = |ids: Value| {
         trainer

@@ -144,12 +144,17 @@ test('secure room door reader in a browser', { timeout: 180_000 }, async (t) => 
     ['door.enter allow', 'door.enter deny', 'door.enter deny', 'door.leave allow']);
 
   // The director's page: the review names worker 1 in R-01, certifying is recorded; axe clean.
-  const [cname, cvalue] = director.cookie.split('; ')[0].split('=');
-  const staff = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-  await staff.addCookies([{ name: cname, value: cvalue, url: base }]);
-  const dpage = await staff.newPage();
-  watchPage(dpage, problems);
-  await dpage.goto(`${base}/director/access.html`);
+  // The director's access page, as the session `s` opens it.
+  const accessPage = async (s) => {
+    const [name, value] = s.cookie.split('; ')[0].split('=');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+    await context.addCookies([{ name, value, url: base }]);
+    const p = await context.newPage();
+    watchPage(p, problems);
+    await p.goto(`${base}/director/access.html`);
+    return p;
+  };
+  const dpage = await accessPage(director);
   await dpage.locator('#content').waitFor({ state: 'visible' });
   await dpage.waitForFunction(() => document.getElementById('review').textContent.includes('R-01'));
   assert.match(await dpage.locator('#review').innerText(), /2027-03-31/);
@@ -167,12 +172,7 @@ test('secure room door reader in a browser', { timeout: 180_000 }, async (t) => 
     { name_ja: name, name_en: name, kind: 'skill', site_id: site });
   const ours = await course(1, '塩尻の講座');
   const theirs = await course(2, '大町の講座');
-  const [aname, avalue] = admin.cookie.split('; ')[0].split('=');
-  const adminContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-  await adminContext.addCookies([{ name: aname, value: avalue, url: base }]);
-  const apage = await adminContext.newPage();
-  watchPage(apage, problems);
-  await apage.goto(`${base}/director/access.html`);
+  const apage = await accessPage(admin);
   await apage.locator(`#course-${ours.id}`).waitFor({ state: 'attached' });
   assert.equal(await apage.locator(`#course-${theirs.id}`).count(), 0);
   assert.deepEqual(problems, []);
