@@ -128,6 +128,29 @@ fn local(at: i64, tz: chrono_tz::Tz) -> chrono::DateTime<chrono_tz::Tz> {
         .with_timezone(&tz)
 }
 
+/// Refuses `who` a record of `site` (a course, session or enrolment) unless they hold one of
+/// `roles` there: 403 to the site's other people, who can list it anyway; to anyone else the
+/// record's 404, so that another site's ids say nothing.
+fn require_here(
+    who: &Principal,
+    site: SiteId,
+    roles: &[Role],
+    missing: fn() -> ApiError,
+) -> ApiResult<()> {
+    if who.has(site, roles) {
+        Ok(())
+    } else if who.has(site, &Role::ALL) {
+        Err(ApiError::forbidden())
+    } else {
+        Err(missing())
+    }
+}
+
+/// The 404 of a course that does not exist or that the caller may not see.
+fn course_not_found() -> ApiError {
+    ApiError::not_found("講座", "Course")
+}
+
 /// A course is managed by the trainers and directors of its site; a course shared by every
 /// site (no site) by administrators only.
 fn require_course_manager(who: &Principal, site: Option<SiteId>) -> ApiResult<()> {
@@ -284,12 +307,15 @@ async fn update_course(
 ) -> ApiResult<Json<Course>> {
     let stored = store::course(&st.db.pool, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("講座", "Course"))?;
-    require_course_manager(&who, stored.site_id)?;
+        .ok_or_else(course_not_found)?;
+    match stored.site_id {
+        Some(site) => require_here(&who, site, &TRAINERS, course_not_found)?,
+        None => require_course_manager(&who, None)?,
+    }
     let fields = input.fields()?;
     let mut tx = st.db.begin().await?;
     if !store::update_course(&mut tx, id, &fields, st.clock.epoch()).await? {
-        return Err(ApiError::not_found("講座", "Course"));
+        return Err(course_not_found());
     }
     let c = store::course(&mut *tx, id).await?;
     tx.commit().await?;
@@ -748,7 +774,7 @@ async fn session_for_trainer(
     let s = store::session(&st.db.pool, id)
         .await?
         .ok_or_else(session_not_found)?;
-    who.require(s.site_id, &TRAINERS)?;
+    require_here(who, s.site_id, &TRAINERS, session_not_found)?;
     Ok(s)
 }
 
@@ -850,7 +876,7 @@ async fn history(
     let e = store::enrolment(&st.db.pool, id)
         .await?
         .ok_or_else(session_not_found)?;
-    who.require(e.site_id, &TRAINERS)?;
+    require_here(&who, e.site_id, &TRAINERS, session_not_found)?;
     let lines = store::history(&st.db, id).await?;
     Ok(Json(
         lines
